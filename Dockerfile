@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Dockerfile -- daxmrd and the daxmr tools on Debian bookworm (the same targets as the CMake build).
+#
+#   docker build -t daxmr .
+#   docker run --rm --network host \
+#     --device /dev/infiniband \               # uverbs + rdma_cm of the host's RDMA device
+#     --ulimit memlock=-1 \                    # pinned registrations count against RLIMIT_MEMLOCK
+#     --cap-add LEASE \                        # lease files not owned by the daemon's uid
+#     --cap-add IPC_LOCK \                     # or pin without a memlock limit at all
+#     -v /mnt/pmem:/mnt/pmem \                 # the fs-DAX mount (XFS -o dax=always); same path inside
+#     --device /dev/dax1.0 \                   # a devdax export, if any
+#     daxmr --listen 0.0.0.0 --export db=/mnt/pmem/db.img
+#
+# --network host: rdma_cm resolves the RDMA device from the IP address, which must be visible in
+# the container. The file lease and MAP_SYNC work on the bind mount because it is the same
+# filesystem; a lease broken by a process outside the container still reaches daxmrd.
+
+FROM debian:bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends \
+	cmake ninja-build gcc pkg-config libc6-dev \
+	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev \
+	&& rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY common common
+COPY proto proto
+COPY server server
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUILD_TESTS=OFF \
+	-DCMAKE_INSTALL_PREFIX=/usr \
+	&& cmake --build /build \
+	&& DESTDIR=/staging cmake --install /build
+
+FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \
+	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 \
+	&& rm -rf /var/lib/apt/lists/*
+COPY --from=build /staging/ /
+ENTRYPOINT ["/usr/sbin/daxmrd", "--foreground"]

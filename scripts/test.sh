@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# test.sh -- install what the tests need, build, run the unit tests on the host (plain, then under
+# ASan+UBSan), fuzz every decoder for a fixed time, then run the end-to-end tests inside the
+# real-kernel guest (tests/vm). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/test.sh [--kernel new|6.1|both] [--unit-only] [--e2e-only] [--quick]
+
+  --kernel K   guest kernel(s) for the e2e tests: new (Debian trixie-backports, Linux >= 6.15;
+               the default), 6.1 (Debian bookworm) or both                    [DAXMR_VM_KERNEL]
+  --unit-only  host tests only (build, unit, ASan+UBSan unit, fuzz)
+  --e2e-only   build, then only the e2e tests in the guest
+  --quick      skip the ASan+UBSan and fuzz builds
+Environment: DAXMR_FUZZ_SECONDS (default 20 per target), DAXMR_VM_* (see tests/vm/run.sh --help).
+Build trees: build/ (the one the guest runs), build-asan/, build-fuzz/.
+USAGE
+}
+
+KERNELS=${DAXMR_VM_KERNEL:-new}
+UNIT=1 E2E=1 SLOW=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) KERNELS=${2:?}; shift 2 ;;
+	--unit-only) E2E=0; shift ;;
+	--e2e-only) UNIT=0; shift ;;
+	--quick) SLOW=0; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ "$KERNELS" = both ] && KERNELS="new 6.1"
+
+t0=$(date +%s)
+step() { printf '\n=== %s (%d s)\n' "$*" "$(($(date +%s) - t0))"; }
+
+step "dependencies"
+scripts/deps.sh build test guest
+
+configure() { # build-dir, extra cmake args...
+	local dir=$1
+	shift
+	cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
+		{ cat "$dir.configure.log"; return 1; }
+	cmake --build "$dir" -- -j"$(nproc)"
+}
+
+step "build (build/)"
+configure build
+
+if [ "$UNIT" = 1 ]; then
+	step "unit tests on the host"
+	ctest --test-dir build -L unit --output-on-failure -j"$(nproc)"
+	if [ "$SLOW" = 1 ]; then
+		step "unit tests under ASan+UBSan (build-asan/)"
+		configure build-asan -DDAXMR_SANITIZE=ON
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			ctest --test-dir build-asan -L unit --output-on-failure -j"$(nproc)"
+		if [ -e tests/fuzz/CMakeLists.txt ]; then
+			step "fuzzing every decoder for ${DAXMR_FUZZ_SECONDS:-20} s each (build-fuzz/)"
+			CC=clang configure build-fuzz -DDAXMR_FUZZ=ON -DDAXMR_BUILD_TESTS=OFF \
+				-DDAXMR_FUZZ_SECONDS="${DAXMR_FUZZ_SECONDS:-20}"
+			ctest --test-dir build-fuzz -L fuzz --output-on-failure
+		fi
+	fi
+fi
+
+if [ "$E2E" = 1 ]; then
+	mkdir -p build/vm
+	for k in $KERNELS; do
+		step "end-to-end tests in the guest (kernel: $k)"
+		log=build/vm/e2e-$k.log
+		set +e
+		tests/vm/run.sh --kernel "$k" --log "build/vm/console-$k.log" -- \
+			ctest --test-dir "$ROOT/build" -L e2e --output-on-failure 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		set -e
+		[ "$rc" = 0 ] || { echo "e2e tests failed in the $k guest (exit $rc); console: build/vm/console-$k.log"; exit 1; }
+		# Inside the guest there is an RDMA device and fs-DAX: a skip there means the guest is broken.
+		if grep -q '(Skipped)' "$log"; then
+			echo "e2e tests were skipped in the $k guest: it lacks the RDMA device or DAX mount they need"
+			exit 1
+		fi
+		grep -qE '^[0-9]+% tests passed, 0 tests failed out of [1-9]' "$log" ||
+			{ echo "no e2e test ran in the $k guest"; exit 1; }
+	done
+fi
+step "all tests passed"
