@@ -16,7 +16,7 @@ Usage: scripts/test.sh [--kernel new|6.1|both] [--unit-only] [--e2e-only] [--qui
   --unit-only  host tests only (build, unit, ASan+UBSan unit, fuzz)
   --e2e-only   build, then only the e2e tests in the guest
   --quick      skip the ASan+UBSan and fuzz builds
-Environment: DAXMR_FUZZ_SECONDS (default 20 per target), DAXMR_VM_* (see tests/vm/run.sh --help).
+Environment: DAXMR_FUZZ_TIME (seconds per fuzz target, default 20), DAXMR_VM_* (see tests/vm/run.sh --help).
 Build trees: build/ (the one the guest runs), build-asan/, build-fuzz/.
 USAGE
 }
@@ -61,9 +61,9 @@ if [ "$UNIT" = 1 ]; then
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			ctest --test-dir build-asan -L unit --no-tests=error --output-on-failure -j"$(nproc)"
 		if [ -e tests/fuzz/CMakeLists.txt ]; then
-			step "fuzzing every decoder for ${DAXMR_FUZZ_SECONDS:-20} s each (build-fuzz/)"
+			step "fuzzing every decoder for ${DAXMR_FUZZ_TIME:-20} s each (build-fuzz/)"
 			CC=clang configure build-fuzz -DDAXMR_FUZZ=ON -DDAXMR_BUILD_TESTS=OFF \
-				-DDAXMR_FUZZ_SECONDS="${DAXMR_FUZZ_SECONDS:-20}"
+				-DDAXMR_FUZZ_TIME="${DAXMR_FUZZ_TIME:-20}"
 			ctest --test-dir build-fuzz -L fuzz --no-tests=error --output-on-failure
 		fi
 	fi

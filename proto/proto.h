@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* proto.h -- daxmr wire protocol: message structs and their encoders/decoders (docs/protocol.md) */
+#ifndef DAXMR_PROTO_H
+#define DAXMR_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DAXMR_PROTO_MAGIC 0x524d5844u /* the bytes "DXMR" read as a little-endian u32 */
+#define DAXMR_PROTO_VERSION_MIN 1     /* oldest version this build speaks */
+#define DAXMR_PROTO_VERSION_MAX 1     /* newest version this build speaks */
+
+#define DAXMR_PROTO_HDR_SIZE 24
+#define DAXMR_PROTO_MSG_MAX 4096 /* header + payload; every receive buffer is this big */
+#define DAXMR_PROTO_NAME_MAX 255 /* bytes in a name, without the NUL of the decoded copy */
+#define DAXMR_PROTO_LIST_MAX 14  /* LIST reply entries: 14 maximal entries fit in one message */
+
+/* rdma_cm private data: what daxmr writes, and what rdma_cm can carry (KERNEL-FACTS.md) */
+#define DAXMR_PROTO_CM_CONNECT_SIZE 8
+#define DAXMR_PROTO_CM_ACCEPT_SIZE 8
+#define DAXMR_PROTO_CM_REJECT_SIZE 10
+#define DAXMR_PROTO_CM_CONNECT_LIMIT 56
+#define DAXMR_PROTO_CM_ACCEPT_LIMIT 196
+#define DAXMR_PROTO_CM_REJECT_LIMIT 148 /* IB_CM_REJ_PRIVATE_DATA_SIZE, include/rdma/ib_cm.h */
+
+/* Header opcodes; 0x0010-0x001f are reserved for authentication and unknown to version 1. */
+enum daxmr_proto_opcode {
+	DAXMR_PROTO_OP_HELLO = 1,
+	DAXMR_PROTO_OP_LIST = 2,
+	DAXMR_PROTO_OP_OPEN = 3,
+	DAXMR_PROTO_OP_CLOSE = 4,
+	DAXMR_PROTO_OP_FLUSH = 5,
+	DAXMR_PROTO_OP_REVOKE = 6,
+	DAXMR_PROTO_OP_REVOKE_ACK = 7,
+	DAXMR_PROTO_OP_ERROR = 8,
+	DAXMR_PROTO_OP_AVAILABLE = 9, /* server to client: an export is back, as a new generation */
+};
+
+/* Wire status codes: their own numbering, never an errno. */
+enum daxmr_proto_status {
+	DAXMR_PROTO_STATUS_OK = 0,
+	DAXMR_PROTO_STATUS_BAD_MESSAGE = 1,
+	DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION = 2,
+	DAXMR_PROTO_STATUS_UNKNOWN_OPCODE = 3,
+	DAXMR_PROTO_STATUS_BAD_STATE = 4,
+	DAXMR_PROTO_STATUS_NO_SUCH_EXPORT = 5,
+	DAXMR_PROTO_STATUS_ACCESS_DENIED = 6,
+	DAXMR_PROTO_STATUS_NOT_OPEN = 7,
+	DAXMR_PROTO_STATUS_STALE_GENERATION = 8,
+	DAXMR_PROTO_STATUS_REVOKING = 9,
+	DAXMR_PROTO_STATUS_OUT_OF_RANGE = 10,
+	DAXMR_PROTO_STATUS_BUSY = 11,
+	DAXMR_PROTO_STATUS_INTERNAL = 12,
+};
+
+#define DAXMR_PROTO_F_REPLY 0x0001u      /* header flags: this message answers request_id */
+#define DAXMR_PROTO_LIST_F_MORE 0x0001u /* LIST reply flags: exports after this page exist */
+
+enum daxmr_proto_access {
+	DAXMR_PROTO_ACCESS_RO = 1,
+	DAXMR_PROTO_ACCESS_RW = 2,
+};
+
+enum daxmr_proto_memory {
+	DAXMR_PROTO_MEMORY_FSDAX = 1,
+	DAXMR_PROTO_MEMORY_DEVDAX = 2,
+	DAXMR_PROTO_MEMORY_PAGECACHE = 3,
+};
+
+enum daxmr_proto_registration {
+	DAXMR_PROTO_REG_PINNED = 1,
+	DAXMR_PROTO_REG_ODP = 2,
+};
+
+enum daxmr_proto_key_kind {
+	DAXMR_PROTO_KEY_MR = 1, /* the export's memory region key, shared by its clients */
+	DAXMR_PROTO_KEY_MW = 2, /* a memory window bound for this connection's QP only */
+};
+
+enum daxmr_proto_revoke_reason {
+	DAXMR_PROTO_REVOKE_LEASE_BREAK = 1,
+	DAXMR_PROTO_REVOKE_SHUTDOWN = 2,
+	DAXMR_PROTO_REVOKE_ADMIN = 3,
+	DAXMR_PROTO_REVOKE_ERROR = 4,
+};
+
+/* The fixed header; the magic is implied. */
+struct daxmr_proto_hdr {
+	uint16_t version;
+	enum daxmr_proto_opcode opcode;
+	uint32_t length; /* payload bytes; set by daxmr_proto_msg_encode, ignored as input */
+	enum daxmr_proto_status status;
+	uint16_t flags; /* DAXMR_PROTO_F_* */
+	uint64_t request_id;
+};
+
+/* HELLO request: the client's version range (must contain the header version) and name. */
+struct daxmr_proto_hello {
+	uint16_t version_min;
+	uint16_t version_max;
+	uint16_t flags; /* none defined in version 1: must be 0 */
+	char name[DAXMR_PROTO_NAME_MAX + 1];
+};
+
+/* HELLO reply. */
+struct daxmr_proto_hello_reply {
+	uint16_t version; /* equals the header version */
+	uint16_t flags;   /* none defined in version 1: must be 0 */
+	char name[DAXMR_PROTO_NAME_MAX + 1];
+};
+
+/* LIST request: the index of the first export wanted. */
+struct daxmr_proto_list {
+	uint32_t start;
+};
+
+/* One LIST reply entry. */
+struct daxmr_proto_export {
+	uint32_t export_id;
+	uint64_t generation;
+	uint64_t length;
+	enum daxmr_proto_access access;
+	enum daxmr_proto_memory memory;
+	enum daxmr_proto_registration registration;
+	char name[DAXMR_PROTO_NAME_MAX + 1];
+};
+
+/* LIST reply: exports start .. start + count - 1. */
+struct daxmr_proto_list_reply {
+	uint32_t start;
+	uint16_t count;
+	uint16_t flags; /* DAXMR_PROTO_LIST_F_* */
+	struct daxmr_proto_export entries[DAXMR_PROTO_LIST_MAX];
+};
+
+/* OPEN request. */
+struct daxmr_proto_open {
+	enum daxmr_proto_access access;
+	char name[DAXMR_PROTO_NAME_MAX + 1];
+};
+
+/* OPEN reply: the descriptor for one-sided access to [addr, addr + length) with rkey. */
+struct daxmr_proto_desc {
+	uint32_t export_id;
+	uint64_t generation;
+	uint64_t addr;
+	uint64_t length;
+	uint32_t rkey;
+	uint32_t persist_granularity; /* 0: byte granular; else the power of two FLUSH rounds to */
+	enum daxmr_proto_access access;
+	enum daxmr_proto_memory memory;
+	enum daxmr_proto_registration registration;
+	enum daxmr_proto_key_kind key_kind;
+};
+
+/* CLOSE request and REVOKE_ACK: one descriptor. */
+struct daxmr_proto_export_ref {
+	uint32_t export_id;
+	uint64_t generation;
+};
+
+/* FLUSH request: make [offset, offset + length) of the export persistent. */
+struct daxmr_proto_flush {
+	uint32_t export_id;
+	uint64_t generation;
+	uint64_t offset;
+	uint64_t length;
+};
+
+/* REVOKE (server to client): stop using the descriptor and acknowledge within deadline_ms. */
+struct daxmr_proto_revoke {
+	uint32_t export_id;
+	uint64_t generation;
+	uint32_t deadline_ms;
+	enum daxmr_proto_revoke_reason reason;
+};
+
+/*
+ * A whole message. The payload member in use follows from the header:
+ *   status != OK (any reply, and ERROR)   none
+ *   HELLO        hello       | reply: hello_reply
+ *   LIST         list        | reply: list_reply
+ *   OPEN         open        | reply: desc
+ *   CLOSE        close       | reply: none
+ *   FLUSH        flush       | reply: none
+ *   REVOKE       revoke      (never a reply)
+ *   REVOKE_ACK   revoke_ack  (never a reply)
+ *   AVAILABLE    available   (never a reply)
+ */
+struct daxmr_proto_msg {
+	struct daxmr_proto_hdr hdr;
+	union {
+		struct daxmr_proto_hello hello;
+		struct daxmr_proto_hello_reply hello_reply;
+		struct daxmr_proto_list list;
+		struct daxmr_proto_list_reply list_reply;
+		struct daxmr_proto_open open;
+		struct daxmr_proto_desc desc;
+		struct daxmr_proto_export_ref close;
+		struct daxmr_proto_flush flush;
+		struct daxmr_proto_revoke revoke;
+		struct daxmr_proto_export_ref revoke_ack;
+		struct daxmr_proto_export_ref available;
+	};
+};
+
+/* rdma_connect private data: the client's version range. */
+struct daxmr_proto_cm_connect {
+	uint16_t version_min;
+	uint16_t version_max;
+};
+
+/* rdma_accept private data: the chosen version and how many requests may be outstanding. */
+struct daxmr_proto_cm_accept {
+	uint16_t version;
+	uint16_t credits;
+};
+
+/* rdma_reject private data: why, and the server's version range. */
+struct daxmr_proto_cm_reject {
+	enum daxmr_proto_status status; /* never OK */
+	uint16_t version_min;
+	uint16_t version_max;
+};
+
+/*
+ * Encodes a whole message (header + payload) into buf. Returns the bytes written,
+ * -EINVAL if msg breaks a rule of docs/protocol.md, -ENOBUFS if len is too small.
+ */
+int daxmr_proto_msg_encode(const struct daxmr_proto_msg *msg, void *buf, size_t len);
+
+/*
+ * Decodes and validates the one message in buf (len: the receive's byte count). Returns 0,
+ * -EBADMSG (truncated, trailing bytes, bad field), -EPROTO (bad magic, flags, status),
+ * -EPROTONOSUPPORT (version), -EOPNOTSUPP (opcode), -EMSGSIZE (over DAXMR_PROTO_MSG_MAX),
+ * -ERANGE (FLUSH range wraps). *msg is written only on success.
+ */
+int daxmr_proto_msg_decode(const void *buf, size_t len, struct daxmr_proto_msg *msg);
+
+/*
+ * Decodes and validates only the header of the message in buf, with the errors of
+ * daxmr_proto_msg_decode: lets a receiver answer a message whose payload is bad.
+ */
+int daxmr_proto_hdr_decode(const void *buf, size_t len, struct daxmr_proto_hdr *hdr);
+
+/* The wire status that answers a decode error (BAD_MESSAGE unless more specific). */
+enum daxmr_proto_status daxmr_proto_status_from_err(int err);
+
+/* The highest version in [min, max] this build speaks, or -EPROTONOSUPPORT. */
+int daxmr_proto_version_pick(uint16_t version_min, uint16_t version_max);
+
+/* Encodes rdma_connect private data; returns DAXMR_PROTO_CM_CONNECT_SIZE, -EINVAL, -ENOBUFS. */
+int daxmr_proto_cm_connect_encode(const struct daxmr_proto_cm_connect *cm, void *buf, size_t len);
+
+/* Decodes rdma_connect private data; bytes past its size (rdma_cm pads) are ignored. */
+int daxmr_proto_cm_connect_decode(const void *buf, size_t len, struct daxmr_proto_cm_connect *cm);
+
+/* Encodes rdma_accept private data; returns DAXMR_PROTO_CM_ACCEPT_SIZE, -EINVAL, -ENOBUFS. */
+int daxmr_proto_cm_accept_encode(const struct daxmr_proto_cm_accept *cm, void *buf, size_t len);
+
+/* Decodes rdma_accept private data; -EPROTONOSUPPORT if the version is not one we speak. */
+int daxmr_proto_cm_accept_decode(const void *buf, size_t len, struct daxmr_proto_cm_accept *cm);
+
+/* Encodes rdma_reject private data; returns DAXMR_PROTO_CM_REJECT_SIZE, -EINVAL, -ENOBUFS. */
+int daxmr_proto_cm_reject_encode(const struct daxmr_proto_cm_reject *cm, void *buf, size_t len);
+
+/* Decodes rdma_reject private data; bytes past its size are ignored. */
+int daxmr_proto_cm_reject_decode(const void *buf, size_t len, struct daxmr_proto_cm_reject *cm);
+
+/* "OK", "BAD_MESSAGE", ...; "UNKNOWN" for a value outside the enum. Never NULL. */
+const char *daxmr_proto_status_str(enum daxmr_proto_status status);
+
+/* "HELLO", "LIST", ...; "UNKNOWN" for a value outside the enum. Never NULL. */
+const char *daxmr_proto_opcode_str(enum daxmr_proto_opcode opcode);
+
+#endif /* DAXMR_PROTO_H */
