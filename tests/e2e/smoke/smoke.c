@@ -2,7 +2,6 @@
 /* smoke.c -- daxmr-e2e-smoke: the first e2e test, proving the machine has real RDMA and real fs-DAX */
 #include "smoke.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,52 +18,6 @@ void daxmr_smoke_say(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
-}
-
-/* A hash of (seed, pos): neighbouring bytes differ, so shifted or misplaced data never matches. */
-uint8_t daxmr_smoke_pattern(uint32_t seed, size_t pos)
-{
-	uint32_t x = (uint32_t)pos * 0x9e3779b1u ^ seed;
-
-	x ^= x >> 16;
-	x *= 0x85ebca6bu;
-	x ^= x >> 13;
-	x *= 0xc2b2ae35u;
-	x ^= x >> 16;
-	return (uint8_t)x;
-}
-
-/* Fills buf[from, to) with stream seed from position first_pos. */
-void daxmr_smoke_fill(uint8_t *buf, size_t from, size_t to, uint32_t seed, size_t first_pos)
-{
-	size_t i;
-
-	for (i = from; i < to; i++)
-		buf[i] = daxmr_smoke_pattern(seed, first_pos + (i - from));
-}
-
-/* Checks buf[from, to) against stream seed; reports the first bad offset and how many are bad. */
-int daxmr_smoke_verify(const char *what, const uint8_t *buf, size_t from, size_t to,
-		       uint32_t seed, size_t first_pos)
-{
-	size_t i, bad = 0, first_bad = 0;
-	uint8_t want, first_want = 0;
-
-	for (i = from; i < to; i++) {
-		want = daxmr_smoke_pattern(seed, first_pos + (i - from));
-		if (buf[i] == want)
-			continue;
-		if (bad++ == 0) {
-			first_bad = i;
-			first_want = want;
-		}
-	}
-	if (bad == 0)
-		return 0;
-	DAXMR_LOG_ERR("%s: %zu of %zu bytes in [%zu, %zu) differ; first at offset %zu: "
-		      "0x%02x, expected 0x%02x",
-		      what, bad, to - from, from, to, first_bad, buf[first_bad], first_want);
-	return -EILSEQ;
 }
 
 /* Prints usage to stderr. */

@@ -16,6 +16,7 @@
 #include <linux/magic.h>
 
 #include "log.h"
+#include "pattern.h"
 
 #define DAX_DEFAULT_DIR "/mnt/pmem"
 #define DAX_FILE_SIZE (2u << 20) /* one 2 MiB extent-sized file: room for a PMD fault */
@@ -175,11 +176,11 @@ static int dax_check_map_sync(int fd, const char *path)
 	daxmr_smoke_say("dax: mmap MAP_SHARED_VALIDATE|MAP_SYNC PROT_READ|PROT_WRITE of %u bytes ok",
 			DAX_FILE_SIZE);
 
-	ret = daxmr_smoke_verify("read through the MAP_SYNC mapping", addr, 0, DAX_FILE_SIZE,
-				 DAX_SEED_PWRITE, 0);
+	ret = daxmr_pattern_verify("read through the MAP_SYNC mapping", addr, 0, DAX_FILE_SIZE,
+				   DAX_SEED_PWRITE, 0);
 	if (ret)
 		goto err_unmap;
-	daxmr_smoke_fill(addr, 0, DAX_FILE_SIZE, DAX_SEED_MAP, 0);
+	daxmr_pattern_fill(addr, 0, DAX_FILE_SIZE, DAX_SEED_MAP, 0);
 	/* on DAX msync writes the CPU caches back to the media; it must simply work */
 	if (msync(addr, DAX_FILE_SIZE, MS_SYNC) < 0) {
 		ret = -errno;
@@ -225,7 +226,7 @@ static int dax_check_dax_file(const char *dir)
 	}
 
 	/* written, not fallocated: fallocate leaves unwritten extents, and we want no holes */
-	daxmr_smoke_fill(buf, 0, DAX_FILE_SIZE, DAX_SEED_PWRITE, 0);
+	daxmr_pattern_fill(buf, 0, DAX_FILE_SIZE, DAX_SEED_PWRITE, 0);
 	ret = dax_pwrite_all(fd, path, buf, DAX_FILE_SIZE, 0);
 	if (ret)
 		goto err_unlink;
@@ -270,8 +271,8 @@ static int dax_check_dax_file(const char *dir)
 	ret = dax_pread_all(fd, path, buf, DAX_FILE_SIZE, 0);
 	if (ret)
 		goto err_unlink;
-	ret = daxmr_smoke_verify("pread after writing through the MAP_SYNC mapping", buf, 0,
-				 DAX_FILE_SIZE, DAX_SEED_MAP, 0);
+	ret = daxmr_pattern_verify("pread after writing through the MAP_SYNC mapping", buf, 0,
+				   DAX_FILE_SIZE, DAX_SEED_MAP, 0);
 	if (ret)
 		goto err_unlink;
 	daxmr_smoke_say("dax: pread returns, byte for byte, the %u bytes written through the mapping",
