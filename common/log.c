@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* log.c -- leveled logging to stderr, one write(2) per line so concurrent writers don't interleave */
+/* log.c -- leveled logging to stderr, one write(2) per line so concurrent writers don't interleave
+ */
 #include "log.h"
 
 #include <stdio.h>
@@ -10,8 +11,8 @@ static enum daxmr_log_level log_level = DAXMR_LOG_NOTICE;
 static const char *log_ident = "daxmr";
 
 static const char *const log_level_names[] = {
-	[DAXMR_LOG_ERROR] = "error",   [DAXMR_LOG_WARN] = "warning", [DAXMR_LOG_NOTICE] = "notice",
-	[DAXMR_LOG_INFO] = "info",     [DAXMR_LOG_DEBUG] = "debug",
+	[DAXMR_LOG_ERROR] = "error", [DAXMR_LOG_WARN] = "warning", [DAXMR_LOG_NOTICE] = "notice",
+	[DAXMR_LOG_INFO] = "info",   [DAXMR_LOG_DEBUG] = "debug",
 };
 
 /* Sets the most verbose level that is printed. */

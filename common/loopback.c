@@ -15,14 +15,13 @@
 
 #define LOOPBACK_CQ_DEPTH 64
 #define LOOPBACK_QP_DEPTH 16
-#define LOOPBACK_ACCESS \
-	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
+#define LOOPBACK_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
 
 enum loopback_side { LOOPBACK_A = 0, LOOPBACK_B = 1 };
 
 struct daxmr_loopback {
-	struct ibv_context *ctx;	  /* borrowed: the caller's device */
-	struct ibv_pd *pd;		  /* borrowed: the caller's, holds the buffers' MRs */
+	struct ibv_context *ctx; /* borrowed: the caller's device */
+	struct ibv_pd *pd;	 /* borrowed: the caller's, holds the buffers' MRs */
 	struct daxmr_loopback_opts opts;
 	struct ibv_port_attr port;
 	union ibv_gid gid;
@@ -124,8 +123,9 @@ static int loopback_find_gid(struct daxmr_loopback *lb)
 
 	if (lb->opts.gid_index >= 0) {
 		if (lb->opts.gid_index >= lb->port.gid_tbl_len) {
-			DAXMR_LOG_ERR("%s port %u: GID index %d is not below the table's %d entries",
-				      name, lb->opts.port, lb->opts.gid_index, lb->port.gid_tbl_len);
+			DAXMR_LOG_ERR(
+				"%s port %u: GID index %d is not below the table's %d entries",
+				name, lb->opts.port, lb->opts.gid_index, lb->port.gid_tbl_len);
 			return -EINVAL;
 		}
 		ret = -ibv_query_gid_ex(lb->ctx, lb->opts.port, (uint32_t)lb->opts.gid_index,
@@ -230,7 +230,8 @@ static int loopback_qp_connect(struct daxmr_loopback *lb, struct ibv_qp *qp, uin
 	if (ret) {
 		DAXMR_LOG_CALL_ERR("ibv_modify_qp", ret,
 				   "QP %" PRIu32 " to RTR (peer QP %" PRIu32 ", GID index %" PRIu32
-				   ", path MTU %u)", qp->qp_num, peer_qpn, lb->gid_index,
+				   ", path MTU %u)",
+				   qp->qp_num, peer_qpn, lb->gid_index,
 				   loopback_mtu_bytes(lb->port.active_mtu));
 		return ret;
 	}
@@ -303,7 +304,8 @@ int daxmr_loopback_new(struct ibv_context *ctx, struct ibv_pd *pd,
 	ret = loopback_qp_connect(lb, lb->qp[LOOPBACK_B], lb->qp[LOOPBACK_A]->qp_num);
 	if (ret)
 		goto err_delete;
-	DAXMR_LOG_INF("%s port %u: loopback RC QPs %" PRIu32 " (A) <-> %" PRIu32 " (B), path MTU %u",
+	DAXMR_LOG_INF("%s port %u: loopback RC QPs %" PRIu32 " (A) <-> %" PRIu32
+		      " (B), path MTU %u",
 		      loopback_dev_name(lb), lb->opts.port, lb->qp[LOOPBACK_A]->qp_num,
 		      lb->qp[LOOPBACK_B]->qp_num, loopback_mtu_bytes(lb->port.active_mtu));
 	*lb_ptr = lb;
@@ -381,8 +383,9 @@ static int loopback_take_wc(struct loopback_expect *exp, int n, const struct ibv
 	}
 	if (wc->status != IBV_WC_SUCCESS) {
 		DAXMR_LOG_ERR("%s (wr_id %" PRIu64 ", QP %" PRIu32 ") completed with status %s "
-			      "(vendor_err 0x%x)", exp[i].what, wc->wr_id, wc->qp_num,
-			      ibv_wc_status_str(wc->status), wc->vendor_err);
+			      "(vendor_err 0x%x)",
+			      exp[i].what, wc->wr_id, wc->qp_num, ibv_wc_status_str(wc->status),
+			      wc->vendor_err);
 		return -EIO;
 	}
 	if (wc->opcode != exp[i].opcode) {
@@ -434,9 +437,10 @@ static int loopback_wait(struct daxmr_loopback *lb, struct loopback_expect *exp,
 		if (left <= 0) {
 			for (i = 0; i < n; i++)
 				if (!exp[i].done)
-					DAXMR_LOG_ERR("%s (wr_id %" PRIu64 "): no completion within "
-						      "%d ms", exp[i].what, exp[i].wr_id,
-						      lb->opts.timeout_ms);
+					DAXMR_LOG_ERR(
+						"%s (wr_id %" PRIu64 "): no completion within "
+						"%d ms",
+						exp[i].what, exp[i].wr_id, lb->opts.timeout_ms);
 			return -ETIMEDOUT;
 		}
 		ret = poll(&pfd, 1, (int)left);
@@ -492,8 +496,9 @@ static int loopback_post_send(struct daxmr_loopback *lb, enum ibv_wr_opcode opco
 	if (ret)
 		DAXMR_LOG_CALL_ERR("ibv_post_send", ret,
 				   "QP %" PRIu32 ", opcode %d, %" PRIu32 " bytes at 0x%" PRIx64
-				   ", remote 0x%" PRIx64, lb->qp[LOOPBACK_A]->qp_num, opcode,
-				   local->length, local->addr, remote_addr);
+				   ", remote 0x%" PRIx64,
+				   lb->qp[LOOPBACK_A]->qp_num, opcode, local->length, local->addr,
+				   remote_addr);
 	return ret;
 }
 
@@ -550,8 +555,9 @@ int daxmr_loopback_send(struct daxmr_loopback *lb, const struct ibv_sge *src,
 		return ret;
 	ret = -ibv_post_recv(lb->qp[LOOPBACK_B], &wr, &bad);
 	if (ret) {
-		DAXMR_LOG_CALL_ERR("ibv_post_recv", ret, "QP %" PRIu32 ", %" PRIu32 " bytes at 0x%"
-				   PRIx64, lb->qp[LOOPBACK_B]->qp_num, dst->length, dst->addr);
+		DAXMR_LOG_CALL_ERR("ibv_post_recv", ret,
+				   "QP %" PRIu32 ", %" PRIu32 " bytes at 0x%" PRIx64,
+				   lb->qp[LOOPBACK_B]->qp_num, dst->length, dst->addr);
 		lb->failed = ret;
 		return ret;
 	}

@@ -15,7 +15,10 @@ struct daxmr_loopback_opts {
 	int timeout_ms; /* each operation fails with -ETIMEDOUT after this long */
 };
 
-#define DAXMR_LOOPBACK_OPTS_DEFAULT { .port = 1, .gid_index = -1, .timeout_ms = 10000 }
+#define DAXMR_LOOPBACK_OPTS_DEFAULT                             \
+	{                                                       \
+		.port = 1, .gid_index = -1, .timeout_ms = 10000 \
+	}
 
 /*
  * Checks the port is ACTIVE, finds the GID, makes a completion channel, one CQ and two RC QPs

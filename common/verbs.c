@@ -108,12 +108,13 @@ static void verbs_log_pinned_err(struct ibv_pd *pd, void *addr, size_t len, int 
  * Prefetches an ODP MR's pages (never call it on a pinned MR: rxe's advise path can crash the
  * kernel there). A device without advise support is fine. 0 or -errno (logged).
  */
-static int verbs_prefetch(struct ibv_pd *pd, struct ibv_mr *mr, void *addr, size_t len,
-			  int access, const char *what)
+static int verbs_prefetch(struct ibv_pd *pd, struct ibv_mr *mr, void *addr, size_t len, int access,
+			  const char *what)
 {
 	enum ibv_advise_mr_advice advice =
 		access & (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE) ?
-			IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE : IBV_ADVISE_MR_ADVICE_PREFETCH;
+			IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE :
+			IBV_ADVISE_MR_ADVICE_PREFETCH;
 	struct ibv_sge sge;
 	size_t done = 0;
 	int ret;
@@ -127,16 +128,17 @@ static int verbs_prefetch(struct ibv_pd *pd, struct ibv_mr *mr, void *addr, size
 		ret = -ibv_advise_mr(pd, advice, IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
 		if (ret == -EOPNOTSUPP || ret == -ENOSYS) {
 			DAXMR_LOG_DBG("%s: %s cannot prefetch ODP MRs (ibv_advise_mr: %s): the "
-				      "first accesses will fault", what, verbs_dev_name(pd->context),
-				      daxmr_log_strerror(ret));
+				      "first accesses will fault",
+				      what, verbs_dev_name(pd->context), daxmr_log_strerror(ret));
 			return 0;
 		}
 		if (ret) {
-			DAXMR_LOG_CALL_ERR("ibv_advise_mr", ret,
-					   "%s: %s, PREFETCH%s|FLUSH, %" PRIu32 " bytes at %p", what,
-					   verbs_dev_name(pd->context),
-					   advice == IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE ? "_WRITE" : "",
-					   sge.length, (void *)(uintptr_t)sge.addr);
+			DAXMR_LOG_CALL_ERR(
+				"ibv_advise_mr", ret,
+				"%s: %s, PREFETCH%s|FLUSH, %" PRIu32 " bytes at %p", what,
+				verbs_dev_name(pd->context),
+				advice == IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE ? "_WRITE" : "",
+				sge.length, (void *)(uintptr_t)sge.addr);
 			return ret;
 		}
 		done += sge.length;
@@ -153,8 +155,8 @@ static int verbs_reg_odp(struct ibv_pd *pd, void *addr, size_t len, int access, 
 
 	mr = verbs_reg_mr(pd, addr, len, access | IBV_ACCESS_ON_DEMAND, &ret);
 	if (!mr) {
-		DAXMR_LOG_CALL_ERR("ibv_reg_mr", ret, "%s: %s, %p, %zu bytes, access 0x%x, ODP", what,
-				   verbs_dev_name(pd->context), addr, len,
+		DAXMR_LOG_CALL_ERR("ibv_reg_mr", ret, "%s: %s, %p, %zu bytes, access 0x%x, ODP",
+				   what, verbs_dev_name(pd->context), addr, len,
 				   access | IBV_ACCESS_ON_DEMAND);
 		return ret;
 	}
@@ -180,11 +182,13 @@ static void verbs_log_no_odp(struct ibv_pd *pd, int pin_err, const char *what)
 		DAXMR_LOG_ERR("%s: cannot register: this mapping cannot be pinned (EFAULT: the "
 			      "kernel refuses writable long-term pins of page-cache files) and %s "
 			      "has no On-Demand Paging (needs rxe on Linux >= 6.15, or mlx5); "
-			      "export a DAX file or a devdax device instead", what, dev);
+			      "export a DAX file or a devdax device instead",
+			      what, dev);
 	else
 		DAXMR_LOG_ERR("%s: cannot register: fs-DAX memory cannot be pinned and %s has no "
 			      "On-Demand Paging (needs rxe on Linux >= 6.15, or mlx5); export a "
-			      "devdax device instead", what, dev);
+			      "devdax device instead",
+			      what, dev);
 }
 
 /* Pinned, ODP, or pinned then ODP; see verbs.h. */
@@ -219,8 +223,8 @@ int daxmr_verbs_reg(struct ibv_pd *pd, void *addr, size_t len, int access,
 	if (!odp) {
 		if (want == DAXMR_VERBS_ODP) {
 			DAXMR_LOG_ERR("%s: cannot register with On-Demand Paging: %s has no RC "
-				      "READ/WRITE ODP (needs rxe on Linux >= 6.15, or mlx5)", what,
-				      verbs_dev_name(pd->context));
+				      "READ/WRITE ODP (needs rxe on Linux >= 6.15, or mlx5)",
+				      what, verbs_dev_name(pd->context));
 			return -EOPNOTSUPP;
 		}
 		verbs_log_no_odp(pd, pin_err, what);

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define LIST_REPLY_FIXED 8 /* start u32, count u16, flags u16 */
-#define LIST_ENTRY_FIXED 25 /* export_id u32, generation u64, length u64, 3 x u8, name length u16 */
+/* LIST reply: start u32, count u16, flags u16 */
+#define LIST_REPLY_FIXED 8
+/* LIST entry: export_id u32, generation u64, length u64, 3 x u8, name length u16 */
+#define LIST_ENTRY_FIXED 25
 #define HDR_LENGTH_OFFSET 8 /* where the header's payload length sits */
 
 _Static_assert(DAXMR_PROTO_HDR_SIZE + LIST_REPLY_FIXED +
@@ -210,8 +212,9 @@ static int proto_hdr_check(const struct daxmr_proto_hdr *hdr)
 		return -EPROTO;
 	if (!reply && hdr->status != DAXMR_PROTO_STATUS_OK)
 		return -EPROTO;
-	if (reply && (hdr->opcode == DAXMR_PROTO_OP_REVOKE ||
-		      hdr->opcode == DAXMR_PROTO_OP_REVOKE_ACK || hdr->opcode == DAXMR_PROTO_OP_AVAILABLE))
+	if (reply &&
+	    (hdr->opcode == DAXMR_PROTO_OP_REVOKE || hdr->opcode == DAXMR_PROTO_OP_REVOKE_ACK ||
+	     hdr->opcode == DAXMR_PROTO_OP_AVAILABLE))
 		return -EPROTO;
 	if (hdr->opcode == DAXMR_PROTO_OP_ERROR && hdr->status == DAXMR_PROTO_STATUS_OK)
 		return -EPROTO;
@@ -274,8 +277,8 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 		return 0;
 	switch (hdr->opcode) {
 	case DAXMR_PROTO_OP_HELLO:
-		ok = reply ? proto_hello_reply_check(&msg->hello_reply, hdr->version)
-			   : proto_hello_check(&msg->hello, hdr->version);
+		ok = reply ? proto_hello_reply_check(&msg->hello_reply, hdr->version) :
+			     proto_hello_check(&msg->hello, hdr->version);
 		break;
 	case DAXMR_PROTO_OP_LIST:
 		ok = !reply || proto_list_reply_check(&msg->list_reply);

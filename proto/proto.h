@@ -13,7 +13,7 @@
 #define DAXMR_PROTO_HDR_SIZE 24
 #define DAXMR_PROTO_MSG_MAX 4096 /* header + payload; every receive buffer is this big */
 #define DAXMR_PROTO_NAME_MAX 255 /* bytes in a name, without the NUL of the decoded copy */
-#define DAXMR_PROTO_LIST_MAX 14  /* LIST reply entries: 14 maximal entries fit in one message */
+#define DAXMR_PROTO_LIST_MAX 14	 /* LIST reply entries: 14 maximal entries fit in one message */
 
 /* rdma_cm private data: what daxmr writes, and what rdma_cm can carry (KERNEL-FACTS.md) */
 #define DAXMR_PROTO_CM_CONNECT_SIZE 8
@@ -53,7 +53,7 @@ enum daxmr_proto_status {
 	DAXMR_PROTO_STATUS_INTERNAL = 12,
 };
 
-#define DAXMR_PROTO_F_REPLY 0x0001u      /* header flags: this message answers request_id */
+#define DAXMR_PROTO_F_REPLY 0x0001u	/* header flags: this message answers request_id */
 #define DAXMR_PROTO_LIST_F_MORE 0x0001u /* LIST reply flags: exports after this page exist */
 
 enum daxmr_proto_access {
@@ -105,7 +105,7 @@ struct daxmr_proto_hello {
 /* HELLO reply. */
 struct daxmr_proto_hello_reply {
 	uint16_t version; /* equals the header version */
-	uint16_t flags;   /* none defined in version 1: must be 0 */
+	uint16_t flags;	  /* none defined in version 1: must be 0 */
 	char name[DAXMR_PROTO_NAME_MAX + 1];
 };
 

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev)
-# clang + its runtime: the libFuzzer targets and their sanitizers
-test=(clang libclang-rt-14-dev)
+# clang + its runtime: the libFuzzer targets and their sanitizers; the static analysers
+test=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 # the guest: qemu, the initramfs' busybox, kernel-package handling, and what the guest runs from
 # the host's root (ndctl, mkfs.xfs, rdma, the verbs tools)
 guest=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod util-linux iproute2 ndctl xfsprogs

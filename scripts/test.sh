@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# test.sh -- install what the tests need, build, run the unit tests on the host (plain, then under
-# ASan+UBSan), fuzz every decoder for a fixed time, then run the end-to-end tests inside the
-# real-kernel guest (tests/vm). Exits non-zero on any failure.
+# test.sh -- install what the tests need, build, run static analysis and the unit tests on the
+# host (plain, then under ASan+UBSan), fuzz every decoder for a fixed time, then run the
+# end-to-end tests inside the real-kernel guest (tests/vm). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -54,6 +54,8 @@ step "build (build/)"
 configure build
 
 if [ "$UNIT" = 1 ]; then
+	step "static analysis: clang-format, cppcheck, clang-tidy"
+	scripts/lint.sh build
 	step "unit tests on the host"
 	ctest --test-dir build -L unit --no-tests=error --output-on-failure -j"$(nproc)"
 	if [ "$SLOW" = 1 ]; then

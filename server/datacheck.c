@@ -14,8 +14,7 @@
 #include "pattern.h"
 
 #define DATACHECK_PAGES 16 /* both buffers; the offsets below stay inside them */
-#define DATACHECK_ACCESS \
-	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
+#define DATACHECK_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
 
 /* One operation of the check; offsets and lengths in bytes, or pages where it says so. */
 struct datacheck_step {
@@ -89,11 +88,13 @@ static void datacheck_page_start_image(const struct daxmr_datacheck_expect *exp,
 					at = page_at + j;
 					if (at < buf_len)
 						img[at] = daxmr_pattern_byte(
-							exp->seed, exp->first_pos + k * exp->mtu + j);
+							exp->seed,
+							exp->first_pos + k * exp->mtu + j);
 				} else {
 					at = exp->off + k * exp->mtu + j;
 					if (at < buf_len) {
-						img[at] = daxmr_pattern_byte(exp->seed, page_at + j);
+						img[at] =
+							daxmr_pattern_byte(exp->seed, page_at + j);
 						care[at] = 1;
 					}
 				}
@@ -125,8 +126,7 @@ int daxmr_datacheck_analyze(const struct daxmr_datacheck_expect *exp, const uint
 
 	bad = daxmr_pattern_count_bad(buf, exp->off, end, exp->seed, exp->first_pos, &first_bad);
 	out = daxmr_pattern_count_bad(buf, 0, exp->off, exp->guard, 0, &first_out);
-	out += daxmr_pattern_count_bad(buf, end, buf_len, exp->guard, end,
-				       out ? NULL : &first_out);
+	out += daxmr_pattern_count_bad(buf, end, buf_len, exp->guard, end, out ? NULL : &first_out);
 	if (bad == 0 && out == 0)
 		return 0;
 
@@ -145,11 +145,13 @@ int daxmr_datacheck_analyze(const struct daxmr_datacheck_expect *exp, const uint
 			return -ENOMEM;
 		datacheck_page_start_image(exp, img, img + buf_len, buf_len);
 		if (datacheck_image_matches(buf, img, img + buf_len, buf_len)) {
-			snprintf(symptom + n, symptom_size - (size_t)n,
-				 "; each %u-byte packet %s the start of its %zu KiB page (one piece "
-				 "per page it spans)", exp->mtu,
-				 exp->op == DAXMR_DATACHECK_WRITE ? "landed at" : "was read from",
-				 exp->page >> 10);
+			snprintf(
+				symptom + n, symptom_size - (size_t)n,
+				"; each %u-byte packet %s the start of its %zu KiB page (one piece "
+				"per page it spans)",
+				exp->mtu,
+				exp->op == DAXMR_DATACHECK_WRITE ? "landed at" : "was read from",
+				exp->page >> 10);
 			free(img);
 			return -EILSEQ;
 		}
@@ -214,7 +216,8 @@ static int datacheck_map(enum daxmr_verbs_mode mode, size_t size, uint8_t **addr
 	addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED) {
 		ret = -errno;
-		DAXMR_LOG_CALL_ERR("mmap", ret, "memfd daxmr-datacheck, %zu bytes, MAP_SHARED", size);
+		DAXMR_LOG_CALL_ERR("mmap", ret, "memfd daxmr-datacheck, %zu bytes, MAP_SHARED",
+				   size);
 		goto err_close;
 	}
 	close(fd); /* the mapping keeps the memfd alive */
@@ -302,8 +305,8 @@ static int datacheck_step(struct daxmr_loopback *lb, struct datacheck_buf *local
 		datacheck_fail(res, s->aligned, symptom);
 		return ret;
 	}
-	ret = daxmr_datacheck_analyze(&exp, s->op == DAXMR_DATACHECK_WRITE ? remote->addr :
-									      local->addr,
+	ret = daxmr_datacheck_analyze(&exp,
+				      s->op == DAXMR_DATACHECK_WRITE ? remote->addr : local->addr,
 				      s->op == DAXMR_DATACHECK_WRITE ? remote->size : local->size,
 				      symptom, sizeof(symptom));
 	if (ret == -ENOMEM)
@@ -338,7 +341,8 @@ static int datacheck_odp_supported(struct ibv_context *ctx, struct daxmr_datache
 		res->verdict = DAXMR_DATACHECK_UNSUPPORTED;
 		snprintf(res->symptom, sizeof(res->symptom),
 			 "%s has no On-Demand Paging for RC READ/WRITE (needs rxe on Linux >= "
-			 "6.15, or mlx5)", ibv_get_device_name(ctx->device));
+			 "6.15, or mlx5)",
+			 ibv_get_device_name(ctx->device));
 	}
 	return 0;
 }
@@ -349,7 +353,8 @@ int daxmr_datacheck_run(struct ibv_context *ctx, struct ibv_pd *pd, enum daxmr_v
 {
 	const struct daxmr_loopback_opts opts = DAXMR_LOOPBACK_OPTS_DEFAULT;
 	const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	/* odd offsets and lengths: neither end page- or packet-aligned, several packets at MTU 4096 */
+	/* odd offsets and lengths: neither end page- or packet-aligned, several packets at MTU 4096
+	 */
 	const struct datacheck_step steps[] = {
 		{ DAXMR_DATACHECK_WRITE, 777, pg + 1000, 5 * pg + 1234, false, 0xdc000002u,
 		  0xdc000001u },

@@ -50,7 +50,8 @@ int daxmr_datacheck_run(struct ibv_context *ctx, struct ibv_pd *pd, enum daxmr_v
 /* What an RDMA operation should have left in the buffer it placed data into. */
 enum daxmr_datacheck_op {
 	DAXMR_DATACHECK_WRITE = 0, /* the checked buffer is the MR under test (the target) */
-	DAXMR_DATACHECK_READ = 1,  /* the checked buffer is the reader's; the MR under test the source */
+	DAXMR_DATACHECK_READ =
+		1, /* the checked buffer is the reader's; the MR under test the source */
 };
 
 struct daxmr_datacheck_expect {

@@ -58,7 +58,7 @@ err_unblock:
 /* Tells whether CAP_LEASE is in our effective capability set (capget(2), no libcap). */
 static int lease_has_cap_lease(int *has_ptr)
 {
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
 	if (syscall(SYS_capget, &hdr, data) < 0) {

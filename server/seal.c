@@ -25,15 +25,16 @@ static const struct {
 	const char *what;
 	const char *why;
 } seal_extent_rules[] = {
-	{FIEMAP_EXTENT_SHARED, -EBUSY, "reflinked (shared) blocks", ": a write would unshare them"},
-	{FIEMAP_EXTENT_UNWRITTEN, -ENOMEDIUM, "unwritten extent", ": faults would convert it"},
-	{FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_UNKNOWN, -EAGAIN, "delayed allocation",
-	 ": no blocks yet"},
-	{FIEMAP_EXTENT_DATA_INLINE, -EMEDIUMTYPE, "inline data", ": it lives in metadata"},
-	{FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED, -EMEDIUMTYPE,
-	 "encoded (compressed or encrypted) extent", ": not directly addressable"},
-	{FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_TAIL, -EMEDIUMTYPE, "unaligned extent",
-	 ": not in blocks of its own"},
+	{ FIEMAP_EXTENT_SHARED, -EBUSY, "reflinked (shared) blocks",
+	  ": a write would unshare them" },
+	{ FIEMAP_EXTENT_UNWRITTEN, -ENOMEDIUM, "unwritten extent", ": faults would convert it" },
+	{ FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_UNKNOWN, -EAGAIN, "delayed allocation",
+	  ": no blocks yet" },
+	{ FIEMAP_EXTENT_DATA_INLINE, -EMEDIUMTYPE, "inline data", ": it lives in metadata" },
+	{ FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED, -EMEDIUMTYPE,
+	  "encoded (compressed or encrypted) extent", ": not directly addressable" },
+	{ FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_TAIL, -EMEDIUMTYPE, "unaligned extent",
+	  ": not in blocks of its own" },
 };
 
 /* Writes why the file is refused (or a caveat) into the report; returns err. */

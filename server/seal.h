@@ -20,7 +20,10 @@ struct daxmr_seal_opts {
 	bool allow_non_dax; /* accept page-cache files (reported as DAXMR_SEAL_MEM_PAGE_CACHE) */
 };
 
-#define DAXMR_SEAL_OPTS_DEFAULT {.allow_non_dax = false}
+#define DAXMR_SEAL_OPTS_DEFAULT        \
+	{                              \
+		.allow_non_dax = false \
+	}
 
 /* What daxmr_seal_check found; filled as far as the check got, also on failure. */
 struct daxmr_seal_report {

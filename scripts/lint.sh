@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# lint.sh -- static checks of the product code (common, proto, server, client): clang-format
+# (.clang-format), cppcheck and clang-tidy (.clang-tidy). Usage: scripts/lint.sh [BUILD_DIR]
+# BUILD_DIR must hold compile_commands.json (default: build). Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build=${1:-build}
+[ -e "$build/compile_commands.json" ] || { echo "lint: no $build/compile_commands.json: configure first" >&2; exit 2; }
+mapfile -t files < <(git ls-files 'common/*.[ch]' 'proto/*.[ch]' 'server/*.[ch]' 'client/*.[ch]')
+rc=0
+
+echo "[lint] clang-format: ${#files[@]} files"
+for f in "${files[@]}"; do
+	if ! clang-format "$f" | cmp -s - "$f"; then
+		echo "[lint] $f is not formatted: run clang-format -i $f"
+		rc=1
+	fi
+done
+
+echo "[lint] cppcheck"
+cppcheck --project="$build/compile_commands.json" --enable=warning,portability,performance \
+	--inline-suppr --suppress=missingIncludeSystem --error-exitcode=1 -q \
+	--file-filter="$PWD/common/*" --file-filter="$PWD/proto/*" \
+	--file-filter="$PWD/server/*" --file-filter="$PWD/client/*" || rc=1
+
+echo "[lint] clang-tidy"
+run-clang-tidy -quiet -p "$build" "$PWD/(common|proto|server|client)/.*\.c$" >"$build/clang-tidy.log" 2>&1 || {
+	grep -E 'error:|warning:' "$build/clang-tidy.log" | sort -u
+	rc=1
+}
+[ "$rc" = 0 ] && echo "[lint] clean"
+exit "$rc"
