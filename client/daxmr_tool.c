@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* daxmr_tool.c -- the daxmr command-line tool: ls, get, put, watch on top of libdaxmr */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daxmr.h"
+#include "tool.h"
+
+#define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
+#define TOOL_PROGRESS_MIN (16u << 20) /* transfers at least this big show progress on a tty */
+#define TOOL_REOPEN_BACKOFF_MS 100
+
+static const char tool_usage_main[] =
+	"usage: daxmr [-s ADDR[:PORT]] [-t MS] [-v] COMMAND [ARGS]\n"
+	"\n"
+	"One-sided RDMA access to files exported by daxmrd.\n"
+	"\n"
+	"commands:\n"
+	"  ls                                      list the server's exports\n"
+	"  get NAME [--offset N] [--length N] [-o FILE]\n"
+	"                                          read an export (default: all of it to stdout)\n"
+	"  put NAME [--offset N] [-i FILE]         write FILE (default stdin) at offset, then flush\n"
+	"  watch NAME [--ro] [--ignore-revoke]     hold the export open and print its events\n"
+	"\n"
+	"options:\n"
+	"  -s, --server ADDR[:PORT]  daxmrd's address on the RDMA network (default: $DAXMR_SERVER;\n"
+	"                            port 7471); IPv6 as [ADDR]:PORT\n"
+	"  -t, --timeout MS          connect and per-request timeout (default 5000)\n"
+	"  -v, --verbose             say more (repeat for debug output)\n"
+	"  -h, --help                this help; 'daxmr COMMAND --help' for a command's\n"
+	"\n"
+	"Sizes (N) are bytes, with an optional K, M, G or T suffix (powers of 1024).\n"
+	"\n"
+	"exit status:\n"
+	"  0  success\n"
+	"  1  the operation failed (server status, RDMA error, I/O error, range past the end,\n"
+	"     connection lost)\n"
+	"  2  usage error\n"
+	"  3  cannot connect to the server\n"
+	"  4  no such export\n"
+	"  5  access denied\n"
+	"  6  the export was revoked or is being revoked (try again)\n";
+
+static const char tool_usage_ls[] =
+	"usage: daxmr [-s ADDR[:PORT]] ls\n"
+	"\n"
+	"Lists the server's exports, one per line: NAME, SIZE (bytes), ACCESS (ro/rw: the most the\n"
+	"export allows), MEMORY (fs-dax, devdax, page-cache), REGISTRATION (pinned, odp),\n"
+	"GENERATION.\n"
+	"Exit status: 0, 1, 2, 3 (see daxmr --help).\n";
+
+static const char tool_usage_get[] =
+	"usage: daxmr [-s ADDR[:PORT]] get NAME [--offset N] [--length N] [-o FILE]\n"
+	"\n"
+	"Reads LENGTH bytes (default: to the end of the export) at OFFSET (default 0) of export\n"
+	"NAME with one-sided RDMA READs and writes them to FILE (default stdout). Shows progress\n"
+	"on stderr for large transfers when stderr is a terminal.\n"
+	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
+	"4 no such export, 5 access denied, 6 revoked.\n";
+
+static const char tool_usage_put[] =
+	"usage: daxmr [-s ADDR[:PORT]] put NAME [--offset N] [-i FILE]\n"
+	"\n"
+	"Writes FILE (default stdin) at OFFSET (default 0) of export NAME with one-sided RDMA\n"
+	"WRITEs, then FLUSHes the range so it is persistent. Refuses input that would pass the\n"
+	"export's end (checked before writing for a regular file; for a pipe, before the chunk\n"
+	"that would pass it).\n"
+	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
+	"4 no such export, 5 access denied (read-only export), 6 revoked.\n";
+
+static const char tool_usage_watch[] =
+	"usage: daxmr [-s ADDR[:PORT]] watch NAME [--ro] [--ignore-revoke]\n"
+	"\n"
+	"Opens export NAME (read-write if allowed, else read-only; --ro: read-only) and prints one\n"
+	"line per event on stdout:\n"
+	"  opened export=NAME generation=G length=L registration=R\n"
+	"  revoked export=NAME generation=G reason=REASON deadline_ms=D\n"
+	"  available export=NAME generation=G\n"
+	"After 'available' it opens the export again (and prints 'opened' again).\n"
+	"--ignore-revoke never acknowledges a revocation (simulates a client that does not answer).\n"
+	"Runs until SIGINT or SIGTERM (exit 0); exits 1 if the connection drops.\n"
+	"Exit status: 0, 1, 2 usage, 3 cannot connect, 4 no such export, 5 access denied,\n"
+	"6 revoked while opening.\n";
+
+static int tool_verbose;
+
+/* One error line on stderr: "daxmr: <message>". */
+__attribute__((format(printf, 1, 2))) static void tool_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("daxmr: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* One informational line on stderr with -v. */
+__attribute__((format(printf, 1, 2))) static void tool_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tool_verbose)
+		return;
+	fputs("daxmr: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Prints the usage of cmd (or the tool) to f. */
+static void tool_usage(FILE *f, enum daxmr_tool_cmd cmd)
+{
+	switch (cmd) {
+	case DAXMR_TOOL_LS:
+		fputs(tool_usage_ls, f);
+		break;
+	case DAXMR_TOOL_GET:
+		fputs(tool_usage_get, f);
+		break;
+	case DAXMR_TOOL_PUT:
+		fputs(tool_usage_put, f);
+		break;
+	case DAXMR_TOOL_WATCH:
+		fputs(tool_usage_watch, f);
+		break;
+	default:
+		fputs(tool_usage_main, f);
+		break;
+	}
+}
+
+/* Writes all of buf to fd. 0 or -errno. */
+static int tool_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads until buf is full or EOF; *got_ptr bytes. 0 or -errno. */
+static int tool_read_full(int fd, void *buf, size_t len, size_t *got_ptr)
+{
+	char *p = buf;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*got_ptr = got;
+	return 0;
+}
+
+/* Progress on stderr: "\rget NAME: 12/64 MiB". */
+static void tool_progress(const char *what, const char *name, uint64_t done, uint64_t total,
+			  bool on)
+{
+	if (!on)
+		return;
+	fprintf(stderr, "\r%s %s: %" PRIu64 "/%" PRIu64 " MiB", what, name, done >> 20,
+		total >> 20);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/* ls: the export table. */
+static int tool_ls(struct daxmr_client *client)
+{
+	struct daxmr_export_info *infos = NULL;
+	size_t count = 0, i;
+	int w = 4, ret;
+
+	ret = daxmr_client_list(client, &infos, &count);
+	if (ret) {
+		tool_err("ls: %s", daxmr_tool_strerror(ret));
+		return daxmr_tool_exit_code(ret);
+	}
+	for (i = 0; i < count; i++)
+		if ((int)strlen(infos[i].name) > w)
+			w = (int)strlen(infos[i].name);
+	printf("%-*s %14s %-6s %-10s %-12s %s\n", w, "NAME", "SIZE", "ACCESS", "MEMORY",
+	       "REGISTRATION", "GENERATION");
+	for (i = 0; i < count; i++)
+		printf("%-*s %14" PRIu64 " %-6s %-10s %-12s %" PRIu64 "\n", w, infos[i].name,
+		       infos[i].length, daxmr_access_str(infos[i].access),
+		       daxmr_memory_str(infos[i].memory),
+		       daxmr_registration_str(infos[i].registration), infos[i].generation);
+	daxmr_client_list_free(infos);
+	if (fflush(stdout)) {
+		tool_err("ls: writing stdout: %s", strerror(errno));
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	return DAXMR_TOOL_EXIT_OK;
+}
+
+/* Opens export name with access; the error line names the export and the cause. */
+static int tool_open(struct daxmr_client *client, const char *cmd, const char *name,
+		     enum daxmr_access access, struct daxmr_region **region_ptr)
+{
+	int ret = daxmr_region_open(client, name, access, region_ptr);
+
+	if (ret)
+		tool_err("%s %s: cannot open %s: %s", cmd, name, daxmr_access_str(access),
+			 daxmr_tool_strerror(ret));
+	return ret;
+}
+
+/* get: export range -> file or stdout. */
+static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a)
+{
+	struct daxmr_region *region = NULL;
+	const struct daxmr_desc *desc;
+	uint64_t total, done = 0;
+	char *buf = NULL;
+	bool progress;
+	int fd = STDOUT_FILENO, ret, code;
+	size_t n;
+
+	ret = tool_open(client, "get", a->name, DAXMR_RO, &region);
+	if (ret)
+		return daxmr_tool_exit_code(ret);
+	desc = daxmr_region_desc(region);
+	ret = daxmr_tool_get_range(desc->length, a->offset, a->has_length, a->length, &total);
+	if (ret) {
+		if (a->has_length)
+			tool_err("get %s: refusing: %" PRIu64 " bytes at offset %" PRIu64
+				 " would pass the export's end (length %" PRIu64 ")",
+				 a->name, a->length, a->offset, desc->length);
+		else
+			tool_err("get %s: refusing: offset %" PRIu64
+				 " is past the export's end (length %" PRIu64 ")",
+				 a->name, a->offset, desc->length);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	if (a->output && strcmp(a->output, "-")) {
+		fd = open(a->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			tool_err("get %s: cannot create %s: %s", a->name, a->output,
+				 strerror(errno));
+			code = DAXMR_TOOL_EXIT_FAILED;
+			goto out;
+		}
+	}
+	buf = malloc(TOOL_CHUNK);
+	if (!buf) {
+		tool_err("get %s: out of memory", a->name);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	progress = total >= TOOL_PROGRESS_MIN && isatty(STDERR_FILENO);
+	while (done < total) {
+		n = total - done < TOOL_CHUNK ? (size_t)(total - done) : TOOL_CHUNK;
+		ret = daxmr_region_read(region, a->offset + done, buf, n);
+		if (ret) {
+			tool_err("get %s: RDMA READ of %zu bytes at offset %" PRIu64 ": %s",
+				 a->name, n, a->offset + done, daxmr_tool_strerror(ret));
+			code = daxmr_tool_exit_code(ret);
+			goto out;
+		}
+		ret = tool_write_all(fd, buf, n);
+		if (ret) {
+			tool_err("get %s: writing %s: %s", a->name,
+				 a->output ? a->output : "stdout", strerror(-ret));
+			code = DAXMR_TOOL_EXIT_FAILED;
+			goto out;
+		}
+		done += n;
+		tool_progress("get", a->name, done, total, progress);
+	}
+	tool_info("get %s: %" PRIu64 " bytes at offset %" PRIu64, a->name, total, a->offset);
+	code = DAXMR_TOOL_EXIT_OK;
+out:
+	free(buf);
+	if (fd != STDOUT_FILENO && fd >= 0 && close(fd) && code == DAXMR_TOOL_EXIT_OK) {
+		tool_err("get %s: closing %s: %s", a->name, a->output, strerror(errno));
+		code = DAXMR_TOOL_EXIT_FAILED;
+	}
+	daxmr_region_close(&region);
+	return code;
+}
+
+/* put: file or stdin -> export range, then FLUSH. */
+static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a)
+{
+	struct daxmr_region *region = NULL;
+	const struct daxmr_desc *desc;
+	uint64_t done = 0, size = 0;
+	bool known = false, progress = false;
+	const char *in = a->input ? a->input : "stdin";
+	char *buf = NULL;
+	int fd = STDIN_FILENO, ret, code;
+	struct stat st;
+	size_t n = 0;
+
+	if (a->input && strcmp(a->input, "-")) {
+		fd = open(a->input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			tool_err("put %s: cannot open %s: %s", a->name, a->input, strerror(errno));
+			return DAXMR_TOOL_EXIT_FAILED;
+		}
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* the bytes still to read: a regular stdin may be positioned past 0 */
+		off_t pos = lseek(fd, 0, SEEK_CUR);
+
+		size = (uint64_t)st.st_size - (pos > 0 && pos <= st.st_size ? (uint64_t)pos : 0);
+		known = true;
+	}
+	ret = tool_open(client, "put", a->name, DAXMR_RW, &region);
+	if (ret) {
+		code = daxmr_tool_exit_code(ret);
+		goto out;
+	}
+	desc = daxmr_region_desc(region);
+	if (known && daxmr_tool_put_check(desc->length, a->offset, size)) {
+		tool_err("put %s: refusing: %" PRIu64 " bytes of %s at offset %" PRIu64
+			 " would pass the export's end (length %" PRIu64 ")",
+			 a->name, size, in, a->offset, desc->length);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	if (!known && a->offset > desc->length) {
+		tool_err("put %s: refusing: offset %" PRIu64
+			 " is past the export's end (length %" PRIu64 ")",
+			 a->name, a->offset, desc->length);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	buf = malloc(TOOL_CHUNK);
+	if (!buf) {
+		tool_err("put %s: out of memory", a->name);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	progress = known && size >= TOOL_PROGRESS_MIN && isatty(STDERR_FILENO);
+	for (;;) {
+		ret = tool_read_full(fd, buf, TOOL_CHUNK, &n);
+		if (ret) {
+			tool_err("put %s: reading %s: %s", a->name, in, strerror(-ret));
+			code = DAXMR_TOOL_EXIT_FAILED;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (daxmr_tool_put_check(desc->length, a->offset, done + n)) {
+			tool_err("put %s: refusing: %s holds more than the %" PRIu64
+				 " bytes from offset %" PRIu64
+				 " to the export's end (length %" PRIu64 "); %" PRIu64
+				 " bytes were written (not flushed)",
+				 a->name, in, desc->length - a->offset, a->offset, desc->length,
+				 done);
+			code = DAXMR_TOOL_EXIT_FAILED;
+			goto out;
+		}
+		ret = daxmr_region_write(region, a->offset + done, buf, n);
+		if (ret) {
+			tool_err("put %s: RDMA WRITE of %zu bytes at offset %" PRIu64 ": %s",
+				 a->name, n, a->offset + done, daxmr_tool_strerror(ret));
+			code = daxmr_tool_exit_code(ret);
+			goto out;
+		}
+		done += n;
+		tool_progress("put", a->name, done, size, progress);
+		if (n < TOOL_CHUNK)
+			break;
+	}
+	ret = daxmr_region_flush(region, a->offset, done);
+	if (ret) {
+		tool_err("put %s: FLUSH of %" PRIu64 " bytes at offset %" PRIu64 ": %s", a->name,
+			 done, a->offset, daxmr_tool_strerror(ret));
+		code = daxmr_tool_exit_code(ret);
+		goto out;
+	}
+	tool_info("put %s: %" PRIu64 " bytes at offset %" PRIu64 ", flushed", a->name, done,
+		  a->offset);
+	code = DAXMR_TOOL_EXIT_OK;
+out:
+	free(buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	ret = daxmr_region_close(&region);
+	if (ret && code == DAXMR_TOOL_EXIT_OK) {
+		tool_err("put %s: CLOSE: %s", a->name, daxmr_tool_strerror(ret));
+		code = daxmr_tool_exit_code(ret);
+	}
+	return code;
+}
+
+/* What watch's callbacks leave for its loop. */
+struct tool_watch {
+	const struct daxmr_tool_args *args; /* borrowed */
+	struct daxmr_region *region;	    /* owned: the current open region, or NULL */
+	bool reopen;			    /* AVAILABLE came: open the new generation */
+	bool dead;
+	int dead_err;
+	bool out_err; /* stdout failed */
+};
+
+/* Prints one event line and pushes it out at once: tests read stdout through a pipe. */
+__attribute__((format(printf, 2, 3))) static void tool_line(struct tool_watch *w, const char *fmt,
+							    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (fflush(stdout))
+		w->out_err = true;
+}
+
+/* watch: REVOKE -> "revoked ..." (the library has acknowledged, unless --ignore-revoke). */
+static void tool_on_revoke(struct daxmr_region *region, const struct daxmr_revoke_info *info,
+			   void *arg)
+{
+	struct tool_watch *w = arg;
+
+	(void)region;
+	tool_line(w, "revoked export=%s generation=%" PRIu64 " reason=%s deadline_ms=%u",
+		  info->name, info->generation, daxmr_revoke_reason_str(info->reason),
+		  info->deadline_ms);
+}
+
+/* watch: AVAILABLE -> "available ...", then the loop opens the export again. */
+static void tool_on_available(uint32_t export_id, const char *name, uint64_t generation, void *arg)
+{
+	struct tool_watch *w = arg;
+
+	(void)export_id;
+	tool_line(w, "available export=%s generation=%" PRIu64, name, generation);
+	w->reopen = true;
+}
+
+/* watch: the connection died. */
+static void tool_on_disconnect(int reason, void *arg)
+{
+	struct tool_watch *w = arg;
+
+	w->dead = true;
+	w->dead_err = reason;
+}
+
+/* Opens the watched export (rw if allowed unless --ro) and prints "opened ...". */
+static int tool_watch_open(struct daxmr_client *client, struct tool_watch *w)
+{
+	const struct daxmr_tool_args *a = w->args;
+	const struct daxmr_desc *d;
+	int ret;
+
+	if (a->ro) {
+		ret = daxmr_region_open(client, a->name, DAXMR_RO, &w->region);
+	} else {
+		ret = daxmr_region_open(client, a->name, DAXMR_RW, &w->region);
+		if (ret == -EACCES)
+			ret = daxmr_region_open(client, a->name, DAXMR_RO, &w->region);
+	}
+	if (ret)
+		return ret;
+	d = daxmr_region_desc(w->region);
+	tool_line(w, "opened export=%s generation=%" PRIu64 " length=%" PRIu64 " registration=%s",
+		  a->name, d->generation, d->length, daxmr_registration_str(d->registration));
+	tool_info("watch %s: %s, %s, rkey 0x%x", a->name, daxmr_access_str(d->access),
+		  daxmr_memory_str(d->memory), d->rkey);
+	return 0;
+}
+
+/* Opens the export's new generation, retrying while the server still says REVOKING. */
+static int tool_watch_reopen(struct daxmr_client *client, struct tool_watch *w, int sig_fd)
+{
+	struct pollfd pfd = { .fd = sig_fd, .events = POLLIN };
+	int ret, tries;
+
+	daxmr_region_close(&w->region);
+	for (tries = 0; tries < 100; tries++) {
+		ret = tool_watch_open(client, w);
+		if (ret != -EAGAIN)
+			return ret;
+		/* sleep, but wake for SIGINT/SIGTERM */
+		if (poll(&pfd, 1, TOOL_REOPEN_BACKOFF_MS) > 0)
+			return 0;
+	}
+	return ret;
+}
+
+/* Blocks SIGINT/SIGTERM and returns a signalfd for them; -errno. */
+static int tool_signalfd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+/* watch: hold the region, print events until a signal or the connection's end. */
+static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args *a, int sig_fd)
+{
+	struct tool_watch w = { .args = a };
+	const struct daxmr_callbacks cbs = { .on_revoke = tool_on_revoke,
+					     .on_available = tool_on_available,
+					     .on_disconnect = tool_on_disconnect };
+	struct pollfd pfd[2];
+	struct signalfd_siginfo si;
+	int ret, code;
+
+	daxmr_client_set_callbacks(client, &cbs, &w);
+	ret = tool_watch_open(client, &w);
+	if (ret) {
+		tool_err("watch %s: cannot open: %s", a->name, daxmr_tool_strerror(ret));
+		return daxmr_tool_exit_code(ret);
+	}
+	pfd[0] = (struct pollfd){ .fd = daxmr_client_fd(client), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+	for (;;) {
+		ret = poll(pfd, 2, -1);
+		if (ret < 0 && errno != EINTR) {
+			tool_err("watch %s: poll: %s", a->name, strerror(errno));
+			code = DAXMR_TOOL_EXIT_FAILED;
+			break;
+		}
+		if (ret > 0 && pfd[1].revents) {
+			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				tool_info("watch %s: signal %u: closing", a->name, si.ssi_signo);
+			code = DAXMR_TOOL_EXIT_OK;
+			break;
+		}
+		ret = daxmr_client_process(client);
+		if (w.out_err) {
+			tool_err("watch %s: writing stdout: %s", a->name, strerror(errno));
+			code = DAXMR_TOOL_EXIT_FAILED;
+			break;
+		}
+		if (ret || w.dead) {
+			tool_err("watch %s: connection lost: %s", a->name,
+				 daxmr_tool_strerror(w.dead_err ? w.dead_err : ret));
+			code = DAXMR_TOOL_EXIT_FAILED;
+			break;
+		}
+		if (w.reopen) {
+			w.reopen = false;
+			ret = tool_watch_reopen(client, &w, sig_fd);
+			if (ret) {
+				tool_err("watch %s: cannot open again: %s", a->name,
+					 daxmr_tool_strerror(ret));
+				code = daxmr_tool_exit_code(ret);
+				break;
+			}
+		}
+	}
+	daxmr_region_close(&w.region);
+	return code;
+}
+
+int main(int argc, char *argv[])
+{
+	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
+	struct daxmr_client *client = NULL;
+	struct daxmr_tool_args a;
+	const char *server;
+	char err[256];
+	int ret, code, sig_fd = -1;
+
+	ret = daxmr_tool_args_parse(argc, argv, &a, err, sizeof(err));
+	if (ret) {
+		tool_err("%s", err);
+		fputs("Try 'daxmr --help'.\n", stderr);
+		return DAXMR_TOOL_EXIT_USAGE;
+	}
+	if (a.help) {
+		tool_usage(stdout, a.cmd);
+		return DAXMR_TOOL_EXIT_OK;
+	}
+	tool_verbose = a.verbose;
+	server = a.server ? a.server : getenv("DAXMR_SERVER");
+	if (!server || !*server) {
+		tool_err("no server: pass -s ADDR[:PORT] (daxmrd's address on the RDMA network) or "
+			 "set DAXMR_SERVER");
+		return DAXMR_TOOL_EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE from write */
+	if (a.cmd == DAXMR_TOOL_WATCH) {
+		/* before connecting: a SIGINT from now on ends the watch cleanly */
+		sig_fd = tool_signalfd();
+		if (sig_fd < 0) {
+			tool_err("watch %s: signalfd: %s", a.name, strerror(-sig_fd));
+			return DAXMR_TOOL_EXIT_FAILED;
+		}
+	}
+	opts.timeout_ms = a.timeout_ms ? a.timeout_ms : DAXMR_DEFAULT_TIMEOUT_MS;
+	opts.ack_revoke = !a.ignore_revoke;
+	opts.verbose = a.verbose;
+	ret = daxmr_client_connect(server, &opts, &client);
+	if (ret) {
+		tool_err("cannot connect to %s: %s", server, daxmr_tool_strerror(ret));
+		if (sig_fd >= 0)
+			close(sig_fd);
+		return DAXMR_TOOL_EXIT_CONNECT;
+	}
+	tool_info("connected to %s (%s)", server, daxmr_client_server_name(client));
+	switch (a.cmd) {
+	case DAXMR_TOOL_LS:
+		code = tool_ls(client);
+		break;
+	case DAXMR_TOOL_GET:
+		code = tool_get(client, &a);
+		break;
+	case DAXMR_TOOL_PUT:
+		code = tool_put(client, &a);
+		break;
+	case DAXMR_TOOL_WATCH:
+		code = tool_watch(client, &a, sig_fd);
+		break;
+	default:
+		code = DAXMR_TOOL_EXIT_USAGE;
+		break;
+	}
+	daxmr_client_disconnect(&client);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return code;
+}

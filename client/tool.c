@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tool.c -- the daxmr tool's testable parts: command line, sizes, ranges, exit codes, messages */
+#include "tool.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Parses a size with an optional K/M/G/T suffix. */
+int daxmr_tool_size_parse(const char *s, uint64_t *v_ptr)
+{
+	uint64_t v = 0, mult = 1;
+	const char *p = s;
+	unsigned int shift = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift) {
+		p++;
+		if (!strcmp(p, "iB") || !strcmp(p, "B") || !strcmp(p, "ib") || !strcmp(p, "b"))
+			p += strlen(p);
+		if (*p)
+			return -EINVAL;
+		mult = (uint64_t)1 << shift;
+		if (v > UINT64_MAX / mult)
+			return -ERANGE;
+	}
+	*v_ptr = v * mult;
+	return 0;
+}
+
+/* Records a usage error and returns -EINVAL. */
+__attribute__((format(printf, 3, 4))) static int tool_usage_err(char *err, size_t err_len,
+								const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The option's value: "--opt=VALUE" inline, else the next argument. NULL if missing. */
+static const char *tool_opt_value(int argc, char *const argv[], int *i, const char *inline_val)
+{
+	if (inline_val)
+		return inline_val;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+/* Whether arg is opt or "opt=...": *inline_val gets what follows '='. */
+static bool tool_opt_is(const char *arg, const char *opt, const char **inline_val)
+{
+	size_t n = strlen(opt);
+
+	*inline_val = NULL;
+	if (strncmp(arg, opt, n))
+		return false;
+	if (arg[n] == '\0')
+		return true;
+	if (arg[n] == '=' && opt[1] == '-') {
+		*inline_val = arg + n + 1;
+		return true;
+	}
+	return false;
+}
+
+/* Parses a size option's value into *v. */
+static int tool_size_opt(const char *opt, const char *val, uint64_t *v, char *err, size_t err_len)
+{
+	int ret;
+
+	if (!val)
+		return tool_usage_err(err, err_len, "%s needs a value", opt);
+	ret = daxmr_tool_size_parse(val, v);
+	if (ret == -ERANGE) {
+		snprintf(err, err_len, "%s %s: too large", opt, val);
+		return -EINVAL;
+	}
+	if (ret) {
+		snprintf(err, err_len, "%s %s: not a size (digits with an optional K, M, G, T)",
+			 opt, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parses one command option; -ENOENT if arg is none of cmd's options. */
+static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_args *a, char *err,
+			size_t err_len)
+{
+	const char *arg = argv[*i], *iv, *val;
+
+	if (a->cmd != DAXMR_TOOL_LS && a->cmd != DAXMR_TOOL_WATCH &&
+	    tool_opt_is(arg, "--offset", &iv))
+		return tool_size_opt("--offset", tool_opt_value(argc, argv, i, iv), &a->offset, err,
+				     err_len);
+	if (a->cmd == DAXMR_TOOL_GET && tool_opt_is(arg, "--length", &iv)) {
+		a->has_length = true;
+		return tool_size_opt("--length", tool_opt_value(argc, argv, i, iv), &a->length, err,
+				     err_len);
+	}
+	if (a->cmd == DAXMR_TOOL_GET &&
+	    (tool_opt_is(arg, "-o", &iv) || tool_opt_is(arg, "--output", &iv))) {
+		val = tool_opt_value(argc, argv, i, iv);
+		if (!val || !*val)
+			return tool_usage_err(err, err_len, "%s needs a file name", arg);
+		a->output = val;
+		return 0;
+	}
+	if (a->cmd == DAXMR_TOOL_PUT &&
+	    (tool_opt_is(arg, "-i", &iv) || tool_opt_is(arg, "--input", &iv))) {
+		val = tool_opt_value(argc, argv, i, iv);
+		if (!val || !*val)
+			return tool_usage_err(err, err_len, "%s needs a file name", arg);
+		a->input = val;
+		return 0;
+	}
+	if (a->cmd == DAXMR_TOOL_WATCH && !strcmp(arg, "--ro")) {
+		a->ro = true;
+		return 0;
+	}
+	if (a->cmd == DAXMR_TOOL_WATCH && !strcmp(arg, "--ignore-revoke")) {
+		a->ignore_revoke = true;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Parses one global option (before or after the command); -ENOENT if arg is none. */
+static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_tool_args *a,
+			   char *err, size_t err_len)
+{
+	const char *arg = argv[*i], *iv, *val;
+	uint64_t ms;
+	int ret;
+
+	if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+		a->help = true;
+		return 0;
+	}
+	if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+		a->verbose++;
+		return 0;
+	}
+	if (!strcmp(arg, "-vv")) {
+		a->verbose += 2;
+		return 0;
+	}
+	if (tool_opt_is(arg, "-s", &iv) || tool_opt_is(arg, "--server", &iv)) {
+		val = tool_opt_value(argc, argv, i, iv);
+		if (!val || !*val)
+			return tool_usage_err(err, err_len, "%s needs ADDR[:PORT]", arg);
+		a->server = val;
+		return 0;
+	}
+	if (tool_opt_is(arg, "-t", &iv) || tool_opt_is(arg, "--timeout", &iv)) {
+		val = tool_opt_value(argc, argv, i, iv);
+		if (!val)
+			return tool_usage_err(err, err_len, "%s needs milliseconds", arg);
+		ret = daxmr_tool_size_parse(val, &ms);
+		if (ret || ms == 0 || ms > 3600000)
+			return tool_usage_err(err, err_len, "timeout %s: want 1..3600000 ms", val);
+		a->timeout_ms = (int)ms;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Parses the whole command line. */
+int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *a, char *err,
+			  size_t err_len)
+{
+	static const struct {
+		const char *word;
+		enum daxmr_tool_cmd cmd;
+	} cmds[] = { { "ls", DAXMR_TOOL_LS },
+		     { "get", DAXMR_TOOL_GET },
+		     { "put", DAXMR_TOOL_PUT },
+		     { "watch", DAXMR_TOOL_WATCH } };
+	bool opts_done = false;
+	size_t c;
+	int i, ret;
+
+	memset(a, 0, sizeof(*a));
+	if (err_len)
+		err[0] = '\0';
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!opts_done && !strcmp(arg, "--")) {
+			opts_done = true;
+			continue;
+		}
+		if (!opts_done && arg[0] == '-' && arg[1]) {
+			ret = tool_global_opt(argc, argv, &i, a, err, err_len);
+			if (ret == -ENOENT && a->cmd != DAXMR_TOOL_NONE)
+				ret = tool_cmd_opt(argc, argv, &i, a, err, err_len);
+			if (ret == -ENOENT)
+				return tool_usage_err(err, err_len, "unknown option %s", arg);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (a->cmd == DAXMR_TOOL_NONE) {
+			for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+				if (!strcmp(arg, cmds[c].word))
+					a->cmd = cmds[c].cmd;
+			if (a->cmd == DAXMR_TOOL_NONE)
+				return tool_usage_err(err, err_len,
+						      "unknown command '%s' (ls, get, put, watch)",
+						      arg);
+			continue;
+		}
+		if (a->cmd != DAXMR_TOOL_LS && !a->name) {
+			a->name = arg;
+			continue;
+		}
+		return tool_usage_err(err, err_len, "unexpected argument '%s'", arg);
+	}
+	if (a->help)
+		return 0;
+	if (a->cmd == DAXMR_TOOL_NONE)
+		return tool_usage_err(err, err_len, "%s", "no command (ls, get, put, watch)");
+	if (a->cmd != DAXMR_TOOL_LS && !a->name)
+		return tool_usage_err(err, err_len, "%s needs an export NAME",
+				      a->cmd == DAXMR_TOOL_GET ? "get" :
+				      a->cmd == DAXMR_TOOL_PUT ? "put" :
+								 "watch");
+	if (a->name && (strlen(a->name) > 255 || !a->name[0]))
+		return tool_usage_err(err, err_len, "export name '%.40s...': 1..255 characters",
+				      a->name);
+	return 0;
+}
+
+/* The byte count get transfers. */
+int daxmr_tool_get_range(uint64_t export_len, uint64_t offset, bool has_length, uint64_t length,
+			 uint64_t *len_ptr)
+{
+	if (offset > export_len)
+		return -ERANGE;
+	if (!has_length) {
+		*len_ptr = export_len - offset;
+		return 0;
+	}
+	if (length > export_len - offset)
+		return -ERANGE;
+	*len_ptr = length;
+	return 0;
+}
+
+/* Whether put may write len bytes at offset. */
+int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len)
+{
+	if (offset > export_len || len > export_len - offset)
+		return -ERANGE;
+	return 0;
+}
+
+/* The exit status for a failed operation. */
+int daxmr_tool_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return DAXMR_TOOL_EXIT_OK;
+	case -ENOENT:
+		return DAXMR_TOOL_EXIT_NOENT;
+	case -EACCES:
+	case -EPERM:
+		return DAXMR_TOOL_EXIT_ACCESS;
+	case -ESTALE:
+	case -EAGAIN:
+		return DAXMR_TOOL_EXIT_REVOKED;
+	default:
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+}
+
+/* A short cause for a negative errno. */
+const char *daxmr_tool_strerror(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "no such export";
+	case -EACCES:
+		return "access denied";
+	case -ESTALE:
+		return "revoked (stale generation)";
+	case -EAGAIN:
+		return "export is being revoked or unavailable; try again later";
+	case -ERANGE:
+		return "out of range: past the export's end";
+	case -EBUSY:
+		return "server busy; try again later";
+	case -EPROTO:
+		return "protocol error (the server sent something invalid)";
+	case -ENOTCONN:
+		return "connection lost";
+	case -ETIMEDOUT:
+		return "timed out";
+	case -ECONNREFUSED:
+		return "connection refused";
+	case -EPROTONOSUPPORT:
+		return "no protocol version in common with the server";
+	default:
+		return daxmr_log_strerror(err);
+	}
+}

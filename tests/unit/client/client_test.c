@@ -1,0 +1,1520 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * client_test.c -- client: connect's every failure branch, requests, receive accounting,
+ * REVOKE / AVAILABLE, failed completions; rdma_cm and ibverbs faked at link time (--wrap) and
+ * the static-inline verbs through a fake context's ops, with a scripted daxmrd behind the QP.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+
+#include "client.h"
+#include "credit.h"
+#include "log.h"
+#include "proto.h"
+
+#define ADDR "192.0.2.1"
+#define MAX_WC 512
+#define MAX_RECV 256
+#define MAX_SENT 64
+#define EXPORT_ID 7
+#define EXPORT_LEN (3u << 20)
+#define GEN 42
+
+/* Constructor/destructor pairs the fakes count: every test ends with all of them at zero. */
+enum live_obj { L_CHANNEL, L_ID, L_PD, L_CC, L_CQ, L_QP, L_MR, L_COUNT };
+
+/* One posted receive: where its buffer is. */
+struct fake_recv {
+	uint64_t wr_id;
+	void *addr;
+	uint32_t len;
+};
+
+/* A scripted rdma_cm event. */
+struct fake_cm {
+	enum rdma_cm_event_type type;
+	int status;
+	uint8_t pdata[160];
+	uint8_t pdata_len;
+};
+
+/* What the fakes do and saw; reset before every test. */
+static struct {
+	int live[L_COUNT];
+	/* failures to inject: the named call fails with this errno (0: succeeds) */
+	int channel_err, id_err, resolve_addr_err, resolve_route_err, pd_err, cc_err, cq_err;
+	int qp_err, mr_err, post_recv_err, query_err, connect_err, notify_err;
+	enum rdma_cm_event_type addr_event, route_event, conn_event; /* what each step yields */
+	int conn_event_status;
+	uint8_t conn_pdata[160];
+	uint8_t conn_pdata_len;
+	/* the scripted server */
+	enum daxmr_proto_status hello_status, open_status, close_status, flush_status;
+	uint16_t hello_version;
+	enum daxmr_proto_access open_access;
+	unsigned int list_pages; /* LIST answers this many pages of 2 entries, the last without MORE */
+	bool list_dup;		 /* page 2 repeats an id of page 1 */
+	enum ibv_wc_status rdma_status;
+	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
+	bool silent;		 /* the server answers nothing (timeouts) */
+	/* the CM event queue */
+	struct fake_cm cm[8];
+	unsigned int cm_head, cm_tail;
+	/* the CQ */
+	struct ibv_wc wc[MAX_WC];
+	unsigned int wc_head, wc_tail;
+	/* receives posted, in order */
+	struct fake_recv recv[MAX_RECV];
+	unsigned int recv_head, recv_tail;
+	/* messages the client sent, decoded */
+	struct daxmr_proto_msg sent[MAX_SENT];
+	unsigned int nsent;
+	unsigned int rdma_reads, rdma_writes;
+	unsigned int acks_at_rdma_completion; /* REVOKE_ACKs sent when the RDMA completed */
+	unsigned int disconnects;
+	uint64_t server_request_id;
+	char log[8192];
+	/* callbacks seen */
+	unsigned int revokes, availables, disconnect_cbs;
+	struct daxmr_revoke_info revoke_info;
+	char revoke_name[256];
+	uint64_t avail_gen;
+	int disconnect_reason;
+} mock;
+
+static struct ibv_context fake_ctx;
+static struct ibv_device fake_dev;
+static struct ibv_pd fake_pd;
+static struct ibv_cq fake_cq;
+static struct ibv_qp fake_qp;
+static struct ibv_comp_channel fake_cc;
+static struct ibv_mr fake_mr = { .lkey = 0x55, .rkey = 0x55 };
+static struct rdma_cm_id fake_id;
+static struct rdma_event_channel fake_channel;
+static int always_readable_fd[2] = { -1, -1 }; /* eventfds with a count: poll never sleeps */
+
+/* ---- rdma_cm fakes ---- */
+
+struct rdma_event_channel *__wrap_rdma_create_event_channel(void);
+void __wrap_rdma_destroy_event_channel(struct rdma_event_channel *channel);
+int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id,
+			  void *context, enum rdma_port_space ps);
+int __wrap_rdma_destroy_id(struct rdma_cm_id *id);
+int __wrap_rdma_resolve_addr(struct rdma_cm_id *id, struct sockaddr *src, struct sockaddr *dst,
+			     int timeout_ms);
+int __wrap_rdma_resolve_route(struct rdma_cm_id *id, int timeout_ms);
+int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd,
+			  struct ibv_qp_init_attr *attr);
+void __wrap_rdma_destroy_qp(struct rdma_cm_id *id);
+int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param);
+int __wrap_rdma_disconnect(struct rdma_cm_id *id);
+int __wrap_rdma_get_cm_event(struct rdma_event_channel *channel, struct rdma_cm_event **event);
+int __wrap_rdma_ack_cm_event(struct rdma_cm_event *event);
+
+/* Queues an rdma_cm event for rdma_get_cm_event. */
+static void cm_push(enum rdma_cm_event_type type, int status, const void *pdata, uint8_t len)
+{
+	struct fake_cm *ev = &mock.cm[mock.cm_tail++ % 8];
+
+	ev->type = type;
+	ev->status = status;
+	ev->pdata_len = len;
+	if (len)
+		memcpy(ev->pdata, pdata, len);
+}
+
+struct rdma_event_channel *__wrap_rdma_create_event_channel(void)
+{
+	if (mock.channel_err) {
+		errno = mock.channel_err;
+		return NULL;
+	}
+	mock.live[L_CHANNEL]++;
+	fake_channel.fd = always_readable_fd[0];
+	return &fake_channel;
+}
+
+void __wrap_rdma_destroy_event_channel(struct rdma_event_channel *channel)
+{
+	assert_ptr_equal(channel, &fake_channel);
+	mock.live[L_CHANNEL]--;
+}
+
+int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id,
+			  void *context, enum rdma_port_space ps)
+{
+	assert_ptr_equal(channel, &fake_channel);
+	assert_int_equal(ps, RDMA_PS_TCP);
+	if (mock.id_err) {
+		errno = mock.id_err;
+		return -1;
+	}
+	memset(&fake_id, 0, sizeof(fake_id));
+	fake_id.context = context;
+	fake_id.channel = channel;
+	*id = &fake_id;
+	mock.live[L_ID]++;
+	return 0;
+}
+
+int __wrap_rdma_destroy_id(struct rdma_cm_id *id)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_null(id->qp); /* the QP must go first */
+	mock.live[L_ID]--;
+	return 0;
+}
+
+int __wrap_rdma_resolve_addr(struct rdma_cm_id *id, struct sockaddr *src, struct sockaddr *dst,
+			     int timeout_ms)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_null(src);
+	assert_non_null(dst);
+	assert_true(timeout_ms > 0);
+	if (mock.resolve_addr_err) {
+		errno = mock.resolve_addr_err;
+		return -1;
+	}
+	/* the device is known once the address is resolved */
+	fake_id.verbs = &fake_ctx;
+	if (mock.addr_event != (enum rdma_cm_event_type)-1)
+		cm_push(mock.addr_event, mock.addr_event == RDMA_CM_EVENT_ADDR_ERROR ? -ENODEV : 0,
+			NULL, 0);
+	return 0;
+}
+
+int __wrap_rdma_resolve_route(struct rdma_cm_id *id, int timeout_ms)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_true(timeout_ms > 0);
+	if (mock.resolve_route_err) {
+		errno = mock.resolve_route_err;
+		return -1;
+	}
+	cm_push(mock.route_event, mock.route_event == RDMA_CM_EVENT_ROUTE_ERROR ? -ETIMEDOUT : 0,
+		NULL, 0);
+	return 0;
+}
+
+int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_ptr_equal(pd, &fake_pd);
+	assert_ptr_equal(attr->send_cq, &fake_cq);
+	assert_ptr_equal(attr->recv_cq, &fake_cq);
+	assert_int_equal(attr->qp_type, IBV_QPT_RC);
+	if (mock.qp_err) {
+		errno = mock.qp_err;
+		return -1;
+	}
+	fake_qp.context = &fake_ctx;
+	id->qp = &fake_qp;
+	mock.live[L_QP]++;
+	return 0;
+}
+
+void __wrap_rdma_destroy_qp(struct rdma_cm_id *id)
+{
+	assert_ptr_equal(id->qp, &fake_qp);
+	id->qp = NULL;
+	mock.live[L_QP]--;
+}
+
+int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
+{
+	struct daxmr_proto_cm_connect cm;
+
+	assert_ptr_equal(id, &fake_id);
+	/* the connect private data carries our version range */
+	assert_int_equal(daxmr_proto_cm_connect_decode(param->private_data,
+						       param->private_data_len, &cm),
+			 0);
+	assert_int_equal(cm.version_min, DAXMR_PROTO_VERSION_MIN);
+	assert_true(param->initiator_depth >= 1); /* RDMA READ needs it */
+	/* the HELLO reply's receive is posted before the server can send anything */
+	assert_true(mock.recv_tail - mock.recv_head >= 1);
+	if (mock.connect_err) {
+		errno = mock.connect_err;
+		return -1;
+	}
+	if (mock.conn_event != (enum rdma_cm_event_type)-1)
+		cm_push(mock.conn_event, mock.conn_event_status, mock.conn_pdata,
+			mock.conn_pdata_len);
+	return 0;
+}
+
+int __wrap_rdma_disconnect(struct rdma_cm_id *id)
+{
+	assert_ptr_equal(id, &fake_id);
+	mock.disconnects++;
+	cm_push(RDMA_CM_EVENT_DISCONNECTED, 0, NULL, 0);
+	return 0;
+}
+
+int __wrap_rdma_get_cm_event(struct rdma_event_channel *channel, struct rdma_cm_event **event)
+{
+	struct rdma_cm_event *ev;
+	struct fake_cm *f;
+
+	assert_ptr_equal(channel, &fake_channel);
+	if (mock.cm_head == mock.cm_tail) {
+		errno = EAGAIN;
+		return -1;
+	}
+	f = &mock.cm[mock.cm_head++ % 8];
+	ev = calloc(1, sizeof(*ev) + sizeof(f->pdata));
+	assert_non_null(ev);
+	ev->id = &fake_id;
+	ev->event = f->type;
+	ev->status = f->status;
+	if (f->pdata_len) {
+		memcpy(ev + 1, f->pdata, f->pdata_len);
+		ev->param.conn.private_data = ev + 1;
+		ev->param.conn.private_data_len = f->pdata_len;
+	}
+	*event = ev;
+	return 0;
+}
+
+int __wrap_rdma_ack_cm_event(struct rdma_cm_event *event)
+{
+	free(event);
+	return 0;
+}
+
+/* ---- ibverbs fakes (exported calls) ---- */
+
+#undef ibv_reg_mr
+struct ibv_pd *__wrap_ibv_alloc_pd(struct ibv_context *context);
+int __wrap_ibv_dealloc_pd(struct ibv_pd *pd);
+struct ibv_comp_channel *__wrap_ibv_create_comp_channel(struct ibv_context *context);
+int __wrap_ibv_destroy_comp_channel(struct ibv_comp_channel *channel);
+struct ibv_cq *__wrap_ibv_create_cq(struct ibv_context *context, int cqe, void *cq_context,
+				    struct ibv_comp_channel *channel, int comp_vector);
+int __wrap_ibv_destroy_cq(struct ibv_cq *cq);
+struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access);
+struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length,
+				       uint64_t iova, unsigned int access);
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr);
+int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr *attr);
+int __wrap_ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **ctx);
+void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents);
+const char *__wrap_ibv_get_device_name(struct ibv_device *device);
+void __wrap_daxmr_log(enum daxmr_log_level level, const char *fmt, ...);
+
+struct ibv_pd *__wrap_ibv_alloc_pd(struct ibv_context *context)
+{
+	assert_ptr_equal(context, &fake_ctx);
+	if (mock.pd_err) {
+		errno = mock.pd_err;
+		return NULL;
+	}
+	mock.live[L_PD]++;
+	fake_pd.context = context;
+	return &fake_pd;
+}
+
+int __wrap_ibv_dealloc_pd(struct ibv_pd *pd)
+{
+	assert_ptr_equal(pd, &fake_pd);
+	mock.live[L_PD]--;
+	return 0;
+}
+
+struct ibv_comp_channel *__wrap_ibv_create_comp_channel(struct ibv_context *context)
+{
+	assert_ptr_equal(context, &fake_ctx);
+	if (mock.cc_err) {
+		errno = mock.cc_err;
+		return NULL;
+	}
+	mock.live[L_CC]++;
+	fake_cc.context = context;
+	fake_cc.fd = always_readable_fd[1];
+	return &fake_cc;
+}
+
+int __wrap_ibv_destroy_comp_channel(struct ibv_comp_channel *channel)
+{
+	assert_ptr_equal(channel, &fake_cc);
+	assert_int_equal(mock.live[L_CQ], 0); /* its CQ must go first */
+	mock.live[L_CC]--;
+	return 0;
+}
+
+struct ibv_cq *__wrap_ibv_create_cq(struct ibv_context *context, int cqe, void *cq_context,
+				    struct ibv_comp_channel *channel, int comp_vector)
+{
+	assert_ptr_equal(context, &fake_ctx);
+	assert_ptr_equal(channel, &fake_cc);
+	assert_true(cqe > 0);
+	(void)cq_context;
+	(void)comp_vector;
+	if (mock.cq_err) {
+		errno = mock.cq_err;
+		return NULL;
+	}
+	mock.live[L_CQ]++;
+	fake_cq.context = context;
+	fake_cq.channel = channel;
+	return &fake_cq;
+}
+
+int __wrap_ibv_destroy_cq(struct ibv_cq *cq)
+{
+	assert_ptr_equal(cq, &fake_cq);
+	assert_int_equal(mock.live[L_QP], 0); /* the QP must go first */
+	mock.live[L_CQ]--;
+	return 0;
+}
+
+/* Both registration entry points land here. */
+static struct ibv_mr *fake_reg(struct ibv_pd *pd, void *addr, size_t length, unsigned int access)
+{
+	assert_ptr_equal(pd, &fake_pd);
+	assert_non_null(addr);
+	assert_true(length >= (1u << 20));
+	assert_true(access & IBV_ACCESS_LOCAL_WRITE); /* RDMA READ lands in it */
+	assert_false(access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ));
+	if (mock.mr_err) {
+		errno = mock.mr_err;
+		return NULL;
+	}
+	mock.live[L_MR]++;
+	fake_mr.addr = addr;
+	fake_mr.length = length;
+	return &fake_mr;
+}
+
+struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
+{
+	return fake_reg(pd, addr, length, (unsigned int)access);
+}
+
+struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length,
+				       uint64_t iova, unsigned int access)
+{
+	(void)iova;
+	return fake_reg(pd, addr, length, access);
+}
+
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr)
+{
+	assert_ptr_equal(mr, &fake_mr);
+	mock.live[L_MR]--;
+	return 0;
+}
+
+int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr *attr)
+{
+	assert_ptr_equal(context, &fake_ctx);
+	if (mock.query_err)
+		return mock.query_err;
+	memset(attr, 0, sizeof(*attr));
+	attr->max_qp_init_rd_atom = 128;
+	attr->max_qp_rd_atom = 128;
+	return 0;
+}
+
+int __wrap_ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **ctx)
+{
+	assert_ptr_equal(channel, &fake_cc);
+	(void)cq;
+	(void)ctx;
+	errno = EAGAIN; /* the tests drive the CQ by polling */
+	return -1;
+}
+
+void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents)
+{
+	(void)cq;
+	(void)nevents;
+}
+
+const char *__wrap_ibv_get_device_name(struct ibv_device *device)
+{
+	(void)device;
+	return "rxe0";
+}
+
+void __wrap_daxmr_log(enum daxmr_log_level level, const char *fmt, ...)
+{
+	size_t n = strlen(mock.log);
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(mock.log + n, sizeof(mock.log) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(mock.log);
+	if (n + 1 < sizeof(mock.log))
+		strcat(mock.log, "\n");
+}
+
+/* ---- the fake context's ops and the scripted server behind them ---- */
+
+/* Queues a completion. */
+static void wc_push(uint64_t wr_id, enum ibv_wc_status status, enum ibv_wc_opcode op,
+		    uint32_t byte_len)
+{
+	struct ibv_wc *wc = &mock.wc[mock.wc_tail++ % MAX_WC];
+
+	memset(wc, 0, sizeof(*wc));
+	wc->wr_id = wr_id;
+	wc->status = status;
+	wc->opcode = op;
+	wc->byte_len = byte_len;
+}
+
+/* The server sends msg: it lands in the oldest posted receive, which must exist. */
+static void server_send(struct daxmr_proto_msg *msg)
+{
+	struct fake_recv *r;
+	int len;
+
+	/* the protocol's receive accounting: the client always has one posted for this */
+	assert_true(mock.recv_head != mock.recv_tail);
+	r = &mock.recv[mock.recv_head++ % MAX_RECV];
+	msg->hdr.version = 1;
+	len = daxmr_proto_msg_encode(msg, r->addr, r->len);
+	assert_true(len > 0);
+	wc_push(r->wr_id, IBV_WC_SUCCESS, IBV_WC_RECV, (uint32_t)len);
+}
+
+/* Sends a REVOKE of the test export's descriptor. */
+static void server_revoke(void)
+{
+	struct daxmr_proto_msg m = { 0 };
+
+	m.hdr.opcode = DAXMR_PROTO_OP_REVOKE;
+	m.hdr.request_id = ++mock.server_request_id + 1000;
+	m.revoke.export_id = EXPORT_ID;
+	m.revoke.generation = GEN;
+	m.revoke.deadline_ms = 1000;
+	m.revoke.reason = DAXMR_PROTO_REVOKE_LEASE_BREAK;
+	server_send(&m);
+}
+
+/* Sends AVAILABLE for the test export as generation GEN + 1. */
+static void server_available(void)
+{
+	struct daxmr_proto_msg m = { 0 };
+
+	m.hdr.opcode = DAXMR_PROTO_OP_AVAILABLE;
+	m.available.export_id = EXPORT_ID;
+	m.available.generation = GEN + 1;
+	server_send(&m);
+}
+
+/* One LIST entry. */
+static void list_entry(struct daxmr_proto_export *e, uint32_t id)
+{
+	e->export_id = id;
+	e->generation = 1;
+	e->length = 4096ull * id;
+	e->access = DAXMR_PROTO_ACCESS_RW;
+	e->memory = DAXMR_PROTO_MEMORY_FSDAX;
+	e->registration = DAXMR_PROTO_REG_ODP;
+	snprintf(e->name, sizeof(e->name), "export%u", id);
+}
+
+/* The server's answer to one request from the client. */
+static void server_on_request(const struct daxmr_proto_msg *req)
+{
+	struct daxmr_proto_msg r = { 0 };
+	unsigned int page;
+
+	if (mock.silent)
+		return;
+	r.hdr.opcode = req->hdr.opcode;
+	r.hdr.flags = DAXMR_PROTO_F_REPLY;
+	r.hdr.request_id = req->hdr.request_id;
+	switch (req->hdr.opcode) {
+	case DAXMR_PROTO_OP_HELLO:
+		r.hdr.status = mock.hello_status;
+		r.hello_reply.version = mock.hello_version;
+		snprintf(r.hello_reply.name, sizeof(r.hello_reply.name), "daxmrd@test");
+		break;
+	case DAXMR_PROTO_OP_LIST:
+		page = req->list.start / 2;
+		r.list_reply.start = req->list.start;
+		r.list_reply.count = 2;
+		list_entry(&r.list_reply.entries[0], req->list.start + 1);
+		list_entry(&r.list_reply.entries[1],
+			   mock.list_dup && page == 1 ? 1 : req->list.start + 2);
+		if (page + 1 < mock.list_pages)
+			r.list_reply.flags = DAXMR_PROTO_LIST_F_MORE;
+		break;
+	case DAXMR_PROTO_OP_OPEN:
+		r.hdr.status = mock.open_status;
+		r.desc.export_id = EXPORT_ID;
+		r.desc.generation = GEN;
+		r.desc.addr = 0x7f0000000000ull;
+		r.desc.length = EXPORT_LEN;
+		r.desc.rkey = 0x1234;
+		r.desc.access = req->open.access;
+		r.desc.memory = DAXMR_PROTO_MEMORY_FSDAX;
+		r.desc.registration = DAXMR_PROTO_REG_ODP;
+		r.desc.key_kind = DAXMR_PROTO_KEY_MR;
+		break;
+	case DAXMR_PROTO_OP_CLOSE:
+		r.hdr.status = mock.close_status;
+		break;
+	case DAXMR_PROTO_OP_FLUSH:
+		r.hdr.status = mock.flush_status;
+		break;
+	default:
+		return; /* REVOKE_ACK: never answered */
+	}
+	server_send(&r);
+}
+
+/* Counts the REVOKE_ACKs the client sent. */
+static unsigned int acks_sent(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < mock.nsent; i++)
+		n += mock.sent[i].hdr.opcode == DAXMR_PROTO_OP_REVOKE_ACK;
+	return n;
+}
+
+/* Counts the messages with opcode the client sent. */
+static unsigned int sent_count(enum daxmr_proto_opcode op)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < mock.nsent; i++)
+		n += mock.sent[i].hdr.opcode == op;
+	return n;
+}
+
+static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad)
+{
+	struct daxmr_proto_msg *msg;
+
+	assert_ptr_equal(qp, &fake_qp);
+	assert_null(wr->next);
+	assert_int_equal(wr->num_sge, 1);
+	assert_int_equal(wr->sg_list[0].lkey, fake_mr.lkey);
+	assert_true(wr->send_flags & IBV_SEND_SIGNALED);
+	(void)bad;
+	switch (wr->opcode) {
+	case IBV_WR_SEND:
+		assert_true(mock.nsent < MAX_SENT);
+		msg = &mock.sent[mock.nsent++];
+		/* everything the client sends is a valid message */
+		assert_int_equal(daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr,
+							wr->sg_list[0].length, msg),
+				 0);
+		wc_push(wr->wr_id, IBV_WC_SUCCESS, IBV_WC_SEND, 0);
+		server_on_request(msg);
+		return 0;
+	case IBV_WR_RDMA_READ:
+	case IBV_WR_RDMA_WRITE:
+		/* rxe's limit: one message is at most 8 MiB */
+		assert_true(wr->sg_list[0].length <= (8u << 20));
+		assert_int_equal(wr->wr.rdma.rkey, 0x1234);
+		assert_true(wr->wr.rdma.remote_addr >= 0x7f0000000000ull);
+		assert_true(wr->wr.rdma.remote_addr + wr->sg_list[0].length <=
+			    0x7f0000000000ull + EXPORT_LEN);
+		if (wr->opcode == IBV_WR_RDMA_READ) {
+			mock.rdma_reads++;
+			memset((void *)(uintptr_t)wr->sg_list[0].addr, 0xab, wr->sg_list[0].length);
+		} else {
+			mock.rdma_writes++;
+		}
+		if (mock.revoke_during_rdma) {
+			mock.revoke_during_rdma = false;
+			server_revoke();
+		}
+		wc_push(wr->wr_id, mock.rdma_status,
+			wr->opcode == IBV_WR_RDMA_READ ? IBV_WC_RDMA_READ : IBV_WC_RDMA_WRITE, 0);
+		return 0;
+	default:
+		fail_msg("unexpected send opcode %d", wr->opcode);
+		return EINVAL;
+	}
+}
+
+static int fake_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad)
+{
+	struct fake_recv *r;
+
+	assert_ptr_equal(qp, &fake_qp);
+	(void)bad;
+	if (mock.post_recv_err)
+		return mock.post_recv_err;
+	for (; wr; wr = wr->next) {
+		assert_int_equal(wr->num_sge, 1);
+		assert_int_equal(wr->sg_list[0].length, DAXMR_PROTO_MSG_MAX);
+		r = &mock.recv[mock.recv_tail++ % MAX_RECV];
+		r->wr_id = wr->wr_id;
+		r->addr = (void *)(uintptr_t)wr->sg_list[0].addr;
+		r->len = wr->sg_list[0].length;
+	}
+	return 0;
+}
+
+static int fake_poll_cq(struct ibv_cq *cq, int num, struct ibv_wc *wc)
+{
+	int n = 0;
+
+	assert_ptr_equal(cq, &fake_cq);
+	while (n < num && mock.wc_head != mock.wc_tail) {
+		wc[n] = mock.wc[mock.wc_head++ % MAX_WC];
+		if (wc[n].opcode == IBV_WC_RDMA_READ || wc[n].opcode == IBV_WC_RDMA_WRITE)
+			mock.acks_at_rdma_completion = acks_sent();
+		n++;
+	}
+	return n;
+}
+
+static int fake_req_notify_cq(struct ibv_cq *cq, int solicited_only)
+{
+	assert_ptr_equal(cq, &fake_cq);
+	assert_int_equal(solicited_only, 0);
+	return mock.notify_err;
+}
+
+/* ---- callbacks ---- */
+
+static void cb_revoke(struct daxmr_region *region, const struct daxmr_revoke_info *info, void *arg)
+{
+	assert_ptr_equal(arg, &mock);
+	assert_non_null(region);
+	assert_true(daxmr_region_is_revoked(region));
+	mock.revokes++;
+	mock.revoke_info = *info;
+	snprintf(mock.revoke_name, sizeof(mock.revoke_name), "%s", info->name);
+}
+
+static void cb_available(uint32_t export_id, const char *name, uint64_t generation, void *arg)
+{
+	assert_ptr_equal(arg, &mock);
+	assert_int_equal(export_id, EXPORT_ID);
+	assert_string_equal(name, "db");
+	mock.availables++;
+	mock.avail_gen = generation;
+}
+
+static void cb_disconnect(int reason, void *arg)
+{
+	assert_ptr_equal(arg, &mock);
+	mock.disconnect_cbs++;
+	mock.disconnect_reason = reason;
+}
+
+static const struct daxmr_callbacks cbs = { .on_revoke = cb_revoke,
+					    .on_available = cb_available,
+					    .on_disconnect = cb_disconnect };
+
+/* ---- fixtures ---- */
+
+/* Accept private data: version, credits. */
+static void accept_data(uint16_t version, uint16_t credits)
+{
+	struct daxmr_proto_cm_accept acc = { .version = version, .credits = credits };
+
+	mock.conn_pdata_len = DAXMR_PROTO_CM_ACCEPT_SIZE;
+	/* encode refuses version 0 / credits 0: write those by hand */
+	if (daxmr_proto_cm_accept_encode(&acc, mock.conn_pdata, sizeof(mock.conn_pdata)) < 0) {
+		uint32_t magic = DAXMR_PROTO_MAGIC;
+
+		memcpy(mock.conn_pdata, &magic, 4);
+		memcpy(mock.conn_pdata + 4, &version, 2);
+		memcpy(mock.conn_pdata + 6, &credits, 2);
+	}
+}
+
+/* A healthy device and server. */
+static int setup(void **state)
+{
+	(void)state;
+	memset(&mock, 0, sizeof(mock));
+	memset(&fake_ctx, 0, sizeof(fake_ctx));
+	fake_ctx.device = &fake_dev;
+	fake_ctx.ops.post_send = fake_post_send;
+	fake_ctx.ops.post_recv = fake_post_recv;
+	fake_ctx.ops.poll_cq = fake_poll_cq;
+	fake_ctx.ops.req_notify_cq = fake_req_notify_cq;
+	memset(&fake_qp, 0, sizeof(fake_qp));
+	mock.addr_event = RDMA_CM_EVENT_ADDR_RESOLVED;
+	mock.route_event = RDMA_CM_EVENT_ROUTE_RESOLVED;
+	mock.conn_event = RDMA_CM_EVENT_ESTABLISHED;
+	accept_data(1, 4);
+	mock.hello_version = 1;
+	mock.rdma_status = IBV_WC_SUCCESS;
+	return 0;
+}
+
+/* Every constructor was matched by its destructor. */
+static void assert_no_leaks(void)
+{
+	int i;
+
+	for (i = 0; i < L_COUNT; i++)
+		if (mock.live[i])
+			fail_msg("object kind %d: %d live", i, mock.live[i]);
+}
+
+/* Connect with short timeouts and the test callbacks. */
+static int connect_client(struct daxmr_client **c, bool ack)
+{
+	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
+	int ret;
+
+	opts.timeout_ms = 200;
+	opts.ack_revoke = ack;
+	opts.name = "unit-test";
+	ret = daxmr_client_connect(ADDR, &opts, c);
+	if (!ret)
+		daxmr_client_set_callbacks(*c, &cbs, &mock);
+	return ret;
+}
+
+/* Connect fails with want; nothing leaks and *client_ptr is untouched. */
+static void connect_fails(int want)
+{
+	struct daxmr_client *c = (struct daxmr_client *)(uintptr_t)0xdead;
+
+	assert_int_equal(connect_client(&c, true), want);
+	assert_ptr_equal(c, (struct daxmr_client *)(uintptr_t)0xdead);
+	assert_no_leaks();
+}
+
+/* Receives posted and not yet consumed by the fake server. */
+static unsigned int recvs_posted(void)
+{
+	return mock.recv_tail - mock.recv_head;
+}
+
+/* ---- connect ---- */
+
+static void connect__ok(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_non_null(c);
+	assert_string_equal(daxmr_client_server_name(c), "daxmrd@test");
+	assert_true(daxmr_client_fd(c) >= 0);
+	assert_int_equal(mock.sent[0].hdr.opcode, DAXMR_PROTO_OP_HELLO);
+	assert_string_equal(mock.sent[0].hello.name, "unit-test");
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(daxmr_client_disconnect(&c), 0);
+	assert_null(c);
+	assert_int_equal(mock.disconnects, 1);
+	assert_int_equal(daxmr_client_disconnect(&c), 0); /* NULL-safe */
+	assert_no_leaks();
+}
+
+static void connect__bad_addr_EINVAL(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(daxmr_client_connect("[::1", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect("host:", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect(NULL, NULL, &c), -EINVAL);
+	assert_null(c);
+	assert_no_leaks();
+}
+
+static void connect__bad_name_EINVAL(void **state)
+{
+	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	opts.name = "has space";
+	assert_int_equal(daxmr_client_connect(ADDR, &opts, &c), -EINVAL);
+	assert_no_leaks();
+}
+
+static void connect__rdma_create_event_channel_ENODEV(void **state)
+{
+	(void)state;
+	mock.channel_err = ENODEV;
+	connect_fails(-ENODEV);
+	assert_non_null(strstr(mock.log, "rdma_create_event_channel"));
+}
+
+static void connect__rdma_create_id_ENOMEM(void **state)
+{
+	(void)state;
+	mock.id_err = ENOMEM;
+	connect_fails(-ENOMEM);
+	assert_non_null(strstr(mock.log, "rdma_create_id"));
+}
+
+static void connect__rdma_resolve_addr_EADDRNOTAVAIL(void **state)
+{
+	(void)state;
+	mock.resolve_addr_err = EADDRNOTAVAIL;
+	connect_fails(-EADDRNOTAVAIL);
+	assert_non_null(strstr(mock.log, "rdma_resolve_addr"));
+}
+
+static void connect__ADDR_ERROR(void **state)
+{
+	(void)state;
+	mock.addr_event = RDMA_CM_EVENT_ADDR_ERROR;
+	connect_fails(-ENODEV);
+	assert_non_null(strstr(mock.log, "RDMA device"));
+}
+
+static void connect__addr_timeout_ETIMEDOUT(void **state)
+{
+	(void)state;
+	mock.addr_event = (enum rdma_cm_event_type)-1;
+	connect_fails(-ETIMEDOUT);
+}
+
+static void connect__rdma_resolve_route_EINVAL(void **state)
+{
+	(void)state;
+	mock.resolve_route_err = EINVAL;
+	connect_fails(-EINVAL);
+	assert_non_null(strstr(mock.log, "rdma_resolve_route"));
+}
+
+static void connect__ROUTE_ERROR(void **state)
+{
+	(void)state;
+	mock.route_event = RDMA_CM_EVENT_ROUTE_ERROR;
+	connect_fails(-ETIMEDOUT);
+}
+
+static void connect__ibv_alloc_pd_ENOMEM(void **state)
+{
+	(void)state;
+	mock.pd_err = ENOMEM;
+	connect_fails(-ENOMEM);
+	assert_non_null(strstr(mock.log, "ibv_alloc_pd"));
+}
+
+static void connect__ibv_create_comp_channel_EMFILE(void **state)
+{
+	(void)state;
+	mock.cc_err = EMFILE;
+	connect_fails(-EMFILE);
+	assert_non_null(strstr(mock.log, "ibv_create_comp_channel"));
+}
+
+static void connect__ibv_create_cq_ENOMEM(void **state)
+{
+	(void)state;
+	mock.cq_err = ENOMEM;
+	connect_fails(-ENOMEM);
+	assert_non_null(strstr(mock.log, "ibv_create_cq"));
+}
+
+static void connect__rdma_create_qp_EINVAL(void **state)
+{
+	(void)state;
+	mock.qp_err = EINVAL;
+	connect_fails(-EINVAL);
+	assert_non_null(strstr(mock.log, "rdma_create_qp"));
+}
+
+static void connect__ibv_reg_mr_ENOMEM(void **state)
+{
+	(void)state;
+	mock.mr_err = ENOMEM;
+	connect_fails(-ENOMEM);
+	assert_non_null(strstr(mock.log, "ibv_reg_mr"));
+}
+
+static void connect__ibv_post_recv_ENOMEM(void **state)
+{
+	(void)state;
+	mock.post_recv_err = ENOMEM;
+	connect_fails(-ENOMEM);
+	assert_non_null(strstr(mock.log, "ibv_post_recv"));
+}
+
+static void connect__ibv_query_device_EIO(void **state)
+{
+	(void)state;
+	mock.query_err = EIO;
+	connect_fails(-EIO);
+	assert_non_null(strstr(mock.log, "ibv_query_device"));
+}
+
+static void connect__rdma_connect_ECONNREFUSED(void **state)
+{
+	(void)state;
+	mock.connect_err = ECONNREFUSED;
+	connect_fails(-ECONNREFUSED);
+	assert_non_null(strstr(mock.log, "rdma_connect"));
+}
+
+/* A daxmrd reject names its status and versions; the errno follows the status. */
+static void connect__rejected_with_data(void **state)
+{
+	struct daxmr_proto_cm_reject rej = { .status = DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION,
+					     .version_min = 2,
+					     .version_max = 3 };
+
+	(void)state;
+	mock.conn_event = RDMA_CM_EVENT_REJECTED;
+	mock.conn_event_status = 28;
+	/* rdma_cm hands over the whole padded area: 148 bytes */
+	mock.conn_pdata_len = DAXMR_PROTO_CM_REJECT_LIMIT;
+	memset(mock.conn_pdata, 0, sizeof(mock.conn_pdata));
+	assert_int_equal(daxmr_proto_cm_reject_encode(&rej, mock.conn_pdata, 148),
+			 DAXMR_PROTO_CM_REJECT_SIZE);
+	connect_fails(-EPROTONOSUPPORT);
+	assert_non_null(strstr(mock.log, "UNSUPPORTED_VERSION"));
+	assert_non_null(strstr(mock.log, "versions 2..3"));
+
+	setup(NULL);
+	rej.status = DAXMR_PROTO_STATUS_BUSY;
+	mock.conn_event = RDMA_CM_EVENT_REJECTED;
+	mock.conn_pdata_len = DAXMR_PROTO_CM_REJECT_LIMIT;
+	memset(mock.conn_pdata, 0, sizeof(mock.conn_pdata));
+	daxmr_proto_cm_reject_encode(&rej, mock.conn_pdata, 148);
+	connect_fails(-EBUSY);
+	assert_non_null(strstr(mock.log, "BUSY"));
+}
+
+/* A reject that is not daxmrd's (nothing listening): a plain refusal. */
+static void connect__rejected_without_data(void **state)
+{
+	(void)state;
+	mock.conn_event = RDMA_CM_EVENT_REJECTED;
+	mock.conn_event_status = 8;
+	mock.conn_pdata_len = 148;
+	memset(mock.conn_pdata, 0, sizeof(mock.conn_pdata));
+	connect_fails(-ECONNREFUSED);
+	assert_non_null(strstr(mock.log, "without daxmr reject data"));
+}
+
+static void connect__UNREACHABLE(void **state)
+{
+	(void)state;
+	mock.conn_event = RDMA_CM_EVENT_UNREACHABLE;
+	mock.conn_event_status = -ETIMEDOUT;
+	connect_fails(-ETIMEDOUT);
+}
+
+static void connect__accept_bad_version(void **state)
+{
+	(void)state;
+	accept_data(9, 4);
+	connect_fails(-EPROTONOSUPPORT);
+	assert_int_equal(mock.disconnects, 1);
+}
+
+static void connect__accept_no_credits_EPROTO(void **state)
+{
+	(void)state;
+	accept_data(1, 0);
+	connect_fails(-EPROTO);
+}
+
+static void connect__accept_short_EPROTO(void **state)
+{
+	(void)state;
+	mock.conn_pdata_len = 0;
+	connect_fails(-EPROTO);
+}
+
+static void connect__hello_refused(void **state)
+{
+	(void)state;
+	mock.hello_status = DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
+	connect_fails(-EPROTONOSUPPORT);
+	assert_non_null(strstr(mock.log, "HELLO"));
+}
+
+static void connect__hello_timeout(void **state)
+{
+	(void)state;
+	mock.silent = true;
+	connect_fails(-ETIMEDOUT);
+}
+
+static void connect__ibv_req_notify_cq_EIO(void **state)
+{
+	(void)state;
+	mock.notify_err = EIO;
+	connect_fails(-EIO);
+	assert_non_null(strstr(mock.log, "ibv_req_notify_cq"));
+}
+
+/* ---- requests ---- */
+
+/* Paged LIST: every page asked for, duplicates dropped. */
+static void list__pages(void **state)
+{
+	struct daxmr_export_info *infos = NULL;
+	struct daxmr_client *c = NULL;
+	size_t n = 0;
+
+	(void)state;
+	mock.list_pages = 3;
+	mock.list_dup = true;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_client_list(c, &infos, &n), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 3);
+	assert_int_equal(n, 5); /* 6 entries, one repeated */
+	assert_string_equal(infos[0].name, "export1");
+	assert_int_equal(infos[4].export_id, 6);
+	assert_int_equal(infos[4].memory, DAXMR_MEMORY_FSDAX);
+	assert_int_equal(infos[4].registration, DAXMR_REG_ODP);
+	daxmr_client_list_free(infos);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* OPEN: two receives posted before it; one kept for the descriptor after. */
+static void open__receive_accounting(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	const struct daxmr_desc *d;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(recvs_posted(), DAXMR_CREDIT_SLACK);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	d = daxmr_region_desc(r);
+	assert_int_equal(d->export_id, EXPORT_ID);
+	assert_int_equal(d->generation, GEN);
+	assert_int_equal(d->length, EXPORT_LEN);
+	assert_int_equal(d->access, DAXMR_RW);
+	assert_int_equal(d->key_kind, DAXMR_KEY_MR);
+	/* the descriptor's receive (for its REVOKE) plus the slack */
+	assert_int_equal(recvs_posted(), DAXMR_CREDIT_SLACK + 1);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* OPEN statuses become errnos; nothing is held after a refusal. */
+static void open__statuses(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	mock.open_status = DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RO, &r), -ENOENT);
+	mock.open_status = DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), -EACCES);
+	mock.open_status = DAXMR_PROTO_STATUS_REVOKING;
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), -EAGAIN);
+	assert_null(r);
+	assert_int_equal(daxmr_region_open(c, "bad name", DAXMR_RW, &r), -EINVAL);
+	assert_int_equal(recvs_posted(), DAXMR_CREDIT_SLACK + 1); /* surplus from refusals only */
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* read / write / flush go through; reads are chunked under 8 MiB, data lands in the buffer. */
+static void transfer__ok(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	size_t len = (2u << 20) + 3;
+	uint8_t *buf = malloc(len);
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	memset(buf, 0, len);
+	assert_int_equal(daxmr_region_read(r, 5, buf, len), 0);
+	assert_int_equal(mock.rdma_reads, 3);
+	assert_int_equal(buf[0], 0xab);
+	assert_int_equal(buf[len - 1], 0xab);
+	assert_int_equal(daxmr_region_write(r, 0, buf, len), 0);
+	assert_int_equal(mock.rdma_writes, 3);
+	assert_int_equal(daxmr_region_flush(r, 7, 100), 0);
+	assert_int_equal(mock.sent[mock.nsent - 1].hdr.opcode, DAXMR_PROTO_OP_FLUSH);
+	assert_int_equal(mock.sent[mock.nsent - 1].flush.offset, 7);
+	assert_int_equal(mock.sent[mock.nsent - 1].flush.length, 100);
+	mock.flush_status = DAXMR_PROTO_STATUS_STALE_GENERATION;
+	assert_int_equal(daxmr_region_flush(r, 0, 1), -ESTALE);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	free(buf);
+	assert_no_leaks();
+}
+
+/* A remote access error: -EACCES with the wc status named, then the connection is dead. */
+static void transfer__REM_ACCESS_ERR(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.rdma_status = IBV_WC_REM_ACCESS_ERR;
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -EACCES);
+	assert_non_null(strstr(mock.log, ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR)));
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ENOTCONN);
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ENOTCONN);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -EACCES);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_cbs, 1); /* once */
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Any other failed completion: -EIO. */
+static void transfer__RETRY_EXC_ERR(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[64] = { 0 };
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.rdma_status = IBV_WC_GENERAL_ERR;
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -EIO);
+	assert_int_equal(daxmr_region_flush(r, 0, 1), -ENOTCONN);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* ---- revocation ---- */
+
+/* REVOKE: ACK with the REVOKE's id, -ESTALE, the callback; AVAILABLE: callback, no CLOSE. */
+static void revoke__ack_then_available(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[8];
+	unsigned int closes;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	server_revoke();
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 1);
+	assert_string_equal(mock.revoke_name, "db");
+	assert_int_equal(mock.revoke_info.generation, GEN);
+	assert_int_equal(mock.revoke_info.deadline_ms, 1000);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_LEASE_BREAK);
+	assert_int_equal(acks_sent(), 1);
+	assert_int_equal(mock.sent[mock.nsent - 1].hdr.request_id, 1001);
+	assert_int_equal(mock.sent[mock.nsent - 1].revoke_ack.generation, GEN);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
+	/* the revoked descriptor keeps a receive for its AVAILABLE */
+	assert_int_equal(recvs_posted(), DAXMR_CREDIT_SLACK + 1);
+	server_available();
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.availables, 1);
+	assert_int_equal(mock.avail_gen, GEN + 1);
+	closes = sent_count(DAXMR_PROTO_OP_CLOSE);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	/* the server forgot the descriptor when it sent AVAILABLE */
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), closes);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* ack_revoke off: the library never answers (fault tests). */
+static void revoke__ack_revoke_off(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, false), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RO, &r), 0);
+	server_revoke();
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(acks_sent(), 0);
+	/* closing a revoked, unreleased descriptor: the CLOSE counts as its ACK */
+	mock.close_status = DAXMR_PROTO_STATUS_STALE_GENERATION;
+	assert_int_equal(daxmr_region_close(&r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* A REVOKE during a transfer of the region: the ACK waits for the RDMA completion. */
+static void revoke__during_transfer_ack_deferred(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.revoke_during_rdma = true;
+	/* one chunk: it completes, so the read succeeds */
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(mock.acks_at_rdma_completion, 0);
+	assert_int_equal(acks_sent(), 1);
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 1);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* A REVOKE in the middle of a multi-chunk transfer stops it at the chunk boundary. */
+static void revoke__stops_chunked_transfer(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	size_t len = 2u << 20;
+	char *buf = malloc(len);
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.revoke_during_rdma = true;
+	assert_int_equal(daxmr_region_write(r, 0, buf, len), -ESTALE);
+	assert_int_equal(mock.rdma_writes, 1);
+	assert_int_equal(acks_sent(), 1);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	free(buf);
+	assert_no_leaks();
+}
+
+/* A REVOKE for a descriptor we no longer hold (it crossed our CLOSE) is still acknowledged. */
+static void revoke__unknown_descriptor_acked(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	server_revoke();
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 0);
+	assert_int_equal(acks_sent(), 1);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* A region closed before process(): its queued revocation is never delivered. */
+static void revoke__closed_region_not_delivered(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	server_revoke();
+	/* any call drains the CQ: the REVOKE is handled inside this one */
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
+	daxmr_region_close(&r);
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* ---- protocol violations and disconnects ---- */
+
+/* A reply that answers nothing: the connection dies with -EPROTO. */
+static void recv__unsolicited_reply_EPROTO(void **state)
+{
+	struct daxmr_proto_msg m = { 0 };
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	m.hdr.opcode = DAXMR_PROTO_OP_CLOSE;
+	m.hdr.flags = DAXMR_PROTO_F_REPLY;
+	m.hdr.request_id = 999;
+	server_send(&m);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -EPROTO);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Garbage in a receive: the decoder's error, connection dead. */
+static void recv__garbage_dies(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct fake_recv *r;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	r = &mock.recv[mock.recv_head++ % MAX_RECV];
+	memset(r->addr, 0x5a, 40);
+	wc_push(r->wr_id, IBV_WC_SUCCESS, IBV_WC_RECV, 40);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_reason, -EPROTO); /* bad magic */
+	assert_non_null(strstr(mock.log, "bad message"));
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* A server request in the wrong direction (OPEN from the server). */
+static void recv__wrong_direction_EPROTO(void **state)
+{
+	struct daxmr_proto_msg m = { 0 };
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	m.hdr.opcode = DAXMR_PROTO_OP_OPEN;
+	m.open.access = DAXMR_PROTO_ACCESS_RO;
+	snprintf(m.open.name, sizeof(m.open.name), "x");
+	server_send(&m);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_reason, -EPROTO);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* ERROR from the server: dead with the status's errno. */
+static void recv__server_ERROR(void **state)
+{
+	struct daxmr_proto_msg m = { 0 };
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	m.hdr.opcode = DAXMR_PROTO_OP_ERROR;
+	m.hdr.flags = DAXMR_PROTO_F_REPLY;
+	m.hdr.status = DAXMR_PROTO_STATUS_INTERNAL;
+	server_send(&m);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_reason, -EIO);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* DISCONNECTED from rdma_cm: on_disconnect, requests -ENOTCONN. */
+static void cm__disconnected(void **state)
+{
+	struct daxmr_export_info *infos = NULL;
+	struct daxmr_client *c = NULL;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	cm_push(RDMA_CM_EVENT_DISCONNECTED, 0, NULL, 0);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -ECONNRESET);
+	assert_int_equal(daxmr_client_list(c, &infos, &n), -ENOTCONN);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* A request that gets no reply: -ETIMEDOUT, and the connection is dead after it. */
+static void request__timeout_kills(void **state)
+{
+	struct daxmr_export_info *infos = NULL;
+	struct daxmr_client *c = NULL;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	mock.silent = true;
+	assert_int_equal(daxmr_client_list(c, &infos, &n), -ETIMEDOUT);
+	assert_int_equal(daxmr_client_list(c, &infos, &n), -ENOTCONN);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(connect__ok, setup),
+		cmocka_unit_test_setup(connect__bad_addr_EINVAL, setup),
+		cmocka_unit_test_setup(connect__bad_name_EINVAL, setup),
+		cmocka_unit_test_setup(connect__rdma_create_event_channel_ENODEV, setup),
+		cmocka_unit_test_setup(connect__rdma_create_id_ENOMEM, setup),
+		cmocka_unit_test_setup(connect__rdma_resolve_addr_EADDRNOTAVAIL, setup),
+		cmocka_unit_test_setup(connect__ADDR_ERROR, setup),
+		cmocka_unit_test_setup(connect__addr_timeout_ETIMEDOUT, setup),
+		cmocka_unit_test_setup(connect__rdma_resolve_route_EINVAL, setup),
+		cmocka_unit_test_setup(connect__ROUTE_ERROR, setup),
+		cmocka_unit_test_setup(connect__ibv_alloc_pd_ENOMEM, setup),
+		cmocka_unit_test_setup(connect__ibv_create_comp_channel_EMFILE, setup),
+		cmocka_unit_test_setup(connect__ibv_create_cq_ENOMEM, setup),
+		cmocka_unit_test_setup(connect__rdma_create_qp_EINVAL, setup),
+		cmocka_unit_test_setup(connect__ibv_reg_mr_ENOMEM, setup),
+		cmocka_unit_test_setup(connect__ibv_post_recv_ENOMEM, setup),
+		cmocka_unit_test_setup(connect__ibv_query_device_EIO, setup),
+		cmocka_unit_test_setup(connect__rdma_connect_ECONNREFUSED, setup),
+		cmocka_unit_test_setup(connect__rejected_with_data, setup),
+		cmocka_unit_test_setup(connect__rejected_without_data, setup),
+		cmocka_unit_test_setup(connect__UNREACHABLE, setup),
+		cmocka_unit_test_setup(connect__accept_bad_version, setup),
+		cmocka_unit_test_setup(connect__accept_no_credits_EPROTO, setup),
+		cmocka_unit_test_setup(connect__accept_short_EPROTO, setup),
+		cmocka_unit_test_setup(connect__hello_refused, setup),
+		cmocka_unit_test_setup(connect__hello_timeout, setup),
+		cmocka_unit_test_setup(connect__ibv_req_notify_cq_EIO, setup),
+		cmocka_unit_test_setup(list__pages, setup),
+		cmocka_unit_test_setup(open__receive_accounting, setup),
+		cmocka_unit_test_setup(open__statuses, setup),
+		cmocka_unit_test_setup(transfer__ok, setup),
+		cmocka_unit_test_setup(transfer__REM_ACCESS_ERR, setup),
+		cmocka_unit_test_setup(transfer__RETRY_EXC_ERR, setup),
+		cmocka_unit_test_setup(revoke__ack_then_available, setup),
+		cmocka_unit_test_setup(revoke__ack_revoke_off, setup),
+		cmocka_unit_test_setup(revoke__during_transfer_ack_deferred, setup),
+		cmocka_unit_test_setup(revoke__stops_chunked_transfer, setup),
+		cmocka_unit_test_setup(revoke__unknown_descriptor_acked, setup),
+		cmocka_unit_test_setup(revoke__closed_region_not_delivered, setup),
+		cmocka_unit_test_setup(recv__unsolicited_reply_EPROTO, setup),
+		cmocka_unit_test_setup(recv__garbage_dies, setup),
+		cmocka_unit_test_setup(recv__wrong_direction_EPROTO, setup),
+		cmocka_unit_test_setup(recv__server_ERROR, setup),
+		cmocka_unit_test_setup(cm__disconnected, setup),
+		cmocka_unit_test_setup(request__timeout_kills, setup),
+	};
+	uint64_t one = 1;
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		always_readable_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (always_readable_fd[i] < 0 ||
+		    write(always_readable_fd[i], &one, sizeof(one)) < 0)
+			return 1;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	close(always_readable_fd[0]);
+	close(always_readable_fd[1]);
+	return ret;
+}
