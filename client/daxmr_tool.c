@@ -267,7 +267,7 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 		code = DAXMR_TOOL_EXIT_FAILED;
 		goto out;
 	}
-	if (a->output && strcmp(a->output, "-")) {
+	if (a->output && strcmp(a->output, "-") != 0) {
 		fd = open(a->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			tool_err("get %s: cannot create %s: %s", a->name, a->output,
@@ -327,7 +327,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 	struct stat st;
 	size_t n = 0;
 
-	if (a->input && strcmp(a->input, "-")) {
+	if (a->input && strcmp(a->input, "-") != 0) {
 		fd = open(a->input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			tool_err("put %s: cannot open %s: %s", a->name, a->input, strerror(errno));

@@ -87,7 +87,7 @@ static bool tool_opt_is(const char *arg, const char *opt, const char **inline_va
 	size_t n = strlen(opt);
 
 	*inline_val = NULL;
-	if (strncmp(arg, opt, n))
+	if (strncmp(arg, opt, n) != 0)
 		return false;
 	if (arg[n] == '\0')
 		return true;
