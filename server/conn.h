@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* conn.h -- one client connection: cm_id, QP, CQ, buffers, request dispatch, state machine */
+#ifndef DAXMR_CONN_H
+#define DAXMR_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+
+#include "export.h"
+#include "proto.h"
+
+struct daxmr_conn;
+
+/* The connection state machine; the diagram is at the top of conn.c. */
+enum daxmr_conn_state {
+	DAXMR_CONN_ACCEPTING = 0, /* accepted, rdma_cm ESTABLISHED not seen yet */
+	DAXMR_CONN_WAIT_HELLO,	  /* established: only HELLO is allowed */
+	DAXMR_CONN_READY,	  /* HELLO done: every request */
+	DAXMR_CONN_CLOSING, /* we disconnected (protocol error, shutdown): waiting for DISCONNECTED
+			     */
+	DAXMR_CONN_CLOSED,  /* DISCONNECTED: only deletion is left */
+};
+
+#define DAXMR_CONN_CREDITS 8	 /* requests a client may have outstanding */
+#define DAXMR_CONN_HOLD_MAX 16	 /* descriptors one connection may hold: OPEN beyond is BUSY */
+#define DAXMR_CONN_SEND_SLOTS 32 /* the send ring: full means the client is not keeping up */
+
+/* What a connection needs from the server. */
+struct daxmr_conn_ops {
+	/* The export called name, or NULL. */
+	struct daxmr_export *(*find_name)(void *arg, const char *name);
+	/* The export with id, or NULL. */
+	struct daxmr_export *(*find_id)(void *arg, uint32_t id);
+	/* The i-th configured export (LIST walks them in order), NULL past the end. */
+	struct daxmr_export *(*nth)(void *arg, size_t i);
+	/* One holder of generation gen of exp is done with its REVOKE (ack, CLOSE, disconnect). */
+	void (*revoke_ack)(void *arg, struct daxmr_export *exp, uint64_t gen);
+	/* The connection failed without rdma_cm to tell: delete it later, from the loop. */
+	void (*dead)(void *arg, struct daxmr_conn *conn);
+};
+
+struct daxmr_conn_env {
+	struct ibv_pd *pd;	     /* borrowed: the server's protection domain */
+	struct ibv_comp_channel *cc; /* borrowed: the one completion channel of all CQs */
+	const char *server_name;     /* borrowed: for HELLO replies */
+	int max_rd_atom;	     /* the device's max_qp_rd_atom */
+	struct daxmr_conn_ops ops;
+	void *arg; /* borrowed: passed to ops */
+};
+
+/* "accepting", "wait-hello", "ready", "closing", "closed". */
+const char *daxmr_conn_state_str(enum daxmr_conn_state state);
+
+/*
+ * Answers the CONNECT_REQUEST on id (private data pdata, req the request's parameters): checks
+ * the connect private data (rejects with reject private data if bad: BAD_MESSAGE,
+ * UNSUPPORTED_VERSION, BUSY), creates the CQ on env->cc (cq_context = the connection), the QP
+ * on env->pd, registers and posts the receive buffers, and accepts with accept private data.
+ * On success the connection owns id (id->context = it); on failure the request was rejected
+ * where possible and the caller destroys id. 0, or -errno (logged).
+ */
+int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, const void *pdata,
+		   size_t pdata_len, const struct rdma_conn_param *req,
+		   struct daxmr_conn **conn_ptr);
+
+/*
+ * Tears the connection down: releases its descriptors (a REVOKE awaiting its ack counts as
+ * acked), destroys the QP, deregisters the buffers, destroys the CQ and the cm_id.
+ */
+int daxmr_conn_delete(struct daxmr_conn **conn_ptr);
+
+/* rdma_cm ESTABLISHED: the client may now send HELLO. */
+void daxmr_conn_on_established(struct daxmr_conn *conn);
+
+/* rdma_cm DISCONNECTED (or an error event): CLOSED; descriptors under revocation count as acked. */
+void daxmr_conn_on_disconnected(struct daxmr_conn *conn);
+
+/*
+ * A completion event of this connection's CQ was taken from the channel (ibv_get_cq_event):
+ * acks events in batches, re-arms, polls until empty and dispatches every completion.
+ */
+void daxmr_conn_on_cq_event(struct daxmr_conn *conn);
+
+/*
+ * Sends REVOKE for generation gen of exp if this connection holds it, after posting one more
+ * receive for the ack. Returns 1 if a REVOKE was sent (one daxmr_conn_ops.revoke_ack follows),
+ * else 0.
+ */
+int daxmr_conn_revoke(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t gen,
+		      enum daxmr_proto_revoke_reason reason, uint32_t deadline_ms);
+
+/* exp is back: AVAILABLE to this connection if it held a revoked descriptor of exp. */
+void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp);
+
+/* Disconnects (shutdown, protocol error): CLOSING; deletion follows DISCONNECTED. */
+void daxmr_conn_disconnect(struct daxmr_conn *conn);
+
+enum daxmr_conn_state daxmr_conn_state(const struct daxmr_conn *conn);
+
+/* The connection's cm_id (borrowed). */
+struct rdma_cm_id *daxmr_conn_id(const struct daxmr_conn *conn);
+
+/* The number of descriptors held (any state). */
+size_t daxmr_conn_holds(const struct daxmr_conn *conn);
+
+#endif /* DAXMR_CONN_H */

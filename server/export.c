@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* export.c -- one exported file: open once, lease, seal checks, map, register; generations */
+
+/*
+ * The export state machine (docs/architecture.md):
+ *
+ *   CONFIGURED --establish ok--> AVAILABLE (generation g+1) --revoke_begin--> REVOKING
+ *       |                            ^                                           |
+ *       | establish fails            | establish ok                       release (dereg,
+ *       v                            |                                    munmap, F_UNLCK,
+ *   UNAVAILABLE <--establish fails-- +------------ RELEASED <------------ close)
+ *       |  ^                                          |
+ *       +--+ establish fails again (backoff doubles)  +-- establish fails --> UNAVAILABLE
+ *
+ * establish = open once (O_NONBLOCK) -> lease -> seal checks -> pmem2 map -> register -> gate.
+ * The timers that call establish again and the revocation's deadlines live in server.c and
+ * revoke.c; this file only holds the resources and enforces the transitions.
+ */
+#include "export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libpmem2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lease.h"
+#include "log.h"
+#include "seal.h"
+
+#define EXPORT_ACCESS_RW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
+#define EXPORT_ACCESS_RO IBV_ACCESS_REMOTE_READ
+#define EXPORT_PAGE 4096u
+#define EXPORT_SHRINK_FLOOR (512ul << 20) /* never halve an export's registration below this */
+
+struct daxmr_export {
+	enum daxmr_export_state state;
+	uint32_t id;
+	char *name; /* owned */
+	char *path; /* owned */
+	char *what; /* owned: "export NAME (PATH)" for messages */
+	bool ro;
+	bool allow_non_dax;
+	struct daxmr_export_env env; /* its pointers borrowed: see struct daxmr_export_env */
+	uint64_t generation;
+	unsigned int retry_ms;	 /* delay before the next establish attempt */
+	unsigned int backoff_ms; /* retry_ms after the next failure: doubles up to the cap */
+	bool devdax_lease_noted; /* "device-DAX has no lease" logged once */
+	char reason[512];	 /* why the last establish attempt failed */
+
+	/* The current generation's resources: held in AVAILABLE and REVOKING only. */
+	int fd;
+	struct pmem2_source *src;  /* owned */
+	struct pmem2_map *map;	   /* owned */
+	void *addr;		   /* borrowed: the start of map */
+	size_t length;		   /* bytes registered and exported (<= the mapping) */
+	size_t align;		   /* the mapping unit: length stays a multiple of it */
+	pmem2_persist_fn persist;  /* borrowed: libpmem2's, for map */
+	uint32_t persist_gran;	   /* 0 (byte/cache line) or 4096 (page) */
+	struct ibv_mr *mr;	   /* owned: access as the export allows */
+	struct ibv_mr *mr_ro;	   /* owned: read-only, for ro OPENs of a rw export; lazily */
+	enum daxmr_verbs_mode reg; /* PINNED or ODP: how mr was registered */
+	enum daxmr_seal_mem mem;
+	bool leased; /* a lease is held on fd (never on device-DAX) */
+};
+
+/* Names of the states, for logs. */
+const char *daxmr_export_state_str(enum daxmr_export_state state)
+{
+	switch (state) {
+	case DAXMR_EXPORT_CONFIGURED:
+		return "configured";
+	case DAXMR_EXPORT_AVAILABLE:
+		return "available";
+	case DAXMR_EXPORT_REVOKING:
+		return "revoking";
+	case DAXMR_EXPORT_RELEASED:
+		return "released";
+	case DAXMR_EXPORT_UNAVAILABLE:
+		return "unavailable";
+	}
+	return "unknown";
+}
+
+/* A protocol name: 1..255 bytes of printable ASCII other than space. */
+static bool export_name_valid(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 1 || n > DAXMR_PROTO_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* Makes an export in state CONFIGURED. */
+int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
+		     const struct daxmr_export_env *env, struct daxmr_export **exp_ptr)
+{
+	struct daxmr_export *exp;
+	int n;
+
+	if (!cfg || !cfg->name || !cfg->path || !env || !exp_ptr)
+		return -EINVAL;
+	if (!export_name_valid(cfg->name)) {
+		DAXMR_LOG_ERR("export \"%s\": not a valid name (1..255 printable ASCII characters, "
+			      "no space)",
+			      cfg->name);
+		return -EINVAL;
+	}
+	if (cfg->path[0] == '\0') {
+		DAXMR_LOG_ERR("export %s: empty path", cfg->name);
+		return -EINVAL;
+	}
+	exp = calloc(1, sizeof(*exp));
+	if (!exp)
+		return -ENOMEM;
+	exp->name = strdup(cfg->name);
+	exp->path = strdup(cfg->path);
+	n = exp->name && exp->path ? asprintf(&exp->what, "export %s (%s)", cfg->name, cfg->path) :
+				     -1;
+	if (n < 0) {
+		free(exp->name);
+		free(exp->path);
+		free(exp);
+		return -ENOMEM;
+	}
+	exp->state = DAXMR_EXPORT_CONFIGURED;
+	exp->id = id;
+	exp->ro = cfg->ro;
+	exp->allow_non_dax = cfg->allow_non_dax;
+	exp->env = *env;
+	exp->retry_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
+	exp->backoff_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
+	exp->fd = -1;
+	*exp_ptr = exp;
+	return 0;
+}
+
+/* Maps a libpmem2 error code (negative errno, or PMEM2_E_*) to a negative errno. */
+static int export_pmem2_err(int ret)
+{
+	switch (ret) {
+	case PMEM2_E_NOSUPP:
+	case PMEM2_E_GRANULARITY_NOT_SUPPORTED:
+	case PMEM2_E_SOURCE_TYPE_NOT_SUPPORTED:
+		return -EOPNOTSUPP;
+	case PMEM2_E_INVALID_FILE_TYPE:
+	case PMEM2_E_INVALID_FILE_HANDLE:
+		return -ENODEV;
+	case PMEM2_E_NO_ACCESS:
+		return -EACCES;
+	case PMEM2_E_SOURCE_EMPTY:
+	case PMEM2_E_LENGTH_UNALIGNED:
+	case PMEM2_E_LENGTH_OUT_OF_RANGE:
+	case PMEM2_E_MAP_RANGE:
+		return -EINVAL;
+	case PMEM2_E_IO_FAIL:
+		return -EIO;
+	default:
+		break;
+	}
+	if (ret > PMEM2_E_UNKNOWN && ret < 0)
+		return ret; /* libpmem2 passes system errors on as -errno */
+	return -EINVAL;
+}
+
+/* Logs a failed libpmem2 call with its own message. */
+static int export_pmem2_fail(struct daxmr_export *exp, const char *call, int ret)
+{
+	int err = export_pmem2_err(ret);
+
+	DAXMR_LOG_ERR("%s: %s: %s: %s (%s)", exp->what, call, "failed", pmem2_errormsg(),
+		      daxmr_log_strerror(err));
+	snprintf(exp->reason, sizeof(exp->reason), "%s failed: %s", call, pmem2_errormsg());
+	return err;
+}
+
+/* Maps the one open fd with libpmem2: shared, protection per ro/rw, page granularity allowed. */
+static int export_map(struct daxmr_export *exp)
+{
+	enum pmem2_granularity gran;
+	struct pmem2_config *cfg = NULL;
+	size_t size = 0, align = 0, len;
+	int ret;
+
+	ret = pmem2_source_from_fd(&exp->src, exp->fd);
+	if (ret)
+		return export_pmem2_fail(exp, "pmem2_source_from_fd", ret);
+	ret = pmem2_source_size(exp->src, &size);
+	if (ret) {
+		ret = export_pmem2_fail(exp, "pmem2_source_size", ret);
+		goto err_src;
+	}
+	ret = pmem2_source_alignment(exp->src, &align);
+	if (ret) {
+		ret = export_pmem2_fail(exp, "pmem2_source_alignment", ret);
+		goto err_src;
+	}
+	if (align == 0)
+		align = EXPORT_PAGE;
+	exp->align = align;
+	len = size / align * align;
+	if (len == 0) {
+		DAXMR_LOG_ERR("%s: refused: %zu bytes, less than one %zu-byte mapping unit",
+			      exp->what, size, align);
+		snprintf(exp->reason, sizeof(exp->reason), "smaller than one mapping unit");
+		ret = -EINVAL;
+		goto err_src;
+	}
+	if (len != size)
+		DAXMR_LOG_WRN("%s: size %zu is not a multiple of %zu: the last %zu bytes are not "
+			      "exported",
+			      exp->what, size, align, size - len);
+	ret = pmem2_config_new(&cfg);
+	if (ret) {
+		ret = export_pmem2_fail(exp, "pmem2_config_new", ret);
+		goto err_src;
+	}
+	/* PAGE is the weakest: page-cache exports map too; the effective one is reported */
+	ret = pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE);
+	if (!ret)
+		ret = pmem2_config_set_sharing(cfg, PMEM2_SHARED);
+	if (!ret)
+		ret = pmem2_config_set_protection(
+			cfg, exp->ro ? PMEM2_PROT_READ : PMEM2_PROT_READ | PMEM2_PROT_WRITE);
+	if (!ret)
+		ret = pmem2_config_set_length(cfg, len);
+	if (ret) {
+		ret = export_pmem2_fail(exp, "pmem2_config_set_*", ret);
+		goto err_cfg;
+	}
+	ret = pmem2_map_new(&exp->map, cfg, exp->src);
+	if (ret) {
+		ret = export_pmem2_fail(exp, "pmem2_map_new", ret);
+		goto err_cfg;
+	}
+	pmem2_config_delete(&cfg);
+	exp->addr = pmem2_map_get_address(exp->map);
+	exp->length = pmem2_map_get_size(exp->map);
+	exp->persist = pmem2_get_persist_fn(exp->map);
+	gran = pmem2_map_get_store_granularity(exp->map);
+	exp->persist_gran = gran == PMEM2_GRANULARITY_PAGE ? EXPORT_PAGE : 0;
+	return 0;
+
+err_cfg:
+	pmem2_config_delete(&cfg);
+err_src:
+	pmem2_source_delete(&exp->src);
+	return ret;
+}
+
+/* Unmaps; always leaves map and src NULL. */
+static int export_unmap(struct daxmr_export *exp)
+{
+	int ret = 0, r;
+
+	if (exp->map) {
+		r = pmem2_map_delete(&exp->map);
+		if (r) {
+			ret = export_pmem2_fail(exp, "pmem2_map_delete", r);
+			exp->map = NULL;
+		}
+	}
+	if (exp->src)
+		pmem2_source_delete(&exp->src);
+	exp->addr = NULL;
+	exp->length = 0;
+	exp->persist = NULL;
+	return ret;
+}
+
+/* Deregisters one MR pointer, NULLs it, logs a failure. */
+static int export_dereg(struct daxmr_export *exp, struct ibv_mr **mr_ptr, const char *which)
+{
+	int ret;
+
+	if (!*mr_ptr)
+		return 0;
+	ret = -ibv_dereg_mr(*mr_ptr);
+	*mr_ptr = NULL;
+	if (ret)
+		DAXMR_LOG_CALL_ERR("ibv_dereg_mr", ret, "%s, %s MR", exp->what, which);
+	return ret;
+}
+
+/* Opens the file once, without blocking on another lease holder, close-on-exec. */
+static int export_open(struct daxmr_export *exp)
+{
+	int flags, ret;
+
+	exp->fd = open(exp->path, (exp->ro ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC);
+	if (exp->fd < 0) {
+		ret = -errno;
+		exp->fd = -1;
+		if (ret == -EWOULDBLOCK)
+			DAXMR_LOG_WRN("%s: open: another process holds a lease on it; will retry",
+				      exp->what);
+		else
+			DAXMR_LOG_CALL_ERR("open", ret, "%s, %s", exp->what,
+					   exp->ro ? "O_RDONLY" : "O_RDWR");
+		snprintf(exp->reason, sizeof(exp->reason), "open failed: %s",
+			 daxmr_log_strerror(ret));
+		return ret;
+	}
+	/* O_NONBLOCK was only for the open: later I/O on fd has no business being non-blocking */
+	flags = fcntl(exp->fd, F_GETFL);
+	if (flags < 0 || fcntl(exp->fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL ~O_NONBLOCK on %s (fd %d)", exp->what,
+				   exp->fd);
+		snprintf(exp->reason, sizeof(exp->reason), "fcntl failed: %s",
+			 daxmr_log_strerror(ret));
+		close(exp->fd);
+		exp->fd = -1;
+		return ret;
+	}
+	return 0;
+}
+
+/* Takes the lease before any check, so that nothing changes underneath the checks. */
+static int export_lease(struct daxmr_export *exp)
+{
+	struct stat st;
+	int ret;
+
+	if (fstat(exp->fd, &st) < 0) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("fstat", ret, "%s (fd %d)", exp->what, exp->fd);
+		snprintf(exp->reason, sizeof(exp->reason), "fstat failed: %s",
+			 daxmr_log_strerror(ret));
+		return ret;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		/* F_SETLEASE is EINVAL on character devices; seal.c checks it is device-DAX */
+		if (!exp->devdax_lease_noted)
+			DAXMR_LOG_NTC("%s: a character device has no file lease (F_SETLEASE is "
+				      "EINVAL there): nothing tells daxmrd about other users of "
+				      "the device; only shutdown revokes it",
+				      exp->what);
+		exp->devdax_lease_noted = true;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		DAXMR_LOG_ERR("%s: refused: neither a regular file nor a device-DAX device",
+			      exp->what);
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "neither a regular file nor a device-DAX device");
+		return -ENODEV;
+	}
+	ret = daxmr_lease_may_lease(&st, exp->what);
+	if (ret) {
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "owned by uid %u: not our fsuid and no CAP_LEASE", (unsigned)st.st_uid);
+		return ret;
+	}
+	ret = daxmr_lease_take(exp->fd, exp->ro ? F_RDLCK : F_WRLCK, exp->env.lease_sig, exp->what);
+	if (ret) {
+		snprintf(exp->reason, sizeof(exp->reason), "F_SETLEASE %s failed: %s",
+			 exp->ro ? "F_RDLCK" : "F_WRLCK", daxmr_log_strerror(ret));
+		return ret;
+	}
+	exp->leased = true;
+	return 0;
+}
+
+/*
+ * Registers the mapping (pinned, else ODP) and asks the data-path gate about the mode. A device
+ * that cannot register it all in one MR (rxe: ENOMEM past 1 GiB) gets the largest halving of it
+ * it takes, down to 512 MiB, and the export is that long.
+ */
+static int export_register(struct daxmr_export *exp)
+{
+	enum daxmr_verbs_mode got = DAXMR_VERBS_PINNED;
+	char why[sizeof(exp->reason)] = "";
+	size_t len = exp->length;
+	int ret;
+
+	for (;;) {
+		ret = daxmr_verbs_reg(exp->env.pd, exp->addr, len,
+				      exp->ro ? EXPORT_ACCESS_RO : EXPORT_ACCESS_RW,
+				      DAXMR_VERBS_AUTO, exp->what, &exp->mr, &got);
+		size_t half = len / 2 / exp->align * exp->align;
+
+		/* not below EXPORT_SHRINK_FLOOR: a small ENOMEM is RLIMIT_MEMLOCK, not the MR size
+		 */
+		if (ret != -ENOMEM || half < EXPORT_SHRINK_FLOOR)
+			break;
+		DAXMR_LOG_WRN(
+			"%s: the device cannot register %zu bytes in one MR: trying the first "
+			"%zu",
+			exp->what, len, half);
+		len = half;
+	}
+	if (ret) {
+		if (ret == -EOPNOTSUPP && exp->mem == DAXMR_SEAL_MEM_FSDAX)
+			snprintf(exp->reason, sizeof(exp->reason),
+				 "fs-DAX cannot be pinned and the device has no On-Demand "
+				 "Paging: fs-DAX needs ODP (rxe on Linux >= 6.15, or mlx5) or a "
+				 "device-DAX export");
+		else
+			snprintf(exp->reason, sizeof(exp->reason), "registration failed: %s",
+				 daxmr_log_strerror(ret));
+		if (ret == -EOPNOTSUPP && exp->mem == DAXMR_SEAL_MEM_FSDAX)
+			DAXMR_LOG_ERR("%s: refused: %s", exp->what, exp->reason);
+		return ret;
+	}
+	if (len < exp->length) {
+		DAXMR_LOG_WRN(
+			"%s: only the first %zu of %zu bytes are exported: the device refused "
+			"to register more in one MR (ENOMEM)",
+			exp->what, len, exp->length);
+		exp->length = len;
+	}
+	exp->reg = got;
+	if (exp->env.gate) {
+		ret = exp->env.gate(exp->env.gate_arg, got, why, sizeof(why));
+		if (ret) {
+			DAXMR_LOG_ERR("%s: refused: %s", exp->what, why);
+			snprintf(exp->reason, sizeof(exp->reason), "%s", why);
+			export_dereg(exp, &exp->mr, "main");
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Gives back whatever establish took so far, in reverse order; returns the first error. */
+static int export_unwind(struct daxmr_export *exp)
+{
+	int ret = 0, r;
+
+	r = export_dereg(exp, &exp->mr_ro, "read-only");
+	ret = ret ? ret : r;
+	r = export_dereg(exp, &exp->mr, "main");
+	ret = ret ? ret : r;
+	r = export_unmap(exp);
+	ret = ret ? ret : r;
+	if (exp->leased) {
+		/* munmap first: the lease only protects what we no longer touch after this */
+		r = daxmr_lease_release(exp->fd, exp->what);
+		ret = ret ? ret : r;
+		exp->leased = false;
+	}
+	if (exp->fd >= 0) {
+		if (close(exp->fd) < 0) {
+			r = -errno;
+			DAXMR_LOG_CALL_ERR("close", r, "%s (fd %d)", exp->what, exp->fd);
+			ret = ret ? ret : r;
+		}
+		exp->fd = -1;
+	}
+	return ret;
+}
+
+/* Name of a memory kind as LIST and the log say it. */
+static const char *export_mem_str(enum daxmr_seal_mem mem)
+{
+	switch (mem) {
+	case DAXMR_SEAL_MEM_FSDAX:
+		return "fs-dax";
+	case DAXMR_SEAL_MEM_DEVDAX:
+		return "devdax";
+	case DAXMR_SEAL_MEM_PAGE_CACHE:
+		return "page-cache";
+	default:
+		return "unknown";
+	}
+}
+
+/* Establishes a new generation: open, lease, seal, map, register, gate. */
+int daxmr_export_establish(struct daxmr_export *exp)
+{
+	struct daxmr_seal_opts sopts = DAXMR_SEAL_OPTS_DEFAULT;
+	struct daxmr_seal_report report;
+	int ret;
+
+	if (exp->state != DAXMR_EXPORT_CONFIGURED && exp->state != DAXMR_EXPORT_RELEASED &&
+	    exp->state != DAXMR_EXPORT_UNAVAILABLE)
+		return -EBUSY;
+	exp->reason[0] = '\0';
+	ret = export_open(exp);
+	if (ret)
+		goto err;
+	ret = export_lease(exp);
+	if (ret)
+		goto err_unwind;
+	memset(&report, 0, sizeof(report));
+	sopts.allow_non_dax = exp->allow_non_dax;
+	ret = daxmr_seal_check(exp->fd, exp->path, &sopts, &report);
+	if (ret) {
+		snprintf(exp->reason, sizeof(exp->reason), "%s", report.reason);
+		goto err_unwind;
+	}
+	exp->mem = report.mem;
+	if (report.mem == DAXMR_SEAL_MEM_PAGE_CACHE)
+		DAXMR_LOG_WRN("%s: not DAX: exported from the page cache (--allow-non-dax)%s%s",
+			      exp->what, report.reason[0] ? ": " : "", report.reason);
+	ret = export_map(exp);
+	if (ret)
+		goto err_unwind;
+	ret = export_register(exp);
+	if (ret)
+		goto err_unwind;
+	exp->generation++;
+	exp->retry_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
+	exp->backoff_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
+	exp->state = DAXMR_EXPORT_AVAILABLE;
+	DAXMR_LOG_NTC("export %s: path %s, %s, %s, %s, %zu bytes, generation %" PRIu64
+		      ", rkey 0x%x, persist granularity %u",
+		      exp->name, exp->path, export_mem_str(exp->mem),
+		      exp->reg == DAXMR_VERBS_ODP ? "odp" : "pinned", exp->ro ? "ro" : "rw",
+		      exp->length, exp->generation, exp->mr->rkey, exp->persist_gran);
+	return 0;
+
+err_unwind:
+	export_unwind(exp);
+err:
+	if (!exp->reason[0])
+		snprintf(exp->reason, sizeof(exp->reason), "%s", daxmr_log_strerror(ret));
+	exp->mem = DAXMR_SEAL_MEM_UNKNOWN;
+	exp->state = DAXMR_EXPORT_UNAVAILABLE;
+	exp->retry_ms = exp->backoff_ms;
+	exp->backoff_ms = exp->backoff_ms > DAXMR_EXPORT_BACKOFF_MAX_MS / 2 ?
+				  DAXMR_EXPORT_BACKOFF_MAX_MS :
+				  exp->backoff_ms * 2;
+	DAXMR_LOG_WRN("%s: unavailable: %s; next attempt in %u ms", exp->what, exp->reason,
+		      exp->retry_ms);
+	return ret;
+}
+
+/* Delay before the next attempt. */
+unsigned int daxmr_export_backoff_ms(const struct daxmr_export *exp)
+{
+	return exp->retry_ms;
+}
+
+/* AVAILABLE -> REVOKING. */
+int daxmr_export_revoke_begin(struct daxmr_export *exp)
+{
+	if (exp->state != DAXMR_EXPORT_AVAILABLE)
+		return -EBUSY;
+	exp->state = DAXMR_EXPORT_REVOKING;
+	return 0;
+}
+
+/* REVOKING -> RELEASED: dereg, munmap, F_UNLCK, close. */
+int daxmr_export_release(struct daxmr_export *exp)
+{
+	int ret;
+
+	if (exp->state != DAXMR_EXPORT_REVOKING)
+		return -EBUSY;
+	ret = export_unwind(exp);
+	exp->mem = DAXMR_SEAL_MEM_UNKNOWN;
+	exp->state = DAXMR_EXPORT_RELEASED;
+	return ret;
+}
+
+/* Releases everything and frees the export. */
+int daxmr_export_delete(struct daxmr_export **exp_ptr)
+{
+	struct daxmr_export *exp;
+	int ret;
+
+	if (!exp_ptr || !*exp_ptr)
+		return 0;
+	exp = *exp_ptr;
+	ret = export_unwind(exp);
+	free(exp->what);
+	free(exp->name);
+	free(exp->path);
+	free(exp);
+	*exp_ptr = NULL;
+	return ret;
+}
+
+enum daxmr_export_state daxmr_export_state(const struct daxmr_export *exp)
+{
+	return exp->state;
+}
+
+const char *daxmr_export_name(const struct daxmr_export *exp)
+{
+	return exp->name;
+}
+
+const char *daxmr_export_path(const struct daxmr_export *exp)
+{
+	return exp->path;
+}
+
+uint32_t daxmr_export_id(const struct daxmr_export *exp)
+{
+	return exp->id;
+}
+
+uint64_t daxmr_export_generation(const struct daxmr_export *exp)
+{
+	return exp->generation;
+}
+
+bool daxmr_export_ro(const struct daxmr_export *exp)
+{
+	return exp->ro;
+}
+
+int daxmr_export_fd(const struct daxmr_export *exp)
+{
+	return exp->fd;
+}
+
+const char *daxmr_export_reason(const struct daxmr_export *exp)
+{
+	return exp->reason;
+}
+
+/* Wire enum of the memory kind. */
+static enum daxmr_proto_memory export_proto_mem(enum daxmr_seal_mem mem)
+{
+	switch (mem) {
+	case DAXMR_SEAL_MEM_DEVDAX:
+		return DAXMR_PROTO_MEMORY_DEVDAX;
+	case DAXMR_SEAL_MEM_PAGE_CACHE:
+		return DAXMR_PROTO_MEMORY_PAGECACHE;
+	default:
+		return DAXMR_PROTO_MEMORY_FSDAX;
+	}
+}
+
+/* The LIST entry of a held export. */
+int daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry)
+{
+	if (exp->state != DAXMR_EXPORT_AVAILABLE && exp->state != DAXMR_EXPORT_REVOKING)
+		return -EAGAIN;
+	memset(entry, 0, sizeof(*entry));
+	entry->export_id = exp->id;
+	entry->generation = exp->generation;
+	entry->length = exp->length;
+	entry->access = exp->ro ? DAXMR_PROTO_ACCESS_RO : DAXMR_PROTO_ACCESS_RW;
+	entry->memory = export_proto_mem(exp->mem);
+	entry->registration =
+		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
+	snprintf(entry->name, sizeof(entry->name), "%s", exp->name);
+	return 0;
+}
+
+/* The descriptor for an OPEN. */
+int daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
+		      struct daxmr_proto_desc *desc)
+{
+	struct ibv_mr *mr;
+	int ret;
+
+	if (access == DAXMR_PROTO_ACCESS_RW && exp->ro)
+		return -EACCES;
+	if (exp->state != DAXMR_EXPORT_AVAILABLE)
+		return -EAGAIN;
+	mr = exp->mr;
+	if (access == DAXMR_PROTO_ACCESS_RO && !exp->ro) {
+		/* the shared rw key would let a ro client write: a second MR without remote write
+		 */
+		if (!exp->mr_ro) {
+			ret = daxmr_verbs_reg(exp->env.pd, exp->addr, exp->length, EXPORT_ACCESS_RO,
+					      exp->reg, exp->what, &exp->mr_ro, NULL);
+			if (ret)
+				return ret;
+		}
+		mr = exp->mr_ro;
+	}
+	memset(desc, 0, sizeof(*desc));
+	desc->export_id = exp->id;
+	desc->generation = exp->generation;
+	desc->addr = (uint64_t)(uintptr_t)exp->addr;
+	desc->length = exp->length;
+	desc->rkey = mr->rkey;
+	desc->persist_granularity = exp->persist_gran;
+	desc->access = access;
+	desc->memory = export_proto_mem(exp->mem);
+	desc->registration =
+		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
+	desc->key_kind = DAXMR_PROTO_KEY_MR;
+	return 0;
+}
+
+/* Persists a range: CPU cache flush on DAX (MAP_SYNC: no metadata to flush), msync otherwise. */
+int daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len)
+{
+	uint64_t start, end;
+	int ret;
+
+	if (exp->state != DAXMR_EXPORT_AVAILABLE && exp->state != DAXMR_EXPORT_REVOKING)
+		return -EAGAIN;
+	if (off > exp->length || len > exp->length - off)
+		return -ERANGE;
+	if (len == 0)
+		return 0;
+	if (exp->mem != DAXMR_SEAL_MEM_PAGE_CACHE) {
+		exp->persist((char *)exp->addr + off, len);
+		return 0;
+	}
+	start = off / EXPORT_PAGE * EXPORT_PAGE;
+	end = off + len;
+	if (msync((char *)exp->addr + start, end - start, MS_SYNC) < 0) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("msync", ret,
+				   "%s, offset %" PRIu64 ", %" PRIu64 " bytes, MS_SYNC", exp->what,
+				   start, end - start);
+		return ret;
+	}
+	return 0;
+}

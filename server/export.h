@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* export.h -- one exported file: open once, lease, seal checks, map, register; generations */
+#ifndef DAXMR_EXPORT_H
+#define DAXMR_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <infiniband/verbs.h>
+
+#include "proto.h"
+#include "verbs.h"
+
+struct daxmr_export;
+
+/* The export state machine; the diagram is at the top of export.c. */
+enum daxmr_export_state {
+	DAXMR_EXPORT_CONFIGURED = 0, /* never established yet */
+	DAXMR_EXPORT_AVAILABLE,	     /* leased, sealed, mapped, registered: OPEN hands out keys */
+	DAXMR_EXPORT_REVOKING,	     /* holders are being told; resources still held */
+	DAXMR_EXPORT_RELEASED,	     /* resources gone; waits to be re-established */
+	DAXMR_EXPORT_UNAVAILABLE,    /* the last attempt failed; retried after the backoff */
+};
+
+/*
+ * The data-path gate: may registration mode be used on the server's device? 0 (use it), or a
+ * negative errno to refuse, with why (NUL-terminated) naming device, mode and symptom.
+ */
+typedef int (*daxmr_export_gate_fn)(void *arg, enum daxmr_verbs_mode mode, char *why,
+				    size_t why_size);
+
+/* What every export needs from the server; all borrowed and outliving the export. */
+struct daxmr_export_env {
+	struct ibv_pd *pd;	   /* borrowed: the server's one protection domain */
+	int lease_sig;		   /* the lease-break signal (daxmr_lease_signal_block) */
+	daxmr_export_gate_fn gate; /* NULL: every mode may be used */
+	void *gate_arg;		   /* borrowed: passed to gate */
+};
+
+/* One --export NAME=PATH[,ro]. */
+struct daxmr_export_cfg {
+	const char *name;   /* borrowed: copied by daxmr_export_new; a valid protocol name */
+	const char *path;   /* borrowed: copied */
+	bool ro;	    /* export read-only (O_RDONLY, F_RDLCK, no remote write) */
+	bool allow_non_dax; /* accept page-cache files */
+};
+
+#define DAXMR_EXPORT_BACKOFF_MIN_MS 100u
+#define DAXMR_EXPORT_BACKOFF_MAX_MS 10000u
+
+/* "configured", "available", "revoking", "released", "unavailable". */
+const char *daxmr_export_state_str(enum daxmr_export_state state);
+
+/* Makes an export in state CONFIGURED (nothing opened). 0, -EINVAL (bad name/path), -ENOMEM. */
+int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
+		     const struct daxmr_export_env *env, struct daxmr_export **exp_ptr);
+
+/* Releases whatever the export holds (no clients are told: revoke first), frees it. */
+int daxmr_export_delete(struct daxmr_export **exp_ptr);
+
+/*
+ * CONFIGURED/RELEASED/UNAVAILABLE -> AVAILABLE: opens the file once (O_NONBLOCK, so that another
+ * lease holder gives -EWOULDBLOCK instead of blocking), takes the lease, runs the seal checks,
+ * maps it with libpmem2, registers it and passes the data-path gate; the generation goes up by
+ * one and the backoff resets. On failure everything taken is undone, the state is UNAVAILABLE,
+ * the backoff doubles (100 ms .. 10 s), the reason is kept (daxmr_export_reason) and logged.
+ * Returns 0 or the failing step's -errno; -EBUSY in any other state.
+ */
+int daxmr_export_establish(struct daxmr_export *exp);
+
+/* AVAILABLE -> REVOKING. 0, or -EBUSY in any other state. */
+int daxmr_export_revoke_begin(struct daxmr_export *exp);
+
+/*
+ * REVOKING -> RELEASED: deregisters (remote keys dead from here), unmaps, unlocks the lease and
+ * closes the file, in that order, always completing every step. Returns the first error (logged),
+ * -EBUSY when not REVOKING.
+ */
+int daxmr_export_release(struct daxmr_export *exp);
+
+/* Milliseconds to wait before the next establish attempt (100 ms, doubling, capped at 10 s). */
+unsigned int daxmr_export_backoff_ms(const struct daxmr_export *exp);
+
+enum daxmr_export_state daxmr_export_state(const struct daxmr_export *exp);
+const char *daxmr_export_name(const struct daxmr_export *exp);
+const char *daxmr_export_path(const struct daxmr_export *exp);
+uint32_t daxmr_export_id(const struct daxmr_export *exp);
+/* 0 before the first establishment; then the current (or last) registration's generation. */
+uint64_t daxmr_export_generation(const struct daxmr_export *exp);
+/* Whether the export is read-only (--export NAME=PATH,ro). */
+bool daxmr_export_ro(const struct daxmr_export *exp);
+/* The file descriptor the lease is on, -1 when not held. */
+int daxmr_export_fd(const struct daxmr_export *exp);
+/* Why the last establish attempt failed, "" if it did not. */
+const char *daxmr_export_reason(const struct daxmr_export *exp);
+
+/* What LIST says about an AVAILABLE or REVOKING export; -EAGAIN otherwise. */
+int daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry);
+
+/*
+ * The descriptor for an OPEN with access: a ro OPEN of a rw export gets the key of a second,
+ * read-only MR over the same mapping, registered on first use. 0, -EACCES (rw of a ro export),
+ * -EAGAIN (not AVAILABLE), or -errno of the registration.
+ */
+int daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
+		      struct daxmr_proto_desc *desc);
+
+/*
+ * Makes [off, off + len) persistent: libpmem2's persist function on DAX, msync on page cache.
+ * 0, -ERANGE (outside the export), -EAGAIN (not mapped), or -errno of msync.
+ */
+int daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len);
+
+#endif /* DAXMR_EXPORT_H */

@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* server.c -- daxmrd's event loop: rdma_cm listener, completion channel, signals, export table */
+
+/*
+ * The server's own states:
+ *
+ *   RUNNING --SIGTERM/SIGINT--> SHUTTING_DOWN: every AVAILABLE export revoked (reason shutdown),
+ *      ^                          retry timers stopped, connect requests rejected BUSY
+ *      |                                   |
+ *   (start)                   every export RELEASED/UNAVAILABLE: connections disconnected,
+ *                             the loop exits (exit status 0)
+ *
+ * Events, all on one event_base: the rdma_cm channel (drained: get, copy, ack, dispatch), the
+ * shared completion channel (get events; each connection acks in batches, re-arms, polls), a
+ * signalfd for SIGTERM/SIGINT, a signalfd for the lease-break signal (ssi_fd names the export),
+ * one retry timer per export, two revocation timers per export (revoke.c), and a reaper that
+ * deletes connections rdma_cm will report nothing more about.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <rdma/rdma_cma.h>
+
+#include "conn.h"
+#include "datacheck.h"
+#include "lease.h"
+#include "log.h"
+#include "revoke.h"
+
+#define SERVER_LEASE_BREAK_TIME_DEFAULT_MS 45000
+#define SERVER_LISTEN_BACKLOG 64
+#define SERVER_PDATA_MAX 256
+
+/* One --export: the export, its revocation pipeline and its retry timer. */
+struct server_export {
+	struct daxmr_server *srv; /* borrowed: the owner */
+	struct daxmr_export *exp; /* owned */
+	struct daxmr_revoke *rv;  /* owned */
+	struct event *retry;	  /* owned: the next establish attempt */
+};
+
+/* One connection in the server's list. */
+struct server_conn {
+	TAILQ_ENTRY(server_conn) link;
+	struct daxmr_conn *conn; /* owned */
+	bool dead;		 /* to be deleted by the reaper */
+};
+
+TAILQ_HEAD(server_conn_list, server_conn);
+
+/* What the data-path check said about one registration mode on our device. */
+struct server_check {
+	bool known;
+	struct daxmr_datacheck_result res;
+};
+
+struct daxmr_server {
+	struct event_base *base;	  /* owned */
+	struct rdma_event_channel *cm_ch; /* owned */
+	struct rdma_cm_id *listen_id;	  /* owned */
+	struct ibv_context *ctx;	  /* borrowed: librdmacm's context of our device */
+	struct ibv_pd *pd;		  /* owned */
+	struct ibv_comp_channel *cc;	  /* owned */
+	int max_rd_atom;
+	int lease_sig;
+	int lease_sfd;		       /* owned */
+	int term_sfd;		       /* owned */
+	struct event *ev_cm;	       /* owned */
+	struct event *ev_cc;	       /* owned */
+	struct event *ev_lease;	       /* owned */
+	struct event *ev_term;	       /* owned */
+	struct event *ev_reap;	       /* owned */
+	struct server_export *exports; /* owned: nexports of them */
+	size_t nexports;
+	struct server_conn_list conns;
+	struct daxmr_revoke_opts ropts;
+	bool odp_check_warn;
+	struct server_check check[2]; /* by enum daxmr_verbs_mode: PINNED, ODP */
+	bool shutting_down;
+	bool exiting; /* the loop was told to exit */
+	char devname[64];
+	char name[DAXMR_PROTO_NAME_MAX + 1]; /* "daxmrd@HOST" in HELLO replies */
+	char listen_str[96];
+};
+
+/* Splits ADDR[:PORT]. */
+int daxmr_server_parse_listen(const char *listen, char *addr, size_t size, unsigned int *port_ptr)
+{
+	const char *host = listen, *port = NULL, *colon;
+	size_t hlen;
+	char *end;
+	unsigned long p = DAXMR_SERVER_PORT;
+
+	if (!listen || !*listen)
+		return -EINVAL;
+	if (listen[0] == '[') {
+		const char *rb = strchr(listen, ']');
+
+		if (!rb)
+			return -EINVAL;
+		host = listen + 1;
+		hlen = (size_t)(rb - host);
+		if (rb[1] == ':')
+			port = rb + 2;
+		else if (rb[1] != '\0')
+			return -EINVAL;
+	} else {
+		colon = strrchr(listen, ':');
+		if (colon &&
+		    strchr(listen, ':') == colon) { /* one colon: IPv4 or name, and a port */
+			hlen = (size_t)(colon - listen);
+			port = colon + 1;
+		} else {
+			hlen = strlen(listen); /* none, or a bare IPv6 address */
+		}
+	}
+	if (hlen == 0 || hlen >= size)
+		return -EINVAL;
+	if (port) {
+		errno = 0;
+		p = strtoul(port, &end, 10);
+		if (*port == '\0' || *end != '\0' || errno || p == 0 || p > 65535)
+			return -EINVAL;
+	}
+	memcpy(addr, host, hlen);
+	addr[hlen] = '\0';
+	*port_ptr = (unsigned int)p;
+	return 0;
+}
+
+/* ---- data-path gate ---------------------------------------------------------------------- */
+
+/* The export's gate: runs the data-path check of mode once, then answers from the cache. */
+static int server_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t why_size)
+{
+	struct daxmr_server *srv = arg;
+	struct server_check *c;
+	int ret;
+
+	if (mode != DAXMR_VERBS_PINNED && mode != DAXMR_VERBS_ODP)
+		return 0;
+	c = &srv->check[mode];
+	if (!c->known) {
+		memset(&c->res, 0, sizeof(c->res));
+		ret = daxmr_datacheck_run(srv->ctx, srv->pd, mode, &c->res);
+		if (ret) {
+			c->res.verdict = DAXMR_DATACHECK_FAIL;
+			snprintf(c->res.symptom, sizeof(c->res.symptom),
+				 "the check could not run: %s", daxmr_log_strerror(ret));
+		}
+		c->known = true;
+		DAXMR_LOG_NTC("data-path check on %s, registration %s: %s%s%s", srv->devname,
+			      daxmr_verbs_mode_str(mode),
+			      daxmr_datacheck_verdict_str(c->res.verdict),
+			      c->res.symptom[0] ? ": " : "", c->res.symptom);
+	}
+	if (c->res.verdict != DAXMR_DATACHECK_FAIL)
+		return 0;
+	if (srv->odp_check_warn) {
+		DAXMR_LOG_WRN("!!! device %s, registration %s FAILED the data-path check (%s): "
+			      "using it anyway because of --odp-check=warn: remote reads and "
+			      "writes may land at the wrong offsets !!!",
+			      srv->devname, daxmr_verbs_mode_str(mode), c->res.symptom);
+		return 0;
+	}
+	snprintf(why, why_size,
+		 "device %s, registration %s failed the data-path check: %s (--odp-check=warn "
+		 "uses it anyway)",
+		 srv->devname, daxmr_verbs_mode_str(mode), c->res.symptom);
+	return -EIO;
+}
+
+/* ---- exports ----------------------------------------------------------------------------- */
+
+/* The slot of exp. */
+static struct server_export *server_slot(struct daxmr_server *srv, const struct daxmr_export *exp)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nexports; i++)
+		if (srv->exports[i].exp == exp)
+			return &srv->exports[i];
+	return NULL;
+}
+
+/* Arms the retry timer of a slot with the export's backoff. */
+static void server_schedule_retry(struct server_export *se)
+{
+	unsigned int ms = daxmr_export_backoff_ms(se->exp);
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+
+	if (se->srv->shutting_down)
+		return;
+	if (event_add(se->retry, &tv))
+		DAXMR_LOG_CALL_ERR("event_add", -ENOMEM, "retry timer of export %s",
+				   daxmr_export_name(se->exp));
+}
+
+/* Establishes an export; tells former holders when it is back, or schedules a retry. */
+static int server_establish(struct server_export *se)
+{
+	struct server_conn *sc;
+	int ret;
+
+	ret = daxmr_export_establish(se->exp);
+	if (ret) {
+		server_schedule_retry(se);
+		return ret;
+	}
+	for (sc = TAILQ_FIRST(&se->srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		if (!sc->dead)
+			daxmr_conn_available(sc->conn, se->exp);
+	return 0;
+}
+
+/* The retry timer: try to establish again. */
+static void server_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct server_export *se = arg;
+
+	(void)fd;
+	(void)what;
+	if (se->srv->shutting_down)
+		return;
+	(void)server_establish(se);
+}
+
+/* ---- shutdown ---------------------------------------------------------------------------- */
+
+/* Exits the loop once no export is AVAILABLE or REVOKING. */
+static void server_check_done(struct daxmr_server *srv)
+{
+	struct server_conn *sc;
+	enum daxmr_export_state st;
+	size_t i;
+
+	if (!srv->shutting_down || srv->exiting)
+		return;
+	for (i = 0; i < srv->nexports; i++) {
+		st = daxmr_export_state(srv->exports[i].exp);
+		if (st == DAXMR_EXPORT_AVAILABLE || st == DAXMR_EXPORT_REVOKING)
+			return;
+	}
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		daxmr_conn_disconnect(sc->conn);
+	srv->exiting = true;
+	DAXMR_LOG_NTC("every export released: exiting");
+	event_base_loopexit(srv->base, NULL);
+}
+
+/* SIGTERM/SIGINT: revoke everything (reason SHUTDOWN), then exit. */
+static void server_on_term(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	struct signalfd_siginfo si;
+	size_t i;
+
+	(void)what;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		DAXMR_LOG_NTC("%s from pid %u: %s", strsignal((int)si.ssi_signo), si.ssi_pid,
+			      srv->shutting_down ? "already shutting down" :
+						   "revoking every export, then exiting");
+	}
+	if (srv->shutting_down)
+		return;
+	srv->shutting_down = true;
+	for (i = 0; i < srv->nexports; i++) {
+		struct server_export *se = &srv->exports[i];
+
+		event_del(se->retry);
+		if (daxmr_export_state(se->exp) == DAXMR_EXPORT_AVAILABLE)
+			(void)daxmr_revoke_start(se->rv, DAXMR_PROTO_REVOKE_SHUTDOWN);
+	}
+	server_check_done(srv);
+}
+
+/* ---- revocation ops ---------------------------------------------------------------------- */
+
+/* REVOKE to every connection holding the generation. */
+static unsigned int server_revoke_notify(void *arg, struct daxmr_export *exp, uint64_t gen,
+					 enum daxmr_proto_revoke_reason reason,
+					 uint32_t deadline_ms)
+{
+	struct server_export *se = arg;
+	struct server_conn *sc;
+	unsigned int n = 0;
+
+	for (sc = TAILQ_FIRST(&se->srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		if (!sc->dead)
+			n += (unsigned int)daxmr_conn_revoke(sc->conn, exp, gen, reason,
+							     deadline_ms);
+	return n;
+}
+
+/* An export was released: re-establish it after the backoff, or finish the shutdown. */
+static void server_revoke_released(void *arg, struct daxmr_export *exp,
+				   enum daxmr_proto_revoke_reason reason)
+{
+	struct server_export *se = arg;
+
+	(void)exp;
+	(void)reason;
+	if (se->srv->shutting_down) {
+		server_check_done(se->srv);
+		return;
+	}
+	/* not at once: the breaker must get its turn first, or we would lease it again under it */
+	server_schedule_retry(se);
+}
+
+/* The lease-break signalfd: find the export by ssi_fd and revoke it. */
+static void server_on_lease_break(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	int fds[32], cur;
+	size_t n, i, j;
+
+	(void)what;
+	do {
+		n = 0;
+		if (daxmr_lease_read_break(fd, fds, 32, &n))
+			return;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < srv->nexports; j++) {
+				struct server_export *se = &srv->exports[j];
+
+				if (daxmr_export_fd(se->exp) != fds[i] ||
+				    daxmr_export_state(se->exp) != DAXMR_EXPORT_AVAILABLE)
+					continue;
+				/* a break queued for an earlier generation that had the same fd */
+				cur = fcntl(fds[i], F_GETLEASE);
+				if (cur == (daxmr_export_ro(se->exp) ? F_RDLCK : F_WRLCK)) {
+					DAXMR_LOG_DBG("export %s: stale lease-break signal ignored",
+						      daxmr_export_name(se->exp));
+					continue;
+				}
+				DAXMR_LOG_INF("export %s: lease break (fd %d)",
+					      daxmr_export_name(se->exp), fds[i]);
+				(void)daxmr_revoke_start(se->rv, DAXMR_PROTO_REVOKE_LEASE_BREAK);
+			}
+		}
+	} while (n == 32);
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
+static struct daxmr_export *server_find_name(void *arg, const char *name)
+{
+	struct daxmr_server *srv = arg;
+	size_t i;
+
+	for (i = 0; i < srv->nexports; i++)
+		if (strcmp(daxmr_export_name(srv->exports[i].exp), name) == 0)
+			return srv->exports[i].exp;
+	return NULL;
+}
+
+static struct daxmr_export *server_find_id(void *arg, uint32_t id)
+{
+	struct daxmr_server *srv = arg;
+	size_t i;
+
+	for (i = 0; i < srv->nexports; i++)
+		if (daxmr_export_id(srv->exports[i].exp) == id)
+			return srv->exports[i].exp;
+	return NULL;
+}
+
+static struct daxmr_export *server_nth(void *arg, size_t i)
+{
+	struct daxmr_server *srv = arg;
+
+	return i < srv->nexports ? srv->exports[i].exp : NULL;
+}
+
+/* A connection's holder is done with a REVOKE. */
+static void server_conn_revoke_ack(void *arg, struct daxmr_export *exp, uint64_t gen)
+{
+	struct server_export *se = server_slot(arg, exp);
+
+	if (se)
+		daxmr_revoke_ack(se->rv, gen);
+}
+
+/* The entry of conn. */
+static struct server_conn *server_conn_find(struct daxmr_server *srv, const struct daxmr_conn *conn)
+{
+	struct server_conn *sc;
+
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		if (sc->conn == conn)
+			return sc;
+	return NULL;
+}
+
+/* A connection without a DISCONNECTED to come: the reaper deletes it. */
+static void server_conn_dead(void *arg, struct daxmr_conn *conn)
+{
+	struct daxmr_server *srv = arg;
+	struct server_conn *sc = server_conn_find(srv, conn);
+
+	if (!sc)
+		return;
+	sc->dead = true;
+	event_active(srv->ev_reap, 0, 0);
+}
+
+/* Deletes one connection and its entry. */
+static void server_conn_remove(struct daxmr_server *srv, struct server_conn *sc)
+{
+	TAILQ_REMOVE(&srv->conns, sc, link);
+	daxmr_conn_delete(&sc->conn);
+	free(sc);
+}
+
+/* The reaper: deletes dead connections outside of their own callbacks. */
+static void server_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	struct server_conn *sc, *next;
+
+	(void)fd;
+	(void)what;
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = next) {
+		next = TAILQ_NEXT(sc, link);
+		if (sc->dead)
+			server_conn_remove(srv, sc);
+	}
+}
+
+/* Rejects a connect request while shutting down. */
+static void server_reject_busy(struct rdma_cm_id *id)
+{
+	struct daxmr_proto_cm_reject rej = { .status = DAXMR_PROTO_STATUS_BUSY,
+					     .version_min = DAXMR_PROTO_VERSION_MIN,
+					     .version_max = DAXMR_PROTO_VERSION_MAX };
+	uint8_t pdata[DAXMR_PROTO_CM_REJECT_SIZE];
+	int n = daxmr_proto_cm_reject_encode(&rej, pdata, sizeof(pdata));
+
+	if (rdma_reject(id, n > 0 ? pdata : NULL, n > 0 ? (uint8_t)n : 0))
+		DAXMR_LOG_CALL_ERR("rdma_reject", -errno, "connect request during shutdown");
+	if (rdma_destroy_id(id))
+		DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "rejected connect request");
+}
+
+/* A connect request: a new connection, or a rejection. */
+static void server_on_connect_request(struct daxmr_server *srv, struct rdma_cm_id *id,
+				      const void *pdata, size_t pdata_len,
+				      const struct rdma_conn_param *req)
+{
+	struct daxmr_conn_env env = {
+		.pd = srv->pd,
+		.cc = srv->cc,
+		.server_name = srv->name,
+		.max_rd_atom = srv->max_rd_atom,
+		.ops = { .find_name = server_find_name,
+			 .find_id = server_find_id,
+			 .nth = server_nth,
+			 .revoke_ack = server_conn_revoke_ack,
+			 .dead = server_conn_dead },
+		.arg = srv,
+	};
+	struct server_conn *sc;
+
+	if (srv->shutting_down) {
+		server_reject_busy(id);
+		return;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (!sc || daxmr_conn_new(&env, id, pdata, pdata_len, req, &sc->conn)) {
+		if (!sc)
+			server_reject_busy(id);
+		else if (rdma_destroy_id(id))
+			DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "rejected connect request");
+		free(sc);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&srv->conns, sc, link);
+}
+
+/* The rdma_cm channel: drain it; copy what is needed, ack at once, then dispatch. */
+static void server_on_cm_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	struct rdma_cm_event *ev;
+	enum rdma_cm_event_type type;
+	struct rdma_conn_param param;
+	uint8_t pdata[SERVER_PDATA_MAX];
+	size_t pdata_len;
+	struct rdma_cm_id *id;
+	struct server_conn *sc;
+	int status;
+
+	(void)fd;
+	(void)what;
+	while (rdma_get_cm_event(srv->cm_ch, &ev) == 0) {
+		type = ev->event;
+		id = ev->id;
+		status = ev->status;
+		param = ev->param.conn;
+		pdata_len = 0;
+		if (type == RDMA_CM_EVENT_CONNECT_REQUEST && ev->param.conn.private_data) {
+			pdata_len = ev->param.conn.private_data_len; /* u8: fits pdata */
+			memcpy(pdata, ev->param.conn.private_data, pdata_len);
+		}
+		param.private_data = NULL;
+		param.private_data_len = 0;
+		rdma_ack_cm_event(ev);
+
+		DAXMR_LOG_DBG("rdma_cm: %s (status %d)", rdma_event_str(type), status);
+		switch (type) {
+		case RDMA_CM_EVENT_CONNECT_REQUEST:
+			server_on_connect_request(srv, id, pdata, pdata_len, &param);
+			break;
+		case RDMA_CM_EVENT_ESTABLISHED:
+			if (id->context)
+				daxmr_conn_on_established(id->context);
+			break;
+		case RDMA_CM_EVENT_DISCONNECTED:
+		case RDMA_CM_EVENT_CONNECT_ERROR:
+		case RDMA_CM_EVENT_UNREACHABLE:
+		case RDMA_CM_EVENT_REJECTED:
+			if (!id->context)
+				break;
+			sc = server_conn_find(srv, id->context);
+			daxmr_conn_on_disconnected(id->context);
+			if (sc)
+				server_conn_remove(srv, sc);
+			break;
+		case RDMA_CM_EVENT_DEVICE_REMOVAL:
+			DAXMR_LOG_ERR("rdma_cm: device %s removed: connections on it are gone",
+				      srv->devname);
+			break;
+		default:
+			break;
+		}
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		DAXMR_LOG_CALL_ERR("rdma_get_cm_event", -errno, "listener channel");
+}
+
+/* The shared completion channel: hand each CQ event to its connection. */
+static void server_on_cq_channel(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	struct ibv_cq *cq;
+	void *ctx;
+
+	(void)fd;
+	(void)what;
+	while (ibv_get_cq_event(srv->cc, &cq, &ctx) == 0)
+		daxmr_conn_on_cq_event(ctx);
+}
+
+/* ---- setup ------------------------------------------------------------------------------- */
+
+/* Makes fd non-blocking. */
+static int server_nonblock(int fd, const char *what)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		int ret = -errno;
+
+		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL O_NONBLOCK on %s (fd %d)", what, fd);
+		return ret;
+	}
+	return 0;
+}
+
+/* Blocks SIGTERM and SIGINT into a signalfd. */
+static int server_term_signal_block(int *sfd_ptr)
+{
+	sigset_t set;
+	int ret, sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	ret = -pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (ret) {
+		DAXMR_LOG_CALL_ERR("pthread_sigmask", ret, "SIG_BLOCK SIGTERM SIGINT");
+		return ret;
+	}
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("signalfd", ret, "SIGTERM SIGINT");
+		return ret;
+	}
+	*sfd_ptr = sfd;
+	return 0;
+}
+
+/* Binds the listen address; its device becomes ours (wildcard: the first one). */
+static int server_bind(struct daxmr_server *srv, const char *listen)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
+	struct ibv_context **devs;
+	struct addrinfo *ai = NULL;
+	char addr[80], port_s[8];
+	unsigned int port;
+	int ret, n = 0;
+
+	ret = daxmr_server_parse_listen(listen, addr, sizeof(addr), &port);
+	if (ret) {
+		DAXMR_LOG_ERR("--listen %s: expected ADDR[:PORT] or [IPV6ADDR][:PORT]", listen);
+		return ret;
+	}
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	ret = getaddrinfo(addr, port_s, &hints, &ai);
+	if (ret) {
+		DAXMR_LOG_ERR("getaddrinfo: --listen %s: %s", listen, gai_strerror(ret));
+		return -EINVAL;
+	}
+	srv->cm_ch = rdma_create_event_channel();
+	if (!srv->cm_ch) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_create_event_channel", ret, "listener");
+		goto err_ai;
+	}
+	if (rdma_create_id(srv->cm_ch, &srv->listen_id, srv, RDMA_PS_TCP)) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_create_id", ret, "listener, RDMA_PS_TCP");
+		goto err_ai;
+	}
+	if (rdma_bind_addr(srv->listen_id, ai->ai_addr)) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_bind_addr", ret,
+				   "%s port %u (is it an address of an "
+				   "RDMA device's netdev?)",
+				   addr, port);
+		goto err_ai;
+	}
+	snprintf(srv->listen_str, sizeof(srv->listen_str), "%s%s%s:%u",
+		 strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port);
+	srv->ctx = srv->listen_id->verbs;
+	if (!srv->ctx) {
+		/* librdmacm's own contexts: the ones incoming requests' cm_ids will carry */
+		devs = rdma_get_devices(&n);
+		if (!devs || n < 1) {
+			ret = -ENODEV;
+			DAXMR_LOG_ERR("rdma_get_devices: no RDMA device: nothing to serve");
+			if (devs)
+				rdma_free_devices(devs);
+			goto err_ai;
+		}
+		srv->ctx = devs[0];
+		rdma_free_devices(devs);
+		DAXMR_LOG_NTC(
+			"wildcard listen address %s: serving the first RDMA device, %s, of %d",
+			addr, ibv_get_device_name(srv->ctx->device), n);
+	}
+	snprintf(srv->devname, sizeof(srv->devname), "%s", ibv_get_device_name(srv->ctx->device));
+	freeaddrinfo(ai);
+	return 0;
+
+err_ai:
+	freeaddrinfo(ai);
+	return ret;
+}
+
+/* The protection domain, the completion channel and the device limits. */
+static int server_device(struct daxmr_server *srv)
+{
+	struct ibv_device_attr attr;
+	int ret;
+
+	srv->pd = ibv_alloc_pd(srv->ctx);
+	if (!srv->pd) {
+		ret = errno ? -errno : -ENOMEM;
+		DAXMR_LOG_CALL_ERR("ibv_alloc_pd", ret, "%s", srv->devname);
+		return ret;
+	}
+	srv->cc = ibv_create_comp_channel(srv->ctx);
+	if (!srv->cc) {
+		ret = errno ? -errno : -ENOMEM;
+		DAXMR_LOG_CALL_ERR("ibv_create_comp_channel", ret, "%s", srv->devname);
+		return ret;
+	}
+	ret = server_nonblock(srv->cc->fd, "completion channel");
+	if (ret)
+		return ret;
+	ret = -ibv_query_device(srv->ctx, &attr);
+	if (ret) {
+		DAXMR_LOG_CALL_ERR("ibv_query_device", ret, "%s", srv->devname);
+		return ret;
+	}
+	srv->max_rd_atom = attr.max_qp_rd_atom > 16 ? 16 : attr.max_qp_rd_atom;
+	return 0;
+}
+
+/* One persistent read event. */
+static int server_watch(struct daxmr_server *srv, struct event **ev_ptr, int fd,
+			event_callback_fn cb, const char *what)
+{
+	*ev_ptr = event_new(srv->base, fd, EV_READ | EV_PERSIST, cb, srv);
+	if (!*ev_ptr || event_add(*ev_ptr, NULL)) {
+		DAXMR_LOG_CALL_ERR("event_new/event_add", -ENOMEM, "%s (fd %d)", what, fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The exports: create each, establish it (or schedule its retry). */
+static int server_exports(struct daxmr_server *srv, const struct daxmr_server_opts *opts)
+{
+	struct daxmr_export_env env = {
+		.pd = srv->pd, .lease_sig = srv->lease_sig, .gate = server_gate, .gate_arg = srv
+	};
+	struct daxmr_revoke_ops rops = { .notify = server_revoke_notify,
+					 .released = server_revoke_released };
+	size_t i, j, up = 0;
+	int ret;
+
+	srv->exports = calloc(opts->nexports, sizeof(*srv->exports));
+	if (!srv->exports)
+		return -ENOMEM;
+	for (i = 0; i < opts->nexports; i++) {
+		struct server_export *se = &srv->exports[i];
+
+		for (j = 0; j < i; j++)
+			if (strcmp(opts->exports[i].name, opts->exports[j].name) == 0) {
+				DAXMR_LOG_ERR("export %s: the name is given twice",
+					      opts->exports[i].name);
+				return -EINVAL;
+			}
+		se->srv = srv;
+		ret = daxmr_export_new(&opts->exports[i], (uint32_t)(i + 1), &env, &se->exp);
+		if (ret)
+			return ret;
+		srv->nexports++;
+		ret = daxmr_revoke_new(srv->base, se->exp, &srv->ropts, &rops, se, &se->rv);
+		if (ret)
+			return ret;
+		se->retry = evtimer_new(srv->base, server_on_retry, se);
+		if (!se->retry) {
+			DAXMR_LOG_CALL_ERR("evtimer_new", -ENOMEM, "retry timer of export %s",
+					   opts->exports[i].name);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < srv->nexports; i++)
+		if (server_establish(&srv->exports[i]) == 0)
+			up++;
+	if (up == 0)
+		DAXMR_LOG_ERR(
+			"!!! none of the %zu exports could be established: daxmrd runs on and "
+			"retries them; clients get REVOKING until one comes up !!!",
+			srv->nexports);
+	return 0;
+}
+
+/* Sets the server up. */
+int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server **srv_ptr)
+{
+	struct daxmr_server *srv;
+	char host[200] = "localhost";
+	int break_ms = SERVER_LEASE_BREAK_TIME_DEFAULT_MS;
+	int ret;
+
+	if (!opts || !opts->listen || !opts->exports || opts->nexports == 0 || !srv_ptr)
+		return -EINVAL;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->lease_sfd = -1;
+	srv->term_sfd = -1;
+	TAILQ_INIT(&srv->conns);
+	srv->odp_check_warn = opts->odp_check_warn;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(srv->name, sizeof(srv->name), "daxmrd@%.180s", host);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = daxmr_lease_signal_block(&srv->lease_sig, &srv->lease_sfd);
+	if (ret)
+		goto err;
+	ret = server_term_signal_block(&srv->term_sfd);
+	if (ret)
+		goto err;
+	if (daxmr_lease_break_time_ms(&break_ms))
+		DAXMR_LOG_WRN("lease-break-time unknown: assuming %d ms", break_ms);
+	daxmr_revoke_opts_default((unsigned int)break_ms, opts->ack_budget_ms, &srv->ropts);
+	if (srv->ropts.ack_budget_ms > srv->ropts.watchdog_ms)
+		DAXMR_LOG_WRN("--ack-budget-ms %u is past the watchdog (%u ms, half of "
+			      "lease-break-time): the watchdog will release first",
+			      srv->ropts.ack_budget_ms, srv->ropts.watchdog_ms);
+	DAXMR_LOG_INF("lease-break-time %u ms: ack budget %u ms, watchdog %u ms",
+		      srv->ropts.break_time_ms, srv->ropts.ack_budget_ms, srv->ropts.watchdog_ms);
+
+	srv->base = event_base_new();
+	if (!srv->base) {
+		ret = -ENOMEM;
+		DAXMR_LOG_CALL_ERR("event_base_new", ret, "daxmrd's loop");
+		goto err;
+	}
+	ret = server_bind(srv, opts->listen);
+	if (ret)
+		goto err;
+	ret = server_device(srv);
+	if (ret)
+		goto err;
+	ret = server_exports(srv, opts);
+	if (ret)
+		goto err;
+	ret = server_nonblock(srv->cm_ch->fd, "rdma_cm channel");
+	if (ret)
+		goto err;
+	if (rdma_listen(srv->listen_id, SERVER_LISTEN_BACKLOG)) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_listen", ret, "%s, backlog %d", srv->listen_str,
+				   SERVER_LISTEN_BACKLOG);
+		goto err;
+	}
+	if ((ret = server_watch(srv, &srv->ev_cm, srv->cm_ch->fd, server_on_cm_event,
+				"rdma_cm channel")) ||
+	    (ret = server_watch(srv, &srv->ev_cc, srv->cc->fd, server_on_cq_channel,
+				"completion channel")) ||
+	    (ret = server_watch(srv, &srv->ev_lease, srv->lease_sfd, server_on_lease_break,
+				"lease-break signalfd")) ||
+	    (ret = server_watch(srv, &srv->ev_term, srv->term_sfd, server_on_term,
+				"SIGTERM/SIGINT signalfd")))
+		goto err;
+	srv->ev_reap = event_new(srv->base, -1, 0, server_on_reap, srv);
+	if (!srv->ev_reap) {
+		ret = -ENOMEM;
+		DAXMR_LOG_CALL_ERR("event_new", ret, "connection reaper");
+		goto err;
+	}
+	DAXMR_LOG_NTC("listening on %s (device %s)", srv->listen_str, srv->devname);
+	*srv_ptr = srv;
+	return 0;
+
+err:
+	daxmr_server_delete(&srv);
+	return ret;
+}
+
+/* Runs until the shutdown has released every export. */
+int daxmr_server_run(struct daxmr_server *srv)
+{
+	if (event_base_dispatch(srv->base) < 0) {
+		DAXMR_LOG_CALL_ERR("event_base_dispatch", -EIO, "daxmrd's loop");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Frees one event if set. */
+static void server_event_free(struct event **ev)
+{
+	if (*ev)
+		event_free(*ev);
+	*ev = NULL;
+}
+
+/* Tears everything down, connections first (their QPs use the exports' keys). */
+int daxmr_server_delete(struct daxmr_server **srv_ptr)
+{
+	struct daxmr_server *srv;
+	struct server_conn *sc;
+	size_t i;
+	int ret = 0, r;
+
+	if (!srv_ptr || !*srv_ptr)
+		return 0;
+	srv = *srv_ptr;
+	/* each entry is unlinked before it is freed; the analyzer loses track in TAILQ_REMOVE */
+	while ((sc = TAILQ_FIRST(&srv->conns)) != NULL)
+		server_conn_remove(srv, sc); /* NOLINT(clang-analyzer-unix.Malloc) */
+	for (i = 0; i < srv->nexports; i++) {
+		struct server_export *se = &srv->exports[i];
+
+		if (se->retry)
+			event_free(se->retry);
+		daxmr_revoke_delete(&se->rv);
+		r = daxmr_export_delete(&se->exp);
+		ret = ret ? ret : r;
+	}
+	free(srv->exports);
+	server_event_free(&srv->ev_reap);
+	server_event_free(&srv->ev_term);
+	server_event_free(&srv->ev_lease);
+	server_event_free(&srv->ev_cc);
+	server_event_free(&srv->ev_cm);
+	if (srv->cc && ibv_destroy_comp_channel(srv->cc))
+		DAXMR_LOG_CALL_ERR("ibv_destroy_comp_channel", -errno, "%s", srv->devname);
+	if (srv->pd) {
+		r = -ibv_dealloc_pd(srv->pd);
+		if (r)
+			DAXMR_LOG_CALL_ERR("ibv_dealloc_pd", r, "%s", srv->devname);
+	}
+	if (srv->listen_id && rdma_destroy_id(srv->listen_id))
+		DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "listener");
+	if (srv->cm_ch)
+		rdma_destroy_event_channel(srv->cm_ch);
+	if (srv->base)
+		event_base_free(srv->base);
+	if (srv->lease_sfd >= 0)
+		close(srv->lease_sfd);
+	if (srv->term_sfd >= 0)
+		close(srv->term_sfd);
+	free(srv);
+	*srv_ptr = NULL;
+	return ret;
+}

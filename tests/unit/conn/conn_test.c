@@ -1,0 +1,1494 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* conn_test.c -- unit tests of conn: dispatch over a fake transport, statuses, flow control */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conn.h"
+
+#define MAX_RQ 64
+#define MAX_WC 512
+#define MAX_SENT 128
+#define NEXP 20
+
+/* A fake export: the test's stand-in for struct daxmr_export. */
+struct fake_export {
+	uint32_t id;
+	uint64_t gen;
+	bool ro;
+	bool available; /* desc succeeds; entry lists it */
+	bool listed;	/* entry succeeds */
+	uint64_t length;
+	int flush_ret;
+	int desc_ret; /* forced error of desc, 0: by the rules */
+	char name[16];
+};
+
+/* What the fakes do and saw; zeroed before every test. */
+static struct {
+	struct {
+		uint64_t wr_id;
+		uint8_t *addr;
+	} rq[MAX_RQ];
+	unsigned int rq_head, rq_tail;
+	struct ibv_wc wc[MAX_WC];
+	unsigned int wc_head, wc_tail;
+	uint8_t sent[MAX_SENT][DAXMR_PROTO_MSG_MAX];
+	uint32_t sent_len[MAX_SENT];
+	unsigned int nsent;
+	bool hold_send_wc;
+	int post_send_err, post_recv_err, notify_err, notify_fail_at, notify_calls;
+	int reg_mr_errno, create_cq_errno, create_qp_errno, accept_errno, disconnect_errno;
+	int live_mrs, live_cqs, live_qps, live_ids;
+	int rejects, accepts, disconnects;
+	uint8_t reject_pdata[64];
+	uint8_t reject_len;
+	uint8_t accept_pdata[64];
+	uint8_t accept_len;
+	uint8_t responder_resources;
+	int cq_events_acked;
+	int acks, dead_calls;
+	struct daxmr_export *acked_exp;
+	uint64_t acked_gen;
+	struct fake_export exps[NEXP];
+	size_t nexps;
+} m;
+
+static struct ibv_context fake_ctx, other_ctx;
+static struct ibv_pd fake_pd;
+static struct ibv_cq fake_cq;
+static struct ibv_qp fake_qp;
+static struct ibv_mr fake_mr = { .lkey = 0x55, .rkey = 0x55 };
+static struct rdma_cm_id fake_id;
+static struct ibv_comp_channel fake_cc;
+
+/* ---- fake ibverbs context ops (the static-inline verbs) ---------------------------------- */
+
+static int fake_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad)
+{
+	assert_ptr_equal(qp, &fake_qp);
+	if (m.post_recv_err) {
+		*bad = wr;
+		return m.post_recv_err;
+	}
+	for (; wr; wr = wr->next) {
+		assert_int_equal(wr->num_sge, 1);
+		assert_int_equal(wr->sg_list[0].length, DAXMR_PROTO_MSG_MAX);
+		assert_int_equal(wr->sg_list[0].lkey, fake_mr.lkey);
+		assert_true(m.rq_tail - m.rq_head < MAX_RQ);
+		m.rq[m.rq_tail % MAX_RQ].wr_id = wr->wr_id;
+		m.rq[m.rq_tail % MAX_RQ].addr = (uint8_t *)(uintptr_t)wr->sg_list[0].addr;
+		m.rq_tail++;
+	}
+	return 0;
+}
+
+static void push_wc(uint64_t wr_id, enum ibv_wc_opcode op, enum ibv_wc_status st, uint32_t len)
+{
+	struct ibv_wc *wc;
+
+	assert_true(m.wc_tail - m.wc_head < MAX_WC);
+	wc = &m.wc[m.wc_tail++ % MAX_WC];
+	memset(wc, 0, sizeof(*wc));
+	wc->wr_id = wr_id;
+	wc->opcode = op;
+	wc->status = st;
+	wc->byte_len = len;
+}
+
+static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad)
+{
+	assert_ptr_equal(qp, &fake_qp);
+	if (m.post_send_err) {
+		*bad = wr;
+		return m.post_send_err;
+	}
+	assert_int_equal(wr->opcode, IBV_WR_SEND);
+	assert_true(wr->send_flags & IBV_SEND_SIGNALED);
+	assert_int_equal(wr->num_sge, 1);
+	assert_true(wr->sg_list[0].length <= DAXMR_PROTO_MSG_MAX);
+	assert_true(m.nsent < MAX_SENT);
+	memcpy(m.sent[m.nsent], (void *)(uintptr_t)wr->sg_list[0].addr, wr->sg_list[0].length);
+	m.sent_len[m.nsent++] = wr->sg_list[0].length;
+	if (!m.hold_send_wc)
+		push_wc(wr->wr_id, IBV_WC_SEND, IBV_WC_SUCCESS, 0);
+	return 0;
+}
+
+static int fake_poll_cq(struct ibv_cq *cq, int n, struct ibv_wc *wc)
+{
+	int i = 0;
+
+	assert_ptr_equal(cq, &fake_cq);
+	while (i < n && m.wc_head != m.wc_tail)
+		wc[i++] = m.wc[m.wc_head++ % MAX_WC];
+	return i;
+}
+
+static int fake_req_notify_cq(struct ibv_cq *cq, int solicited)
+{
+	assert_ptr_equal(cq, &fake_cq);
+	assert_int_equal(solicited, 0);
+	m.notify_calls++;
+	if (m.notify_err && m.notify_calls >= m.notify_fail_at)
+		return m.notify_err;
+	return 0;
+}
+
+/* ---- wrapped librdmacm / ibverbs ---------------------------------------------------------- */
+
+#undef ibv_reg_mr
+struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access);
+struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
+				       unsigned int access);
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr);
+struct ibv_cq *__wrap_ibv_create_cq(struct ibv_context *ctx, int cqe, void *cq_context,
+				    struct ibv_comp_channel *cc, int comp_vector);
+int __wrap_ibv_destroy_cq(struct ibv_cq *cq);
+void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents);
+int __wrap_rdma_reject(struct rdma_cm_id *id, const void *pdata, uint8_t len);
+int __wrap_rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param);
+int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_qp_init_attr *a);
+void __wrap_rdma_destroy_qp(struct rdma_cm_id *id);
+int __wrap_rdma_disconnect(struct rdma_cm_id *id);
+int __wrap_rdma_destroy_id(struct rdma_cm_id *id);
+uint32_t __wrap_daxmr_export_id(const struct daxmr_export *exp);
+uint64_t __wrap_daxmr_export_generation(const struct daxmr_export *exp);
+int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
+			     struct daxmr_proto_desc *desc);
+int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *e);
+int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len);
+
+struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
+{
+	assert_ptr_equal(pd, &fake_pd);
+	assert_non_null(addr);
+	assert_true(length > 0);
+	assert_int_equal(access,
+			 IBV_ACCESS_LOCAL_WRITE); /* buffers are never remotely accessible */
+	if (m.reg_mr_errno) {
+		errno = m.reg_mr_errno;
+		return NULL;
+	}
+	m.live_mrs++;
+	return &fake_mr;
+}
+
+struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
+				       unsigned int access)
+{
+	(void)iova;
+	return __wrap_ibv_reg_mr(pd, addr, length, (int)access);
+}
+
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr)
+{
+	assert_ptr_equal(mr, &fake_mr);
+	m.live_mrs--;
+	return 0;
+}
+
+struct ibv_cq *__wrap_ibv_create_cq(struct ibv_context *ctx, int cqe, void *cq_context,
+				    struct ibv_comp_channel *cc, int comp_vector)
+{
+	assert_ptr_equal(ctx, &fake_ctx);
+	assert_ptr_equal(cc, &fake_cc);
+	assert_non_null(cq_context); /* the connection: the server dispatches CQ events by it */
+	assert_true(cqe > 0);
+	assert_int_equal(comp_vector, 0);
+	if (m.create_cq_errno) {
+		errno = m.create_cq_errno;
+		return NULL;
+	}
+	m.live_cqs++;
+	fake_cq.cq_context = cq_context;
+	return &fake_cq;
+}
+
+int __wrap_ibv_destroy_cq(struct ibv_cq *cq)
+{
+	assert_ptr_equal(cq, &fake_cq);
+	m.live_cqs--;
+	return 0;
+}
+
+void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents)
+{
+	assert_ptr_equal(cq, &fake_cq);
+	m.cq_events_acked += (int)nevents;
+}
+
+int __wrap_rdma_reject(struct rdma_cm_id *id, const void *pdata, uint8_t len)
+{
+	assert_ptr_equal(id, &fake_id);
+	m.rejects++;
+	m.reject_len = len;
+	if (len)
+		memcpy(m.reject_pdata, pdata, len);
+	return 0;
+}
+
+int __wrap_rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_non_null(id->context);
+	if (m.accept_errno) {
+		errno = m.accept_errno;
+		return -1;
+	}
+	m.accepts++;
+	m.accept_len = param->private_data_len;
+	memcpy(m.accept_pdata, param->private_data, param->private_data_len);
+	m.responder_resources = param->responder_resources;
+	return 0;
+}
+
+int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_qp_init_attr *a)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_ptr_equal(pd, &fake_pd);
+	assert_ptr_equal(a->send_cq, &fake_cq);
+	assert_ptr_equal(a->recv_cq, &fake_cq);
+	assert_int_equal(a->qp_type, IBV_QPT_RC);
+	assert_true(a->cap.max_recv_wr >= DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX);
+	if (m.create_qp_errno) {
+		errno = m.create_qp_errno;
+		return -1;
+	}
+	m.live_qps++;
+	id->qp = &fake_qp;
+	return 0;
+}
+
+void __wrap_rdma_destroy_qp(struct rdma_cm_id *id)
+{
+	assert_ptr_equal(id, &fake_id);
+	m.live_qps--;
+	id->qp = NULL;
+}
+
+int __wrap_rdma_disconnect(struct rdma_cm_id *id)
+{
+	assert_ptr_equal(id, &fake_id);
+	m.disconnects++;
+	if (m.disconnect_errno) {
+		errno = m.disconnect_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int __wrap_rdma_destroy_id(struct rdma_cm_id *id)
+{
+	assert_ptr_equal(id, &fake_id);
+	m.live_ids--;
+	return 0;
+}
+
+/* ---- wrapped export ------------------------------------------------------------------------ */
+
+static struct fake_export *fx(const struct daxmr_export *exp)
+{
+	return (struct fake_export *)(uintptr_t)exp;
+}
+
+uint32_t __wrap_daxmr_export_id(const struct daxmr_export *exp)
+{
+	return fx(exp)->id;
+}
+
+uint64_t __wrap_daxmr_export_generation(const struct daxmr_export *exp)
+{
+	return fx(exp)->gen;
+}
+
+int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
+			     struct daxmr_proto_desc *desc)
+{
+	struct fake_export *e = fx(exp);
+
+	if (e->desc_ret)
+		return e->desc_ret;
+	if (access == DAXMR_PROTO_ACCESS_RW && e->ro)
+		return -EACCES;
+	if (!e->available)
+		return -EAGAIN;
+	memset(desc, 0, sizeof(*desc));
+	desc->export_id = e->id;
+	desc->generation = e->gen;
+	desc->addr = 0x10000;
+	desc->length = e->length;
+	desc->rkey = (uint32_t)(0x100 * e->gen + (access == DAXMR_PROTO_ACCESS_RO ? 1 : 2));
+	desc->access = access;
+	desc->memory = DAXMR_PROTO_MEMORY_FSDAX;
+	desc->registration = DAXMR_PROTO_REG_ODP;
+	desc->key_kind = DAXMR_PROTO_KEY_MR;
+	return 0;
+}
+
+int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry)
+{
+	const struct fake_export *e = fx(exp);
+
+	if (!e->listed)
+		return -EAGAIN;
+	memset(entry, 0, sizeof(*entry));
+	entry->export_id = e->id;
+	entry->generation = e->gen;
+	entry->length = e->length;
+	entry->access = e->ro ? DAXMR_PROTO_ACCESS_RO : DAXMR_PROTO_ACCESS_RW;
+	entry->memory = DAXMR_PROTO_MEMORY_FSDAX;
+	entry->registration = DAXMR_PROTO_REG_ODP;
+	strcpy(entry->name, e->name);
+	return 0;
+}
+
+int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len)
+{
+	struct fake_export *e = fx(exp);
+
+	if (e->flush_ret)
+		return e->flush_ret;
+	if (off > e->length || len > e->length - off)
+		return -ERANGE;
+	return 0;
+}
+
+/* ---- the server's side (conn ops) --------------------------------------------------------- */
+
+static struct daxmr_export *ops_find_name(void *arg, const char *name)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < m.nexps; i++)
+		if (strcmp(m.exps[i].name, name) == 0)
+			return (struct daxmr_export *)&m.exps[i];
+	return NULL;
+}
+
+static struct daxmr_export *ops_find_id(void *arg, uint32_t id)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < m.nexps; i++)
+		if (m.exps[i].id == id)
+			return (struct daxmr_export *)&m.exps[i];
+	return NULL;
+}
+
+static struct daxmr_export *ops_nth(void *arg, size_t i)
+{
+	(void)arg;
+	return i < m.nexps ? (struct daxmr_export *)&m.exps[i] : NULL;
+}
+
+static void ops_revoke_ack(void *arg, struct daxmr_export *exp, uint64_t gen)
+{
+	(void)arg;
+	m.acks++;
+	m.acked_exp = exp;
+	m.acked_gen = gen;
+}
+
+static void ops_dead(void *arg, struct daxmr_conn *conn)
+{
+	(void)arg;
+	(void)conn;
+	m.dead_calls++;
+}
+
+static const struct daxmr_conn_env env = {
+	.pd = &fake_pd,
+	.cc = &fake_cc,
+	.server_name = "daxmrd@test",
+	.max_rd_atom = 16,
+	.ops = { .find_name = ops_find_name,
+		 .find_id = ops_find_id,
+		 .nth = ops_nth,
+		 .revoke_ack = ops_revoke_ack,
+		 .dead = ops_dead },
+	.arg = NULL,
+};
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static void add_export(const char *name, uint64_t gen, bool ro, bool available)
+{
+	struct fake_export *e = &m.exps[m.nexps];
+
+	e->id = (uint32_t)(m.nexps + 1);
+	e->gen = gen;
+	e->ro = ro;
+	e->available = available;
+	e->listed = available;
+	e->length = 1 << 20;
+	strcpy(e->name, name);
+	m.nexps++;
+}
+
+static void reset(void)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&fake_id.route.addr.dst_addr;
+
+	memset(&m, 0, sizeof(m));
+	memset(&fake_id, 0, sizeof(fake_id));
+	memset(&fake_cq, 0, sizeof(fake_cq));
+	memset(&fake_qp, 0, sizeof(fake_qp));
+	fake_ctx.ops.post_send = fake_post_send;
+	fake_ctx.ops.post_recv = fake_post_recv;
+	fake_ctx.ops.poll_cq = fake_poll_cq;
+	fake_ctx.ops.req_notify_cq = fake_req_notify_cq;
+	fake_pd.context = &fake_ctx;
+	fake_cq.context = &fake_ctx;
+	fake_qp.context = &fake_ctx;
+	fake_id.verbs = &fake_ctx;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(40000);
+	sin->sin_addr.s_addr = htonl(0x0a00020f);
+	m.live_ids = 1;
+}
+
+static unsigned int rq_posted(void)
+{
+	return m.rq_tail - m.rq_head;
+}
+
+static size_t cm_connect(uint16_t vmin, uint16_t vmax, uint8_t *buf)
+{
+	struct daxmr_proto_cm_connect c = { .version_min = vmin, .version_max = vmax };
+	int n = daxmr_proto_cm_connect_encode(&c, buf, 56);
+
+	assert_int_equal(n, DAXMR_PROTO_CM_CONNECT_SIZE);
+	return (size_t)n;
+}
+
+/* An accepted connection. */
+static struct daxmr_conn *make_conn(void)
+{
+	struct rdma_conn_param req = { .responder_resources = 4, .initiator_depth = 4 };
+	struct daxmr_proto_cm_accept acc;
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n = cm_connect(1, 1, pdata);
+
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, &req, &conn), 0);
+	assert_non_null(conn);
+	assert_int_equal(m.accepts, 1);
+	assert_int_equal(daxmr_proto_cm_accept_decode(m.accept_pdata, m.accept_len, &acc), 0);
+	assert_int_equal(acc.version, 1);
+	assert_int_equal(acc.credits, DAXMR_CONN_CREDITS);
+	assert_int_equal(m.responder_resources, 4);
+	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_ACCEPTING);
+	assert_ptr_equal(fake_id.context, conn);
+	daxmr_conn_on_established(conn);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_HELLO);
+	return conn;
+}
+
+/* Deletes the connection and checks nothing leaked. */
+static void drop_conn(struct daxmr_conn **conn)
+{
+	assert_int_equal(daxmr_conn_delete(conn), 0);
+	assert_null(*conn);
+	assert_int_equal(m.live_mrs, 0);
+	assert_int_equal(m.live_cqs, 0);
+	assert_int_equal(m.live_qps, 0);
+	assert_int_equal(m.live_ids, 0);
+}
+
+/* The client's SEND lands in the oldest posted receive; the completion is dispatched. */
+static void deliver(struct daxmr_conn *conn, const void *buf, size_t len)
+{
+	unsigned int i;
+
+	assert_true(rq_posted() > 0);
+	i = m.rq_head++ % MAX_RQ;
+	memcpy(m.rq[i].addr, buf, len);
+	push_wc(m.rq[i].wr_id, IBV_WC_RECV, IBV_WC_SUCCESS, (uint32_t)len);
+	daxmr_conn_on_cq_event(conn);
+}
+
+static uint64_t next_req_id = 100;
+
+/* Encodes msg as the client would and delivers it. */
+static void deliver_msg(struct daxmr_conn *conn, struct daxmr_proto_msg *msg)
+{
+	uint8_t buf[DAXMR_PROTO_MSG_MAX];
+	int n;
+
+	msg->hdr.version = 1;
+	if (!msg->hdr.request_id)
+		msg->hdr.request_id = ++next_req_id;
+	n = daxmr_proto_msg_encode(msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	deliver(conn, buf, (size_t)n);
+}
+
+/* The i-th message the server sent (negative: from the end), decoded. */
+static void sent_msg(int i, struct daxmr_proto_msg *out)
+{
+	unsigned int k = i < 0 ? (unsigned int)((int)m.nsent + i) : (unsigned int)i;
+
+	assert_true(k < m.nsent);
+	assert_int_equal(daxmr_proto_msg_decode(m.sent[k], m.sent_len[k], out), 0);
+}
+
+/* Sends a request and returns the status of its reply (checking request id and REPLY). */
+static enum daxmr_proto_status request(struct daxmr_conn *conn, struct daxmr_proto_msg *req,
+				       struct daxmr_proto_msg *reply)
+{
+	struct daxmr_proto_msg r;
+	unsigned int before = m.nsent;
+
+	req->hdr.request_id = 0;
+	deliver_msg(conn, req);
+	assert_int_equal(m.nsent, before + 1);
+	sent_msg(-1, reply ? reply : &r);
+	if (!reply)
+		reply = &r;
+	assert_int_equal(reply->hdr.opcode, req->hdr.opcode);
+	assert_true(reply->hdr.flags & DAXMR_PROTO_F_REPLY);
+	assert_int_equal(reply->hdr.request_id, req->hdr.request_id);
+	/* the request's receive was reposted before the reply went out */
+	assert_true(rq_posted() >= DAXMR_CONN_CREDITS);
+	return reply->hdr.status;
+}
+
+static void hello(struct daxmr_conn *conn)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_HELLO }, rep;
+
+	req.hello.version_min = 1;
+	req.hello.version_max = 1;
+	strcpy(req.hello.name, "client@test");
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hello_reply.version, 1);
+	assert_string_equal(rep.hello_reply.name, "daxmrd@test");
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+}
+
+static enum daxmr_proto_status do_open(struct daxmr_conn *conn, const char *name,
+				       enum daxmr_proto_access access,
+				       struct daxmr_proto_desc *desc)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_OPEN }, rep;
+	enum daxmr_proto_status st;
+
+	req.open.access = access;
+	strcpy(req.open.name, name);
+	st = request(conn, &req, &rep);
+	if (st == DAXMR_PROTO_STATUS_OK && desc)
+		*desc = rep.desc;
+	return st;
+}
+
+static enum daxmr_proto_status do_ref(struct daxmr_conn *conn, enum daxmr_proto_opcode op,
+				      uint32_t id, uint64_t gen)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = op };
+
+	req.close.export_id = id;
+	req.close.generation = gen;
+	return request(conn, &req, NULL);
+}
+
+static enum daxmr_proto_status do_flush(struct daxmr_conn *conn, uint32_t id, uint64_t gen,
+					uint64_t off, uint64_t len)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_FLUSH };
+
+	req.flush.export_id = id;
+	req.flush.generation = gen;
+	req.flush.offset = off;
+	req.flush.length = len;
+	return request(conn, &req, NULL);
+}
+
+static struct daxmr_conn *ready_conn(void)
+{
+	struct daxmr_conn *conn;
+
+	reset();
+	add_export("a", 1, false, true);
+	add_export("r", 1, true, true);
+	add_export("gone", 3, false, false);
+	conn = make_conn();
+	hello(conn);
+	return conn;
+}
+
+/* ---- tests: accept ------------------------------------------------------------------------ */
+
+static void check_reject(enum daxmr_proto_status want)
+{
+	struct daxmr_proto_cm_reject rej;
+
+	assert_int_equal(m.rejects, 1);
+	assert_int_equal(m.accepts, 0);
+	assert_int_equal(daxmr_proto_cm_reject_decode(m.reject_pdata, m.reject_len, &rej), 0);
+	assert_int_equal(rej.status, want);
+	assert_int_equal(rej.version_min, DAXMR_PROTO_VERSION_MIN);
+	assert_int_equal(rej.version_max, DAXMR_PROTO_VERSION_MAX);
+	assert_int_equal(m.live_mrs, 0);
+	assert_int_equal(m.live_cqs, 0);
+	assert_int_equal(m.live_qps, 0);
+	assert_int_equal(m.live_ids, 1); /* the caller destroys it */
+}
+
+static void conn_new__ok_and_delete(void **state)
+{
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	conn = make_conn();
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_ptr_equal(daxmr_conn_id(conn), &fake_id);
+	drop_conn(&conn);
+	assert_int_equal(daxmr_conn_delete(NULL), 0);
+	assert_int_equal(daxmr_conn_delete(&conn), 0);
+}
+
+static void conn_new__bad_private_data(void **state)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	(void)state;
+	reset();
+	assert_int_not_equal(daxmr_conn_new(&env, &fake_id, pdata, 8, NULL, &conn), 0);
+	assert_null(conn);
+	check_reject(DAXMR_PROTO_STATUS_BAD_MESSAGE);
+	reset();
+	assert_int_not_equal(daxmr_conn_new(&env, &fake_id, NULL, 0, NULL, &conn), 0);
+	check_reject(DAXMR_PROTO_STATUS_BAD_MESSAGE);
+	reset();
+	assert_int_not_equal(daxmr_conn_new(&env, &fake_id, pdata, 3, NULL, &conn), 0);
+	check_reject(DAXMR_PROTO_STATUS_BAD_MESSAGE);
+}
+
+static void conn_new__no_common_version(void **state)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+
+	(void)state;
+	reset();
+	n = cm_connect(2, 5, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -EPROTONOSUPPORT);
+	assert_null(conn);
+	check_reject(DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION);
+}
+
+static void conn_new__other_device(void **state)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+
+	(void)state;
+	reset();
+	fake_id.verbs = &other_ctx;
+	n = cm_connect(1, 1, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -ENODEV);
+	check_reject(DAXMR_PROTO_STATUS_BUSY);
+}
+
+static void conn_new__padded_private_data_accepted(void **state)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56] = { 0 };
+
+	(void)state;
+	reset();
+	cm_connect(1, 3, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, sizeof(pdata), NULL, &conn), 0);
+	assert_int_equal(m.responder_resources, 16); /* none asked: the device's maximum */
+	drop_conn(&conn);
+}
+
+/* One failing call of the accept path: rejected BUSY (or not, for accept), nothing leaked. */
+static void new_fails(int *knob, int err, bool rejected)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+
+	reset();
+	*knob = err;
+	n = cm_connect(1, 1, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -err);
+	assert_null(conn);
+	if (rejected) {
+		check_reject(DAXMR_PROTO_STATUS_BUSY);
+	} else {
+		assert_int_equal(m.rejects, 0);
+		assert_int_equal(m.live_mrs + m.live_cqs + m.live_qps, 0);
+	}
+}
+
+static void conn_new__ibv_reg_mr_fails(void **state)
+{
+	(void)state;
+	new_fails(&m.reg_mr_errno, ENOMEM, true);
+}
+
+static void conn_new__ibv_create_cq_fails(void **state)
+{
+	(void)state;
+	new_fails(&m.create_cq_errno, EINVAL, true);
+}
+
+static void conn_new__rdma_create_qp_fails(void **state)
+{
+	(void)state;
+	new_fails(&m.create_qp_errno, ENOMEM, true);
+}
+
+static void conn_new__ibv_post_recv_fails(void **state)
+{
+	(void)state;
+	new_fails(&m.post_recv_err, ENOMEM, true);
+}
+
+static void conn_new__ibv_req_notify_cq_fails(void **state)
+{
+	(void)state;
+	m.notify_fail_at = 1;
+	new_fails(&m.notify_err, EIO, true);
+}
+
+static void conn_new__rdma_accept_fails(void **state)
+{
+	(void)state;
+	new_fails(&m.accept_errno, ECONNREFUSED, false);
+}
+
+/* ---- tests: dispatch ---------------------------------------------------------------------- */
+
+static void hello__ok_then_second_BAD_STATE(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_HELLO };
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	req.hello.version_min = 1;
+	req.hello.version_max = 1;
+	strcpy(req.hello.name, "again");
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+static void hello__range_differs_from_connect_UNSUPPORTED_VERSION(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_HELLO };
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	conn = make_conn();
+	req.hello.version_min = 1;
+	req.hello.version_max = 2; /* the connect data said 1..1 */
+	strcpy(req.hello.name, "c");
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_HELLO);
+	hello(conn); /* and a right one still works */
+	drop_conn(&conn);
+}
+
+static void request_before_hello__BAD_STATE(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn();
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, NULL),
+			 DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+static void first_receive_before_established(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_HELLO };
+	struct rdma_conn_param p = { 0 };
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+
+	(void)state;
+	reset();
+	n = cm_connect(1, 1, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, &p, &conn), 0);
+	req.hello.version_min = req.hello.version_max = 1;
+	strcpy(req.hello.name, "fast");
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	daxmr_conn_on_established(conn); /* late: changes nothing */
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+static void list__pages_of_14_with_MORE(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST }, rep;
+	struct daxmr_conn *conn;
+	char name[16];
+	int i;
+
+	(void)state;
+	reset();
+	for (i = 0; i < NEXP; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		add_export(name, 1, false, i != 3); /* e3 is not established: not listed */
+	}
+	conn = make_conn();
+	hello(conn);
+	req.list.start = 0;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.start, 0);
+	assert_int_equal(rep.list_reply.count, DAXMR_PROTO_LIST_MAX);
+	assert_int_equal(rep.list_reply.flags, DAXMR_PROTO_LIST_F_MORE);
+	assert_string_equal(rep.list_reply.entries[2].name, "e2");
+	assert_string_equal(rep.list_reply.entries[3].name, "e4");
+	req.list.start = DAXMR_PROTO_LIST_MAX;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.count, NEXP - 1 - DAXMR_PROTO_LIST_MAX);
+	assert_int_equal(rep.list_reply.flags, 0);
+	assert_string_equal(rep.list_reply.entries[0].name, "e15");
+	req.list.start = 1000;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.count, 0);
+	assert_int_equal(rep.list_reply.flags, 0);
+	drop_conn(&conn);
+}
+
+static void open__statuses(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "nope", DAXMR_PROTO_ACCESS_RO, NULL),
+			 DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RW, NULL),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(do_open(conn, "gone", DAXMR_PROTO_ACCESS_RO, NULL),
+			 DAXMR_PROTO_STATUS_REVOKING);
+	m.exps[0].desc_ret = -ENOMEM;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, NULL),
+			 DAXMR_PROTO_STATUS_INTERNAL);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	m.exps[0].desc_ret = 0;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.export_id, 1);
+	assert_int_equal(d.generation, 1);
+	assert_int_equal(d.access, DAXMR_PROTO_ACCESS_RO);
+	assert_int_equal(d.rkey, 0x101);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.rkey, 0x102);
+	assert_int_equal(daxmr_conn_holds(conn), 1); /* one descriptor per export */
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_holds(conn), 2);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+static void open__hold_limit_BUSY(void **state)
+{
+	struct daxmr_conn *conn;
+	char name[16];
+	int i;
+
+	(void)state;
+	reset();
+	for (i = 0; i < DAXMR_CONN_HOLD_MAX + 1; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		add_export(name, 1, false, true);
+	}
+	conn = make_conn();
+	hello(conn);
+	for (i = 0; i < DAXMR_CONN_HOLD_MAX; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		assert_int_equal(do_open(conn, name, DAXMR_PROTO_ACCESS_RW, NULL),
+				 DAXMR_PROTO_STATUS_OK);
+	}
+	snprintf(name, sizeof(name), "e%d", DAXMR_CONN_HOLD_MAX);
+	assert_int_equal(do_open(conn, name, DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_BUSY);
+	assert_int_equal(do_open(conn, "e0", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+}
+
+static void close__statuses(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 99, 1),
+			 DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_NOT_OPEN);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 2),
+			 DAXMR_PROTO_STATUS_STALE_GENERATION);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_NOT_OPEN);
+	assert_int_equal(m.acks, 0);
+	drop_conn(&conn);
+}
+
+static void flush__statuses(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	assert_int_equal(do_flush(conn, 99, 1, 0, 1), DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1), DAXMR_PROTO_STATUS_NOT_OPEN);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1 << 20), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_flush(conn, 1, 1, 4096, 0), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_flush(conn, 1, 1, 1, 1 << 20), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	assert_int_equal(do_flush(conn, 1, 1, (1 << 20) + 1, 0), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	assert_int_equal(do_flush(conn, 1, 2, 0, 1), DAXMR_PROTO_STATUS_STALE_GENERATION);
+	m.exps[0].flush_ret = -EIO;
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1), DAXMR_PROTO_STATUS_INTERNAL);
+	m.exps[0].flush_ret = 0;
+	m.exps[0].gen = 2; /* re-registered behind the descriptor's back */
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1), DAXMR_PROTO_STATUS_STALE_GENERATION);
+	drop_conn(&conn);
+}
+
+static void flush__wrapping_range_OUT_OF_RANGE(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_FLUSH };
+	struct daxmr_conn *conn = ready_conn();
+	uint8_t buf[64];
+	int n;
+
+	(void)state;
+	req.hdr.version = 1;
+	req.hdr.request_id = 5;
+	req.flush.export_id = 1;
+	req.flush.generation = 1;
+	req.flush.offset = 16;
+	req.flush.length = 16;
+	n = daxmr_proto_msg_encode(&req, buf, sizeof(buf));
+	assert_true(n > 0);
+	memset(buf + 24 + 20, 0xff, 8); /* length = 2^64 - 1: wraps */
+	deliver(conn, buf, (size_t)n);
+	sent_msg(-1, &req);
+	assert_int_equal(req.hdr.status, DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	assert_int_equal(req.hdr.request_id, 5);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+/* ---- tests: malformed input ---------------------------------------------------------------- */
+
+static void expect_error_and_disconnect(enum daxmr_proto_status st)
+{
+	struct daxmr_proto_msg err;
+
+	assert_true(m.nsent >= 1);
+	sent_msg(-1, &err);
+	assert_int_equal(err.hdr.opcode, DAXMR_PROTO_OP_ERROR);
+	assert_int_equal(err.hdr.status, st);
+	assert_int_equal(err.hdr.request_id, 0);
+	assert_int_equal(m.disconnects, 1);
+}
+
+static void malformed__bad_magic_ERROR_disconnect(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	uint8_t buf[24] = { 0x44, 0x58, 0x4d, 0x53, 1, 0, 2, 0 };
+
+	(void)state;
+	deliver(conn, buf, sizeof(buf));
+	expect_error_and_disconnect(DAXMR_PROTO_STATUS_BAD_MESSAGE);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	/* after the disconnect nothing more is answered */
+	deliver(conn, buf, sizeof(buf));
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+}
+
+static void malformed__short_and_unknown_opcode(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	struct daxmr_conn *conn = ready_conn();
+	uint8_t buf[64];
+	int n;
+
+	(void)state;
+	deliver(conn, "DXMR", 4);
+	expect_error_and_disconnect(DAXMR_PROTO_STATUS_BAD_MESSAGE);
+	drop_conn(&conn);
+
+	conn = ready_conn();
+	req.hdr.version = 1;
+	n = daxmr_proto_msg_encode(&req, buf, sizeof(buf));
+	buf[6] = 0x11; /* AUTH range: unknown in version 1 */
+	deliver(conn, buf, (size_t)n);
+	expect_error_and_disconnect(DAXMR_PROTO_STATUS_UNKNOWN_OPCODE);
+	drop_conn(&conn);
+}
+
+static void malformed__bad_payload_BAD_MESSAGE_stays_up(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_OPEN };
+	struct daxmr_conn *conn = ready_conn();
+	uint8_t buf[64];
+	int n;
+
+	(void)state;
+	req.hdr.version = 1;
+	req.hdr.request_id = 77;
+	req.open.access = DAXMR_PROTO_ACCESS_RW;
+	strcpy(req.open.name, "a");
+	n = daxmr_proto_msg_encode(&req, buf, sizeof(buf));
+	buf[24] = 9; /* no such access */
+	deliver(conn, buf, (size_t)n);
+	sent_msg(-1, &req);
+	assert_int_equal(req.hdr.opcode, DAXMR_PROTO_OP_OPEN);
+	assert_int_equal(req.hdr.status, DAXMR_PROTO_STATUS_BAD_MESSAGE);
+	assert_int_equal(req.hdr.request_id, 77);
+	assert_int_equal(m.disconnects, 0);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+}
+
+static void wrong_direction__disconnects(void **state)
+{
+	static const enum daxmr_proto_opcode ops[] = { DAXMR_PROTO_OP_REVOKE,
+						       DAXMR_PROTO_OP_AVAILABLE };
+	struct daxmr_proto_msg msg;
+	struct daxmr_conn *conn;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		conn = ready_conn();
+		memset(&msg, 0, sizeof(msg));
+		msg.hdr.opcode = ops[i];
+		msg.revoke.export_id = 1;
+		msg.revoke.generation = 1;
+		msg.revoke.reason = DAXMR_PROTO_REVOKE_ADMIN;
+		deliver_msg(conn, &msg);
+		assert_int_equal(m.disconnects, 1);
+		drop_conn(&conn);
+	}
+	/* a reply from the client: the server asked nothing */
+	conn = ready_conn();
+	memset(&msg, 0, sizeof(msg));
+	msg.hdr.opcode = DAXMR_PROTO_OP_CLOSE;
+	msg.hdr.flags = DAXMR_PROTO_F_REPLY;
+	deliver_msg(conn, &msg);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+	/* ERROR from the client */
+	conn = ready_conn();
+	memset(&msg, 0, sizeof(msg));
+	msg.hdr.opcode = DAXMR_PROTO_OP_ERROR;
+	msg.hdr.flags = DAXMR_PROTO_F_REPLY;
+	msg.hdr.status = DAXMR_PROTO_STATUS_INTERNAL;
+	deliver_msg(conn, &msg);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+}
+
+/* Deterministic garbage: never a crash, at worst a disconnect; nothing leaks. */
+static void malformed__random_bytes_never_crash(void **state)
+{
+	uint8_t buf[DAXMR_PROTO_MSG_MAX];
+	uint32_t x = 12345;
+	int round, i;
+	size_t len;
+
+	(void)state;
+	for (round = 0; round < 300; round++) {
+		struct daxmr_conn *conn = ready_conn();
+
+		for (i = 0; i < 8 && m.disconnects == 0; i++) {
+			size_t k;
+
+			x = x * 1103515245u + 12345u;
+			len = x % 200;
+			for (k = 0; k < len; k++) {
+				x = x * 1103515245u + 12345u;
+				buf[k] = (uint8_t)(x >> 16);
+			}
+			if (len >= 8 && (x & 1)) { /* a valid start makes it reach the payload */
+				memcpy(buf, "DXMR\x01\x00", 6);
+				buf[6] = (uint8_t)(1 + (x >> 8) % 9);
+				buf[7] = 0;
+			}
+			deliver(conn, buf, len);
+		}
+		drop_conn(&conn);
+	}
+}
+
+/* ---- tests: revocation ---------------------------------------------------------------------- */
+
+static void revoke__sent_acked(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	struct daxmr_proto_msg rv, ack;
+
+	(void)state;
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 0); /* not held */
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 2,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 0); /* another generation */
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 1);
+	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS + 1); /* one for the ack */
+	sent_msg(-1, &rv);
+	assert_int_equal(rv.hdr.opcode, DAXMR_PROTO_OP_REVOKE);
+	assert_int_equal(rv.hdr.flags, 0);
+	assert_int_equal(rv.revoke.export_id, 1);
+	assert_int_equal(rv.revoke.generation, 1);
+	assert_int_equal(rv.revoke.deadline_ms, 1000);
+	assert_int_equal(rv.revoke.reason, DAXMR_PROTO_REVOKE_LEASE_BREAK);
+	/* a second REVOKE for the same descriptor is not sent */
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 0);
+	/* FLUSH still works until the release */
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1), DAXMR_PROTO_STATUS_OK);
+	/* a wrong-generation ack is ignored */
+	memset(&ack, 0, sizeof(ack));
+	ack.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
+	ack.hdr.request_id = rv.hdr.request_id;
+	ack.revoke_ack.export_id = 1;
+	ack.revoke_ack.generation = 9;
+	deliver_msg(conn, &ack);
+	assert_int_equal(m.acks, 0);
+	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS + 1);
+	ack.revoke_ack.generation = 1;
+	deliver_msg(conn, &ack);
+	assert_int_equal(m.acks, 1);
+	assert_ptr_equal(m.acked_exp, &m.exps[0]);
+	assert_int_equal(m.acked_gen, 1);
+	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS); /* the ack's receive is not reposted */
+	deliver_msg(conn, &ack);			   /* duplicate: ignored */
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS);
+	/* revoked: FLUSH and CLOSE of it */
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1), DAXMR_PROTO_STATUS_STALE_GENERATION);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 1); /* deleting after the ack acks nothing more */
+}
+
+static void revoke__close_counts_as_ack(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_SHUTDOWN, 500),
+			 1);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS);
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 1);
+}
+
+static void revoke__disconnect_counts_as_ack(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	daxmr_conn_on_disconnected(conn);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSED);
+	assert_int_equal(m.acks, 1);
+	/* nothing is sent on a closed connection */
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[1], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 0);
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 1);
+}
+
+static void revoke__delete_counts_as_ack(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 1);
+}
+
+static void revoke__send_fails_disconnects_not_counted(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	m.post_send_err = ENOMEM;
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 0);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 0); /* never counted as a holder: no ack either */
+}
+
+static void available__after_revocation(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	struct daxmr_proto_msg msg, ack;
+	unsigned int before;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	before = m.nsent;
+	daxmr_conn_available(conn, (struct daxmr_export *)&m.exps[0]); /* not revoked: nothing */
+	assert_int_equal(m.nsent, before);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	sent_msg(-1, &msg);
+	memset(&ack, 0, sizeof(ack));
+	ack.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
+	ack.hdr.request_id = msg.hdr.request_id;
+	ack.revoke_ack.export_id = 1;
+	ack.revoke_ack.generation = 1;
+	deliver_msg(conn, &ack);
+	m.exps[0].gen = 2; /* re-established */
+	before = m.nsent;
+	daxmr_conn_available(conn, (struct daxmr_export *)&m.exps[0]);
+	assert_int_equal(m.nsent, before + 1);
+	sent_msg(-1, &msg);
+	assert_int_equal(msg.hdr.opcode, DAXMR_PROTO_OP_AVAILABLE);
+	assert_int_equal(msg.available.export_id, 1);
+	assert_int_equal(msg.available.generation, 2);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	daxmr_conn_available(conn, (struct daxmr_export *)&m.exps[0]); /* once per revocation */
+	assert_int_equal(m.nsent, before + 1);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+}
+
+static void available__unacked_holder_and_reopen(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	/* no ack (budget ran out); the export comes back and the client re-opens first */
+	m.exps[0].gen = 2;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.generation, 2);
+	daxmr_conn_available(conn, (struct daxmr_export *)&m.exps[0]); /* held: nothing */
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1),
+			 DAXMR_PROTO_STATUS_STALE_GENERATION);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 2), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+}
+
+/* ---- tests: transport failures ------------------------------------------------------------ */
+
+static void send_ring_full__disconnects(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	struct daxmr_conn *conn = ready_conn();
+	int i;
+
+	(void)state;
+	m.hold_send_wc = true; /* the client takes nothing: send completions never come */
+	for (i = 0; i < DAXMR_CONN_SEND_SLOTS; i++) {
+		req.hdr.request_id = 0;
+		deliver_msg(conn, &req);
+	}
+	assert_int_equal(m.disconnects, 0);
+	deliver_msg(conn, &req);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	drop_conn(&conn);
+}
+
+static void completion_error__disconnects(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	unsigned int i = m.rq_head++ % MAX_RQ;
+
+	(void)state;
+	push_wc(m.rq[i].wr_id, IBV_WC_RECV, IBV_WC_WR_FLUSH_ERR, 0);
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.disconnects, 1);
+	/* the flushed rest while CLOSING: quiet */
+	i = m.rq_head++ % MAX_RQ;
+	push_wc(m.rq[i].wr_id, IBV_WC_RECV, IBV_WC_WR_FLUSH_ERR, 0);
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+}
+
+static void completion__unknown_wr_id_ignored(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	push_wc(0xdead, IBV_WC_RECV, IBV_WC_SUCCESS, 24);
+	push_wc((1ull << 32) | 0xdead, IBV_WC_SEND, IBV_WC_SUCCESS, 0);
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+static void cq_events__acked_in_batches(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.cq_events_acked % 16, 0);
+	assert_true(m.cq_events_acked >= 32);
+	drop_conn(&conn); /* the remainder is acked before the CQ is destroyed */
+	assert_int_equal(m.cq_events_acked, 40 + 1 /* hello */);
+}
+
+static void req_notify_fails__disconnects(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	m.notify_err = EIO;
+	m.notify_fail_at = 0;
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+}
+
+static void post_recv_fails__disconnects(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	struct daxmr_conn *conn = ready_conn();
+	unsigned int before = m.nsent;
+
+	(void)state;
+	m.post_recv_err = ENOMEM;
+	deliver_msg(conn, &req);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(m.nsent, before); /* no reply without its receive reposted */
+	drop_conn(&conn);
+}
+
+static void disconnect_fails__reported_dead(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	m.disconnect_errno = EINVAL;
+	daxmr_conn_disconnect(conn);
+	assert_int_equal(m.dead_calls, 1);
+	daxmr_conn_disconnect(conn); /* once */
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(m.dead_calls, 1);
+	drop_conn(&conn);
+}
+
+static void state_str__all(void **state)
+{
+	(void)state;
+	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_ACCEPTING), "accepting");
+	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_WAIT_HELLO), "wait-hello");
+	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_READY), "ready");
+	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_CLOSING), "closing");
+	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_CLOSED), "closed");
+	assert_string_equal(daxmr_conn_state_str((enum daxmr_conn_state)42), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(conn_new__ok_and_delete),
+		cmocka_unit_test(conn_new__bad_private_data),
+		cmocka_unit_test(conn_new__no_common_version),
+		cmocka_unit_test(conn_new__other_device),
+		cmocka_unit_test(conn_new__padded_private_data_accepted),
+		cmocka_unit_test(conn_new__ibv_reg_mr_fails),
+		cmocka_unit_test(conn_new__ibv_create_cq_fails),
+		cmocka_unit_test(conn_new__rdma_create_qp_fails),
+		cmocka_unit_test(conn_new__ibv_post_recv_fails),
+		cmocka_unit_test(conn_new__ibv_req_notify_cq_fails),
+		cmocka_unit_test(conn_new__rdma_accept_fails),
+		cmocka_unit_test(hello__ok_then_second_BAD_STATE),
+		cmocka_unit_test(hello__range_differs_from_connect_UNSUPPORTED_VERSION),
+		cmocka_unit_test(request_before_hello__BAD_STATE),
+		cmocka_unit_test(first_receive_before_established),
+		cmocka_unit_test(list__pages_of_14_with_MORE),
+		cmocka_unit_test(open__statuses),
+		cmocka_unit_test(open__hold_limit_BUSY),
+		cmocka_unit_test(close__statuses),
+		cmocka_unit_test(flush__statuses),
+		cmocka_unit_test(flush__wrapping_range_OUT_OF_RANGE),
+		cmocka_unit_test(malformed__bad_magic_ERROR_disconnect),
+		cmocka_unit_test(malformed__short_and_unknown_opcode),
+		cmocka_unit_test(malformed__bad_payload_BAD_MESSAGE_stays_up),
+		cmocka_unit_test(wrong_direction__disconnects),
+		cmocka_unit_test(malformed__random_bytes_never_crash),
+		cmocka_unit_test(revoke__sent_acked),
+		cmocka_unit_test(revoke__close_counts_as_ack),
+		cmocka_unit_test(revoke__disconnect_counts_as_ack),
+		cmocka_unit_test(revoke__delete_counts_as_ack),
+		cmocka_unit_test(revoke__send_fails_disconnects_not_counted),
+		cmocka_unit_test(available__after_revocation),
+		cmocka_unit_test(available__unacked_holder_and_reopen),
+		cmocka_unit_test(send_ring_full__disconnects),
+		cmocka_unit_test(completion_error__disconnects),
+		cmocka_unit_test(completion__unknown_wr_id_ignored),
+		cmocka_unit_test(cq_events__acked_in_batches),
+		cmocka_unit_test(req_notify_fails__disconnects),
+		cmocka_unit_test(post_recv_fails__disconnects),
+		cmocka_unit_test(disconnect_fails__reported_dead),
+		cmocka_unit_test(state_str__all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

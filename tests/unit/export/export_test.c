@@ -1,0 +1,985 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* export_test.c -- unit tests of export: state machine, generations, backoff, failed calls */
+#include <errno.h>
+#include <fcntl.h>
+#include <libpmem2.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "export.h"
+#include "seal.h"
+
+#define FAKE_FD 42
+#define FAKE_ADDR ((void *)(uintptr_t)0x7f0000000000ull)
+#define MIB (1u << 20)
+
+/* What the fakes do and saw; zeroed before every test. */
+static struct {
+	int open_errno, fstat_errno, setfl_errno, close_errno, msync_errno;
+	mode_t mode; /* fstat's st_mode */
+	int open_flags;
+	int may_lease_ret, lease_take_ret, lease_release_ret, lease_type;
+	int seal_ret;
+	enum daxmr_seal_mem seal_mem;
+	int src_ret, size_ret, align_ret, cfg_ret, set_ret, map_ret, map_delete_ret;
+	size_t size, align;
+	enum pmem2_granularity gran;
+	unsigned int prot;
+	size_t cfg_length;
+	int reg_ret;	/* daxmr_verbs_reg fails with this */
+	size_t reg_max; /* ... or with -ENOMEM past this length (0: no limit) */
+	enum daxmr_verbs_mode reg_got;
+	int reg_calls;
+	int last_reg_access;
+	size_t last_reg_len;
+	int gate_ret, gate_calls;
+	enum daxmr_verbs_mode gate_mode;
+	int live_fds, live_srcs, live_cfgs, live_maps, live_mrs, leases;
+	char trace[512]; /* the order of the calls that matter */
+	const void *persisted;
+	size_t persisted_len;
+	void *msync_addr;
+	size_t msync_len;
+} m;
+
+static struct ibv_pd fake_pd;
+static struct ibv_mr fake_mrs[4];
+static int fake_pmem2_src, fake_pmem2_cfg, fake_pmem2_map;
+
+static void trace(const char *what)
+{
+	if (m.trace[0])
+		strcat(m.trace, ",");
+	strcat(m.trace, what);
+}
+
+int __wrap_open(const char *path, int flags, ...);
+int __wrap_fcntl(int fd, int cmd, ...);
+int __wrap_fstat(int fd, struct stat *st);
+int __wrap_close(int fd);
+int __wrap_msync(void *addr, size_t len, int flags);
+int __wrap_daxmr_lease_may_lease(const struct stat *st, const char *what);
+int __wrap_daxmr_lease_take(int fd, int type, int sig, const char *what);
+int __wrap_daxmr_lease_release(int fd, const char *what);
+int __wrap_daxmr_seal_check(int fd, const char *path, const struct daxmr_seal_opts *opts,
+			    struct daxmr_seal_report *report);
+int __wrap_daxmr_verbs_reg(struct ibv_pd *pd, void *addr, size_t len, int access,
+			   enum daxmr_verbs_mode want, const char *what, struct ibv_mr **mr_ptr,
+			   enum daxmr_verbs_mode *got_ptr);
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr);
+int __wrap_pmem2_source_from_fd(struct pmem2_source **src, int fd);
+int __wrap_pmem2_source_size(const struct pmem2_source *src, size_t *size);
+int __wrap_pmem2_source_alignment(const struct pmem2_source *src, size_t *align);
+int __wrap_pmem2_source_delete(struct pmem2_source **src);
+int __wrap_pmem2_config_new(struct pmem2_config **cfg);
+int __wrap_pmem2_config_delete(struct pmem2_config **cfg);
+int __wrap_pmem2_config_set_required_store_granularity(struct pmem2_config *cfg,
+						       enum pmem2_granularity g);
+int __wrap_pmem2_config_set_sharing(struct pmem2_config *cfg, enum pmem2_sharing_type type);
+int __wrap_pmem2_config_set_protection(struct pmem2_config *cfg, unsigned int prot);
+int __wrap_pmem2_config_set_length(struct pmem2_config *cfg, size_t length);
+int __wrap_pmem2_map_new(struct pmem2_map **map, const struct pmem2_config *cfg,
+			 const struct pmem2_source *src);
+int __wrap_pmem2_map_delete(struct pmem2_map **map);
+void *__wrap_pmem2_map_get_address(struct pmem2_map *map);
+size_t __wrap_pmem2_map_get_size(struct pmem2_map *map);
+enum pmem2_granularity __wrap_pmem2_map_get_store_granularity(struct pmem2_map *map);
+pmem2_persist_fn __wrap_pmem2_get_persist_fn(struct pmem2_map *map);
+const char *__wrap_pmem2_errormsg(void);
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	assert_non_null(path);
+	m.open_flags = flags;
+	assert_true(flags & O_NONBLOCK); /* a lease holder must not block the loop */
+	assert_true(flags & O_CLOEXEC);
+	trace("open");
+	if (m.open_errno) {
+		errno = m.open_errno;
+		return -1;
+	}
+	m.live_fds++;
+	return FAKE_FD;
+}
+
+int __wrap_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	assert_int_equal(fd, FAKE_FD);
+	if (cmd == F_GETFL)
+		return O_RDWR | O_NONBLOCK;
+	assert_int_equal(cmd, F_SETFL);
+	assert_false(arg & O_NONBLOCK);
+	if (m.setfl_errno) {
+		errno = m.setfl_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int __wrap_fstat(int fd, struct stat *st)
+{
+	assert_int_equal(fd, FAKE_FD);
+	if (m.fstat_errno) {
+		errno = m.fstat_errno;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_mode = m.mode;
+	return 0;
+}
+
+int __wrap_close(int fd)
+{
+	assert_int_equal(fd, FAKE_FD);
+	trace("close");
+	m.live_fds--;
+	if (m.close_errno) {
+		errno = m.close_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int __wrap_msync(void *addr, size_t len, int flags)
+{
+	assert_int_equal(flags, MS_SYNC);
+	m.msync_addr = addr;
+	m.msync_len = len;
+	if (m.msync_errno) {
+		errno = m.msync_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int __wrap_daxmr_lease_may_lease(const struct stat *st, const char *what)
+{
+	(void)st;
+	(void)what;
+	return m.may_lease_ret;
+}
+
+int __wrap_daxmr_lease_take(int fd, int type, int sig, const char *what)
+{
+	assert_int_equal(fd, FAKE_FD);
+	assert_int_equal(sig, 35);
+	(void)what;
+	trace("lease");
+	m.lease_type = type;
+	if (m.lease_take_ret)
+		return m.lease_take_ret;
+	m.leases++;
+	return 0;
+}
+
+int __wrap_daxmr_lease_release(int fd, const char *what)
+{
+	assert_int_equal(fd, FAKE_FD);
+	(void)what;
+	trace("unlock");
+	m.leases--;
+	return m.lease_release_ret;
+}
+
+int __wrap_daxmr_seal_check(int fd, const char *path, const struct daxmr_seal_opts *opts,
+			    struct daxmr_seal_report *report)
+{
+	assert_int_equal(fd, FAKE_FD);
+	(void)path;
+	(void)opts;
+	trace("seal");
+	report->mem = m.seal_mem;
+	if (m.seal_ret)
+		snprintf(report->reason, sizeof(report->reason), "hole at offset 8192");
+	return m.seal_ret;
+}
+
+int __wrap_daxmr_verbs_reg(struct ibv_pd *pd, void *addr, size_t len, int access,
+			   enum daxmr_verbs_mode want, const char *what, struct ibv_mr **mr_ptr,
+			   enum daxmr_verbs_mode *got_ptr)
+{
+	assert_ptr_equal(pd, &fake_pd);
+	assert_ptr_equal(addr, FAKE_ADDR);
+	(void)what;
+	m.reg_calls++;
+	m.last_reg_access = access;
+	m.last_reg_len = len;
+	trace(want == DAXMR_VERBS_AUTO ? "reg" : "reg-ro");
+	if (m.reg_ret)
+		return m.reg_ret;
+	if (m.reg_max && len > m.reg_max)
+		return -ENOMEM;
+	assert_true(m.live_mrs < 4);
+	*mr_ptr = &fake_mrs[m.live_mrs];
+	fake_mrs[m.live_mrs].rkey = 0x1000u + (uint32_t)m.reg_calls;
+	m.live_mrs++;
+	if (got_ptr)
+		*got_ptr = want == DAXMR_VERBS_AUTO ? m.reg_got : want;
+	return 0;
+}
+
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr)
+{
+	assert_true(mr >= fake_mrs && mr < fake_mrs + 4);
+	trace("dereg");
+	m.live_mrs--;
+	return 0;
+}
+
+int __wrap_pmem2_source_from_fd(struct pmem2_source **src, int fd)
+{
+	assert_int_equal(fd, FAKE_FD); /* our one fd: never a second open */
+	if (m.src_ret)
+		return m.src_ret;
+	m.live_srcs++;
+	*src = (struct pmem2_source *)&fake_pmem2_src;
+	return 0;
+}
+
+int __wrap_pmem2_source_size(const struct pmem2_source *src, size_t *size)
+{
+	(void)src;
+	*size = m.size;
+	return m.size_ret;
+}
+
+int __wrap_pmem2_source_alignment(const struct pmem2_source *src, size_t *align)
+{
+	(void)src;
+	*align = m.align;
+	return m.align_ret;
+}
+
+int __wrap_pmem2_source_delete(struct pmem2_source **src)
+{
+	assert_non_null(*src);
+	m.live_srcs--;
+	*src = NULL;
+	return 0;
+}
+
+int __wrap_pmem2_config_new(struct pmem2_config **cfg)
+{
+	if (m.cfg_ret)
+		return m.cfg_ret;
+	m.live_cfgs++;
+	*cfg = (struct pmem2_config *)&fake_pmem2_cfg;
+	return 0;
+}
+
+int __wrap_pmem2_config_delete(struct pmem2_config **cfg)
+{
+	if (*cfg)
+		m.live_cfgs--;
+	*cfg = NULL;
+	return 0;
+}
+
+int __wrap_pmem2_config_set_required_store_granularity(struct pmem2_config *cfg,
+						       enum pmem2_granularity g)
+{
+	(void)cfg;
+	assert_int_equal(g, PMEM2_GRANULARITY_PAGE);
+	return m.set_ret;
+}
+
+int __wrap_pmem2_config_set_sharing(struct pmem2_config *cfg, enum pmem2_sharing_type type)
+{
+	(void)cfg;
+	assert_int_equal(type, PMEM2_SHARED);
+	return 0;
+}
+
+int __wrap_pmem2_config_set_protection(struct pmem2_config *cfg, unsigned int prot)
+{
+	(void)cfg;
+	m.prot = prot;
+	return 0;
+}
+
+int __wrap_pmem2_config_set_length(struct pmem2_config *cfg, size_t length)
+{
+	(void)cfg;
+	m.cfg_length = length;
+	return 0;
+}
+
+int __wrap_pmem2_map_new(struct pmem2_map **map, const struct pmem2_config *cfg,
+			 const struct pmem2_source *src)
+{
+	(void)cfg;
+	(void)src;
+	trace("map");
+	if (m.map_ret)
+		return m.map_ret;
+	m.live_maps++;
+	*map = (struct pmem2_map *)&fake_pmem2_map;
+	return 0;
+}
+
+int __wrap_pmem2_map_delete(struct pmem2_map **map)
+{
+	assert_non_null(*map);
+	trace("unmap");
+	m.live_maps--;
+	*map = NULL;
+	return m.map_delete_ret;
+}
+
+void *__wrap_pmem2_map_get_address(struct pmem2_map *map)
+{
+	(void)map;
+	return FAKE_ADDR;
+}
+
+size_t __wrap_pmem2_map_get_size(struct pmem2_map *map)
+{
+	(void)map;
+	return m.cfg_length;
+}
+
+enum pmem2_granularity __wrap_pmem2_map_get_store_granularity(struct pmem2_map *map)
+{
+	(void)map;
+	return m.gran;
+}
+
+static void fake_persist(const void *ptr, size_t size)
+{
+	m.persisted = ptr;
+	m.persisted_len = size;
+}
+
+pmem2_persist_fn __wrap_pmem2_get_persist_fn(struct pmem2_map *map)
+{
+	(void)map;
+	return fake_persist;
+}
+
+const char *__wrap_pmem2_errormsg(void)
+{
+	return "fake libpmem2 message";
+}
+
+static int fake_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t size)
+{
+	(void)arg;
+	m.gate_calls++;
+	m.gate_mode = mode;
+	if (m.gate_ret)
+		snprintf(why, size,
+			 "device fake0, registration ODP failed the data-path check: "
+			 "misplaced");
+	return m.gate_ret;
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static const struct daxmr_export_env env = {
+	.pd = &fake_pd, .lease_sig = 35, .gate = fake_gate, .gate_arg = NULL
+};
+
+static void reset(void)
+{
+	memset(&m, 0, sizeof(m));
+	m.mode = S_IFREG | 0600;
+	m.seal_mem = DAXMR_SEAL_MEM_FSDAX;
+	m.size = 4 * MIB;
+	m.align = 4096;
+	m.gran = PMEM2_GRANULARITY_CACHE_LINE;
+	m.reg_got = DAXMR_VERBS_ODP;
+}
+
+static struct daxmr_export *make(const char *name, bool ro)
+{
+	struct daxmr_export_cfg cfg = { .name = name, .path = "/mnt/pmem/f", .ro = ro };
+	struct daxmr_export *exp = NULL;
+
+	assert_int_equal(daxmr_export_new(&cfg, 3, &env, &exp), 0);
+	assert_non_null(exp);
+	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_CONFIGURED);
+	assert_int_equal(daxmr_export_generation(exp), 0);
+	assert_int_equal(daxmr_export_fd(exp), -1);
+	return exp;
+}
+
+static void no_leaks(void)
+{
+	assert_int_equal(m.live_fds, 0);
+	assert_int_equal(m.live_srcs, 0);
+	assert_int_equal(m.live_cfgs, 0);
+	assert_int_equal(m.live_maps, 0);
+	assert_int_equal(m.live_mrs, 0);
+	assert_int_equal(m.leases, 0);
+}
+
+static void drop(struct daxmr_export **exp)
+{
+	assert_int_equal(daxmr_export_delete(exp), 0);
+	assert_null(*exp);
+	no_leaks();
+}
+
+/* establish fails with want; everything is undone; the export is UNAVAILABLE. */
+static void establish_fails(struct daxmr_export *exp, int want)
+{
+	assert_int_equal(daxmr_export_establish(exp), want);
+	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_UNAVAILABLE);
+	assert_int_equal(daxmr_export_fd(exp), -1);
+	assert_true(daxmr_export_reason(exp)[0] != '\0');
+	no_leaks();
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+static void new__bad_names(void **state)
+{
+	struct daxmr_export_cfg cfg = { .name = "a b", .path = "/x" };
+	struct daxmr_export *exp = NULL;
+	char longname[300];
+
+	(void)state;
+	reset();
+	assert_int_equal(daxmr_export_new(&cfg, 1, &env, &exp), -EINVAL);
+	cfg.name = "";
+	assert_int_equal(daxmr_export_new(&cfg, 1, &env, &exp), -EINVAL);
+	cfg.name = "tab\there";
+	assert_int_equal(daxmr_export_new(&cfg, 1, &env, &exp), -EINVAL);
+	memset(longname, 'x', 256);
+	longname[256] = '\0';
+	cfg.name = longname;
+	assert_int_equal(daxmr_export_new(&cfg, 1, &env, &exp), -EINVAL);
+	longname[255] = '\0';
+	cfg.path = "";
+	assert_int_equal(daxmr_export_new(&cfg, 1, &env, &exp), -EINVAL);
+	assert_null(exp);
+	cfg.path = "/x";
+	assert_int_equal(daxmr_export_new(&cfg, 1, &env, &exp), 0);
+	assert_string_equal(daxmr_export_path(exp), "/x");
+	drop(&exp);
+	assert_int_equal(daxmr_export_delete(NULL), 0);
+}
+
+static void establish__fsdax_ok_in_order(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_export e;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_entry(exp, &e), -EAGAIN);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_string_equal(m.trace, "open,lease,seal,map,reg");
+	assert_int_equal(m.open_flags & O_ACCMODE, O_RDWR);
+	assert_int_equal(m.lease_type, F_WRLCK);
+	assert_int_equal(m.prot, PMEM2_PROT_READ | PMEM2_PROT_WRITE);
+	assert_int_equal(m.last_reg_access,
+			 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	assert_int_equal(m.gate_calls, 1);
+	assert_int_equal(m.gate_mode, DAXMR_VERBS_ODP);
+	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_AVAILABLE);
+	assert_int_equal(daxmr_export_generation(exp), 1);
+	assert_int_equal(daxmr_export_fd(exp), FAKE_FD);
+	assert_string_equal(daxmr_export_reason(exp), "");
+	assert_int_equal(daxmr_export_entry(exp, &e), 0);
+	assert_int_equal(e.export_id, 3);
+	assert_int_equal(e.generation, 1);
+	assert_int_equal(e.length, 4 * MIB);
+	assert_int_equal(e.access, DAXMR_PROTO_ACCESS_RW);
+	assert_int_equal(e.memory, DAXMR_PROTO_MEMORY_FSDAX);
+	assert_int_equal(e.registration, DAXMR_PROTO_REG_ODP);
+	assert_string_equal(e.name, "db");
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.addr, (uint64_t)(uintptr_t)FAKE_ADDR);
+	assert_int_equal(d.length, 4 * MIB);
+	assert_int_equal(d.rkey, fake_mrs[0].rkey);
+	assert_int_equal(d.persist_granularity, 0);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(daxmr_export_establish(exp), -EBUSY);
+	drop(&exp);
+}
+
+static void establish__page_cache_reports_page_granularity(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	reset();
+	m.seal_mem = DAXMR_SEAL_MEM_PAGE_CACHE;
+	m.gran = PMEM2_GRANULARITY_PAGE;
+	m.reg_got = DAXMR_VERBS_PINNED;
+	exp = make("pc", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.persist_granularity, 4096);
+	assert_int_equal(d.memory, DAXMR_PROTO_MEMORY_PAGECACHE);
+	assert_int_equal(d.registration, DAXMR_PROTO_REG_PINNED);
+	drop(&exp);
+}
+
+static void establish__devdax_has_no_lease(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.mode = S_IFCHR | 0600;
+	m.seal_mem = DAXMR_SEAL_MEM_DEVDAX;
+	m.align = 2 * MIB;
+	m.size = 8 * MIB + 4096; /* the tail past the alignment is not exported */
+	m.reg_got = DAXMR_VERBS_PINNED;
+	exp = make("dax", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_string_equal(m.trace, "open,seal,map,reg");
+	assert_int_equal(m.cfg_length, 8 * MIB);
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	m.trace[0] = '\0';
+	assert_int_equal(daxmr_export_release(exp), 0);
+	assert_string_equal(m.trace, "dereg,unmap,close"); /* no F_UNLCK: no lease */
+	drop(&exp);
+}
+
+static void establish__ro_export(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	reset();
+	exp = make("ro", true);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(m.open_flags & O_ACCMODE, O_RDONLY);
+	assert_int_equal(m.lease_type, F_RDLCK);
+	assert_int_equal(m.prot, PMEM2_PROT_READ);
+	assert_int_equal(m.last_reg_access, IBV_ACCESS_REMOTE_READ);
+	assert_true(daxmr_export_ro(exp));
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), -EACCES);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
+	assert_int_equal(d.rkey, fake_mrs[0].rkey); /* its own MR is already read-only */
+	assert_int_equal(m.reg_calls, 1);
+	drop(&exp);
+}
+
+static void desc__ro_open_of_rw_export_gets_second_mr_once(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc rw, ro, ro2;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &rw), 0);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &ro), 0);
+	assert_int_equal(m.reg_calls, 2);
+	assert_int_equal(m.last_reg_access, IBV_ACCESS_REMOTE_READ); /* no remote write */
+	assert_int_not_equal(ro.rkey, rw.rkey);
+	assert_int_equal(ro.access, DAXMR_PROTO_ACCESS_RO);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &ro2), 0);
+	assert_int_equal(ro2.rkey, ro.rkey);
+	assert_int_equal(m.reg_calls, 2);
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	m.trace[0] = '\0';
+	assert_int_equal(daxmr_export_release(exp), 0);
+	assert_string_equal(m.trace, "dereg,dereg,unmap,unlock,close");
+	drop(&exp);
+}
+
+static void desc__ro_mr_registration_fails(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	m.reg_ret = -ENOMEM;
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), -ENOMEM);
+	m.reg_ret = 0;
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	drop(&exp);
+}
+
+static void state_machine__revoke_release_reestablish(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc d1, d2;
+	struct daxmr_proto_export e;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_revoke_begin(exp), -EBUSY); /* CONFIGURED */
+	assert_int_equal(daxmr_export_release(exp), -EBUSY);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d1), 0);
+	assert_int_equal(daxmr_export_release(exp), -EBUSY); /* AVAILABLE: revoke first */
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_REVOKING);
+	assert_int_equal(daxmr_export_revoke_begin(exp), -EBUSY);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d2), -EAGAIN);
+	assert_int_equal(daxmr_export_entry(exp, &e), 0);      /* still listed while revoking */
+	assert_int_equal(daxmr_export_flush(exp, 0, 4096), 0); /* and still mapped */
+	assert_int_equal(daxmr_export_establish(exp), -EBUSY);
+	m.trace[0] = '\0';
+	assert_int_equal(daxmr_export_release(exp), 0);
+	assert_string_equal(m.trace, "dereg,unmap,unlock,close");
+	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_RELEASED);
+	assert_int_equal(daxmr_export_fd(exp), -1);
+	assert_int_equal(daxmr_export_entry(exp, &e), -EAGAIN);
+	assert_int_equal(daxmr_export_flush(exp, 0, 4096), -EAGAIN);
+	no_leaks();
+	assert_int_equal(daxmr_export_generation(exp), 1);
+	assert_int_equal(daxmr_export_backoff_ms(exp), DAXMR_EXPORT_BACKOFF_MIN_MS);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_generation(exp), 2);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d2), 0);
+	assert_int_equal(d2.generation, 2);
+	assert_int_not_equal(d2.rkey, d1.rkey); /* a new registration: a new key */
+	drop(&exp);
+}
+
+static void backoff__doubles_caps_and_resets(void **state)
+{
+	static const unsigned int want[] = { 100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000 };
+	struct daxmr_export *exp;
+	size_t i;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.open_errno = EWOULDBLOCK;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		establish_fails(exp, -EWOULDBLOCK);
+		assert_int_equal(daxmr_export_backoff_ms(exp), want[i]);
+	}
+	assert_int_equal(daxmr_export_generation(exp), 0);
+	m.open_errno = 0;
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_generation(exp), 1);
+	assert_int_equal(daxmr_export_backoff_ms(exp), 100);
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	assert_int_equal(daxmr_export_release(exp), 0);
+	m.lease_take_ret = -EAGAIN; /* the breaker still has it open */
+	establish_fails(exp, -EAGAIN);
+	assert_int_equal(daxmr_export_backoff_ms(exp), 100);
+	establish_fails(exp, -EAGAIN);
+	assert_int_equal(daxmr_export_backoff_ms(exp), 200);
+	m.lease_take_ret = 0;
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_generation(exp), 2); /* failures do not use generations */
+	drop(&exp);
+}
+
+static void establish__open_fails(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.open_errno = ENOENT;
+	establish_fails(exp, -ENOENT);
+	assert_string_equal(m.trace, "open");
+	drop(&exp);
+}
+
+static void establish__fcntl_setfl_fails(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.setfl_errno = EBADF;
+	establish_fails(exp, -EBADF);
+	assert_string_equal(m.trace, "open,close");
+	drop(&exp);
+}
+
+static void establish__fstat_fails(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.fstat_errno = EIO;
+	establish_fails(exp, -EIO);
+	assert_string_equal(m.trace, "open,close");
+	drop(&exp);
+}
+
+static void establish__not_regular_ENODEV(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.mode = S_IFDIR | 0700;
+	establish_fails(exp, -ENODEV);
+	drop(&exp);
+}
+
+static void establish__not_owner_EPERM(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.may_lease_ret = -EPERM;
+	establish_fails(exp, -EPERM);
+	assert_string_equal(m.trace, "open,close"); /* no lease attempted */
+	drop(&exp);
+}
+
+static void establish__lease_fails(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.lease_take_ret = -EAGAIN;
+	establish_fails(exp, -EAGAIN);
+	assert_string_equal(m.trace, "open,lease,close");
+	drop(&exp);
+}
+
+static void establish__seal_fails_after_the_lease(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.seal_ret = -ENODATA;
+	establish_fails(exp, -ENODATA);
+	assert_string_equal(m.trace, "open,lease,seal,unlock,close");
+	assert_string_equal(daxmr_export_reason(exp), "hole at offset 8192");
+	drop(&exp);
+}
+
+static void establish__pmem2_calls_fail(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.src_ret = PMEM2_E_INVALID_FILE_TYPE;
+	establish_fails(exp, -ENODEV);
+	m.src_ret = 0;
+	m.size_ret = -EIO;
+	establish_fails(exp, -EIO);
+	m.size_ret = 0;
+	m.align_ret = PMEM2_E_INVALID_ALIGNMENT_VALUE;
+	establish_fails(exp, -EINVAL);
+	m.align_ret = 0;
+	m.cfg_ret = -ENOMEM;
+	establish_fails(exp, -ENOMEM);
+	m.cfg_ret = 0;
+	m.set_ret = PMEM2_E_GRANULARITY_NOT_SUPPORTED;
+	establish_fails(exp, -EOPNOTSUPP);
+	m.set_ret = 0;
+	m.map_ret = PMEM2_E_NO_ACCESS;
+	establish_fails(exp, -EACCES);
+	m.map_ret = PMEM2_E_NOSUPP;
+	establish_fails(exp, -EOPNOTSUPP);
+	m.map_ret = PMEM2_E_MAPPING_EXISTS; /* anything else: EINVAL */
+	establish_fails(exp, -EINVAL);
+	assert_true(strstr(daxmr_export_reason(exp), "pmem2_map_new") != NULL);
+	m.map_ret = 0;
+	m.size = 100; /* less than one page */
+	establish_fails(exp, -EINVAL);
+	drop(&exp);
+}
+
+static void establish__fsdax_without_odp_refused(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.reg_ret = -EOPNOTSUPP;
+	establish_fails(exp, -EOPNOTSUPP);
+	assert_string_equal(m.trace, "open,lease,seal,map,reg,unmap,unlock,close");
+	assert_non_null(strstr(daxmr_export_reason(exp), "ODP"));
+	assert_non_null(strstr(daxmr_export_reason(exp), "device-DAX"));
+	drop(&exp);
+}
+
+static void establish__reg_ENOMEM_halves_the_length(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	reset();
+	m.size = 2048 * MIB - 4096;
+	m.reg_max = 1024 * MIB;
+	exp = make("big", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(m.reg_calls, 2);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.length, 1024 * MIB - 4096);
+	assert_int_equal(d.length % 4096, 0);
+	assert_int_equal(daxmr_export_flush(exp, d.length - 1, 1), 0);
+	assert_int_equal(daxmr_export_flush(exp, d.length, 1), -ERANGE);
+	drop(&exp);
+	reset();
+	m.reg_ret = -ENOMEM; /* RLIMIT_MEMLOCK on a small file: no halving */
+	exp = make("small", false);
+	establish_fails(exp, -ENOMEM);
+	assert_int_equal(m.reg_calls, 1);
+	drop(&exp);
+	reset();
+	m.size = 2048 * MIB;
+	m.reg_ret = -ENOMEM; /* never fits: gives up at the 512 MiB floor */
+	exp = make("big", false);
+	establish_fails(exp, -ENOMEM);
+	assert_int_equal(m.last_reg_len, 512 * MIB);
+	drop(&exp);
+}
+
+static void establish__gate_refuses(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.gate_ret = -EIO;
+	establish_fails(exp, -EIO);
+	assert_string_equal(m.trace, "open,lease,seal,map,reg,dereg,unmap,unlock,close");
+	assert_non_null(strstr(daxmr_export_reason(exp), "fake0"));
+	assert_int_equal(daxmr_export_generation(exp), 0);
+	drop(&exp);
+}
+
+static void release__errors_still_complete(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	m.map_delete_ret = -EINVAL;
+	m.lease_release_ret = -EBADF;
+	m.close_errno = EIO;
+	m.trace[0] = '\0';
+	assert_int_equal(daxmr_export_release(exp), -EINVAL);
+	assert_string_equal(m.trace, "dereg,unmap,unlock,close");
+	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_RELEASED);
+	m.close_errno = 0;
+	drop(&exp);
+}
+
+static void flush__ranges(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_flush(exp, 0, 1), -EAGAIN);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_flush(exp, 100, 50), 0);
+	assert_ptr_equal(m.persisted, (char *)FAKE_ADDR + 100);
+	assert_int_equal(m.persisted_len, 50);
+	m.persisted = NULL;
+	assert_int_equal(daxmr_export_flush(exp, 4 * MIB, 0), 0); /* empty at the end: no-op */
+	assert_null(m.persisted);
+	assert_int_equal(daxmr_export_flush(exp, 4 * MIB - 1, 2), -ERANGE);
+	assert_int_equal(daxmr_export_flush(exp, 4 * MIB + 1, 0), -ERANGE);
+	assert_int_equal(daxmr_export_flush(exp, UINT64_MAX, 2), -ERANGE);
+	assert_int_equal(daxmr_export_flush(exp, 2, UINT64_MAX), -ERANGE);
+	assert_null(m.msync_addr);
+	drop(&exp);
+}
+
+static void flush__page_cache_msyncs_pages(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.seal_mem = DAXMR_SEAL_MEM_PAGE_CACHE;
+	m.gran = PMEM2_GRANULARITY_PAGE;
+	exp = make("pc", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_flush(exp, 5000, 100), 0);
+	assert_ptr_equal(m.msync_addr, (char *)FAKE_ADDR + 4096);
+	assert_int_equal(m.msync_len, 5100 - 4096);
+	assert_null(m.persisted);
+	m.msync_errno = EIO;
+	assert_int_equal(daxmr_export_flush(exp, 0, 1), -EIO);
+	drop(&exp);
+}
+
+static void state_str__all(void **state)
+{
+	(void)state;
+	assert_string_equal(daxmr_export_state_str(DAXMR_EXPORT_CONFIGURED), "configured");
+	assert_string_equal(daxmr_export_state_str(DAXMR_EXPORT_AVAILABLE), "available");
+	assert_string_equal(daxmr_export_state_str(DAXMR_EXPORT_REVOKING), "revoking");
+	assert_string_equal(daxmr_export_state_str(DAXMR_EXPORT_RELEASED), "released");
+	assert_string_equal(daxmr_export_state_str(DAXMR_EXPORT_UNAVAILABLE), "unavailable");
+	assert_string_equal(daxmr_export_state_str((enum daxmr_export_state)9), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(new__bad_names),
+		cmocka_unit_test(establish__fsdax_ok_in_order),
+		cmocka_unit_test(establish__page_cache_reports_page_granularity),
+		cmocka_unit_test(establish__devdax_has_no_lease),
+		cmocka_unit_test(establish__ro_export),
+		cmocka_unit_test(desc__ro_open_of_rw_export_gets_second_mr_once),
+		cmocka_unit_test(desc__ro_mr_registration_fails),
+		cmocka_unit_test(state_machine__revoke_release_reestablish),
+		cmocka_unit_test(backoff__doubles_caps_and_resets),
+		cmocka_unit_test(establish__open_fails),
+		cmocka_unit_test(establish__fcntl_setfl_fails),
+		cmocka_unit_test(establish__fstat_fails),
+		cmocka_unit_test(establish__not_regular_ENODEV),
+		cmocka_unit_test(establish__not_owner_EPERM),
+		cmocka_unit_test(establish__lease_fails),
+		cmocka_unit_test(establish__seal_fails_after_the_lease),
+		cmocka_unit_test(establish__pmem2_calls_fail),
+		cmocka_unit_test(establish__fsdax_without_odp_refused),
+		cmocka_unit_test(establish__reg_ENOMEM_halves_the_length),
+		cmocka_unit_test(establish__gate_refuses),
+		cmocka_unit_test(release__errors_still_complete),
+		cmocka_unit_test(flush__ranges),
+		cmocka_unit_test(flush__page_cache_msyncs_pages),
+		cmocka_unit_test(state_str__all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
