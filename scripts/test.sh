@@ -11,8 +11,9 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/test.sh [--kernel new|6.1|both] [--unit-only] [--e2e-only] [--quick]
 
-  --kernel K   guest kernel(s) for the e2e tests: new (Debian trixie-backports, Linux >= 6.15;
-               the default), 6.1 (Debian bookworm) or both                    [DAXMR_VM_KERNEL]
+  --kernel K   guest kernel(s) for the e2e tests: new (Debian trixie-backports, Linux >= 6.15,
+               rxe has ODP), 6.1 (Debian bookworm, no ODP) or both (the default: newer first)
+                                                                              [DAXMR_VM_KERNEL]
   --unit-only  host tests only (build, unit, ASan+UBSan unit, fuzz)
   --e2e-only   build, then only the e2e tests in the guest
   --quick      skip the ASan+UBSan and fuzz builds
@@ -21,7 +22,7 @@ Build trees: build/ (the one the guest runs), build-asan/, build-fuzz/.
 USAGE
 }
 
-KERNELS=${DAXMR_VM_KERNEL:-new}
+KERNELS=${DAXMR_VM_KERNEL:-both}
 UNIT=1 E2E=1 SLOW=1
 while [ $# -gt 0 ]; do
 	case "$1" in
