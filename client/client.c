@@ -231,6 +231,12 @@ static void client_fail(struct daxmr_client *client, int err, const char *why)
 	client_event_push(client, ev);
 }
 
+/* Whether revoked regions stay usable (opts.use_revoked, fault tests only). */
+bool daxmr_client_uses_revoked(const struct daxmr_client *client)
+{
+	return client->opts.use_revoked != 0;
+}
+
 /* 0 if the connection can carry requests, else why not. */
 int daxmr_client_usable(const struct daxmr_client *client)
 {
@@ -983,7 +989,7 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 	client->rdma_active = true;
 	region->busy = true;
 	while (done < len) {
-		if (region->state != DAXMR_REGION_OPEN) {
+		if (!daxmr_region_usable(region)) {
 			ret = -ESTALE;
 			break;
 		}

@@ -38,6 +38,9 @@ int daxmr_client_flush_desc(struct daxmr_client *client, struct daxmr_region *re
 int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *region, bool write,
 			  uint64_t offset, void *buf, size_t len);
 
+/* Whether revoked regions stay usable (opts.use_revoked, fault tests only). */
+bool daxmr_client_uses_revoked(const struct daxmr_client *client);
+
 /* 0 if the connection can carry requests, else the reason it cannot (-ENOTCONN after death). */
 int daxmr_client_usable(const struct daxmr_client *client);
 

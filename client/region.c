@@ -8,10 +8,17 @@
 
 #include "client.h"
 
+/* Whether RDMA may be issued on the region: open, or revoked under opts.use_revoked. */
+bool daxmr_region_usable(const struct daxmr_region *region)
+{
+	return region->state == DAXMR_REGION_OPEN ||
+	       (region->state == DAXMR_REGION_REVOKED && daxmr_client_uses_revoked(region->client));
+}
+
 /* Checks an operation against the region before anything is sent. */
 int daxmr_region_check(const struct daxmr_region *region, uint64_t offset, uint64_t len, bool write)
 {
-	if (region->state != DAXMR_REGION_OPEN)
+	if (!daxmr_region_usable(region))
 		return -ESTALE;
 	if (write && region->desc.access != DAXMR_RW)
 		return -EACCES;

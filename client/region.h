@@ -38,6 +38,9 @@ struct daxmr_region {
 	uint64_t ack_request_id; /* the REVOKE's request id, echoed in the ACK */
 };
 
+/* Whether RDMA may be issued on the region: open, or revoked under opts.use_revoked. */
+bool daxmr_region_usable(const struct daxmr_region *region);
+
 /*
  * Checks an operation of len bytes at offset against the region before anything is sent:
  * -ESTALE once revoked, -EACCES for a write on a read-only descriptor, -ERANGE when

@@ -85,17 +85,23 @@ enum daxmr_revoke_reason {
 
 /* Options of daxmr_client_connect; DAXMR_CLIENT_OPTS_DEFAULT is what NULL means. */
 struct daxmr_client_opts {
-	const char
-		*name;	/* borrowed: the client's name in the server's logs; NULL: daxmr@host:pid */
-	int timeout_ms; /* connect and each request; <= 0: DAXMR_DEFAULT_TIMEOUT_MS */
-	int ack_revoke; /* nonzero (default): answer REVOKE; 0: never (fault tests only) */
-	int verbose;	/* library log level on stderr: 0 errors, 1 + info, 2 + debug */
+	/* borrowed: the client's name in the server's logs; NULL: daxmr@host:pid */
+	const char *name;
+	/* connect and each request; <= 0: DAXMR_DEFAULT_TIMEOUT_MS */
+	int timeout_ms;
+	/* nonzero (default): answer REVOKE; 0: never (fault tests only) */
+	int ack_revoke;
+	/* nonzero: keep doing RDMA on revoked regions instead of failing with -ESTALE, to show
+	 * that the server's fence stops them (fault tests only) */
+	int use_revoked;
+	/* library log level on stderr: 0 errors, 1 + info, 2 + debug */
+	int verbose;
 };
 
 #define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
 	{                                                                              \
 		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
-		.verbose = 0                                                           \
+		.use_revoked = 0, .verbose = 0                                         \
 	}
 
 /* One export, as LIST reports it. */

@@ -2,11 +2,16 @@
 /* holder.c -- daxmr-e2e-holder: an application holding a region through a lease break */
 /*
  * Usage: daxmr-e2e-holder SERVER EXPORT EXPECT
+ *        daxmr-e2e-holder --fence GO_FILE SERVER EXPORT
  * Opens EXPORT read-write and prints "holding export=NAME generation=G". Then, while a test
  * breaks the lease, it waits for the revocation, checks that a read through the old descriptor
  * fails with -ESTALE, waits for the export to come back (AVAILABLE), opens it again and checks
  * that the new generation is newer and its first bytes are EXPECT (what the breaker wrote).
  * Exit 0 if all holds, 1 otherwise. Every wait is bounded.
+ * --fence: a client that ignores revocation (libdaxmr's use_revoked). After the REVOKE it waits
+ * for GO_FILE to exist (the test creates it once the lease breaker has returned, i.e. once
+ * daxmrd released the export), then reads through the revoked key: the read must fail with a
+ * remote access error (-EACCES), whatever the client does.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daxmr.h"
 
@@ -99,6 +105,59 @@ static int holder_wait(struct daxmr_client *client, const bool *flag, const char
 	return 0;
 }
 
+/* --fence: the revoked key, used anyway once the server let go, must hit a remote access error. */
+static int holder_fence(const char *go_file, const char *server, const char *name)
+{
+	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
+	struct holder h = { 0 };
+	const struct daxmr_callbacks cbs = { .on_revoke = holder_on_revoke };
+	struct daxmr_client *client = NULL;
+	struct daxmr_region *region = NULL;
+	char buf[4096];
+	long long end;
+	int ret, rc = 1;
+
+	opts.use_revoked = 1;
+	ret = daxmr_client_connect(server, &opts, &client);
+	if (ret) {
+		holder_say("FAIL: connect %s: %s", server, strerror(-ret));
+		return 1;
+	}
+	daxmr_client_set_callbacks(client, &cbs, &h);
+	ret = daxmr_region_open(client, name, DAXMR_RW, &region);
+	if (!ret)
+		ret = daxmr_region_read(region, 0, buf, sizeof(buf));
+	if (ret) {
+		holder_say("FAIL: open and read %s: %s", name, strerror(-ret));
+		goto out;
+	}
+	holder_say("holding export=%s generation=%llu registration=%s", name,
+		   (unsigned long long)daxmr_region_desc(region)->generation,
+		   daxmr_registration_str(daxmr_region_desc(region)->registration));
+	if (holder_wait(client, &h.revoked, "REVOKE"))
+		goto out;
+	for (end = holder_now_ms() + HOLDER_WAIT_MS; access(go_file, F_OK) != 0;) {
+		if (holder_now_ms() > end) {
+			holder_say("FAIL: %s did not appear", go_file);
+			goto out;
+		}
+		usleep(10000);
+	}
+	ret = daxmr_region_read(region, 0, buf, sizeof(buf));
+	if (ret != -EACCES) {
+		holder_say("FAIL: read through the revoked key returned %d (%s), expected -EACCES "
+			   "(remote access error)",
+			   ret, ret ? strerror(-ret) : "success");
+		goto out;
+	}
+	holder_say("ok: read through the revoked key failed with a remote access error");
+	rc = 0;
+out:
+	daxmr_region_close(&region);
+	daxmr_client_disconnect(&client);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct holder h = { 0 };
@@ -111,8 +170,11 @@ int main(int argc, char **argv)
 	size_t want;
 	int ret, rc = 1;
 
+	if (argc == 5 && strcmp(argv[1], "--fence") == 0)
+		return holder_fence(argv[2], argv[3], argv[4]);
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s SERVER EXPORT EXPECT\n", argv[0]);
+		fprintf(stderr, "usage: %s SERVER EXPORT EXPECT | --fence GO_FILE SERVER EXPORT\n",
+			argv[0]);
 		return 2;
 	}
 	want = strlen(argv[3]);

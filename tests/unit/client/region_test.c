@@ -19,6 +19,7 @@
 /* What the fake connection saw; zeroed before every test. */
 static struct {
 	int usable;	 /* daxmr_client_usable returns this */
+	bool use_revoked; /* daxmr_client_uses_revoked returns this */
 	int open_ret;	 /* daxmr_client_open_desc returns this */
 	int transfers;	 /* daxmr_client_transfer calls */
 	bool last_write;
@@ -79,6 +80,12 @@ int daxmr_client_usable(const struct daxmr_client *client)
 {
 	(void)client;
 	return fake.usable;
+}
+
+bool daxmr_client_uses_revoked(const struct daxmr_client *client)
+{
+	assert_ptr_equal(client, fake_client);
+	return fake.use_revoked;
 }
 
 /* A region open with access. */
@@ -169,6 +176,25 @@ static void region_ops__revoked_ESTALE(void **state)
 	daxmr_region_close(&r);
 }
 
+/* use_revoked (fault tests): a revoked region still issues RDMA; a released one never does. */
+static void region_ops__use_revoked_transfers(void **state)
+{
+	struct daxmr_region *r = open_region(DAXMR_RW);
+	char buf[16] = { 0 };
+
+	(void)state;
+	fake.use_revoked = true;
+	r->state = DAXMR_REGION_REVOKED;
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(daxmr_region_write(r, 8, buf, sizeof(buf)), 0);
+	assert_int_equal(fake.transfers, 2);
+	assert_true(fake.last_write);
+	r->state = DAXMR_REGION_RELEASED;
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
+	assert_int_equal(fake.transfers, 2);
+	daxmr_region_close(&r);
+}
+
 /* A dead connection: -ENOTCONN after the local checks pass. */
 static void region_ops__dead_ENOTCONN(void **state)
 {
@@ -247,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup(region_write__ro_EACCES, setup),
 		cmocka_unit_test_setup(region_ops__ERANGE, setup),
 		cmocka_unit_test_setup(region_ops__revoked_ESTALE, setup),
+		cmocka_unit_test_setup(region_ops__use_revoked_transfers, setup),
 		cmocka_unit_test_setup(region_ops__dead_ENOTCONN, setup),
 		cmocka_unit_test_setup(region_ops__zero_length, setup),
 		cmocka_unit_test_setup(region_open__failures, setup),
