@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Dockerfile -- daxmrd and the daxmr tools on Debian bookworm (the same targets as the CMake build).
+# Dockerfile -- daxmrd, libdaxmr and the daxmr tool on Debian bookworm (the same targets and
+# install rules as the CMake build, tests off).
 #
 #   docker build -t daxmr .
 #   docker run --rm --network host \
@@ -25,6 +26,7 @@ COPY CMakeLists.txt ./
 COPY common common
 COPY proto proto
 COPY server server
+COPY client client
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUILD_TESTS=OFF \
 	-DCMAKE_INSTALL_PREFIX=/usr \
 	&& cmake --build /build \
@@ -35,4 +37,5 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=build /staging/ /
+RUN ldconfig
 ENTRYPOINT ["/usr/sbin/daxmrd", "--foreground"]
