@@ -174,11 +174,19 @@ err_dereg:
 }
 
 /* Logs why memory that cannot be pinned cannot be registered at all on this device. */
-static void verbs_log_no_odp(struct ibv_pd *pd, int pin_err, const char *what)
+static void verbs_log_no_odp(struct ibv_pd *pd, int pin_err, int access, const char *what)
 {
 	const char *dev = verbs_dev_name(pd->context);
 
-	if (pin_err == -EFAULT)
+	/* Measured: rxe on Linux 6.1 pins no read-only mapping (EFAULT), 7.x does; 7.x refuses
+	 * writable long-term pins of page-cache files (EFAULT) */
+	if (pin_err == -EFAULT && !(access & (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE)))
+		DAXMR_LOG_ERR("%s: cannot register: the kernel refuses to pin this read-only "
+			      "mapping (EFAULT: rxe before Linux 6.15 pins only writable mappings) "
+			      "and %s has no On-Demand Paging; export it read-write, or use a "
+			      "kernel with ODP on rxe (>= 6.15) or mlx5",
+			      what, dev);
+	else if (pin_err == -EFAULT)
 		DAXMR_LOG_ERR("%s: cannot register: this mapping cannot be pinned (EFAULT: the "
 			      "kernel refuses writable long-term pins of page-cache files) and %s "
 			      "has no On-Demand Paging (needs rxe on Linux >= 6.15, or mlx5); "
@@ -227,7 +235,7 @@ int daxmr_verbs_reg(struct ibv_pd *pd, void *addr, size_t len, int access,
 				      what, verbs_dev_name(pd->context));
 			return -EOPNOTSUPP;
 		}
-		verbs_log_no_odp(pd, pin_err, what);
+		verbs_log_no_odp(pd, pin_err, access, what);
 		return pin_err;
 	}
 	ret = verbs_reg_odp(pd, addr, len, access, what, &mr);

@@ -443,6 +443,22 @@ static void verbs_reg__auto_EFAULT_no_odp_caps(void **state)
 	assert_non_null(strstr(mock.log, "rxe0 has no On-Demand Paging"));
 }
 
+/* A read-only mapping that will not pin (rxe on Linux 6.1): the message says so. */
+static void verbs_reg__auto_EFAULT_read_only_no_odp_caps(void **state)
+{
+	enum daxmr_verbs_mode got;
+	struct ibv_mr *mr;
+
+	(void)state;
+	mock.pinned_err = EFAULT;
+	mock.general_caps = 0;
+	assert_int_equal(reg(DAXMR_VERBS_AUTO, IBV_ACCESS_REMOTE_READ, FAKE_LEN, &mr, &got),
+			 -EFAULT);
+	assert_untouched(mr, got);
+	assert_non_null(strstr(mock.log, "refuses to pin this read-only mapping (EFAULT"));
+	assert_null(strstr(mock.log, "writable long-term pins"));
+}
+
 static void verbs_reg__want_odp_no_caps(void **state)
 {
 	enum daxmr_verbs_mode got;
@@ -586,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup(verbs_reg__advise_ENOSYS_tolerated, setup),
 		cmocka_unit_test_setup(verbs_reg__advise_EFAULT, setup),
 		cmocka_unit_test_setup(verbs_reg__auto_no_odp_caps, setup),
+		cmocka_unit_test_setup(verbs_reg__auto_EFAULT_read_only_no_odp_caps, setup),
 		cmocka_unit_test_setup(verbs_reg__auto_EFAULT_no_odp_caps, setup),
 		cmocka_unit_test_setup(verbs_reg__want_odp_no_caps, setup),
 		cmocka_unit_test_setup(verbs_reg__odp_reg_ENOMEM, setup),
