@@ -22,6 +22,16 @@
  *   CLOSE in any state removes it (and counts as the ack in REVOKE_SENT); a disconnect counts
  *   as the ack too. REVOKE_SENT past the deadline stays until AVAILABLE or CLOSE.
  *
+ * Keys (docs/architecture.md, "Per-connection keys"): where the device binds type-2 memory
+ * windows, each OPEN gets a window bound on this connection's QP over the export's MR, and the
+ * reply waits for the bind's completion. A window (one slot of mws[]):
+ *   FREE --OPEN: alloc + post BIND_MW--> BINDING --completion: OPEN reply--> BOUND (to a hold)
+ *   BOUND --REVOKE_ACK / CLOSE / re-OPEN: post LOCAL_INV--> INVALIDATING --completion--> dealloc,
+ *         FREE (a REVOKE_ACK or CLOSE under revocation is reported to the server only now)
+ *   any --disconnect, or the export's release (daxmr_conn_fence)--> deallocated at once; a slot
+ *         with a WR still out stays BINDING/INVALIDATING until its completion frees it.
+ * Without windows (or when alloc or post fails) the OPEN gets the export's MR key at once.
+ *
  * Receives: DAXMR_CONN_CREDITS for requests, plus one per REVOKE awaiting its ack, reposted
  * before the reply is sent (docs/protocol.md, flow control). Memory is fixed at accept time:
  * (credits + DAXMR_CONN_HOLD_MAX) receive buffers and DAXMR_CONN_SEND_SLOTS send buffers.
@@ -41,6 +51,11 @@
 #define CONN_RECV_SLOTS (DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX)
 #define CONN_SLOTS (CONN_RECV_SLOTS + DAXMR_CONN_SEND_SLOTS)
 #define CONN_WR_SEND (1ull << 32) /* wr_id: send slots have this bit, receive slots do not */
+#define CONN_WR_MW (1ull << 33)	  /* wr_id: a window's BIND_MW or LOCAL_INV; low bits: its slot */
+#define CONN_MW_SLOTS (2 * DAXMR_CONN_HOLD_MAX) /* a ro and a rw window per descriptor */
+/* at most one WR per window is out at a time (BINDING, INVALIDATING) */
+#define CONN_SEND_WRS (DAXMR_CONN_SEND_SLOTS + CONN_MW_SLOTS)
+#define CONN_CQES (CONN_RECV_SLOTS + CONN_SEND_WRS)
 #define CONN_CQ_ACK_BATCH 16u
 #define CONN_POLL_BATCH 16
 
@@ -63,6 +78,27 @@ struct conn_hold {
 
 TAILQ_HEAD(conn_hold_list, conn_hold);
 
+enum conn_mw_state {
+	CONN_MW_FREE = 0,
+	CONN_MW_BINDING,
+	CONN_MW_BOUND,
+	CONN_MW_INVALIDATING,
+};
+
+/* One memory window of this connection: bound on its QP over an export's MR. */
+struct conn_mw {
+	enum conn_mw_state state;
+	struct ibv_mw *mw;	  /* owned; NULL once deallocated while its WR is still out */
+	struct daxmr_export *exp; /* borrowed: exports outlive connections */
+	struct conn_hold *hold;	  /* borrowed: BOUND: the descriptor whose key it is */
+	uint64_t gen;
+	uint32_t rkey; /* the bound window's key (ibv_inc_rkey of the allocated one) */
+	enum daxmr_proto_access access;
+	bool ack;		      /* INVALIDATING: the completion is (exp, gen)'s revoke ack */
+	uint64_t req_id;	      /* BINDING: the OPEN answered when the bind completes */
+	struct daxmr_proto_desc desc; /* BINDING: its descriptor, rkey still 0 */
+};
+
 struct daxmr_conn {
 	enum daxmr_conn_state state;
 	struct daxmr_conn_env env; /* its pointers borrowed: see struct daxmr_conn_env */
@@ -83,6 +119,8 @@ struct daxmr_conn {
 	uint64_t next_req_id;
 	struct conn_hold_list holds;
 	size_t nholds;
+	struct conn_mw mws[CONN_MW_SLOTS];
+	unsigned int nbinding;		       /* windows BINDING: OPENs that will become holds */
 	bool dead_reported;		       /* ops.dead called */
 	char peer[64];			       /* "ADDR:PORT" for logs */
 	char client[DAXMR_PROTO_NAME_MAX + 1]; /* the HELLO name, for logs */
@@ -188,6 +226,47 @@ static void conn_report_dead(struct daxmr_conn *conn)
 		conn->env.ops.dead(conn->env.arg, conn);
 }
 
+/* Deallocates a window now: from here its rkey is dead. NULL-safe. */
+static void conn_mw_dealloc(struct daxmr_conn *conn, struct conn_mw *w)
+{
+	int ret;
+
+	if (!w->mw)
+		return;
+	ret = -ibv_dealloc_mw(w->mw);
+	if (ret)
+		DAXMR_LOG_CALL_ERR("ibv_dealloc_mw", ret, "connection %s, rkey 0x%x", conn->peer,
+				   w->rkey);
+	w->mw = NULL;
+}
+
+/*
+ * Cuts the client off every window at once (ibv_dealloc_mw: no completion to wait for), for a
+ * connection going or gone. report: also report the revoke acks that invalidations in flight
+ * were carrying. Slots with a WR still out stay until its completion (or the QP's end).
+ */
+static void conn_mw_drop_all(struct daxmr_conn *conn, bool report)
+{
+	struct conn_mw *w;
+	unsigned int i;
+
+	for (i = 0; i < CONN_MW_SLOTS; i++) {
+		w = &conn->mws[i];
+		if (w->state == CONN_MW_FREE)
+			continue;
+		conn_mw_dealloc(conn, w);
+		if (w->state == CONN_MW_BOUND) {
+			memset(w, 0, sizeof(*w));
+			continue;
+		}
+		if (report && w->ack) {
+			w->ack = false;
+			if (conn->env.ops.revoke_ack)
+				conn->env.ops.revoke_ack(conn->env.arg, w->exp, w->gen);
+		}
+	}
+}
+
 /* Disconnects: CLOSING; the server deletes the connection on DISCONNECTED. */
 void daxmr_conn_disconnect(struct daxmr_conn *conn)
 {
@@ -196,6 +275,8 @@ void daxmr_conn_disconnect(struct daxmr_conn *conn)
 	if (conn->state == DAXMR_CONN_CLOSING || conn->state == DAXMR_CONN_CLOSED)
 		return;
 	conn->state = DAXMR_CONN_CLOSING;
+	/* a misbehaving or departing client loses its keys now, not when rdma_cm says so */
+	conn_mw_drop_all(conn, false);
 	if (rdma_disconnect(conn->id)) {
 		ret = -errno;
 		DAXMR_LOG_CALL_ERR("rdma_disconnect", ret, "connection %s", conn->peer);
@@ -292,12 +373,68 @@ static struct conn_hold *conn_hold_find(struct daxmr_conn *conn, uint32_t export
 	return NULL;
 }
 
+/*
+ * Posts LOCAL_INV of a BOUND window (its completion deallocates it); deallocates it at once when
+ * the connection is going down or the post fails. Returns 1 if a completion will follow, else 0.
+ */
+static int conn_mw_invalidate(struct daxmr_conn *conn, struct conn_mw *w)
+{
+	struct ibv_send_wr wr, *bad = NULL;
+	int ret;
+
+	w->hold = NULL;
+	if (w->mw && conn->state != DAXMR_CONN_CLOSING && conn->state != DAXMR_CONN_CLOSED) {
+		memset(&wr, 0, sizeof(wr));
+		wr.wr_id = CONN_WR_MW | (uint64_t)(w - conn->mws);
+		wr.opcode = IBV_WR_LOCAL_INV;
+		wr.send_flags = IBV_SEND_SIGNALED;
+		wr.invalidate_rkey = w->rkey;
+		ret = -ibv_post_send(conn->qp, &wr, &bad);
+		if (ret == 0) {
+			w->state = CONN_MW_INVALIDATING;
+			w->ack = false;
+			return 1;
+		}
+		DAXMR_LOG_CALL_ERR("ibv_post_send", ret,
+				   "connection %s, LOCAL_INV of rkey 0x%x: deallocating it",
+				   conn->peer, w->rkey);
+	}
+	conn_mw_dealloc(conn, w);
+	memset(w, 0, sizeof(*w));
+	return 0;
+}
+
+/*
+ * The per-client cut-off of one descriptor: invalidates its windows (CLOSE, REVOKE_ACK, a new
+ * generation). ack: the holder's revoke ack is reported once the last invalidation completes;
+ * returns true if it was deferred so, false if the caller reports it (no window in flight).
+ */
+static bool conn_hold_cut(struct daxmr_conn *conn, struct conn_hold *h, bool ack)
+{
+	struct conn_mw *last = NULL;
+	unsigned int i;
+
+	for (i = 0; i < CONN_MW_SLOTS; i++)
+		if (conn->mws[i].state == CONN_MW_BOUND && conn->mws[i].hold == h &&
+		    conn_mw_invalidate(conn, &conn->mws[i]))
+			last = &conn->mws[i];
+	if (!last || !ack)
+		return false;
+	/* completions of one send queue come in order: the last one means all are done */
+	last->ack = true;
+	last->exp = h->exp;
+	last->gen = h->gen;
+	return true;
+}
+
 /* Removes and frees a descriptor; one awaiting its ack counts as acked. */
 static void conn_hold_drop(struct daxmr_conn *conn, struct conn_hold *h)
 {
+	bool deferred = conn_hold_cut(conn, h, h->state == CONN_HOLD_REVOKE_SENT);
+
 	if (h->state == CONN_HOLD_REVOKE_SENT) {
 		conn->revokes_unacked--;
-		if (conn->env.ops.revoke_ack)
+		if (!deferred && conn->env.ops.revoke_ack)
 			conn->env.ops.revoke_ack(conn->env.arg, h->exp, h->gen);
 	}
 	TAILQ_REMOVE(&conn->holds, h, link);
@@ -357,49 +494,156 @@ static enum daxmr_proto_status conn_do_list(struct daxmr_conn *conn,
 	return DAXMR_PROTO_STATUS_OK;
 }
 
-/* OPEN: a descriptor with the access asked for. */
-static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
-					    const struct daxmr_proto_msg *req,
-					    struct daxmr_proto_msg *reply)
+/*
+ * Records an OPEN's descriptor (new, re-opened, or of a new generation); w: the window whose key
+ * desc carries, attached to the descriptor (a window of the same access it had is invalidated).
+ */
+static enum daxmr_proto_status conn_open_finish(struct daxmr_conn *conn, struct daxmr_export *exp,
+						const struct daxmr_proto_desc *desc,
+						struct conn_mw *w)
 {
-	struct daxmr_export *exp = conn->env.ops.find_name(conn->env.arg, req->open.name);
-	struct conn_hold *h;
-	int ret;
+	struct conn_hold *h = conn_hold_find(conn, desc->export_id);
+	unsigned int i;
 
-	if (!exp)
-		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
-	h = conn_hold_find(conn, daxmr_export_id(exp));
-	if (!h && conn->nholds >= DAXMR_CONN_HOLD_MAX)
-		return DAXMR_PROTO_STATUS_BUSY;
-	ret = daxmr_export_desc(exp, req->open.access, &reply->desc);
-	if (ret == -EACCES)
-		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
-	if (ret == -EAGAIN)
-		return DAXMR_PROTO_STATUS_REVOKING;
-	if (ret)
-		return DAXMR_PROTO_STATUS_INTERNAL;
 	if (!h) {
 		h = calloc(1, sizeof(*h));
 		if (!h)
 			return DAXMR_PROTO_STATUS_BUSY;
 		h->exp = exp;
-		h->export_id = daxmr_export_id(exp);
+		h->export_id = desc->export_id;
 		TAILQ_INSERT_TAIL(&conn->holds, h, link);
 		conn->nholds++;
 	} else if (h->state == CONN_HOLD_REVOKE_SENT) {
 		/* the export is AVAILABLE again: the old REVOKE's ack will never matter */
 		conn->revokes_unacked--;
 	}
-	if (h->state != CONN_HOLD_HELD || h->gen != reply->desc.generation ||
-	    req->open.access == DAXMR_PROTO_ACCESS_RW)
-		h->access = req->open.access; /* a ro re-OPEN leaves an earlier rw key valid */
-	h->gen = reply->desc.generation;
+	if (h->gen != desc->generation)
+		(void)conn_hold_cut(conn, h, false); /* an old generation's keys */
+	if (w) {
+		for (i = 0; i < CONN_MW_SLOTS; i++)
+			if (&conn->mws[i] != w && conn->mws[i].state == CONN_MW_BOUND &&
+			    conn->mws[i].hold == h && conn->mws[i].access == w->access)
+				(void)conn_mw_invalidate(conn, &conn->mws[i]);
+		w->state = CONN_MW_BOUND;
+		w->hold = h;
+	}
+	if (h->state != CONN_HOLD_HELD || h->gen != desc->generation ||
+	    desc->access == DAXMR_PROTO_ACCESS_RW)
+		h->access = desc->access; /* a ro re-OPEN leaves an earlier rw key valid */
+	h->gen = desc->generation;
 	h->state = CONN_HOLD_HELD;
-	DAXMR_LOG_INF("connection %s (%s): OPEN %s %s: generation %" PRIu64 ", rkey 0x%x",
-		      conn->peer, conn->client, req->open.name,
-		      req->open.access == DAXMR_PROTO_ACCESS_RW ? "rw" : "ro",
-		      reply->desc.generation, reply->desc.rkey);
+	DAXMR_LOG_INF("connection %s (%s): OPEN %s %s: generation %" PRIu64 ", rkey 0x%x (%s)",
+		      conn->peer, conn->client, daxmr_export_name(exp),
+		      desc->access == DAXMR_PROTO_ACCESS_RW ? "rw" : "ro", desc->generation,
+		      desc->rkey,
+		      desc->key_kind == DAXMR_PROTO_KEY_MW ? "memory window" : "MR key");
 	return DAXMR_PROTO_STATUS_OK;
+}
+
+/*
+ * A window for an OPEN: the one this descriptor already has for this access and generation
+ * (0, desc->rkey set, *w_ptr it), or a new one allocated and its bind posted (1: the reply waits
+ * for the completion). -ENOBUFS: no free slot; another -errno: fall back to the MR key.
+ */
+static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t req_id,
+			    const struct ibv_mw_bind_info *bind, struct daxmr_proto_desc *desc,
+			    struct conn_mw **w_ptr)
+{
+	struct conn_hold *h = conn_hold_find(conn, desc->export_id);
+	struct ibv_send_wr wr, *bad = NULL;
+	struct conn_mw *w = NULL, *x;
+	char why[96];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < CONN_MW_SLOTS; i++) {
+		x = &conn->mws[i];
+		if (h && h->state == CONN_HOLD_HELD && h->gen == desc->generation &&
+		    x->state == CONN_MW_BOUND && x->hold == h && x->access == desc->access) {
+			desc->rkey = x->rkey;
+			*w_ptr = x;
+			return 0;
+		}
+		if (!w && x->state == CONN_MW_FREE)
+			w = x;
+	}
+	if (!w)
+		return -ENOBUFS;
+	w->mw = ibv_alloc_mw(conn->env.pd, IBV_MW_TYPE_2);
+	if (!w->mw) {
+		ret = errno ? -errno : -ENOMEM;
+		DAXMR_LOG_CALL_ERR("ibv_alloc_mw", ret, "connection %s, type 2, export %u",
+				   conn->peer, desc->export_id);
+		snprintf(why, sizeof(why), "ibv_alloc_mw failed: %s", daxmr_log_strerror(ret));
+		daxmr_export_window_failed(exp, why);
+		return ret;
+	}
+	w->rkey = ibv_inc_rkey(w->mw->rkey);
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = CONN_WR_MW | (uint64_t)(w - conn->mws);
+	wr.opcode = IBV_WR_BIND_MW;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.bind_mw.mw = w->mw;
+	wr.bind_mw.rkey = w->rkey;
+	wr.bind_mw.bind_info = *bind;
+	ret = -ibv_post_send(conn->qp, &wr, &bad);
+	if (ret) {
+		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, BIND_MW for export %u",
+				   conn->peer, desc->export_id);
+		snprintf(why, sizeof(why), "posting BIND_MW failed: %s", daxmr_log_strerror(ret));
+		daxmr_export_window_failed(exp, why);
+		conn_mw_dealloc(conn, w);
+		memset(w, 0, sizeof(*w));
+		return ret;
+	}
+	w->state = CONN_MW_BINDING;
+	w->exp = exp;
+	w->gen = desc->generation;
+	w->access = desc->access;
+	w->req_id = req_id;
+	w->desc = *desc;
+	conn->nbinding++;
+	return 1;
+}
+
+/* OPEN: a descriptor with the access asked for; *deferred: answered when its window is bound. */
+static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
+					    const struct daxmr_proto_msg *req,
+					    struct daxmr_proto_msg *reply, bool *deferred)
+{
+	struct daxmr_export *exp = conn->env.ops.find_name(conn->env.arg, req->open.name);
+	struct ibv_mw_bind_info bind;
+	struct conn_mw *w = NULL;
+	struct conn_hold *h;
+	int ret;
+
+	if (!exp)
+		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	h = conn_hold_find(conn, daxmr_export_id(exp));
+	if (!h && conn->nholds + conn->nbinding >= DAXMR_CONN_HOLD_MAX)
+		return DAXMR_PROTO_STATUS_BUSY;
+	ret = daxmr_export_window(exp, req->open.access, &reply->desc, &bind);
+	if (ret == 0) {
+		ret = conn_open_window(conn, exp, req->hdr.request_id, &bind, &reply->desc, &w);
+		if (ret == 1) {
+			*deferred = true;
+			return DAXMR_PROTO_STATUS_OK;
+		}
+		if (ret == 0)
+			return conn_open_finish(conn, exp, &reply->desc, w);
+		if (ret == -ENOBUFS)
+			return DAXMR_PROTO_STATUS_BUSY;
+		ret = -EOPNOTSUPP; /* no window for this one: the MR key, logged once */
+	}
+	if (ret == -EOPNOTSUPP)
+		ret = daxmr_export_desc(exp, req->open.access, &reply->desc);
+	if (ret == -EACCES)
+		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	if (ret == -EAGAIN)
+		return DAXMR_PROTO_STATUS_REVOKING;
+	if (ret)
+		return DAXMR_PROTO_STATUS_INTERNAL;
+	return conn_open_finish(conn, exp, &reply->desc, NULL);
 }
 
 /* The status for a request naming a descriptor this connection does not hold. */
@@ -468,7 +712,8 @@ static void conn_do_revoke_ack(struct daxmr_conn *conn, const struct daxmr_proto
 	conn->revokes_unacked--;
 	DAXMR_LOG_INF("connection %s (%s): REVOKE_ACK export %u generation %" PRIu64, conn->peer,
 		      conn->client, h->export_id, h->gen);
-	if (conn->env.ops.revoke_ack)
+	/* the release must not come before this client's windows are invalidated */
+	if (!conn_hold_cut(conn, h, true) && conn->env.ops.revoke_ack)
 		conn->env.ops.revoke_ack(conn->env.arg, h->exp, h->gen);
 }
 
@@ -488,6 +733,7 @@ static void conn_dispatch(struct daxmr_conn *conn, const void *buf, size_t len)
 {
 	struct daxmr_proto_msg msg, reply;
 	enum daxmr_proto_status st;
+	bool deferred = false;
 	char why[96];
 	int ret;
 
@@ -540,7 +786,7 @@ static void conn_dispatch(struct daxmr_conn *conn, const void *buf, size_t len)
 			st = conn_do_list(conn, &msg, &reply);
 			break;
 		case DAXMR_PROTO_OP_OPEN:
-			st = conn_do_open(conn, &msg, &reply);
+			st = conn_do_open(conn, &msg, &reply, &deferred);
 			break;
 		case DAXMR_PROTO_OP_CLOSE:
 			st = conn_do_close(conn, &msg);
@@ -563,7 +809,84 @@ static void conn_dispatch(struct daxmr_conn *conn, const void *buf, size_t len)
 		daxmr_conn_disconnect(conn);
 		return;
 	}
+	if (!deferred)
+		(void)conn_send(conn, &reply);
+}
+
+/* A BIND_MW completed: the OPEN waiting for it is answered now. */
+static void conn_on_bind_wc(struct daxmr_conn *conn, struct conn_mw *w, const struct ibv_wc *wc)
+{
+	struct daxmr_proto_hdr req = { .version = conn->version,
+				       .opcode = DAXMR_PROTO_OP_OPEN,
+				       .request_id = w->req_id };
+	struct daxmr_proto_msg reply;
+	struct daxmr_proto_desc now;
+	struct ibv_mw_bind_info bind;
+	enum daxmr_proto_status st = DAXMR_PROTO_STATUS_REVOKING;
+
+	conn->nbinding--;
+	if (wc->status != IBV_WC_SUCCESS) {
+		/* a failed WR takes the QP to the error state: no fallback on this connection */
+		if (conn->state != DAXMR_CONN_CLOSING && conn->state != DAXMR_CONN_CLOSED)
+			DAXMR_LOG_WRN("connection %s (%s): BIND_MW for export %u failed: %s: "
+				      "disconnecting",
+				      conn->peer, conn->client, w->desc.export_id,
+				      ibv_wc_status_str(wc->status));
+		conn_mw_dealloc(conn, w);
+		memset(w, 0, sizeof(*w));
+		daxmr_conn_disconnect(conn);
+		return;
+	}
+	if (conn->state != DAXMR_CONN_READY) {
+		conn_mw_dealloc(conn, w);
+		memset(w, 0, sizeof(*w));
+		return;
+	}
+	conn_reply_init(conn, &req, DAXMR_PROTO_STATUS_OK, &reply);
+	/* revoked while the bind was out (no REVOKE reached this OPEN), or fenced: not handed out
+	 */
+	if (w->mw && daxmr_export_window(w->exp, w->access, &now, &bind) == 0 &&
+	    now.generation == w->desc.generation) {
+		reply.desc = w->desc;
+		reply.desc.rkey = w->rkey;
+		st = conn_open_finish(conn, w->exp, &reply.desc, w);
+	}
+	if (st != DAXMR_PROTO_STATUS_OK) {
+		conn_mw_dealloc(conn, w);
+		memset(w, 0, sizeof(*w));
+		conn_reply_init(conn, &req, st, &reply);
+		DAXMR_LOG_DBG("connection %s: OPEN answered %s after its bind", conn->peer,
+			      daxmr_proto_status_str(st));
+	}
 	(void)conn_send(conn, &reply);
+}
+
+/* A window's BIND_MW or LOCAL_INV completed. */
+static void conn_on_mw_wc(struct daxmr_conn *conn, struct conn_mw *w, const struct ibv_wc *wc)
+{
+	struct daxmr_export *exp = w->exp;
+	uint64_t gen = w->gen;
+	bool ack = w->ack;
+
+	if (w->state == CONN_MW_BINDING) {
+		conn_on_bind_wc(conn, w, wc);
+		return;
+	}
+	if (w->state != CONN_MW_INVALIDATING) {
+		DAXMR_LOG_ERR("connection %s: window completion for a slot in state %d", conn->peer,
+			      (int)w->state);
+		return;
+	}
+	conn_mw_dealloc(conn, w); /* invalidated, or the QP failed: dealloc ends it either way */
+	memset(w, 0, sizeof(*w));
+	if (ack && conn->env.ops.revoke_ack)
+		conn->env.ops.revoke_ack(conn->env.arg, exp, gen);
+	if (wc->status != IBV_WC_SUCCESS && conn->state != DAXMR_CONN_CLOSING &&
+	    conn->state != DAXMR_CONN_CLOSED) {
+		DAXMR_LOG_WRN("connection %s (%s): LOCAL_INV failed: %s: disconnecting", conn->peer,
+			      conn->client, ibv_wc_status_str(wc->status));
+		daxmr_conn_disconnect(conn);
+	}
 }
 
 /* One completion. */
@@ -572,7 +895,12 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 	unsigned int slot = (unsigned int)(wc->wr_id & 0xffffffffu);
 	bool send = (wc->wr_id & CONN_WR_SEND) != 0;
 
-	if ((send && slot >= DAXMR_CONN_SEND_SLOTS) || (!send && slot >= CONN_RECV_SLOTS)) {
+	if ((wc->wr_id & CONN_WR_MW) && !send && slot < CONN_MW_SLOTS) {
+		conn_on_mw_wc(conn, &conn->mws[slot], wc);
+		return;
+	}
+	if ((wc->wr_id & CONN_WR_MW) || (send && slot >= DAXMR_CONN_SEND_SLOTS) ||
+	    (!send && slot >= CONN_RECV_SLOTS)) {
 		DAXMR_LOG_ERR("connection %s: completion with unknown wr_id 0x%" PRIx64, conn->peer,
 			      wc->wr_id);
 		return;
@@ -742,11 +1070,11 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 				   size);
 		goto err_reject;
 	}
-	conn->cq = ibv_create_cq(id->verbs, CONN_SLOTS, conn, env->cc, 0);
+	conn->cq = ibv_create_cq(id->verbs, CONN_CQES, conn, env->cc, 0);
 	if (!conn->cq) {
 		ret = errno ? -errno : -ENOMEM;
 		DAXMR_LOG_CALL_ERR("ibv_create_cq", ret, "connection %s, %d entries", peer,
-				   CONN_SLOTS);
+				   CONN_CQES);
 		goto err_reject;
 	}
 	ret = -ibv_req_notify_cq(conn->cq, 0);
@@ -758,14 +1086,14 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	qpa.qp_type = IBV_QPT_RC;
 	qpa.send_cq = conn->cq;
 	qpa.recv_cq = conn->cq;
-	qpa.cap.max_send_wr = DAXMR_CONN_SEND_SLOTS;
+	qpa.cap.max_send_wr = CONN_SEND_WRS; /* the send ring and one WR per window */
 	qpa.cap.max_recv_wr = CONN_RECV_SLOTS;
 	qpa.cap.max_send_sge = 1;
 	qpa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(id, env->pd, &qpa)) {
 		ret = errno ? -errno : -ENOMEM;
 		DAXMR_LOG_CALL_ERR("rdma_create_qp", ret, "connection %s, RC, %d send / %d recv",
-				   peer, DAXMR_CONN_SEND_SLOTS, CONN_RECV_SLOTS);
+				   peer, CONN_SEND_WRS, CONN_RECV_SLOTS);
 		goto err_reject;
 	}
 	conn->qp = id->qp;
@@ -825,6 +1153,8 @@ void daxmr_conn_on_disconnected(struct daxmr_conn *conn)
 	if (conn->state != DAXMR_CONN_CLOSING && conn->state != DAXMR_CONN_CLOSED)
 		(void)rdma_disconnect(conn->id); /* complete our side; failure changes nothing */
 	conn->state = DAXMR_CONN_CLOSED;
+	/* windows first: a reported ack may release an export, whose MR must have none bound */
+	conn_mw_drop_all(conn, true);
 	for (h = TAILQ_FIRST(&conn->holds); h; h = TAILQ_NEXT(h, link))
 		if (h->state == CONN_HOLD_REVOKE_SENT) {
 			h->state = CONN_HOLD_REVOKED;
@@ -845,6 +1175,7 @@ int daxmr_conn_delete(struct daxmr_conn **conn_ptr)
 	if (!conn_ptr || !*conn_ptr)
 		return 0;
 	conn = *conn_ptr;
+	conn_mw_drop_all(conn, true); /* before the acks below can release an export */
 	/* each hold is unlinked before it is freed; the analyzer loses track in TAILQ_REMOVE */
 	while ((h = TAILQ_FIRST(&conn->holds)) != NULL)
 		conn_hold_drop(conn, h); /* NOLINT(clang-analyzer-unix.Malloc) */
@@ -912,7 +1243,8 @@ void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp)
 	if (!h || h->state == CONN_HOLD_HELD || h->gen == daxmr_export_generation(exp))
 		return;
 	if (h->state == CONN_HOLD_REVOKE_SENT)
-		conn->revokes_unacked--; /* its receive stays posted; a late ack will use it */
+		conn->revokes_unacked--;     /* its receive stays posted; a late ack will use it */
+	(void)conn_hold_cut(conn, h, false); /* normally fenced already, at the release */
 	TAILQ_REMOVE(&conn->holds, h, link);
 	conn->nholds--;
 	free(h);
@@ -928,6 +1260,40 @@ void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp)
 		DAXMR_LOG_INF("connection %s (%s): AVAILABLE export %u generation %" PRIu64,
 			      conn->peer, conn->client, msg.available.export_id,
 			      msg.available.generation);
+}
+
+/* exp is about to be deregistered: deallocate every window of this connection over it. */
+void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp)
+{
+	struct conn_mw *w;
+	unsigned int i;
+
+	for (i = 0; i < CONN_MW_SLOTS; i++) {
+		w = &conn->mws[i];
+		if (w->state == CONN_MW_FREE || w->exp != exp)
+			continue;
+		if (w->mw)
+			DAXMR_LOG_INF(
+				"connection %s (%s): window 0x%x of export %u generation %" PRIu64
+				" deallocated at the release",
+				conn->peer, conn->client, w->rkey, w->desc.export_id, w->gen);
+		conn_mw_dealloc(conn, w);
+		w->ack = false; /* the revocation is finishing: its acks no longer matter */
+		if (w->state == CONN_MW_BOUND)
+			memset(w, 0, sizeof(*w));
+	}
+}
+
+/* The number of windows allocated (any state but FREE with a window not yet deallocated). */
+size_t daxmr_conn_windows(const struct daxmr_conn *conn)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < CONN_MW_SLOTS; i++)
+		if (conn->mws[i].mw)
+			n++;
+	return n;
 }
 
 enum daxmr_conn_state daxmr_conn_state(const struct daxmr_conn *conn)

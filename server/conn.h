@@ -96,6 +96,15 @@ int daxmr_conn_revoke(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_
 /* exp is back: AVAILABLE to this connection if it held a revoked descriptor of exp. */
 void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp);
 
+/*
+ * exp's MR is about to be deregistered (the end of a revocation): deallocates every memory window
+ * of this connection still bound over it (a holder that did not ack in time), at once.
+ */
+void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp);
+
+/* The number of memory windows this connection has allocated. */
+size_t daxmr_conn_windows(const struct daxmr_conn *conn);
+
 /* Disconnects (shutdown, protocol error): CLOSING; deletion follows DISCONNECTED. */
 void daxmr_conn_disconnect(struct daxmr_conn *conn);
 

@@ -51,7 +51,9 @@ struct daxmr_export {
 	unsigned int retry_ms;	 /* delay before the next establish attempt */
 	unsigned int backoff_ms; /* retry_ms after the next failure: doubles up to the cap */
 	bool devdax_lease_noted; /* "device-DAX has no lease" logged once */
-	char reason[512];	 /* why the last establish attempt failed */
+	bool mw_noted;		 /* "memory windows unavailable" logged once */
+	bool mw;	  /* windows are bound over mr: the device has them, the export is rw */
+	char reason[512]; /* why the last establish attempt failed */
 
 	/* The current generation's resources: held in AVAILABLE and REVOKING only. */
 	int fd;
@@ -381,12 +383,20 @@ static int export_register(struct daxmr_export *exp)
 	enum daxmr_verbs_mode got = DAXMR_VERBS_PINNED;
 	char why[sizeof(exp->reason)] = "";
 	size_t len = exp->length;
-	int ret;
+	int access, ret;
+
+	/*
+	 * Windows are bound over this MR (ODP MRs need the flag too). Not for a ro export: the
+	 * kernel pins an MW_BIND registration writable (ib_access_writable), and a read-only
+	 * mapping then fails with EFAULT; its MR has no remote write to share anyway.
+	 */
+	exp->mw = exp->env.mw && !exp->ro;
+	access = (exp->ro ? EXPORT_ACCESS_RO : EXPORT_ACCESS_RW) |
+		 (exp->mw ? IBV_ACCESS_MW_BIND : 0);
 
 	for (;;) {
-		ret = daxmr_verbs_reg(exp->env.pd, exp->addr, len,
-				      exp->ro ? EXPORT_ACCESS_RO : EXPORT_ACCESS_RW,
-				      DAXMR_VERBS_AUTO, exp->what, &exp->mr, &got);
+		ret = daxmr_verbs_reg(exp->env.pd, exp->addr, len, access, DAXMR_VERBS_AUTO,
+				      exp->what, &exp->mr, &got);
 		size_t half = len / 2 / exp->align * exp->align;
 
 		/* not below EXPORT_SHRINK_FLOOR: a small ENOMEM is RLIMIT_MEMLOCK, not the MR size
@@ -509,6 +519,12 @@ int daxmr_export_establish(struct daxmr_export *exp)
 	ret = export_register(exp);
 	if (ret)
 		goto err_unwind;
+	if (!exp->env.mw)
+		daxmr_export_window_failed(exp, "the device reports no type-2 windows");
+	else if (!exp->mw)
+		daxmr_export_window_failed(exp,
+					   "a read-only export: IBV_ACCESS_MW_BIND would need a "
+					   "writable pin of its read-only mapping");
 	exp->generation++;
 	exp->retry_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
 	exp->backoff_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
@@ -688,6 +704,49 @@ int daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
 		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
 	desc->key_kind = DAXMR_PROTO_KEY_MR;
 	return 0;
+}
+
+/* The descriptor and bind parameters of a per-connection window over the whole export. */
+int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
+			struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind)
+{
+	if (access == DAXMR_PROTO_ACCESS_RW && exp->ro)
+		return -EACCES;
+	if (exp->state != DAXMR_EXPORT_AVAILABLE)
+		return -EAGAIN;
+	if (!exp->mw)
+		return -EOPNOTSUPP;
+	memset(desc, 0, sizeof(*desc));
+	desc->export_id = exp->id;
+	desc->generation = exp->generation;
+	desc->addr = (uint64_t)(uintptr_t)exp->addr;
+	desc->length = exp->length;
+	desc->rkey = 0;
+	desc->persist_granularity = exp->persist_gran;
+	desc->access = access;
+	desc->memory = export_proto_mem(exp->mem);
+	desc->registration =
+		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
+	desc->key_kind = DAXMR_PROTO_KEY_MW;
+	memset(bind, 0, sizeof(*bind));
+	bind->mr = exp->mr;
+	bind->addr = desc->addr;
+	/* rxe does not enforce a window's bounds: the window is a per-QP key, not a fence */
+	bind->length = exp->length;
+	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
+					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
+					IBV_ACCESS_REMOTE_READ;
+	return 0;
+}
+
+/* The MR-key fallback, said once per export. */
+void daxmr_export_window_failed(struct daxmr_export *exp, const char *why)
+{
+	if (exp->mw_noted)
+		return;
+	exp->mw_noted = true;
+	DAXMR_LOG_WRN("%s: memory windows unavailable on %s: clients share the MR key (%s)",
+		      exp->what, exp->env.devname ? exp->env.devname : "the device", why);
 }
 
 /* Persists a range: CPU cache flush on DAX (MAP_SYNC: no metadata to flush), msync otherwise. */

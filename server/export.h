@@ -36,6 +36,8 @@ struct daxmr_export_env {
 	int lease_sig;		   /* the lease-break signal (daxmr_lease_signal_block) */
 	daxmr_export_gate_fn gate; /* NULL: every mode may be used */
 	void *gate_arg;		   /* borrowed: passed to gate */
+	bool mw;		   /* the device binds type-2 memory windows: MRs get MW_BIND */
+	const char *devname;	   /* borrowed: the device's name, for the fallback's log line */
 };
 
 /* One --export NAME=PATH[,ro]. */
@@ -105,6 +107,19 @@ int daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export
  */
 int daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
 		      struct daxmr_proto_desc *desc);
+
+/*
+ * A per-connection key for an OPEN with access: the descriptor (key_kind MW, rkey 0: the
+ * window's rkey goes there once bound) and what to bind a type-2 window to, the whole export
+ * with access's remote rights. 0, -EOPNOTSUPP (no windows on this device: use
+ * daxmr_export_desc), -EACCES (rw of a ro export), -EAGAIN (not AVAILABLE).
+ */
+int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
+			struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
+
+/* Allocating or binding a window for exp failed (why): logs the MR-key fallback, once per export.
+ */
+void daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
 
 /*
  * Makes [off, off + len) persistent: libpmem2's persist function on DAX, msync on page cache.

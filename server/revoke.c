@@ -11,8 +11,9 @@
  *          |            |----ack budget B fires--> release
  *          |            `----watchdog W fires----> release
  *          |                                          |
- *          +<---- idle <-- NOTICE line, ops->released <+  (export RELEASED: dereg, munmap,
- *                                                          F_UNLCK, close)
+ *          +<---- idle <-- NOTICE line, ops->released <+  (ops->fence: windows left are
+ *                                                          deallocated; then export RELEASED:
+ *                                                          dereg, munmap, F_UNLCK, close)
  *
  * The ack is a courtesy that lets a client finish cleanly; it is never a condition for the
  * release. W = min(B + 250 ms, T/2) stays far from the kernel's lease-break-time T even when an
@@ -105,6 +106,9 @@ static void revoke_finish(struct daxmr_revoke *rv, const char *cause)
 
 	evtimer_del(rv->budget);
 	evtimer_del(rv->watchdog);
+	/* windows first: an MR with windows bound over it cannot be deregistered */
+	if (rv->ops.fence)
+		rv->ops.fence(rv->arg, rv->exp);
 	r->release_err = daxmr_export_release(rv->exp);
 	r->released_us = revoke_now_us(rv) - rv->t0;
 	r->cause = cause;

@@ -28,6 +28,12 @@ struct daxmr_revoke_ops {
 	 */
 	unsigned int (*notify)(void *arg, struct daxmr_export *exp, uint64_t gen,
 			       enum daxmr_proto_revoke_reason reason, uint32_t deadline_ms);
+	/*
+	 * Right before the release deregisters exp's MR: deallocate every memory window still
+	 * bound over it (holders that did not ack in time); dereg fails while windows are bound.
+	 * May be NULL.
+	 */
+	void (*fence)(void *arg, struct daxmr_export *exp);
 	/* exp is RELEASED: schedule its re-establishment (or the exit, on shutdown). May be NULL.
 	 */
 	void (*released)(void *arg, struct daxmr_export *exp,

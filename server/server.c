@@ -76,6 +76,7 @@ struct daxmr_server {
 	struct ibv_pd *pd;		  /* owned */
 	struct ibv_comp_channel *cc;	  /* owned */
 	int max_rd_atom;
+	bool mw; /* the device binds type-2 memory windows: per-connection keys */
 	int lease_sig;
 	int lease_sfd;		       /* owned */
 	int term_sfd;		       /* owned */
@@ -304,6 +305,16 @@ static unsigned int server_revoke_notify(void *arg, struct daxmr_export *exp, ui
 			n += (unsigned int)daxmr_conn_revoke(sc->conn, exp, gen, reason,
 							     deadline_ms);
 	return n;
+}
+
+/* exp's MR is about to go: every connection's windows over it go first (dead ones too). */
+static void server_revoke_fence(void *arg, struct daxmr_export *exp)
+{
+	struct server_export *se = arg;
+	struct server_conn *sc;
+
+	for (sc = TAILQ_FIRST(&se->srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		daxmr_conn_fence(sc->conn, exp);
 }
 
 /* An export was released: re-establish it after the backoff, or finish the shutdown. */
@@ -702,6 +713,13 @@ static int server_device(struct daxmr_server *srv)
 		return ret;
 	}
 	srv->max_rd_atom = attr.max_qp_rd_atom > 16 ? 16 : attr.max_qp_rd_atom;
+	/* a device without them is told by ibv_alloc_mw at the first OPEN too: the MR key then */
+	srv->mw = (attr.device_cap_flags &
+		   (IBV_DEVICE_MEM_WINDOW_TYPE_2A | IBV_DEVICE_MEM_WINDOW_TYPE_2B)) ||
+		  attr.max_mw > 0;
+	DAXMR_LOG_INF("device %s: %s", srv->devname,
+		      srv->mw ? "type-2 memory windows: one key per connection" :
+				"no memory windows: clients share each export's MR key");
 	return 0;
 }
 
@@ -720,10 +738,14 @@ static int server_watch(struct daxmr_server *srv, struct event **ev_ptr, int fd,
 /* The exports: create each, establish it (or schedule its retry). */
 static int server_exports(struct daxmr_server *srv, const struct daxmr_server_opts *opts)
 {
-	struct daxmr_export_env env = {
-		.pd = srv->pd, .lease_sig = srv->lease_sig, .gate = server_gate, .gate_arg = srv
-	};
+	struct daxmr_export_env env = { .pd = srv->pd,
+					.lease_sig = srv->lease_sig,
+					.gate = server_gate,
+					.gate_arg = srv,
+					.mw = srv->mw,
+					.devname = srv->devname };
 	struct daxmr_revoke_ops rops = { .notify = server_revoke_notify,
+					 .fence = server_revoke_fence,
 					 .released = server_revoke_released };
 	size_t i, j, up = 0;
 	int ret;

@@ -19,6 +19,8 @@
 #define MAX_WC 512
 #define MAX_SENT 128
 #define NEXP 20
+#define MAX_MW 40
+#define MAX_MW_WR 64
 
 /* A fake export: the test's stand-in for struct daxmr_export. */
 struct fake_export {
@@ -30,6 +32,7 @@ struct fake_export {
 	uint64_t length;
 	int flush_ret;
 	int desc_ret; /* forced error of desc, 0: by the rules */
+	bool mw;      /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
 	char name[16];
 };
 
@@ -61,6 +64,16 @@ static struct {
 	uint64_t acked_gen;
 	struct fake_export exps[NEXP];
 	size_t nexps;
+	/* memory windows */
+	struct ibv_mw mws[MAX_MW];
+	bool mw_live[MAX_MW];
+	int live_mws, alloc_mw_errno, post_mw_err, window_failed;
+	bool hold_mw_wc;		 /* BIND_MW/LOCAL_INV completions wait for flush_mw_wc */
+	enum ibv_wc_status mw_wc_status; /* of the next completions */
+	struct ibv_send_wr mw_wr[MAX_MW_WR];
+	unsigned int nmw_wr, mw_wc_done;
+	char events[64]; /* order of: D dealloc_mw, A revoke ack */
+	size_t nevents;
 } m;
 
 static struct ibv_context fake_ctx, other_ctx;
@@ -92,6 +105,60 @@ static int fake_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr, struct ibv_
 	return 0;
 }
 
+static void push_wc(uint64_t wr_id, enum ibv_wc_opcode op, enum ibv_wc_status st, uint32_t len);
+
+static void note_event(char c)
+{
+	assert_true(m.nevents < sizeof(m.events) - 1);
+	m.events[m.nevents++] = c;
+}
+
+static struct ibv_mw *fake_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type)
+{
+	int i;
+
+	assert_ptr_equal(pd, &fake_pd);
+	assert_int_equal(type, IBV_MW_TYPE_2);
+	if (m.alloc_mw_errno) {
+		errno = m.alloc_mw_errno;
+		return NULL;
+	}
+	for (i = 0; i < MAX_MW; i++)
+		if (!m.mw_live[i]) {
+			m.mw_live[i] = true;
+			m.live_mws++;
+			m.mws[i].context = &fake_ctx;
+			m.mws[i].pd = pd;
+			m.mws[i].rkey = (uint32_t)(0x1000 * (i + 1)) | 0x07;
+			m.mws[i].type = IBV_MW_TYPE_2;
+			return &m.mws[i];
+		}
+	fail();
+	return NULL;
+}
+
+static int fake_dealloc_mw(struct ibv_mw *mw)
+{
+	long i = mw - m.mws;
+
+	assert_true(i >= 0 && i < MAX_MW);
+	assert_true(m.mw_live[i]);
+	m.mw_live[i] = false;
+	m.live_mws--;
+	note_event('D');
+	return 0;
+}
+
+/* Completes the window WRs held back by hold_mw_wc, in order. */
+static void flush_mw_wc(void)
+{
+	for (; m.mw_wc_done < m.nmw_wr; m.mw_wc_done++)
+		push_wc(m.mw_wr[m.mw_wc_done].wr_id,
+			m.mw_wr[m.mw_wc_done].opcode == IBV_WR_BIND_MW ? IBV_WC_BIND_MW :
+									 IBV_WC_LOCAL_INV,
+			m.mw_wc_status, 0);
+}
+
 static void push_wc(uint64_t wr_id, enum ibv_wc_opcode op, enum ibv_wc_status st, uint32_t len)
 {
 	struct ibv_wc *wc;
@@ -111,6 +178,19 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 	if (m.post_send_err) {
 		*bad = wr;
 		return m.post_send_err;
+	}
+	if (wr->opcode == IBV_WR_BIND_MW || wr->opcode == IBV_WR_LOCAL_INV) {
+		assert_true(wr->send_flags & IBV_SEND_SIGNALED);
+		assert_null(wr->next);
+		if (m.post_mw_err) {
+			*bad = wr;
+			return m.post_mw_err;
+		}
+		assert_true(m.nmw_wr < MAX_MW_WR);
+		m.mw_wr[m.nmw_wr++] = *wr;
+		if (!m.hold_mw_wc)
+			flush_mw_wc();
+		return 0;
 	}
 	assert_int_equal(wr->opcode, IBV_WR_SEND);
 	assert_true(wr->send_flags & IBV_SEND_SIGNALED);
@@ -167,6 +247,10 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 			     struct daxmr_proto_desc *desc);
 int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *e);
 int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len);
+int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
+			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
+void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
+const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
 
 struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 {
@@ -335,6 +419,49 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 	return 0;
 }
 
+static struct ibv_mr fake_export_mr = { .lkey = 0x77, .rkey = 0x77 };
+
+int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
+			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind)
+{
+	struct fake_export *e = fx(exp);
+
+	if (access == DAXMR_PROTO_ACCESS_RW && e->ro)
+		return -EACCES;
+	if (!e->available)
+		return -EAGAIN;
+	if (!e->mw)
+		return -EOPNOTSUPP;
+	memset(desc, 0, sizeof(*desc));
+	desc->export_id = e->id;
+	desc->generation = e->gen;
+	desc->addr = 0x10000;
+	desc->length = e->length;
+	desc->access = access;
+	desc->memory = DAXMR_PROTO_MEMORY_FSDAX;
+	desc->registration = DAXMR_PROTO_REG_ODP;
+	desc->key_kind = DAXMR_PROTO_KEY_MW;
+	bind->mr = &fake_export_mr;
+	bind->addr = 0x10000;
+	bind->length = e->length;
+	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
+					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
+					IBV_ACCESS_REMOTE_READ;
+	return 0;
+}
+
+void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why)
+{
+	(void)exp;
+	assert_non_null(why);
+	m.window_failed++;
+}
+
+const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
+{
+	return fx(exp)->name;
+}
+
 int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry)
 {
 	const struct fake_export *e = fx(exp);
@@ -397,6 +524,7 @@ static void ops_revoke_ack(void *arg, struct daxmr_export *exp, uint64_t gen)
 {
 	(void)arg;
 	m.acks++;
+	note_event('A');
 	m.acked_exp = exp;
 	m.acked_gen = gen;
 }
@@ -449,6 +577,8 @@ static void reset(void)
 	fake_ctx.ops.post_recv = fake_post_recv;
 	fake_ctx.ops.poll_cq = fake_poll_cq;
 	fake_ctx.ops.req_notify_cq = fake_req_notify_cq;
+	fake_ctx.ops.alloc_mw = fake_alloc_mw;
+	fake_ctx.ops.dealloc_mw = fake_dealloc_mw;
 	fake_pd.context = &fake_ctx;
 	fake_cq.context = &fake_ctx;
 	fake_qp.context = &fake_ctx;
@@ -506,6 +636,7 @@ static void drop_conn(struct daxmr_conn **conn)
 	assert_int_equal(m.live_cqs, 0);
 	assert_int_equal(m.live_qps, 0);
 	assert_int_equal(m.live_ids, 0);
+	assert_int_equal(m.live_mws, 0);
 }
 
 /* The client's SEND lands in the oldest posted receive; the completion is dispatched. */
@@ -1329,6 +1460,364 @@ static void available__unacked_holder_and_reopen(void **state)
 	drop_conn(&conn);
 }
 
+/* ---- tests: memory windows ---------------------------------------------------------------- */
+
+/* ready_conn() with windows on export "a" (rw) and "r" (ro). */
+static struct daxmr_conn *mw_conn(void)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	m.exps[0].mw = true;
+	m.exps[1].mw = true;
+	return conn;
+}
+
+/* Sends OPEN; returns the number of replies sent by the time it was dispatched. */
+static unsigned int open_async(struct daxmr_conn *conn, const char *name,
+			       enum daxmr_proto_access access, uint64_t req_id)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_OPEN };
+	unsigned int before = m.nsent;
+
+	req.hdr.request_id = req_id;
+	req.open.access = access;
+	strcpy(req.open.name, name);
+	deliver_msg(conn, &req);
+	assert_true(rq_posted() >= DAXMR_CONN_CREDITS); /* reposted even though not answered */
+	return m.nsent - before;
+}
+
+static void ack_revoke(struct daxmr_conn *conn, uint32_t id, uint64_t gen)
+{
+	struct daxmr_proto_msg rv, ack;
+
+	sent_msg(-1, &rv);
+	assert_int_equal(rv.hdr.opcode, DAXMR_PROTO_OP_REVOKE);
+	memset(&ack, 0, sizeof(ack));
+	ack.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
+	ack.hdr.request_id = rv.hdr.request_id;
+	ack.revoke_ack.export_id = id;
+	ack.revoke_ack.generation = gen;
+	deliver_msg(conn, &ack);
+}
+
+static void open__window_reply_only_after_bind_completion(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+	const struct ibv_send_wr *wr;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 555), 0);
+	assert_int_equal(m.live_mws, 1);
+	assert_int_equal(m.nmw_wr, 1);
+	wr = &m.mw_wr[0];
+	assert_int_equal(wr->opcode, IBV_WR_BIND_MW);
+	assert_ptr_equal(wr->bind_mw.mw, &m.mws[0]);
+	assert_int_equal(wr->bind_mw.rkey, ibv_inc_rkey(m.mws[0].rkey));
+	assert_ptr_equal(wr->bind_mw.bind_info.mr, &fake_export_mr);
+	assert_int_equal(wr->bind_mw.bind_info.addr, 0x10000);
+	assert_int_equal(wr->bind_mw.bind_info.length, 1 << 20); /* the whole export */
+	assert_int_equal(wr->bind_mw.bind_info.mw_access_flags,
+			 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	/* the completion answers the OPEN */
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.opcode, DAXMR_PROTO_OP_OPEN);
+	assert_int_equal(rep.hdr.request_id, 555);
+	assert_true(rep.hdr.flags & DAXMR_PROTO_F_REPLY);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MW);
+	assert_int_equal(rep.desc.rkey, ibv_inc_rkey(m.mws[0].rkey));
+	assert_int_equal(rep.desc.access, DAXMR_PROTO_ACCESS_RW);
+	assert_int_equal(rep.desc.generation, 1);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	assert_int_equal(daxmr_conn_windows(conn), 1);
+	assert_int_equal(m.window_failed, 0);
+	drop_conn(&conn); /* the window is deallocated with the connection */
+}
+
+static void open__ro_window_reads_only_and_same_key_again(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_desc d1, d2, d3;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, &d1), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.mw_wr[0].bind_mw.bind_info.mw_access_flags, IBV_ACCESS_REMOTE_READ);
+	assert_int_equal(d1.key_kind, DAXMR_PROTO_KEY_MW);
+	assert_int_equal(d1.access, DAXMR_PROTO_ACCESS_RO);
+	/* the same OPEN again: the same window, no second bind */
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, &d2), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d2.rkey, d1.rkey);
+	assert_int_equal(m.nmw_wr, 1);
+	/* rw as well: a second window; the ro one stays */
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d3), DAXMR_PROTO_STATUS_OK);
+	assert_int_not_equal(d3.rkey, d1.rkey);
+	assert_int_equal(m.live_mws, 2);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	drop_conn(&conn);
+}
+
+static void open__alloc_mw_fails_MR_key_fallback(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	m.alloc_mw_errno = ENOSYS;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(d.rkey, 0x102); /* the export's MR key (fake: gen 1, rw) */
+	assert_int_equal(m.window_failed, 1);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
+static void open__bind_post_fails_MR_key_fallback(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	m.post_mw_err = ENOMEM;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(m.window_failed, 1);
+	assert_int_equal(m.live_mws, 0); /* allocated, then deallocated */
+	assert_string_equal(m.events, "D");
+	drop_conn(&conn);
+}
+
+static void open__no_windows_on_device_MR_key(void **state)
+{
+	struct daxmr_conn *conn = ready_conn(); /* fake exports without windows */
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(m.nmw_wr, 0);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
+static void open__bind_completion_error_disconnects(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	m.mw_wc_status = IBV_WC_MW_BIND_ERR;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	drop_conn(&conn);
+}
+
+static void open__revoked_while_binding_REVOKING(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 9), 0);
+	m.exps[0].available = false; /* the export started revoking: no REVOKE reached the OPEN */
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 9);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	drop_conn(&conn);
+}
+
+static void open__fenced_while_binding_REVOKING(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 9), 0);
+	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
+	assert_int_equal(m.live_mws, 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	drop_conn(&conn);
+}
+
+static void close__invalidates_the_window(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	m.hold_mw_wc = true;
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.nmw_wr, 2);
+	assert_int_equal(m.mw_wr[1].opcode, IBV_WR_LOCAL_INV);
+	assert_int_equal(m.mw_wr[1].invalidate_rkey, d.rkey);
+	assert_int_equal(m.live_mws, 1); /* until LOCAL_INV completes */
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(m.acks, 0); /* not under revocation */
+	drop_conn(&conn);
+}
+
+static void revoke_ack__reported_after_local_inv(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 1);
+	m.hold_mw_wc = true;
+	ack_revoke(conn, 1, 1);
+	assert_int_equal(m.acks, 0); /* both windows are being invalidated */
+	assert_int_equal(m.nmw_wr, 4);
+	assert_int_equal(m.mw_wr[2].opcode, IBV_WR_LOCAL_INV);
+	assert_int_equal(m.mw_wr[3].opcode, IBV_WR_LOCAL_INV);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(m.acked_gen, 1);
+	assert_string_equal(m.events, "DDA"); /* windows gone, then the ack: the MR may go */
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 1);
+}
+
+static void revoke_close__ack_after_local_inv(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_SHUTDOWN, 1000),
+			 1);
+	m.hold_mw_wc = true;
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.acks, 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_string_equal(m.events, "DA");
+	drop_conn(&conn);
+}
+
+static void revoke_ack__local_inv_post_fails_dealloc(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 1);
+	m.post_mw_err = EIO;
+	ack_revoke(conn, 1, 1);
+	assert_string_equal(m.events, "DA"); /* deallocated at once, then acked */
+	drop_conn(&conn);
+}
+
+static void disconnect__deallocs_windows_before_acks(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	daxmr_conn_on_disconnected(conn);
+	assert_int_equal(m.live_mws, 0);
+	assert_string_equal(m.events, "DDA");
+	drop_conn(&conn);
+	assert_int_equal(m.acks, 1);
+}
+
+static void disconnect__cuts_off_at_once(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	daxmr_conn_disconnect(conn); /* e.g. a protocol error */
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(m.nmw_wr, 1); /* no LOCAL_INV on a QP going down: dealloc */
+	drop_conn(&conn);
+}
+
+static void delete__pending_invalidation_acked(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	m.hold_mw_wc = true;
+	ack_revoke(conn, 1, 1);
+	assert_int_equal(m.acks, 0);
+	drop_conn(&conn); /* the completion never comes: the delete deallocs, then acks */
+	assert_string_equal(m.events, "DA");
+}
+
+static void fence__deallocs_only_that_exports_windows(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 1);
+	/* no ack by the deadline: the release fences */
+	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
+	assert_int_equal(m.live_mws, 1); /* "r"'s window is untouched */
+	assert_int_equal(daxmr_conn_windows(conn), 1);
+	assert_int_equal(m.acks, 0);
+	/* a late ack finds no window: reported at once */
+	ack_revoke(conn, 1, 1);
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(m.nmw_wr, 2); /* the two binds, no LOCAL_INV */
+	drop_conn(&conn);
+}
+
+static void reopen__new_generation_invalidates_old_window(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_desc d1, d2;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d1), DAXMR_PROTO_STATUS_OK);
+	m.exps[0].gen = 2; /* revoked without this client (fake), re-established */
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d2), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d2.generation, 2);
+	assert_int_equal(m.mw_wr[1].opcode, IBV_WR_BIND_MW);
+	assert_int_equal(m.mw_wr[2].opcode, IBV_WR_LOCAL_INV);
+	assert_int_equal(m.mw_wr[2].invalidate_rkey, d1.rkey);
+	assert_int_equal(m.live_mws, 1);
+	drop_conn(&conn);
+}
+
 /* ---- tests: transport failures ------------------------------------------------------------ */
 
 static void send_ring_full__disconnects(void **state)
@@ -1480,6 +1969,23 @@ int main(void)
 		cmocka_unit_test(revoke__send_fails_disconnects_not_counted),
 		cmocka_unit_test(available__after_revocation),
 		cmocka_unit_test(available__unacked_holder_and_reopen),
+		cmocka_unit_test(open__window_reply_only_after_bind_completion),
+		cmocka_unit_test(open__ro_window_reads_only_and_same_key_again),
+		cmocka_unit_test(open__alloc_mw_fails_MR_key_fallback),
+		cmocka_unit_test(open__bind_post_fails_MR_key_fallback),
+		cmocka_unit_test(open__no_windows_on_device_MR_key),
+		cmocka_unit_test(open__bind_completion_error_disconnects),
+		cmocka_unit_test(open__revoked_while_binding_REVOKING),
+		cmocka_unit_test(open__fenced_while_binding_REVOKING),
+		cmocka_unit_test(close__invalidates_the_window),
+		cmocka_unit_test(revoke_ack__reported_after_local_inv),
+		cmocka_unit_test(revoke_close__ack_after_local_inv),
+		cmocka_unit_test(revoke_ack__local_inv_post_fails_dealloc),
+		cmocka_unit_test(disconnect__deallocs_windows_before_acks),
+		cmocka_unit_test(disconnect__cuts_off_at_once),
+		cmocka_unit_test(delete__pending_invalidation_acked),
+		cmocka_unit_test(fence__deallocs_only_that_exports_windows),
+		cmocka_unit_test(reopen__new_generation_invalidates_old_window),
 		cmocka_unit_test(send_ring_full__disconnects),
 		cmocka_unit_test(completion_error__disconnects),
 		cmocka_unit_test(completion__unknown_wr_id_ignored),

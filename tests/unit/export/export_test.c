@@ -619,6 +619,85 @@ static void desc__ro_mr_registration_fails(void **state)
 	drop(&exp);
 }
 
+static void window__desc_and_bind_over_the_whole_export(void **state)
+{
+	struct daxmr_export_env mw_env = env;
+	struct daxmr_export_cfg cfg = { .name = "db", .path = "/mnt/pmem/f" };
+	struct daxmr_export *exp = NULL;
+	struct daxmr_proto_desc d;
+	struct ibv_mw_bind_info b;
+
+	(void)state;
+	reset();
+	mw_env.mw = true;
+	mw_env.devname = "rxe0";
+	assert_int_equal(daxmr_export_new(&cfg, 3, &mw_env, &exp), 0);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), -EAGAIN);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	/* windows are bound over this MR: it needs MW_BIND (ODP MRs too) */
+	assert_int_equal(m.last_reg_access, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+						    IBV_ACCESS_REMOTE_READ | IBV_ACCESS_MW_BIND);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), 0);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MW);
+	assert_int_equal(d.generation, 1);
+	assert_int_equal(d.access, DAXMR_PROTO_ACCESS_RW);
+	assert_int_equal(d.length, 4 * MIB);
+	assert_ptr_equal(b.mr, &fake_mrs[0]);
+	assert_int_equal(b.addr, (uint64_t)(uintptr_t)FAKE_ADDR);
+	assert_int_equal(b.length, 4 * MIB); /* the whole export: rxe enforces no bounds */
+	assert_int_equal(b.mw_access_flags, IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, &d, &b), 0);
+	assert_int_equal(b.mw_access_flags, IBV_ACCESS_REMOTE_READ);
+	assert_ptr_equal(b.mr, &fake_mrs[0]); /* no second MR for ro: the window has no write */
+	assert_int_equal(m.reg_calls, 1);
+	daxmr_export_window_failed(exp, "test");
+	daxmr_export_window_failed(exp, "test"); /* logged once */
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, &d, &b), -EAGAIN);
+	assert_int_equal(daxmr_export_release(exp), 0);
+	drop(&exp);
+}
+
+static void window__unsupported_EOPNOTSUPP_and_ro_EACCES(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_proto_desc d;
+	struct ibv_mw_bind_info b;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(m.last_reg_access & IBV_ACCESS_MW_BIND, 0); /* no windows: no flag */
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), -EOPNOTSUPP);
+	drop(&exp);
+	exp = make("ro", true);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), -EACCES);
+	drop(&exp);
+}
+
+static void window__ro_export_MR_key_no_MW_BIND(void **state)
+{
+	struct daxmr_export_env mw_env = env;
+	struct daxmr_export_cfg cfg = { .name = "ro", .path = "/mnt/pmem/f", .ro = true };
+	struct daxmr_export *exp = NULL;
+	struct daxmr_proto_desc d;
+	struct ibv_mw_bind_info b;
+
+	(void)state;
+	reset();
+	mw_env.mw = true;
+	assert_int_equal(daxmr_export_new(&cfg, 3, &mw_env, &exp), 0);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	/* MW_BIND pins writable: a read-only mapping would fail with EFAULT */
+	assert_int_equal(m.last_reg_access, IBV_ACCESS_REMOTE_READ);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, &d, &b), -EOPNOTSUPP);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	drop(&exp);
+}
+
 static void state_machine__revoke_release_reestablish(void **state)
 {
 	struct daxmr_export *exp;
@@ -962,6 +1041,9 @@ int main(void)
 		cmocka_unit_test(establish__ro_export),
 		cmocka_unit_test(desc__ro_open_of_rw_export_gets_second_mr_once),
 		cmocka_unit_test(desc__ro_mr_registration_fails),
+		cmocka_unit_test(window__desc_and_bind_over_the_whole_export),
+		cmocka_unit_test(window__unsupported_EOPNOTSUPP_and_ro_EACCES),
+		cmocka_unit_test(window__ro_export_MR_key_no_MW_BIND),
 		cmocka_unit_test(state_machine__revoke_release_reestablish),
 		cmocka_unit_test(backoff__doubles_caps_and_resets),
 		cmocka_unit_test(establish__open_fails),

@@ -28,6 +28,8 @@ static struct {
 	uint64_t notify_cost_us; /* notify advances the clock by this */
 	struct daxmr_revoke *rv;
 	bool ack_in_notify; /* misbehave: ack from inside notify */
+	int fences;	    /* ops.fence calls: each must come right before its release */
+	bool rv_fence;	    /* the pipeline under test has a fence op */
 } m;
 
 static struct daxmr_export *const fake_exp = (struct daxmr_export *)0x1000;
@@ -50,6 +52,9 @@ int __wrap_daxmr_export_release(struct daxmr_export *exp)
 {
 	assert_ptr_equal(exp, fake_exp);
 	assert_int_equal(m.state, DAXMR_EXPORT_REVOKING);
+	/* the windows over the MR were fenced before the dereg, on every path */
+	if (m.rv_fence)
+		assert_int_equal(m.fences, m.releases + 1);
 	m.state = DAXMR_EXPORT_RELEASED;
 	m.releases++;
 	return m.release_err;
@@ -92,15 +97,24 @@ static void fake_released(void *arg, struct daxmr_export *exp,
 	m.released_calls++;
 }
 
+static void fake_fence(void *arg, struct daxmr_export *exp)
+{
+	(void)arg;
+	assert_ptr_equal(exp, fake_exp);
+	assert_int_equal(m.state, DAXMR_EXPORT_REVOKING); /* still registered */
+	assert_int_equal(m.fences, m.releases);
+	m.fences++;
+}
+
 static uint64_t fake_now(void *arg)
 {
 	(void)arg;
 	return m.now;
 }
 
-static const struct daxmr_revoke_ops ops = { .notify = fake_notify,
-					     .released = fake_released,
-					     .now_us = fake_now };
+static const struct daxmr_revoke_ops ops = {
+	.notify = fake_notify, .fence = fake_fence, .released = fake_released, .now_us = fake_now
+};
 
 struct fixture {
 	struct event_base *base;
@@ -122,6 +136,7 @@ static int setup_with(void **state, unsigned int budget, unsigned int watchdog)
 	assert_non_null(f.base);
 	assert_int_equal(daxmr_revoke_new(f.base, fake_exp, &opts, &ops, NULL, &f.rv), 0);
 	m.rv = f.rv;
+	m.rv_fence = true;
 	*state = &f;
 	return 0;
 }
@@ -336,6 +351,7 @@ static void budget__fires_releases(void **state)
 	assert_int_equal(m.released_calls, 1);
 	r = daxmr_revoke_last(f->rv);
 	assert_string_equal(r->cause, "ack budget");
+	assert_int_equal(m.fences, 1); /* unacked holders' windows went before the dereg */
 	assert_int_equal(r->holders, 3);
 	assert_int_equal(r->acked, 1);
 	assert_int_equal(m.state, DAXMR_EXPORT_RELEASED);
@@ -397,6 +413,29 @@ static void restart__next_generation(void **state)
 	assert_int_equal(daxmr_revoke_last(f->rv)->generation, 8);
 }
 
+static void fence__optional(void **state)
+{
+	struct daxmr_revoke_opts opts = { .ack_budget_ms = 100,
+					  .watchdog_ms = 200,
+					  .break_time_ms = 45000 };
+	struct daxmr_revoke_ops no_fence = ops;
+	struct event_base *base = event_base_new();
+	struct daxmr_revoke *rv = NULL;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.state = DAXMR_EXPORT_AVAILABLE;
+	m.gen = 3;
+	no_fence.fence = NULL;
+	assert_int_equal(daxmr_revoke_new(base, fake_exp, &opts, &no_fence, NULL, &rv), 0);
+	m.rv = rv;
+	assert_int_equal(daxmr_revoke_start(rv, DAXMR_PROTO_REVOKE_ADMIN), 0); /* no holders */
+	assert_int_equal(m.releases, 1);
+	assert_int_equal(m.fences, 0);
+	daxmr_revoke_delete(&rv);
+	event_base_free(base);
+}
+
 static void reason_str__all(void **state)
 {
 	(void)state;
@@ -414,6 +453,7 @@ int main(void)
 		cmocka_unit_test(opts_default__short_break_time),
 		cmocka_unit_test(opts_default__budget_past_half_T),
 		cmocka_unit_test(reason_str__all),
+		cmocka_unit_test(fence__optional),
 		cmocka_unit_test_setup_teardown(new__bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(start__no_holders_releases_at_once, setup,
 						teardown),

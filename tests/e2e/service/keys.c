@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* keys.c -- per-connection keys end to end: raw rdma_cm + proto/ clients of one export */
+
+/*
+ * Usage: daxmr-e2e-keys close|revoke ADDR:PORT EXPORT
+ *
+ * Three connections A, B and X open EXPORT rw. Checks, printing "ok: ..." for each:
+ *   - every descriptor has key kind mw and its own rkey;
+ *   - A writes and reads through its key on its QP; B reads A's bytes through its own key;
+ *   - X uses A's key on X's QP: IBV_WC_REM_ACCESS_ERR (a window's key works on its QP only);
+ *   - A's key still works on A's QP afterwards.
+ * close:  A CLOSEs; A's key then fails (REM_ACCESS_ERR) while B's still works; B CLOSEs.
+ * revoke: prints "ready", waits for REVOKE on A and B (the script sends daxmrd SIGTERM); A acks,
+ *         A's key then fails while B's, not yet acked, still works; B acks.
+ * Ends with "PASS" (exit 0), or "FAIL: why" (exit 1).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+
+#include "proto.h"
+
+#define KC_RECVS 16
+#define KC_SENDS 8
+#define KC_DATA 4096
+#define KC_SLOTS (KC_RECVS + KC_SENDS)
+#define KC_WR_SEND (1ull << 32)
+#define KC_WR_RDMA (1ull << 33)
+#define KC_INBOX 16
+#define KC_TIMEOUT_MS 10000
+#define KC_LEN 64
+
+/* One raw daxmr connection. */
+struct kc {
+	const char *name;
+	struct rdma_event_channel *ch;
+	struct rdma_cm_id *id;
+	struct ibv_cq *cq;
+	uint8_t *buf; /* KC_SLOTS messages, then KC_DATA bytes for RDMA */
+	struct ibv_mr *mr;
+	unsigned int send_next;
+	uint64_t next_req;
+	struct daxmr_proto_msg inbox[KC_INBOX];
+	unsigned int ninbox;
+	struct daxmr_proto_desc desc;
+};
+
+static struct ibv_pd *kc_pd;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("FAIL: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	exit(1);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void kc_cm_wait(struct kc *c, enum rdma_cm_event_type want)
+{
+	struct rdma_cm_event *ev;
+	enum rdma_cm_event_type got;
+	int status;
+
+	if (rdma_get_cm_event(c->ch, &ev))
+		die("%s: rdma_get_cm_event: %s", c->name, strerror(errno));
+	got = ev->event;
+	status = ev->status;
+	rdma_ack_cm_event(ev);
+	if (got != want)
+		die("%s: rdma_cm %s (status %d), expected %s", c->name, rdma_event_str(got), status,
+		    rdma_event_str(want));
+}
+
+static void kc_post_recv(struct kc *c, unsigned int slot)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)(c->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX),
+			       .length = DAXMR_PROTO_MSG_MAX,
+			       .lkey = c->mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = slot, .sg_list = &sge, .num_sge = 1 }, *bad;
+
+	if (ibv_post_recv(c->id->qp, &wr, &bad))
+		die("%s: ibv_post_recv failed", c->name);
+}
+
+/* Connects to server (ADDR:PORT). */
+static void kc_connect(struct kc *c, const char *name, const char *server)
+{
+	struct daxmr_proto_cm_connect cm = { .version_min = 1, .version_max = 1 };
+	struct ibv_qp_init_attr qpa;
+	struct rdma_conn_param param;
+	struct addrinfo *ai;
+	uint8_t pdata[DAXMR_PROTO_CM_CONNECT_SIZE];
+	char host[128], *colon;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	snprintf(host, sizeof(host), "%s", server);
+	colon = strrchr(host, ':');
+	if (!colon)
+		die("server %s: expected ADDR:PORT", server);
+	*colon = '\0';
+	if (getaddrinfo(host, colon + 1, NULL, &ai))
+		die("getaddrinfo %s", server);
+	c->ch = rdma_create_event_channel();
+	if (!c->ch || rdma_create_id(c->ch, &c->id, c, RDMA_PS_TCP))
+		die("%s: rdma_create_id: %s", name, strerror(errno));
+	if (rdma_resolve_addr(c->id, NULL, ai->ai_addr, 2000))
+		die("%s: rdma_resolve_addr: %s", name, strerror(errno));
+	freeaddrinfo(ai);
+	kc_cm_wait(c, RDMA_CM_EVENT_ADDR_RESOLVED);
+	if (rdma_resolve_route(c->id, 2000))
+		die("%s: rdma_resolve_route: %s", name, strerror(errno));
+	kc_cm_wait(c, RDMA_CM_EVENT_ROUTE_RESOLVED);
+	if (!kc_pd)
+		kc_pd = ibv_alloc_pd(c->id->verbs);
+	if (!kc_pd)
+		die("ibv_alloc_pd failed");
+	c->cq = ibv_create_cq(c->id->verbs, 2 * KC_SLOTS + 4, NULL, NULL, 0);
+	if (!c->cq)
+		die("%s: ibv_create_cq failed", name);
+	memset(&qpa, 0, sizeof(qpa));
+	qpa.qp_type = IBV_QPT_RC;
+	qpa.send_cq = c->cq;
+	qpa.recv_cq = c->cq;
+	qpa.cap.max_send_wr = KC_SENDS + 4;
+	qpa.cap.max_recv_wr = KC_RECVS;
+	qpa.cap.max_send_sge = 1;
+	qpa.cap.max_recv_sge = 1;
+	if (rdma_create_qp(c->id, kc_pd, &qpa))
+		die("%s: rdma_create_qp: %s", name, strerror(errno));
+	if (posix_memalign((void **)&c->buf, 4096,
+			   (size_t)KC_SLOTS * DAXMR_PROTO_MSG_MAX + KC_DATA))
+		die("out of memory");
+	c->mr = ibv_reg_mr(kc_pd, c->buf, (size_t)KC_SLOTS * DAXMR_PROTO_MSG_MAX + KC_DATA,
+			   IBV_ACCESS_LOCAL_WRITE);
+	if (!c->mr)
+		die("%s: ibv_reg_mr: %s", name, strerror(errno));
+	for (i = 0; i < KC_RECVS; i++)
+		kc_post_recv(c, i);
+	daxmr_proto_cm_connect_encode(&cm, pdata, sizeof(pdata));
+	memset(&param, 0, sizeof(param));
+	param.private_data = pdata;
+	param.private_data_len = sizeof(pdata);
+	param.initiator_depth = 4;
+	param.responder_resources = 4;
+	param.retry_count = 7;
+	param.rnr_retry_count = 7;
+	if (rdma_connect(c->id, &param))
+		die("%s: rdma_connect: %s", name, strerror(errno));
+	kc_cm_wait(c, RDMA_CM_EVENT_ESTABLISHED);
+}
+
+/*
+ * Polls within the timeout until a message arrives (decoded into the inbox, its receive reposted:
+ * 2) or an RDMA operation completes (*out: 1); sends are dropped. 0 on timeout.
+ */
+static int kc_poll(struct kc *c, struct ibv_wc *out, uint64_t deadline)
+{
+	struct ibv_wc wc;
+	unsigned int slot;
+	int n;
+
+	for (;;) {
+		n = ibv_poll_cq(c->cq, 1, &wc);
+		if (n < 0)
+			die("%s: ibv_poll_cq failed", c->name);
+		if (n == 0) {
+			if (now_ms() > deadline)
+				return 0;
+			usleep(100);
+			continue;
+		}
+		if (wc.wr_id & KC_WR_RDMA) {
+			*out = wc;
+			return 1;
+		}
+		if (wc.wr_id & KC_WR_SEND)
+			continue;
+		if (wc.status != IBV_WC_SUCCESS)
+			continue; /* flushed receives of a dead QP */
+		slot = (unsigned int)wc.wr_id;
+		if (c->ninbox == KC_INBOX)
+			die("%s: inbox full", c->name);
+		if (daxmr_proto_msg_decode(c->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX, wc.byte_len,
+					   &c->inbox[c->ninbox]))
+			die("%s: undecodable message", c->name);
+		c->ninbox++;
+		kc_post_recv(c, slot);
+		return 2;
+	}
+}
+
+/* The next message with opcode (and request id, if not 0), within the timeout. */
+static void kc_recv(struct kc *c, enum daxmr_proto_opcode op, uint64_t req_id,
+		    struct daxmr_proto_msg *out)
+{
+	uint64_t deadline = now_ms() + KC_TIMEOUT_MS;
+	struct ibv_wc wc;
+	unsigned int i;
+
+	for (;;) {
+		for (i = 0; i < c->ninbox; i++)
+			if (c->inbox[i].hdr.opcode == op &&
+			    (!req_id || c->inbox[i].hdr.request_id == req_id)) {
+				*out = c->inbox[i];
+				memmove(&c->inbox[i], &c->inbox[i + 1],
+					(c->ninbox - i - 1) * sizeof(c->inbox[0]));
+				c->ninbox--;
+				return;
+			}
+		if (!kc_poll(c, &wc, deadline))
+			die("%s: no %s within %d ms", c->name, daxmr_proto_opcode_str(op),
+			    KC_TIMEOUT_MS);
+	}
+}
+
+static void kc_send(struct kc *c, struct daxmr_proto_msg *msg)
+{
+	unsigned int slot = KC_RECVS + c->send_next++ % KC_SENDS;
+	uint8_t *p = c->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX;
+	struct ibv_sge sge = { .addr = (uintptr_t)p, .lkey = c->mr->lkey };
+	struct ibv_send_wr wr = { .wr_id = KC_WR_SEND | slot,
+				  .sg_list = &sge,
+				  .num_sge = 1,
+				  .opcode = IBV_WR_SEND,
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+	int n;
+
+	msg->hdr.version = 1;
+	n = daxmr_proto_msg_encode(msg, p, DAXMR_PROTO_MSG_MAX);
+	if (n < 0)
+		die("%s: encode %s: %d", c->name, daxmr_proto_opcode_str(msg->hdr.opcode), n);
+	sge.length = (uint32_t)n;
+	if (ibv_post_send(c->id->qp, &wr, &bad))
+		die("%s: ibv_post_send SEND failed", c->name);
+}
+
+/* A request and its reply's status. */
+static enum daxmr_proto_status kc_request(struct kc *c, struct daxmr_proto_msg *req,
+					  struct daxmr_proto_msg *reply)
+{
+	req->hdr.request_id = ++c->next_req;
+	kc_send(c, req);
+	kc_recv(c, req->hdr.opcode, req->hdr.request_id, reply);
+	return reply->hdr.status;
+}
+
+static void kc_hello_open(struct kc *c, const char *export)
+{
+	struct daxmr_proto_msg req, rep;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.opcode = DAXMR_PROTO_OP_HELLO;
+	req.hello.version_min = 1;
+	req.hello.version_max = 1;
+	snprintf(req.hello.name, sizeof(req.hello.name), "keys-%s", c->name);
+	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
+		die("%s: HELLO answered %s", c->name, daxmr_proto_status_str(rep.hdr.status));
+	memset(&req, 0, sizeof(req));
+	req.hdr.opcode = DAXMR_PROTO_OP_OPEN;
+	req.open.access = DAXMR_PROTO_ACCESS_RW;
+	snprintf(req.open.name, sizeof(req.open.name), "%s", export);
+	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
+		die("%s: OPEN %s rw answered %s", c->name, export,
+		    daxmr_proto_status_str(rep.hdr.status));
+	c->desc = rep.desc;
+	printf("%s: opened %s rw: generation %" PRIu64 ", rkey 0x%x, key kind %s\n", c->name,
+	       export, c->desc.generation, c->desc.rkey,
+	       c->desc.key_kind == DAXMR_PROTO_KEY_MW ? "mw" : "mr");
+}
+
+/* One RDMA READ or WRITE of KC_LEN bytes at the export's offset 0 with rkey; its status. */
+static enum ibv_wc_status kc_rdma(struct kc *c, enum ibv_wr_opcode op, uint32_t rkey, uint64_t addr)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)(c->buf + (size_t)KC_SLOTS * DAXMR_PROTO_MSG_MAX),
+			       .length = KC_LEN,
+			       .lkey = c->mr->lkey };
+	struct ibv_send_wr wr = { .wr_id = KC_WR_RDMA,
+				  .sg_list = &sge,
+				  .num_sge = 1,
+				  .opcode = op,
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+	struct ibv_wc wc;
+	uint64_t deadline;
+	int n;
+
+	wr.wr.rdma.remote_addr = addr;
+	wr.wr.rdma.rkey = rkey;
+	if (ibv_post_send(c->id->qp, &wr, &bad))
+		die("%s: ibv_post_send RDMA failed", c->name);
+	deadline = now_ms() + KC_TIMEOUT_MS;
+	while ((n = kc_poll(c, &wc, deadline)) == 2)
+		; /* a message (e.g. REVOKE) stays in the inbox */
+	if (n == 0)
+		die("%s: no RDMA completion within %d ms", c->name, KC_TIMEOUT_MS);
+	return wc.status;
+}
+
+static uint8_t *kc_data(struct kc *c)
+{
+	return c->buf + (size_t)KC_SLOTS * DAXMR_PROTO_MSG_MAX;
+}
+
+/* RDMA with rkey must end with status want. */
+static void expect_rdma(struct kc *c, enum ibv_wr_opcode op, uint32_t rkey, uint64_t addr,
+			enum ibv_wc_status want, const char *what)
+{
+	enum ibv_wc_status got = kc_rdma(c, op, rkey, addr);
+
+	if (got != want)
+		die("%s: %s: %s, expected %s", c->name, what, ibv_wc_status_str(got),
+		    ibv_wc_status_str(want));
+	printf("ok: %s: %s\n", what, ibv_wc_status_str(got));
+}
+
+static void kc_ref(struct kc *c, enum daxmr_proto_opcode op, uint64_t req_id)
+{
+	struct daxmr_proto_msg req, rep;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.opcode = op;
+	req.close.export_id = c->desc.export_id;
+	req.close.generation = c->desc.generation;
+	if (op == DAXMR_PROTO_OP_REVOKE_ACK) {
+		req.hdr.request_id = req_id;
+		kc_send(c, &req);
+		return;
+	}
+	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
+		die("%s: %s answered %s", c->name, daxmr_proto_opcode_str(op),
+		    daxmr_proto_status_str(rep.hdr.status));
+}
+
+int main(int argc, char **argv)
+{
+	struct kc a, b, x;
+	struct daxmr_proto_msg rva, rvb;
+	unsigned int i;
+	bool revoke;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 4 || (strcmp(argv[1], "close") && strcmp(argv[1], "revoke"))) {
+		fprintf(stderr, "usage: %s close|revoke ADDR:PORT EXPORT\n", argv[0]);
+		return 2;
+	}
+	revoke = strcmp(argv[1], "revoke") == 0;
+	kc_connect(&a, "A", argv[2]);
+	kc_connect(&b, "B", argv[2]);
+	kc_connect(&x, "X", argv[2]);
+	kc_hello_open(&a, argv[3]);
+	kc_hello_open(&b, argv[3]);
+	kc_hello_open(&x, argv[3]);
+	if (a.desc.key_kind != DAXMR_PROTO_KEY_MW || b.desc.key_kind != DAXMR_PROTO_KEY_MW ||
+	    x.desc.key_kind != DAXMR_PROTO_KEY_MW)
+		die("expected key kind mw for every connection");
+	if (a.desc.rkey == b.desc.rkey || a.desc.rkey == x.desc.rkey || b.desc.rkey == x.desc.rkey)
+		die("two connections share an rkey");
+	printf("ok: three connections, three memory-window keys\n");
+
+	for (i = 0; i < KC_LEN; i++)
+		kc_data(&a)[i] = (uint8_t)(0xa5 ^ i ^ (unsigned int)getpid());
+	expect_rdma(&a, IBV_WR_RDMA_WRITE, a.desc.rkey, a.desc.addr, IBV_WC_SUCCESS,
+		    "A writes through its own key");
+	memset(kc_data(&b), 0, KC_LEN);
+	expect_rdma(&b, IBV_WR_RDMA_READ, b.desc.rkey, b.desc.addr, IBV_WC_SUCCESS,
+		    "B reads through its own key");
+	if (memcmp(kc_data(&a), kc_data(&b), KC_LEN))
+		die("B did not read what A wrote");
+	printf("ok: B read A's bytes\n");
+	expect_rdma(&x, IBV_WR_RDMA_READ, a.desc.rkey, a.desc.addr, IBV_WC_REM_ACCESS_ERR,
+		    "X reads with A's key on X's QP");
+	rdma_disconnect(x.id);
+	expect_rdma(&a, IBV_WR_RDMA_READ, a.desc.rkey, a.desc.addr, IBV_WC_SUCCESS,
+		    "A's key still works on A's QP");
+
+	if (!revoke) {
+		kc_ref(&a, DAXMR_PROTO_OP_CLOSE, 0);
+		printf("ok: A closed\n");
+		expect_rdma(&a, IBV_WR_RDMA_READ, a.desc.rkey, a.desc.addr, IBV_WC_REM_ACCESS_ERR,
+			    "A's key after A's CLOSE");
+		expect_rdma(&b, IBV_WR_RDMA_READ, b.desc.rkey, b.desc.addr, IBV_WC_SUCCESS,
+			    "B's key after A's CLOSE");
+		kc_ref(&b, DAXMR_PROTO_OP_CLOSE, 0);
+		printf("ok: B closed\n");
+	} else {
+		printf("ready\n");
+		kc_recv(&a, DAXMR_PROTO_OP_REVOKE, 0, &rva);
+		kc_recv(&b, DAXMR_PROTO_OP_REVOKE, 0, &rvb);
+		printf("ok: REVOKE on A and B (deadline %u ms)\n", rva.revoke.deadline_ms);
+		kc_ref(&a, DAXMR_PROTO_OP_REVOKE_ACK, rva.hdr.request_id);
+		usleep(300 * 1000); /* the server invalidates A's window when the ack arrives */
+		expect_rdma(&a, IBV_WR_RDMA_READ, a.desc.rkey, a.desc.addr, IBV_WC_REM_ACCESS_ERR,
+			    "A's key after A's REVOKE_ACK");
+		expect_rdma(&b, IBV_WR_RDMA_READ, b.desc.rkey, b.desc.addr, IBV_WC_SUCCESS,
+			    "B's key before B's REVOKE_ACK");
+		kc_ref(&b, DAXMR_PROTO_OP_REVOKE_ACK, rvb.hdr.request_id);
+		printf("ok: B acked\n");
+	}
+	rdma_disconnect(a.id);
+	rdma_disconnect(b.id);
+	printf("PASS\n");
+	return 0;
+}
