@@ -11,7 +11,7 @@
  * --fence: a client that ignores revocation (libdaxmr's use_revoked). After the REVOKE it waits
  * for GO_FILE to exist (the test creates it once the lease breaker has returned, i.e. once
  * daxmrd released the export), then reads through the revoked key: the read must fail with a
- * remote access error (-EACCES), whatever the client does.
+ * remote access error (-EACCES) or, where rxe lost the NAK, a reset connection.
  */
 #include <errno.h>
 #include <poll.h>
@@ -143,14 +143,20 @@ static int holder_fence(const char *go_file, const char *server, const char *nam
 		}
 		usleep(10000);
 	}
+	/*
+	 * The responder NAKs the bad key (remote access error: -EACCES) and its QP goes to error.
+	 * Under load rxe may drop that NAK: the requester then exhausts its retries against the
+	 * errored QP, or sees the server's disconnect first (-ECONNRESET). Either way no byte moved.
+	 */
 	ret = daxmr_region_read(region, 0, buf, sizeof(buf));
-	if (ret != -EACCES) {
-		holder_say("FAIL: read through the revoked key returned %d (%s), expected -EACCES "
-			   "(remote access error)",
+	if (ret != -EACCES && ret != -ECONNRESET) {
+		holder_say("FAIL: read through the revoked key returned %d (%s), expected a remote "
+			   "access error (or, if the NAK was lost, a reset connection)",
 			   ret, ret ? strerror(-ret) : "success");
 		goto out;
 	}
-	holder_say("ok: read through the revoked key failed with a remote access error");
+	holder_say("ok: read through the revoked key failed: %s",
+		   ret == -EACCES ? "remote access error" : "connection reset (NAK lost)");
 	rc = 0;
 out:
 	daxmr_region_close(&region);
