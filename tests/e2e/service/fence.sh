@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# fence.sh -- truncate(2) to 0 bytes of an exported file while a client holds it and ignores the REVOKE
-# (libdaxmr use_revoked): the truncate returns within 1 s, and once it has, the client's RDMA
-# through the old key fails (a remote access error; a reset connection where rxe lost the NAK).
-# file is on fs-DAX and registered with On-Demand Paging; on older kernels it is a pinned tmpfs
-# file (fs-DAX cannot be registered there): the fence is the same deregistration.
+# fence.sh -- truncate(2) to 0 bytes of an exported file while a client holds it and ignores
+# the REVOKE (libdaxmr use_revoked): the truncate returns within 1 s, and once it has, the
+# client's RDMA through the old key fails (a remote access error; a reset connection where rxe
+# lost the NAK). Where rxe has ODP (Linux >= 6.15) the file is on fs-DAX and registered with
+# On-Demand Paging; on older kernels it is a pinned tmpfs file (fs-DAX cannot be registered
+# there): the fence is the same deregistration.
 . "$(dirname "$0")/lib.sh"
 
 echo 45 >/proc/sys/fs/lease-break-time
