@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sysfile.h"
 
 #define LEASE_BREAK_TIME_PATH "/proc/sys/fs/lease-break-time"
 
@@ -181,24 +182,12 @@ int daxmr_lease_read_break(int sfd, int *fds, size_t max, size_t *n_ptr)
 int daxmr_lease_break_time_ms(int *ms_ptr)
 {
 	char buf[32], *end;
-	ssize_t r;
 	long s;
-	int fd, ret;
+	int ret;
 
-	fd = open(LEASE_BREAK_TIME_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("open", ret, "%s", LEASE_BREAK_TIME_PATH);
+	ret = daxmr_sysfile_read(LEASE_BREAK_TIME_PATH, buf, sizeof(buf));
+	if (ret)
 		return ret;
-	}
-	r = read(fd, buf, sizeof(buf) - 1);
-	ret = r < 0 ? -errno : 0;
-	close(fd);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("read", ret, "%s", LEASE_BREAK_TIME_PATH);
-		return ret;
-	}
-	buf[r] = '\0';
 	s = strtol(buf, &end, 10);
 	if (end == buf || (*end != '\0' && *end != '\n') || s < 0) {
 		DAXMR_LOG_ERR("lease: %s: expected whole seconds, read \"%.*s\"",

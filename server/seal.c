@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sysfile.h"
 
 #define SEAL_FIEMAP_BATCH 64
 
@@ -132,23 +133,11 @@ static int seal_sysfs_read_u64(const char *attr, struct daxmr_seal_report *repor
 			       uint64_t *val_ptr)
 {
 	char buf[32], *end;
-	ssize_t r;
-	int fd, ret;
+	int ret;
 
-	fd = open(attr, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("open", ret, "%s", attr);
+	ret = daxmr_sysfile_read(attr, buf, sizeof(buf));
+	if (ret)
 		return ret;
-	}
-	r = read(fd, buf, sizeof(buf) - 1);
-	ret = r < 0 ? -errno : 0;
-	close(fd);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("read", ret, "%s", attr);
-		return ret;
-	}
-	buf[r] = '\0';
 	*val_ptr = strtoull(buf, &end, 10);
 	if (end == buf || (*end != '\0' && *end != '\n'))
 		return seal_reason(report, -EIO, "%s: not a decimal size", attr);
