@@ -47,6 +47,7 @@
 #include <sys/queue.h>
 
 #include "log.h"
+#include "verbs.h"
 
 #define CONN_RECV_SLOTS (DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX)
 #define CONN_SLOTS (CONN_RECV_SLOTS + DAXMR_CONN_SEND_SLOTS)
@@ -1032,7 +1033,9 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	struct rdma_conn_param param;
 	struct daxmr_conn *conn;
 	size_t size = (size_t)CONN_SLOTS * DAXMR_PROTO_MSG_MAX;
-	char peer[64];
+	enum daxmr_proto_status rej = DAXMR_PROTO_STATUS_BUSY;
+	const char *rej_why = "no resources for the connection";
+	char peer[64], what[128];
 	unsigned int i;
 	int ret, n;
 
@@ -1063,11 +1066,16 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 		goto err_reject;
 	}
 	memset(conn->buf, 0, size);
-	conn->mr = ibv_reg_mr(env->pd, conn->buf, size, IBV_ACCESS_LOCAL_WRITE);
-	if (!conn->mr) {
-		ret = errno ? -errno : -ENOMEM;
-		DAXMR_LOG_CALL_ERR("ibv_reg_mr", ret, "connection %s buffers, %zu bytes", peer,
-				   size);
+	snprintf(what, sizeof(what), "connection %s buffers (%zu bytes)", peer, size);
+	/* pinned: counts against RLIMIT_MEMLOCK, and the helper names the limit when it is hit */
+	ret = daxmr_verbs_reg(env->pd, conn->buf, size, IBV_ACCESS_LOCAL_WRITE, DAXMR_VERBS_PINNED,
+			      what, &conn->mr, NULL);
+	if (ret) {
+		if (ret == -ENOMEM || ret == -EPERM || ret == -EAGAIN) {
+			/* not a passing shortage: retrying will not help until the limit changes */
+			rej = DAXMR_PROTO_STATUS_INTERNAL;
+			rej_why = "cannot pin the connection's buffers (RLIMIT_MEMLOCK)";
+		}
 		goto err_reject;
 	}
 	conn->cq = ibv_create_cq(id->verbs, CONN_CQES, conn, env->cc, 0);
@@ -1130,7 +1138,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	return 0;
 
 err_reject:
-	conn_reject(id, peer, DAXMR_PROTO_STATUS_BUSY, "no resources for the connection");
+	conn_reject(id, peer, rej, rej_why);
 err_destroy:
 	conn_destroy_resources(conn);
 	free(conn);
@@ -1140,9 +1148,23 @@ err_destroy:
 /* rdma_cm ESTABLISHED. */
 void daxmr_conn_on_established(struct daxmr_conn *conn)
 {
+	int ret;
+
 	if (conn->state == DAXMR_CONN_ACCEPTING)
 		conn->state = DAXMR_CONN_WAIT_HELLO;
 	DAXMR_LOG_DBG("connection %s: established", conn->peer);
+	if (conn->state != DAXMR_CONN_CLOSING)
+		return;
+	/*
+	 * We disconnected on a message that arrived before rdma_cm reported ESTABLISHED; an
+	 * rdma_disconnect then sends the peer nothing, so it would wait on a dead QP. Say it again.
+	 */
+	if (rdma_disconnect(conn->id)) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_disconnect", ret, "connection %s (once established)",
+				   conn->peer);
+		conn_report_dead(conn);
+	}
 }
 
 /* rdma_cm DISCONNECTED: the QP can issue nothing more, so REVOKEs in flight are answered. */

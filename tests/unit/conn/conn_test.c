@@ -852,7 +852,7 @@ static void conn_new__padded_private_data_accepted(void **state)
 }
 
 /* One failing call of the accept path: rejected BUSY (or not, for accept), nothing leaked. */
-static void new_fails(int *knob, int err, bool rejected)
+static void new_fails_status(int *knob, int err, bool rejected, enum daxmr_proto_status status)
 {
 	struct daxmr_conn *conn = NULL;
 	uint8_t pdata[56];
@@ -864,17 +864,31 @@ static void new_fails(int *knob, int err, bool rejected)
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -err);
 	assert_null(conn);
 	if (rejected) {
-		check_reject(DAXMR_PROTO_STATUS_BUSY);
+		check_reject(status);
 	} else {
 		assert_int_equal(m.rejects, 0);
 		assert_int_equal(m.live_mrs + m.live_cqs + m.live_qps, 0);
 	}
 }
 
+/* A failed set-up step: the client is rejected as BUSY (or not at all). */
+static void new_fails(int *knob, int err, bool rejected)
+{
+	new_fails_status(knob, err, rejected, DAXMR_PROTO_STATUS_BUSY);
+}
+
+/* RLIMIT_MEMLOCK (ENOMEM from pinning): no "try again later", the limit must change. */
 static void conn_new__ibv_reg_mr_fails(void **state)
 {
 	(void)state;
-	new_fails(&m.reg_mr_errno, ENOMEM, true);
+	new_fails_status(&m.reg_mr_errno, ENOMEM, true, DAXMR_PROTO_STATUS_INTERNAL);
+}
+
+/* Another registration failure is a passing shortage: BUSY. */
+static void conn_new__ibv_reg_mr_EINVAL(void **state)
+{
+	(void)state;
+	new_fails(&m.reg_mr_errno, EINVAL, true);
 }
 
 static void conn_new__ibv_create_cq_fails(void **state)
@@ -975,6 +989,27 @@ static void first_receive_before_established(void **state)
 	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
 	daxmr_conn_on_established(conn); /* late: changes nothing */
 	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+/* A bad first message before ESTABLISHED: disconnect, and again once established. */
+static void bad_first_receive_before_established(void **state)
+{
+	struct rdma_conn_param p = { 0 };
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56], junk[10] = { 0 };
+	size_t n;
+
+	(void)state;
+	reset();
+	n = cm_connect(1, 1, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, &p, &conn), 0);
+	deliver(conn, junk, sizeof(junk));
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	assert_int_equal(m.disconnects, 1);
+	daxmr_conn_on_established(conn);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	assert_int_equal(m.disconnects, 2);
 	drop_conn(&conn);
 }
 
@@ -1942,6 +1977,7 @@ int main(void)
 		cmocka_unit_test(conn_new__other_device),
 		cmocka_unit_test(conn_new__padded_private_data_accepted),
 		cmocka_unit_test(conn_new__ibv_reg_mr_fails),
+		cmocka_unit_test(conn_new__ibv_reg_mr_EINVAL),
 		cmocka_unit_test(conn_new__ibv_create_cq_fails),
 		cmocka_unit_test(conn_new__rdma_create_qp_fails),
 		cmocka_unit_test(conn_new__ibv_post_recv_fails),
@@ -1950,6 +1986,7 @@ int main(void)
 		cmocka_unit_test(hello__ok_then_second_BAD_STATE),
 		cmocka_unit_test(hello__range_differs_from_connect_UNSUPPORTED_VERSION),
 		cmocka_unit_test(request_before_hello__BAD_STATE),
+		cmocka_unit_test(bad_first_receive_before_established),
 		cmocka_unit_test(first_receive_before_established),
 		cmocka_unit_test(list__pages_of_14_with_MORE),
 		cmocka_unit_test(open__statuses),
