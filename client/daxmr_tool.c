@@ -288,8 +288,8 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 		ret = daxmr_region_read(region, a->offset + done, buf, n);
 		if (ret) {
 			tool_err("get %s: RDMA READ of %zu bytes at offset %" PRIu64 ": %s",
-				 a->name, n, a->offset + done, daxmr_tool_strerror(ret));
-			code = daxmr_tool_exit_code(ret);
+				 a->name, n, a->offset + done, daxmr_tool_transfer_strerror(ret));
+			code = daxmr_tool_transfer_exit_code(ret);
 			goto out;
 		}
 		ret = tool_write_all(fd, buf, n);
@@ -390,8 +390,8 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		ret = daxmr_region_write(region, a->offset + done, buf, n);
 		if (ret) {
 			tool_err("put %s: RDMA WRITE of %zu bytes at offset %" PRIu64 ": %s",
-				 a->name, n, a->offset + done, daxmr_tool_strerror(ret));
-			code = daxmr_tool_exit_code(ret);
+				 a->name, n, a->offset + done, daxmr_tool_transfer_strerror(ret));
+			code = daxmr_tool_transfer_exit_code(ret);
 			goto out;
 		}
 		done += n;

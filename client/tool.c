@@ -309,6 +309,25 @@ int daxmr_tool_exit_code(int err)
 	}
 }
 
+/*
+ * The exit status for a failed RDMA READ/WRITE. There -EACCES is the remote side refusing the
+ * key (IBV_WC_REM_ACCESS_ERR): the server withdrew it, by revocation or by going away. That is
+ * a failed operation, not the OPEN-time "access denied".
+ */
+int daxmr_tool_transfer_exit_code(int err)
+{
+	return err == -EACCES ? DAXMR_TOOL_EXIT_FAILED : daxmr_tool_exit_code(err);
+}
+
+/* A short cause for a failed RDMA READ/WRITE. */
+const char *daxmr_tool_transfer_strerror(int err)
+{
+	if (err == -EACCES)
+		return "remote access error: the server withdrew the key (revoked, or the server "
+		       "went away)";
+	return daxmr_tool_strerror(err);
+}
+
 /* A short cause for a negative errno. */
 const char *daxmr_tool_strerror(int err)
 {

@@ -70,6 +70,12 @@ int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len);
 /* The exit status for a failed operation's negative errno (connect failures are EXIT_CONNECT). */
 int daxmr_tool_exit_code(int err);
 
+/* The exit status for a failed RDMA READ/WRITE: a remote access error there is exit 1. */
+int daxmr_tool_transfer_exit_code(int err);
+
+/* A short cause for a failed RDMA READ/WRITE. */
+const char *daxmr_tool_transfer_strerror(int err);
+
 /* A short cause for a negative errno, in the words of daxmr ("no such export", ...). */
 const char *daxmr_tool_strerror(int err);
 

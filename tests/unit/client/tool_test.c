@@ -247,6 +247,12 @@ static void exit_code__documented(void **state)
 	assert_int_equal(daxmr_tool_exit_code(-EIO), 1);
 	assert_int_equal(daxmr_tool_exit_code(-ERANGE), 1);
 	assert_int_equal(daxmr_tool_exit_code(-ENOTCONN), 1);
+	/* on the data path a remote access error is a withdrawn key: a failed operation */
+	assert_int_equal(daxmr_tool_transfer_exit_code(-EACCES), 1);
+	assert_int_equal(daxmr_tool_transfer_exit_code(-ESTALE), 6);
+	assert_int_equal(daxmr_tool_transfer_exit_code(-ENOTCONN), 1);
+	assert_non_null(strstr(daxmr_tool_transfer_strerror(-EACCES), "withdrew the key"));
+	assert_string_equal(daxmr_tool_transfer_strerror(-ENOENT), "no such export");
 }
 
 /* Messages speak daxmr, and fall back to strerror. */
