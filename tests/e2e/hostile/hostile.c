@@ -1,0 +1,1641 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hostile.c -- daxmr-e2e-hostile: a raw rdma_cm client that feeds daxmrd hostile input */
+/*
+ * Usage: daxmr-e2e-hostile SERVER CASE [ARG...]   (CASE list: daxmr-e2e-hostile --help)
+ *
+ * Each run is one case on fresh connections to a running daxmrd. It speaks rdma_cm, ibverbs
+ * and raw bytes (proto/ only to encode valid messages and decode replies), prints what it
+ * sent and what it observed ("case NAME: ..."), and exits 0 when the server answered as
+ * docs/protocol.md requires, 1 when it did not (or hung: every wait is bounded), 2 on usage
+ * errors. Whether daxmrd survived is the driver script's check (hostile.sh), not this one's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+
+#include "proto.h"
+
+#define HOSTILE_RECVS 128		  /* receives posted (more than any case needs) */
+#define HOSTILE_SEND_SIZE 8192		  /* the send area: room for an over-long SEND */
+#define HOSTILE_RDMA_SIZE 4096		  /* the local side of RDMA READ and WRITE */
+#define HOSTILE_WAIT_MS 10000		  /* bound of every wait for the server */
+#define HOSTILE_QUIET_MS 1000		  /* how long "no answer" is watched for */
+#define HOSTILE_QUEUE (2 * HOSTILE_RECVS) /* receive completions not yet consumed */
+#define HOSTILE_PDATA_MAX 196
+
+/* What a work request id names: kind in the high 32 bits, slot in the low. */
+enum hostile_wr_kind {
+	HOSTILE_WR_RECV = 1,
+	HOSTILE_WR_SEND = 2,
+	HOSTILE_WR_RDMA = 3,
+};
+
+/* One receive completion. */
+struct hostile_rx {
+	uint32_t slot;
+	uint32_t len;
+	enum ibv_wc_status status;
+};
+
+/* One raw connection; everything polled, nothing blocks without a bound. */
+struct hostile_conn {
+	struct rdma_event_channel *ch; /* owned */
+	struct rdma_cm_id *id;	       /* owned; owns the QP once created */
+	struct ibv_pd *pd;	       /* owned */
+	struct ibv_cq *cq;	       /* owned */
+	struct ibv_mr *mr;	       /* owned: over buf */
+	uint8_t *buf;		       /* owned: receive slots, send area, RDMA area */
+	bool qp;
+	bool repost; /* repost a receive once its message is consumed */
+	/* rdma_cm */
+	enum rdma_cm_event_type last_ev;
+	bool ev_seen;
+	int ev_status;
+	uint8_t pdata[HOSTILE_PDATA_MAX];
+	size_t pdata_len;
+	bool connected;
+	bool disconnected;
+	uint16_t credits;
+	/* completions */
+	struct hostile_rx rx[HOSTILE_QUEUE];
+	unsigned int rx_head, rx_tail;
+	unsigned int sends_posted, sends_done;
+	enum ibv_wc_status send_err; /* first failed send, IBV_WC_SUCCESS if none */
+	bool rdma_done;
+	enum ibv_wc_status rdma_status;
+	uint64_t next_req;
+};
+
+static const char *hostile_server; /* borrowed: argv */
+static const char *hostile_case;   /* borrowed: argv */
+static int hostile_failures;
+
+/* One "case NAME: ..." line on stdout, at once: the script keeps the output. */
+__attribute__((format(printf, 1, 2))) static void hostile_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("case %s: ", hostile_case);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Records a failed expectation; the run goes on so that one run shows every deviation. */
+__attribute__((format(printf, 1, 2))) static void hostile_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "case %s: FAIL: ", hostile_case);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	hostile_failures++;
+}
+
+/* Milliseconds of a monotonic clock. */
+static long long hostile_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps ms milliseconds. */
+static void hostile_sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void hostile_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void hostile_put32(uint8_t *p, uint32_t v)
+{
+	hostile_put16(p, (uint16_t)v);
+	hostile_put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void hostile_put64(uint8_t *p, uint64_t v)
+{
+	hostile_put32(p, (uint32_t)v);
+	hostile_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Writes a 24-byte header field by field, whatever the values: the point is to lie. */
+static void hostile_hdr(uint8_t *p, uint32_t magic, uint16_t version, uint16_t opcode,
+			uint32_t length, uint16_t status, uint16_t flags, uint64_t req_id)
+{
+	hostile_put32(p, magic);
+	hostile_put16(p + 4, version);
+	hostile_put16(p + 6, opcode);
+	hostile_put32(p + 8, length);
+	hostile_put16(p + 12, status);
+	hostile_put16(p + 14, flags);
+	hostile_put64(p + 16, req_id);
+}
+
+/* The receive slot i, the send area and the RDMA area of c->buf. */
+static uint8_t *hostile_rx_buf(struct hostile_conn *c, uint32_t i)
+{
+	return c->buf + (size_t)i * DAXMR_PROTO_MSG_MAX;
+}
+
+static uint8_t *hostile_tx_buf(struct hostile_conn *c)
+{
+	return c->buf + (size_t)HOSTILE_RECVS * DAXMR_PROTO_MSG_MAX;
+}
+
+static uint8_t *hostile_rdma_buf(struct hostile_conn *c)
+{
+	return hostile_tx_buf(c) + HOSTILE_SEND_SIZE;
+}
+
+/* Posts receive slot i. */
+static int hostile_post_recv(struct hostile_conn *c, uint32_t i)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)hostile_rx_buf(c, i),
+			       .length = DAXMR_PROTO_MSG_MAX,
+			       .lkey = c->mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = ((uint64_t)HOSTILE_WR_RECV << 32) | i,
+				  .sg_list = &sge,
+				  .num_sge = 1 };
+	struct ibv_recv_wr *bad = NULL;
+	int ret = ibv_post_recv(c->id->qp, &wr, &bad);
+
+	if (ret)
+		fprintf(stderr, "ibv_post_recv slot %u: %s\n", i, strerror(ret));
+	return -ret;
+}
+
+/* Takes one completion into the connection's state. */
+static void hostile_on_wc(struct hostile_conn *c, const struct ibv_wc *wc)
+{
+	enum hostile_wr_kind kind = (enum hostile_wr_kind)(wc->wr_id >> 32);
+	struct hostile_rx *rx;
+
+	switch (kind) {
+	case HOSTILE_WR_RECV:
+		if (c->rx_tail - c->rx_head >= HOSTILE_QUEUE)
+			return; /* cannot happen: more receives completed than posted */
+		rx = &c->rx[c->rx_tail++ % HOSTILE_QUEUE];
+		rx->slot = (uint32_t)wc->wr_id;
+		rx->len = wc->byte_len;
+		rx->status = wc->status;
+		break;
+	case HOSTILE_WR_SEND:
+		c->sends_done++;
+		if (wc->status != IBV_WC_SUCCESS && c->send_err == IBV_WC_SUCCESS)
+			c->send_err = wc->status;
+		break;
+	case HOSTILE_WR_RDMA:
+		c->rdma_done = true;
+		c->rdma_status = wc->status;
+		break;
+	}
+}
+
+/* Takes every completion and rdma_cm event there is, without blocking. */
+static void hostile_poll(struct hostile_conn *c)
+{
+	struct rdma_cm_event *ev;
+	struct ibv_wc wc[16];
+	int n, i;
+
+	if (c->cq)
+		while ((n = ibv_poll_cq(c->cq, 16, wc)) > 0)
+			for (i = 0; i < n; i++)
+				hostile_on_wc(c, &wc[i]);
+	while (rdma_get_cm_event(c->ch, &ev) == 0) {
+		c->last_ev = ev->event;
+		c->ev_status = ev->status;
+		c->ev_seen = true;
+		if (ev->event == RDMA_CM_EVENT_ESTABLISHED || ev->event == RDMA_CM_EVENT_REJECTED) {
+			c->pdata_len = ev->param.conn.private_data_len;
+			if (c->pdata_len > sizeof(c->pdata))
+				c->pdata_len = sizeof(c->pdata);
+			if (c->pdata_len && ev->param.conn.private_data)
+				memcpy(c->pdata, ev->param.conn.private_data, c->pdata_len);
+		}
+		if (ev->event == RDMA_CM_EVENT_ESTABLISHED)
+			c->connected = true;
+		if (ev->event == RDMA_CM_EVENT_DISCONNECTED ||
+		    ev->event == RDMA_CM_EVENT_DEVICE_REMOVAL ||
+		    ev->event == RDMA_CM_EVENT_TIMEWAIT_EXIT)
+			c->disconnected = true;
+		rdma_ack_cm_event(ev);
+	}
+}
+
+/* Polls until done(c) or ms pass; true if done. */
+static bool hostile_wait(struct hostile_conn *c, bool (*done)(struct hostile_conn *c), long ms)
+{
+	long long end = hostile_now_ms() + ms;
+
+	for (;;) {
+		hostile_poll(c);
+		if (done(c))
+			return true;
+		if (hostile_now_ms() >= end)
+			return false;
+		hostile_sleep_ms(1);
+	}
+}
+
+static bool hostile_cm_event_seen(struct hostile_conn *c)
+{
+	return c->ev_seen;
+}
+
+/* Waits for the next rdma_cm event during set-up; 0 if it is want. */
+static int hostile_cm_expect(struct hostile_conn *c, enum rdma_cm_event_type want)
+{
+	c->ev_seen = false;
+	if (!hostile_wait(c, hostile_cm_event_seen, HOSTILE_WAIT_MS)) {
+		fprintf(stderr, "no rdma_cm %s within %d ms\n", rdma_event_str(want),
+			HOSTILE_WAIT_MS);
+		return -ETIMEDOUT;
+	}
+	if (c->last_ev == want)
+		return 0;
+	if (c->last_ev == RDMA_CM_EVENT_REJECTED)
+		return -ECONNREFUSED;
+	fprintf(stderr, "rdma_cm: %s (status %d) while waiting for %s\n",
+		rdma_event_str(c->last_ev), c->ev_status, rdma_event_str(want));
+	return -EIO;
+}
+
+/* Frees everything of c; rdma_disconnect first unless abrupt. */
+static void hostile_close(struct hostile_conn *c, bool abrupt)
+{
+	if (c->connected && !c->disconnected && !abrupt)
+		(void)rdma_disconnect(c->id);
+	if (c->qp)
+		rdma_destroy_qp(c->id);
+	if (c->mr)
+		(void)ibv_dereg_mr(c->mr);
+	if (c->cq)
+		(void)ibv_destroy_cq(c->cq);
+	if (c->pd)
+		(void)ibv_dealloc_pd(c->pd);
+	if (c->id)
+		(void)rdma_destroy_id(c->id);
+	if (c->ch)
+		rdma_destroy_event_channel(c->ch);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Resolves hostile_server ("ADDR:PORT", IPv6 as "[ADDR]:PORT") into *res. */
+static int hostile_resolve(struct addrinfo **res)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	char host[256], *port;
+	int ret;
+
+	snprintf(host, sizeof(host), "%s", hostile_server);
+	port = strrchr(host, ':');
+	if (!port) {
+		fprintf(stderr, "%s: not ADDR:PORT\n", hostile_server);
+		return -EINVAL;
+	}
+	*port++ = '\0';
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	ret = getaddrinfo(host, port, &hints, res);
+	if (ret) {
+		fprintf(stderr, "getaddrinfo %s: %s\n", hostile_server, gai_strerror(ret));
+		return -EHOSTUNREACH;
+	}
+	return 0;
+}
+
+/*
+ * Connects with the given private data: 0 once ESTABLISHED (c->credits from the accept data),
+ * -ECONNREFUSED on a reject (its private data in c->pdata), another negative errno otherwise.
+ * nrecv receives are posted before the connect.
+ */
+static int hostile_connect(struct hostile_conn *c, const void *pdata, uint8_t pdata_len,
+			   unsigned int nrecv)
+{
+	struct ibv_qp_init_attr qpa = { 0 };
+	struct rdma_conn_param param = { 0 };
+	struct daxmr_proto_cm_accept acc;
+	struct addrinfo *ai = NULL;
+	size_t size =
+		(size_t)HOSTILE_RECVS * DAXMR_PROTO_MSG_MAX + HOSTILE_SEND_SIZE + HOSTILE_RDMA_SIZE;
+	unsigned int i;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->repost = true;
+	c->next_req = 1;
+	c->ch = rdma_create_event_channel();
+	if (!c->ch) {
+		ret = -errno;
+		perror("rdma_create_event_channel");
+		return ret;
+	}
+	if (fcntl(c->ch->fd, F_SETFL, fcntl(c->ch->fd, F_GETFL) | O_NONBLOCK) < 0) {
+		ret = -errno;
+		perror("fcntl O_NONBLOCK");
+		goto err;
+	}
+	if (rdma_create_id(c->ch, &c->id, c, RDMA_PS_TCP)) {
+		ret = -errno;
+		perror("rdma_create_id");
+		goto err;
+	}
+	ret = hostile_resolve(&ai);
+	if (ret)
+		goto err;
+	if (rdma_resolve_addr(c->id, NULL, ai->ai_addr, 2000)) {
+		ret = -errno;
+		perror("rdma_resolve_addr");
+		freeaddrinfo(ai);
+		goto err;
+	}
+	freeaddrinfo(ai);
+	ret = hostile_cm_expect(c, RDMA_CM_EVENT_ADDR_RESOLVED);
+	if (ret)
+		goto err;
+	if (rdma_resolve_route(c->id, 2000)) {
+		ret = -errno;
+		perror("rdma_resolve_route");
+		goto err;
+	}
+	ret = hostile_cm_expect(c, RDMA_CM_EVENT_ROUTE_RESOLVED);
+	if (ret)
+		goto err;
+	c->pd = ibv_alloc_pd(c->id->verbs);
+	c->cq = c->pd ? ibv_create_cq(c->id->verbs, 4 * HOSTILE_RECVS, NULL, NULL, 0) : NULL;
+	c->buf = calloc(1, size);
+	c->mr = c->pd && c->buf ? ibv_reg_mr(c->pd, c->buf, size, IBV_ACCESS_LOCAL_WRITE) : NULL;
+	if (!c->pd || !c->cq || !c->buf || !c->mr) {
+		ret = errno ? -errno : -ENOMEM;
+		perror("ibv_alloc_pd/ibv_create_cq/ibv_reg_mr");
+		goto err;
+	}
+	qpa.qp_type = IBV_QPT_RC;
+	qpa.send_cq = c->cq;
+	qpa.recv_cq = c->cq;
+	qpa.cap.max_send_wr = HOSTILE_RECVS;
+	qpa.cap.max_recv_wr = HOSTILE_RECVS;
+	qpa.cap.max_send_sge = 1;
+	qpa.cap.max_recv_sge = 1;
+	if (rdma_create_qp(c->id, c->pd, &qpa)) {
+		ret = -errno;
+		perror("rdma_create_qp");
+		goto err;
+	}
+	c->qp = true;
+	for (i = 0; i < nrecv && i < HOSTILE_RECVS; i++) {
+		ret = hostile_post_recv(c, i);
+		if (ret)
+			goto err;
+	}
+	param.private_data = pdata;
+	param.private_data_len = pdata_len;
+	param.initiator_depth = 1;
+	param.responder_resources = 1;
+	param.retry_count = 7;
+	param.rnr_retry_count = 7; /* as libdaxmr: the server reposts receives before replying */
+	if (rdma_connect(c->id, &param)) {
+		ret = -errno;
+		perror("rdma_connect");
+		goto err;
+	}
+	ret = hostile_cm_expect(c, RDMA_CM_EVENT_ESTABLISHED);
+	if (ret)
+		return ret; /* the caller looks at a reject and closes */
+	if (daxmr_proto_cm_accept_decode(c->pdata, c->pdata_len, &acc) == 0)
+		c->credits = acc.credits;
+	return 0;
+err:
+	hostile_close(c, true);
+	return ret;
+}
+
+/* Connects with valid private data (our version range); 0 or a negative errno. */
+static int hostile_connect_ok(struct hostile_conn *c, unsigned int nrecv)
+{
+	struct daxmr_proto_cm_connect cm = { .version_min = DAXMR_PROTO_VERSION_MIN,
+					     .version_max = DAXMR_PROTO_VERSION_MAX };
+	uint8_t pdata[DAXMR_PROTO_CM_CONNECT_SIZE];
+	int ret;
+
+	if (daxmr_proto_cm_connect_encode(&cm, pdata, sizeof(pdata)) < 0)
+		return -EINVAL;
+	ret = hostile_connect(c, pdata, sizeof(pdata), nrecv);
+	if (ret) {
+		hostile_fail("connect to %s failed: %s", hostile_server, strerror(-ret));
+		if (ret == -ECONNREFUSED)
+			hostile_close(c, true);
+	}
+	return ret;
+}
+
+static bool hostile_sends_drained(struct hostile_conn *c)
+{
+	return c->sends_done == c->sends_posted;
+}
+
+/* Posts one SEND of len bytes at off in the send area; does not wait. */
+static int hostile_post_send(struct hostile_conn *c, uint32_t off, uint32_t len)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)(hostile_tx_buf(c) + off),
+			       .length = len,
+			       .lkey = c->mr->lkey };
+	struct ibv_send_wr wr = { 0 }, *bad = NULL;
+	int ret;
+
+	wr.wr_id = ((uint64_t)HOSTILE_WR_SEND << 32) | c->sends_posted;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.sg_list = len ? &sge : NULL;
+	wr.num_sge = len ? 1 : 0;
+	ret = ibv_post_send(c->id->qp, &wr, &bad);
+	if (ret) {
+		fprintf(stderr, "ibv_post_send of %u bytes: %s\n", len, strerror(ret));
+		return -ret;
+	}
+	c->sends_posted++;
+	return 0;
+}
+
+/* Sends len bytes from p (len 0: a zero-length SEND) and waits for its completion. */
+static int hostile_send_raw(struct hostile_conn *c, const void *p, uint32_t len)
+{
+	int ret;
+
+	if (len > HOSTILE_SEND_SIZE)
+		return -EMSGSIZE;
+	if (p != hostile_tx_buf(c) && len)
+		memcpy(hostile_tx_buf(c), p, len);
+	ret = hostile_post_send(c, 0, len);
+	if (ret)
+		return ret;
+	if (!hostile_wait(c, hostile_sends_drained, HOSTILE_WAIT_MS)) {
+		hostile_fail("the SEND of %u bytes did not complete within %d ms", len,
+			     HOSTILE_WAIT_MS);
+		return -ETIMEDOUT;
+	}
+	return c->send_err == IBV_WC_SUCCESS ? 0 : -EIO;
+}
+
+/* Encodes msg (a valid message) into the send area; returns its size or a negative errno. */
+static int hostile_encode(struct hostile_conn *c, struct daxmr_proto_msg *msg)
+{
+	int n;
+
+	if (!msg->hdr.version)
+		msg->hdr.version = DAXMR_PROTO_VERSION_MAX;
+	n = daxmr_proto_msg_encode(msg, hostile_tx_buf(c), HOSTILE_SEND_SIZE);
+	if (n < 0)
+		hostile_fail("cannot encode %s: %s", daxmr_proto_opcode_str(msg->hdr.opcode),
+			     strerror(-n));
+	return n;
+}
+
+/* Sends a valid request of opcode with the payload in msg; returns its request id or 0. */
+static uint64_t hostile_request(struct hostile_conn *c, struct daxmr_proto_msg *msg,
+				enum daxmr_proto_opcode opcode)
+{
+	int n;
+
+	msg->hdr.opcode = opcode;
+	msg->hdr.request_id = c->next_req++;
+	n = hostile_encode(c, msg);
+	if (n < 0 || hostile_send_raw(c, hostile_tx_buf(c), (uint32_t)n))
+		return 0;
+	return msg->hdr.request_id;
+}
+
+static bool hostile_rx_or_down(struct hostile_conn *c)
+{
+	return c->rx_head != c->rx_tail || c->disconnected;
+}
+
+/*
+ * The next message the server sent: 1 (decoded into *msg, or *raw_err < 0 if it does not
+ * decode), 0 if the connection went down instead, -ETIMEDOUT after ms.
+ */
+static int hostile_next(struct hostile_conn *c, long ms, struct daxmr_proto_msg *msg, int *raw_err)
+{
+	struct hostile_rx rx;
+
+	if (!hostile_wait(c, hostile_rx_or_down, ms))
+		return -ETIMEDOUT;
+	if (c->rx_head == c->rx_tail)
+		return 0;
+	rx = c->rx[c->rx_head++ % HOSTILE_QUEUE];
+	if (rx.status != IBV_WC_SUCCESS) {
+		/* flushed: the QP went to the error state, the connection is over */
+		c->disconnected = true;
+		c->rx_head = c->rx_tail;
+		return 0;
+	}
+	*raw_err = daxmr_proto_msg_decode(hostile_rx_buf(c, rx.slot), rx.len, msg);
+	if (c->repost)
+		(void)hostile_post_recv(c, rx.slot);
+	return 1;
+}
+
+/* One decoded message for a log line. */
+static void hostile_msg_str(const struct daxmr_proto_msg *m, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s status %s request id %llu", daxmr_proto_opcode_str(m->hdr.opcode),
+		 (m->hdr.flags & DAXMR_PROTO_F_REPLY) ? " reply" : "",
+		 daxmr_proto_status_str(m->hdr.status), (unsigned long long)m->hdr.request_id);
+}
+
+/* The reply to req_id must come with status want; its payload lands in *reply. */
+static bool hostile_expect_reply(struct hostile_conn *c, uint64_t req_id,
+				 enum daxmr_proto_opcode op, enum daxmr_proto_status want,
+				 struct daxmr_proto_msg *reply, const char *what)
+{
+	char s[128];
+	int err = 0, r;
+
+	if (!req_id)
+		return false;
+	r = hostile_next(c, HOSTILE_WAIT_MS, reply, &err);
+	if (r == -ETIMEDOUT) {
+		hostile_fail("%s: no answer within %d ms (a hang)", what, HOSTILE_WAIT_MS);
+		return false;
+	}
+	if (r == 0) {
+		hostile_fail("%s: disconnected, expected a %s reply", what,
+			     daxmr_proto_status_str(want));
+		return false;
+	}
+	if (err) {
+		hostile_fail("%s: the answer does not decode: %s", what, strerror(-err));
+		return false;
+	}
+	hostile_msg_str(reply, s, sizeof(s));
+	if (reply->hdr.opcode != op || !(reply->hdr.flags & DAXMR_PROTO_F_REPLY) ||
+	    reply->hdr.request_id != req_id || reply->hdr.status != want) {
+		hostile_fail("%s: got %s, expected %s reply status %s request id %llu", what, s,
+			     daxmr_proto_opcode_str(op), daxmr_proto_status_str(want),
+			     (unsigned long long)req_id);
+		return false;
+	}
+	hostile_say("%s -> %s", what, s);
+	return true;
+}
+
+/* HELLO with our range; true if answered OK. */
+static bool hostile_hello(struct hostile_conn *c)
+{
+	struct daxmr_proto_msg m = { 0 }, r;
+
+	m.hello.version_min = DAXMR_PROTO_VERSION_MIN;
+	m.hello.version_max = DAXMR_PROTO_VERSION_MAX;
+	snprintf(m.hello.name, sizeof(m.hello.name), "hostile:%s", hostile_case);
+	return hostile_expect_reply(c, hostile_request(c, &m, DAXMR_PROTO_OP_HELLO),
+				    DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_OK, &r, "HELLO");
+}
+
+/* LIST from 0 answered OK: the connection still works. */
+static bool hostile_list_ok(struct hostile_conn *c, const char *what)
+{
+	struct daxmr_proto_msg m = { 0 }, r;
+
+	if (!hostile_expect_reply(c, hostile_request(c, &m, DAXMR_PROTO_OP_LIST),
+				  DAXMR_PROTO_OP_LIST, DAXMR_PROTO_STATUS_OK, &r, what))
+		return false;
+	return true;
+}
+
+/* OPEN name with access; true if answered want (the descriptor in *desc when OK). */
+static bool hostile_open(struct hostile_conn *c, const char *name, enum daxmr_proto_access access,
+			 enum daxmr_proto_status want, struct daxmr_proto_desc *desc)
+{
+	struct daxmr_proto_msg m = { 0 }, r;
+	char what[320];
+
+	m.open.access = access;
+	snprintf(m.open.name, sizeof(m.open.name), "%s", name);
+	snprintf(what, sizeof(what), "OPEN %s '%s'", access == DAXMR_PROTO_ACCESS_RW ? "rw" : "ro",
+		 name);
+	if (!hostile_expect_reply(c, hostile_request(c, &m, DAXMR_PROTO_OP_OPEN),
+				  DAXMR_PROTO_OP_OPEN, want, &r, what))
+		return false;
+	if (want == DAXMR_PROTO_STATUS_OK && desc) {
+		*desc = r.desc;
+		hostile_say("descriptor: export %u generation %llu addr 0x%llx length %llu "
+			    "rkey 0x%x access %s key_kind %s",
+			    r.desc.export_id, (unsigned long long)r.desc.generation,
+			    (unsigned long long)r.desc.addr, (unsigned long long)r.desc.length,
+			    r.desc.rkey, r.desc.access == DAXMR_PROTO_ACCESS_RW ? "rw" : "ro",
+			    r.desc.key_kind == DAXMR_PROTO_KEY_MW ? "mw" : "mr");
+	}
+	return true;
+}
+
+/*
+ * After a protocol error the server MAY send ERROR (status want) and then disconnects. A
+ * message other than ERROR want, or no disconnect within the bound, fails.
+ */
+static void hostile_expect_error_disconnect(struct hostile_conn *c, enum daxmr_proto_status want)
+{
+	struct daxmr_proto_msg m;
+	bool got_error = false;
+	char s[128];
+	int err = 0, r;
+
+	for (;;) {
+		/* rdma_cm's DREQ may need retries: a longer bound than for replies */
+		r = hostile_next(c, 3 * HOSTILE_WAIT_MS, &m, &err);
+		if (r == -ETIMEDOUT) {
+			hostile_fail("%s, still connected %d ms after the protocol error (a hang)",
+				     got_error ? "ERROR received" : "no ERROR",
+				     3 * HOSTILE_WAIT_MS);
+			return;
+		}
+		if (r == 0)
+			break;
+		if (err) {
+			hostile_fail("the server sent a message that does not decode: %s",
+				     strerror(-err));
+			continue;
+		}
+		hostile_msg_str(&m, s, sizeof(s));
+		if (m.hdr.opcode != DAXMR_PROTO_OP_ERROR || m.hdr.status != want ||
+		    m.hdr.request_id != 0 || got_error) {
+			hostile_fail("got %s, expected one ERROR status %s request id 0", s,
+				     daxmr_proto_status_str(want));
+			continue;
+		}
+		got_error = true;
+		hostile_say("got %s", s);
+	}
+	hostile_say("disconnected by the server%s", got_error ? " after the ERROR" : " (no ERROR)");
+}
+
+/* Nothing arrives for HOSTILE_QUIET_MS and the connection stays up. */
+static void hostile_expect_quiet(struct hostile_conn *c, const char *what)
+{
+	if (hostile_wait(c, hostile_rx_or_down, HOSTILE_QUIET_MS)) {
+		hostile_fail("%s: expected no answer, got %s", what,
+			     c->rx_head != c->rx_tail ? "a message" : "a disconnect");
+		return;
+	}
+	hostile_say("%s -> no answer in %d ms, still connected", what, HOSTILE_QUIET_MS);
+}
+
+static bool hostile_rdma_completed(struct hostile_conn *c)
+{
+	return c->rdma_done;
+}
+
+/*
+ * One RDMA READ or WRITE of len bytes between the RDMA area and raddr with rkey. Returns the
+ * completion status, or -1 if none arrived within the bound.
+ */
+static int hostile_rdma(struct hostile_conn *c, enum ibv_wr_opcode op, uint64_t raddr,
+			uint32_t rkey, uint32_t len)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)hostile_rdma_buf(c),
+			       .length = len,
+			       .lkey = c->mr->lkey };
+	struct ibv_send_wr wr = { 0 }, *bad = NULL;
+	int ret;
+
+	wr.wr_id = (uint64_t)HOSTILE_WR_RDMA << 32;
+	wr.opcode = op;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	c->rdma_done = false;
+	ret = ibv_post_send(c->id->qp, &wr, &bad);
+	if (ret) {
+		hostile_fail("ibv_post_send RDMA: %s", strerror(ret));
+		return -1;
+	}
+	if (!hostile_wait(c, hostile_rdma_completed, HOSTILE_WAIT_MS)) {
+		hostile_fail("RDMA %s did not complete within %d ms",
+			     op == IBV_WR_RDMA_READ ? "READ" : "WRITE", HOSTILE_WAIT_MS);
+		return -1;
+	}
+	return (int)c->rdma_status;
+}
+
+/* ---- cases ---------------------------------------------------------------------------- */
+
+/* A header-level violation after HELLO (or before it, as the first message): ERROR + disconnect. */
+struct hostile_bad_hdr {
+	const char *name;
+	const char *what;
+	bool before_hello;
+	enum daxmr_proto_status want;
+};
+
+static const struct hostile_bad_hdr hostile_bad_hdrs[] = {
+	{ "bad-magic", "magic 0x4d584444 instead of DXMR", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "bad-magic-first", "bad magic as the very first message", true,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "bad-version", "header version 2 after version 1 was chosen", false,
+	  DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION },
+	{ "version-zero", "header version 0", false, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION },
+	{ "unknown-opcode", "opcode 0x77", false, DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
+	{ "opcode-zero", "opcode 0", false, DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
+	{ "auth-opcode", "opcode 0x10 (reserved AUTH range)", false,
+	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
+	{ "truncated", "10 bytes: shorter than the header", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "truncated-first", "10 bytes as the very first message", true,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "length-over", "LIST header says length 100, 4 payload bytes sent", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "length-max", "4096 bytes sent, header says length 5000 (> 4072)", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "length-huge", "header says length 0xffffffff", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "trailing", "LIST with length 4 and 8 more bytes after it", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "zero-length", "a zero-length SEND", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "zero-length-first", "a zero-length SEND as the very first message", true,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "bad-flags", "LIST with header flags 0x8000", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "request-status", "LIST request carrying status ACCESS_DENIED", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "bad-status", "LIST request carrying status 999", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "client-revoke", "REVOKE from a client (wrong direction)", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "client-available", "AVAILABLE from a client (wrong direction)", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "client-error", "ERROR BAD_MESSAGE from a client", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "client-reply", "a LIST reply from a client (unsolicited reply)", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "revoke-ack-reply", "REVOKE_ACK with the REPLY flag", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+	{ "bad-revoke-ack", "REVOKE_ACK with a 5-byte payload", false,
+	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
+};
+
+/* Crafts the bytes of one bad-header case into p; returns their count. */
+static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint8_t *p)
+{
+	const uint32_t mg = DAXMR_PROTO_MAGIC;
+	const uint16_t v = DAXMR_PROTO_VERSION_MAX, list = DAXMR_PROTO_OP_LIST;
+	const char *n = b->name;
+
+	memset(p, 0, HOSTILE_SEND_SIZE);
+	if (!strncmp(n, "bad-magic", 9)) {
+		hostile_hdr(p, 0x4d584444u, v, DAXMR_PROTO_OP_HELLO, 0, 0, 0, 7);
+		return 24;
+	}
+	if (!strcmp(n, "bad-version") || !strcmp(n, "version-zero")) {
+		hostile_hdr(p, mg, n[0] == 'b' ? 2 : 0, list, 4, 0, 0, 7);
+		return 28;
+	}
+	if (!strcmp(n, "unknown-opcode") || !strcmp(n, "opcode-zero") ||
+	    !strcmp(n, "auth-opcode")) {
+		hostile_hdr(p, mg, v, n[0] == 'u' ? 0x77 : n[0] == 'o' ? 0 : 0x10, 0, 0, 0, 7);
+		return 24;
+	}
+	if (!strncmp(n, "truncated", 9)) {
+		hostile_hdr(p, mg, v, list, 4, 0, 0, 7);
+		return 10;
+	}
+	if (!strcmp(n, "length-over")) {
+		hostile_hdr(p, mg, v, list, 100, 0, 0, 7);
+		return 28;
+	}
+	if (!strcmp(n, "length-max")) {
+		hostile_hdr(p, mg, v, list, 5000, 0, 0, 7);
+		return DAXMR_PROTO_MSG_MAX;
+	}
+	if (!strcmp(n, "length-huge")) {
+		hostile_hdr(p, mg, v, list, 0xffffffffu, 0, 0, 7);
+		return 28;
+	}
+	if (!strcmp(n, "trailing")) {
+		hostile_hdr(p, mg, v, list, 4, 0, 0, 7);
+		memset(p + 28, 0xa5, 8);
+		return 36;
+	}
+	if (!strncmp(n, "zero-length", 11))
+		return 0;
+	if (!strcmp(n, "bad-flags")) {
+		hostile_hdr(p, mg, v, list, 4, 0, 0x8000, 7);
+		return 28;
+	}
+	if (!strcmp(n, "request-status") || !strcmp(n, "bad-status")) {
+		hostile_hdr(p, mg, v, list, 4, n[0] == 'r' ? DAXMR_PROTO_STATUS_ACCESS_DENIED : 999,
+			    0, 7);
+		return 28;
+	}
+	if (!strcmp(n, "client-revoke")) {
+		hostile_hdr(p, mg, v, DAXMR_PROTO_OP_REVOKE, 17, 0, 0, 7);
+		hostile_put32(p + 24, 1);
+		hostile_put64(p + 28, 1);
+		hostile_put32(p + 36, 1000);
+		p[40] = DAXMR_PROTO_REVOKE_ADMIN;
+		return 41;
+	}
+	if (!strcmp(n, "client-available")) {
+		hostile_hdr(p, mg, v, DAXMR_PROTO_OP_AVAILABLE, 12, 0, 0, 7);
+		hostile_put32(p + 24, 1);
+		hostile_put64(p + 28, 2);
+		return 36;
+	}
+	if (!strcmp(n, "client-error")) {
+		hostile_hdr(p, mg, v, DAXMR_PROTO_OP_ERROR, 0, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+			    DAXMR_PROTO_F_REPLY, 0);
+		return 24;
+	}
+	if (!strcmp(n, "client-reply")) {
+		hostile_hdr(p, mg, v, list, 8, 0, DAXMR_PROTO_F_REPLY, 7);
+		return 32; /* start 0, count 0, flags 0 */
+	}
+	if (!strcmp(n, "revoke-ack-reply")) {
+		hostile_hdr(p, mg, v, DAXMR_PROTO_OP_REVOKE_ACK, 12, 0, DAXMR_PROTO_F_REPLY, 7);
+		return 36;
+	}
+	/* bad-revoke-ack */
+	hostile_hdr(p, mg, v, DAXMR_PROTO_OP_REVOKE_ACK, 5, 0, 0, 7);
+	return 29;
+}
+
+/* One bad-header case (named by hostile_case). */
+static void hostile_case_bad_hdr(const struct hostile_bad_hdr *b)
+{
+	struct hostile_conn c;
+	uint32_t len;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!b->before_hello && !hostile_hello(&c)) {
+		hostile_close(&c, false);
+		return;
+	}
+	len = hostile_craft(b, hostile_tx_buf(&c));
+	hostile_say("sending %s (%u bytes)", b->what, len);
+	/* not waiting for the SEND's completion: the server may take the QP down before its ACK */
+	if (hostile_post_send(&c, 0, len))
+		hostile_fail("cannot post the SEND");
+	else
+		hostile_expect_error_disconnect(&c, b->want);
+	/* ERROR is best effort (it races the disconnect): the server's log says what it sent */
+	hostile_say("server log must say: sending ERROR %s and disconnecting",
+		    daxmr_proto_status_str(b->want));
+	hostile_close(&c, false);
+}
+
+/* A SEND longer than the server's 4096-byte receive buffers: its receive fails, it disconnects. */
+static void hostile_case_oversized_send(void)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_msg m;
+	int err = 0, r;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c))
+		goto out;
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_LIST, 5000 - 24, 0, 0,
+		    7);
+	hostile_say("sending 5000 bytes into a %d-byte receive buffer", DAXMR_PROTO_MSG_MAX);
+	r = hostile_send_raw(&c, hostile_tx_buf(&c), 5000);
+	hostile_say("our SEND completed with %s",
+		    r == 0 ? "success" : ibv_wc_status_str(c.send_err));
+	r = hostile_next(&c, HOSTILE_WAIT_MS, &m, &err);
+	if (r == -ETIMEDOUT)
+		hostile_fail("still connected %d ms after an over-long SEND (a hang)",
+			     HOSTILE_WAIT_MS);
+	else if (r == 1)
+		hostile_fail("the server answered an over-long SEND instead of disconnecting");
+	else
+		hostile_say("connection down (QP error or disconnect), as expected");
+out:
+	hostile_close(&c, false);
+}
+
+/* A LIST whose payload has 8 bytes too many (header consistent): BAD_MESSAGE, connection stays. */
+static void hostile_case_trailing_payload(void)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_msg r;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c))
+		goto out;
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_LIST, 12, 0, 0, 40);
+	memset(hostile_tx_buf(&c) + 24, 0, 12);
+	if (hostile_send_raw(&c, hostile_tx_buf(&c), 36))
+		goto out;
+	hostile_expect_reply(&c, 40, DAXMR_PROTO_OP_LIST, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
+			     "LIST with a 12-byte payload (4 + 8 trailing)");
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_FLUSH, 20, 0, 0, 41);
+	if (hostile_send_raw(&c, hostile_tx_buf(&c), 44))
+		goto out;
+	hostile_expect_reply(&c, 41, DAXMR_PROTO_OP_FLUSH, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
+			     "FLUSH with a 20-byte payload (28 needed)");
+	hostile_list_ok(&c, "LIST afterwards");
+out:
+	hostile_close(&c, false);
+}
+
+/* Requests before HELLO are BAD_STATE; a bad HELLO is answered and leaves room for a good one. */
+static void hostile_case_before_hello(void)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_msg m = { 0 }, r;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_LIST), DAXMR_PROTO_OP_LIST,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "LIST before HELLO");
+	memset(&m, 0, sizeof(m));
+	m.open.access = DAXMR_PROTO_ACCESS_RW;
+	snprintf(m.open.name, sizeof(m.open.name), "w");
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_OPEN), DAXMR_PROTO_OP_OPEN,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "OPEN rw 'w' before HELLO");
+	memset(&m, 0, sizeof(m));
+	m.close.export_id = 1;
+	m.close.generation = 1;
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_CLOSE),
+			     DAXMR_PROTO_OP_CLOSE, DAXMR_PROTO_STATUS_BAD_STATE, &r,
+			     "CLOSE before HELLO");
+	memset(&m, 0, sizeof(m));
+	m.revoke_ack.export_id = 1;
+	m.revoke_ack.generation = 1;
+	m.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
+	m.hdr.request_id = 99;
+	if (hostile_encode(&c, &m) > 0 && !hostile_send_raw(&c, hostile_tx_buf(&c), 36))
+		hostile_expect_quiet(&c, "REVOKE_ACK before HELLO");
+	/* the encoder refuses a range without the header version: craft it */
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_HELLO, 10, 0, 0, 49);
+	hostile_put16(hostile_tx_buf(&c) + 24, 2);
+	hostile_put16(hostile_tx_buf(&c) + 26, 3);
+	hostile_put16(hostile_tx_buf(&c) + 28, 0);
+	hostile_put16(hostile_tx_buf(&c) + 30, 2);
+	memcpy(hostile_tx_buf(&c) + 32, "hx", 2);
+	if (!hostile_send_raw(&c, hostile_tx_buf(&c), 34))
+		hostile_expect_reply(&c, 49, DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+				     &r,
+				     "HELLO with range 2..3 in a version 1 header (field rule)");
+	memset(&m, 0, sizeof(m));
+	m.hello.version_min = 1;
+	m.hello.version_max = 2;
+	snprintf(m.hello.name, sizeof(m.hello.name), "hostile");
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_HELLO),
+			     DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, &r,
+			     "HELLO with range 1..2 (the connect data said 1..1)");
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_HELLO, 10, 0, 0, 50);
+	hostile_put16(hostile_tx_buf(&c) + 24, 1);
+	hostile_put16(hostile_tx_buf(&c) + 26, 1);
+	hostile_put16(hostile_tx_buf(&c) + 28, 0x0001); /* reserved HELLO flag (AUTH) */
+	hostile_put16(hostile_tx_buf(&c) + 30, 2);
+	memcpy(hostile_tx_buf(&c) + 32, "hx", 2);
+	if (!hostile_send_raw(&c, hostile_tx_buf(&c), 34))
+		hostile_expect_reply(&c, 50, DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+				     &r, "HELLO with reserved flag 0x1");
+	if (hostile_hello(&c))
+		hostile_list_ok(&c, "LIST after a proper HELLO");
+	hostile_close(&c, false);
+}
+
+/* A second HELLO is BAD_STATE; the connection stays usable. */
+static void hostile_case_second_hello(void)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_msg m = { 0 }, r;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c))
+		goto out;
+	m.hello.version_min = 1;
+	m.hello.version_max = 1;
+	snprintf(m.hello.name, sizeof(m.hello.name), "hostile-again");
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_HELLO),
+			     DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_BAD_STATE, &r,
+			     "second HELLO");
+	hostile_list_ok(&c, "LIST after the second HELLO");
+out:
+	hostile_close(&c, false);
+}
+
+/* REVOKE_ACK for a descriptor never revoked (or never held) is ignored: no answer, no harm. */
+static void hostile_case_unsolicited_ack(const char *export)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_desc d;
+	struct daxmr_proto_msg m = { 0 };
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c))
+		goto out;
+	m.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
+	m.hdr.request_id = 12345;
+	m.revoke_ack.export_id = 0xdeadbeef;
+	m.revoke_ack.generation = 77;
+	if (hostile_encode(&c, &m) > 0 && !hostile_send_raw(&c, hostile_tx_buf(&c), 36))
+		hostile_expect_quiet(&c, "REVOKE_ACK of export 0xdeadbeef never held");
+	if (!hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d))
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
+	m.hdr.request_id = 12346;
+	m.revoke_ack.export_id = d.export_id;
+	m.revoke_ack.generation = d.generation;
+	if (hostile_encode(&c, &m) > 0 && !hostile_send_raw(&c, hostile_tx_buf(&c), 36))
+		hostile_expect_quiet(&c, "REVOKE_ACK of a held descriptor never revoked");
+	if (hostile_rdma(&c, IBV_WR_RDMA_READ, d.addr, d.rkey, 64) == IBV_WC_SUCCESS)
+		hostile_say("RDMA READ through the descriptor still succeeds");
+	else
+		hostile_fail("RDMA READ through a descriptor failed after an unsolicited "
+			     "REVOKE_ACK: %s",
+			     ibv_wc_status_str(c.rdma_status));
+	hostile_list_ok(&c, "LIST afterwards");
+out:
+	hostile_close(&c, false);
+}
+
+/* An OPEN with a raw name of n bytes; the answer must be want. */
+static void hostile_open_raw(struct hostile_conn *c, const void *name, uint16_t n, uint16_t wire_n,
+			     uint8_t access, enum daxmr_proto_status want, const char *what)
+{
+	struct daxmr_proto_msg r;
+	uint8_t *p = hostile_tx_buf(c);
+	uint64_t id = c->next_req++;
+
+	hostile_hdr(p, DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_OPEN, 3u + n, 0, 0, id);
+	p[24] = access;
+	hostile_put16(p + 25, wire_n);
+	memcpy(p + 27, name, n);
+	if (hostile_send_raw(c, p, 27u + n))
+		return;
+	hostile_expect_reply(c, id, DAXMR_PROTO_OP_OPEN, want, &r, what);
+}
+
+/* OPEN by path-like names, names with NUL/control bytes, bad lengths and a bad access byte. */
+static void hostile_case_open_names(int argc, char **argv)
+{
+	static const char nul_name[] = { 'w', '\0', '.', '.', '/', 'x' };
+	static const char ctl_name[] = { 'w', '\n' };
+	static const char esc_name[] = { '\x1b', '[', '2', 'J' };
+	static const char high_name[] = { 'w', '\xc3', '\xa9' };
+	static const char sp_name[] = { 'w', ' ', 'x' };
+	struct hostile_conn c;
+	char long_name[300];
+	int i;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c))
+		goto out;
+	/* names that are paths on the server (argv: the exported files' paths and more) */
+	for (i = 0; i < argc; i++)
+		hostile_open(&c, argv[i], DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_NO_SUCH_EXPORT,
+			     NULL);
+	hostile_open_raw(&c, nul_name, sizeof(nul_name), sizeof(nul_name), DAXMR_PROTO_ACCESS_RO,
+			 DAXMR_PROTO_STATUS_BAD_MESSAGE, "OPEN ro 'w\\0../x' (NUL inside)");
+	hostile_open_raw(&c, nul_name, 2, 2, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+			 "OPEN ro 'w\\0' (NUL terminator on the wire)");
+	hostile_open_raw(&c, ctl_name, sizeof(ctl_name), sizeof(ctl_name), DAXMR_PROTO_ACCESS_RO,
+			 DAXMR_PROTO_STATUS_BAD_MESSAGE, "OPEN ro 'w\\n' (control byte)");
+	hostile_open_raw(&c, esc_name, sizeof(esc_name), sizeof(esc_name), DAXMR_PROTO_ACCESS_RO,
+			 DAXMR_PROTO_STATUS_BAD_MESSAGE, "OPEN ro '\\e[2J' (terminal escape)");
+	hostile_open_raw(&c, high_name, sizeof(high_name), sizeof(high_name), DAXMR_PROTO_ACCESS_RO,
+			 DAXMR_PROTO_STATUS_BAD_MESSAGE, "OPEN ro 'w\\xc3\\xa9' (non-ASCII)");
+	hostile_open_raw(&c, sp_name, sizeof(sp_name), sizeof(sp_name), DAXMR_PROTO_ACCESS_RO,
+			 DAXMR_PROTO_STATUS_BAD_MESSAGE, "OPEN ro 'w x' (space)");
+	hostile_open_raw(&c, "", 0, 0, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+			 "OPEN ro '' (empty name)");
+	memset(long_name, 'a', sizeof(long_name));
+	hostile_open_raw(&c, long_name, 256, 256, DAXMR_PROTO_ACCESS_RO,
+			 DAXMR_PROTO_STATUS_BAD_MESSAGE, "OPEN ro of a 256-byte name");
+	hostile_open_raw(&c, "w", 1, 200, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+			 "OPEN ro 'w' whose name length says 200");
+	hostile_open_raw(&c, "w", 1, 1, 0, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+			 "OPEN 'w' with access 0");
+	hostile_open_raw(&c, "w", 1, 1, 3, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+			 "OPEN 'w' with access 3");
+	hostile_list_ok(&c, "LIST afterwards");
+out:
+	hostile_close(&c, false);
+}
+
+/* rw OPEN of a ro export: ACCESS_DENIED; ro OPEN of it still works. */
+static void hostile_case_open_ro_rw(const char *export)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_desc d;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (hostile_hello(&c) &&
+	    hostile_open(&c, export, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_STATUS_ACCESS_DENIED, NULL))
+		hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d);
+	hostile_close(&c, false);
+}
+
+static bool hostile_flood_done(struct hostile_conn *c)
+{
+	return c->disconnected;
+}
+
+/*
+ * Sends n LISTs back to back, far more than the credits. The server may RNR-stall us (its
+ * receives are the credits), answer BUSY or disconnect; it must not hang or crash. recv: how
+ * many receives we keep posted (0: only one for the HELLO reply, never reposted: the server's
+ * replies cannot be delivered and its send ring must fill).
+ */
+static void hostile_case_flood(unsigned int n, bool starve)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_msg m = { 0 };
+	unsigned int i, ok = 0, busy = 0, other = 0, sent;
+	long long t0;
+	int err, r;
+	char s[128];
+
+	if (hostile_connect_ok(&c, starve ? 1 : HOSTILE_RECVS))
+		return;
+	if (starve)
+		c.repost = false;
+	if (!hostile_hello(&c))
+		goto out;
+	hostile_say("credits %u; sending %u LISTs without waiting%s", c.credits, n,
+		    starve ? ", no receive posted for the replies" : "");
+	m.hdr.opcode = DAXMR_PROTO_OP_LIST;
+	m.hdr.version = 1;
+	if (n > HOSTILE_RECVS / 2)
+		n = HOSTILE_RECVS / 2; /* the send queue's depth; each message has its own bytes */
+	for (i = 0; i < n; i++) {
+		m.hdr.request_id = 1000 + i;
+		if (daxmr_proto_msg_encode(&m, hostile_tx_buf(&c) + i * 32, 32) < 0 ||
+		    hostile_post_send(&c, i * 32, DAXMR_PROTO_HDR_SIZE + 4))
+			break;
+	}
+	hostile_say("%u SENDs posted at once", i);
+	/* a server that disconnects may leave some of them retrying: not a failure by itself */
+	(void)hostile_wait(&c, hostile_sends_drained, HOSTILE_WAIT_MS);
+	sent = i;
+	hostile_say("%u of %u SENDs completed%s%s", c.sends_done - 1, n, /* - the HELLO */
+		    c.send_err != IBV_WC_SUCCESS ? ", then " : "",
+		    c.send_err != IBV_WC_SUCCESS ? ibv_wc_status_str(c.send_err) : "");
+	if (starve) {
+		t0 = hostile_now_ms();
+		if (!hostile_wait(&c, hostile_flood_done, 3 * HOSTILE_WAIT_MS))
+			hostile_fail("a client that takes no replies is still connected %d ms "
+				     "after %u requests (expected a disconnect: send ring full)",
+				     3 * HOSTILE_WAIT_MS, sent);
+		else
+			hostile_say("disconnected by the server %lld ms after the flood",
+				    hostile_now_ms() - t0);
+		goto out;
+	}
+	while (ok + busy + other < sent) {
+		r = hostile_next(&c, HOSTILE_WAIT_MS, &m, &err);
+		if (r == -ETIMEDOUT) {
+			hostile_fail("%u of %u requests unanswered %d ms later, still connected "
+				     "(a hang)",
+				     sent - ok - busy - other, sent, HOSTILE_WAIT_MS);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (!err && m.hdr.opcode == DAXMR_PROTO_OP_LIST &&
+		    m.hdr.status == DAXMR_PROTO_STATUS_OK)
+			ok++;
+		else if (!err && m.hdr.status == DAXMR_PROTO_STATUS_BUSY)
+			busy++;
+		else {
+			other++;
+			if (!err) {
+				hostile_msg_str(&m, s, sizeof(s));
+				hostile_say("answer: %s", s);
+			}
+		}
+	}
+	hostile_say("answers: %u OK, %u BUSY, %u other%s", ok, busy, other,
+		    c.disconnected ? "; then disconnected" : "; still connected");
+	if (other)
+		hostile_fail("unexpected answers to a LIST flood");
+	if (!c.disconnected && ok + busy == sent)
+		hostile_say("the server paced the flood through its receive credits (RNR) and "
+			    "answered every request");
+out:
+	hostile_close(&c, false);
+}
+
+/* One connect with hostile private data: a reject (with daxmr reject data: want) or accept. */
+static void hostile_case_cm(const char *kind)
+{
+	uint8_t p[56] = { 0 };
+	uint8_t len = 8;
+	struct hostile_conn c;
+	struct daxmr_proto_cm_reject rej;
+	bool want_accept = false;
+	int want = DAXMR_PROTO_STATUS_BAD_MESSAGE, want2 = -1, ret;
+
+	hostile_put32(p, DAXMR_PROTO_MAGIC);
+	hostile_put16(p + 4, 1);
+	hostile_put16(p + 6, 1);
+	if (!strcmp(kind, "none")) {
+		len = 0;
+	} else if (!strcmp(kind, "short")) {
+		len = 3;
+	} else if (!strcmp(kind, "garbage")) {
+		for (unsigned int i = 0; i < sizeof(p); i++)
+			p[i] = (uint8_t)(i * 37 + 11);
+		len = sizeof(p);
+	} else if (!strcmp(kind, "bad-magic")) {
+		hostile_put32(p, 0x52584d44u);
+	} else if (!strcmp(kind, "version-high")) {
+		hostile_put16(p + 4, 2);
+		hostile_put16(p + 6, 9);
+		want = DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
+	} else if (!strcmp(kind, "version-zero")) {
+		hostile_put16(p + 4, 0);
+		hostile_put16(p + 6, 0);
+		want2 = DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
+	} else if (!strcmp(kind, "version-inverted")) {
+		hostile_put16(p + 4, 1);
+		hostile_put16(p + 6, 0);
+		want2 = DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
+	} else if (!strcmp(kind, "long")) {
+		memset(p + 8, 0xee, sizeof(p) - 8); /* receivers ignore bytes past the fields */
+		len = sizeof(p);
+		want_accept = true;
+	} else {
+		hostile_fail("unknown private data kind %s", kind);
+		return;
+	}
+	hostile_say("connecting with %u bytes of private data (%s)", len, kind);
+	ret = hostile_connect(&c, len ? p : NULL, len, HOSTILE_RECVS);
+	if (ret == 0) {
+		if (want_accept) {
+			hostile_say("accepted, %u credits", c.credits);
+			hostile_hello(&c);
+		} else {
+			hostile_fail("accepted, expected a reject");
+		}
+		hostile_close(&c, false);
+		return;
+	}
+	if (ret != -ECONNREFUSED) {
+		hostile_fail("connect ended with %s, expected %s", strerror(-ret),
+			     want_accept ? "an accept" : "a reject");
+		return; /* hostile_connect closed c */
+	}
+	if (daxmr_proto_cm_reject_decode(c.pdata, c.pdata_len, &rej)) {
+		hostile_fail("rejected (status %d) without valid daxmr reject data (%zu bytes)",
+			     c.ev_status, c.pdata_len);
+	} else if (want_accept) {
+		hostile_fail("rejected (%s), expected an accept",
+			     daxmr_proto_status_str(rej.status));
+	} else if ((int)rej.status != want && (int)rej.status != want2) {
+		hostile_fail("rejected with %s, expected %s", daxmr_proto_status_str(rej.status),
+			     daxmr_proto_status_str(want));
+	} else {
+		hostile_say("rejected: %s, server speaks %u..%u",
+			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max);
+	}
+	hostile_close(&c, true);
+}
+
+/* Connects, says nothing for ms, disconnects. */
+static void hostile_case_no_hello(long ms)
+{
+	struct hostile_conn c;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	hostile_say("connected (%u credits); silent for %ld ms", c.credits, ms);
+	hostile_poll(&c);
+	if (c.rx_head != c.rx_tail)
+		hostile_fail("the server sent something before HELLO");
+	hostile_sleep_ms(ms);
+	hostile_poll(&c);
+	if (c.rx_head != c.rx_tail)
+		hostile_fail("the server sent something before HELLO");
+	else if (c.disconnected)
+		hostile_say("the server disconnected a silent client");
+	else
+		hostile_say("nothing received; disconnecting");
+	hostile_close(&c, false);
+}
+
+/* n connections in a row, each left a different way. */
+static void hostile_case_churn(unsigned int n)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_msg m = { 0 };
+	unsigned int i, est = 0;
+	long long t0 = hostile_now_ms();
+
+	for (i = 0; i < n; i++) {
+		if (hostile_connect_ok(&c, 4))
+			continue;
+		est++;
+		switch (i % 4) {
+		case 0: /* connect, disconnect */
+			hostile_close(&c, false);
+			break;
+		case 1: /* HELLO, disconnect */
+			hostile_hello(&c);
+			hostile_close(&c, false);
+			break;
+		case 2: /* a request in flight, then vanish without rdma_disconnect */
+			m.hdr.opcode = DAXMR_PROTO_OP_LIST;
+			m.hdr.version = 1;
+			m.hdr.request_id = i;
+			if (hostile_encode(&c, &m) > 0)
+				(void)hostile_post_send(&c, 0, DAXMR_PROTO_HDR_SIZE + 4);
+			hostile_close(&c, true);
+			break;
+		default: /* vanish at once */
+			hostile_close(&c, true);
+			break;
+		}
+	}
+	hostile_say("%u of %u connections established and dropped in %lld ms", est, n,
+		    hostile_now_ms() - t0);
+}
+
+/* A's descriptor's key used by another connection B. */
+static void hostile_case_key_cross(const char *export)
+{
+	static const char mark[] = "CROSS-CLIENT-WRITE";
+	struct hostile_conn a, b;
+	struct daxmr_proto_desc d;
+	int st;
+
+	if (hostile_connect_ok(&a, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&a) ||
+	    !hostile_open(&a, export, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_STATUS_OK, &d))
+		goto out_a;
+	if (hostile_connect_ok(&b, HOSTILE_RECVS))
+		goto out_a;
+	if (!hostile_hello(&b))
+		goto out;
+	memcpy(hostile_rdma_buf(&b), mark, sizeof(mark));
+	st = hostile_rdma(&b, IBV_WR_RDMA_WRITE, d.addr, d.rkey, sizeof(mark));
+	if (st < 0)
+		goto out;
+	hostile_say("B's RDMA WRITE with A's rkey 0x%x completed: %s", d.rkey,
+		    ibv_wc_status_str((enum ibv_wc_status)st));
+	if (d.key_kind == DAXMR_PROTO_KEY_MW) {
+		if (st != IBV_WC_REM_ACCESS_ERR)
+			hostile_fail("key_kind mw: B's write with A's window key must fail with "
+				     "IBV_WC_REM_ACCESS_ERR, got %s",
+				     ibv_wc_status_str((enum ibv_wc_status)st));
+		else
+			hostile_say("ok: per-connection window: another client's key is refused");
+		st = hostile_rdma(&a, IBV_WR_RDMA_READ, d.addr, d.rkey, sizeof(mark));
+		if (st == IBV_WC_SUCCESS)
+			hostile_say("A's own key still works after B's failed attempt");
+		else if (st >= 0)
+			hostile_fail("A's RDMA READ failed after B's attempt: %s",
+				     ibv_wc_status_str((enum ibv_wc_status)st));
+		goto out;
+	}
+	if (st != IBV_WC_SUCCESS) {
+		hostile_fail("key_kind mr: the shared MR key should work on any QP of the PD, "
+			     "B's write failed with %s",
+			     ibv_wc_status_str((enum ibv_wc_status)st));
+		goto out;
+	}
+	st = hostile_rdma(&a, IBV_WR_RDMA_READ, d.addr, d.rkey, sizeof(mark));
+	if (st == IBV_WC_SUCCESS && !memcmp(hostile_rdma_buf(&a), mark, sizeof(mark)))
+		hostile_say("A reads back B's bytes");
+	else if (st >= 0)
+		hostile_fail("A's read-back: %s, bytes %s",
+			     ibv_wc_status_str((enum ibv_wc_status)st),
+			     memcmp(hostile_rdma_buf(&a), mark, sizeof(mark)) ? "differ" : "match");
+	hostile_say("shared MR key: cross-client use not prevented (key_kind MR)");
+out:
+	hostile_close(&b, false);
+out_a:
+	hostile_close(&a, false);
+}
+
+/* RDMA WRITE with the key of a ro OPEN: remote access error. */
+static void hostile_case_ro_key(const char *export)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_desc d;
+	int st;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c) ||
+	    !hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d))
+		goto out;
+	st = hostile_rdma(&c, IBV_WR_RDMA_READ, d.addr, d.rkey, 64);
+	if (st != IBV_WC_SUCCESS) {
+		if (st >= 0)
+			hostile_fail("RDMA READ with the ro key failed: %s",
+				     ibv_wc_status_str((enum ibv_wc_status)st));
+		goto out;
+	}
+	hostile_say("RDMA READ with the ro key: success");
+	memset(hostile_rdma_buf(&c), 0x5a, 64);
+	st = hostile_rdma(&c, IBV_WR_RDMA_WRITE, d.addr, d.rkey, 64);
+	if (st < 0)
+		goto out;
+	if (st != IBV_WC_REM_ACCESS_ERR)
+		hostile_fail("RDMA WRITE with the ro key completed with %s, expected "
+			     "IBV_WC_REM_ACCESS_ERR",
+			     ibv_wc_status_str((enum ibv_wc_status)st));
+	else
+		hostile_say("RDMA WRITE with the ro key: %s, as expected",
+			    ibv_wc_status_str((enum ibv_wc_status)st));
+out:
+	hostile_close(&c, false);
+}
+
+static bool hostile_file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Holds export rw, ignores the REVOKE, and once go_file exists (the lease breaker returned:
+ * daxmrd released the export) reads through the revoked key: remote access error.
+ */
+static void hostile_case_revoked_key(const char *export, const char *go_file)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_desc d;
+	struct daxmr_proto_msg m;
+	long long end;
+	int err = 0, r, st;
+	char s[128];
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello(&c) ||
+	    !hostile_open(&c, export, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_STATUS_OK, &d))
+		goto out;
+	st = hostile_rdma(&c, IBV_WR_RDMA_READ, d.addr, d.rkey, 64);
+	if (st != IBV_WC_SUCCESS) {
+		if (st >= 0)
+			hostile_fail("RDMA READ before the revocation failed: %s",
+				     ibv_wc_status_str((enum ibv_wc_status)st));
+		goto out;
+	}
+	hostile_say("holding export=%s generation=%llu", export, (unsigned long long)d.generation);
+	for (;;) {
+		r = hostile_next(&c, 60000, &m, &err);
+		if (r <= 0) {
+			hostile_fail("%s while waiting for the REVOKE",
+				     r ? "nothing within 60 s" : "disconnected");
+			goto out;
+		}
+		if (err)
+			continue;
+		hostile_msg_str(&m, s, sizeof(s));
+		hostile_say("got %s", s);
+		if (m.hdr.opcode == DAXMR_PROTO_OP_REVOKE)
+			break;
+	}
+	hostile_say("revoked generation=%llu deadline_ms=%u: not acknowledging it",
+		    (unsigned long long)m.revoke.generation, m.revoke.deadline_ms);
+	end = hostile_now_ms() + 60000;
+	while (!hostile_file_exists(go_file)) {
+		if (hostile_now_ms() > end) {
+			hostile_fail("%s did not appear within 60 s", go_file);
+			goto out;
+		}
+		hostile_poll(&c);
+		hostile_sleep_ms(10);
+	}
+	st = hostile_rdma(&c, IBV_WR_RDMA_READ, d.addr, d.rkey, 64);
+	if (st < 0)
+		goto out;
+	if (st != IBV_WC_REM_ACCESS_ERR)
+		hostile_fail("RDMA READ with the revoked key completed with %s, expected "
+			     "IBV_WC_REM_ACCESS_ERR",
+			     ibv_wc_status_str((enum ibv_wc_status)st));
+	else
+		hostile_say("RDMA READ with the revoked key: %s, as expected",
+			    ibv_wc_status_str((enum ibv_wc_status)st));
+out:
+	hostile_close(&c, false);
+}
+
+static void hostile_usage(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: daxmr-e2e-hostile SERVER CASE [ARG...]\nCASE:\n", f);
+	for (i = 0; i < sizeof(hostile_bad_hdrs) / sizeof(hostile_bad_hdrs[0]); i++)
+		fprintf(f, "  %-22s %s: ERROR + disconnect\n", hostile_bad_hdrs[i].name,
+			hostile_bad_hdrs[i].what);
+	fputs("  oversized-send         a 5000-byte SEND\n"
+	      "  trailing-payload       payload with extra bytes: BAD_MESSAGE, stays up\n"
+	      "  before-hello           requests before HELLO: BAD_STATE\n"
+	      "  second-hello           a second HELLO: BAD_STATE\n"
+	      "  unsolicited-ack EXPORT REVOKE_ACK never asked for: ignored\n"
+	      "  open-names NAME...     OPEN of path-like and malformed names\n"
+	      "  open-ro-rw EXPORT      rw OPEN of a ro export: ACCESS_DENIED\n"
+	      "  flood N | flood-starve N   N requests without waiting\n"
+	      "  cm KIND                connect private data: none short garbage bad-magic\n"
+	      "                         version-high version-zero version-inverted long\n"
+	      "  no-hello MS            connect, say nothing for MS ms, leave\n"
+	      "  churn N                N connects and disconnects\n"
+	      "  key-cross EXPORT       another connection's rkey\n"
+	      "  ro-key EXPORT          RDMA WRITE with a ro OPEN's key\n"
+	      "  revoked-key EXPORT GO  RDMA READ with a revoked key once GO exists\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *arg;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3) {
+		hostile_usage(argc > 1 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc > 1 && !strcmp(argv[1], "--help") ? 0 : 2;
+	}
+	hostile_server = argv[1];
+	hostile_case = argv[2];
+	arg = argc > 3 ? argv[3] : NULL;
+	for (i = 0; i < sizeof(hostile_bad_hdrs) / sizeof(hostile_bad_hdrs[0]); i++)
+		if (!strcmp(hostile_case, hostile_bad_hdrs[i].name)) {
+			hostile_case_bad_hdr(&hostile_bad_hdrs[i]);
+			goto done;
+		}
+	if (!strcmp(hostile_case, "oversized-send"))
+		hostile_case_oversized_send();
+	else if (!strcmp(hostile_case, "trailing-payload"))
+		hostile_case_trailing_payload();
+	else if (!strcmp(hostile_case, "before-hello"))
+		hostile_case_before_hello();
+	else if (!strcmp(hostile_case, "second-hello"))
+		hostile_case_second_hello();
+	else if (!strcmp(hostile_case, "unsolicited-ack") && arg)
+		hostile_case_unsolicited_ack(arg);
+	else if (!strcmp(hostile_case, "open-names"))
+		hostile_case_open_names(argc - 3, argv + 3);
+	else if (!strcmp(hostile_case, "open-ro-rw") && arg)
+		hostile_case_open_ro_rw(arg);
+	else if (!strncmp(hostile_case, "flood", 5) && arg)
+		hostile_case_flood((unsigned int)strtoul(arg, NULL, 0),
+				   !strcmp(hostile_case, "flood-starve"));
+	else if (!strcmp(hostile_case, "cm") && arg)
+		hostile_case_cm(arg);
+	else if (!strcmp(hostile_case, "no-hello") && arg)
+		hostile_case_no_hello(strtol(arg, NULL, 0));
+	else if (!strcmp(hostile_case, "churn") && arg)
+		hostile_case_churn((unsigned int)strtoul(arg, NULL, 0));
+	else if (!strcmp(hostile_case, "key-cross") && arg)
+		hostile_case_key_cross(arg);
+	else if (!strcmp(hostile_case, "ro-key") && arg)
+		hostile_case_ro_key(arg);
+	else if (!strcmp(hostile_case, "revoked-key") && arg && argc > 4)
+		hostile_case_revoked_key(arg, argv[4]);
+	else {
+		hostile_usage(stderr);
+		return 2;
+	}
+done:
+	if (hostile_failures) {
+		printf("case %s: FAIL (%d)\n", hostile_case, hostile_failures);
+		return 1;
+	}
+	printf("case %s: ok\n", hostile_case);
+	return 0;
+}

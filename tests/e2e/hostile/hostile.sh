@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# hostile.sh -- one daxmrd, a well-behaved `daxmr watch` connected throughout, and a raw client
+# (daxmr-e2e-hostile) that sends it malformed, truncated, oversized, wrong-version,
+# unknown-opcode, wrong-direction and out-of-order messages, hostile connect private data,
+# floods, churn, path-like export names, and misuses keys (another connection's, a ro OPEN's,
+# a revoked one). Each case checks the answer it gets (status, ERROR, disconnect, completion
+# status); after each, daxmrd must be alive and answer a fresh `daxmr ls`, and the watch must
+# still be running without an error line. At the end ls and get still work, and SIGTERM exits 0
+# (under ASan: no leak and no error report).
+# shellcheck source=../service/lib.sh
+. "$(dirname "$0")/../service/lib.sh"
+: "${DAXMR_HOSTILE:?DAXMR_HOSTILE must name the daxmr-e2e-hostile binary}"
+
+echo 45 >/proc/sys/fs/lease-break-time
+for e in w x t ro; do random_file "$WORK/$e.img" $((1 << 20)); done
+cp "$WORK/w.img" "$WORK/w.orig" # reading w itself later would break daxmrd's lease
+
+# --odp-check=warn: where rxe cannot pin the read-only tmpfs mapping it falls back to ODP, whose
+# misplaced writes (KERNEL-FACTS.md) do not matter to an export nobody may write
+start_daxmrd d --allow-non-dax --odp-check=warn --export "w=$WORK/w.img" --export "x=$WORK/x.img" \
+	--export "t=$WORK/t.img" --export "ro=$WORK/ro.img,ro"
+"$DAXMR" -s "$SERVER" watch w >"$WORK/watch.log" 2>&1 &
+WPID=$!
+BACKGROUND+=("$WPID")
+wait_for "$WORK/watch.log" '^opened export=w generation=1( |$)' 10 "watch"
+say "ok: the well-behaved client watches w"
+"$DAXMR" -s "$SERVER" ls >"$WORK/ls.out" || fail "daxmr ls failed"
+# rxe before Linux 6.15 pins no read-only mapping: there the ro export is refused (roundtrip.sh)
+ro_export=0
+grep -Eq '^ro[[:space:]]' "$WORK/ls.out" && ro_export=1
+
+# watch_clean WHEN: the watch runs and printed nothing but its opened line and tool info.
+watch_clean() {
+	kill -0 "$WPID" 2>/dev/null || fail "the watching client exited ($1)"
+	if grep -Ev '^opened export=w generation=1( |$)|^daxmr: watch w: (ro|rw), ' "$WORK/watch.log" |
+		grep -q .; then
+		fail "the watching client printed ($1): $(grep -Ev '^opened ' "$WORK/watch.log" | head -n3)"
+	fi
+}
+
+# alive CASE: daxmrd still runs and answers a fresh client; the watch is untouched.
+alive() {
+	kill -0 "$DPID" 2>/dev/null || fail "daxmrd died after case $1"
+	timeout 30 "$DAXMR" -s "$SERVER" ls >"$WORK/ls.after" 2>&1 || fail "daxmr ls failed after case $1: $(cat "$WORK/ls.after")"
+	grep -Eq '^w[[:space:]]' "$WORK/ls.after" || fail "ls after case $1 does not list w"
+	watch_clean "after case $1"
+}
+
+N=0
+FAILED=()
+# hcase CASE ARGS...: one case of the raw client; its exit status is the verdict on the answers.
+# A failed case is recorded and the next one runs; the test fails at the end, listing them.
+# A line "server log must say: TEXT" from the case is checked against daxmrd's log of the case.
+hcase() {
+	local rc=0 from want
+	N=$((N + 1))
+	from=$(wc -l <"$WORK/d.log")
+	timeout 120 "$DAXMR_HOSTILE" "$SERVER" "$@" >"$WORK/case.out" 2>&1 || rc=$?
+	sed 's/^/    /' "$WORK/case.out"
+	tail -n +"$((from + 1))" "$WORK/d.log" >"$WORK/case-daxmrd.txt"
+	if [ "$rc" != 0 ]; then
+		say "daxmrd's log during case $1:"
+		sed 's/^/    /' "$WORK/case-daxmrd.txt"
+	fi
+	want=$(sed -n 's/^case [^:]*: server log must say: //p' "$WORK/case.out")
+	if [ "$rc" = 124 ]; then
+		FAILED+=("$1 (hung: killed after 120 s)")
+	elif [ "$rc" != 0 ]; then
+		FAILED+=("$1 (exit $rc: $(grep -m1 'FAIL: ' "$WORK/case.out" | sed 's/.*FAIL: //'))")
+	elif [ -n "$want" ] && ! grep -qF -- "$want" "$WORK/case-daxmrd.txt"; then
+		FAILED+=("$1 (daxmrd's log does not say '$want')")
+	else
+		say "ok: case $1"
+	fi
+	[ "$rc" = 0 ] || say "FAILED: case $1 (going on with the next case)"
+	alive "$1" # a dead daxmrd or a disturbed watch ends the test at once
+}
+
+t0=$(now_ms)
+for c in bad-magic bad-magic-first bad-version version-zero unknown-opcode opcode-zero \
+	auth-opcode truncated truncated-first length-over length-max length-huge trailing \
+	zero-length zero-length-first bad-flags request-status bad-status client-revoke \
+	client-available client-error client-reply revoke-ack-reply bad-revoke-ack \
+	oversized-send trailing-payload before-hello second-hello; do
+	hcase "$c"
+done
+hcase unsolicited-ack x
+# No paths ever come from the wire: names that are paths (even of the exported files) are no
+# export; names with NUL, control, space or non-ASCII bytes are malformed.
+hcase open-names ../etc/passwd /etc/passwd /dev/dax1.0 /dev/pmem0 "$WORK/w.img" ./w w/ \
+	w/../w .. W "w.img" "$(basename "$WORK")/w.img"
+if [ "$ro_export" = 1 ]; then
+	hcase open-ro-rw ro
+else
+	say "note: this kernel refuses the ro export (no read-only pinning): open-ro-rw not run"
+	expect_log d "export ro .*(refuses to pin|refused)" "the ro export is refused, saying why"
+fi
+hcase flood 64
+hcase flood-starve 64
+for k in none short garbage bad-magic version-high version-zero version-inverted long; do
+	hcase cm "$k"
+done
+hcase no-hello 2000
+hcase churn 50
+hcase key-cross x
+hcase ro-key x
+[ "$ro_export" = 1 ] && hcase ro-key ro
+
+# A raw client holds t and ignores the REVOKE; once the lease breaker's open returned (daxmrd
+# released t), its RDMA READ with the revoked key must fail with a remote access error.
+"$DAXMR_HOSTILE" "$SERVER" revoked-key t "$WORK/go" >"$WORK/revoked.log" 2>&1 &
+HPID=$!
+BACKGROUND+=("$HPID")
+wait_for "$WORK/revoked.log" '^case revoked-key: holding export=t generation=1$' 20 "revoked-key"
+ms=$(python3 -c 'import os, sys, time
+t0 = time.monotonic(); fd = os.open(sys.argv[1], os.O_RDWR); dt = time.monotonic() - t0
+os.close(fd); print(int(dt * 1000))' "$WORK/t.img") || fail "lease breaker failed"
+say "lease breaker's open(O_RDWR) of t returned after $ms ms (client never acked)"
+[ "$ms" -lt 10000 ] || fail "daxmrd kept t $ms ms past a lease break (lease-break-time 45 s)"
+wait_for "$WORK/revoked.log" '^case revoked-key: revoked generation=1' 5 "revoked-key"
+touch "$WORK/go"
+rc=0
+wait "$HPID" || rc=$?
+sed 's/^/    /' "$WORK/revoked.log"
+N=$((N + 1))
+if [ "$rc" = 0 ]; then say "ok: case revoked-key"; else FAILED+=("revoked-key (exit $rc)"); fi
+alive revoked-key
+say "$N hostile cases in $(($(now_ms) - t0)) ms, ${#FAILED[@]} failed"
+
+# The well-behaved clients: ls and get still work, the watch saw nothing.
+"$DAXMR" -s "$SERVER" ls >"$WORK/ls.out" || fail "daxmr ls failed at the end"
+for e in w x t; do
+	grep -Eq "^${e}[[:space:]]" "$WORK/ls.out" || fail "ls at the end does not list $e"
+done
+say "ok: ls lists w, x, t"
+"$DAXMR" -s "$SERVER" get w --length $((1 << 20)) -o "$WORK/w.back" || fail "get w failed at the end"
+same_bytes "$WORK/w.orig" "$WORK/w.back" "get w returns the file's bytes"
+watch_clean "at the end"
+say "ok: the watching client stayed connected throughout and printed no error"
+kill -TERM "$WPID"
+wait "$WPID" 2>/dev/null || true
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/d.log"; then
+	fail "sanitizer report in the daxmrd log"
+fi
+stop_daxmrd TERM
+grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/d.log" &&
+	fail "sanitizer report in the daxmrd log at exit"
+if [ "${#FAILED[@]}" -gt 0 ]; then
+	for f in "${FAILED[@]}"; do say "FAILED: case $f"; done
+	fail "${#FAILED[@]} of $N cases failed (daxmrd and the watching client survived them all)"
+fi
+say "PASS"
