@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "server.h"
@@ -14,6 +15,8 @@
 #define MAIN_EXIT_OK 0
 #define MAIN_EXIT_STARTUP 1
 #define MAIN_EXIT_USAGE 2
+/* fds besides the exports': the daemon's own (~14) and room for clients' and libraries' */
+#define MAIN_FDS_SPARE 320
 
 /* --help: every option, the export rules, the exit codes. */
 static void main_usage(FILE *f)
@@ -89,6 +92,43 @@ static int main_parse_export(char *arg, struct daxmr_export_cfg *cfg)
 	}
 	cfg->name = arg;
 	cfg->path = path;
+	return 0;
+}
+
+/*
+ * Each export keeps its file open for its lifetime: 1,000 exports plus the daemon's own fds pass
+ * the usual soft RLIMIT_NOFILE of 1024, so raise the soft limit to the hard one when needed.
+ */
+static int main_raise_nofile(size_t nexports)
+{
+	rlim_t want = (rlim_t)nexports + MAIN_FDS_SPARE, old;
+	struct rlimit rl;
+	int err;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		err = -errno;
+		DAXMR_LOG_ERR("getrlimit(RLIMIT_NOFILE): %s", daxmr_log_strerror(err));
+		return err;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)nexports + MAIN_FDS_SPARE / 4) {
+		DAXMR_LOG_ERR(
+			"%zu exports need about %llu open files, but the hard RLIMIT_NOFILE is "
+			"%llu: raise it (ulimit -Hn, LimitNOFILE=) or export fewer files",
+			nexports, (unsigned long long)want, (unsigned long long)rl.rlim_max);
+		return -EMFILE;
+	}
+	old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		err = -errno;
+		DAXMR_LOG_ERR("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)rl.rlim_cur,
+			      daxmr_log_strerror(err));
+		return err;
+	}
+	DAXMR_LOG_INF("raised the soft RLIMIT_NOFILE from %llu to %llu for %zu exports",
+		      (unsigned long long)old, (unsigned long long)rl.rlim_cur, nexports);
 	return 0;
 }
 
@@ -193,6 +233,10 @@ int main(int argc, char **argv)
 			    verbose == 1 ? DAXMR_LOG_INFO :
 					   DAXMR_LOG_NOTICE);
 
+	if (main_raise_nofile(n)) {
+		free(exports);
+		return MAIN_EXIT_STARTUP;
+	}
 	ret = daxmr_server_new(&opts, &srv);
 	if (ret) {
 		DAXMR_LOG_ERR("startup failed: %s", daxmr_log_strerror(ret));
