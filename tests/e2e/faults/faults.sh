@@ -51,16 +51,3 @@ released_ms() { sed -nE 's/.*released ([0-9.]+) ms after the break.*/\1/p' <<<"$
 
 # holders_acked LINE: "HOLDERS ACKED CAUSE" of a NOTICE line, e.g. "2 1 ack budget".
 holders_acked() { sed -nE 's/.*holders ([0-9]+), acked ([0-9]+) \(([^)]*)\).*/\1 \2 \3/p' <<<"$1"; }
-
-# wait_exit PID SECONDS: waits for PID (a child of this shell) to end and sets RC to its exit
-# status; fails if it still runs SECONDS later. Not in $(...): a subshell cannot wait for it.
-wait_exit() {
-	local i
-	for i in $(seq $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && fail "pid $1 still running $2 s later"
-	RC=0
-	wait "$1" || RC=$?
-}

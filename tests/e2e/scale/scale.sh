@@ -135,13 +135,7 @@ say "ok: $WAVES waves: RSS stays under the peak with $NCLIENTS clients, fds unch
 # SIGTERM with every export to release: exit 0 within 30 s.
 t2=$(now_ms)
 kill -TERM "$DPID"
-for _ in $(seq 300); do
-	kill -0 "$DPID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$DPID" 2>/dev/null && fail "daxmrd did not exit within 30 s of SIGTERM"
-rc=0
-wait "$DPID" || rc=$?
-[ "$rc" = 0 ] || fail "daxmrd exited $rc after SIGTERM, expected 0"
+wait_exit "$DPID" 30 "daxmrd (after SIGTERM)"
+[ "$RC" = 0 ] || fail "daxmrd exited $RC after SIGTERM, expected 0"
 say "ok: SIGTERM: exit 0 after $(($(now_ms) - t2)) ms"
 say "SUMMARY exports=$NEXPORTS clients=$NCLIENTS startup_ms=$startup_ms rss0_kb=$rss0 rss_clients_kb=$rss1 per_client_kb=$per rss_after_kb=$rss2 rss_after_last_wave_kb=$rss3 fds=$fds0/$fds1/$fds2/$fds3 threads=$threads pin0_kb=$pin0 pin_clients_kb=$pin1"

@@ -29,14 +29,8 @@ run_keys() {
 		wait "$kpid" || rc=$?
 		[ "$rc" = 0 ] || fail "$what/revoke: $(grep -m1 FAIL "$log" || tail -n1 "$log")"
 		# the SIGTERM above is the revocation: daxmrd exits by itself once both acked
-		for _ in $(seq 100); do
-			kill -0 "$DPID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$DPID" 2>/dev/null && fail "$what/revoke: daxmrd did not exit within 10 s of SIGTERM"
-		rc=0
-		wait "$DPID" || rc=$?
-		[ "$rc" = 0 ] || fail "$what/revoke: daxmrd exited $rc after SIGTERM, expected 0"
+		wait_exit "$DPID" 10 "$what/revoke: daxmrd (after SIGTERM)"
+		[ "$RC" = 0 ] || fail "$what/revoke: daxmrd exited $RC after SIGTERM, expected 0"
 		expect_log "d-$what-$mode" 'revoked export t generation 1: reason shutdown, holders 2, acked 2 \(all acked\)' \
 			"$what: both holders acked, the release waited for their windows"
 	fi

@@ -73,18 +73,24 @@ start_daxmrd() {
 	fail "daxmrd did not say 'listening on' within 20 s"
 }
 
-# stop_daxmrd [SIGNAL]: stops the last daxmrd, expects exit 0 within 10 s.
-stop_daxmrd() {
-	local sig=${1:-TERM} i
-	kill "-$sig" "$DPID"
-	for i in $(seq 100); do
-		kill -0 "$DPID" 2>/dev/null || break
+# wait_exit PID SECONDS [WHAT]: waits for PID (a child) to exit and sets RC to its exit status;
+# fails naming WHAT if it still runs SECONDS later. Not in $(...): a subshell cannot wait for it.
+wait_exit() {
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$DPID" 2>/dev/null && fail "daxmrd did not exit within 10 s of SIG$sig"
-	local rc=0
-	wait "$DPID" || rc=$?
-	[ "$rc" = 0 ] || fail "daxmrd exited $rc after SIG$sig, expected 0"
+	kill -0 "$1" 2>/dev/null && fail "${3:-pid $1} still running $2 s later"
+	RC=0
+	wait "$1" || RC=$?
+}
+
+# stop_daxmrd [SIGNAL]: stops the last daxmrd, expects exit 0 within 10 s.
+stop_daxmrd() {
+	local sig=${1:-TERM}
+	kill "-$sig" "$DPID"
+	wait_exit "$DPID" 10 "daxmrd (after SIG$sig)"
+	[ "$RC" = 0 ] || fail "daxmrd exited $RC after SIG$sig, expected 0"
 }
 
 # expect_log LOGNAME REGEX [WHAT]: the daemon log must match.

@@ -30,13 +30,8 @@ stop_daxmrd TERM
 say "ok: daxmrd exited 0 $(($(now_ms) - t0)) ms after SIGTERM, with traffic running"
 expect_log s 'revok.*(shutdown|SHUTDOWN)' "shutdown revoked the exports"
 wait_for "$WORK/watch.log" '^revoked export=t generation=1 reason=shutdown' 5 "watch on shutdown"
-for _ in $(seq 100); do
-	kill -0 "$WPID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$WPID" 2>/dev/null && fail "watch still running 10 s after the server went away"
-rc=0
-wait "$WPID" || rc=$?
+wait_exit "$WPID" 10 "watch (after the server went away)"
+rc=$RC
 [ "$rc" != 0 ] || fail "watch exited 0 after losing its server; expected an error"
 say "ok: watch reported the lost server and exited $rc: $(tail -n1 "$WORK/watch.log")"
 wait
