@@ -37,6 +37,7 @@
 #include <rdma/rdma_cma.h>
 
 #include "credit.h"
+#include "clock.h"
 #include "log.h"
 #include "proto.h"
 #include "status.h"
@@ -160,15 +161,6 @@ struct daxmr_client {
 
 static int client_drain_cq(struct daxmr_client *client);
 static void client_fail(struct daxmr_client *client, int err, const char *why);
-
-/* Monotonic milliseconds. */
-static int64_t client_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Where receive slot i lives. */
 static uint8_t *client_recv_buf(struct daxmr_client *client, unsigned int i)
@@ -733,7 +725,7 @@ static int client_wait(struct daxmr_client *client, bool (*done)(struct daxmr_cl
 				return ret;
 			continue;
 		}
-		left = deadline - client_now_ms();
+		left = deadline - daxmr_clock_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		pfd[0] = (struct pollfd){ .fd = client->comp_channel->fd, .events = POLLIN };
@@ -787,7 +779,7 @@ static int client_request(struct daxmr_client *client, struct daxmr_proto_msg *r
 			  struct daxmr_proto_msg *reply, struct daxmr_region *opening)
 {
 	bool open = req->hdr.opcode == DAXMR_PROTO_OP_OPEN;
-	int64_t deadline = client_now_ms() + client->opts.timeout_ms;
+	int64_t deadline = daxmr_clock_ms() + client->opts.timeout_ms;
 	int ret;
 
 	ret = daxmr_client_usable(client);
@@ -838,7 +830,7 @@ static void client_settle(struct daxmr_client *client)
 	if (daxmr_client_usable(client))
 		return;
 	if (!TAILQ_EMPTY(&client->acks) &&
-	    client_wait(client, client_acks_sent, NULL, client_now_ms() + client->opts.timeout_ms))
+	    client_wait(client, client_acks_sent, NULL, daxmr_clock_ms() + client->opts.timeout_ms))
 		return;
 	client_arm_cq(client);
 }
@@ -1006,7 +998,7 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 			break;
 		}
 		ret = client_wait(client, client_rdma_completed, NULL,
-				  client_now_ms() + client->opts.timeout_ms);
+				  daxmr_clock_ms() + client->opts.timeout_ms);
 		if (!ret)
 			ret = client->rdma_err;
 		if (ret == -ETIMEDOUT)
@@ -1047,7 +1039,7 @@ static int client_cm_expect(struct daxmr_client *client, enum rdma_cm_event_type
 			break;
 		if (ret != -EAGAIN)
 			return ret;
-		left = deadline - client_now_ms();
+		left = deadline - daxmr_clock_ms();
 		if (left <= 0) {
 			DAXMR_LOG_ERR("connecting to %s: no %s within %d ms", client->peer,
 				      rdma_event_str(want), client->opts.timeout_ms);
@@ -1504,7 +1496,7 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	}
 	client->opts.name = NULL; /* the caller's string is not kept */
 	snprintf(client->peer, sizeof(client->peer), "%s", addr);
-	deadline = client_now_ms() + client->opts.timeout_ms;
+	deadline = daxmr_clock_ms() + client->opts.timeout_ms;
 
 	client->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (client->event_fd < 0) {
@@ -1567,7 +1559,7 @@ err_free:
 /* client_wait-like wait for DISCONNECTED on the rdma_cm channel, bounded. */
 static void client_wait_disconnected(struct daxmr_client *client)
 {
-	int64_t deadline = client_now_ms() + CLIENT_DISCONNECT_WAIT_MS;
+	int64_t deadline = daxmr_clock_ms() + CLIENT_DISCONNECT_WAIT_MS;
 	struct pollfd pfd = { .fd = client->cm_channel->fd, .events = POLLIN };
 	struct client_cm_event ev;
 	int64_t left;
@@ -1578,7 +1570,7 @@ static void client_wait_disconnected(struct daxmr_client *client)
 				client->connected = false;
 			continue;
 		}
-		left = deadline - client_now_ms();
+		left = deadline - daxmr_clock_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) < 0)
 			return;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define LOOPBACK_CQ_DEPTH 64
@@ -46,15 +47,6 @@ struct loopback_expect {
 static unsigned int loopback_mtu_bytes(enum ibv_mtu mtu)
 {
 	return mtu >= IBV_MTU_256 && mtu <= IBV_MTU_4096 ? 128u << mtu : 0;
-}
-
-/* Milliseconds on the monotonic clock. */
-static int64_t loopback_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The device's name for messages. */
@@ -404,7 +396,7 @@ static int loopback_take_wc(struct loopback_expect *exp, int n, const struct ibv
  */
 static int loopback_wait(struct daxmr_loopback *lb, struct loopback_expect *exp, int n)
 {
-	int64_t deadline = loopback_now_ms() + lb->opts.timeout_ms, left;
+	int64_t deadline = daxmr_clock_ms() + lb->opts.timeout_ms, left;
 	struct pollfd pfd = { .fd = lb->channel->fd, .events = POLLIN };
 	struct ibv_cq *ev_cq;
 	void *ev_ctx;
@@ -433,7 +425,7 @@ static int loopback_wait(struct daxmr_loopback *lb, struct loopback_expect *exp,
 			armed = 1;
 			continue;
 		}
-		left = deadline - loopback_now_ms();
+		left = deadline - daxmr_clock_ms();
 		if (left <= 0) {
 			for (i = 0; i < n; i++)
 				if (!exp[i].done)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define REVOKE_WATCHDOG_SLACK_MS 250u
@@ -90,12 +91,9 @@ uint32_t daxmr_revoke_deadline_ms(const struct daxmr_revoke_opts *opts)
 /* Monotonic clock, or the injected one. */
 static uint64_t revoke_now_us(const struct daxmr_revoke *rv)
 {
-	struct timespec ts;
-
 	if (rv->ops.now_us)
 		return rv->ops.now_us(rv->arg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return daxmr_clock_us();
 }
 
 /* Releases the export, logs the revocation with its timings, hands over to the server. */
