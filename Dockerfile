@@ -19,7 +19,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
 	cmake ninja-build gcc pkg-config libc6-dev \
-	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev \
+	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libsodium-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -34,7 +34,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUIL
 
 FROM debian:bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 \
+	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=build /staging/ /
 RUN ldconfig

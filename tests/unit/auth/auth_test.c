@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* auth_test.c -- auth: golden vectors, every verify rejection, the secret-file checks */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "auth.h"
+
+/*
+ * The golden vectors were computed with Python's hashlib and hmac, not libsodium:
+ *   key = hashlib.blake2b(SECRET, digest_size=32, key=b"daxmr-psk-v2-key").digest()
+ *   hmac.new(key, b"daxmr-auth-v2 client" + CHALLENGE + NONCE, hashlib.sha512).digest()[:32]
+ */
+#define SECRET "correct horse battery staple\n"
+
+static const uint8_t golden_key[DAXMR_AUTH_KEY_SIZE] = {
+	0xb2, 0x1f, 0x60, 0x1d, 0x73, 0xab, 0x8a, 0xd2, 0x0f, 0x42, 0xc3,
+	0x26, 0x3e, 0x55, 0x57, 0x18, 0x86, 0xee, 0x0f, 0xf2, 0xb9, 0x05,
+	0x23, 0x7e, 0xb3, 0xeb, 0xb8, 0x1c, 0x7b, 0xc8, 0x45, 0xaf,
+};
+static const uint8_t golden_client_proof[DAXMR_AUTH_PROOF_SIZE] = {
+	0xe2, 0x1a, 0xb3, 0x27, 0x10, 0x8f, 0x2b, 0xfb, 0x6d, 0x40, 0x61,
+	0xbc, 0xf1, 0xc5, 0xae, 0xe2, 0x8c, 0x7c, 0x8e, 0xf6, 0xb3, 0x5d,
+	0x35, 0x2b, 0x45, 0x2d, 0x57, 0x27, 0xe9, 0xa9, 0x3a, 0x75,
+};
+static const uint8_t golden_server_proof[DAXMR_AUTH_PROOF_SIZE] = {
+	0x93, 0xfd, 0xeb, 0xeb, 0x42, 0xf0, 0x9c, 0x37, 0xdb, 0x0f, 0xaa,
+	0x00, 0x77, 0x02, 0xc9, 0x17, 0x08, 0x76, 0xe8, 0x87, 0x3a, 0x28,
+	0x34, 0x0a, 0x3f, 0x53, 0x7e, 0xae, 0xca, 0x18, 0xb4, 0x43,
+};
+
+static uint8_t challenge[DAXMR_AUTH_NONCE_SIZE]; /* 0x00, 0x01, ... 0x1f */
+static uint8_t nonce[DAXMR_AUTH_NONCE_SIZE];	 /* 0x80, 0x81, ... 0x9f */
+
+/* Fills the fixed challenge and nonce the golden proofs were computed over. */
+static int setup_vectors(void **state)
+{
+	(void)state;
+	for (int i = 0; i < DAXMR_AUTH_NONCE_SIZE; i++) {
+		challenge[i] = (uint8_t)i;
+		nonce[i] = (uint8_t)(0x80 + i);
+	}
+	return daxmr_auth_init();
+}
+
+/* The key of the golden secret. */
+static struct daxmr_auth_key golden(void)
+{
+	struct daxmr_auth_key key;
+
+	assert_int_equal(daxmr_auth_key_from_bytes(SECRET, strlen(SECRET), &key), 0);
+	return key;
+}
+
+/* Writes len bytes of data into a new file in TMPDIR with the given mode; path gets its name. */
+static void secret_file(char *path, size_t size, const void *data, size_t len, mode_t mode)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, size, "%s/daxmr-auth-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* Loads path and expects err, with a reason that names the path and contains reason. */
+static void assert_load_fails(const char *path, int err, const char *reason)
+{
+	struct daxmr_auth_key key;
+	char why[PATH_MAX + 128] = "";
+
+	memset(&key, 0xa5, sizeof(key));
+	assert_int_equal(daxmr_auth_key_load(path, &key, why, sizeof(why)), err);
+	if (strncmp(why, path, strlen(path)) != 0 || !strstr(why, reason))
+		fail_msg("reason \"%s\" lacks the path %s or \"%s\"", why, path, reason);
+	for (size_t i = 0; i < sizeof(key.bytes); i++)
+		assert_int_equal(key.bytes[i], 0xa5);
+}
+
+/* The derived key matches the one computed outside libsodium. */
+static void key_from_bytes__golden(void **state)
+{
+	struct daxmr_auth_key key = golden();
+
+	(void)state;
+	assert_memory_equal(key.bytes, golden_key, sizeof(golden_key));
+}
+
+/* Secrets of SECRET_MIN and SECRET_MAX bytes are taken; one byte fewer or more is not. */
+static void key_from_bytes__size_limits(void **state)
+{
+	static uint8_t secret[DAXMR_AUTH_SECRET_MAX + 1];
+	struct daxmr_auth_key key;
+
+	(void)state;
+	memset(secret, 's', sizeof(secret));
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, DAXMR_AUTH_SECRET_MIN, &key), 0);
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, DAXMR_AUTH_SECRET_MAX, &key), 0);
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, DAXMR_AUTH_SECRET_MIN - 1, &key),
+			 -EINVAL);
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, DAXMR_AUTH_SECRET_MAX + 1, &key),
+			 -EINVAL);
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, 0, &key), -EINVAL);
+}
+
+/* Both proofs match the ones computed outside libsodium. */
+static void proof__golden(void **state)
+{
+	struct daxmr_auth_key key = golden();
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+
+	(void)state;
+	daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, challenge, nonce, proof);
+	assert_memory_equal(proof, golden_client_proof, sizeof(proof));
+	daxmr_auth_proof(&key, DAXMR_AUTH_SERVER, challenge, nonce, proof);
+	assert_memory_equal(proof, golden_server_proof, sizeof(proof));
+}
+
+/* libsodium's HMAC-SHA-512-256 is HMAC-SHA-512 cut to 32 bytes (not SHA-512/256's own IV). */
+static void proof__is_truncated_hmac_sha512(void **state)
+{
+	struct daxmr_auth_key key = golden();
+	static const char label[] = "daxmr-auth-v2 server";
+	crypto_auth_hmacsha512_state st;
+	uint8_t full[crypto_auth_hmacsha512_BYTES], proof[DAXMR_AUTH_PROOF_SIZE];
+
+	(void)state;
+	crypto_auth_hmacsha512_init(&st, key.bytes, sizeof(key.bytes));
+	crypto_auth_hmacsha512_update(&st, (const unsigned char *)label, strlen(label));
+	crypto_auth_hmacsha512_update(&st, challenge, sizeof(challenge));
+	crypto_auth_hmacsha512_update(&st, nonce, sizeof(nonce));
+	crypto_auth_hmacsha512_final(&st, full);
+	daxmr_auth_proof(&key, DAXMR_AUTH_SERVER, challenge, nonce, proof);
+	assert_memory_equal(proof, full, sizeof(proof));
+}
+
+/* The right proof verifies, for either role. */
+static void verify__right_proof(void **state)
+{
+	struct daxmr_auth_key key = golden();
+
+	(void)state;
+	assert_true(
+		daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, nonce, golden_client_proof));
+	assert_true(
+		daxmr_auth_verify(&key, DAXMR_AUTH_SERVER, challenge, nonce, golden_server_proof));
+}
+
+/* Any single flipped bit of the proof fails, wherever it is. */
+static void verify__flipped_bit(void **state)
+{
+	struct daxmr_auth_key key = golden();
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+
+	(void)state;
+	for (unsigned int bit = 0; bit < 8 * sizeof(proof); bit++) {
+		memcpy(proof, golden_client_proof, sizeof(proof));
+		proof[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_false(daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, nonce, proof));
+	}
+}
+
+/* A proof made with another secret fails. */
+static void verify__other_key(void **state)
+{
+	struct daxmr_auth_key key = golden(), other;
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+
+	(void)state;
+	assert_int_equal(daxmr_auth_key_from_bytes("correct horse battery staple", 28, &other), 0);
+	daxmr_auth_proof(&other, DAXMR_AUTH_CLIENT, challenge, nonce, proof);
+	assert_false(daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, nonce, proof));
+}
+
+/* No reflection: a client's proof is not a server's, nor the other way round. */
+static void verify__swapped_role(void **state)
+{
+	struct daxmr_auth_key key = golden();
+
+	(void)state;
+	assert_false(
+		daxmr_auth_verify(&key, DAXMR_AUTH_SERVER, challenge, nonce, golden_client_proof));
+	assert_false(
+		daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, nonce, golden_server_proof));
+}
+
+/* A proof over another challenge or another nonce fails, as does one with the two swapped. */
+static void verify__other_challenge_or_nonce(void **state)
+{
+	struct daxmr_auth_key key = golden();
+	uint8_t other[DAXMR_AUTH_NONCE_SIZE];
+
+	(void)state;
+	memcpy(other, challenge, sizeof(other));
+	other[31] ^= 1;
+	assert_false(daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, other, nonce, golden_client_proof));
+	memcpy(other, nonce, sizeof(other));
+	other[0] ^= 0x80;
+	assert_false(
+		daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, other, golden_client_proof));
+	assert_false(
+		daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, nonce, challenge, golden_client_proof));
+}
+
+/* A 0600 file gives the key of its bytes, trailing newline included. */
+static void key_load__good(void **state)
+{
+	struct daxmr_auth_key key;
+	char path[PATH_MAX], why[64] = "";
+
+	(void)state;
+	secret_file(path, sizeof(path), SECRET, strlen(SECRET), 0600);
+	assert_int_equal(daxmr_auth_key_load(path, &key, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	assert_memory_equal(key.bytes, golden_key, sizeof(golden_key));
+	unlink(path);
+
+	secret_file(path, sizeof(path), SECRET, strlen(SECRET), 0400);
+	assert_int_equal(daxmr_auth_key_load(path, &key, NULL, 0), 0);
+	assert_memory_equal(key.bytes, golden_key, sizeof(golden_key));
+	daxmr_auth_key_wipe(&key);
+	for (size_t i = 0; i < sizeof(key.bytes); i++)
+		assert_int_equal(key.bytes[i], 0);
+	unlink(path);
+}
+
+/* Readable or writable by group or others: refused like an ssh key, with the fix in the reason. */
+static void key_load__mode_EPERM(void **state)
+{
+	static const mode_t modes[] = { 0640, 0604, 0620, 0602, 0644, 0666 };
+	char path[PATH_MAX], reason[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		secret_file(path, sizeof(path), SECRET, strlen(SECRET), modes[i]);
+		snprintf(reason, sizeof(reason), "mode %04o: chmod 600 it", (unsigned int)modes[i]);
+		assert_load_fails(path, -EPERM, reason);
+		unlink(path);
+	}
+}
+
+/* A missing file is -ENOENT, a directory -EINVAL; the reason names the path. */
+static void key_load__not_a_file(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/daxmr-auth-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_load_fails(path, -ENOENT, "open: ");
+	assert_load_fails(dir, -EINVAL, "not a regular file");
+	rmdir(dir);
+}
+
+/* SECRET_MIN and SECRET_MAX bytes load; one fewer or more is -EINVAL, as is an empty file. */
+static void key_load__size_limits(void **state)
+{
+	static uint8_t secret[DAXMR_AUTH_SECRET_MAX + 1];
+	struct daxmr_auth_key key, want;
+	char path[PATH_MAX];
+
+	(void)state;
+	memset(secret, 's', sizeof(secret));
+	secret_file(path, sizeof(path), secret, DAXMR_AUTH_SECRET_MIN, 0600);
+	assert_int_equal(daxmr_auth_key_load(path, &key, NULL, 0), 0);
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, DAXMR_AUTH_SECRET_MIN, &want), 0);
+	assert_memory_equal(key.bytes, want.bytes, sizeof(want.bytes));
+	unlink(path);
+	secret_file(path, sizeof(path), secret, DAXMR_AUTH_SECRET_MAX, 0600);
+	assert_int_equal(daxmr_auth_key_load(path, &key, NULL, 0), 0);
+	assert_int_equal(daxmr_auth_key_from_bytes(secret, DAXMR_AUTH_SECRET_MAX, &want), 0);
+	assert_memory_equal(key.bytes, want.bytes, sizeof(want.bytes));
+	unlink(path);
+
+	secret_file(path, sizeof(path), secret, DAXMR_AUTH_SECRET_MIN - 1, 0600);
+	assert_load_fails(path, -EINVAL, "too few bytes");
+	unlink(path);
+	secret_file(path, sizeof(path), secret, 0, 0600);
+	assert_load_fails(path, -EINVAL, "too few bytes");
+	unlink(path);
+	secret_file(path, sizeof(path), secret, DAXMR_AUTH_SECRET_MAX + 1, 0600);
+	assert_load_fails(path, -EINVAL, "too many bytes");
+	unlink(path);
+}
+
+/* A symlink to a good file is followed: the checks are on the file itself. */
+static void key_load__symlink_followed(void **state)
+{
+	struct daxmr_auth_key key;
+	char path[PATH_MAX], link[PATH_MAX + 8];
+
+	(void)state;
+	secret_file(path, sizeof(path), SECRET, strlen(SECRET), 0600);
+	snprintf(link, sizeof(link), "%s.link", path);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(daxmr_auth_key_load(link, &key, NULL, 0), 0);
+	assert_memory_equal(key.bytes, golden_key, sizeof(golden_key));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(daxmr_auth_key_load(link, &key, NULL, 0), -EPERM);
+	unlink(link);
+	unlink(path);
+}
+
+/* Two challenges drawn one after the other differ (a repeat would be a broken CSPRNG). */
+static void random__differs(void **state)
+{
+	uint8_t a[32], b[32];
+
+	(void)state;
+	daxmr_auth_random(a, sizeof(a));
+	daxmr_auth_random(b, sizeof(b));
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(key_from_bytes__golden),
+		cmocka_unit_test(key_from_bytes__size_limits),
+		cmocka_unit_test(proof__golden),
+		cmocka_unit_test(proof__is_truncated_hmac_sha512),
+		cmocka_unit_test(verify__right_proof),
+		cmocka_unit_test(verify__flipped_bit),
+		cmocka_unit_test(verify__other_key),
+		cmocka_unit_test(verify__swapped_role),
+		cmocka_unit_test(verify__other_challenge_or_nonce),
+		cmocka_unit_test(key_load__good),
+		cmocka_unit_test(key_load__mode_EPERM),
+		cmocka_unit_test(key_load__not_a_file),
+		cmocka_unit_test(key_load__size_limits),
+		cmocka_unit_test(key_load__symlink_followed),
+		cmocka_unit_test(random__differs),
+	};
+
+	return cmocka_run_group_tests(tests, setup_vectors, NULL);
+}
