@@ -193,10 +193,18 @@ static bool proto_range_check(uint16_t version_min, uint16_t version_max)
 	return version_min >= 1 && version_min <= version_max;
 }
 
+/* Checks that an opcode is known in the given version: AUTH only from version 2 on. */
+static bool proto_opcode_check(enum daxmr_proto_opcode op, uint16_t version)
+{
+	if (op == DAXMR_PROTO_OP_AUTH)
+		return version >= DAXMR_PROTO_VERSION_AUTH;
+	return op >= DAXMR_PROTO_OP_HELLO && op <= DAXMR_PROTO_OP_AVAILABLE;
+}
+
 /*
- * Checks the header rules that need no payload: version spoken, opcode known, no unknown
- * flag, status known, requests carry OK, REVOKE/REVOKE_ACK/AVAILABLE are never replies, ERROR
- * always is one and never OK. Returns 0, -EPROTONOSUPPORT, -EOPNOTSUPP or -EPROTO.
+ * Checks the header rules that need no payload: version spoken, opcode known in that version,
+ * no unknown flag, status known, requests carry OK, REVOKE/REVOKE_ACK/AVAILABLE are never
+ * replies, ERROR always is one and never OK. Returns 0, -EPROTONOSUPPORT, -EOPNOTSUPP or -EPROTO.
  */
 static int proto_hdr_check(const struct daxmr_proto_hdr *hdr)
 {
@@ -204,7 +212,7 @@ static int proto_hdr_check(const struct daxmr_proto_hdr *hdr)
 
 	if (hdr->version < DAXMR_PROTO_VERSION_MIN || hdr->version > DAXMR_PROTO_VERSION_MAX)
 		return -EPROTONOSUPPORT;
-	if (hdr->opcode < DAXMR_PROTO_OP_HELLO || hdr->opcode > DAXMR_PROTO_OP_AVAILABLE)
+	if (!proto_opcode_check(hdr->opcode, hdr->version))
 		return -EOPNOTSUPP;
 	if (hdr->flags & ~DAXMR_PROTO_F_REPLY)
 		return -EPROTO;
@@ -228,10 +236,12 @@ static bool proto_hello_check(const struct daxmr_proto_hello *h, uint16_t versio
 	       version <= h->version_max && h->flags == 0 && proto_name_check(h->name);
 }
 
-/* Checks a HELLO reply: the header's version, no flags, a valid name. */
+/* Checks a HELLO reply: the header's version, only flag AUTH and only from version 2, a name. */
 static bool proto_hello_reply_check(const struct daxmr_proto_hello_reply *h, uint16_t version)
 {
-	return h->version == version && h->flags == 0 && proto_name_check(h->name);
+	uint16_t known = version >= DAXMR_PROTO_VERSION_AUTH ? DAXMR_PROTO_HELLO_F_AUTH : 0;
+
+	return h->version == version && !(h->flags & ~known) && proto_name_check(h->name);
 }
 
 /* Checks one LIST reply entry. */
@@ -299,7 +309,7 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 		ok = msg->revoke.reason >= DAXMR_PROTO_REVOKE_LEASE_BREAK &&
 		     msg->revoke.reason <= DAXMR_PROTO_REVOKE_ERROR;
 		break;
-	default: /* CLOSE, REVOKE_ACK, AVAILABLE: any ids; ERROR never gets here */
+	default: /* CLOSE, REVOKE_ACK, AVAILABLE: any ids; AUTH: opaque bytes; ERROR: never OK */
 		ok = true;
 		break;
 	}
@@ -330,6 +340,9 @@ static void proto_payload_put(struct proto_wbuf *w, const struct daxmr_proto_msg
 		if (reply) {
 			proto_put_u16(w, msg->hello_reply.version);
 			proto_put_u16(w, msg->hello_reply.flags);
+			if (msg->hello_reply.flags & DAXMR_PROTO_HELLO_F_AUTH)
+				proto_put(w, msg->hello_reply.challenge,
+					  sizeof(msg->hello_reply.challenge));
 			proto_put_name(w, msg->hello_reply.name);
 		} else {
 			proto_put_u16(w, msg->hello.version_min);
@@ -403,12 +416,20 @@ static void proto_payload_put(struct proto_wbuf *w, const struct daxmr_proto_msg
 		proto_put_u32(w, msg->available.export_id);
 		proto_put_u64(w, msg->available.generation);
 		break;
+	case DAXMR_PROTO_OP_AUTH:
+		if (reply) {
+			proto_put(w, msg->auth_reply.proof, sizeof(msg->auth_reply.proof));
+		} else {
+			proto_put(w, msg->auth.nonce, sizeof(msg->auth.nonce));
+			proto_put(w, msg->auth.proof, sizeof(msg->auth.proof));
+		}
+		break;
 	case DAXMR_PROTO_OP_ERROR: /* never OK */
 		break;
 	}
 }
 
-/* Reads the payload selected by msg->hdr; the caller checks it afterwards. */
+/* Reads the payload selected by msg->hdr into a zeroed msg; the caller checks it afterwards. */
 static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 {
 	bool reply = msg->hdr.flags & DAXMR_PROTO_F_REPLY;
@@ -420,6 +441,10 @@ static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 		if (reply) {
 			msg->hello_reply.version = proto_get_u16(r);
 			msg->hello_reply.flags = proto_get_u16(r);
+			/* without the flag the challenge stays as the caller zeroed it */
+			if (msg->hello_reply.flags & DAXMR_PROTO_HELLO_F_AUTH)
+				proto_get(r, msg->hello_reply.challenge,
+					  sizeof(msg->hello_reply.challenge));
 			proto_get_name(r, msg->hello_reply.name);
 		} else {
 			msg->hello.version_min = proto_get_u16(r);
@@ -496,6 +521,14 @@ static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 	case DAXMR_PROTO_OP_AVAILABLE:
 		msg->available.export_id = proto_get_u32(r);
 		msg->available.generation = proto_get_u64(r);
+		break;
+	case DAXMR_PROTO_OP_AUTH:
+		if (reply) {
+			proto_get(r, msg->auth_reply.proof, sizeof(msg->auth_reply.proof));
+		} else {
+			proto_get(r, msg->auth.nonce, sizeof(msg->auth.nonce));
+			proto_get(r, msg->auth.proof, sizeof(msg->auth.proof));
+		}
 		break;
 	case DAXMR_PROTO_OP_ERROR: /* never OK */
 		break;
@@ -768,9 +801,10 @@ const char *daxmr_proto_opcode_str(enum daxmr_proto_opcode opcode)
 		[DAXMR_PROTO_OP_REVOKE_ACK] = "REVOKE_ACK",
 		[DAXMR_PROTO_OP_ERROR] = "ERROR",
 		[DAXMR_PROTO_OP_AVAILABLE] = "AVAILABLE",
+		[DAXMR_PROTO_OP_AUTH] = "AUTH",
 	};
 
-	if (opcode < DAXMR_PROTO_OP_HELLO || opcode > DAXMR_PROTO_OP_AVAILABLE)
+	if (opcode < DAXMR_PROTO_OP_HELLO || opcode > DAXMR_PROTO_OP_AUTH || !names[opcode])
 		return "UNKNOWN";
 	return names[opcode];
 }

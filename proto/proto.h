@@ -8,7 +8,8 @@
 
 #define DAXMR_PROTO_MAGIC 0x524d5844u /* the bytes "DXMR" read as a little-endian u32 */
 #define DAXMR_PROTO_VERSION_MIN 1     /* oldest version this build speaks */
-#define DAXMR_PROTO_VERSION_MAX 1     /* newest version this build speaks */
+#define DAXMR_PROTO_VERSION_MAX 2     /* newest version this build speaks */
+#define DAXMR_PROTO_VERSION_AUTH 2    /* first version with AUTH and HELLO reply flag AUTH */
 
 #define DAXMR_PROTO_HDR_SIZE 24
 #define DAXMR_PROTO_MSG_MAX 4096 /* header + payload; every receive buffer is this big */
@@ -23,7 +24,15 @@
 #define DAXMR_PROTO_CM_ACCEPT_LIMIT 196
 #define DAXMR_PROTO_CM_REJECT_LIMIT 148 /* IB_CM_REJ_PRIVATE_DATA_SIZE, include/rdma/ib_cm.h */
 
-/* Header opcodes; 0x0010-0x001f are reserved for authentication and unknown to version 1. */
+/* Authentication (version 2, docs/protocol.md section 7): sizes of the opaque byte strings */
+#define DAXMR_PROTO_AUTH_CHALLENGE_SIZE 32 /* the server's, in the HELLO reply */
+#define DAXMR_PROTO_AUTH_NONCE_SIZE 32	   /* the client's, in AUTH */
+#define DAXMR_PROTO_AUTH_PROOF_SIZE 32	   /* an HMAC-SHA-512-256, in AUTH and its reply */
+
+/*
+ * Header opcodes. AUTH is known only in version >= DAXMR_PROTO_VERSION_AUTH; 0x0011-0x001f are
+ * reserved for authentication and unknown in every version.
+ */
 enum daxmr_proto_opcode {
 	DAXMR_PROTO_OP_HELLO = 1,
 	DAXMR_PROTO_OP_LIST = 2,
@@ -34,6 +43,7 @@ enum daxmr_proto_opcode {
 	DAXMR_PROTO_OP_REVOKE_ACK = 7,
 	DAXMR_PROTO_OP_ERROR = 8,
 	DAXMR_PROTO_OP_AVAILABLE = 9, /* server to client: an export is back, as a new generation */
+	DAXMR_PROTO_OP_AUTH = 0x0010, /* client to server, version >= 2: proves the secret */
 };
 
 /* Wire status codes: their own numbering, never an errno. */
@@ -53,8 +63,9 @@ enum daxmr_proto_status {
 	DAXMR_PROTO_STATUS_INTERNAL = 12,
 };
 
-#define DAXMR_PROTO_F_REPLY 0x0001u	/* header flags: this message answers request_id */
-#define DAXMR_PROTO_LIST_F_MORE 0x0001u /* LIST reply flags: exports after this page exist */
+#define DAXMR_PROTO_F_REPLY 0x0001u	 /* header flags: this message answers request_id */
+#define DAXMR_PROTO_LIST_F_MORE 0x0001u	 /* LIST reply flags: exports after this page exist */
+#define DAXMR_PROTO_HELLO_F_AUTH 0x0001u /* HELLO reply flags, version >= 2: AUTH required */
 
 enum daxmr_proto_access {
 	DAXMR_PROTO_ACCESS_RO = 1,
@@ -98,14 +109,15 @@ struct daxmr_proto_hdr {
 struct daxmr_proto_hello {
 	uint16_t version_min;
 	uint16_t version_max;
-	uint16_t flags; /* none defined in version 1: must be 0 */
+	uint16_t flags; /* none defined: must be 0 */
 	char name[DAXMR_PROTO_NAME_MAX + 1];
 };
 
-/* HELLO reply. */
+/* HELLO reply; challenge is on the wire only with DAXMR_PROTO_HELLO_F_AUTH (else decoded 0). */
 struct daxmr_proto_hello_reply {
 	uint16_t version; /* equals the header version */
-	uint16_t flags;	  /* none defined in version 1: must be 0 */
+	uint16_t flags;	  /* DAXMR_PROTO_HELLO_F_*; AUTH only in version >= 2 */
+	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
 	char name[DAXMR_PROTO_NAME_MAX + 1];
 };
 
@@ -175,6 +187,17 @@ struct daxmr_proto_revoke {
 	enum daxmr_proto_revoke_reason reason;
 };
 
+/* AUTH request: the client's fresh nonce and its proof over challenge and nonce. */
+struct daxmr_proto_auth {
+	uint8_t nonce[DAXMR_PROTO_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_PROTO_AUTH_PROOF_SIZE];
+};
+
+/* AUTH reply (OK only): the server's proof over the same challenge and nonce. */
+struct daxmr_proto_auth_reply {
+	uint8_t proof[DAXMR_PROTO_AUTH_PROOF_SIZE];
+};
+
 /*
  * A whole message. The payload member in use follows from the header:
  *   status != OK (any reply, and ERROR)   none
@@ -186,6 +209,7 @@ struct daxmr_proto_revoke {
  *   REVOKE       revoke      (never a reply)
  *   REVOKE_ACK   revoke_ack  (never a reply)
  *   AVAILABLE    available   (never a reply)
+ *   AUTH         auth        | reply: auth_reply (version >= 2 only)
  */
 struct daxmr_proto_msg {
 	struct daxmr_proto_hdr hdr;
@@ -201,6 +225,8 @@ struct daxmr_proto_msg {
 		struct daxmr_proto_revoke revoke;
 		struct daxmr_proto_export_ref revoke_ack;
 		struct daxmr_proto_export_ref available;
+		struct daxmr_proto_auth auth;
+		struct daxmr_proto_auth_reply auth_reply;
 	};
 };
 
@@ -232,8 +258,9 @@ int daxmr_proto_msg_encode(const struct daxmr_proto_msg *msg, void *buf, size_t 
 /*
  * Decodes and validates the one message in buf (len: the receive's byte count). Returns 0,
  * -EBADMSG (truncated, trailing bytes, bad field), -EPROTO (bad magic, flags, status),
- * -EPROTONOSUPPORT (version), -EOPNOTSUPP (opcode), -EMSGSIZE (over DAXMR_PROTO_MSG_MAX),
- * -ERANGE (FLUSH range wraps). *msg is written only on success.
+ * -EPROTONOSUPPORT (version), -EOPNOTSUPP (opcode unknown, or AUTH in a version-1 header),
+ * -EMSGSIZE (over DAXMR_PROTO_MSG_MAX), -ERANGE (FLUSH range wraps). *msg is written only
+ * on success.
  */
 int daxmr_proto_msg_decode(const void *buf, size_t len, struct daxmr_proto_msg *msg);
 
@@ -270,7 +297,7 @@ int daxmr_proto_cm_reject_decode(const void *buf, size_t len, struct daxmr_proto
 /* "OK", "BAD_MESSAGE", ...; "UNKNOWN" for a value outside the enum. Never NULL. */
 const char *daxmr_proto_status_str(enum daxmr_proto_status status);
 
-/* "HELLO", "LIST", ...; "UNKNOWN" for a value outside the enum. Never NULL. */
+/* "HELLO", "LIST", ..., "AUTH"; "UNKNOWN" for a value outside the enum. Never NULL. */
 const char *daxmr_proto_opcode_str(enum daxmr_proto_opcode opcode);
 
 #endif /* DAXMR_PROTO_H */

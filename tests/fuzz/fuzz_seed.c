@@ -27,7 +27,7 @@ static int seed_write(const char *dir, const char *name, const void *buf, int le
 	return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
-/* Starts a message: version 1, the given opcode, flags and status. */
+/* Starts a message: version 1 (callers may raise it), the given opcode, flags and status. */
 static struct daxmr_proto_msg *seed_msg(struct daxmr_proto_msg *m, enum daxmr_proto_opcode op,
 					uint16_t flags, enum daxmr_proto_status status)
 {
@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 	seed_msg(&m, DAXMR_PROTO_OP_HELLO, 0, OK)->hello =
 		(struct daxmr_proto_hello){ 1, 1, 0, "c" };
 	err |= seed_msg_write(argv[1], "hello", &m);
-	seed_msg(&m, DAXMR_PROTO_OP_HELLO, R, OK)->hello_reply = (struct daxmr_proto_hello_reply){
-		1, 0, "daxmrd" };
+	seed_msg(&m, DAXMR_PROTO_OP_HELLO, R, OK)->hello_reply =
+		(struct daxmr_proto_hello_reply){ .version = 1, .name = "daxmrd" };
 	err |= seed_msg_write(argv[1], "hello-reply", &m);
 	seed_msg(&m, DAXMR_PROTO_OP_LIST, 0, OK)->list.start = 3;
 	err |= seed_msg_write(argv[1], "list", &m);
@@ -100,11 +100,46 @@ int main(int argc, char **argv)
 	seed_msg(&m, DAXMR_PROTO_OP_ERROR, R, DAXMR_PROTO_STATUS_UNKNOWN_OPCODE);
 	err |= seed_msg_write(argv[1], "error", &m);
 
+	/* version 2: HELLO, the HELLO reply asking for AUTH, AUTH and its replies */
+	seed_msg(&m, DAXMR_PROTO_OP_HELLO, 0, OK)->hello =
+		(struct daxmr_proto_hello){ 1, 2, 0, "c" };
+	m.hdr.version = 2;
+	err |= seed_msg_write(argv[1], "hello-v2", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_HELLO, R, OK)->hello_reply =
+		(struct daxmr_proto_hello_reply){ .version = 2, .name = "daxmrd" };
+	m.hdr.version = 2;
+	err |= seed_msg_write(argv[1], "hello-reply-v2", &m);
+	m.hello_reply.flags = DAXMR_PROTO_HELLO_F_AUTH;
+	memset(m.hello_reply.challenge, 0xc5, sizeof(m.hello_reply.challenge));
+	err |= seed_msg_write(argv[1], "hello-reply-auth", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_AUTH, 0, OK);
+	m.hdr.version = 2;
+	memset(m.auth.nonce, 0x4e, sizeof(m.auth.nonce));
+	memset(m.auth.proof, 0x50, sizeof(m.auth.proof));
+	err |= seed_msg_write(argv[1], "auth", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_AUTH, R, OK);
+	m.hdr.version = 2;
+	memset(m.auth_reply.proof, 0x53, sizeof(m.auth_reply.proof));
+	err |= seed_msg_write(argv[1], "auth-reply", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_AUTH, R, DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	m.hdr.version = 2;
+	err |= seed_msg_write(argv[1], "auth-denied", &m);
+
 	err |= seed_write(argv[2], "connect", pd, daxmr_proto_cm_connect_encode(
 		&(struct daxmr_proto_cm_connect){ 1, 1 }, pd, sizeof(pd)));
+	err |= seed_write(argv[2], "connect-v2", pd, daxmr_proto_cm_connect_encode(
+		&(struct daxmr_proto_cm_connect){ 1, 2 }, pd, sizeof(pd)));
 	err |= seed_write(argv[3], "accept", pd, daxmr_proto_cm_accept_encode(
 		&(struct daxmr_proto_cm_accept){ 1, 8 }, pd, sizeof(pd)));
+	err |= seed_write(argv[3], "accept-v2", pd, daxmr_proto_cm_accept_encode(
+		&(struct daxmr_proto_cm_accept){ 2, 8 }, pd, sizeof(pd)));
 	err |= seed_write(argv[4], "reject", pd, daxmr_proto_cm_reject_encode(
 		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 1 }, pd, sizeof(pd)));
+	err |= seed_write(argv[4], "reject-access-denied", pd, daxmr_proto_cm_reject_encode(
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 }, pd,
+		sizeof(pd)));
+	err |= seed_write(argv[4], "reject-v2-only", pd, daxmr_proto_cm_reject_encode(
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
+		pd, sizeof(pd)));
 	return err ? 1 : 0;
 }

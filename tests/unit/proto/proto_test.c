@@ -302,6 +302,141 @@ static void error_fill(struct daxmr_proto_msg *msg)
 }
 GOLDEN(error);
 
+/*
+ * Version 2. The challenge, nonce and proofs are the worked example of docs/protocol.md
+ * section 8.1: secret "correct horse battery staple\n", challenge 0x00..0x1f, nonce
+ * 0x20..0x3f. proto treats them as opaque bytes; the example pins them for the server's and
+ * client's tests.
+ */
+static const uint8_t proof_c[DAXMR_PROTO_AUTH_PROOF_SIZE] = {
+	0xfa, 0x3f, 0x98, 0xdb, 0x97, 0xc3, 0x77, 0xa1,
+	0x71, 0x94, 0xd8, 0x42, 0xd5, 0x16, 0x09, 0x4b,
+	0x66, 0xfb, 0x19, 0x5d, 0x63, 0x87, 0x4f, 0x9c,
+	0x7f, 0xc6, 0x89, 0xa6, 0x04, 0x12, 0x2c, 0x91,
+};
+static const uint8_t proof_s[DAXMR_PROTO_AUTH_PROOF_SIZE] = {
+	0x5b, 0xfb, 0xeb, 0x0a, 0x94, 0xf3, 0x11, 0x78,
+	0x98, 0x3e, 0xdc, 0x87, 0x4b, 0x5b, 0x63, 0xd0,
+	0xee, 0x4e, 0xf1, 0xcf, 0x6a, 0x88, 0x57, 0x82,
+	0xcb, 0x83, 0x99, 0x34, 0x4a, 0xec, 0x61, 0x05,
+};
+
+/* Fills n bytes with first, first + 1, ...: the example's challenge and nonce. */
+static void fill_counting(uint8_t *p, size_t n, uint8_t first)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(first + i);
+}
+
+static const uint8_t hello_v2_bytes[] = {
+	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
+	0x01, 0x00,		/* version_min 1 */
+	0x02, 0x00,		/* version_max 2 */
+	0x00, 0x00,		/* flags */
+	0x03, 0x00, 'c', 'l', 'i', /* name */
+};
+
+/* HELLO from client "cli" speaking versions 1..2, after version 2 was chosen at connect. */
+static void hello_v2_fill(struct daxmr_proto_msg *msg)
+{
+	hello_fill(msg);
+	msg->hdr.version = 2;
+}
+GOLDEN(hello_v2);
+
+static const uint8_t hello_reply_auth_bytes[] = {
+	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
+	0x02, 0x00,					/* version 2 */
+	0x01, 0x00,					/* flags AUTH */
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, /* challenge[0..7] (at payload 4) */
+	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, /* challenge[8..15] */
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, /* challenge[16..23] */
+	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, /* challenge[24..31] */
+	0x06, 0x00, 'd', 'a', 'x', 'm', 'r', 'd',	/* name (at payload 36) */
+};
+
+/* Version-2 HELLO reply from server "daxmrd", which requires AUTH: flag and challenge. */
+static void hello_reply_auth_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 2;
+	msg->hdr.length = 44;
+	msg->hello_reply.version = 2;
+	msg->hello_reply.flags = DAXMR_PROTO_HELLO_F_AUTH;
+	fill_counting(msg->hello_reply.challenge, DAXMR_PROTO_AUTH_CHALLENGE_SIZE, 0x00);
+	strcpy(msg->hello_reply.name, "daxmrd");
+}
+GOLDEN(hello_reply_auth);
+
+static const uint8_t hello_reply_v2_bytes[] = {
+	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
+	0x02, 0x00,					/* version 2 */
+	0x00, 0x00,					/* flags: no AUTH, so no challenge */
+	0x06, 0x00, 'd', 'a', 'x', 'm', 'r', 'd',	/* name */
+};
+
+/* Version-2 HELLO reply from a server without a secret: no flag, no challenge. */
+static void hello_reply_v2_fill(struct daxmr_proto_msg *msg)
+{
+	hello_reply_fill(msg);
+	msg->hdr.version = 2;
+	msg->hello_reply.version = 2;
+}
+GOLDEN(hello_reply_v2);
+
+static const uint8_t auth_bytes[] = {
+	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
+	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, /* nonce[0..7] */
+	0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, /* nonce[8..15] */
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, /* nonce[16..23] */
+	0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, /* nonce[24..31] */
+	0xfa, 0x3f, 0x98, 0xdb, 0x97, 0xc3, 0x77, 0xa1, /* proof[0..7] (at payload 32) */
+	0x71, 0x94, 0xd8, 0x42, 0xd5, 0x16, 0x09, 0x4b, /* proof[8..15] */
+	0x66, 0xfb, 0x19, 0x5d, 0x63, 0x87, 0x4f, 0x9c, /* proof[16..23] */
+	0x7f, 0xc6, 0x89, 0xa6, 0x04, 0x12, 0x2c, 0x91, /* proof[24..31] */
+};
+
+/* AUTH: the example's nonce and client proof. */
+static void auth_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_AUTH, 0, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 2;
+	msg->hdr.length = 64;
+	fill_counting(msg->auth.nonce, DAXMR_PROTO_AUTH_NONCE_SIZE, 0x20);
+	memcpy(msg->auth.proof, proof_c, sizeof(proof_c));
+}
+GOLDEN(auth);
+
+static const uint8_t auth_reply_bytes[] = {
+	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
+	0x5b, 0xfb, 0xeb, 0x0a, 0x94, 0xf3, 0x11, 0x78, /* proof[0..7] */
+	0x98, 0x3e, 0xdc, 0x87, 0x4b, 0x5b, 0x63, 0xd0, /* proof[8..15] */
+	0xee, 0x4e, 0xf1, 0xcf, 0x6a, 0x88, 0x57, 0x82, /* proof[16..23] */
+	0xcb, 0x83, 0x99, 0x34, 0x4a, 0xec, 0x61, 0x05, /* proof[24..31] */
+};
+
+/* AUTH reply OK: the example's server proof. */
+static void auth_reply_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_AUTH, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 2;
+	msg->hdr.length = 32;
+	memcpy(msg->auth_reply.proof, proof_s, sizeof(proof_s));
+}
+GOLDEN(auth_reply);
+
+static const uint8_t auth_denied_bytes[] = {
+	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x01, 0x00, RID,
+};
+
+/* AUTH reply ACCESS_DENIED (wrong proof): status only. */
+static void auth_denied_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_AUTH, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	msg->hdr.version = 2;
+}
+GOLDEN(auth_denied);
+
 /* Asserts two names are equal and NUL-terminated. */
 static void assert_name_equal(const char *a, const char *b)
 {
@@ -340,6 +475,8 @@ static void assert_msg_equal(const struct daxmr_proto_msg *a, const struct daxmr
 		if (reply) {
 			assert_int_equal(a->hello_reply.version, b->hello_reply.version);
 			assert_int_equal(a->hello_reply.flags, b->hello_reply.flags);
+			assert_memory_equal(a->hello_reply.challenge, b->hello_reply.challenge,
+					    DAXMR_PROTO_AUTH_CHALLENGE_SIZE);
 			assert_name_equal(a->hello_reply.name, b->hello_reply.name);
 		} else {
 			assert_int_equal(a->hello.version_min, b->hello.version_min);
@@ -404,6 +541,17 @@ static void assert_msg_equal(const struct daxmr_proto_msg *a, const struct daxmr
 		assert_int_equal(a->available.export_id, b->available.export_id);
 		assert_int_equal(a->available.generation, b->available.generation);
 		break;
+	case DAXMR_PROTO_OP_AUTH:
+		if (reply) {
+			assert_memory_equal(a->auth_reply.proof, b->auth_reply.proof,
+					    DAXMR_PROTO_AUTH_PROOF_SIZE);
+		} else {
+			assert_memory_equal(a->auth.nonce, b->auth.nonce,
+					    DAXMR_PROTO_AUTH_NONCE_SIZE);
+			assert_memory_equal(a->auth.proof, b->auth.proof,
+					    DAXMR_PROTO_AUTH_PROOF_SIZE);
+		}
+		break;
 	case DAXMR_PROTO_OP_ERROR:
 		fail_msg("ERROR with status OK");
 	}
@@ -443,6 +591,7 @@ static void hdr_decode__golden(void **state)
 
 	g->fill(&want);
 	assert_int_equal(daxmr_proto_hdr_decode(g->bytes, g->len, &got), 0);
+	assert_int_equal(got.version, want.hdr.version);
 	assert_int_equal(got.opcode, want.hdr.opcode);
 	assert_int_equal(got.length, want.hdr.length);
 	assert_int_equal(got.status, want.hdr.status);
@@ -541,10 +690,19 @@ static void msg_decode__spoilt(void **state)
 /* header: section 2, each rule in the order the decoder applies them */
 SPOILT_HDR(bad_magic, &golden_hello, { P(0, 4, 0x524d5845) }, .err = -EPROTO);
 SPOILT_HDR(version_0, &golden_hello, { P(4, 2, 0) }, .err = -EPROTONOSUPPORT);
-SPOILT_HDR(version_2, &golden_hello, { P(4, 2, 2) }, .err = -EPROTONOSUPPORT);
+SPOILT_HDR(version_3, &golden_hello, { P(4, 2, 3) }, .err = -EPROTONOSUPPORT);
+SPOILT_HDR(version_ffff, &golden_auth, { P(4, 2, 0xffff) }, .err = -EPROTONOSUPPORT);
 SPOILT_HDR(opcode_0, &golden_list, { P(6, 2, 0) }, .err = -EOPNOTSUPP);
 SPOILT_HDR(opcode_10, &golden_list, { P(6, 2, 10) }, .err = -EOPNOTSUPP);
-SPOILT_HDR(opcode_auth, &golden_list, { P(6, 2, 0x10) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(opcode_auth_version_1, &golden_list, { P(6, 2, 0x10) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(auth_version_1, &golden_auth, { P(4, 2, 1) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(auth_reply_version_1, &golden_auth_reply, { P(4, 2, 1) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(auth_denied_version_1, &golden_auth_denied, { P(4, 2, 1) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(opcode_0f_version_2, &golden_auth, { P(6, 2, 0x0f) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(opcode_11_version_1, &golden_list, { P(6, 2, 0x11) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(opcode_11_version_2, &golden_auth, { P(6, 2, 0x11) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(opcode_1f_version_2, &golden_auth, { P(6, 2, 0x1f) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(opcode_20_version_2, &golden_auth, { P(6, 2, 0x20) }, .err = -EOPNOTSUPP);
 SPOILT_HDR(opcode_ffff, &golden_list, { P(6, 2, 0xffff) }, .err = -EOPNOTSUPP);
 SPOILT_HDR(unknown_flag, &golden_list, { P(14, 2, 0x0002) }, .err = -EPROTO);
 SPOILT_HDR(unknown_flag_high, &golden_list_reply, { P(14, 2, 0x8001) }, .err = -EPROTO);
@@ -561,6 +719,8 @@ SPOILT_HDR(length_over_buffer, &golden_list, { P(8, 4, 5) }, .err = -EBADMSG);
 SPOILT_HDR(length_under_buffer, &golden_list, { P(8, 4, 3) }, .err = -EBADMSG);
 SPOILT_HDR(trailing_bytes, &golden_list, .resize = 1, .keep_length = true, .err = -EBADMSG);
 SPOILT_HDR(error_reply_with_payload, &golden_open_denied, .resize = 4, .err = -EBADMSG);
+SPOILT_HDR(auth_denied_with_proof, &golden_auth_denied, .resize = 32, .err = -EBADMSG);
+SPOILT_HDR(auth_request_with_status, &golden_auth, { P(12, 2, 6) }, .err = -EPROTO);
 /* payloads: section 5 */
 SPOILT(ok_reply_with_payload, &golden_close_reply, .resize = 1, .err = -EBADMSG);
 SPOILT(hello_min_0, &golden_hello, { P(PL(0), 2, 0) }, .err = -EBADMSG);
@@ -580,6 +740,25 @@ SPOILT(hello_name_short_of_payload, &golden_hello, { P(PL(6), 2, 2) }, .err = -E
 SPOILT(hello_reply_version, &golden_hello_reply, { P(PL(0), 2, 2) }, .err = -EBADMSG);
 SPOILT(hello_reply_flags, &golden_hello_reply, { P(PL(2), 2, 0x100) }, .err = -EBADMSG);
 SPOILT(hello_reply_name_nul, &golden_hello_reply, { P(PL(6), 1, 0) }, .err = -EBADMSG);
+/* AUTH flag and challenge in a message that is version 1 in header and payload alike */
+SPOILT(hello_reply_auth_flag_version_1, &golden_hello_reply_auth, { P(4, 2, 1), P(PL(0), 2, 1) },
+       .err = -EBADMSG);
+SPOILT(hello_reply_flag_1_version_2, &golden_hello_reply_auth, { P(PL(2), 2, 0x0003) },
+       .err = -EBADMSG);
+SPOILT(hello_reply_flag_1_alone_version_2, &golden_hello_reply_v2, { P(PL(2), 2, 0x0002) },
+       .err = -EBADMSG);
+SPOILT(hello_reply_flag_15_version_2, &golden_hello_reply_auth, { P(PL(2), 2, 0x8001) },
+       .err = -EBADMSG);
+SPOILT(hello_reply_auth_version_1_in_payload, &golden_hello_reply_auth, { P(PL(0), 2, 1) },
+       .err = -EBADMSG);
+SPOILT(hello_reply_auth_no_challenge, &golden_hello_reply_auth, { P(PL(2), 2, 0) },
+       .err = -EBADMSG); /* the challenge bytes then read as a name of length 256 */
+SPOILT(hello_reply_auth_challenge_cut, &golden_hello_reply_auth, .resize = -9,
+       .err = -EBADMSG); /* the name and the challenge's last byte gone */
+SPOILT(hello_reply_auth_name_nul, &golden_hello_reply_auth, { P(PL(38), 1, 0) },
+       .err = -EBADMSG);
+SPOILT(hello_v2_flags, &golden_hello_v2, { P(PL(4), 2, 1) }, .err = -EBADMSG);
+SPOILT(hello_v2_range_without_version, &golden_hello_v2, { P(PL(2), 2, 1) }, .err = -EBADMSG);
 SPOILT(list_truncated, &golden_list, .resize = -1, .err = -EBADMSG);
 SPOILT(list_trailing, &golden_list, .resize = 1, .err = -EBADMSG);
 SPOILT(list_reply_count_over_max, &golden_list_reply, { P(PL(4), 2, DAXMR_PROTO_LIST_MAX + 1) },
@@ -625,6 +804,14 @@ SPOILT(revoke_reason_5, &golden_revoke, { P(PL(16), 1, 5) }, .err = -EBADMSG);
 SPOILT(revoke_truncated, &golden_revoke, .resize = -1, .err = -EBADMSG);
 SPOILT(revoke_ack_trailing, &golden_revoke_ack, .resize = 1, .err = -EBADMSG);
 SPOILT(available_short, &golden_available, .resize = -1, .err = -EBADMSG);
+SPOILT(auth_63, &golden_auth, .resize = -1, .err = -EBADMSG);
+SPOILT(auth_65, &golden_auth, .resize = 1, .err = -EBADMSG);
+SPOILT(auth_nonce_only, &golden_auth, .resize = -32, .err = -EBADMSG);
+SPOILT(auth_empty, &golden_auth, .resize = -64, .err = -EBADMSG);
+SPOILT(auth_reply_31, &golden_auth_reply, .resize = -1, .err = -EBADMSG);
+SPOILT(auth_reply_33, &golden_auth_reply, .resize = 1, .err = -EBADMSG);
+SPOILT(auth_reply_64, &golden_auth_reply, .resize = 32, .err = -EBADMSG);
+SPOILT(auth_reply_empty, &golden_auth_reply, .resize = -32, .err = -EBADMSG);
 
 /* A message that just fits: 14 entries with 255-byte names in one LIST reply, both ways. */
 static void msg_encode__list_reply_full(void **state)
@@ -700,26 +887,81 @@ static void msg_encode__open_names_round_trip(void **state)
 	}
 }
 
-/* Every status-only reply of every opcode that has replies round-trips with no payload. */
+/*
+ * Every status-only reply of every opcode that has replies round-trips with no payload, in
+ * every version that knows the opcode (AUTH: version 2 only).
+ */
 static void msg_encode__status_only_round_trip(void **state)
 {
+	static const enum daxmr_proto_opcode ops[] = {
+		DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_OP_LIST,  DAXMR_PROTO_OP_OPEN,
+		DAXMR_PROTO_OP_CLOSE, DAXMR_PROTO_OP_FLUSH, DAXMR_PROTO_OP_ERROR,
+		DAXMR_PROTO_OP_AUTH,
+	};
 	struct daxmr_proto_msg msg, got;
 	uint8_t buf[DAXMR_PROTO_HDR_SIZE];
 
 	(void)state;
-	for (int op = DAXMR_PROTO_OP_HELLO; op <= DAXMR_PROTO_OP_AVAILABLE; op++) {
-		if (op == DAXMR_PROTO_OP_REVOKE || op == DAXMR_PROTO_OP_REVOKE_ACK ||
-		    op == DAXMR_PROTO_OP_AVAILABLE)
-			continue;
-		for (int st = DAXMR_PROTO_STATUS_BAD_MESSAGE; st <= DAXMR_PROTO_STATUS_INTERNAL;
-		     st++) {
-			hdr_fill(&msg, op, DAXMR_PROTO_F_REPLY, st);
-			assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)),
-					 DAXMR_PROTO_HDR_SIZE);
-			assert_int_equal(daxmr_proto_msg_decode(buf, sizeof(buf), &got), 0);
-			assert_msg_equal(&msg, &got);
+	for (uint16_t v = DAXMR_PROTO_VERSION_MIN; v <= DAXMR_PROTO_VERSION_MAX; v++) {
+		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			if (ops[i] == DAXMR_PROTO_OP_AUTH && v < DAXMR_PROTO_VERSION_AUTH)
+				continue;
+			for (int st = DAXMR_PROTO_STATUS_BAD_MESSAGE;
+			     st <= DAXMR_PROTO_STATUS_INTERNAL; st++) {
+				hdr_fill(&msg, ops[i], DAXMR_PROTO_F_REPLY, st);
+				msg.hdr.version = v;
+				assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)),
+						 DAXMR_PROTO_HDR_SIZE);
+				assert_int_equal(daxmr_proto_msg_decode(buf, sizeof(buf), &got), 0);
+				assert_msg_equal(&msg, &got);
+			}
 		}
 	}
+}
+
+/* Any nonce and proof bytes round-trip: AUTH carries them opaque, all zeros or all ones. */
+static void msg_encode__auth_opaque_round_trip(void **state)
+{
+	struct daxmr_proto_msg msg, got;
+	uint8_t buf[DAXMR_PROTO_MSG_MAX];
+
+	(void)state;
+	for (int fill = 0x00; fill <= 0xff; fill += 0xff) {
+		auth_fill(&msg);
+		memset(msg.auth.nonce, fill, sizeof(msg.auth.nonce));
+		memset(msg.auth.proof, fill, sizeof(msg.auth.proof));
+		assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)),
+				 DAXMR_PROTO_HDR_SIZE + 64);
+		assert_int_equal(daxmr_proto_msg_decode(buf, DAXMR_PROTO_HDR_SIZE + 64, &got), 0);
+		assert_msg_equal(&msg, &got);
+		auth_reply_fill(&msg);
+		memset(msg.auth_reply.proof, fill, sizeof(msg.auth_reply.proof));
+		assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)),
+				 DAXMR_PROTO_HDR_SIZE + 32);
+		assert_int_equal(daxmr_proto_msg_decode(buf, DAXMR_PROTO_HDR_SIZE + 32, &got), 0);
+		assert_msg_equal(&msg, &got);
+	}
+}
+
+/*
+ * The challenge goes on the wire only with the AUTH flag: without it the encoder ignores the
+ * array (the golden bytes come out) and the decoder leaves it zero.
+ */
+static void msg_encode__hello_reply_challenge_only_with_auth(void **state)
+{
+	struct daxmr_proto_msg msg, got;
+	uint8_t buf[DAXMR_PROTO_MSG_MAX];
+
+	(void)state;
+	hello_reply_v2_fill(&msg);
+	memset(msg.hello_reply.challenge, 0xff, sizeof(msg.hello_reply.challenge));
+	assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)),
+			 sizeof(hello_reply_v2_bytes));
+	assert_memory_equal(buf, hello_reply_v2_bytes, sizeof(hello_reply_v2_bytes));
+	memset(&got, 0xa5, sizeof(got));
+	assert_int_equal(daxmr_proto_msg_decode(buf, sizeof(hello_reply_v2_bytes), &got), 0);
+	for (size_t i = 0; i < sizeof(got.hello_reply.challenge); i++)
+		assert_int_equal(got.hello_reply.challenge[i], 0);
 }
 
 /* Expects daxmr_proto_msg_encode to refuse msg with -EINVAL. */
@@ -737,10 +979,19 @@ static void msg_encode__bad_header(void **state)
 
 	(void)state;
 	list_fill(&msg);
-	msg.hdr.version = 2;
+	msg.hdr.version = 0;
 	expect_encode_einval(&msg);
 	list_fill(&msg);
-	msg.hdr.opcode = 0x10;
+	msg.hdr.version = DAXMR_PROTO_VERSION_MAX + 1;
+	expect_encode_einval(&msg);
+	list_fill(&msg);
+	msg.hdr.opcode = 0x11;
+	expect_encode_einval(&msg);
+	auth_fill(&msg);
+	msg.hdr.opcode = 0x1f;
+	expect_encode_einval(&msg);
+	auth_fill(&msg);
+	msg.hdr.status = DAXMR_PROTO_STATUS_ACCESS_DENIED; /* request with a status */
 	expect_encode_einval(&msg);
 	list_fill(&msg);
 	msg.hdr.flags = 2;
@@ -756,6 +1007,27 @@ static void msg_encode__bad_header(void **state)
 	expect_encode_einval(&msg);
 	error_fill(&msg);
 	msg.hdr.status = DAXMR_PROTO_STATUS_OK;
+	expect_encode_einval(&msg);
+}
+
+/* AUTH, request or reply, and the HELLO reply flag AUTH do not exist in version 1. */
+static void msg_encode__auth_version_1(void **state)
+{
+	struct daxmr_proto_msg msg;
+
+	(void)state;
+	auth_fill(&msg);
+	msg.hdr.version = 1;
+	expect_encode_einval(&msg);
+	auth_reply_fill(&msg);
+	msg.hdr.version = 1;
+	expect_encode_einval(&msg);
+	auth_denied_fill(&msg);
+	msg.hdr.version = 1;
+	expect_encode_einval(&msg);
+	hello_reply_auth_fill(&msg);
+	msg.hdr.version = 1;
+	msg.hello_reply.version = 1;
 	expect_encode_einval(&msg);
 }
 
@@ -801,6 +1073,18 @@ static void msg_encode__bad_fields(void **state)
 	expect_encode_einval(&msg);
 	hello_reply_fill(&msg);
 	msg.hello_reply.version = 2;
+	expect_encode_einval(&msg);
+	hello_reply_fill(&msg);
+	msg.hello_reply.flags = 0x0002;
+	expect_encode_einval(&msg);
+	hello_reply_auth_fill(&msg);
+	msg.hello_reply.flags |= 0x0002;
+	expect_encode_einval(&msg);
+	hello_reply_auth_fill(&msg);
+	msg.hello_reply.version = 1;
+	expect_encode_einval(&msg);
+	hello_v2_fill(&msg);
+	msg.hello.flags = DAXMR_PROTO_HELLO_F_AUTH; /* HELLO request flags stay 0 */
 	expect_encode_einval(&msg);
 	list_reply_fill(&msg);
 	msg.list_reply.count = DAXMR_PROTO_LIST_MAX + 1;
@@ -913,6 +1197,26 @@ static void cm_accept__golden(void **state)
 			 -ENOBUFS);
 }
 
+/* Accept private data choosing version 2: pinned bytes both ways. */
+static void cm_accept__golden_version_2(void **state)
+{
+	static const uint8_t bytes[] = {
+		MAGIC,
+		0x02, 0x00, /* version 2 */
+		0x08, 0x00, /* credits 8 */
+	};
+	struct daxmr_proto_cm_accept cm = { .version = 2, .credits = 8 }, got;
+	uint8_t buf[DAXMR_PROTO_CM_ACCEPT_SIZE];
+
+	(void)state;
+	assert_int_equal(daxmr_proto_cm_accept_encode(&cm, buf, sizeof(buf)),
+			 DAXMR_PROTO_CM_ACCEPT_SIZE);
+	assert_memory_equal(buf, bytes, sizeof(bytes));
+	assert_int_equal(daxmr_proto_cm_accept_decode(bytes, sizeof(bytes), &got), 0);
+	assert_int_equal(got.version, 2);
+	assert_int_equal(got.credits, 8);
+}
+
 /* Accept private data: short, bad magic, unsupported version, no credits. */
 static void cm_accept_decode__rejects(void **state)
 {
@@ -925,7 +1229,7 @@ static void cm_accept_decode__rejects(void **state)
 	buf[0] = 0;
 	assert_int_equal(daxmr_proto_cm_accept_decode(buf, sizeof(buf), &cm), -EPROTO);
 	memcpy(buf, cm_accept_bytes, sizeof(buf));
-	buf[4] = 2;
+	buf[4] = DAXMR_PROTO_VERSION_MAX + 1;
 	assert_int_equal(daxmr_proto_cm_accept_decode(buf, sizeof(buf), &cm), -EPROTONOSUPPORT);
 	buf[4] = 0;
 	assert_int_equal(daxmr_proto_cm_accept_decode(buf, sizeof(buf), &cm), -EPROTONOSUPPORT);
@@ -939,10 +1243,12 @@ static void cm_accept_decode__rejects(void **state)
 /* Accept encoder refuses a version this build does not speak, and zero credits. */
 static void cm_accept_encode__bad_fields(void **state)
 {
-	struct daxmr_proto_cm_accept cm = { .version = 2, .credits = 1 };
+	struct daxmr_proto_cm_accept cm = { .version = DAXMR_PROTO_VERSION_MAX + 1, .credits = 1 };
 	uint8_t buf[DAXMR_PROTO_CM_ACCEPT_SIZE];
 
 	(void)state;
+	assert_int_equal(daxmr_proto_cm_accept_encode(&cm, buf, sizeof(buf)), -EINVAL);
+	cm.version = 0;
 	assert_int_equal(daxmr_proto_cm_accept_encode(&cm, buf, sizeof(buf)), -EINVAL);
 	cm = (struct daxmr_proto_cm_accept){ .version = 1, .credits = 0 };
 	assert_int_equal(daxmr_proto_cm_accept_encode(&cm, buf, sizeof(buf)), -EINVAL);
@@ -964,6 +1270,48 @@ static void cm_reject__golden(void **state)
 	assert_int_equal(got.version_max, 1);
 	assert_int_equal(daxmr_proto_cm_reject_encode(&cm, buf, DAXMR_PROTO_CM_REJECT_SIZE - 1),
 			 -ENOBUFS);
+}
+
+/*
+ * Reject private data of version 2 servers: ACCESS_DENIED (no export admits the client's
+ * address) from a server speaking 1..2, and UNSUPPORTED_VERSION from one with a secret,
+ * which speaks only 2..2. Pinned bytes both ways.
+ */
+static void cm_reject__golden_version_2(void **state)
+{
+	static const struct {
+		struct daxmr_proto_cm_reject cm;
+		uint8_t bytes[DAXMR_PROTO_CM_REJECT_SIZE];
+	} cases[] = {
+		{ { DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 },
+		  {
+			  MAGIC,
+			  0x06, 0x00, /* status ACCESS_DENIED */
+			  0x01, 0x00, /* version_min 1 */
+			  0x02, 0x00, /* version_max 2 */
+		  } },
+		{ { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
+		  {
+			  MAGIC,
+			  0x02, 0x00, /* status UNSUPPORTED_VERSION */
+			  0x02, 0x00, /* version_min 2 */
+			  0x02, 0x00, /* version_max 2 */
+		  } },
+	};
+	uint8_t buf[DAXMR_PROTO_CM_REJECT_LIMIT];
+	struct daxmr_proto_cm_reject got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(daxmr_proto_cm_reject_encode(&cases[i].cm, buf, sizeof(buf)),
+				 DAXMR_PROTO_CM_REJECT_SIZE);
+		assert_memory_equal(buf, cases[i].bytes, DAXMR_PROTO_CM_REJECT_SIZE);
+		assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(buf), &got), 0);
+		assert_int_equal(got.status, cases[i].cm.status);
+		assert_int_equal(got.version_min, cases[i].cm.version_min);
+		assert_int_equal(got.version_max, cases[i].cm.version_max);
+	}
 }
 
 /* Reject private data: short, bad magic, status OK or unknown, empty range. */
@@ -1003,9 +1351,12 @@ static void version_pick__ranges(void **state)
 {
 	(void)state;
 	assert_int_equal(daxmr_proto_version_pick(1, 1), 1);
-	assert_int_equal(daxmr_proto_version_pick(1, 7), 1);
+	assert_int_equal(daxmr_proto_version_pick(1, 2), 2);
+	assert_int_equal(daxmr_proto_version_pick(1, 7), 2);
 	assert_int_equal(daxmr_proto_version_pick(0, 1), 1);
-	assert_int_equal(daxmr_proto_version_pick(2, 7), -EPROTONOSUPPORT);
+	assert_int_equal(daxmr_proto_version_pick(2, 2), 2);
+	assert_int_equal(daxmr_proto_version_pick(2, 7), 2);
+	assert_int_equal(daxmr_proto_version_pick(3, 7), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(0, 0), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(1, 0), -EPROTONOSUPPORT);
 }
@@ -1040,8 +1391,13 @@ static void str__names(void **state)
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_REVOKE_ACK), "REVOKE_ACK");
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_ERROR), "ERROR");
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_AVAILABLE), "AVAILABLE");
+	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_AUTH), "AUTH");
 	assert_string_equal(daxmr_proto_opcode_str(0), "UNKNOWN");
-	assert_string_equal(daxmr_proto_opcode_str(0x10), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str(0x0a), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str(0x0f), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str(0x11), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str(0x1f), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str((enum daxmr_proto_opcode)-1), "UNKNOWN");
 	for (int op = DAXMR_PROTO_OP_HELLO; op <= DAXMR_PROTO_OP_AVAILABLE; op++)
 		assert_string_not_equal(daxmr_proto_opcode_str(op), "UNKNOWN");
 }
@@ -1077,12 +1433,27 @@ int main(void)
 		GOLDEN_TESTS(revoke_ack),
 		GOLDEN_TESTS(available),
 		GOLDEN_TESTS(error),
+		GOLDEN_TESTS(hello_v2),
+		GOLDEN_TESTS(hello_reply_auth),
+		GOLDEN_TESTS(hello_reply_v2),
+		GOLDEN_TESTS(auth),
+		GOLDEN_TESTS(auth_reply),
+		GOLDEN_TESTS(auth_denied),
 		SPOILT_TEST(bad_magic),
 		SPOILT_TEST(version_0),
-		SPOILT_TEST(version_2),
+		SPOILT_TEST(version_3),
+		SPOILT_TEST(version_ffff),
 		SPOILT_TEST(opcode_0),
 		SPOILT_TEST(opcode_10),
-		SPOILT_TEST(opcode_auth),
+		SPOILT_TEST(opcode_auth_version_1),
+		SPOILT_TEST(auth_version_1),
+		SPOILT_TEST(auth_reply_version_1),
+		SPOILT_TEST(auth_denied_version_1),
+		SPOILT_TEST(opcode_0f_version_2),
+		SPOILT_TEST(opcode_11_version_1),
+		SPOILT_TEST(opcode_11_version_2),
+		SPOILT_TEST(opcode_1f_version_2),
+		SPOILT_TEST(opcode_20_version_2),
 		SPOILT_TEST(opcode_ffff),
 		SPOILT_TEST(unknown_flag),
 		SPOILT_TEST(unknown_flag_high),
@@ -1100,6 +1471,8 @@ int main(void)
 		SPOILT_TEST(length_under_buffer),
 		SPOILT_TEST(trailing_bytes),
 		SPOILT_TEST(error_reply_with_payload),
+		SPOILT_TEST(auth_denied_with_proof),
+		SPOILT_TEST(auth_request_with_status),
 		SPOILT_TEST(ok_reply_with_payload),
 		SPOILT_TEST(hello_min_0),
 		SPOILT_TEST(hello_min_over_max),
@@ -1117,6 +1490,16 @@ int main(void)
 		SPOILT_TEST(hello_reply_version),
 		SPOILT_TEST(hello_reply_flags),
 		SPOILT_TEST(hello_reply_name_nul),
+		SPOILT_TEST(hello_reply_auth_flag_version_1),
+		SPOILT_TEST(hello_reply_flag_1_version_2),
+		SPOILT_TEST(hello_reply_flag_1_alone_version_2),
+		SPOILT_TEST(hello_reply_flag_15_version_2),
+		SPOILT_TEST(hello_reply_auth_version_1_in_payload),
+		SPOILT_TEST(hello_reply_auth_no_challenge),
+		SPOILT_TEST(hello_reply_auth_challenge_cut),
+		SPOILT_TEST(hello_reply_auth_name_nul),
+		SPOILT_TEST(hello_v2_flags),
+		SPOILT_TEST(hello_v2_range_without_version),
 		SPOILT_TEST(list_truncated),
 		SPOILT_TEST(list_trailing),
 		SPOILT_TEST(list_reply_count_over_max),
@@ -1156,12 +1539,23 @@ int main(void)
 		SPOILT_TEST(revoke_reason_5),
 		SPOILT_TEST(revoke_truncated),
 		SPOILT_TEST(revoke_ack_trailing),
+		SPOILT_TEST(auth_63),
+		SPOILT_TEST(auth_65),
+		SPOILT_TEST(auth_nonce_only),
+		SPOILT_TEST(auth_empty),
+		SPOILT_TEST(auth_reply_31),
+		SPOILT_TEST(auth_reply_33),
+		SPOILT_TEST(auth_reply_64),
+		SPOILT_TEST(auth_reply_empty),
 		T(msg_encode__list_reply_full),
 		T(hdr_decode__length_at_max),
 		T(hdr_decode__bad_payload_answerable),
 		T(msg_encode__open_names_round_trip),
 		T(msg_encode__status_only_round_trip),
+		T(msg_encode__auth_opaque_round_trip),
+		T(msg_encode__hello_reply_challenge_only_with_auth),
 		T(msg_encode__bad_header),
+		T(msg_encode__auth_version_1),
 		T(msg_encode__name_unterminated),
 		T(msg_encode__name_bad),
 		T(msg_encode__bad_fields),
@@ -1170,9 +1564,11 @@ int main(void)
 		T(cm_connect_decode__rejects),
 		T(cm_connect_encode__bad_range),
 		T(cm_accept__golden),
+		T(cm_accept__golden_version_2),
 		T(cm_accept_decode__rejects),
 		T(cm_accept_encode__bad_fields),
 		T(cm_reject__golden),
+		T(cm_reject__golden_version_2),
 		T(cm_reject_decode__rejects),
 		T(cm_reject_encode__status_ok),
 		T(version_pick__ranges),
