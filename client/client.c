@@ -36,8 +36,9 @@
 #include <infiniband/verbs.h>
 #include <rdma/rdma_cma.h>
 
-#include "credit.h"
+#include "auth.h"
 #include "clock.h"
+#include "credit.h"
 #include "log.h"
 #include "proto.h"
 #include "status.h"
@@ -124,6 +125,8 @@ struct daxmr_client {
 	bool qp_created;
 	bool cq_armed;
 	bool connected; /* ESTABLISHED seen: rdma_disconnect is due */
+	bool auth;	/* opts.secret_file was given: key holds its key */
+	struct daxmr_auth_key key;
 
 	uint8_t *buf; /* owned: mmap of recv slots, send slots, bounce buffer */
 	size_t buf_len;
@@ -1253,6 +1256,11 @@ static int client_on_reject(struct daxmr_client *client, const struct client_cm_
 		return -EPROTONOSUPPORT;
 	if (rej.status == DAXMR_PROTO_STATUS_BUSY)
 		return -EBUSY;
+	if (rej.status == DAXMR_PROTO_STATUS_ACCESS_DENIED) {
+		DAXMR_LOG_ERR("connecting to %s: no export there admits this client's address",
+			      client->peer);
+		return -EACCES;
+	}
 	return -ECONNREFUSED;
 }
 
@@ -1317,6 +1325,61 @@ static int client_establish(struct daxmr_client *client, int64_t deadline)
 	return 0;
 }
 
+/*
+ * AUTH after a HELLO reply that asks for it (docs/protocol.md, section 7): our nonce and proof
+ * over the server's challenge, and the server's proof checked in return. A client with a secret
+ * refuses a server that does not ask: one that does not know the secret would not.
+ */
+static int client_auth(struct daxmr_client *client, const struct daxmr_proto_hello_reply *hello)
+{
+	struct daxmr_proto_msg *req, *reply;
+	int ret;
+
+	if (!(hello->flags & DAXMR_PROTO_HELLO_F_AUTH)) {
+		if (!client->auth)
+			return 0;
+		DAXMR_LOG_ERR("connecting to %s: a secret file was given but the server did not "
+			      "ask us to authenticate: it cannot prove it shares the secret, so it "
+			      "is not trusted",
+			      client->peer);
+		return -EACCES;
+	}
+	if (!client->auth) {
+		DAXMR_LOG_ERR("connecting to %s: the server requires authentication: give the "
+			      "secret file it shares (daxmr --secret-file FILE, or "
+			      "opts.secret_file)",
+			      client->peer);
+		return -EACCES;
+	}
+	req = calloc(2, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	reply = req + 1;
+	req->hdr.opcode = DAXMR_PROTO_OP_AUTH;
+	daxmr_auth_random(req->auth.nonce, sizeof(req->auth.nonce));
+	daxmr_auth_proof(&client->key, DAXMR_AUTH_CLIENT, hello->challenge, req->auth.nonce,
+			 req->auth.proof);
+	ret = client_request(client, req, reply, NULL);
+	if (!ret && reply->hdr.status != DAXMR_PROTO_STATUS_OK) {
+		DAXMR_LOG_ERR("AUTH to %s: server says %s%s", client->peer,
+			      daxmr_proto_status_str(reply->hdr.status),
+			      reply->hdr.status == DAXMR_PROTO_STATUS_ACCESS_DENIED ?
+				      ": our secret is not the server's" :
+				      "");
+		ret = daxmr_status_errno(reply->hdr.status);
+	} else if (!ret && !daxmr_auth_verify(&client->key, DAXMR_AUTH_SERVER, hello->challenge,
+					      req->auth.nonce, reply->auth_reply.proof)) {
+		DAXMR_LOG_ERR("AUTH to %s: the server's proof does not match our secret: it is "
+			      "not the server we share it with",
+			      client->peer);
+		ret = -EACCES;
+	} else if (!ret) {
+		DAXMR_LOG_INF("authenticated to %s, and it to us", client->peer);
+	}
+	free(req);
+	return ret;
+}
+
 /* HELLO with our range and name; the reply names the server. */
 static int client_hello(struct daxmr_client *client)
 {
@@ -1344,6 +1407,8 @@ static int client_hello(struct daxmr_client *client)
 	}
 	if (!ret)
 		memcpy(client->server_name, reply->hello_reply.name, sizeof(client->server_name));
+	if (!ret)
+		ret = client_auth(client, &reply->hello_reply);
 	free(req);
 	return ret;
 }
@@ -1395,6 +1460,7 @@ static int client_free(struct daxmr_client *client)
 	struct daxmr_region *region;
 	int ret = 0, r;
 
+	daxmr_auth_key_wipe(&client->key);
 	while ((region = TAILQ_FIRST(&client->regions))) {
 		/* the caller did not close it: free it, its pointer dies with the client */
 		TAILQ_REMOVE(&client->regions, region, entry);
@@ -1495,6 +1561,22 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 		client_default_name(client->name, sizeof(client->name));
 	}
 	client->opts.name = NULL; /* the caller's string is not kept */
+	if (client->opts.secret_file) {
+		char why[PATH_MAX + 128];
+
+		ret = daxmr_auth_init();
+		if (ret == 0)
+			ret = daxmr_auth_key_load(client->opts.secret_file, &client->key, why,
+						  sizeof(why));
+		else
+			snprintf(why, sizeof(why), "libsodium failed to initialise");
+		if (ret) {
+			DAXMR_LOG_ERR("secret file: %s", why);
+			goto err_free;
+		}
+		client->auth = true;
+	}
+	client->opts.secret_file = NULL; /* nor is this one */
 	snprintf(client->peer, sizeof(client->peer), "%s", addr);
 	deadline = daxmr_clock_ms() + client->opts.timeout_ms;
 

@@ -23,7 +23,7 @@
 #define TOOL_REOPEN_BACKOFF_MS 100
 
 static const char tool_usage_main[] =
-	"usage: daxmr [-s ADDR[:PORT]] [-t MS] [-v] COMMAND [ARGS]\n"
+	"usage: daxmr [-s ADDR[:PORT]] [-k FILE] [-t MS] [-v] COMMAND [ARGS]\n"
 	"\n"
 	"One-sided RDMA access to files exported by daxmrd.\n"
 	"\n"
@@ -37,6 +37,9 @@ static const char tool_usage_main[] =
 	"options:\n"
 	"  -s, --server ADDR[:PORT]  daxmrd's address on the RDMA network (default: $DAXMR_SERVER;\n"
 	"                            port 7471); IPv6 as [ADDR]:PORT\n"
+	"  -k, --secret-file FILE    the secret shared with daxmrd (default: $DAXMR_SECRET_FILE):\n"
+	"                            proves we know it, without sending it, and insists that\n"
+	"                            the server proves it back; mode 0600 or stricter\n"
 	"  -t, --timeout MS          connect and per-request timeout (default 5000)\n"
 	"  -v, --verbose             say more (repeat for debug output)\n"
 	"  -h, --help                this help; 'daxmr COMMAND --help' for a command's\n"
@@ -50,7 +53,8 @@ static const char tool_usage_main[] =
 	"  2  usage error\n"
 	"  3  cannot connect to the server\n"
 	"  4  no such export\n"
-	"  5  access denied\n"
+	"  5  access denied (also at connect: address not admitted, authentication failed\n"
+	"     or required)\n"
 	"  6  the export was revoked or is being revoked (try again)\n";
 
 static const char tool_usage_ls[] =
@@ -630,12 +634,17 @@ int main(int argc, char *argv[])
 	opts.timeout_ms = a.timeout_ms ? a.timeout_ms : DAXMR_DEFAULT_TIMEOUT_MS;
 	opts.ack_revoke = !a.ignore_revoke;
 	opts.verbose = a.verbose;
+	opts.secret_file = a.secret_file ? a.secret_file : getenv("DAXMR_SECRET_FILE");
+	if (opts.secret_file && !*opts.secret_file)
+		opts.secret_file = NULL;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
-		tool_err("cannot connect to %s: %s", server, daxmr_tool_strerror(ret));
+		/* -ENOENT here is the secret file's, not an export's */
+		tool_err("cannot connect to %s: %s", server,
+			 ret == -ENOENT ? strerror(ENOENT) : daxmr_tool_strerror(ret));
 		if (sig_fd >= 0)
 			close(sig_fd);
-		return DAXMR_TOOL_EXIT_CONNECT;
+		return ret == -EACCES ? DAXMR_TOOL_EXIT_ACCESS : DAXMR_TOOL_EXIT_CONNECT;
 	}
 	tool_info("connected to %s (%s)", server, daxmr_client_server_name(client));
 	switch (a.cmd) {

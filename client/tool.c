@@ -187,6 +187,13 @@ static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_to
 		a->server = val;
 		return 0;
 	}
+	if (tool_opt_is(arg, "-k", &iv) || tool_opt_is(arg, "--secret-file", &iv)) {
+		val = tool_opt_value(argc, argv, i, iv);
+		if (!val || !*val)
+			return tool_usage_err(err, err_len, "%s needs a file name", arg);
+		a->secret_file = val;
+		return 0;
+	}
 	if (tool_opt_is(arg, "-t", &iv) || tool_opt_is(arg, "--timeout", &iv)) {
 		val = tool_opt_value(argc, argv, i, iv);
 		if (!val)

@@ -28,10 +28,11 @@ enum daxmr_tool_cmd {
 
 /* The parsed command line; strings are borrowed from argv. */
 struct daxmr_tool_args {
-	const char *server; /* -s ADDR[:PORT]; NULL: none given */
-	int verbose;	    /* -v, repeatable */
-	int timeout_ms;	    /* -t MS; 0: the library's default */
-	bool help;	    /* --help / -h (for cmd if one was given) */
+	const char *server;	 /* -s ADDR[:PORT]; NULL: none given */
+	int verbose;		 /* -v, repeatable */
+	int timeout_ms;		 /* -t MS; 0: the library's default */
+	const char *secret_file; /* -k FILE; NULL: none given */
+	bool help;		 /* --help / -h (for cmd if one was given) */
 	enum daxmr_tool_cmd cmd;
 	const char *name; /* get/put/watch: the export */
 	uint64_t offset;  /* --offset */

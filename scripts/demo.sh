@@ -61,7 +61,11 @@ inside() {
 	note "/proc/sys/fs/lease-break-time: 45 s (the kernel's deadline for daxmrd to let go)"
 
 	say "daxmrd exports it: lease, seal checks, MAP_SYNC map, registration, data-path check"
-	flags=(--export "db=$f")
+	note "access control: only clients from $addr/32 may see db, and every client must prove"
+	note "it knows a pre-shared secret (challenge-response; the secret never crosses the wire)"
+	(umask 077 && head -c 32 /dev/urandom >"$work/secret")
+	export DAXMR_SECRET_FILE=$work/secret # what the daxmr tool uses when -k is not given
+	flags=(--secret-file "$work/secret" --export "db=$f,allow=$addr/32")
 	[ $mode = tmpfs ] && flags+=(--allow-non-dax)
 	if [ $mode = fsdax ] && [ "$dev" != "${dev#rxe}" ]; then
 		note "rxe's On-Demand Paging misplaces data that is not page-aligned (a kernel bug the"
@@ -74,6 +78,12 @@ inside() {
 	for _ in $(seq 200); do grep -q 'listening on' "$work/daxmrd.log" && break; sleep 0.1; done
 	grep -E 'notice|warning|error' "$work/daxmrd.log" | cut -c1-220 | sed 's/^/    /'
 	"$b/client/daxmr" -s "$addr" ls | sed 's/^/    /'
+
+	say "a client without the secret is turned away before it can even list the exports"
+	local rc=0
+	DAXMR_SECRET_FILE='' "$b/client/daxmr" -s "$addr" ls >"$work/nosecret.out" 2>&1 || rc=$?
+	sed 's/^/    /' "$work/nosecret.out"
+	note "exit status $rc (5: access denied)"
 
 	say "a remote client writes 4 KiB at offset 4096 (one-sided RDMA WRITE, then FLUSH)"
 	{ printf 'written over RDMA by a remote client at %s\n' "$(date +%T)"; head -c 4096 /dev/zero; } | head -c 4096 >"$work/block"

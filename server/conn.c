@@ -4,13 +4,17 @@
 /*
  * Connection states (docs/architecture.md, "Connections"):
  *
- *   CONNECT_REQUEST --daxmr_conn_new: bad private data / no resources--> rejected (no conn)
+ *   CONNECT_REQUEST --daxmr_conn_new: bad private data, no common version, an address no
+ *        |                           export admits, no resources--> rejected (no conn)
  *        |
  *        | accept (receives posted)
  *        v
  *   ACCEPTING --rdma_cm ESTABLISHED, or a first receive--> WAIT_HELLO --HELLO ok--> READY
- *        |                                                     |                     |
- *        +-----------------------+-----------------------------+---------------------+
+ *        |                                                     |  (secret)        ^   |
+ *        |                                                     +-> WAIT_AUTH --AUTH ok
+ *        |                                                     |   |  (bad proof: ACCESS_DENIED,
+ *        |                                                     |   |   disconnect once sent)
+ *        +-----------------------+-----------------------------+---+-----------------+
  *                                | protocol error (ERROR, then rdma_disconnect), send ring
  *                                | full, completion error, server shutdown
  *                                v
@@ -46,8 +50,15 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "auth.h"
+#include "clock.h"
 #include "log.h"
 #include "verbs.h"
+
+_Static_assert(DAXMR_PROTO_AUTH_CHALLENGE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
+		       DAXMR_PROTO_AUTH_NONCE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
+		       DAXMR_PROTO_AUTH_PROOF_SIZE == DAXMR_AUTH_PROOF_SIZE,
+	       "the wire's AUTH fields are the sizes common/auth works with");
 
 #define CONN_RECV_SLOTS (DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX)
 #define CONN_SLOTS (CONN_RECV_SLOTS + DAXMR_CONN_SEND_SLOTS)
@@ -121,10 +132,13 @@ struct daxmr_conn {
 	struct conn_hold_list holds;
 	size_t nholds;
 	struct conn_mw mws[CONN_MW_SLOTS];
-	unsigned int nbinding;		       /* windows BINDING: OPENs that will become holds */
-	bool dead_reported;		       /* ops.dead called */
-	char peer[64];			       /* "ADDR:PORT" for logs */
-	char client[DAXMR_PROTO_NAME_MAX + 1]; /* the HELLO name, for logs */
+	unsigned int nbinding; /* windows BINDING: OPENs that will become holds */
+	bool dead_reported;    /* ops.dead called */
+	bool denied;	     /* a failed AUTH: disconnect once its reply is sent, ignore the rest */
+	int64_t accepted_ms; /* daxmr_clock_ms() at accept: the handshake deadline counts from it */
+	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE]; /* WAIT_AUTH: sent in the HELLO reply */
+	char peer[64];					    /* "ADDR:PORT" for logs */
+	char client[DAXMR_PROTO_NAME_MAX + 1];		    /* the HELLO name, for logs */
 };
 
 /* Names of the states, for logs. */
@@ -135,6 +149,8 @@ const char *daxmr_conn_state_str(enum daxmr_conn_state state)
 		return "accepting";
 	case DAXMR_CONN_WAIT_HELLO:
 		return "wait-hello";
+	case DAXMR_CONN_WAIT_AUTH:
+		return "wait-auth";
 	case DAXMR_CONN_READY:
 		return "ready";
 	case DAXMR_CONN_CLOSING:
@@ -166,13 +182,19 @@ static void conn_peer_str(struct rdma_cm_id *id, char *buf, size_t size)
 	snprintf(buf, size, "%s:%u", addr, port);
 }
 
+/* The oldest version this server accepts: 2 when clients must authenticate (AUTH is v2). */
+static uint16_t conn_version_min(const struct daxmr_conn_env *env)
+{
+	return env->key ? DAXMR_PROTO_VERSION_AUTH : DAXMR_PROTO_VERSION_MIN;
+}
+
 /* Rejects a connect request with reject private data; logs why. */
-static void conn_reject(struct rdma_cm_id *id, const char *peer, enum daxmr_proto_status status,
-			const char *why)
+static void conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id, const char *peer,
+			enum daxmr_proto_status status, const char *why)
 {
 	struct daxmr_proto_cm_reject rej = {
 		.status = status,
-		.version_min = DAXMR_PROTO_VERSION_MIN,
+		.version_min = conn_version_min(env),
 		.version_max = DAXMR_PROTO_VERSION_MAX,
 	};
 	uint8_t pdata[DAXMR_PROTO_CM_REJECT_SIZE];
@@ -269,6 +291,19 @@ static void conn_mw_drop_all(struct daxmr_conn *conn, bool report)
 }
 
 /* Disconnects: CLOSING; the server deletes the connection on DISCONNECTED. */
+int daxmr_conn_check_handshake(struct daxmr_conn *conn, int64_t now_ms)
+{
+	if (conn->state != DAXMR_CONN_ACCEPTING && conn->state != DAXMR_CONN_WAIT_HELLO &&
+	    conn->state != DAXMR_CONN_WAIT_AUTH)
+		return 0;
+	if (now_ms - conn->accepted_ms < DAXMR_CONN_HANDSHAKE_MS)
+		return 0;
+	DAXMR_LOG_WRN("connection %s (%s): still %s %d ms after accept: disconnecting", conn->peer,
+		      conn->client, daxmr_conn_state_str(conn->state), DAXMR_CONN_HANDSHAKE_MS);
+	daxmr_conn_disconnect(conn);
+	return 1;
+}
+
 void daxmr_conn_disconnect(struct daxmr_conn *conn)
 {
 	int ret;
@@ -450,21 +485,62 @@ static enum daxmr_proto_status conn_do_hello(struct daxmr_conn *conn,
 {
 	const struct daxmr_proto_hello *h = &req->hello;
 
-	if (conn->state == DAXMR_CONN_READY)
+	if (conn->state != DAXMR_CONN_WAIT_HELLO)
 		return DAXMR_PROTO_STATUS_BAD_STATE;
 	if (req->hdr.version != conn->version || h->version_min > conn->version ||
 	    h->version_max < conn->version || h->version_min != conn->cm_version_min ||
 	    h->version_max != conn->cm_version_max)
 		return DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
-	conn->state = DAXMR_CONN_READY;
 	snprintf(conn->client, sizeof(conn->client), "%s", h->name);
-	DAXMR_LOG_INF("connection %s: HELLO from %s, version %u", conn->peer, conn->client,
-		      conn->version);
+	DAXMR_LOG_INF("connection %s: HELLO from %s, version %u%s", conn->peer, conn->client,
+		      conn->version, conn->env.key ? ", must authenticate" : "");
 	reply->hello_reply.version = conn->version;
 	reply->hello_reply.flags = 0;
+	if (conn->env.key) {
+		daxmr_auth_random(conn->challenge, sizeof(conn->challenge));
+		memcpy(reply->hello_reply.challenge, conn->challenge, sizeof(conn->challenge));
+		reply->hello_reply.flags = DAXMR_PROTO_HELLO_F_AUTH;
+		conn->state = DAXMR_CONN_WAIT_AUTH;
+	} else {
+		conn->state = DAXMR_CONN_READY;
+	}
 	snprintf(reply->hello_reply.name, sizeof(reply->hello_reply.name), "%s",
 		 conn->env.server_name);
 	return DAXMR_PROTO_STATUS_OK;
+}
+
+/*
+ * AUTH: the client's proof over our challenge and its nonce, checked in constant time; ours goes
+ * back in the reply. A wrong proof is answered ACCESS_DENIED and the connection is closed once
+ * that reply is sent: one attempt per connection.
+ */
+static enum daxmr_proto_status conn_do_auth(struct daxmr_conn *conn,
+					    const struct daxmr_proto_msg *req,
+					    struct daxmr_proto_msg *reply)
+{
+	const struct daxmr_proto_auth *a = &req->auth;
+
+	if (conn->state != DAXMR_CONN_WAIT_AUTH)
+		return DAXMR_PROTO_STATUS_BAD_STATE;
+	if (!daxmr_auth_verify(conn->env.key, DAXMR_AUTH_CLIENT, conn->challenge, a->nonce,
+			       a->proof)) {
+		DAXMR_LOG_WRN("connection %s (%s): AUTH failed: the client's proof does not match "
+			      "our secret; disconnecting",
+			      conn->peer, conn->client);
+		conn->denied = true;
+		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	}
+	daxmr_auth_proof(conn->env.key, DAXMR_AUTH_SERVER, conn->challenge, a->nonce,
+			 reply->auth_reply.proof);
+	conn->state = DAXMR_CONN_READY;
+	DAXMR_LOG_INF("connection %s (%s): authenticated", conn->peer, conn->client);
+	return DAXMR_PROTO_STATUS_OK;
+}
+
+/* Whether this connection's peer address may see and open exp (its allowlist). */
+static bool conn_admitted(const struct daxmr_conn *conn, const struct daxmr_export *exp)
+{
+	return daxmr_export_admits(exp, rdma_get_peer_addr(conn->id));
 }
 
 /* LIST: one page of the exports that can be opened (or are being revoked). */
@@ -482,8 +558,8 @@ static enum daxmr_proto_status conn_do_list(struct daxmr_conn *conn,
 	lr->count = 0;
 	lr->flags = 0;
 	for (i = 0; (exp = conn->env.ops.nth(conn->env.arg, i)) != NULL; i++) {
-		if (daxmr_export_entry(exp, &entry))
-			continue; /* not established: nothing to describe */
+		if (!conn_admitted(conn, exp) || daxmr_export_entry(exp, &entry))
+			continue; /* not for this client, or not established: nothing to list */
 		if (listed++ < req->list.start)
 			continue;
 		if (lr->count == DAXMR_PROTO_LIST_MAX) {
@@ -620,6 +696,12 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 
 	if (!exp)
 		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	if (!conn_admitted(conn, exp)) {
+		DAXMR_LOG_NTC("connection %s (%s): OPEN %s denied: the export's allowlist does "
+			      "not hold the client's address",
+			      conn->peer, conn->client, daxmr_export_name(exp));
+		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	}
 	h = conn_hold_find(conn, daxmr_export_id(exp));
 	if (!h && conn->nholds + conn->nbinding >= DAXMR_CONN_HOLD_MAX)
 		return DAXMR_PROTO_STATUS_BUSY;
@@ -723,7 +805,7 @@ static bool conn_is_request(enum daxmr_proto_opcode op)
 {
 	return op == DAXMR_PROTO_OP_HELLO || op == DAXMR_PROTO_OP_LIST ||
 	       op == DAXMR_PROTO_OP_OPEN || op == DAXMR_PROTO_OP_CLOSE ||
-	       op == DAXMR_PROTO_OP_FLUSH;
+	       op == DAXMR_PROTO_OP_FLUSH || op == DAXMR_PROTO_OP_AUTH;
 }
 
 /*
@@ -738,6 +820,10 @@ static void conn_dispatch(struct daxmr_conn *conn, const void *buf, size_t len)
 	char why[96];
 	int ret;
 
+	if (conn->denied) {
+		daxmr_conn_disconnect(conn); /* more after a failed AUTH: no need to wait */
+		return;
+	}
 	ret = daxmr_proto_hdr_decode(buf, len, &msg.hdr);
 	if (ret) {
 		snprintf(why, sizeof(why), "%zu-byte message with a bad header (%s)", len,
@@ -779,6 +865,10 @@ static void conn_dispatch(struct daxmr_conn *conn, const void *buf, size_t len)
 			      daxmr_log_strerror(ret), daxmr_proto_status_str(st));
 	} else if (msg.hdr.opcode == DAXMR_PROTO_OP_HELLO) {
 		st = conn_do_hello(conn, &msg, &reply);
+	} else if (msg.hdr.opcode == DAXMR_PROTO_OP_AUTH) {
+		st = conn_do_auth(conn, &msg, &reply);
+	} else if (conn->state == DAXMR_CONN_WAIT_AUTH) {
+		st = DAXMR_PROTO_STATUS_ACCESS_DENIED; /* authenticate first */
 	} else if (conn->state != DAXMR_CONN_READY) {
 		st = DAXMR_PROTO_STATUS_BAD_STATE;
 	} else {
@@ -810,8 +900,10 @@ static void conn_dispatch(struct daxmr_conn *conn, const void *buf, size_t len)
 		daxmr_conn_disconnect(conn);
 		return;
 	}
-	if (!deferred)
-		(void)conn_send(conn, &reply);
+	if (!deferred && conn_send(conn, &reply) == 0)
+		return;
+	if (conn->denied)
+		daxmr_conn_disconnect(conn);
 }
 
 /* A BIND_MW completed: the OPEN waiting for it is answered now. */
@@ -921,6 +1013,10 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 		}
 		return;
 	}
+	if (send && conn->denied && conn->send_nfree == DAXMR_CONN_SEND_SLOTS) {
+		daxmr_conn_disconnect(conn); /* the ACCESS_DENIED of a failed AUTH is out */
+		return;
+	}
 	if (send || conn->state == DAXMR_CONN_CLOSING || conn->state == DAXMR_CONN_CLOSED)
 		return;
 	if (conn->state == DAXMR_CONN_ACCEPTING)
@@ -989,7 +1085,19 @@ static int conn_destroy_resources(struct daxmr_conn *conn)
 	return ret;
 }
 
-/* Picks the version and checks the device before anything is allocated. */
+/* Whether some export admits a client at sa (so a connection can be of any use to it). */
+static bool conn_any_admits(const struct daxmr_conn_env *env, const struct sockaddr *sa)
+{
+	struct daxmr_export *exp;
+	size_t i;
+
+	for (i = 0; (exp = env->ops.nth(env->arg, i)) != NULL; i++)
+		if (daxmr_export_admits(exp, sa))
+			return true;
+	return false;
+}
+
+/* Picks the version and checks the address and the device before anything is allocated. */
 static int conn_check_request(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
 			      const char *peer, const void *pdata, size_t pdata_len,
 			      struct daxmr_proto_cm_connect *cm, uint16_t *version_ptr)
@@ -998,23 +1106,31 @@ static int conn_check_request(const struct daxmr_conn_env *env, struct rdma_cm_i
 
 	ret = daxmr_proto_cm_connect_decode(pdata, pdata_len, cm);
 	if (ret) {
-		conn_reject(id, peer, DAXMR_PROTO_STATUS_BAD_MESSAGE,
+		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_BAD_MESSAGE,
 			    "no valid daxmr connect private data");
 		return ret;
 	}
 	ret = daxmr_proto_version_pick(cm->version_min, cm->version_max);
+	if (ret >= 0 && ret < conn_version_min(env))
+		ret = -EPROTONOSUPPORT;
 	if (ret < 0) {
-		char why[80];
+		char why[128];
 
-		snprintf(why, sizeof(why), "client speaks versions %u..%u, we speak %u..%u",
-			 cm->version_min, cm->version_max, (unsigned int)DAXMR_PROTO_VERSION_MIN,
-			 (unsigned int)DAXMR_PROTO_VERSION_MAX);
-		conn_reject(id, peer, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, why);
+		snprintf(why, sizeof(why), "client speaks versions %u..%u, we speak %u..%u%s",
+			 cm->version_min, cm->version_max, (unsigned int)conn_version_min(env),
+			 (unsigned int)DAXMR_PROTO_VERSION_MAX,
+			 env->key ? " (clients must authenticate, which needs version 2)" : "");
+		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, why);
 		return ret;
 	}
 	*version_ptr = (uint16_t)ret;
+	if (!conn_any_admits(env, rdma_get_peer_addr(id))) {
+		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_ACCESS_DENIED,
+			    "no export's allowlist holds its address");
+		return -EACCES;
+	}
 	if (id->verbs != env->pd->context) {
-		conn_reject(id, peer, DAXMR_PROTO_STATUS_BUSY,
+		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_BUSY,
 			    "it arrived on another RDMA device than the one daxmrd serves");
 		return -ENODEV;
 	}
@@ -1045,7 +1161,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 		return ret;
 	conn = calloc(1, sizeof(*conn));
 	if (!conn) {
-		conn_reject(id, peer, DAXMR_PROTO_STATUS_BUSY, "out of memory");
+		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_BUSY, "out of memory");
 		return -ENOMEM;
 	}
 	conn->env = *env;
@@ -1054,6 +1170,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	conn->cm_version_min = cm.version_min;
 	conn->cm_version_max = cm.version_max;
 	conn->state = DAXMR_CONN_ACCEPTING;
+	conn->accepted_ms = daxmr_clock_ms();
 	TAILQ_INIT(&conn->holds);
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
 	snprintf(conn->client, sizeof(conn->client), "before HELLO");
@@ -1138,7 +1255,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	return 0;
 
 err_reject:
-	conn_reject(id, peer, rej, rej_why);
+	conn_reject(env, id, peer, rej, rej_why);
 err_destroy:
 	conn_destroy_resources(conn);
 	free(conn);

@@ -10,6 +10,7 @@
 #include <infiniband/verbs.h>
 #include <rdma/rdma_cma.h>
 
+#include "auth.h"
 #include "export.h"
 #include "proto.h"
 
@@ -19,7 +20,8 @@ struct daxmr_conn;
 enum daxmr_conn_state {
 	DAXMR_CONN_ACCEPTING = 0, /* accepted, rdma_cm ESTABLISHED not seen yet */
 	DAXMR_CONN_WAIT_HELLO,	  /* established: only HELLO is allowed */
-	DAXMR_CONN_READY,	  /* HELLO done: every request */
+	DAXMR_CONN_WAIT_AUTH,	  /* HELLO done, the server has a secret: only AUTH is allowed */
+	DAXMR_CONN_READY,	  /* HELLO (and AUTH) done: every request */
 	DAXMR_CONN_CLOSING, /* we disconnected (protocol error, shutdown): waiting for DISCONNECTED
 			     */
 	DAXMR_CONN_CLOSED,  /* DISCONNECTED: only deletion is left */
@@ -28,6 +30,8 @@ enum daxmr_conn_state {
 #define DAXMR_CONN_CREDITS 8	 /* requests a client may have outstanding */
 #define DAXMR_CONN_HOLD_MAX 16	 /* descriptors one connection may hold: OPEN beyond is BUSY */
 #define DAXMR_CONN_SEND_SLOTS 32 /* the send ring: full means the client is not keeping up */
+/* from accept to READY (HELLO, and AUTH with a secret): a silent peer must not hold buffers */
+#define DAXMR_CONN_HANDSHAKE_MS 10000
 
 /* What a connection needs from the server. */
 struct daxmr_conn_ops {
@@ -44,21 +48,23 @@ struct daxmr_conn_ops {
 };
 
 struct daxmr_conn_env {
-	struct ibv_pd *pd;	     /* borrowed: the server's protection domain */
-	struct ibv_comp_channel *cc; /* borrowed: the one completion channel of all CQs */
-	const char *server_name;     /* borrowed: for HELLO replies */
-	int max_rd_atom;	     /* the device's max_qp_rd_atom */
+	struct ibv_pd *pd;		  /* borrowed: the server's protection domain */
+	struct ibv_comp_channel *cc;	  /* borrowed: the one completion channel of all CQs */
+	const char *server_name;	  /* borrowed: for HELLO replies */
+	const struct daxmr_auth_key *key; /* borrowed: NULL, or clients must AUTH with it */
+	int max_rd_atom;		  /* the device's max_qp_rd_atom */
 	struct daxmr_conn_ops ops;
 	void *arg; /* borrowed: passed to ops */
 };
 
-/* "accepting", "wait-hello", "ready", "closing", "closed". */
+/* "accepting", "wait-hello", "wait-auth", "ready", "closing", "closed". */
 const char *daxmr_conn_state_str(enum daxmr_conn_state state);
 
 /*
  * Answers the CONNECT_REQUEST on id (private data pdata, req the request's parameters): checks
  * the connect private data (rejects with reject private data if bad: BAD_MESSAGE,
- * UNSUPPORTED_VERSION, BUSY), creates the CQ on env->cc (cq_context = the connection), the QP
+ * UNSUPPORTED_VERSION (version 2 at least with a key), ACCESS_DENIED (no export admits the
+ * peer's address), BUSY), creates the CQ on env->cc (cq_context = the connection), the QP
  * on env->pd, registers and posts the receive buffers, and accepts with accept private data.
  * On success the connection owns id (id->context = it); on failure the request was rejected
  * where possible and the caller destroys id. 0, or -errno (logged).
@@ -104,6 +110,13 @@ void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp);
 
 /* The number of memory windows this connection has allocated. */
 size_t daxmr_conn_windows(const struct daxmr_conn *conn);
+
+/*
+ * Disconnects a connection still short of READY (accepting, waiting for HELLO or AUTH)
+ * DAXMR_CONN_HANDSHAKE_MS after it was accepted, now_ms being daxmr_clock_ms(). Returns 1 if it
+ * did, else 0. The server calls it periodically for every connection.
+ */
+int daxmr_conn_check_handshake(struct daxmr_conn *conn, int64_t now_ms);
 
 /* Disconnects (shutdown, protocol error): CLOSING; deletion follows DISCONNECTED. */
 void daxmr_conn_disconnect(struct daxmr_conn *conn);

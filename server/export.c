@@ -41,9 +41,11 @@
 struct daxmr_export {
 	enum daxmr_export_state state;
 	uint32_t id;
-	char *name; /* owned */
-	char *path; /* owned */
-	char *what; /* owned: "export NAME (PATH)" for messages */
+	char *name;		  /* owned */
+	char *path;		  /* owned */
+	char *what;		  /* owned: "export NAME (PATH)" for messages */
+	struct daxmr_cidr *allow; /* owned: nallow client networks; none admits every client */
+	size_t nallow;
 	bool ro;
 	bool allow_non_dax;
 	struct daxmr_export_env env; /* its pointers borrowed: see struct daxmr_export_env */
@@ -128,6 +130,16 @@ int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 	exp->path = strdup(cfg->path);
 	n = exp->name && exp->path ? asprintf(&exp->what, "export %s (%s)", cfg->name, cfg->path) :
 				     -1;
+	if (n >= 0 && cfg->nallow) {
+		exp->allow = calloc(cfg->nallow, sizeof(*exp->allow));
+		if (exp->allow) {
+			memcpy(exp->allow, cfg->allow, cfg->nallow * sizeof(*exp->allow));
+			exp->nallow = cfg->nallow;
+		} else {
+			free(exp->what);
+			n = -1;
+		}
+	}
 	if (n < 0) {
 		free(exp->name);
 		free(exp->path);
@@ -144,6 +156,19 @@ int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 	exp->fd = -1;
 	*exp_ptr = exp;
 	return 0;
+}
+
+/* An empty allowlist admits every client; otherwise one of its networks must hold sa. */
+bool daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa)
+{
+	size_t i;
+
+	if (exp->nallow == 0)
+		return true;
+	for (i = 0; i < exp->nallow; i++)
+		if (daxmr_cidr_match(&exp->allow[i], sa))
+			return true;
+	return false;
 }
 
 /* Maps a libpmem2 error code (negative errno, or PMEM2_E_*) to a negative errno. */
@@ -590,6 +615,7 @@ int daxmr_export_delete(struct daxmr_export **exp_ptr)
 		return 0;
 	exp = *exp_ptr;
 	ret = export_unwind(exp);
+	free(exp->allow);
 	free(exp->what);
 	free(exp->name);
 	free(exp->path);

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include <infiniband/verbs.h>
+#include <sys/socket.h>
 
+#include "cidr.h"
 #include "proto.h"
 #include "verbs.h"
 
@@ -46,6 +48,8 @@ struct daxmr_export_cfg {
 	const char *path;   /* borrowed: copied */
 	bool ro;	    /* export read-only (O_RDONLY, F_RDLCK, no remote write) */
 	bool allow_non_dax; /* accept page-cache files */
+	const struct daxmr_cidr *allow; /* borrowed: copied; nallow client networks, none: all */
+	size_t nallow;
 };
 
 #define DAXMR_EXPORT_BACKOFF_MIN_MS 100u
@@ -57,6 +61,9 @@ const char *daxmr_export_state_str(enum daxmr_export_state state);
 /* Makes an export in state CONFIGURED (nothing opened). 0, -EINVAL (bad name/path), -ENOMEM. */
 int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 		     const struct daxmr_export_env *env, struct daxmr_export **exp_ptr);
+
+/* Whether a client at sa may see and open the export: its allowlist is empty or holds sa. */
+bool daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa);
 
 /* Releases whatever the export holds (no clients are told: revoke first), frees it. */
 int daxmr_export_delete(struct daxmr_export **exp_ptr);

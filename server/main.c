@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "auth.h"
+#include "cidr.h"
 #include "log.h"
 #include "server.h"
 
@@ -22,9 +24,9 @@
 static void main_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: daxmrd --listen ADDR[:PORT] --export NAME=PATH[,ro] [--export ...]\n"
-		"              [--allow-non-dax] [--ack-budget-ms N] [--odp-check=enforce|warn]\n"
-		"              [--foreground] [-v|-vv]\n"
+		"Usage: daxmrd --listen ADDR[:PORT] --export NAME=PATH[,OPTION...] [--export ...]\n"
+		"              [--secret-file FILE] [--allow-non-dax] [--ack-budget-ms N]\n"
+		"              [--odp-check=enforce|warn] [--foreground] [-v|-vv]\n"
 		"\n"
 		"Serves files on persistent memory for one-sided RDMA READ/WRITE by remote clients,\n"
 		"and revokes the clients' access before anyone else may change the files' blocks.\n"
@@ -34,10 +36,21 @@ static void main_usage(FILE *f)
 		"                            by default; IPv6 as [ADDR]:PORT. The RDMA device behind\n"
 		"                            ADDR is the one served; a wildcard address (0.0.0.0, ::)\n"
 		"                            serves the first RDMA device. Required.\n"
-		"  -e, --export NAME=PATH[,ro]\n"
+		"  -e, --export NAME=PATH[,OPTION...]\n"
 		"                            export PATH as NAME (1-255 printable ASCII characters, no\n"
-		"                            space); ',ro' exports it read-only. Repeatable; at least\n"
-		"                            one. Use absolute paths.\n"
+		"                            space). Repeatable; at least one. Use absolute paths\n"
+		"                            (without commas). Options:\n"
+		"                              ro         read-only (no remote write); rw: the default\n"
+		"                              allow=NET  only clients whose address is in NET (an\n"
+		"                                         address or ADDR/PREFIX, IPv4 or IPv6) see\n"
+		"                                         and open the export; repeatable. Without\n"
+		"                                         allow=, every client may. A client that no\n"
+		"                                         export admits is rejected at connect.\n"
+		"      --secret-file FILE    clients must prove they know this pre-shared secret\n"
+		"                            (challenge-response at connect; the secret never crosses\n"
+		"                            the wire, and daxmrd proves it back). FILE: 16-4096 bytes,\n"
+		"                            mode 0600 or stricter, e.g.\n"
+		"                            (umask 077; head -c 32 /dev/urandom > FILE)\n"
 		"      --allow-non-dax       also export non-DAX regular files (e.g. on tmpfs) from the\n"
 		"                            page cache; LIST and the log say 'page-cache'\n"
 		"      --ack-budget-ms N     how long a revocation waits for clients' REVOKE_ACKs\n"
@@ -72,27 +85,83 @@ static void main_usage(FILE *f)
 		DAXMR_SERVER_PORT);
 }
 
-/* Parses NAME=PATH[,ro] into cfg (pointing into arg, which it modifies). */
-static int main_parse_export(char *arg, struct daxmr_export_cfg *cfg)
+/*
+ * Parses NAME=PATH[,ro|,rw][,allow=NET]... into cfg (pointing into arg, which it modifies; the
+ * allowlist is allocated: free it with main_free_exports). 0, or -EINVAL with why filled in.
+ */
+static int main_parse_export(char *arg, struct daxmr_export_cfg *cfg, char *why, size_t size)
 {
-	char *eq = strchr(arg, '='), *path;
-	size_t n;
+	char *eq = strchr(arg, '='), *opt, *next;
+	struct daxmr_cidr *allow;
+	size_t commas = 0;
 
-	if (!eq || eq == arg || eq[1] == '\0')
+	if (!eq || eq == arg || eq[1] == '\0' || eq[1] == ',') {
+		snprintf(why, size, "expected NAME=PATH[,ro][,allow=NET]...");
 		return -EINVAL;
-	*eq = '\0';
-	path = eq + 1;
-	n = strlen(path);
-	cfg->ro = false;
-	if (n > 3 && strcmp(path + n - 3, ",ro") == 0) {
-		path[n - 3] = '\0';
-		cfg->ro = true;
-	} else if (n > 3 && strcmp(path + n - 3, ",rw") == 0) {
-		path[n - 3] = '\0';
 	}
+	*eq = '\0';
 	cfg->name = arg;
-	cfg->path = path;
+	cfg->path = eq + 1;
+	cfg->ro = false;
+	for (opt = eq + 1; *opt; opt++)
+		commas += *opt == ',';
+	allow = commas ? calloc(commas, sizeof(*allow)) : NULL;
+	if (commas && !allow) {
+		snprintf(why, size, "out of memory");
+		return -ENOMEM;
+	}
+	cfg->allow = allow;
+	cfg->nallow = 0;
+	next = strchr(eq + 1, ',');
+	while (next) {
+		*next = '\0';
+		opt = next + 1;
+		next = strchr(opt, ',');
+		if (next)
+			*next = '\0';
+		if (strcmp(opt, "ro") == 0) {
+			cfg->ro = true;
+		} else if (strcmp(opt, "rw") == 0) {
+			cfg->ro = false;
+		} else if (strncmp(opt, "allow=", 6) == 0) {
+			char err[96];
+
+			if (daxmr_cidr_parse(opt + 6, &allow[cfg->nallow], err, sizeof(err))) {
+				snprintf(why, size, "allow=%s: %s", opt + 6, err);
+				return -EINVAL;
+			}
+			cfg->nallow++;
+		} else {
+			snprintf(why, size, "unknown option '%s' (ro, rw, allow=NET)", opt);
+			return -EINVAL;
+		}
+	}
 	return 0;
+}
+
+/* Frees what main_parse_export allocated for n exports, and the array. */
+static void main_free_exports(struct daxmr_export_cfg *exports, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((void *)exports[i].allow); /* allocated by main_parse_export */
+	free(exports);
+}
+
+/* Loads --secret-file into key; 0, or -errno with the reason printed. */
+static int main_load_secret(const char *path, struct daxmr_auth_key *key)
+{
+	char why[PATH_MAX + 128];
+	int ret = daxmr_auth_init();
+
+	if (ret == 0)
+		ret = daxmr_auth_key_load(path, key, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "libsodium failed to initialise");
+	if (ret)
+		fprintf(stderr, "daxmrd: --secret-file: %s\n", why);
+	return ret;
 }
 
 /*
@@ -132,6 +201,25 @@ static int main_raise_nofile(size_t nexports)
 	return 0;
 }
 
+/* Says which clients each export with an allowlist admits. */
+static void main_log_allowlists(const struct daxmr_export_cfg *exports, size_t n)
+{
+	char list[512], net[64];
+	size_t i, j, off;
+
+	for (i = 0; i < n; i++) {
+		if (exports[i].nallow == 0)
+			continue;
+		list[0] = '\0';
+		for (j = 0, off = 0; j < exports[i].nallow && off < sizeof(list); j++) {
+			daxmr_cidr_str(&exports[i].allow[j], net, sizeof(net));
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						j ? ", " : "", net);
+		}
+		DAXMR_LOG_NTC("export %s: only clients from %s", exports[i].name, list);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -140,6 +228,7 @@ int main(int argc, char **argv)
 		{ "allow-non-dax", no_argument, NULL, 'D' },
 		{ "ack-budget-ms", required_argument, NULL, 'B' },
 		{ "odp-check", required_argument, NULL, 'O' },
+		{ "secret-file", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -148,6 +237,8 @@ int main(int argc, char **argv)
 	struct daxmr_server_opts opts = DAXMR_SERVER_OPTS_DEFAULT;
 	struct daxmr_export_cfg *exports;
 	struct daxmr_server *srv = NULL;
+	struct daxmr_auth_key key;
+	const char *secret_file = NULL;
 	bool allow_non_dax = false;
 	int verbose = 0, c, ret, rc = MAIN_EXIT_OK;
 	size_t n = 0, i;
@@ -165,13 +256,22 @@ int main(int argc, char **argv)
 		case 'l':
 			opts.listen = optarg;
 			break;
-		case 'e':
-			if (main_parse_export(optarg, &exports[n])) {
-				fprintf(stderr, "daxmrd: --export %s: expected NAME=PATH[,ro]\n",
-					optarg);
+		case 'e': {
+			char why[160], *copy = strdup(optarg);
+
+			ret = main_parse_export(optarg, &exports[n], why, sizeof(why));
+			n++; /* its allowlist is freed with the others */
+			if (ret) {
+				fprintf(stderr, "daxmrd: --export %s: %s\n", copy ? copy : optarg,
+					why);
+				free(copy);
 				goto usage;
 			}
-			n++;
+			free(copy);
+			break;
+		}
+		case 'S':
+			secret_file = optarg;
 			break;
 		case 'D':
 			allow_non_dax = true;
@@ -207,7 +307,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			main_usage(stdout);
-			free(exports);
+			main_free_exports(exports, n);
 			return MAIN_EXIT_OK;
 		default:
 			goto usage;
@@ -233,24 +333,35 @@ int main(int argc, char **argv)
 			    verbose == 1 ? DAXMR_LOG_INFO :
 					   DAXMR_LOG_NOTICE);
 
+	if (secret_file) {
+		if (main_load_secret(secret_file, &key)) {
+			main_free_exports(exports, n);
+			return MAIN_EXIT_STARTUP;
+		}
+		opts.key = &key;
+	}
+	main_log_allowlists(exports, n);
 	if (main_raise_nofile(n)) {
-		free(exports);
-		return MAIN_EXIT_STARTUP;
+		rc = MAIN_EXIT_STARTUP;
+		goto out;
 	}
 	ret = daxmr_server_new(&opts, &srv);
 	if (ret) {
 		DAXMR_LOG_ERR("startup failed: %s", daxmr_log_strerror(ret));
-		free(exports);
-		return ret == -EINVAL ? MAIN_EXIT_USAGE : MAIN_EXIT_STARTUP;
+		rc = ret == -EINVAL ? MAIN_EXIT_USAGE : MAIN_EXIT_STARTUP;
+		goto out;
 	}
 	if (daxmr_server_run(srv))
 		rc = MAIN_EXIT_STARTUP;
 	daxmr_server_delete(&srv);
-	free(exports);
+out:
+	if (opts.key)
+		daxmr_auth_key_wipe(&key);
+	main_free_exports(exports, n);
 	return rc;
 
 usage:
 	fprintf(stderr, "Try 'daxmrd --help'.\n");
-	free(exports);
+	main_free_exports(exports, n);
 	return MAIN_EXIT_USAGE;
 }

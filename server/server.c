@@ -35,6 +35,7 @@
 #include <event2/event.h>
 #include <rdma/rdma_cma.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "datacheck.h"
 #include "lease.h"
@@ -85,11 +86,14 @@ struct daxmr_server {
 	struct event *ev_lease;	       /* owned */
 	struct event *ev_term;	       /* owned */
 	struct event *ev_reap;	       /* owned */
+	struct event *ev_handshake;    /* owned: each second, connections past their handshake */
 	struct server_export *exports; /* owned: nexports of them */
 	size_t nexports;
 	struct server_conn_list conns;
 	struct daxmr_revoke_opts ropts;
 	bool odp_check_warn;
+	bool auth;		      /* clients must AUTH with key */
+	struct daxmr_auth_key key;    /* a copy of the pre-shared secret's key; wiped at the end */
 	struct server_check check[2]; /* by enum daxmr_verbs_mode: PINNED, ODP */
 	bool shutting_down;
 	bool exiting; /* the loop was told to exit */
@@ -453,6 +457,20 @@ static void server_on_reap(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Each second: disconnect connections that have not finished HELLO (and AUTH) in time. */
+static void server_on_handshake_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	int64_t now = daxmr_clock_ms();
+	struct server_conn *sc;
+
+	(void)fd;
+	(void)what;
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		if (!sc->dead)
+			(void)daxmr_conn_check_handshake(sc->conn, now);
+}
+
 /* Rejects a connect request while shutting down. */
 static void server_reject_busy(struct rdma_cm_id *id)
 {
@@ -477,6 +495,7 @@ static void server_on_connect_request(struct daxmr_server *srv, struct rdma_cm_i
 		.pd = srv->pd,
 		.cc = srv->cc,
 		.server_name = srv->name,
+		.key = srv->auth ? &srv->key : NULL,
 		.max_rd_atom = srv->max_rd_atom,
 		.ops = { .find_name = server_find_name,
 			 .find_id = server_find_id,
@@ -805,6 +824,12 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	srv->term_sfd = -1;
 	TAILQ_INIT(&srv->conns);
 	srv->odp_check_warn = opts->odp_check_warn;
+	if (opts->key) {
+		srv->key = *opts->key;
+		srv->auth = true;
+		DAXMR_LOG_NTC("clients must authenticate with the pre-shared secret (protocol "
+			      "version 2 AUTH)");
+	}
 	gethostname(host, sizeof(host) - 1);
 	snprintf(srv->name, sizeof(srv->name), "daxmrd@%.180s", host);
 	signal(SIGPIPE, SIG_IGN);
@@ -864,6 +889,12 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 		DAXMR_LOG_CALL_ERR("event_new", ret, "connection reaper");
 		goto err;
 	}
+	srv->ev_handshake = event_new(srv->base, -1, EV_PERSIST, server_on_handshake_timer, srv);
+	if (!srv->ev_handshake || event_add(srv->ev_handshake, &(struct timeval){ .tv_sec = 1 })) {
+		ret = -ENOMEM;
+		DAXMR_LOG_CALL_ERR("event_new/event_add", ret, "handshake timer");
+		goto err;
+	}
 	DAXMR_LOG_NTC("listening on %s (device %s)", srv->listen_str, srv->devname);
 	*srv_ptr = srv;
 	return 0;
@@ -915,6 +946,7 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 		ret = ret ? ret : r;
 	}
 	free(srv->exports);
+	server_event_free(&srv->ev_handshake);
 	server_event_free(&srv->ev_reap);
 	server_event_free(&srv->ev_term);
 	server_event_free(&srv->ev_lease);
@@ -937,6 +969,7 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 		close(srv->lease_sfd);
 	if (srv->term_sfd >= 0)
 		close(srv->term_sfd);
+	daxmr_auth_key_wipe(&srv->key);
 	free(srv);
 	*srv_ptr = NULL;
 	return ret;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "auth.h"
 #include "export.h"
 
 #define DAXMR_SERVER_PORT 7471
@@ -18,12 +19,13 @@ struct daxmr_server_opts {
 	size_t nexports;
 	int ack_budget_ms;   /* -1: min(1000, lease-break-time / 4) */
 	bool odp_check_warn; /* a mode failing the data-path check is used anyway, loudly */
+	const struct daxmr_auth_key *key; /* borrowed: copied; NULL: clients need not AUTH */
 };
 
 #define DAXMR_SERVER_OPTS_DEFAULT                                                    \
 	{                                                                            \
 		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1, \
-		.odp_check_warn = false                                              \
+		.odp_check_warn = false, .key = NULL                                 \
 	}
 
 /*

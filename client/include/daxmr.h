@@ -96,12 +96,16 @@ struct daxmr_client_opts {
 	int use_revoked;
 	/* library log level on stderr: 0 errors, 1 + info, 2 + debug */
 	int verbose;
+	/* borrowed: a file holding the secret shared with the server (16..4096 bytes, mode 0600
+	 * or stricter), read at connect; NULL: none. With it, the client proves it knows the
+	 * secret without sending it, and insists that the server proves it back. */
+	const char *secret_file;
 };
 
 #define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
 	{                                                                              \
 		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
-		.use_revoked = 0, .verbose = 0                                         \
+		.use_revoked = 0, .verbose = 0, .secret_file = NULL                    \
 	}
 
 /* One export, as LIST reports it. */
@@ -162,8 +166,11 @@ struct daxmr_callbacks {
 /*
  * Connects to daxmrd at addr ("host", "host:port", "[v6addr]:port"; port 7471 by default):
  * rdma_cm address and route resolution, queue pair, connect private data, HELLO. opts may be
- * NULL. A server's reject says why: -EPROTONOSUPPORT (no common version), -EBUSY, else
- * -ECONNREFUSED; -ETIMEDOUT, -EHOSTUNREACH for resolution failures.
+ * NULL. A server's reject says why: -EPROTONOSUPPORT (no common version), -EBUSY, -EACCES (no
+ * export admits our address), else -ECONNREFUSED; -ETIMEDOUT, -EHOSTUNREACH for resolution
+ * failures. Authentication: -EACCES when the server requires a secret and none was given, when
+ * either side's proof fails, or when a secret was given and the server did not ask for it; the
+ * secret file's own errors (-ENOENT, -EPERM for a mode readable by others, -EINVAL for its size).
  */
 DAXMR_API int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 				   struct daxmr_client **client_ptr);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * client_test.c -- client: connect's every failure branch, requests, receive accounting,
- * REVOKE / AVAILABLE, failed completions; rdma_cm and ibverbs faked at link time (--wrap) and
- * the static-inline verbs through a fake context's ops, with a scripted daxmrd behind the QP.
+ * REVOKE / AVAILABLE, failed completions, authentication; rdma_cm and ibverbs faked at link
+ * time (--wrap) and the static-inline verbs through a fake context's ops, with a scripted daxmrd
+ * behind the QP.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,6 +24,7 @@
 #include <infiniband/verbs.h>
 #include <rdma/rdma_cma.h>
 
+#include "auth.h"
 #include "client.h"
 #include "credit.h"
 #include "log.h"
@@ -66,11 +70,21 @@ static struct {
 	enum daxmr_proto_status hello_status, open_status, close_status, flush_status;
 	uint16_t hello_version;
 	enum daxmr_proto_access open_access;
-	unsigned int list_pages; /* LIST answers this many pages of 2 entries, the last without MORE */
-	bool list_dup;		 /* page 2 repeats an id of page 1 */
+	unsigned int
+		list_pages; /* LIST answers this many pages of 2 entries, the last without MORE */
+	bool list_dup;	    /* page 2 repeats an id of page 1 */
 	enum ibv_wc_status rdma_status;
 	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
 	bool silent;		 /* the server answers nothing (timeouts) */
+	uint16_t version;	 /* the header version of everything the server sends */
+	/* authentication: the HELLO reply's flags and challenge, the AUTH reply */
+	uint16_t hello_flags;
+	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_auth_key server_key; /* the server's proof is made with it */
+	enum daxmr_proto_status auth_status;
+	bool auth_bad_proof;	 /* the server's proof has one bit flipped */
+	bool auth_echo;		 /* the server sends the client's own proof back */
+	const char *secret_file; /* borrowed: what connect_client passes (NULL: none) */
 	/* the CM event queue */
 	struct fake_cm cm[8];
 	unsigned int cm_head, cm_tail;
@@ -111,14 +125,13 @@ static int always_readable_fd[2] = { -1, -1 }; /* eventfds with a count: poll ne
 
 struct rdma_event_channel *__wrap_rdma_create_event_channel(void);
 void __wrap_rdma_destroy_event_channel(struct rdma_event_channel *channel);
-int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id,
-			  void *context, enum rdma_port_space ps);
+int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id, void *context,
+			  enum rdma_port_space ps);
 int __wrap_rdma_destroy_id(struct rdma_cm_id *id);
 int __wrap_rdma_resolve_addr(struct rdma_cm_id *id, struct sockaddr *src, struct sockaddr *dst,
 			     int timeout_ms);
 int __wrap_rdma_resolve_route(struct rdma_cm_id *id, int timeout_ms);
-int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd,
-			  struct ibv_qp_init_attr *attr);
+int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_qp_init_attr *attr);
 void __wrap_rdma_destroy_qp(struct rdma_cm_id *id);
 int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param);
 int __wrap_rdma_disconnect(struct rdma_cm_id *id);
@@ -154,8 +167,8 @@ void __wrap_rdma_destroy_event_channel(struct rdma_event_channel *channel)
 	mock.live[L_CHANNEL]--;
 }
 
-int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id,
-			  void *context, enum rdma_port_space ps)
+int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id, void *context,
+			  enum rdma_port_space ps)
 {
 	assert_ptr_equal(channel, &fake_channel);
 	assert_int_equal(ps, RDMA_PS_TCP);
@@ -192,7 +205,7 @@ int __wrap_rdma_resolve_addr(struct rdma_cm_id *id, struct sockaddr *src, struct
 	}
 	/* the device is known once the address is resolved */
 	fake_id.verbs = &fake_ctx;
-	if (mock.addr_event != (enum rdma_cm_event_type)-1)
+	if (mock.addr_event != (enum rdma_cm_event_type) - 1)
 		cm_push(mock.addr_event, mock.addr_event == RDMA_CM_EVENT_ADDR_ERROR ? -ENODEV : 0,
 			NULL, 0);
 	return 0;
@@ -241,9 +254,9 @@ int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 
 	assert_ptr_equal(id, &fake_id);
 	/* the connect private data carries our version range */
-	assert_int_equal(daxmr_proto_cm_connect_decode(param->private_data,
-						       param->private_data_len, &cm),
-			 0);
+	assert_int_equal(
+		daxmr_proto_cm_connect_decode(param->private_data, param->private_data_len, &cm),
+		0);
 	assert_int_equal(cm.version_min, DAXMR_PROTO_VERSION_MIN);
 	assert_true(param->initiator_depth >= 1); /* RDMA READ needs it */
 	/* the HELLO reply's receive is posted before the server can send anything */
@@ -252,7 +265,7 @@ int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 		errno = mock.connect_err;
 		return -1;
 	}
-	if (mock.conn_event != (enum rdma_cm_event_type)-1)
+	if (mock.conn_event != (enum rdma_cm_event_type) - 1)
 		cm_push(mock.conn_event, mock.conn_event_status, mock.conn_pdata,
 			mock.conn_pdata_len);
 	return 0;
@@ -308,8 +321,8 @@ struct ibv_cq *__wrap_ibv_create_cq(struct ibv_context *context, int cqe, void *
 				    struct ibv_comp_channel *channel, int comp_vector);
 int __wrap_ibv_destroy_cq(struct ibv_cq *cq);
 struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access);
-struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length,
-				       uint64_t iova, unsigned int access);
+struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
+				       unsigned int access);
 int __wrap_ibv_dereg_mr(struct ibv_mr *mr);
 int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr *attr);
 int __wrap_ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **ctx);
@@ -406,8 +419,8 @@ struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, i
 	return fake_reg(pd, addr, length, (unsigned int)access);
 }
 
-struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length,
-				       uint64_t iova, unsigned int access)
+struct ibv_mr *__wrap_ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
+				       unsigned int access)
 {
 	(void)iova;
 	return fake_reg(pd, addr, length, access);
@@ -490,7 +503,7 @@ static void server_send(struct daxmr_proto_msg *msg)
 	/* the protocol's receive accounting: the client always has one posted for this */
 	assert_true(mock.recv_head != mock.recv_tail);
 	r = &mock.recv[mock.recv_head++ % MAX_RECV];
-	msg->hdr.version = 1;
+	msg->hdr.version = mock.version;
 	len = daxmr_proto_msg_encode(msg, r->addr, r->len);
 	assert_true(len > 0);
 	wc_push(r->wr_id, IBV_WC_SUCCESS, IBV_WC_RECV, (uint32_t)len);
@@ -548,7 +561,19 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 	case DAXMR_PROTO_OP_HELLO:
 		r.hdr.status = mock.hello_status;
 		r.hello_reply.version = mock.hello_version;
+		r.hello_reply.flags = mock.hello_flags;
+		if (mock.hello_flags & DAXMR_PROTO_HELLO_F_AUTH)
+			memcpy(r.hello_reply.challenge, mock.challenge, sizeof(mock.challenge));
 		snprintf(r.hello_reply.name, sizeof(r.hello_reply.name), "daxmrd@test");
+		break;
+	case DAXMR_PROTO_OP_AUTH:
+		r.hdr.status = mock.auth_status;
+		daxmr_auth_proof(&mock.server_key, DAXMR_AUTH_SERVER, mock.challenge,
+				 req->auth.nonce, r.auth_reply.proof);
+		if (mock.auth_bad_proof)
+			r.auth_reply.proof[0] ^= 0x80;
+		if (mock.auth_echo)
+			memcpy(r.auth_reply.proof, req->auth.proof, sizeof(r.auth_reply.proof));
 		break;
 	case DAXMR_PROTO_OP_LIST:
 		page = req->list.start / 2;
@@ -759,6 +784,7 @@ static int setup(void **state)
 	mock.conn_event = RDMA_CM_EVENT_ESTABLISHED;
 	accept_data(1, 4);
 	mock.hello_version = 1;
+	mock.version = 1;
 	mock.rdma_status = IBV_WC_SUCCESS;
 	return 0;
 }
@@ -782,6 +808,7 @@ static int connect_client(struct daxmr_client **c, bool ack)
 	opts.timeout_ms = 200;
 	opts.ack_revoke = ack;
 	opts.name = "unit-test";
+	opts.secret_file = mock.secret_file;
 	ret = daxmr_client_connect(ADDR, &opts, c);
 	if (!ret)
 		daxmr_client_set_callbacks(*c, &cbs, &mock);
@@ -883,7 +910,7 @@ static void connect__ADDR_ERROR(void **state)
 static void connect__addr_timeout_ETIMEDOUT(void **state)
 {
 	(void)state;
-	mock.addr_event = (enum rdma_cm_event_type)-1;
+	mock.addr_event = (enum rdma_cm_event_type) - 1;
 	connect_fails(-ETIMEDOUT);
 }
 
@@ -1058,6 +1085,218 @@ static void connect__ibv_req_notify_cq_EIO(void **state)
 	mock.notify_err = EIO;
 	connect_fails(-EIO);
 	assert_non_null(strstr(mock.log, "ibv_req_notify_cq"));
+}
+
+/* ---- authentication ---- */
+
+/* The secret the tests' files hold: a trailing newline is part of it. */
+static const char test_secret[] = "client_test: the secret shared with daxmrd\n";
+static char secret_path[PATH_MAX];
+
+/* Writes test_secret to a new file with mode; connect_client will pass it. */
+static void secret_file(mode_t mode)
+{
+	const char *dir = getenv("TMPDIR");
+	ssize_t len = (ssize_t)sizeof(test_secret) - 1;
+	int fd;
+
+	snprintf(secret_path, sizeof(secret_path), "%s/daxmr-client-test-XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(secret_path); /* mode 0600 */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, test_secret, (size_t)len), len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+	mock.secret_file = secret_path;
+}
+
+/* Removes the secret file a test wrote. */
+static int teardown_secret(void **state)
+{
+	(void)state;
+	if (secret_path[0])
+		unlink(secret_path);
+	secret_path[0] = '\0';
+	return 0;
+}
+
+/* A version-2 daxmrd that shares test_secret and asks for AUTH with a fixed challenge. */
+static void auth_server(void)
+{
+	size_t i;
+
+	accept_data(2, 4);
+	mock.version = 2;
+	mock.hello_version = 2;
+	mock.hello_flags = DAXMR_PROTO_HELLO_F_AUTH;
+	for (i = 0; i < sizeof(mock.challenge); i++)
+		mock.challenge[i] = (uint8_t)(0xc0 ^ (i * 13));
+	assert_int_equal(
+		daxmr_auth_key_from_bytes(test_secret, sizeof(test_secret) - 1, &mock.server_key),
+		0);
+	mock.auth_status = DAXMR_PROTO_STATUS_OK;
+}
+
+/* The client's AUTH (the second message it sent) proves the secret over our challenge. */
+static void assert_auth_sent(void)
+{
+	const struct daxmr_proto_msg *a;
+
+	assert_int_equal(mock.nsent, 2);
+	assert_int_equal(mock.sent[0].hdr.opcode, DAXMR_PROTO_OP_HELLO);
+	a = &mock.sent[1];
+	assert_int_equal(a->hdr.opcode, DAXMR_PROTO_OP_AUTH);
+	assert_int_equal(a->hdr.version, 2);
+	assert_true(daxmr_auth_verify(&mock.server_key, DAXMR_AUTH_CLIENT, mock.challenge,
+				      a->auth.nonce, a->auth.proof));
+	/* a client proof, not one a server could have made */
+	assert_false(daxmr_auth_verify(&mock.server_key, DAXMR_AUTH_SERVER, mock.challenge,
+				       a->auth.nonce, a->auth.proof));
+}
+
+/* The server asks, the client proves the secret, the server's proof checks out: connected. */
+static void connect__auth_ok_proofs_verify(void **state)
+{
+	uint8_t nonce[DAXMR_PROTO_AUTH_NONCE_SIZE];
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	secret_file(0600);
+	auth_server();
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_auth_sent();
+	memcpy(nonce, mock.sent[1].auth.nonce, sizeof(nonce));
+	assert_non_null(strstr(mock.log, "authenticated"));
+	assert_int_equal(daxmr_client_disconnect(&c), 0);
+	assert_no_leaks();
+
+	/* a second connection: a fresh nonce */
+	setup(NULL);
+	mock.secret_file = secret_path;
+	auth_server();
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_auth_sent();
+	assert_memory_not_equal(mock.sent[1].auth.nonce, nonce, sizeof(nonce));
+	assert_int_equal(daxmr_client_disconnect(&c), 0);
+	assert_no_leaks();
+}
+
+/* A secret file group or others may read: refused before anything is sent. */
+static void connect__secret_file_0644_EPERM(void **state)
+{
+	(void)state;
+	secret_file(0644);
+	auth_server();
+	connect_fails(-EPERM);
+	assert_int_equal(mock.nsent, 0);
+	assert_int_equal(mock.disconnects, 0);
+	assert_non_null(strstr(mock.log, secret_path));
+}
+
+/* The server's proof is wrong (one bit) or our own sent back: not the server we share it with. */
+static void connect__auth_wrong_server_proof_EACCES(void **state)
+{
+	(void)state;
+	secret_file(0600);
+	auth_server();
+	mock.auth_bad_proof = true;
+	connect_fails(-EACCES);
+	assert_auth_sent(); /* and nothing after it */
+	assert_int_equal(mock.disconnects, 1);
+	assert_non_null(strstr(mock.log, "server's proof does not match"));
+
+	setup(NULL);
+	mock.secret_file = secret_path;
+	auth_server();
+	mock.auth_echo = true;
+	connect_fails(-EACCES);
+	assert_auth_sent();
+	assert_int_equal(mock.disconnects, 1);
+
+	/* a server with another secret */
+	setup(NULL);
+	mock.secret_file = secret_path;
+	auth_server();
+	assert_int_equal(
+		daxmr_auth_key_from_bytes("another secret, not the client's", 32, &mock.server_key),
+		0);
+	connect_fails(-EACCES);
+	assert_int_equal(mock.nsent, 2);
+	assert_int_equal(mock.disconnects, 1);
+}
+
+/* The server refuses our proof: ACCESS_DENIED is -EACCES; another status, its own errno. */
+static void connect__auth_ACCESS_DENIED_EACCES(void **state)
+{
+	(void)state;
+	secret_file(0600);
+	auth_server();
+	mock.auth_status = DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	connect_fails(-EACCES);
+	assert_auth_sent();
+	assert_int_equal(mock.disconnects, 1);
+	assert_non_null(strstr(mock.log, "our secret is not the server's"));
+
+	setup(NULL);
+	mock.secret_file = secret_path;
+	auth_server();
+	mock.auth_status = DAXMR_PROTO_STATUS_INTERNAL;
+	connect_fails(-EIO);
+	assert_auth_sent();
+	assert_int_equal(mock.disconnects, 1);
+}
+
+/* The server asks for AUTH and we have no secret: -EACCES, no AUTH sent. */
+static void connect__auth_asked_no_secret_EACCES(void **state)
+{
+	(void)state;
+	auth_server();
+	connect_fails(-EACCES);
+	assert_int_equal(mock.nsent, 1); /* HELLO only */
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_AUTH), 0);
+	assert_int_equal(mock.disconnects, 1);
+	assert_non_null(strstr(mock.log, "requires authentication"));
+}
+
+/* We have a secret and the server does not ask (version 1 or 2): an impostor, -EACCES. */
+static void connect__secret_but_no_auth_asked_EACCES(void **state)
+{
+	(void)state;
+	secret_file(0600);
+	connect_fails(-EACCES); /* version 1 */
+	assert_int_equal(mock.nsent, 1);
+	assert_int_equal(mock.sent[0].hdr.opcode, DAXMR_PROTO_OP_HELLO);
+	assert_int_equal(mock.disconnects, 1);
+	assert_non_null(strstr(mock.log, "did not ask us to authenticate"));
+
+	setup(NULL);
+	mock.secret_file = secret_path;
+	auth_server();
+	mock.hello_flags = 0; /* version 2, no AUTH */
+	connect_fails(-EACCES);
+	assert_int_equal(mock.nsent, 1);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_AUTH), 0);
+	assert_int_equal(mock.disconnects, 1);
+}
+
+/* Rejected at connect because no export admits our address: -EACCES. */
+static void connect__rejected_ACCESS_DENIED_EACCES(void **state)
+{
+	struct daxmr_proto_cm_reject rej = { .status = DAXMR_PROTO_STATUS_ACCESS_DENIED,
+					     .version_min = 1,
+					     .version_max = 2 };
+
+	(void)state;
+	mock.conn_event = RDMA_CM_EVENT_REJECTED;
+	mock.conn_event_status = 28;
+	mock.conn_pdata_len = DAXMR_PROTO_CM_REJECT_LIMIT;
+	memset(mock.conn_pdata, 0, sizeof(mock.conn_pdata));
+	assert_int_equal(daxmr_proto_cm_reject_encode(&rej, mock.conn_pdata, 148),
+			 DAXMR_PROTO_CM_REJECT_SIZE);
+	connect_fails(-EACCES);
+	assert_int_equal(mock.nsent, 0);
+	assert_non_null(strstr(mock.log, "ACCESS_DENIED"));
+	assert_non_null(strstr(mock.log, "admits"));
 }
 
 /* ---- requests ---- */
@@ -1485,6 +1724,20 @@ int main(void)
 		cmocka_unit_test_setup(connect__hello_refused, setup),
 		cmocka_unit_test_setup(connect__hello_timeout, setup),
 		cmocka_unit_test_setup(connect__ibv_req_notify_cq_EIO, setup),
+		cmocka_unit_test_setup_teardown(connect__auth_ok_proofs_verify, setup,
+						teardown_secret),
+		cmocka_unit_test_setup_teardown(connect__secret_file_0644_EPERM, setup,
+						teardown_secret),
+		cmocka_unit_test_setup_teardown(connect__auth_wrong_server_proof_EACCES, setup,
+						teardown_secret),
+		cmocka_unit_test_setup_teardown(connect__auth_ACCESS_DENIED_EACCES, setup,
+						teardown_secret),
+		cmocka_unit_test_setup_teardown(connect__auth_asked_no_secret_EACCES, setup,
+						teardown_secret),
+		cmocka_unit_test_setup_teardown(connect__secret_but_no_auth_asked_EACCES, setup,
+						teardown_secret),
+		cmocka_unit_test_setup_teardown(connect__rejected_ACCESS_DENIED_EACCES, setup,
+						teardown_secret),
 		cmocka_unit_test_setup(list__pages, setup),
 		cmocka_unit_test_setup(open__receive_accounting, setup),
 		cmocka_unit_test_setup(open__statuses, setup),

@@ -137,6 +137,28 @@ static void args_parse__put_watch(void **state)
 	assert_int_equal(a.timeout_ms, 2000);
 }
 
+/* -k / --secret-file (also --secret-file=FILE), before or after the command; no file is an error. */
+static void args_parse__secret_file(void **state)
+{
+	char *short_opt[] = { "daxmr", "-k", "/etc/s", "ls" };
+	char *long_opt[] = { "daxmr", "ls", "--secret-file=/etc/t" };
+	char *missing[] = { "daxmr", "ls", "-k" };
+	char *none[] = { "daxmr", "ls" };
+	struct daxmr_tool_args a;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(ARGC(short_opt), short_opt, &a, err), 0);
+	assert_string_equal(a.secret_file, "/etc/s");
+	assert_int_equal(a.cmd, DAXMR_TOOL_LS);
+	assert_int_equal(parse(ARGC(long_opt), long_opt, &a, err), 0);
+	assert_string_equal(a.secret_file, "/etc/t");
+	assert_int_equal(parse(ARGC(missing), missing, &a, err), -EINVAL);
+	assert_non_null(strstr(err, "-k needs a file name"));
+	assert_int_equal(parse(ARGC(none), none, &a, err), 0);
+	assert_null(a.secret_file);
+}
+
 /* --help anywhere wins, and remembers the command it was asked for. */
 static void args_parse__help(void **state)
 {
@@ -272,6 +294,7 @@ int main(void)
 		cmocka_unit_test(size_parse__suffixes),	 cmocka_unit_test(size_parse__rejects),
 		cmocka_unit_test(size_parse__overflow),	 cmocka_unit_test(args_parse__ls),
 		cmocka_unit_test(args_parse__get),	 cmocka_unit_test(args_parse__put_watch),
+		cmocka_unit_test(args_parse__secret_file),
 		cmocka_unit_test(args_parse__help),	 cmocka_unit_test(args_parse__errors),
 		cmocka_unit_test(args_parse__double_dash), cmocka_unit_test(get_range__bounds),
 		cmocka_unit_test(put_check__bounds),	 cmocka_unit_test(exit_code__documented),

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
+#include "clock.h"
 #include "conn.h"
 
 #define MAX_RQ 64
@@ -33,6 +35,7 @@ struct fake_export {
 	int flush_ret;
 	int desc_ret; /* forced error of desc, 0: by the rules */
 	bool mw;      /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
+	bool walled;  /* its allowlist does not hold the peer's address */
 	char name[16];
 };
 
@@ -47,7 +50,10 @@ static struct {
 	unsigned int wc_head, wc_tail;
 	uint8_t sent[MAX_SENT][DAXMR_PROTO_MSG_MAX];
 	uint32_t sent_len[MAX_SENT];
+	uint64_t sent_wr_id[MAX_SENT];
 	unsigned int nsent;
+	uint16_t version;	 /* the fake client's header version: the one accepted */
+	uint16_t cm_min, cm_max; /* the fake client's connect range, repeated in its HELLO */
 	bool hold_send_wc;
 	int post_send_err, post_recv_err, notify_err, notify_fail_at, notify_calls;
 	int reg_mr_errno, create_cq_errno, create_qp_errno, accept_errno, disconnect_errno;
@@ -59,7 +65,7 @@ static struct {
 	uint8_t accept_len;
 	uint8_t responder_resources;
 	int cq_events_acked;
-	int acks, dead_calls;
+	int acks, dead_calls, admits_calls;
 	struct daxmr_export *acked_exp;
 	uint64_t acked_gen;
 	struct fake_export exps[NEXP];
@@ -198,6 +204,7 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 	assert_true(wr->sg_list[0].length <= DAXMR_PROTO_MSG_MAX);
 	assert_true(m.nsent < MAX_SENT);
 	memcpy(m.sent[m.nsent], (void *)(uintptr_t)wr->sg_list[0].addr, wr->sg_list[0].length);
+	m.sent_wr_id[m.nsent] = wr->wr_id;
 	m.sent_len[m.nsent++] = wr->sg_list[0].length;
 	if (!m.hold_send_wc)
 		push_wc(wr->wr_id, IBV_WC_SEND, IBV_WC_SUCCESS, 0);
@@ -251,6 +258,7 @@ int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access
 			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
 void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
+bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa);
 
 struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 {
@@ -462,6 +470,18 @@ const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
 	return fx(exp)->name;
 }
 
+bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	/* the allowlist is checked against the client's address, not ours */
+	assert_non_null(sa);
+	assert_int_equal(sa->sa_family, AF_INET);
+	assert_int_equal(ntohl(sin->sin_addr.s_addr), 0x0a00020f);
+	m.admits_calls++;
+	return !fx(exp)->walled;
+}
+
 int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry)
 {
 	const struct fake_export *e = fx(exp);
@@ -587,6 +607,7 @@ static void reset(void)
 	sin->sin_port = htons(40000);
 	sin->sin_addr.s_addr = htonl(0x0a00020f);
 	m.live_ids = 1;
+	m.version = 1;
 }
 
 static unsigned int rq_posted(void)
@@ -603,20 +624,24 @@ static size_t cm_connect(uint16_t vmin, uint16_t vmax, uint8_t *buf)
 	return (size_t)n;
 }
 
-/* An accepted connection. */
-static struct daxmr_conn *make_conn(void)
+/* A connection accepted under e for a client speaking vmin..vmax, at version want. */
+static struct daxmr_conn *make_conn_env(const struct daxmr_conn_env *e, uint16_t vmin,
+					uint16_t vmax, uint16_t want)
 {
 	struct rdma_conn_param req = { .responder_resources = 4, .initiator_depth = 4 };
 	struct daxmr_proto_cm_accept acc;
 	struct daxmr_conn *conn = NULL;
 	uint8_t pdata[56];
-	size_t n = cm_connect(1, 1, pdata);
+	size_t n = cm_connect(vmin, vmax, pdata);
 
-	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, &req, &conn), 0);
+	assert_int_equal(daxmr_conn_new(e, &fake_id, pdata, n, &req, &conn), 0);
 	assert_non_null(conn);
 	assert_int_equal(m.accepts, 1);
 	assert_int_equal(daxmr_proto_cm_accept_decode(m.accept_pdata, m.accept_len, &acc), 0);
-	assert_int_equal(acc.version, 1);
+	assert_int_equal(acc.version, want);
+	m.version = want;
+	m.cm_min = vmin;
+	m.cm_max = vmax;
 	assert_int_equal(acc.credits, DAXMR_CONN_CREDITS);
 	assert_int_equal(m.responder_resources, 4);
 	assert_int_equal(rq_posted(), DAXMR_CONN_CREDITS);
@@ -625,6 +650,12 @@ static struct daxmr_conn *make_conn(void)
 	daxmr_conn_on_established(conn);
 	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_HELLO);
 	return conn;
+}
+
+/* An accepted version-1 connection without a secret. */
+static struct daxmr_conn *make_conn(void)
+{
+	return make_conn_env(&env, 1, 1, 1);
 }
 
 /* Deletes the connection and checks nothing leaked. */
@@ -659,7 +690,7 @@ static void deliver_msg(struct daxmr_conn *conn, struct daxmr_proto_msg *msg)
 	uint8_t buf[DAXMR_PROTO_MSG_MAX];
 	int n;
 
-	msg->hdr.version = 1;
+	msg->hdr.version = m.version;
 	if (!msg->hdr.request_id)
 		msg->hdr.request_id = ++next_req_id;
 	n = daxmr_proto_msg_encode(msg, buf, sizeof(buf));
@@ -697,15 +728,25 @@ static enum daxmr_proto_status request(struct daxmr_conn *conn, struct daxmr_pro
 	return reply->hdr.status;
 }
 
+/* HELLO repeating the connect range; returns the reply's status, the reply in *rep. */
+static enum daxmr_proto_status hello_reply(struct daxmr_conn *conn, struct daxmr_proto_msg *rep)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_HELLO };
+
+	req.hello.version_min = m.cm_min;
+	req.hello.version_max = m.cm_max;
+	strcpy(req.hello.name, "client@test");
+	return request(conn, &req, rep);
+}
+
+/* HELLO to a server without a secret: READY at once, no AUTH asked. */
 static void hello(struct daxmr_conn *conn)
 {
-	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_HELLO }, rep;
+	struct daxmr_proto_msg rep;
 
-	req.hello.version_min = 1;
-	req.hello.version_max = 1;
-	strcpy(req.hello.name, "client@test");
-	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
-	assert_int_equal(rep.hello_reply.version, 1);
+	assert_int_equal(hello_reply(conn, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hello_reply.version, m.version);
+	assert_int_equal(rep.hello_reply.flags, 0);
 	assert_string_equal(rep.hello_reply.name, "daxmrd@test");
 	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
 }
@@ -762,7 +803,8 @@ static struct daxmr_conn *ready_conn(void)
 
 /* ---- tests: accept ------------------------------------------------------------------------ */
 
-static void check_reject(enum daxmr_proto_status want)
+/* One reject with status want and the server's range vmin..VERSION_MAX; nothing leaked. */
+static void check_reject_range(enum daxmr_proto_status want, uint16_t vmin)
 {
 	struct daxmr_proto_cm_reject rej;
 
@@ -770,12 +812,18 @@ static void check_reject(enum daxmr_proto_status want)
 	assert_int_equal(m.accepts, 0);
 	assert_int_equal(daxmr_proto_cm_reject_decode(m.reject_pdata, m.reject_len, &rej), 0);
 	assert_int_equal(rej.status, want);
-	assert_int_equal(rej.version_min, DAXMR_PROTO_VERSION_MIN);
+	assert_int_equal(rej.version_min, vmin);
 	assert_int_equal(rej.version_max, DAXMR_PROTO_VERSION_MAX);
 	assert_int_equal(m.live_mrs, 0);
 	assert_int_equal(m.live_cqs, 0);
 	assert_int_equal(m.live_qps, 0);
 	assert_int_equal(m.live_ids, 1); /* the caller destroys it */
+}
+
+/* A reject by a server without a secret: its range is all this build speaks. */
+static void check_reject(enum daxmr_proto_status want)
+{
+	check_reject_range(want, DAXMR_PROTO_VERSION_MIN);
 }
 
 static void conn_new__ok_and_delete(void **state)
@@ -784,6 +832,7 @@ static void conn_new__ok_and_delete(void **state)
 
 	(void)state;
 	reset();
+	add_export("a", 1, false, true); /* without one that admits it, the client is rejected */
 	conn = make_conn();
 	assert_int_equal(daxmr_conn_holds(conn), 0);
 	assert_ptr_equal(daxmr_conn_id(conn), &fake_id);
@@ -818,7 +867,8 @@ static void conn_new__no_common_version(void **state)
 
 	(void)state;
 	reset();
-	n = cm_connect(2, 5, pdata);
+	add_export("a", 1, false, true);
+	n = cm_connect(DAXMR_PROTO_VERSION_MAX + 1, DAXMR_PROTO_VERSION_MAX + 4, pdata);
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -EPROTONOSUPPORT);
 	assert_null(conn);
 	check_reject(DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION);
@@ -832,6 +882,7 @@ static void conn_new__other_device(void **state)
 
 	(void)state;
 	reset();
+	add_export("a", 1, false, true);
 	fake_id.verbs = &other_ctx;
 	n = cm_connect(1, 1, pdata);
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -ENODEV);
@@ -845,6 +896,7 @@ static void conn_new__padded_private_data_accepted(void **state)
 
 	(void)state;
 	reset();
+	add_export("a", 1, false, true);
 	cm_connect(1, 3, pdata);
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, sizeof(pdata), NULL, &conn), 0);
 	assert_int_equal(m.responder_resources, 16); /* none asked: the device's maximum */
@@ -859,6 +911,7 @@ static void new_fails_status(int *knob, int err, bool rejected, enum daxmr_proto
 	size_t n;
 
 	reset();
+	add_export("a", 1, false, true);
 	*knob = err;
 	n = cm_connect(1, 1, pdata);
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -err);
@@ -945,6 +998,7 @@ static void hello__range_differs_from_connect_UNSUPPORTED_VERSION(void **state)
 
 	(void)state;
 	reset();
+	add_export("a", 1, false, true);
 	conn = make_conn();
 	req.hello.version_min = 1;
 	req.hello.version_max = 2; /* the connect data said 1..1 */
@@ -982,6 +1036,7 @@ static void first_receive_before_established(void **state)
 
 	(void)state;
 	reset();
+	add_export("a", 1, false, true);
 	n = cm_connect(1, 1, pdata);
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, &p, &conn), 0);
 	req.hello.version_min = req.hello.version_max = 1;
@@ -1002,6 +1057,7 @@ static void bad_first_receive_before_established(void **state)
 
 	(void)state;
 	reset();
+	add_export("a", 1, false, true);
 	n = cm_connect(1, 1, pdata);
 	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, &p, &conn), 0);
 	deliver(conn, junk, sizeof(junk));
@@ -1853,6 +1909,530 @@ static void reopen__new_generation_invalidates_old_window(void **state)
 	drop_conn(&conn);
 }
 
+/* ---- tests: access control (secret, allowlists) -------------------------------------------- */
+
+static const char test_secret[] = "conn_test: the secret daxmrd and its clients share";
+static const char other_secret[] = "conn_test: a secret that is not the server's one";
+static struct daxmr_auth_key test_key, other_key;
+static struct daxmr_conn_env key_env;
+
+/* env with the test's secret: its clients must authenticate. */
+static const struct daxmr_conn_env *keyed_env(void)
+{
+	assert_int_equal(daxmr_auth_key_from_bytes(test_secret, sizeof(test_secret) - 1, &test_key),
+			 0);
+	assert_int_equal(
+		daxmr_auth_key_from_bytes(other_secret, sizeof(other_secret) - 1, &other_key), 0);
+	key_env = env;
+	key_env.key = &test_key;
+	return &key_env;
+}
+
+/* A version-2 connection to a server with the secret, HELLO answered: WAIT_AUTH. */
+static struct daxmr_conn *auth_conn(uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE])
+{
+	struct daxmr_proto_msg rep;
+	struct daxmr_conn *conn;
+
+	reset();
+	add_export("a", 1, false, true);
+	add_export("r", 1, true, true);
+	conn = make_conn_env(keyed_env(), 1, 2, 2);
+	assert_int_equal(hello_reply(conn, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hdr.version, 2);
+	assert_int_equal(rep.hello_reply.version, 2);
+	assert_int_equal(rep.hello_reply.flags, DAXMR_PROTO_HELLO_F_AUTH);
+	assert_string_equal(rep.hello_reply.name, "daxmrd@test");
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_AUTH);
+	memcpy(challenge, rep.hello_reply.challenge, DAXMR_PROTO_AUTH_CHALLENGE_SIZE);
+	return conn;
+}
+
+/* AUTH with a nonce made from seed and the proof key computes in role over challenge. */
+static void auth_msg(struct daxmr_proto_msg *msg, const struct daxmr_auth_key *key,
+		     enum daxmr_auth_role role, const uint8_t *challenge, uint8_t seed)
+{
+	size_t i;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->hdr.opcode = DAXMR_PROTO_OP_AUTH;
+	for (i = 0; i < sizeof(msg->auth.nonce); i++)
+		msg->auth.nonce[i] = (uint8_t)(seed + 7 * i);
+	daxmr_auth_proof(key, role, challenge, msg->auth.nonce, msg->auth.proof);
+}
+
+/* Whether all n bytes of p are zero. */
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/*
+ * req is refused: ACCESS_DENIED, and rdma_disconnect follows once that reply's send has
+ * completed, not before; the connection never becomes READY.
+ */
+static void expect_auth_denied(struct daxmr_conn *conn, struct daxmr_proto_msg *req)
+{
+	struct daxmr_proto_msg rep;
+	unsigned int sent;
+
+	m.hold_send_wc = true;
+	assert_int_equal(request(conn, req, &rep), DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(rep.hdr.version, 2);
+	sent = m.nsent;
+	assert_int_equal(m.disconnects, 0); /* the reply is still on its way */
+	assert_int_not_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	push_wc(m.sent_wr_id[sent - 1], IBV_WC_SEND, IBV_WC_SUCCESS, 0);
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	assert_int_equal(m.nsent, sent);
+}
+
+/* A server with a secret speaks only version 2: a 1..1 client is told the range 2..2. */
+static void conn_new__key_needs_version_2(void **state)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	n = cm_connect(1, 1, pdata);
+	assert_int_equal(daxmr_conn_new(keyed_env(), &fake_id, pdata, n, NULL, &conn),
+			 -EPROTONOSUPPORT);
+	assert_null(conn);
+	check_reject_range(DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2);
+	assert_int_equal(m.reject_len, DAXMR_PROTO_CM_REJECT_SIZE);
+
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(keyed_env(), 1, 2, 2);
+	assert_int_equal(m.rejects, 0);
+	drop_conn(&conn);
+
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(keyed_env(), 2, 2, 2);
+	drop_conn(&conn);
+}
+
+/* No export's allowlist holds the client's address (or there is no export): ACCESS_DENIED. */
+static void conn_new__no_export_admits_ACCESS_DENIED(void **state)
+{
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+	int i;
+
+	(void)state;
+	reset();
+	for (i = 0; i < 3; i++) {
+		add_export(i == 0 ? "a" : i == 1 ? "b" : "c", 1, false, true);
+		m.exps[i].walled = true;
+	}
+	n = cm_connect(1, 2, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -EACCES);
+	assert_null(conn);
+	assert_int_equal(m.admits_calls, 3); /* every export was asked */
+	check_reject(DAXMR_PROTO_STATUS_ACCESS_DENIED);
+
+	reset();
+	n = cm_connect(1, 2, pdata);
+	assert_int_equal(daxmr_conn_new(&env, &fake_id, pdata, n, NULL, &conn), -EACCES);
+	check_reject(DAXMR_PROTO_STATUS_ACCESS_DENIED);
+
+	/* with a secret too: the reject carries the server's range 2..2 */
+	reset();
+	add_export("a", 1, false, true);
+	m.exps[0].walled = true;
+	n = cm_connect(1, 2, pdata);
+	assert_int_equal(daxmr_conn_new(keyed_env(), &fake_id, pdata, n, NULL, &conn), -EACCES);
+	check_reject_range(DAXMR_PROTO_STATUS_ACCESS_DENIED, 2);
+}
+
+/* One export among walled ones admits the client: accepted. */
+static void conn_new__one_admitting_export_accepted(void **state)
+{
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	add_export("w1", 1, false, true);
+	add_export("a", 1, false, true);
+	add_export("w2", 1, false, true);
+	m.exps[0].walled = true;
+	m.exps[2].walled = true;
+	conn = make_conn();
+	assert_int_equal(m.rejects, 0);
+	drop_conn(&conn);
+}
+
+/* With a secret the HELLO reply asks for AUTH with a challenge fresh for each connection. */
+static void hello__key_AUTH_flag_and_fresh_challenge(void **state)
+{
+	uint8_t c1[DAXMR_PROTO_AUTH_CHALLENGE_SIZE], c2[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_conn *conn;
+
+	(void)state;
+	conn = auth_conn(c1);
+	assert_false(all_zero(c1, sizeof(c1)));
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+	conn = auth_conn(c2);
+	assert_false(all_zero(c2, sizeof(c2)));
+	assert_memory_not_equal(c1, c2, sizeof(c1));
+	drop_conn(&conn);
+}
+
+/* Without a secret a version-2 HELLO reply asks nothing: READY at once, no challenge. */
+static void hello__no_key_no_AUTH_flag(void **state)
+{
+	struct daxmr_proto_msg rep;
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(&env, 1, 2, 2);
+	assert_int_equal(hello_reply(conn, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hdr.version, 2);
+	assert_int_equal(rep.hello_reply.flags, 0);
+	assert_true(all_zero(rep.hello_reply.challenge, sizeof(rep.hello_reply.challenge)));
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+/* Before AUTH every other request is ACCESS_DENIED; the connection stays up for the AUTH. */
+static void wait_auth__requests_ACCESS_DENIED_stays_up(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST }, rep;
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_conn *conn = auth_conn(ch);
+
+	(void)state;
+	m.exps[0].mw = true;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(rep.list_reply.count, 0);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, NULL),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_int_equal(m.nmw_wr, 0); /* no window was even bound */
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(do_flush(conn, 1, 1, 0, 1), DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(m.disconnects, 0);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_AUTH);
+	/* still up: the AUTH that follows is taken */
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, ch, 1);
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+/* The right proof: OK with the server's proof over the same challenge and nonce; then READY. */
+static void auth__right_proof_OK_server_proof(void **state)
+{
+	struct daxmr_proto_msg req, rep, list = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_conn *conn = auth_conn(ch);
+
+	(void)state;
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, ch, 0x40);
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hdr.version, 2);
+	assert_true(daxmr_auth_verify(&test_key, DAXMR_AUTH_SERVER, ch, req.auth.nonce,
+				      rep.auth_reply.proof));
+	/* not an echo of ours, nor a proof a client could have made */
+	assert_memory_not_equal(rep.auth_reply.proof, req.auth.proof, DAXMR_PROTO_AUTH_PROOF_SIZE);
+	assert_false(daxmr_auth_verify(&test_key, DAXMR_AUTH_CLIENT, ch, req.auth.nonce,
+				       rep.auth_reply.proof));
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	assert_int_equal(request(conn, &list, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.count, 2);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+/* One bit of the proof flipped, or a proof under another secret: denied, then disconnected. */
+static void auth__wrong_proof_ACCESS_DENIED_disconnect_after_send(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req;
+	struct daxmr_conn *conn;
+
+	(void)state;
+	conn = auth_conn(ch);
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, ch, 0x11);
+	req.auth.proof[DAXMR_PROTO_AUTH_PROOF_SIZE - 1] ^= 0x01;
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+
+	conn = auth_conn(ch);
+	auth_msg(&req, &other_key, DAXMR_AUTH_CLIENT, ch, 0x11);
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+}
+
+/* A valid AUTH recorded on one connection, replayed on another (another challenge): denied. */
+static void auth__replayed_proof_ACCESS_DENIED(void **state)
+{
+	uint8_t ch1[DAXMR_PROTO_AUTH_CHALLENGE_SIZE], ch2[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req, replay;
+	struct daxmr_conn *conn;
+
+	(void)state;
+	conn = auth_conn(ch1);
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, ch1, 0x22);
+	replay = req;
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+
+	conn = auth_conn(ch2);
+	assert_memory_not_equal(ch1, ch2, sizeof(ch1));
+	expect_auth_denied(conn, &replay);
+	drop_conn(&conn);
+}
+
+/* A client proof computed with the server's label (reflection of a server proof): denied. */
+static void auth__reflected_server_proof_ACCESS_DENIED(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req;
+	struct daxmr_conn *conn = auth_conn(ch);
+
+	(void)state;
+	auth_msg(&req, &test_key, DAXMR_AUTH_SERVER, ch, 0x33);
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+}
+
+/* After a failed AUTH, anything more (even the right AUTH) disconnects at once, unanswered. */
+static void auth__denied_then_any_message_disconnects(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req, rep;
+	struct daxmr_conn *conn = auth_conn(ch);
+	unsigned int sent;
+
+	(void)state;
+	m.hold_send_wc = true;
+	auth_msg(&req, &other_key, DAXMR_AUTH_CLIENT, ch, 0x44);
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	sent = m.nsent;
+	assert_int_equal(m.disconnects, 0);
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, ch, 0x45); /* a second try */
+	deliver_msg(conn, &req);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(m.nsent, sent); /* not answered */
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	/* the ACCESS_DENIED's completion comes later: no second disconnect */
+	push_wc(m.sent_wr_id[sent - 1], IBV_WC_SEND, IBV_WC_SUCCESS, 0);
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	drop_conn(&conn);
+
+	/* the same with a LIST as the next message */
+	conn = auth_conn(ch);
+	m.hold_send_wc = true;
+	auth_msg(&req, &test_key, DAXMR_AUTH_SERVER, ch, 0x46);
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	sent = m.nsent;
+	memset(&req, 0, sizeof(req));
+	req.hdr.opcode = DAXMR_PROTO_OP_LIST;
+	deliver_msg(conn, &req);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(m.nsent, sent);
+	drop_conn(&conn);
+}
+
+/* AUTH before HELLO: BAD_STATE, even with a proof over the (still zero) challenge. */
+/* A connection short of READY is cut DAXMR_CONN_HANDSHAKE_MS after accept, one that is READY never. */
+static void handshake__deadline(void **state)
+{
+	struct daxmr_proto_msg rep;
+	struct daxmr_conn *conn;
+	int64_t now;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	/* silent since accept: kept until the deadline, then disconnected once */
+	conn = make_conn();
+	now = daxmr_clock_ms();
+	assert_int_equal(daxmr_conn_check_handshake(conn, now), 0);
+	assert_int_equal(daxmr_conn_check_handshake(conn, now + DAXMR_CONN_HANDSHAKE_MS / 2), 0);
+	assert_int_equal(m.disconnects, 0);
+	assert_int_equal(daxmr_conn_check_handshake(conn, now + DAXMR_CONN_HANDSHAKE_MS + 1), 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_check_handshake(conn, now + DAXMR_CONN_HANDSHAKE_MS + 2), 0);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+	/* HELLO done but AUTH never sent: the same deadline */
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(keyed_env(), 2, 2, 2);
+	assert_int_equal(hello_reply(conn, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_AUTH);
+	now = daxmr_clock_ms();
+	assert_int_equal(daxmr_conn_check_handshake(conn, now + DAXMR_CONN_HANDSHAKE_MS + 1), 1);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+	/* READY: never */
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn();
+	hello(conn);
+	assert_int_equal(daxmr_conn_check_handshake(conn, daxmr_clock_ms() + 1000000), 0);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+static void auth__before_hello_BAD_STATE(void **state)
+{
+	static const uint8_t zero[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req, rep;
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(keyed_env(), 2, 2, 2);
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, zero, 0x50);
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_HELLO);
+	assert_int_equal(m.disconnects, 0);
+	/* not counted as a failed attempt: HELLO and AUTH still work */
+	assert_int_equal(hello_reply(conn, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hello_reply.flags, DAXMR_PROTO_HELLO_F_AUTH);
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, rep.hello_reply.challenge, 0x51);
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+/* A second AUTH after a successful one: BAD_STATE, the connection stays READY. */
+static void auth__second_after_success_BAD_STATE(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req, again, list = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	struct daxmr_conn *conn = auth_conn(ch);
+
+	(void)state;
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, ch, 0x60);
+	again = req;
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(request(conn, &again, NULL), DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	assert_int_equal(request(conn, &list, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+/* AUTH to a server without a secret (version 2, HELLO asked nothing): BAD_STATE. */
+static void auth__without_key_BAD_STATE(void **state)
+{
+	static const uint8_t zero[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req, list = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(&env, 1, 2, 2);
+	hello(conn);
+	keyed_env(); /* only for test_key: this server has none */
+	auth_msg(&req, &test_key, DAXMR_AUTH_CLIENT, zero, 0x70);
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	assert_int_equal(request(conn, &list, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+/* LIST pages count only the exports the client may see; walled ones never show. */
+static void list__hides_walled_exports(void **state)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST }, rep;
+	/* e3 is not established; e1, e5 and e16 do not admit the client: 16 visible */
+	static const int page1[DAXMR_PROTO_LIST_MAX] = { 0,  2,	 4,  6,	 7,  8,	 9,
+							 10, 11, 12, 13, 14, 15, 17 };
+	struct daxmr_conn *conn;
+	char name[16];
+	int i;
+
+	(void)state;
+	reset();
+	for (i = 0; i < NEXP; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		add_export(name, 1, false, i != 3);
+		m.exps[i].walled = i == 1 || i == 5 || i == 16;
+	}
+	conn = make_conn();
+	hello(conn);
+	req.list.start = 0;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.count, DAXMR_PROTO_LIST_MAX);
+	assert_int_equal(rep.list_reply.flags, DAXMR_PROTO_LIST_F_MORE);
+	for (i = 0; i < DAXMR_PROTO_LIST_MAX; i++) {
+		snprintf(name, sizeof(name), "e%d", page1[i]);
+		assert_string_equal(rep.list_reply.entries[i].name, name);
+	}
+	req.list.start = DAXMR_PROTO_LIST_MAX;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.start, DAXMR_PROTO_LIST_MAX);
+	assert_int_equal(rep.list_reply.count, 2);
+	assert_int_equal(rep.list_reply.flags, 0);
+	assert_string_equal(rep.list_reply.entries[0].name, "e18");
+	assert_string_equal(rep.list_reply.entries[1].name, "e19");
+	/* exactly a page left after start 2: no MORE, though walled exports follow the 14th */
+	req.list.start = 2;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.count, DAXMR_PROTO_LIST_MAX);
+	assert_int_equal(rep.list_reply.flags, 0);
+	assert_string_equal(rep.list_reply.entries[0].name, "e4");
+	assert_string_equal(rep.list_reply.entries[DAXMR_PROTO_LIST_MAX - 1].name, "e19");
+	req.list.start = 16;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.list_reply.count, 0);
+	assert_int_equal(rep.list_reply.flags, 0);
+	drop_conn(&conn);
+}
+
+/* OPEN of an export whose allowlist excludes the client: ACCESS_DENIED, nothing kept. */
+static void open__walled_export_ACCESS_DENIED_no_hold(void **state)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	(void)state;
+	m.exps[0].walled = true;
+	m.exps[0].mw = true;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, NULL),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	assert_int_equal(m.nmw_wr, 0);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(do_ref(conn, DAXMR_PROTO_OP_CLOSE, 1, 1), DAXMR_PROTO_STATUS_NOT_OPEN);
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
 /* ---- tests: transport failures ------------------------------------------------------------ */
 
 static void send_ring_full__disconnects(void **state)
@@ -1962,6 +2542,7 @@ static void state_str__all(void **state)
 	(void)state;
 	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_ACCEPTING), "accepting");
 	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_WAIT_HELLO), "wait-hello");
+	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_WAIT_AUTH), "wait-auth");
 	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_READY), "ready");
 	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_CLOSING), "closing");
 	assert_string_equal(daxmr_conn_state_str(DAXMR_CONN_CLOSED), "closed");
@@ -2023,6 +2604,23 @@ int main(void)
 		cmocka_unit_test(delete__pending_invalidation_acked),
 		cmocka_unit_test(fence__deallocs_only_that_exports_windows),
 		cmocka_unit_test(reopen__new_generation_invalidates_old_window),
+		cmocka_unit_test(conn_new__key_needs_version_2),
+		cmocka_unit_test(conn_new__no_export_admits_ACCESS_DENIED),
+		cmocka_unit_test(conn_new__one_admitting_export_accepted),
+		cmocka_unit_test(hello__key_AUTH_flag_and_fresh_challenge),
+		cmocka_unit_test(hello__no_key_no_AUTH_flag),
+		cmocka_unit_test(wait_auth__requests_ACCESS_DENIED_stays_up),
+		cmocka_unit_test(auth__right_proof_OK_server_proof),
+		cmocka_unit_test(auth__wrong_proof_ACCESS_DENIED_disconnect_after_send),
+		cmocka_unit_test(auth__replayed_proof_ACCESS_DENIED),
+		cmocka_unit_test(auth__reflected_server_proof_ACCESS_DENIED),
+		cmocka_unit_test(auth__denied_then_any_message_disconnects),
+		cmocka_unit_test(handshake__deadline),
+		cmocka_unit_test(auth__before_hello_BAD_STATE),
+		cmocka_unit_test(auth__second_after_success_BAD_STATE),
+		cmocka_unit_test(auth__without_key_BAD_STATE),
+		cmocka_unit_test(list__hides_walled_exports),
+		cmocka_unit_test(open__walled_export_ACCESS_DENIED_no_hold),
 		cmocka_unit_test(send_ring_full__disconnects),
 		cmocka_unit_test(completion_error__disconnects),
 		cmocka_unit_test(completion__unknown_wr_id_ignored),
