@@ -29,7 +29,7 @@ run_tool() {
 start_daxmrd a --allow-non-dax \
 	--export "mine=$exp,allow=$ADDR/32" \
 	--export "walled=$WORK/walled.img,allow=192.0.2.0/24,allow=2001:db8::/32" \
-	--export "public=$WORK/open.orig,ro"
+	--export "public=$WORK/open.orig"
 expect_log a "export walled: only clients from 192.0.2.0/24, 2001:db8::/32" "daxmrd logs the allowlists"
 run_tool ls ls
 [ "$RC" = 0 ] || fail "ls failed (exit $RC): $(cat "$WORK/ls.err")"
