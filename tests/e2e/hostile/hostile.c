@@ -3,6 +3,9 @@
 /*
  * Usage: daxmr-e2e-hostile SERVER CASE [ARG...]   (CASE list: daxmr-e2e-hostile --help)
  *
+ * The auth-* cases run against a daxmrd started with --secret-file and take that file as an
+ * argument: they compute valid proofs (common/auth) where the case needs one, to be sure that
+ * what is refused is the one thing wrong with the message.
  * Each run is one case on fresh connections to a running daxmrd. It speaks rdma_cm, ibverbs
  * and raw bytes (proto/ only to encode valid messages and decode replies), prints what it
  * sent and what it observed ("case NAME: ..."), and exits 0 when the server answered as
@@ -25,6 +28,7 @@
 #include <infiniband/verbs.h>
 #include <rdma/rdma_cma.h>
 
+#include "auth.h"
 #include "proto.h"
 
 #define HOSTILE_RECVS 128		  /* receives posted (more than any case needs) */
@@ -67,7 +71,10 @@ struct hostile_conn {
 	size_t pdata_len;
 	bool connected;
 	bool disconnected;
+	bool cm_disconnected; /* rdma_cm DISCONNECTED itself, not only a flushed receive */
 	uint16_t credits;
+	uint16_t version;	 /* chosen by the server (accept private data) */
+	uint16_t cm_min, cm_max; /* the range our connect private data said (0: none) */
 	/* completions */
 	struct hostile_rx rx[HOSTILE_QUEUE];
 	unsigned int rx_head, rx_tail;
@@ -243,6 +250,8 @@ static void hostile_poll(struct hostile_conn *c)
 		}
 		if (ev->event == RDMA_CM_EVENT_ESTABLISHED)
 			c->connected = true;
+		if (ev->event == RDMA_CM_EVENT_DISCONNECTED)
+			c->cm_disconnected = true;
 		if (ev->event == RDMA_CM_EVENT_DISCONNECTED ||
 		    ev->event == RDMA_CM_EVENT_DEVICE_REMOVAL ||
 		    ev->event == RDMA_CM_EVENT_TIMEWAIT_EXIT)
@@ -346,6 +355,7 @@ static int hostile_connect(struct hostile_conn *c, const void *pdata, uint8_t pd
 {
 	struct ibv_qp_init_attr qpa = { 0 };
 	struct rdma_conn_param param = { 0 };
+	struct daxmr_proto_cm_connect cm;
 	struct daxmr_proto_cm_accept acc;
 	struct addrinfo *ai = NULL;
 	size_t size =
@@ -356,6 +366,10 @@ static int hostile_connect(struct hostile_conn *c, const void *pdata, uint8_t pd
 	memset(c, 0, sizeof(*c));
 	c->repost = true;
 	c->next_req = 1;
+	if (pdata && daxmr_proto_cm_connect_decode(pdata, pdata_len, &cm) == 0) {
+		c->cm_min = cm.version_min;
+		c->cm_max = cm.version_max;
+	}
 	c->ch = rdma_create_event_channel();
 	if (!c->ch) {
 		ret = -errno;
@@ -434,20 +448,26 @@ static int hostile_connect(struct hostile_conn *c, const void *pdata, uint8_t pd
 	ret = hostile_cm_expect(c, RDMA_CM_EVENT_ESTABLISHED);
 	if (ret)
 		return ret; /* the caller looks at a reject and closes */
-	if (daxmr_proto_cm_accept_decode(c->pdata, c->pdata_len, &acc) == 0)
+	if (daxmr_proto_cm_accept_decode(c->pdata, c->pdata_len, &acc) == 0) {
 		c->credits = acc.credits;
+		c->version = acc.version;
+	}
 	return 0;
 err:
 	hostile_close(c, true);
 	return ret;
 }
 
-/* Connects with valid private data (our version range); 0 or a negative errno. */
-static int hostile_connect_ok(struct hostile_conn *c, unsigned int nrecv)
+/*
+ * Connects with valid private data saying versions vmin..vmax; 0 once accepted with the newest
+ * version of that range this build speaks, else a negative errno (a failure recorded).
+ */
+static int hostile_connect_range(struct hostile_conn *c, unsigned int nrecv, uint16_t vmin,
+				 uint16_t vmax)
 {
-	struct daxmr_proto_cm_connect cm = { .version_min = DAXMR_PROTO_VERSION_MIN,
-					     .version_max = DAXMR_PROTO_VERSION_MAX };
+	struct daxmr_proto_cm_connect cm = { .version_min = vmin, .version_max = vmax };
 	uint8_t pdata[DAXMR_PROTO_CM_CONNECT_SIZE];
+	int want = daxmr_proto_version_pick(vmin, vmax);
 	int ret;
 
 	if (daxmr_proto_cm_connect_encode(&cm, pdata, sizeof(pdata)) < 0)
@@ -457,8 +477,21 @@ static int hostile_connect_ok(struct hostile_conn *c, unsigned int nrecv)
 		hostile_fail("connect to %s failed: %s", hostile_server, strerror(-ret));
 		if (ret == -ECONNREFUSED)
 			hostile_close(c, true);
+		return ret;
 	}
-	return ret;
+	if (c->version != want) {
+		hostile_fail("connect with versions %u..%u: accepted with version %u, expected %d",
+			     vmin, vmax, c->version, want);
+		hostile_close(c, false);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Connects with our whole version range (the server picks the newest, 2); 0 or -errno. */
+static int hostile_connect_ok(struct hostile_conn *c, unsigned int nrecv)
+{
+	return hostile_connect_range(c, nrecv, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX);
 }
 
 static bool hostile_sends_drained(struct hostile_conn *c)
@@ -515,7 +548,7 @@ static int hostile_encode(struct hostile_conn *c, struct daxmr_proto_msg *msg)
 	int n;
 
 	if (!msg->hdr.version)
-		msg->hdr.version = DAXMR_PROTO_VERSION_MAX;
+		msg->hdr.version = c->version;
 	n = daxmr_proto_msg_encode(msg, hostile_tx_buf(c), HOSTILE_SEND_SIZE);
 	if (n < 0)
 		hostile_fail("cannot encode %s: %s", daxmr_proto_opcode_str(msg->hdr.opcode),
@@ -611,16 +644,24 @@ static bool hostile_expect_reply(struct hostile_conn *c, uint64_t req_id,
 	return true;
 }
 
+/* HELLO repeating the connect data's range; true if answered OK (the reply in *r). */
+static bool hostile_hello_reply(struct hostile_conn *c, struct daxmr_proto_msg *r)
+{
+	struct daxmr_proto_msg m = { 0 };
+
+	m.hello.version_min = c->cm_min;
+	m.hello.version_max = c->cm_max;
+	snprintf(m.hello.name, sizeof(m.hello.name), "hostile:%s", hostile_case);
+	return hostile_expect_reply(c, hostile_request(c, &m, DAXMR_PROTO_OP_HELLO),
+				    DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_OK, r, "HELLO");
+}
+
 /* HELLO with our range; true if answered OK. */
 static bool hostile_hello(struct hostile_conn *c)
 {
-	struct daxmr_proto_msg m = { 0 }, r;
+	struct daxmr_proto_msg r;
 
-	m.hello.version_min = DAXMR_PROTO_VERSION_MIN;
-	m.hello.version_max = DAXMR_PROTO_VERSION_MAX;
-	snprintf(m.hello.name, sizeof(m.hello.name), "hostile:%s", hostile_case);
-	return hostile_expect_reply(c, hostile_request(c, &m, DAXMR_PROTO_OP_HELLO),
-				    DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_OK, &r, "HELLO");
+	return hostile_hello_reply(c, &r);
 }
 
 /* LIST from 0 answered OK: the connection still works. */
@@ -752,7 +793,11 @@ static int hostile_rdma(struct hostile_conn *c, enum ibv_wr_opcode op, uint64_t 
 
 /* ---- cases ---------------------------------------------------------------------------- */
 
-/* A header-level violation after HELLO (or before it, as the first message): ERROR + disconnect. */
+/*
+ * A header-level violation after HELLO (or before it, as the first message): ERROR + disconnect.
+ * The connection offers our whole version range (so version 2 is chosen), or only version 1
+ * for a case whose name ends in "-v1".
+ */
 struct hostile_bad_hdr {
 	const char *name;
 	const char *what;
@@ -764,12 +809,16 @@ static const struct hostile_bad_hdr hostile_bad_hdrs[] = {
 	{ "bad-magic", "magic 0x4d584444 instead of DXMR", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
 	{ "bad-magic-first", "bad magic as the very first message", true,
 	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
-	{ "bad-version", "header version 2 after version 1 was chosen", false,
+	{ "bad-version", "header version 1 after version 2 was chosen", false,
 	  DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION },
 	{ "version-zero", "header version 0", false, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION },
 	{ "unknown-opcode", "opcode 0x77", false, DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
 	{ "opcode-zero", "opcode 0", false, DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
-	{ "auth-opcode", "opcode 0x10 (reserved AUTH range)", false,
+	{ "auth-opcode", "opcode 0x11 (reserved for authentication)", false,
+	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
+	{ "auth-opcode-last", "opcode 0x1f (reserved for authentication)", false,
+	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
+	{ "auth-opcode-v1", "AUTH (0x10) in a version-1 header, version 1 chosen", false,
 	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
 	{ "truncated", "10 bytes: shorter than the header", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
 	{ "truncated-first", "10 bytes as the very first message", true,
@@ -802,11 +851,11 @@ static const struct hostile_bad_hdr hostile_bad_hdrs[] = {
 	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
 };
 
-/* Crafts the bytes of one bad-header case into p; returns their count. */
-static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint8_t *p)
+/* Crafts the bytes of one bad-header case into p (v: the version chosen); returns their count. */
+static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint16_t v, uint8_t *p)
 {
 	const uint32_t mg = DAXMR_PROTO_MAGIC;
-	const uint16_t v = DAXMR_PROTO_VERSION_MAX, list = DAXMR_PROTO_OP_LIST;
+	const uint16_t list = DAXMR_PROTO_OP_LIST;
 	const char *n = b->name;
 
 	memset(p, 0, HOSTILE_SEND_SIZE);
@@ -815,13 +864,23 @@ static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint8_t *p)
 		return 24;
 	}
 	if (!strcmp(n, "bad-version") || !strcmp(n, "version-zero")) {
-		hostile_hdr(p, mg, n[0] == 'b' ? 2 : 0, list, 4, 0, 0, 7);
+		/* a version the server speaks, only not the one it chose */
+		hostile_hdr(p, mg, n[0] == 'b' ? (v == 1 ? 2 : 1) : 0, list, 4, 0, 0, 7);
 		return 28;
 	}
-	if (!strcmp(n, "unknown-opcode") || !strcmp(n, "opcode-zero") ||
-	    !strcmp(n, "auth-opcode")) {
-		hostile_hdr(p, mg, v, n[0] == 'u' ? 0x77 : n[0] == 'o' ? 0 : 0x10, 0, 0, 0, 7);
+	if (!strcmp(n, "unknown-opcode") || !strcmp(n, "opcode-zero")) {
+		hostile_hdr(p, mg, v, n[0] == 'u' ? 0x77 : 0, 0, 0, 0, 7);
 		return 24;
+	}
+	if (!strncmp(n, "auth-opcode", 11)) {
+		/* a well-formed AUTH payload: only the opcode (in this version) is wrong */
+		hostile_hdr(p, mg, v,
+			    !strcmp(n, "auth-opcode-v1")   ? DAXMR_PROTO_OP_AUTH :
+			    !strcmp(n, "auth-opcode-last") ? 0x1f :
+							     0x11,
+			    64, 0, 0, 7);
+		daxmr_auth_random(p + 24, 64);
+		return 88;
 	}
 	if (!strncmp(n, "truncated", 9)) {
 		hostile_hdr(p, mg, v, list, 4, 0, 0, 7);
@@ -890,16 +949,20 @@ static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint8_t *p)
 /* One bad-header case (named by hostile_case). */
 static void hostile_case_bad_hdr(const struct hostile_bad_hdr *b)
 {
+	size_t n = strlen(b->name);
+	bool v1 = n > 3 && !strcmp(b->name + n - 3, "-v1");
 	struct hostile_conn c;
 	uint32_t len;
 
-	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+	if (hostile_connect_range(&c, HOSTILE_RECVS, DAXMR_PROTO_VERSION_MIN,
+				  v1 ? 1 : DAXMR_PROTO_VERSION_MAX))
 		return;
 	if (!b->before_hello && !hostile_hello(&c)) {
 		hostile_close(&c, false);
 		return;
 	}
-	len = hostile_craft(b, hostile_tx_buf(&c));
+	len = hostile_craft(b, c.version, hostile_tx_buf(&c));
+	hostile_say("version %u chosen", c.version);
 	hostile_say("sending %s (%u bytes)", b->what, len);
 	/* not waiting for the SEND's completion: the server may take the QP down before its ACK */
 	if (hostile_post_send(&c, 0, len))
@@ -923,8 +986,8 @@ static void hostile_case_oversized_send(void)
 		return;
 	if (!hostile_hello(&c))
 		goto out;
-	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_LIST, 5000 - 24, 0, 0,
-		    7);
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, c.version, DAXMR_PROTO_OP_LIST,
+		    5000 - 24, 0, 0, 7);
 	hostile_say("sending 5000 bytes into a %d-byte receive buffer", DAXMR_PROTO_MSG_MAX);
 	/*
 	 * Not waiting for the SEND's own completion: the responder's NAK may be lost under load
@@ -957,13 +1020,15 @@ static void hostile_case_trailing_payload(void)
 		return;
 	if (!hostile_hello(&c))
 		goto out;
-	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_LIST, 12, 0, 0, 40);
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, c.version, DAXMR_PROTO_OP_LIST, 12, 0, 0,
+		    40);
 	memset(hostile_tx_buf(&c) + 24, 0, 12);
 	if (hostile_send_raw(&c, hostile_tx_buf(&c), 36))
 		goto out;
 	hostile_expect_reply(&c, 40, DAXMR_PROTO_OP_LIST, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
 			     "LIST with a 12-byte payload (4 + 8 trailing)");
-	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_FLUSH, 20, 0, 0, 41);
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, c.version, DAXMR_PROTO_OP_FLUSH, 20, 0,
+		    0, 41);
 	if (hostile_send_raw(&c, hostile_tx_buf(&c), 44))
 		goto out;
 	hostile_expect_reply(&c, 41, DAXMR_PROTO_OP_FLUSH, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
@@ -978,6 +1043,8 @@ static void hostile_case_before_hello(void)
 {
 	struct hostile_conn c;
 	struct daxmr_proto_msg m = { 0 }, r;
+	char what[96];
+	uint16_t v;
 
 	if (hostile_connect_ok(&c, HOSTILE_RECVS))
 		return;
@@ -1002,27 +1069,36 @@ static void hostile_case_before_hello(void)
 	if (hostile_encode(&c, &m) > 0 && !hostile_send_raw(&c, hostile_tx_buf(&c), 36))
 		hostile_expect_quiet(&c, "REVOKE_ACK before HELLO");
 	/* the encoder refuses a range without the header version: craft it */
-	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_HELLO, 10, 0, 0, 49);
-	hostile_put16(hostile_tx_buf(&c) + 24, 2);
-	hostile_put16(hostile_tx_buf(&c) + 26, 3);
+	v = c.version;
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, v, DAXMR_PROTO_OP_HELLO, 10, 0, 0, 49);
+	hostile_put16(hostile_tx_buf(&c) + 24, v + 1);
+	hostile_put16(hostile_tx_buf(&c) + 26, v + 2);
 	hostile_put16(hostile_tx_buf(&c) + 28, 0);
 	hostile_put16(hostile_tx_buf(&c) + 30, 2);
 	memcpy(hostile_tx_buf(&c) + 32, "hx", 2);
+	snprintf(what, sizeof(what), "HELLO with range %u..%u in a version %u header (field rule)",
+		 v + 1, v + 2, v);
 	if (!hostile_send_raw(&c, hostile_tx_buf(&c), 34))
 		hostile_expect_reply(&c, 49, DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_BAD_MESSAGE,
-				     &r,
-				     "HELLO with range 2..3 in a version 1 header (field rule)");
+				     &r, what);
+	/* a range that holds the header version but is not the one the connect data said */
 	memset(&m, 0, sizeof(m));
-	m.hello.version_min = 1;
-	m.hello.version_max = 2;
+	m.hello.version_min = v;
+	m.hello.version_max = v;
 	snprintf(m.hello.name, sizeof(m.hello.name), "hostile");
-	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_HELLO),
-			     DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, &r,
-			     "HELLO with range 1..2 (the connect data said 1..1)");
-	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_HELLO, 10, 0, 0, 50);
-	hostile_put16(hostile_tx_buf(&c) + 24, 1);
-	hostile_put16(hostile_tx_buf(&c) + 26, 1);
-	hostile_put16(hostile_tx_buf(&c) + 28, 0x0001); /* reserved HELLO flag (AUTH) */
+	snprintf(what, sizeof(what), "HELLO with range %u..%u (the connect data said %u..%u)", v, v,
+		 c.cm_min, c.cm_max);
+	if (c.cm_min == v && c.cm_max == v)
+		hostile_fail("connected with versions %u..%u: cannot differ from them", v, v);
+	else
+		hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_HELLO),
+				     DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION,
+				     &r, what);
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, v, DAXMR_PROTO_OP_HELLO, 10, 0, 0, 50);
+	hostile_put16(hostile_tx_buf(&c) + 24, c.cm_min);
+	hostile_put16(hostile_tx_buf(&c) + 26, c.cm_max);
+	/* flag 0x1 is AUTH in a HELLO reply; a HELLO request has no flags in any version */
+	hostile_put16(hostile_tx_buf(&c) + 28, 0x0001);
 	hostile_put16(hostile_tx_buf(&c) + 30, 2);
 	memcpy(hostile_tx_buf(&c) + 32, "hx", 2);
 	if (!hostile_send_raw(&c, hostile_tx_buf(&c), 34))
@@ -1043,8 +1119,8 @@ static void hostile_case_second_hello(void)
 		return;
 	if (!hostile_hello(&c))
 		goto out;
-	m.hello.version_min = 1;
-	m.hello.version_max = 1;
+	m.hello.version_min = c.cm_min;
+	m.hello.version_max = c.cm_max;
 	snprintf(m.hello.name, sizeof(m.hello.name), "hostile-again");
 	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_HELLO),
 			     DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_STATUS_BAD_STATE, &r,
@@ -1099,7 +1175,7 @@ static void hostile_open_raw(struct hostile_conn *c, const void *name, uint16_t 
 	uint8_t *p = hostile_tx_buf(c);
 	uint64_t id = c->next_req++;
 
-	hostile_hdr(p, DAXMR_PROTO_MAGIC, 1, DAXMR_PROTO_OP_OPEN, 3u + n, 0, 0, id);
+	hostile_hdr(p, DAXMR_PROTO_MAGIC, c->version, DAXMR_PROTO_OP_OPEN, 3u + n, 0, 0, id);
 	p[24] = access;
 	hostile_put16(p + 25, wire_n);
 	memcpy(p + 27, name, n);
@@ -1199,7 +1275,7 @@ static void hostile_case_flood(unsigned int n, bool starve)
 	hostile_say("credits %u; sending %u LISTs without waiting%s", c.credits, n,
 		    starve ? ", no receive posted for the replies" : "");
 	m.hdr.opcode = DAXMR_PROTO_OP_LIST;
-	m.hdr.version = 1;
+	m.hdr.version = c.version;
 	if (n > HOSTILE_RECVS / 2)
 		n = HOSTILE_RECVS / 2; /* the send queue's depth; each message has its own bytes */
 	for (i = 0; i < n; i++) {
@@ -1253,6 +1329,10 @@ static void hostile_case_flood(unsigned int n, bool starve)
 		    c.disconnected ? "; then disconnected" : "; still connected");
 	if (other)
 		hostile_fail("unexpected answers to a LIST flood");
+	/* well-formed requests within posted receives: a server that answers none is broken,
+	 * even if it then disconnects (it did so for a flood in the wrong header version) */
+	if (ok + busy == 0)
+		hostile_fail("none of the %u well-formed LISTs was answered", sent);
 	if (!c.disconnected && ok + busy == sent)
 		hostile_say("the server paced the flood through its receive credits (RNR) and "
 			    "answered every request");
@@ -1284,7 +1364,7 @@ static void hostile_case_cm(const char *kind)
 	} else if (!strcmp(kind, "bad-magic")) {
 		hostile_put32(p, 0x52584d44u);
 	} else if (!strcmp(kind, "version-high")) {
-		hostile_put16(p + 4, 2);
+		hostile_put16(p + 4, DAXMR_PROTO_VERSION_MAX + 1);
 		hostile_put16(p + 6, 9);
 		want = DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
 	} else if (!strcmp(kind, "version-zero")) {
@@ -1307,8 +1387,12 @@ static void hostile_case_cm(const char *kind)
 	ret = hostile_connect(&c, len ? p : NULL, len, HOSTILE_RECVS);
 	if (ret == 0) {
 		if (want_accept) {
-			hostile_say("accepted, %u credits", c.credits);
-			hostile_hello(&c);
+			/* the connect data said 1..1: version 1 still works */
+			hostile_say("accepted, version %u, %u credits", c.version, c.credits);
+			if (c.version != 1)
+				hostile_fail("versions 1..1 accepted as version %u", c.version);
+			else if (hostile_hello(&c))
+				hostile_list_ok(&c, "LIST in version 1");
 		} else {
 			hostile_fail("accepted, expected a reject");
 		}
@@ -1329,6 +1413,12 @@ static void hostile_case_cm(const char *kind)
 	} else if ((int)rej.status != want && (int)rej.status != want2) {
 		hostile_fail("rejected with %s, expected %s", daxmr_proto_status_str(rej.status),
 			     daxmr_proto_status_str(want));
+	} else if (rej.version_min != DAXMR_PROTO_VERSION_MIN ||
+		   rej.version_max != DAXMR_PROTO_VERSION_MAX) {
+		hostile_fail("rejected: %s, but the server says it speaks %u..%u, expected %u..%u "
+			     "(no secret)",
+			     daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max,
+			     DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX);
 	} else {
 		hostile_say("rejected: %s, server speaks %u..%u",
 			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max);
@@ -1380,7 +1470,7 @@ static void hostile_case_churn(unsigned int n)
 			break;
 		case 2: /* a request in flight, then vanish without rdma_disconnect */
 			m.hdr.opcode = DAXMR_PROTO_OP_LIST;
-			m.hdr.version = 1;
+			m.hdr.version = c.version;
 			m.hdr.request_id = i;
 			if (hostile_encode(&c, &m) > 0)
 				(void)hostile_post_send(&c, 0, DAXMR_PROTO_HDR_SIZE + 4);
@@ -1560,6 +1650,421 @@ out:
 	hostile_close(&c, false);
 }
 
+/* ---- authentication (version 2) and allowlists ----------------------------------------- */
+
+/* Loads the secret file shared with the daemon under test; false (a failure recorded) if not. */
+static bool hostile_key_load(const char *path, struct daxmr_auth_key *key)
+{
+	char why[320];
+	int ret = daxmr_auth_key_load(path, key, why, sizeof(why));
+
+	if (ret)
+		hostile_fail("cannot load the secret: %s", why);
+	return ret == 0;
+}
+
+/* HELLO to a server that requires AUTH: the reply must set AUTH and carry a challenge. */
+static bool hostile_hello_auth(struct hostile_conn *c, uint8_t challenge[DAXMR_AUTH_NONCE_SIZE])
+{
+	static const uint8_t zero[DAXMR_AUTH_NONCE_SIZE];
+	struct daxmr_proto_msg r;
+
+	if (!hostile_hello_reply(c, &r))
+		return false;
+	if (r.hello_reply.version != DAXMR_PROTO_VERSION_AUTH ||
+	    !(r.hello_reply.flags & DAXMR_PROTO_HELLO_F_AUTH)) {
+		hostile_fail("HELLO reply: version %u flags 0x%x, a server with a secret must "
+			     "answer version %u with flag AUTH",
+			     r.hello_reply.version, r.hello_reply.flags, DAXMR_PROTO_VERSION_AUTH);
+		return false;
+	}
+	if (!memcmp(r.hello_reply.challenge, zero, sizeof(zero))) {
+		hostile_fail("the HELLO reply's challenge is all zeros");
+		return false;
+	}
+	memcpy(challenge, r.hello_reply.challenge, DAXMR_AUTH_NONCE_SIZE);
+	hostile_say("HELLO reply sets AUTH, challenge %02x%02x%02x%02x...", challenge[0],
+		    challenge[1], challenge[2], challenge[3]);
+	return true;
+}
+
+/* Sends AUTH with nonce and proof; returns its request id, or 0. */
+static uint64_t hostile_send_auth(struct hostile_conn *c, const uint8_t *nonce,
+				  const uint8_t *proof)
+{
+	struct daxmr_proto_msg m = { 0 };
+
+	memcpy(m.auth.nonce, nonce, sizeof(m.auth.nonce));
+	memcpy(m.auth.proof, proof, sizeof(m.auth.proof));
+	return hostile_request(c, &m, DAXMR_PROTO_OP_AUTH);
+}
+
+/*
+ * AUTH as a legitimate client: a fresh nonce and proof_c over challenge and nonce (both handed
+ * back, for a replay). True if answered OK with a server proof that verifies as role SERVER.
+ */
+static bool hostile_auth(struct hostile_conn *c, const struct daxmr_auth_key *key,
+			 const uint8_t *challenge, uint8_t *nonce, uint8_t *proof)
+{
+	struct daxmr_proto_msg r;
+
+	daxmr_auth_random(nonce, DAXMR_AUTH_NONCE_SIZE);
+	daxmr_auth_proof(key, DAXMR_AUTH_CLIENT, challenge, nonce, proof);
+	if (!hostile_expect_reply(c, hostile_send_auth(c, nonce, proof), DAXMR_PROTO_OP_AUTH,
+				  DAXMR_PROTO_STATUS_OK, &r, "AUTH with the right proof"))
+		return false;
+	if (!daxmr_auth_verify(key, DAXMR_AUTH_SERVER, challenge, nonce, r.auth_reply.proof)) {
+		hostile_fail("the server's proof in the AUTH reply does not verify (role server)");
+		return false;
+	}
+	hostile_say("the server's proof verifies: it knows the secret too");
+	return true;
+}
+
+static bool hostile_cm_down(struct hostile_conn *c)
+{
+	return c->cm_disconnected;
+}
+
+/* After a denied AUTH: nothing more arrives, and rdma_cm reports DISCONNECTED within the bound. */
+static void hostile_expect_disconnect(struct hostile_conn *c, const char *what)
+{
+	long long t0 = hostile_now_ms();
+	unsigned int i;
+
+	if (!hostile_wait(c, hostile_cm_down, HOSTILE_WAIT_MS)) {
+		hostile_fail("%s: still connected %d ms later, expected the server to disconnect",
+			     what, HOSTILE_WAIT_MS);
+		return;
+	}
+	for (i = c->rx_head; i != c->rx_tail; i++)
+		if (c->rx[i % HOSTILE_QUEUE].status == IBV_WC_SUCCESS)
+			hostile_fail("%s: the server sent another message before disconnecting",
+				     what);
+	hostile_say("%s: disconnected by the server (rdma_cm DISCONNECTED) %lld ms later", what,
+		    hostile_now_ms() - t0);
+}
+
+/* A connect offering vmin..vmax must be rejected with want and the server's range smin..smax. */
+static void hostile_expect_reject(uint16_t vmin, uint16_t vmax, enum daxmr_proto_status want,
+				  uint16_t smin, uint16_t smax)
+{
+	struct daxmr_proto_cm_connect cm = { .version_min = vmin, .version_max = vmax };
+	uint8_t pdata[DAXMR_PROTO_CM_CONNECT_SIZE];
+	struct daxmr_proto_cm_reject rej;
+	struct hostile_conn c;
+	int ret;
+
+	if (daxmr_proto_cm_connect_encode(&cm, pdata, sizeof(pdata)) < 0) {
+		hostile_fail("cannot encode versions %u..%u", vmin, vmax);
+		return;
+	}
+	hostile_say("connecting with versions %u..%u", vmin, vmax);
+	ret = hostile_connect(&c, pdata, sizeof(pdata), HOSTILE_RECVS);
+	if (ret == 0) {
+		hostile_fail("accepted (version %u), expected a reject %s", c.version,
+			     daxmr_proto_status_str(want));
+		hostile_close(&c, false);
+		return;
+	}
+	if (ret != -ECONNREFUSED) {
+		hostile_fail("connect ended with %s, expected a reject", strerror(-ret));
+		return; /* hostile_connect closed c */
+	}
+	if (daxmr_proto_cm_reject_decode(c.pdata, c.pdata_len, &rej))
+		hostile_fail("rejected (status %d) without valid daxmr reject data (%zu bytes)",
+			     c.ev_status, c.pdata_len);
+	else if (rej.status != want || rej.version_min != smin || rej.version_max != smax)
+		hostile_fail("rejected: %s, server speaks %u..%u; expected %s, %u..%u",
+			     daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max,
+			     daxmr_proto_status_str(want), smin, smax);
+	else
+		hostile_say("rejected: %s, server speaks %u..%u",
+			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max);
+	hostile_close(&c, true);
+}
+
+/* A server with a secret speaks only version 2: a version-1-only connect is rejected. */
+static void hostile_case_auth_v1_only(void)
+{
+	hostile_expect_reject(1, 1, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION,
+			      DAXMR_PROTO_VERSION_AUTH, DAXMR_PROTO_VERSION_AUTH);
+	hostile_say("server log must say: we speak 2..2 (clients must authenticate");
+}
+
+/* Every request but AUTH is ACCESS_DENIED until AUTH succeeds; the connection stays up. */
+static void hostile_case_auth_required(const char *secret, const char *export)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_proto_msg m = { 0 }, r;
+	struct daxmr_auth_key key;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello_auth(&c, ch))
+		goto out;
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_LIST), DAXMR_PROTO_OP_LIST,
+			     DAXMR_PROTO_STATUS_ACCESS_DENIED, &r, "LIST before AUTH");
+	hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_ACCESS_DENIED, NULL);
+	hostile_open(&c, export, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_STATUS_ACCESS_DENIED, NULL);
+	memset(&m, 0, sizeof(m));
+	m.close.export_id = 1;
+	m.close.generation = 1;
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_CLOSE),
+			     DAXMR_PROTO_OP_CLOSE, DAXMR_PROTO_STATUS_ACCESS_DENIED, &r,
+			     "CLOSE before AUTH");
+	memset(&m, 0, sizeof(m));
+	m.flush.export_id = 1;
+	m.flush.generation = 1;
+	m.flush.length = 4096;
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_FLUSH),
+			     DAXMR_PROTO_OP_FLUSH, DAXMR_PROTO_STATUS_ACCESS_DENIED, &r,
+			     "FLUSH before AUTH");
+	hostile_expect_quiet(&c, "after the denied requests");
+	if (hostile_auth(&c, &key, ch, nonce, proof))
+		hostile_list_ok(&c, "LIST once authenticated");
+out:
+	hostile_close(&c, false);
+}
+
+/* AUTH before HELLO (proof over the all-zero challenge no HELLO set yet): BAD_STATE. */
+static void hostile_case_auth_before_hello(const char *secret)
+{
+	static const uint8_t zero[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_proto_msg m = { 0 }, r;
+	struct daxmr_auth_key key;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_LIST), DAXMR_PROTO_OP_LIST,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "LIST before HELLO");
+	daxmr_auth_random(nonce, sizeof(nonce));
+	daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, zero, nonce, proof);
+	hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof), DAXMR_PROTO_OP_AUTH,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r,
+			     "AUTH before HELLO (proof over a zero challenge)");
+	if (hostile_hello_auth(&c, ch) && hostile_auth(&c, &key, ch, nonce, proof))
+		hostile_list_ok(&c, "LIST after HELLO and AUTH");
+	hostile_close(&c, false);
+}
+
+/* A second AUTH, itself valid, after a good one: BAD_STATE; the connection stays usable. */
+static void hostile_case_auth_twice(const char *secret)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_auth_key key;
+	struct daxmr_proto_msg r;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello_auth(&c, ch) || !hostile_auth(&c, &key, ch, nonce, proof))
+		goto out;
+	daxmr_auth_random(nonce, sizeof(nonce));
+	daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, ch, nonce, proof);
+	hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof), DAXMR_PROTO_OP_AUTH,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "second AUTH (a valid proof)");
+	hostile_list_ok(&c, "LIST after the second AUTH");
+out:
+	hostile_close(&c, false);
+}
+
+/* AUTH with proof (already computed by the case): ACCESS_DENIED, then the server disconnects. */
+static void hostile_auth_denied(struct hostile_conn *c, const uint8_t *nonce, const uint8_t *proof,
+				const char *what)
+{
+	struct daxmr_proto_msg r;
+
+	if (hostile_expect_reply(c, hostile_send_auth(c, nonce, proof), DAXMR_PROTO_OP_AUTH,
+				 DAXMR_PROTO_STATUS_ACCESS_DENIED, &r, what))
+		hostile_expect_disconnect(c, "after the denied AUTH");
+	hostile_say("server log must say: AUTH failed: the client's proof does not match");
+}
+
+/* The right proof with one bit flipped. */
+static void hostile_case_auth_wrong_proof(const char *secret)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_auth_key key;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (hostile_hello_auth(&c, ch)) {
+		daxmr_auth_random(nonce, sizeof(nonce));
+		daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, ch, nonce, proof);
+		proof[DAXMR_AUTH_PROOF_SIZE - 1] ^= 0x01;
+		hostile_auth_denied(&c, nonce, proof,
+				    "AUTH with the right proof, last bit flipped");
+	}
+	hostile_close(&c, false);
+}
+
+/* Connection A's accepted (nonce, proof) replayed on B, which got another challenge. */
+static void hostile_case_auth_replay(const char *secret)
+{
+	uint8_t cha[DAXMR_AUTH_NONCE_SIZE], chb[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t nonce[DAXMR_AUTH_NONCE_SIZE], proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_auth_key key;
+	struct hostile_conn a, b;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&a, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello_auth(&a, cha) || !hostile_auth(&a, &key, cha, nonce, proof))
+		goto out_a;
+	if (hostile_connect_ok(&b, HOSTILE_RECVS))
+		goto out_a;
+	if (hostile_hello_auth(&b, chb)) {
+		if (!memcmp(cha, chb, sizeof(cha)))
+			hostile_fail("two connections got the same challenge");
+		hostile_auth_denied(&b, nonce, proof, "AUTH replaying A's nonce and proof on B");
+	}
+	hostile_close(&b, false);
+	hostile_list_ok(&a, "LIST on A (authenticated) after B's replay");
+out_a:
+	hostile_close(&a, false);
+}
+
+/* The proof computed with the server's label sent as the client's: ACCESS_DENIED. */
+static void hostile_case_auth_reflect(const char *secret)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_auth_key key;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (hostile_hello_auth(&c, ch)) {
+		daxmr_auth_random(nonce, sizeof(nonce));
+		daxmr_auth_proof(&key, DAXMR_AUTH_SERVER, ch, nonce, proof);
+		hostile_auth_denied(&c, nonce, proof, "AUTH with the server-role proof");
+	}
+	hostile_close(&c, false);
+}
+
+/* An AUTH whose payload has n bytes (64 expected): BAD_MESSAGE, no disconnect. */
+static void hostile_auth_raw(struct hostile_conn *c, uint32_t n)
+{
+	uint8_t *p = hostile_tx_buf(c);
+	uint64_t id = c->next_req++;
+	struct daxmr_proto_msg r;
+	char what[64];
+
+	hostile_hdr(p, DAXMR_PROTO_MAGIC, c->version, DAXMR_PROTO_OP_AUTH, n, 0, 0, id);
+	daxmr_auth_random(p + DAXMR_PROTO_HDR_SIZE, n);
+	snprintf(what, sizeof(what), "AUTH with a %u-byte payload", n);
+	if (!hostile_send_raw(c, p, DAXMR_PROTO_HDR_SIZE + n))
+		hostile_expect_reply(c, id, DAXMR_PROTO_OP_AUTH, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
+				     what);
+}
+
+/* Malformed AUTH payloads are answered BAD_MESSAGE and cost no attempt: a good AUTH follows. */
+static void hostile_case_auth_truncated(const char *secret)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_auth_key key;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello_auth(&c, ch))
+		goto out;
+	hostile_auth_raw(&c, 63);
+	hostile_auth_raw(&c, 65);
+	hostile_auth_raw(&c, 0);
+	if (hostile_auth(&c, &key, ch, nonce, proof))
+		hostile_list_ok(&c, "LIST once authenticated");
+out:
+	hostile_close(&c, false);
+}
+
+/* Good AUTH: the server's proof verifies; LIST shows export (not hidden); export opens, reads. */
+static void hostile_case_auth_good(const char *secret, const char *export, const char *hidden)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_proto_msg m = { 0 }, r;
+	struct daxmr_auth_key key;
+	struct daxmr_proto_desc d;
+	struct hostile_conn c;
+	bool seen = false;
+	int st;
+
+	if (!hostile_key_load(secret, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello_auth(&c, ch) || !hostile_auth(&c, &key, ch, nonce, proof))
+		goto out;
+	if (!hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_LIST),
+				  DAXMR_PROTO_OP_LIST, DAXMR_PROTO_STATUS_OK, &r,
+				  "LIST once authenticated"))
+		goto out;
+	for (unsigned int i = 0; i < r.list_reply.count; i++) {
+		hostile_say("listed: %s", r.list_reply.entries[i].name);
+		seen |= !strcmp(r.list_reply.entries[i].name, export);
+		if (hidden && !strcmp(r.list_reply.entries[i].name, hidden))
+			hostile_fail("LIST shows %s, whose allowlist excludes us", hidden);
+	}
+	if (!seen)
+		hostile_fail("LIST does not show %s", export);
+	if (!hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d))
+		goto out;
+	st = hostile_rdma(&c, IBV_WR_RDMA_READ, d.addr, d.rkey, 64);
+	if (st == IBV_WC_SUCCESS)
+		hostile_say("RDMA READ through the descriptor: success");
+	else if (st >= 0)
+		hostile_fail("RDMA READ through the descriptor: %s",
+			     ibv_wc_status_str((enum ibv_wc_status)st));
+	if (hidden)
+		hostile_open(&c, hidden, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_ACCESS_DENIED,
+			     NULL);
+out:
+	hostile_close(&c, false);
+}
+
+/* AUTH to a server without a secret (its HELLO reply did not ask for it): BAD_STATE. */
+static void hostile_case_auth_no_secret(void)
+{
+	uint8_t nonce[DAXMR_AUTH_NONCE_SIZE], proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_proto_msg r;
+	struct hostile_conn c;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (!hostile_hello_reply(&c, &r))
+		goto out;
+	if (r.hello_reply.flags & DAXMR_PROTO_HELLO_F_AUTH) {
+		hostile_fail("the HELLO reply of a server without a secret sets AUTH");
+		goto out;
+	}
+	hostile_say("version %u, HELLO reply without AUTH", c.version);
+	daxmr_auth_random(nonce, sizeof(nonce));
+	daxmr_auth_random(proof, sizeof(proof));
+	hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof), DAXMR_PROTO_OP_AUTH,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "AUTH to a server without a secret");
+	hostile_list_ok(&c, "LIST afterwards");
+out:
+	hostile_close(&c, false);
+}
+
+/* A connect from an address no export's allowlist holds: rejected ACCESS_DENIED. */
+static void hostile_case_allow_denied(void)
+{
+	hostile_expect_reject(DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX,
+			      DAXMR_PROTO_STATUS_ACCESS_DENIED, DAXMR_PROTO_VERSION_MIN,
+			      DAXMR_PROTO_VERSION_MAX);
+	hostile_say("server log must say: rejected (ACCESS_DENIED): no export's allowlist holds "
+		    "its address");
+}
+
 static void hostile_usage(FILE *f)
 {
 	size_t i;
@@ -1582,7 +2087,24 @@ static void hostile_usage(FILE *f)
 	      "  churn N                N connects and disconnects\n"
 	      "  key-cross EXPORT       another connection's rkey\n"
 	      "  ro-key EXPORT          RDMA WRITE with a ro OPEN's key\n"
-	      "  revoked-key EXPORT GO  RDMA READ with a revoked key once GO exists\n",
+	      "  revoked-key EXPORT GO  RDMA READ with a revoked key once GO exists\n"
+	      "  auth-no-secret         AUTH to a server without a secret: BAD_STATE\n"
+	      "  allow-denied           (a server no export of which admits us) connect: reject\n"
+	      "                         ACCESS_DENIED\n"
+	      "A server with --secret-file (SECRET: the same file):\n"
+	      "  auth-v1-only           connect offering only version 1: reject, range 2..2\n"
+	      "  auth-required SECRET EXPORT   LIST, OPEN, CLOSE, FLUSH before AUTH:\n"
+	      "                         ACCESS_DENIED, stays up; then AUTH and LIST work\n"
+	      "  auth-before-hello SECRET   LIST and AUTH before HELLO: BAD_STATE\n"
+	      "  auth-twice SECRET      a second AUTH after a good one: BAD_STATE\n"
+	      "  auth-wrong-proof SECRET    a wrong proof: ACCESS_DENIED, then disconnect\n"
+	      "  auth-replay SECRET     another connection's nonce and proof: ACCESS_DENIED,\n"
+	      "                         disconnect\n"
+	      "  auth-reflect SECRET    the server-role proof as the client's: ACCESS_DENIED,\n"
+	      "                         disconnect\n"
+	      "  auth-truncated SECRET  AUTH payloads of 63, 65 and 0 bytes: BAD_MESSAGE\n"
+	      "  auth-good SECRET EXPORT [HIDDEN]   AUTH OK, the server's proof verifies, LIST\n"
+	      "                         shows EXPORT (not HIDDEN), OPEN and READ work\n",
 	      f);
 }
 
@@ -1633,6 +2155,28 @@ int main(int argc, char **argv)
 		hostile_case_ro_key(arg);
 	else if (!strcmp(hostile_case, "revoked-key") && arg && argc > 4)
 		hostile_case_revoked_key(arg, argv[4]);
+	else if (!strcmp(hostile_case, "auth-no-secret"))
+		hostile_case_auth_no_secret();
+	else if (!strcmp(hostile_case, "allow-denied"))
+		hostile_case_allow_denied();
+	else if (!strcmp(hostile_case, "auth-v1-only"))
+		hostile_case_auth_v1_only();
+	else if (!strcmp(hostile_case, "auth-required") && arg && argc > 4)
+		hostile_case_auth_required(arg, argv[4]);
+	else if (!strcmp(hostile_case, "auth-before-hello") && arg)
+		hostile_case_auth_before_hello(arg);
+	else if (!strcmp(hostile_case, "auth-twice") && arg)
+		hostile_case_auth_twice(arg);
+	else if (!strcmp(hostile_case, "auth-wrong-proof") && arg)
+		hostile_case_auth_wrong_proof(arg);
+	else if (!strcmp(hostile_case, "auth-replay") && arg)
+		hostile_case_auth_replay(arg);
+	else if (!strcmp(hostile_case, "auth-reflect") && arg)
+		hostile_case_auth_reflect(arg);
+	else if (!strcmp(hostile_case, "auth-truncated") && arg)
+		hostile_case_auth_truncated(arg);
+	else if (!strcmp(hostile_case, "auth-good") && arg && argc > 4)
+		hostile_case_auth_good(arg, argv[4], argc > 5 ? argv[5] : NULL);
 	else {
 		hostile_usage(stderr);
 		return 2;

@@ -8,6 +8,10 @@
 # status); after each, daxmrd must be alive and answer a fresh `daxmr ls`, and the watch must
 # still be running without an error line. At the end ls and get still work, and SIGTERM exits 0
 # (under ASan: no leak and no error report).
+# A second daxmrd with --secret-file gets the attacks on authentication (version 1 only, requests
+# before AUTH, AUTH out of place, wrong, replayed, reflected and malformed proofs); after each
+# case it must be alive and serve `daxmr -k SECRET ls`. A third, whose only export admits no
+# address of ours, must reject the connect ACCESS_DENIED.
 # shellcheck source=../service/lib.sh
 . "$(dirname "$0")/../service/lib.sh"
 : "${DAXMR_HOSTILE:?DAXMR_HOSTILE must name the daxmr-e2e-hostile binary}"
@@ -49,16 +53,18 @@ alive() {
 
 N=0
 FAILED=()
-# hcase CASE ARGS...: one case of the raw client; its exit status is the verdict on the answers.
-# A failed case is recorded and the next one runs; the test fails at the end, listing them.
-# A line "server log must say: TEXT" from the case is checked against daxmrd's log of the case.
-hcase() {
-	local rc=0 from want
+# run_case LOG SERVER ALIVE CASE ARGS...: one case of the raw client against the daxmrd at
+# SERVER logging to $WORK/LOG.log; its exit status is the verdict on the answers. A failed case
+# is recorded and the next one runs; the test fails at the end, listing them. A line "server log
+# must say: TEXT" from the case is checked against daxmrd's log of the case. ALIVE CASE runs last.
+run_case() {
+	local log=$WORK/$1.log server=$2 alive_fn=$3 rc=0 from want
+	shift 3
 	N=$((N + 1))
-	from=$(wc -l <"$WORK/d.log")
-	timeout 120 "$DAXMR_HOSTILE" "$SERVER" "$@" >"$WORK/case.out" 2>&1 || rc=$?
+	from=$(wc -l <"$log")
+	timeout 120 "$DAXMR_HOSTILE" "$server" "$@" >"$WORK/case.out" 2>&1 || rc=$?
 	sed 's/^/    /' "$WORK/case.out"
-	tail -n +"$((from + 1))" "$WORK/d.log" >"$WORK/case-daxmrd.txt"
+	tail -n +"$((from + 1))" "$log" >"$WORK/case-daxmrd.txt"
 	if [ "$rc" != 0 ]; then
 		say "daxmrd's log during case $1:"
 		sed 's/^/    /' "$WORK/case-daxmrd.txt"
@@ -74,15 +80,18 @@ hcase() {
 		say "ok: case $1"
 	fi
 	[ "$rc" = 0 ] || say "FAILED: case $1 (going on with the next case)"
-	alive "$1" # a dead daxmrd or a disturbed watch ends the test at once
+	"$alive_fn" "$1" # a dead daxmrd or a disturbed watch ends the test at once
 }
+# hcase CASE ARGS...: one case against the first daxmrd (no secret), which the watch uses.
+hcase() { run_case d "$SERVER" alive "$@"; }
 
 t0=$(now_ms)
 for c in bad-magic bad-magic-first bad-version version-zero unknown-opcode opcode-zero \
 	auth-opcode truncated truncated-first length-over length-max length-huge trailing \
 	zero-length zero-length-first bad-flags request-status bad-status client-revoke \
 	client-available client-error client-reply revoke-ack-reply bad-revoke-ack \
-	oversized-send trailing-payload before-hello second-hello; do
+	oversized-send trailing-payload before-hello second-hello auth-opcode-last auth-opcode-v1 \
+	auth-no-secret; do
 	hcase "$c"
 done
 hcase unsolicited-ack x
@@ -126,6 +135,62 @@ sed 's/^/    /' "$WORK/revoked.log"
 N=$((N + 1))
 if [ "$rc" = 0 ]; then say "ok: case revoked-key"; else FAILED+=("revoked-key (exit $rc)"); fi
 alive revoked-key
+
+# ---- a second daxmrd, whose clients must authenticate ----------------------------------------
+(umask 077 && head -c 32 /dev/urandom >"$WORK/secret")
+SECRET=$WORK/secret
+random_file "$WORK/s.img" $((1 << 20))
+random_file "$WORK/walled.img" $((1 << 20))
+SERVER1=$SERVER DPID1=$DPID
+start_daxmrd s --allow-non-dax --secret-file "$SECRET" --export "s=$WORK/s.img" \
+	--export "walled=$WORK/walled.img,allow=192.0.2.0/24"
+SERVER2=$SERVER DPID2=$DPID
+SERVER=$SERVER1 DPID=$DPID1
+expect_log s "clients must authenticate" "the second daxmrd says clients must authenticate"
+
+# alive2 CASE: the second daxmrd still runs and serves a client that knows the secret.
+alive2() {
+	kill -0 "$DPID2" 2>/dev/null || fail "the daxmrd with a secret died after case $1"
+	timeout 30 "$DAXMR" -s "$SERVER2" -k "$SECRET" ls >"$WORK/ls2.after" 2>&1 ||
+		fail "daxmr -k ls failed after case $1: $(cat "$WORK/ls2.after")"
+	grep -Eq '^s[[:space:]]' "$WORK/ls2.after" || fail "ls -k after case $1 does not list s"
+	if grep -Eq '^walled[[:space:]]' "$WORK/ls2.after"; then
+		fail "ls -k after case $1 lists walled, whose allowlist excludes us"
+	fi
+}
+# scase CASE ARGS...: one case against the daxmrd with a secret.
+scase() { run_case s "$SERVER2" alive2 "$@"; }
+alive2 start
+say "ok: daxmr -k SECRET ls lists s and hides walled"
+scase auth-v1-only
+scase auth-required "$SECRET" s
+for c in auth-before-hello auth-twice auth-wrong-proof auth-replay auth-reflect auth-truncated; do
+	scase "$c" "$SECRET"
+done
+scase auth-good "$SECRET" s walled
+DPID=$DPID2 stop_daxmrd TERM
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/s.log"; then
+	fail "sanitizer report in the log of the daxmrd with a secret"
+fi
+
+# ---- a third daxmrd, no export of which admits our address: the connect is refused -----------
+random_file "$WORK/walled3.img" $((1 << 20))
+start_daxmrd a --allow-non-dax --export "walled=$WORK/walled3.img,allow=192.0.2.0/24"
+SERVER3=$SERVER DPID3=$DPID
+SERVER=$SERVER1 DPID=$DPID1
+# alive3 CASE: the third daxmrd still runs and refuses the legitimate tool too (exit 5).
+alive3() {
+	local rc=0
+	kill -0 "$DPID3" 2>/dev/null || fail "the daxmrd with an allowlist died after case $1"
+	timeout 30 "$DAXMR" -s "$SERVER3" ls >"$WORK/ls3.after" 2>&1 || rc=$?
+	[ "$rc" = 5 ] || fail "daxmr ls of the walled daxmrd: exit $rc, want 5: $(cat "$WORK/ls3.after")"
+}
+run_case a "$SERVER3" alive3 allow-denied
+DPID=$DPID3 stop_daxmrd TERM
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/a.log"; then
+	fail "sanitizer report in the log of the daxmrd with an allowlist"
+fi
+DPID=$DPID1
 say "$N hostile cases in $(($(now_ms) - t0)) ms, ${#FAILED[@]} failed"
 
 # The well-behaved clients: ls and get still work, the watch saw nothing.
