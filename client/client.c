@@ -1138,7 +1138,8 @@ static int client_resolve(struct daxmr_client *client, const char *addr, int64_t
 		DAXMR_LOG_ERR("bad server address '%s': want host[:port] or [ipv6]:port", addr);
 		return ret;
 	}
-	snprintf(client->peer, sizeof(client->peer), "%s:%s", host, port);
+	snprintf(client->peer, sizeof(client->peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+		 port);
 	ret = getaddrinfo(host, port, &hints, &ai);
 	if (ret) {
 		DAXMR_LOG_ERR("getaddrinfo %s: %s", client->peer, gai_strerror(ret));

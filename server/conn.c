@@ -179,7 +179,7 @@ static void conn_peer_str(struct rdma_cm_id *id, char *buf, size_t size)
 		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
 		port = ntohs(sin6->sin6_port);
 	}
-	snprintf(buf, size, "%s:%u", addr, port);
+	snprintf(buf, size, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
 /* The oldest version this server accepts: 2 when clients must authenticate (AUTH is v2). */

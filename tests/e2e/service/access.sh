@@ -64,6 +64,36 @@ stop_daxmrd TERM
 grep -q "allow=10.0.2.1/24: host bits set" "$WORK/bad.log" || fail "bad allow= not explained: $(cat "$WORK/bad.log")"
 say "ok: allow=10.0.2.1/24 refused at start: $(head -n1 "$WORK/bad.log")"
 
+# ---- the same over IPv6 (rdma_cm hands daxmrd a sockaddr_in6) --------------------------------
+# A unique-local address on the RDMA netdev, removed again at exit; rxe adds its GID.
+nd=$(cat "/sys/class/infiniband/$RDMA_DEV/ports/1/gid_attrs/ndevs/0")
+V6=fd00:da::15
+if ip -6 addr add "$V6/64" dev "$nd" nodad 2>"$WORK/ip6.err"; then
+	trap 'ip -6 addr del "$V6/64" dev "$nd" 2>/dev/null; cleanup' EXIT
+	for _ in $(seq 50); do
+		grep -qx 'fd00:00da:0000:0000:0000:0000:0000:0015' /sys/class/infiniband/"$RDMA_DEV"/ports/1/gids/* 2>/dev/null && break
+		sleep 0.1
+	done
+	ADDR4=$ADDR
+	ADDR="[$V6]" start_daxmrd v6 --allow-non-dax \
+		--export "six=$exp,allow=fd00:da::/64" --export "four=$WORK/walled.img,allow=$ADDR4/32"
+	run_tool ls6 ls
+	[ "$RC" = 0 ] || fail "ls over IPv6 failed (exit $RC): $(cat "$WORK/ls6.err")"
+	grep -Eq '^six[[:space:]]' "$WORK/ls6.out" || fail "ls over IPv6 does not show 'six' (allow=fd00:da::/64)"
+	grep -Eq '^four[[:space:]]' "$WORK/ls6.out" && fail "ls over IPv6 shows 'four', admitted for $ADDR4 only"
+	run_tool get6 get four --length 4096 -o /dev/null
+	[ "$RC" = 5 ] || fail "get four over IPv6: exit $RC, want 5: $(cat "$WORK/get6.err")"
+	run_tool get6 get six --length 65536 -o "$WORK/six.back"
+	[ "$RC" = 0 ] || fail "get six over IPv6 failed (exit $RC): $(cat "$WORK/get6.err")"
+	head -c 65536 "$exp" | cmp -s - "$WORK/six.back" || fail "get six over IPv6 returned other bytes"
+	expect_log v6 "connection \[fd00:da::15\]:[0-9]+ .*OPEN four denied" "over IPv6: four denied, the peer logged as [ADDR]:PORT"
+	say "ok: over IPv6 ls shows six, hides four; get four denied, get six returns the file's bytes"
+	stop_daxmrd TERM
+	ADDR=$ADDR4
+else
+	say "note: cannot add $V6 to $nd ($(cat "$WORK/ip6.err")): the IPv6 part is skipped"
+fi
+
 # ---- pre-shared secret -----------------------------------------------------------------------
 (umask 077 && head -c 32 /dev/urandom >"$WORK/secret" && cp "$WORK/secret" "$WORK/secret.client" &&
 	head -c 32 /dev/urandom >"$WORK/wrong")
