@@ -138,7 +138,7 @@ int daxmr_server_parse_listen(const char *listen, char *addr, size_t size, unsig
 	if (port) {
 		errno = 0;
 		p = strtoul(port, &end, 10);
-		if (*port == '\0' || *end != '\0' || errno || p == 0 || p > 65535)
+		if (*port < '0' || *port > '9' || *end != '\0' || errno || p == 0 || p > 65535)
 			return -EINVAL;
 	}
 	memcpy(addr, host, hlen);
