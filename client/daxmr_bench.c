@@ -394,9 +394,8 @@ static int bench_ops(const struct bench_args *a)
 	ret = daxmr_client_connect(server, &opts, &client);
 	connect_ns = bench_now_ns() - t0;
 	if (ret) {
-		bench_err("cannot connect to %s: %s", server,
-			  ret == -ENOENT ? strerror(ENOENT) : daxmr_tool_strerror(ret));
-		return ret == -EACCES ? DAXMR_TOOL_EXIT_ACCESS : DAXMR_TOOL_EXIT_CONNECT;
+		bench_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));
+		return daxmr_tool_connect_exit_code(ret);
 	}
 	t0 = bench_now_ns();
 	ret = daxmr_region_open(client, a->name, a->write ? DAXMR_RW : DAXMR_RO, &region);

@@ -639,12 +639,10 @@ int main(int argc, char *argv[])
 		opts.secret_file = NULL;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
-		/* -ENOENT here is the secret file's, not an export's */
-		tool_err("cannot connect to %s: %s", server,
-			 ret == -ENOENT ? strerror(ENOENT) : daxmr_tool_strerror(ret));
+		tool_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));
 		if (sig_fd >= 0)
 			close(sig_fd);
-		return ret == -EACCES ? DAXMR_TOOL_EXIT_ACCESS : DAXMR_TOOL_EXIT_CONNECT;
+		return daxmr_tool_connect_exit_code(ret);
 	}
 	tool_info("connected to %s (%s)", server, daxmr_client_server_name(client));
 	switch (a.cmd) {

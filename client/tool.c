@@ -297,6 +297,18 @@ int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len)
 	return 0;
 }
 
+/* Access denied at connect (allowlist, authentication) is not "cannot connect". */
+int daxmr_tool_connect_exit_code(int err)
+{
+	return err == -EACCES ? DAXMR_TOOL_EXIT_ACCESS : DAXMR_TOOL_EXIT_CONNECT;
+}
+
+/* At connect no export is named yet: -ENOENT is a missing secret file. */
+const char *daxmr_tool_connect_strerror(int err)
+{
+	return err == -ENOENT ? strerror(ENOENT) : daxmr_tool_strerror(err);
+}
+
 /* The exit status for a failed operation. */
 int daxmr_tool_exit_code(int err)
 {

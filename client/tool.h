@@ -80,4 +80,10 @@ const char *daxmr_tool_transfer_strerror(int err);
 /* A short cause for a negative errno, in the words of daxmr ("no such export", ...). */
 const char *daxmr_tool_strerror(int err);
 
+/* The exit status for a failed connect: EXIT_ACCESS when refused access, else EXIT_CONNECT. */
+int daxmr_tool_connect_exit_code(int err);
+
+/* A short cause for a failed connect (-ENOENT there is the secret file's, not an export's). */
+const char *daxmr_tool_connect_strerror(int err);
+
 #endif /* DAXMR_TOOL_H */

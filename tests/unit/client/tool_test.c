@@ -159,6 +159,18 @@ static void args_parse__secret_file(void **state)
 	assert_null(a.secret_file);
 }
 
+/* Connect failures: access denied is exit 5, the rest exit 3; ENOENT names no export. */
+static void connect_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(daxmr_tool_connect_exit_code(-EACCES), DAXMR_TOOL_EXIT_ACCESS);
+	assert_int_equal(daxmr_tool_connect_exit_code(-ECONNREFUSED), DAXMR_TOOL_EXIT_CONNECT);
+	assert_int_equal(daxmr_tool_connect_exit_code(-ENOENT), DAXMR_TOOL_EXIT_CONNECT);
+	assert_string_equal(daxmr_tool_connect_strerror(-ENOENT), strerror(ENOENT));
+	assert_null(strstr(daxmr_tool_connect_strerror(-ENOENT), "export"));
+	assert_string_equal(daxmr_tool_connect_strerror(-EACCES), daxmr_tool_strerror(-EACCES));
+}
+
 /* --help anywhere wins, and remembers the command it was asked for. */
 static void args_parse__help(void **state)
 {
@@ -295,6 +307,7 @@ int main(void)
 		cmocka_unit_test(size_parse__overflow),	 cmocka_unit_test(args_parse__ls),
 		cmocka_unit_test(args_parse__get),	 cmocka_unit_test(args_parse__put_watch),
 		cmocka_unit_test(args_parse__secret_file),
+		cmocka_unit_test(connect_errors),
 		cmocka_unit_test(args_parse__help),	 cmocka_unit_test(args_parse__errors),
 		cmocka_unit_test(args_parse__double_dash), cmocka_unit_test(get_range__bounds),
 		cmocka_unit_test(put_check__bounds),	 cmocka_unit_test(exit_code__documented),
