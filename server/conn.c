@@ -209,6 +209,15 @@ static void conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
 	}
 }
 
+void daxmr_conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
+		       enum daxmr_proto_status status, const char *why)
+{
+	char peer[64];
+
+	conn_peer_str(id, peer, sizeof(peer));
+	conn_reject(env, id, peer, status, why);
+}
+
 /* Posts receives until credits + unacked REVOKEs are posted (or no buffer is left). */
 static int conn_post_recvs(struct daxmr_conn *conn)
 {

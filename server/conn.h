@@ -74,6 +74,14 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 		   struct daxmr_conn **conn_ptr);
 
 /*
+ * Rejects a connect request without making a connection (e.g. BUSY while shutting down): reject
+ * private data with the range this server accepts (2..2 with a key), the reason logged. The
+ * caller still owns and destroys id.
+ */
+void daxmr_conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
+		       enum daxmr_proto_status status, const char *why);
+
+/*
  * Tears the connection down: releases its descriptors (a REVOKE awaiting its ack counts as
  * acked), destroys the QP, deregisters the buffers, destroys the CQ and the cm_id.
  */

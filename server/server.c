@@ -471,17 +471,11 @@ static void server_on_handshake_timer(evutil_socket_t fd, short what, void *arg)
 			(void)daxmr_conn_check_handshake(sc->conn, now);
 }
 
-/* Rejects a connect request while shutting down. */
-static void server_reject_busy(struct rdma_cm_id *id)
+/* Rejects a connect request BUSY (as daxmr_conn_new would) and destroys its id. */
+static void server_reject_busy(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
+			       const char *why)
 {
-	struct daxmr_proto_cm_reject rej = { .status = DAXMR_PROTO_STATUS_BUSY,
-					     .version_min = DAXMR_PROTO_VERSION_MIN,
-					     .version_max = DAXMR_PROTO_VERSION_MAX };
-	uint8_t pdata[DAXMR_PROTO_CM_REJECT_SIZE];
-	int n = daxmr_proto_cm_reject_encode(&rej, pdata, sizeof(pdata));
-
-	if (rdma_reject(id, n > 0 ? pdata : NULL, n > 0 ? (uint8_t)n : 0))
-		DAXMR_LOG_CALL_ERR("rdma_reject", -errno, "connect request during shutdown");
+	daxmr_conn_reject(env, id, DAXMR_PROTO_STATUS_BUSY, why);
 	if (rdma_destroy_id(id))
 		DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "rejected connect request");
 }
@@ -507,13 +501,13 @@ static void server_on_connect_request(struct daxmr_server *srv, struct rdma_cm_i
 	struct server_conn *sc;
 
 	if (srv->shutting_down) {
-		server_reject_busy(id);
+		server_reject_busy(&env, id, "daxmrd is shutting down");
 		return;
 	}
 	sc = calloc(1, sizeof(*sc));
 	if (!sc || daxmr_conn_new(&env, id, pdata, pdata_len, req, &sc->conn)) {
 		if (!sc)
-			server_reject_busy(id);
+			server_reject_busy(&env, id, "out of memory");
 		else if (rdma_destroy_id(id))
 			DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "rejected connect request");
 		free(sc);

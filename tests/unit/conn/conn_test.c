@@ -1993,6 +1993,18 @@ static void expect_auth_denied(struct daxmr_conn *conn, struct daxmr_proto_msg *
 }
 
 /* A server with a secret speaks only version 2: a 1..1 client is told the range 2..2. */
+/* daxmr_conn_reject (the server's BUSY while shutting down) sends the range this server takes. */
+static void conn_reject__range_follows_the_key(void **state)
+{
+	(void)state;
+	reset();
+	daxmr_conn_reject(&env, &fake_id, DAXMR_PROTO_STATUS_BUSY, "shutting down");
+	check_reject_range(DAXMR_PROTO_STATUS_BUSY, DAXMR_PROTO_VERSION_MIN);
+	reset();
+	daxmr_conn_reject(keyed_env(), &fake_id, DAXMR_PROTO_STATUS_BUSY, "shutting down");
+	check_reject_range(DAXMR_PROTO_STATUS_BUSY, DAXMR_PROTO_VERSION_AUTH);
+}
+
 static void conn_new__key_needs_version_2(void **state)
 {
 	struct daxmr_conn *conn = NULL;
@@ -2604,6 +2616,7 @@ int main(void)
 		cmocka_unit_test(delete__pending_invalidation_acked),
 		cmocka_unit_test(fence__deallocs_only_that_exports_windows),
 		cmocka_unit_test(reopen__new_generation_invalidates_old_window),
+		cmocka_unit_test(conn_reject__range_follows_the_key),
 		cmocka_unit_test(conn_new__key_needs_version_2),
 		cmocka_unit_test(conn_new__no_export_admits_ACCESS_DENIED),
 		cmocka_unit_test(conn_new__one_admitting_export_accepted),
