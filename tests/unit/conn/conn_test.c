@@ -2268,7 +2268,8 @@ static void auth__denied_then_any_message_disconnects(void **state)
 }
 
 /* AUTH before HELLO: BAD_STATE, even with a proof over the (still zero) challenge. */
-/* A connection short of READY is cut DAXMR_CONN_HANDSHAKE_MS after accept, one that is READY never. */
+/* A connection short of READY is cut DAXMR_CONN_HANDSHAKE_MS after accept, one that is READY never.
+ */
 static void handshake__deadline(void **state)
 {
 	struct daxmr_proto_msg rep;
