@@ -388,8 +388,7 @@ static void client_on_revoke(struct daxmr_client *client, const struct daxmr_pro
 
 	DAXMR_LOG_INF("REVOKE export %u generation %llu reason %d deadline %u ms", rv->export_id,
 		      (unsigned long long)rv->generation, (int)rv->reason, rv->deadline_ms);
-	TAILQ_FOREACH(region, &client->regions, entry)
-	{
+	TAILQ_FOREACH(region, &client->regions, entry) {
 		if (region->desc.export_id != rv->export_id ||
 		    region->desc.generation != rv->generation || region->state != DAXMR_REGION_OPEN)
 			continue;
@@ -429,8 +428,7 @@ static void client_on_available(struct daxmr_client *client, const struct daxmr_
 
 	DAXMR_LOG_INF("AVAILABLE export %u generation %llu", av->export_id,
 		      (unsigned long long)av->generation);
-	TAILQ_FOREACH(region, &client->regions, entry)
-	{
+	TAILQ_FOREACH(region, &client->regions, entry) {
 		if (region->desc.export_id != av->export_id ||
 		    region->state != DAXMR_REGION_REVOKED)
 			continue;

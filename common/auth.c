@@ -88,6 +88,9 @@ int daxmr_auth_key_load(const char *path, struct daxmr_auth_key *key, char *why,
 	ssize_t n;
 	int fd, ret;
 
+	ret = daxmr_auth_init();
+	if (ret)
+		return auth_fail(ret, why, why_size, path, "libsodium failed to initialise");
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
 	if (fd < 0) {
 		ret = -errno;

@@ -35,8 +35,10 @@ int daxmr_auth_key_from_bytes(const void *secret, size_t len, struct daxmr_auth_
 /*
  * Loads the key from a secret file: a regular file (symlinks followed) of SECRET_MIN to
  * SECRET_MAX bytes, all of them taken (a trailing newline too), neither readable nor writable
- * by group or others. Returns 0, the -errno of open/fstat/read, -EINVAL (size, not a regular
- * file) or -EPERM (mode); on error writes a reason naming the path into why (if not NULL).
+ * by group or others. Initialises libsodium itself: the one loader both sides call. Returns 0,
+ * the -errno of open/fstat/read, -EINVAL (size, not a regular file), -EPERM (mode) or -EIO
+ * (libsodium could not initialise); on error writes a reason naming the path into why (if not
+ * NULL).
  */
 int daxmr_auth_key_load(const char *path, struct daxmr_auth_key *key, char *why, size_t why_size);
 

@@ -18,3 +18,9 @@ int64_t daxmr_clock_ms(void)
 {
 	return (int64_t)(daxmr_clock_us() / 1000u);
 }
+
+/* ms milliseconds as a struct timeval. */
+struct timeval daxmr_clock_ms_tv(unsigned int ms)
+{
+	return (struct timeval){ .tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+}

@@ -3,6 +3,7 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ enum daxmr_log_level daxmr_log_get_level(void)
 /* Formats one line into a stack buffer and writes it with a single write(2). */
 void daxmr_log_v(enum daxmr_log_level level, const char *fmt, va_list ap)
 {
+	int saved_errno = errno; /* callers may log and then read errno: leave it as it was */
 	char line[1024];
 	int n, m;
 
@@ -46,17 +48,19 @@ void daxmr_log_v(enum daxmr_log_level level, const char *fmt, va_list ap)
 	n = snprintf(line, sizeof(line), "%s: %s: ", log_ident,
 		     log_level_names[level > DAXMR_LOG_DEBUG ? DAXMR_LOG_DEBUG : level]);
 	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
+		goto out;
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (m < 0)
-		return;
+		goto out;
 	n += m;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2; /* truncated: still end the line */
 	line[n++] = '\n';
 	/* best effort: a log line that cannot be written has nowhere else to go */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
+		goto out;
+out:
+	errno = saved_errno;
 }
 
 /* Prints one line if level is enabled. */

@@ -22,7 +22,7 @@ void daxmr_log_set_ident(const char *ident);
 /* Current threshold; lets callers skip building expensive messages. */
 enum daxmr_log_level daxmr_log_get_level(void);
 
-/* Prints one line "<ident>: <level>: <message>" if level is enabled. */
+/* Prints one line "<ident>: <level>: <message>" if level is enabled; errno is preserved. */
 void daxmr_log(enum daxmr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

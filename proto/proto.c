@@ -75,7 +75,7 @@ static void proto_put_u64(struct proto_wbuf *w, uint64_t v)
 	proto_put(w, &v, sizeof(v));
 }
 
-/* Appends a name already checked by proto_name_check: u16 length, then the bytes. */
+/* Appends a name already checked by daxmr_proto_name_valid: u16 length, then the bytes. */
 static void proto_put_name(struct proto_wbuf *w, const char *name)
 {
 	size_t n = strlen(name);
@@ -134,7 +134,7 @@ static uint64_t proto_get_u64(struct proto_rbuf *r)
 
 /*
  * Takes a length-prefixed name into a NUL-terminated copy. Rejects a length over
- * DAXMR_PROTO_NAME_MAX before reading, and a NUL inside; proto_name_check does the rest.
+ * DAXMR_PROTO_NAME_MAX before reading, and a NUL inside; daxmr_proto_name_valid does the rest.
  */
 static void proto_get_name(struct proto_rbuf *r, char name[static DAXMR_PROTO_NAME_MAX + 1])
 {
@@ -150,8 +150,8 @@ static void proto_get_name(struct proto_rbuf *r, char name[static DAXMR_PROTO_NA
 		r->err = -EBADMSG;
 }
 
-/* Checks that a name has 1..DAXMR_PROTO_NAME_MAX bytes, all printable ASCII but space. */
-static bool proto_name_check(const char *name)
+/* Whether a name has 1..DAXMR_PROTO_NAME_MAX bytes, all printable ASCII but space. */
+bool daxmr_proto_name_valid(const char *name)
 {
 	size_t n = strnlen(name, DAXMR_PROTO_NAME_MAX + 1);
 
@@ -233,7 +233,7 @@ static int proto_hdr_check(const struct daxmr_proto_hdr *hdr)
 static bool proto_hello_check(const struct daxmr_proto_hello *h, uint16_t version)
 {
 	return proto_range_check(h->version_min, h->version_max) && h->version_min <= version &&
-	       version <= h->version_max && h->flags == 0 && proto_name_check(h->name);
+	       version <= h->version_max && h->flags == 0 && daxmr_proto_name_valid(h->name);
 }
 
 /* Checks a HELLO reply: the header's version, only flag AUTH and only from version 2, a name. */
@@ -241,14 +241,14 @@ static bool proto_hello_reply_check(const struct daxmr_proto_hello_reply *h, uin
 {
 	uint16_t known = version >= DAXMR_PROTO_VERSION_AUTH ? DAXMR_PROTO_HELLO_F_AUTH : 0;
 
-	return h->version == version && !(h->flags & ~known) && proto_name_check(h->name);
+	return h->version == version && !(h->flags & ~known) && daxmr_proto_name_valid(h->name);
 }
 
 /* Checks one LIST reply entry. */
 static bool proto_export_check(const struct daxmr_proto_export *e)
 {
 	return proto_access_check(e->access) && proto_memory_check(e->memory) &&
-	       proto_registration_check(e->registration) && proto_name_check(e->name);
+	       proto_registration_check(e->registration) && daxmr_proto_name_valid(e->name);
 }
 
 /* Checks a LIST reply: count within DAXMR_PROTO_LIST_MAX, known flags, valid entries. */
@@ -298,7 +298,7 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 			ok = proto_desc_check(&msg->desc);
 		else
 			ok = proto_access_check(msg->open.access) &&
-			     proto_name_check(msg->open.name);
+			     daxmr_proto_name_valid(msg->open.name);
 		break;
 	case DAXMR_PROTO_OP_FLUSH:
 		if (!reply && msg->flush.length > UINT64_MAX - msg->flush.offset)

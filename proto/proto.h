@@ -3,6 +3,7 @@
 #ifndef DAXMR_PROTO_H
 #define DAXMR_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -269,6 +270,12 @@ int daxmr_proto_msg_decode(const void *buf, size_t len, struct daxmr_proto_msg *
  * daxmr_proto_msg_decode: lets a receiver answer a message whose payload is bad.
  */
 int daxmr_proto_hdr_decode(const void *buf, size_t len, struct daxmr_proto_hdr *hdr);
+
+/*
+ * Whether name may go on the wire (export, client and server names): 1..DAXMR_PROTO_NAME_MAX
+ * bytes, all printable ASCII but space. The one check of names for decoders and both sides.
+ */
+bool daxmr_proto_name_valid(const char *name);
 
 /* The wire status that answers a decode error (BAD_MESSAGE unless more specific). */
 enum daxmr_proto_status daxmr_proto_status_from_err(int err);

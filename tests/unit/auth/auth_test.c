@@ -217,6 +217,31 @@ static void verify__other_challenge_or_nonce(void **state)
 		daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, nonce, challenge, golden_client_proof));
 }
 
+/* sodium_init is wrapped: -1 (no CSPRNG) while sodium_fail is set. */
+static bool sodium_fail;
+int __real_sodium_init(void);
+int __wrap_sodium_init(void);
+int __wrap_sodium_init(void)
+{
+	return sodium_fail ? -1 : __real_sodium_init();
+}
+
+/* libsodium that cannot initialise: the loader itself says so, naming the file, -EIO. */
+static void key_load__sodium_init_fails(void **state)
+{
+	struct daxmr_auth_key key;
+	char path[PATH_MAX], why[PATH_MAX + 64] = "";
+
+	(void)state;
+	secret_file(path, sizeof(path), SECRET, strlen(SECRET), 0600);
+	sodium_fail = true;
+	assert_int_equal(daxmr_auth_key_load(path, &key, why, sizeof(why)), -EIO);
+	sodium_fail = false;
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "libsodium failed to initialise"));
+	unlink(path);
+}
+
 /* A 0600 file gives the key of its bytes, trailing newline included. */
 static void key_load__good(void **state)
 {
@@ -342,6 +367,7 @@ int main(void)
 		cmocka_unit_test(verify__swapped_role),
 		cmocka_unit_test(verify__other_challenge_or_nonce),
 		cmocka_unit_test(key_load__good),
+		cmocka_unit_test(key_load__sodium_init_fails),
 		cmocka_unit_test(key_load__mode_EPERM),
 		cmocka_unit_test(key_load__not_a_file),
 		cmocka_unit_test(key_load__size_limits),
