@@ -20,6 +20,8 @@ int daxmr_status_errno(enum daxmr_proto_status status)
 		return -ESTALE;
 	case DAXMR_PROTO_STATUS_REVOKING:
 		return -EAGAIN;
+	case DAXMR_PROTO_STATUS_UNAVAILABLE: /* version >= 3: down, and retrying will not help */
+		return -ENODEV;
 	case DAXMR_PROTO_STATUS_OUT_OF_RANGE:
 		return -ERANGE;
 	case DAXMR_PROTO_STATUS_BUSY:

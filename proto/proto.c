@@ -11,12 +11,24 @@
 #define LIST_REPLY_FIXED 8
 /* LIST entry: export_id u32, generation u64, length u64, 3 x u8, name length u16 */
 #define LIST_ENTRY_FIXED 25
+/* OPEN reply, version >= 3: the 40 bytes of version 1, seg_shift, flags, nseg, nkeys */
+#define DESC_V3_FIXED 48
+/* KEYS reply: first u32, count u16 */
+#define KEYS_REPLY_FIXED 6
 #define HDR_LENGTH_OFFSET 8 /* where the header's payload length sits */
 
 _Static_assert(DAXMR_PROTO_HDR_SIZE + LIST_REPLY_FIXED +
 			       DAXMR_PROTO_LIST_MAX * (LIST_ENTRY_FIXED + DAXMR_PROTO_NAME_MAX) <=
 		       DAXMR_PROTO_MSG_MAX,
 	       "a LIST reply of maximal entries must fit in one message");
+_Static_assert(DAXMR_PROTO_HDR_SIZE + DESC_V3_FIXED + 4 * DAXMR_PROTO_KEYS_MAX <=
+		       DAXMR_PROTO_MSG_MAX,
+	       "an OPEN reply of maximal keys must fit in one message");
+_Static_assert(DAXMR_PROTO_HDR_SIZE + KEYS_REPLY_FIXED + 4 * DAXMR_PROTO_KEYS_MAX <=
+		       DAXMR_PROTO_MSG_MAX,
+	       "a KEYS reply of maximal keys must fit in one message");
+_Static_assert(DAXMR_PROTO_HDR_SIZE + 2 + DAXMR_PROTO_REASON_MAX <= DAXMR_PROTO_MSG_MAX,
+	       "a reason must fit in one message");
 _Static_assert(DAXMR_PROTO_CM_CONNECT_SIZE <= DAXMR_PROTO_CM_CONNECT_LIMIT, "connect pdata");
 _Static_assert(DAXMR_PROTO_CM_ACCEPT_SIZE <= DAXMR_PROTO_CM_ACCEPT_LIMIT, "accept pdata");
 _Static_assert(DAXMR_PROTO_CM_REJECT_SIZE <= DAXMR_PROTO_CM_REJECT_LIMIT, "reject pdata");
@@ -150,6 +162,38 @@ static void proto_get_name(struct proto_rbuf *r, char name[static DAXMR_PROTO_NA
 		r->err = -EBADMSG;
 }
 
+/*
+ * Takes a reason: u16 length n, 1 <= n <= DAXMR_PROTO_REASON_MAX, then n bytes, copied with a
+ * NUL; a NUL inside is rejected here, proto_reason_check does the rest.
+ */
+static void proto_get_reason(struct proto_rbuf *r, char reason[static DAXMR_PROTO_REASON_MAX + 1])
+{
+	uint16_t n = proto_get_u16(r);
+
+	if (n > DAXMR_PROTO_REASON_MAX) {
+		r->err = -EBADMSG;
+		reason[0] = '\0';
+		return;
+	}
+	proto_get(r, reason, n);
+	reason[n] = '\0';
+	if (!r->err && (n == 0 || memchr(reason, '\0', n)))
+		r->err = -EBADMSG;
+}
+
+/* Whether a reason has 1..DAXMR_PROTO_REASON_MAX bytes, all printable ASCII (space too). */
+static bool proto_reason_check(const char *reason)
+{
+	size_t n = strnlen(reason, DAXMR_PROTO_REASON_MAX + 1);
+
+	if (n == 0 || n > DAXMR_PROTO_REASON_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (reason[i] < 0x20 || reason[i] > 0x7e)
+			return false;
+	return true;
+}
+
 /* Whether a name has 1..DAXMR_PROTO_NAME_MAX bytes, all printable ASCII but space. */
 bool daxmr_proto_name_valid(const char *name)
 {
@@ -181,9 +225,11 @@ static bool proto_registration_check(enum daxmr_proto_registration g)
 	return g == DAXMR_PROTO_REG_PINNED || g == DAXMR_PROTO_REG_ODP;
 }
 
-/* Checks that a status is one of enum daxmr_proto_status. */
-static bool proto_status_check(enum daxmr_proto_status s)
+/* Checks that a status is one of enum daxmr_proto_status known in version: UNAVAILABLE from 3. */
+static bool proto_status_check(enum daxmr_proto_status s, uint16_t version)
 {
+	if (s == DAXMR_PROTO_STATUS_UNAVAILABLE)
+		return version >= DAXMR_PROTO_VERSION_SEG;
 	return (unsigned int)s <= DAXMR_PROTO_STATUS_INTERNAL;
 }
 
@@ -193,11 +239,13 @@ static bool proto_range_check(uint16_t version_min, uint16_t version_max)
 	return version_min >= 1 && version_min <= version_max;
 }
 
-/* Checks that an opcode is known in the given version: AUTH only from version 2 on. */
+/* Checks that an opcode is known in the given version: AUTH from version 2 on, KEYS from 3. */
 static bool proto_opcode_check(enum daxmr_proto_opcode op, uint16_t version)
 {
 	if (op == DAXMR_PROTO_OP_AUTH)
 		return version >= DAXMR_PROTO_VERSION_AUTH;
+	if (op == DAXMR_PROTO_OP_KEYS)
+		return version >= DAXMR_PROTO_VERSION_SEG;
 	return op >= DAXMR_PROTO_OP_HELLO && op <= DAXMR_PROTO_OP_AVAILABLE;
 }
 
@@ -210,13 +258,13 @@ static int proto_hdr_check(const struct daxmr_proto_hdr *hdr)
 {
 	bool reply = hdr->flags & DAXMR_PROTO_F_REPLY;
 
-	if (hdr->version < DAXMR_PROTO_VERSION_MIN || hdr->version > DAXMR_PROTO_VERSION_MAX)
+	if (hdr->version < DAXMR_PROTO_VERSION_MIN || hdr->version > DAXMR_PROTO_VERSION_CODEC_MAX)
 		return -EPROTONOSUPPORT;
 	if (!proto_opcode_check(hdr->opcode, hdr->version))
 		return -EOPNOTSUPP;
 	if (hdr->flags & ~DAXMR_PROTO_F_REPLY)
 		return -EPROTO;
-	if (!proto_status_check(hdr->status))
+	if (!proto_status_check(hdr->status, hdr->version))
 		return -EPROTO;
 	if (!reply && hdr->status != DAXMR_PROTO_STATUS_OK)
 		return -EPROTO;
@@ -262,15 +310,36 @@ static bool proto_list_reply_check(const struct daxmr_proto_list_reply *l)
 	return true;
 }
 
-/* Checks an OPEN reply: known enums, granularity 0 or a power of two, range not wrapping. */
-static bool proto_desc_check(const struct daxmr_proto_desc *d)
+/*
+ * Checks the segment fields of a version-3 descriptor: a segment size of 2^12..2^63, known
+ * flags, a non-empty export cut into exactly nseg segments, 1..min(nseg, KEYS_MAX) keys of
+ * which the first is rkey.
+ */
+static bool proto_desc_seg_check(const struct daxmr_proto_desc *d)
+{
+	uint64_t nseg;
+
+	if (d->seg_shift < DAXMR_PROTO_SEG_SHIFT_MIN || d->seg_shift > DAXMR_PROTO_SEG_SHIFT_MAX ||
+	    (d->flags & ~DAXMR_PROTO_DESC_F_ATOMIC) || d->length == 0)
+		return false;
+	nseg = ((d->length - 1) >> d->seg_shift) + 1;
+	return d->nseg == nseg && d->nkeys >= 1 && d->nkeys <= DAXMR_PROTO_KEYS_MAX &&
+	       d->nkeys <= d->nseg && d->keys[0] == d->rkey;
+}
+
+/*
+ * Checks an OPEN reply: known enums, granularity 0 or a power of two, range not wrapping;
+ * from version 3 also the segments.
+ */
+static bool proto_desc_check(const struct daxmr_proto_desc *d, uint16_t version)
 {
 	uint32_t g = d->persist_granularity;
 
 	return proto_access_check(d->access) && proto_memory_check(d->memory) &&
 	       proto_registration_check(d->registration) &&
 	       (d->key_kind == DAXMR_PROTO_KEY_MR || d->key_kind == DAXMR_PROTO_KEY_MW) &&
-	       (g & (g - 1)) == 0 && d->length <= UINT64_MAX - d->addr;
+	       (g & (g - 1)) == 0 && d->length <= UINT64_MAX - d->addr &&
+	       (version < DAXMR_PROTO_VERSION_SEG || proto_desc_seg_check(d));
 }
 
 /*
@@ -283,8 +352,13 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 	bool reply = hdr->flags & DAXMR_PROTO_F_REPLY;
 	bool ok;
 
-	if (hdr->status != DAXMR_PROTO_STATUS_OK)
-		return 0;
+	if (hdr->status != DAXMR_PROTO_STATUS_OK) {
+		if (!msg->reason[0])
+			return 0;
+		return hdr->version >= DAXMR_PROTO_VERSION_SEG && proto_reason_check(msg->reason) ?
+			       0 :
+			       -EBADMSG;
+	}
 	switch (hdr->opcode) {
 	case DAXMR_PROTO_OP_HELLO:
 		ok = reply ? proto_hello_reply_check(&msg->hello_reply, hdr->version) :
@@ -295,7 +369,7 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 		break;
 	case DAXMR_PROTO_OP_OPEN:
 		if (reply)
-			ok = proto_desc_check(&msg->desc);
+			ok = proto_desc_check(&msg->desc, hdr->version);
 		else
 			ok = proto_access_check(msg->open.access) &&
 			     daxmr_proto_name_valid(msg->open.name);
@@ -308,6 +382,10 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 	case DAXMR_PROTO_OP_REVOKE:
 		ok = msg->revoke.reason >= DAXMR_PROTO_REVOKE_LEASE_BREAK &&
 		     msg->revoke.reason <= DAXMR_PROTO_REVOKE_ERROR;
+		break;
+	case DAXMR_PROTO_OP_KEYS:
+		ok = !reply ||
+		     (msg->keys_reply.count >= 1 && msg->keys_reply.count <= DAXMR_PROTO_KEYS_MAX);
 		break;
 	default: /* CLOSE, REVOKE_ACK, AVAILABLE: any ids; AUTH: opaque bytes; ERROR: never OK */
 		ok = true;
@@ -333,8 +411,11 @@ static void proto_payload_put(struct proto_wbuf *w, const struct daxmr_proto_msg
 {
 	bool reply = msg->hdr.flags & DAXMR_PROTO_F_REPLY;
 
-	if (msg->hdr.status != DAXMR_PROTO_STATUS_OK)
+	if (msg->hdr.status != DAXMR_PROTO_STATUS_OK) {
+		if (msg->reason[0])
+			proto_put_name(w, msg->reason); /* same layout as a name: u16 n, n bytes */
 		return;
+	}
 	switch (msg->hdr.opcode) {
 	case DAXMR_PROTO_OP_HELLO:
 		if (reply) {
@@ -387,6 +468,14 @@ static void proto_payload_put(struct proto_wbuf *w, const struct daxmr_proto_msg
 		proto_put_u8(w, (uint8_t)msg->desc.memory);
 		proto_put_u8(w, (uint8_t)msg->desc.registration);
 		proto_put_u8(w, (uint8_t)msg->desc.key_kind);
+		if (msg->hdr.version < DAXMR_PROTO_VERSION_SEG)
+			break;
+		proto_put_u8(w, msg->desc.seg_shift);
+		proto_put_u8(w, msg->desc.flags);
+		proto_put_u32(w, msg->desc.nseg);
+		proto_put_u16(w, msg->desc.nkeys);
+		for (uint16_t i = 0; i < msg->desc.nkeys; i++)
+			proto_put_u32(w, msg->desc.keys[i]);
 		break;
 	case DAXMR_PROTO_OP_CLOSE:
 		if (!reply) {
@@ -424,6 +513,18 @@ static void proto_payload_put(struct proto_wbuf *w, const struct daxmr_proto_msg
 			proto_put(w, msg->auth.proof, sizeof(msg->auth.proof));
 		}
 		break;
+	case DAXMR_PROTO_OP_KEYS:
+		if (!reply) {
+			proto_put_u32(w, msg->keys.export_id);
+			proto_put_u64(w, msg->keys.generation);
+			proto_put_u32(w, msg->keys.first);
+			break;
+		}
+		proto_put_u32(w, msg->keys_reply.first);
+		proto_put_u16(w, msg->keys_reply.count);
+		for (uint16_t i = 0; i < msg->keys_reply.count; i++)
+			proto_put_u32(w, msg->keys_reply.keys[i]);
+		break;
 	case DAXMR_PROTO_OP_ERROR: /* never OK */
 		break;
 	}
@@ -434,8 +535,11 @@ static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 {
 	bool reply = msg->hdr.flags & DAXMR_PROTO_F_REPLY;
 
-	if (msg->hdr.status != DAXMR_PROTO_STATUS_OK)
+	if (msg->hdr.status != DAXMR_PROTO_STATUS_OK) {
+		if (r->len) /* only version >= 3 gets here with a payload: the header decoder */
+			proto_get_reason(r, msg->reason);
 		return;
+	}
 	switch (msg->hdr.opcode) {
 	case DAXMR_PROTO_OP_HELLO:
 		if (reply) {
@@ -493,6 +597,18 @@ static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 		msg->desc.memory = proto_get_u8(r);
 		msg->desc.registration = proto_get_u8(r);
 		msg->desc.key_kind = proto_get_u8(r);
+		if (msg->hdr.version < DAXMR_PROTO_VERSION_SEG)
+			break;
+		msg->desc.seg_shift = proto_get_u8(r);
+		msg->desc.flags = proto_get_u8(r);
+		msg->desc.nseg = proto_get_u32(r);
+		msg->desc.nkeys = proto_get_u16(r);
+		if (msg->desc.nkeys > DAXMR_PROTO_KEYS_MAX) {
+			r->err = -EBADMSG; /* before the loop writes past keys[] */
+			break;
+		}
+		for (uint16_t i = 0; i < msg->desc.nkeys; i++)
+			msg->desc.keys[i] = proto_get_u32(r);
 		break;
 	case DAXMR_PROTO_OP_CLOSE:
 		if (!reply) {
@@ -529,6 +645,22 @@ static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 			proto_get(r, msg->auth.nonce, sizeof(msg->auth.nonce));
 			proto_get(r, msg->auth.proof, sizeof(msg->auth.proof));
 		}
+		break;
+	case DAXMR_PROTO_OP_KEYS:
+		if (!reply) {
+			msg->keys.export_id = proto_get_u32(r);
+			msg->keys.generation = proto_get_u64(r);
+			msg->keys.first = proto_get_u32(r);
+			break;
+		}
+		msg->keys_reply.first = proto_get_u32(r);
+		msg->keys_reply.count = proto_get_u16(r);
+		if (msg->keys_reply.count > DAXMR_PROTO_KEYS_MAX) {
+			r->err = -EBADMSG; /* before the loop writes past keys[] */
+			break;
+		}
+		for (uint16_t i = 0; i < msg->keys_reply.count; i++)
+			msg->keys_reply.keys[i] = proto_get_u32(r);
 		break;
 	case DAXMR_PROTO_OP_ERROR: /* never OK */
 		break;
@@ -576,7 +708,9 @@ int daxmr_proto_hdr_decode(const void *buf, size_t len, struct daxmr_proto_hdr *
 		return -EMSGSIZE;
 	if (h.length != len - DAXMR_PROTO_HDR_SIZE)
 		return -EBADMSG; /* one SEND carries exactly one message */
-	if (h.status != DAXMR_PROTO_STATUS_OK && h.length != 0)
+	/* a failed reply has no payload; from version 3 it may carry a reason (checked with it) */
+	if (h.status != DAXMR_PROTO_STATUS_OK && h.length != 0 &&
+	    h.version < DAXMR_PROTO_VERSION_SEG)
 		return -EBADMSG;
 	*hdr = h;
 	return 0;
@@ -649,7 +783,8 @@ static int proto_cm_accept_check(const struct daxmr_proto_cm_accept *cm)
 /* Checks reject private data: a known status other than OK, a version range. */
 static int proto_cm_reject_check(const struct daxmr_proto_cm_reject *cm)
 {
-	if (cm->status == DAXMR_PROTO_STATUS_OK || !proto_status_check(cm->status))
+	if (cm->status == DAXMR_PROTO_STATUS_OK ||
+	    !proto_status_check(cm->status, DAXMR_PROTO_VERSION_AUTH))
 		return -EBADMSG;
 	return proto_range_check(cm->version_min, cm->version_max) ? 0 : -EBADMSG;
 }
@@ -783,9 +918,11 @@ const char *daxmr_proto_status_str(enum daxmr_proto_status status)
 		[DAXMR_PROTO_STATUS_OUT_OF_RANGE] = "OUT_OF_RANGE",
 		[DAXMR_PROTO_STATUS_BUSY] = "BUSY",
 		[DAXMR_PROTO_STATUS_INTERNAL] = "INTERNAL",
+		[DAXMR_PROTO_STATUS_UNAVAILABLE] = "UNAVAILABLE",
 	};
 
-	return proto_status_check(status) ? names[status] : "UNKNOWN";
+	return proto_status_check(status, DAXMR_PROTO_VERSION_CODEC_MAX) ? names[status] :
+									   "UNKNOWN";
 }
 
 /* Names an opcode for logs. */
@@ -801,6 +938,7 @@ const char *daxmr_proto_opcode_str(enum daxmr_proto_opcode opcode)
 		[DAXMR_PROTO_OP_REVOKE_ACK] = "REVOKE_ACK",
 		[DAXMR_PROTO_OP_ERROR] = "ERROR",
 		[DAXMR_PROTO_OP_AVAILABLE] = "AVAILABLE",
+		[DAXMR_PROTO_OP_KEYS] = "KEYS",
 		[DAXMR_PROTO_OP_AUTH] = "AUTH",
 	};
 

@@ -9,13 +9,24 @@
 
 #define DAXMR_PROTO_MAGIC 0x524d5844u /* the bytes "DXMR" read as a little-endian u32 */
 #define DAXMR_PROTO_VERSION_MIN 1     /* oldest version this build speaks */
-#define DAXMR_PROTO_VERSION_MAX 2     /* newest version this build speaks */
+#define DAXMR_PROTO_VERSION_MAX 2     /* newest version daxmrd and libdaxmr speak */
 #define DAXMR_PROTO_VERSION_AUTH 2    /* first version with AUTH and HELLO reply flag AUTH */
+#define DAXMR_PROTO_VERSION_SEG 3     /* first version with segments, KEYS, reasons, UNAVAILABLE */
+/*
+ * Newest version the encoders and decoders know. Version 3 is specified and coded ahead of the
+ * daemon and library that will speak it: until DAXMR_PROTO_VERSION_MAX reaches it, no
+ * connection negotiates it (daxmr_proto_version_pick and the accept decoder stop at _MAX).
+ */
+#define DAXMR_PROTO_VERSION_CODEC_MAX 3
 
 #define DAXMR_PROTO_HDR_SIZE 24
-#define DAXMR_PROTO_MSG_MAX 4096 /* header + payload; every receive buffer is this big */
-#define DAXMR_PROTO_NAME_MAX 255 /* bytes in a name, without the NUL of the decoded copy */
-#define DAXMR_PROTO_LIST_MAX 14	 /* LIST reply entries: 14 maximal entries fit in one message */
+#define DAXMR_PROTO_MSG_MAX 4096     /* header + payload; every receive buffer is this big */
+#define DAXMR_PROTO_NAME_MAX 255     /* bytes in a name, without the NUL of the decoded copy */
+#define DAXMR_PROTO_LIST_MAX 14	     /* LIST reply entries: 14 maximal entries fit in one message */
+#define DAXMR_PROTO_KEYS_MAX 1000    /* segment keys in one OPEN or KEYS reply (version >= 3) */
+#define DAXMR_PROTO_REASON_MAX 255   /* bytes of a reason on a failed reply (version >= 3) */
+#define DAXMR_PROTO_SEG_SHIFT_MIN 12 /* segments are at least 4 KiB ... */
+#define DAXMR_PROTO_SEG_SHIFT_MAX 63 /* ... and at most 2^63 bytes */
 
 /* rdma_cm private data: what daxmr writes, and what rdma_cm can carry (KERNEL-FACTS.md) */
 #define DAXMR_PROTO_CM_CONNECT_SIZE 8
@@ -44,6 +55,7 @@ enum daxmr_proto_opcode {
 	DAXMR_PROTO_OP_REVOKE_ACK = 7,
 	DAXMR_PROTO_OP_ERROR = 8,
 	DAXMR_PROTO_OP_AVAILABLE = 9, /* server to client: an export is back, as a new generation */
+	DAXMR_PROTO_OP_KEYS = 10,     /* client to server, version >= 3: more segment keys */
 	DAXMR_PROTO_OP_AUTH = 0x0010, /* client to server, version >= 2: proves the secret */
 };
 
@@ -62,11 +74,13 @@ enum daxmr_proto_status {
 	DAXMR_PROTO_STATUS_OUT_OF_RANGE = 10,
 	DAXMR_PROTO_STATUS_BUSY = 11,
 	DAXMR_PROTO_STATUS_INTERNAL = 12,
+	DAXMR_PROTO_STATUS_UNAVAILABLE = 13, /* version >= 3: down until the server side changes */
 };
 
 #define DAXMR_PROTO_F_REPLY 0x0001u	 /* header flags: this message answers request_id */
 #define DAXMR_PROTO_LIST_F_MORE 0x0001u	 /* LIST reply flags: exports after this page exist */
 #define DAXMR_PROTO_HELLO_F_AUTH 0x0001u /* HELLO reply flags, version >= 2: AUTH required */
+#define DAXMR_PROTO_DESC_F_ATOMIC 0x01u	 /* descriptor flags, version >= 3: keys allow atomics */
 
 enum daxmr_proto_access {
 	DAXMR_PROTO_ACCESS_RO = 1,
@@ -152,7 +166,13 @@ struct daxmr_proto_open {
 	char name[DAXMR_PROTO_NAME_MAX + 1];
 };
 
-/* OPEN reply: the descriptor for one-sided access to [addr, addr + length) with rkey. */
+/*
+ * OPEN reply: the descriptor for one-sided access to [addr, addr + length) with rkey. From
+ * version 3 the export is cut into nseg segments of 2^seg_shift bytes (the last may be
+ * shorter), each with its own key; keys[0..nkeys) are the first nkeys of them (KEYS fetches
+ * the rest) and rkey equals keys[0]. In versions 1 and 2 these fields are not on the wire and
+ * decode as 0.
+ */
 struct daxmr_proto_desc {
 	uint32_t export_id;
 	uint64_t generation;
@@ -164,6 +184,25 @@ struct daxmr_proto_desc {
 	enum daxmr_proto_memory memory;
 	enum daxmr_proto_registration registration;
 	enum daxmr_proto_key_kind key_kind;
+	uint8_t seg_shift; /* version >= 3 */
+	uint8_t flags;	   /* version >= 3: DAXMR_PROTO_DESC_F_* */
+	uint32_t nseg;	   /* version >= 3: ceil(length / 2^seg_shift) */
+	uint16_t nkeys;	   /* version >= 3: 1 .. min(nseg, DAXMR_PROTO_KEYS_MAX) */
+	uint32_t keys[DAXMR_PROTO_KEYS_MAX];
+};
+
+/* KEYS request (version >= 3): the keys of segments first, first + 1, ... of a descriptor. */
+struct daxmr_proto_keys {
+	uint32_t export_id;
+	uint64_t generation;
+	uint32_t first;
+};
+
+/* KEYS reply: count keys, of segments first .. first + count - 1. */
+struct daxmr_proto_keys_reply {
+	uint32_t first;
+	uint16_t count; /* 1 .. DAXMR_PROTO_KEYS_MAX */
+	uint32_t keys[DAXMR_PROTO_KEYS_MAX];
 };
 
 /* CLOSE request and REVOKE_ACK: one descriptor. */
@@ -211,9 +250,15 @@ struct daxmr_proto_auth_reply {
  *   REVOKE_ACK   revoke_ack  (never a reply)
  *   AVAILABLE    available   (never a reply)
  *   AUTH         auth        | reply: auth_reply (version >= 2 only)
+ *   KEYS         keys        | reply: keys_reply (version >= 3 only)
  */
 struct daxmr_proto_msg {
 	struct daxmr_proto_hdr hdr;
+	/*
+	 * A reply or ERROR whose status is not OK, version >= 3: why, in words; "" for none (then
+	 * nothing is on the wire). It is that reply's whole payload. Versions 1, 2: always "".
+	 */
+	char reason[DAXMR_PROTO_REASON_MAX + 1];
 	union {
 		struct daxmr_proto_hello hello;
 		struct daxmr_proto_hello_reply hello_reply;
@@ -228,6 +273,8 @@ struct daxmr_proto_msg {
 		struct daxmr_proto_export_ref available;
 		struct daxmr_proto_auth auth;
 		struct daxmr_proto_auth_reply auth_reply;
+		struct daxmr_proto_keys keys;
+		struct daxmr_proto_keys_reply keys_reply;
 	};
 };
 

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	err |= seed_msg_write(argv[1], "open", &m);
 	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc = (struct daxmr_proto_desc){ 1, 2, 1 << 20,
 		4096, 7, 0, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_MEMORY_FSDAX, DAXMR_PROTO_REG_ODP,
-		DAXMR_PROTO_KEY_MR };
+		DAXMR_PROTO_KEY_MR, 0, 0, 0, 0, { 0 } }; /* version 1: no segments on the wire */
 	err |= seed_msg_write(argv[1], "open-reply", &m);
 	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
 	err |= seed_msg_write(argv[1], "open-failed", &m);
@@ -124,6 +124,26 @@ int main(int argc, char **argv)
 	seed_msg(&m, DAXMR_PROTO_OP_AUTH, R, DAXMR_PROTO_STATUS_ACCESS_DENIED);
 	m.hdr.version = 2;
 	err |= seed_msg_write(argv[1], "auth-denied", &m);
+	/* version 3: a segmented descriptor (all keys, and partial), KEYS, a failed reply's reason */
+	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc = (struct daxmr_proto_desc){ 1, 2, 1 << 20,
+		3 * 4096 + 1, 7, 0, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_MEMORY_FSDAX,
+		DAXMR_PROTO_REG_ODP, DAXMR_PROTO_KEY_MW, 12, DAXMR_PROTO_DESC_F_ATOMIC, 4, 4,
+		{ 7, 8, 9, 10 } };
+	m.hdr.version = 3;
+	err |= seed_msg_write(argv[1], "open-reply-v3", &m);
+	m.desc.nkeys = 2;
+	err |= seed_msg_write(argv[1], "open-reply-v3-partial", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_KEYS, 0, OK)->keys = (struct daxmr_proto_keys){ 1, 2, 2 };
+	m.hdr.version = 3;
+	err |= seed_msg_write(argv[1], "keys", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_KEYS, R, OK)->keys_reply =
+		(struct daxmr_proto_keys_reply){ 2, 2, { 9, 10 } };
+	m.hdr.version = 3;
+	err |= seed_msg_write(argv[1], "keys-reply", &m);
+	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, DAXMR_PROTO_STATUS_UNAVAILABLE);
+	m.hdr.version = 3;
+	snprintf(m.reason, sizeof(m.reason), "hole at offset 4096");
+	err |= seed_msg_write(argv[1], "open-unavailable-v3", &m);
 
 	err |= seed_write(argv[2], "connect", pd, daxmr_proto_cm_connect_encode(
 		&(struct daxmr_proto_cm_connect){ 1, 1 }, pd, sizeof(pd)));

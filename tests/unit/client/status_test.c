@@ -28,13 +28,14 @@ static void status_errno__every_status(void **state)
 	assert_int_equal(daxmr_status_errno(DAXMR_PROTO_STATUS_OUT_OF_RANGE), -ERANGE);
 	assert_int_equal(daxmr_status_errno(DAXMR_PROTO_STATUS_BUSY), -EBUSY);
 	assert_int_equal(daxmr_status_errno(DAXMR_PROTO_STATUS_INTERNAL), -EIO);
+	assert_int_equal(daxmr_status_errno(DAXMR_PROTO_STATUS_UNAVAILABLE), -ENODEV);
 }
 
 /* A value outside the enum (a decoder bug) is still a protocol error, never 0. */
 static void status_errno__unknown_value(void **state)
 {
 	(void)state;
-	assert_int_equal(daxmr_status_errno((enum daxmr_proto_status)13), -EPROTO);
+	assert_int_equal(daxmr_status_errno((enum daxmr_proto_status)14), -EPROTO);
 	assert_int_equal(daxmr_status_errno((enum daxmr_proto_status)0xffff), -EPROTO);
 }
 

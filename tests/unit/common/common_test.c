@@ -41,14 +41,10 @@ static void hostport_parse__forms(void **state)
 		const char *in, *host;
 		unsigned int port;
 	} ok[] = {
-		{ "10.0.2.15", "10.0.2.15", 7471 },
-		{ "10.0.2.15:7000", "10.0.2.15", 7000 },
-		{ "host.example:1", "host.example", 1 },
-		{ "server:65535", "server", 65535 },
-		{ "[fd00::1]", "fd00::1", 7471 },
-		{ "[fd00::1]:9", "fd00::1", 9 },
-		{ "fd00::1", "fd00::1", 7471 },
-		{ "::", "::", 7471 },
+		{ "10.0.2.15", "10.0.2.15", 7471 },	 { "10.0.2.15:7000", "10.0.2.15", 7000 },
+		{ "host.example:1", "host.example", 1 }, { "server:65535", "server", 65535 },
+		{ "[fd00::1]", "fd00::1", 7471 },	 { "[fd00::1]:9", "fd00::1", 9 },
+		{ "fd00::1", "fd00::1", 7471 },		 { "::", "::", 7471 },
 	};
 	char host[64];
 	unsigned int port;
@@ -56,7 +52,8 @@ static void hostport_parse__forms(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		port = 0;
-		assert_int_equal(daxmr_hostport_parse(ok[i].in, 7471, host, sizeof(host), &port), 0);
+		assert_int_equal(daxmr_hostport_parse(ok[i].in, 7471, host, sizeof(host), &port),
+				 0);
 		assert_string_equal(host, ok[i].host);
 		assert_int_equal(port, ok[i].port);
 	}
@@ -66,10 +63,9 @@ static void hostport_parse__forms(void **state)
 static void hostport_parse__bad(void **state)
 {
 	static const char *const bad[] = {
-		"",	      ":7000",	       "host:",	   "host:0",	  "host:65536",
-		"host:99999", "host:+7000",    "host: 70", "host:70 ",	  "host:7x",
-		"host:-1",    "[fd00::1]x",    "[fd00::1", "[]:7000",	  "[fd00::1]:",
-		"[::1]:0",    "host:4294967303",
+		"",	      ":7000",	  "host:",	"host:0",  "host:65536",      "host:99999",
+		"host:+7000", "host: 70", "host:70 ",	"host:7x", "host:-1",	      "[fd00::1]x",
+		"[fd00::1",   "[]:7000",  "[fd00::1]:", "[::1]:0", "host:4294967303",
 	};
 	char host[64] = "untouched";
 	unsigned int port = 42;

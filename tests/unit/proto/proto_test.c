@@ -437,6 +437,156 @@ static void auth_denied_fill(struct daxmr_proto_msg *msg)
 }
 GOLDEN(auth_denied);
 
+/* ---- version 3: segments, KEYS, reasons, UNAVAILABLE (docs/protocol.md section 9) ---- */
+
+static const uint8_t open_reply_v3_bytes[] = {
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
+	0x07, 0x00, 0x00, 0x00,				/* export_id 7 */
+	GEN,						/* generation */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00, /* addr 0x7f0000000000 */
+	0x00, 0x10, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, /* length 3 GiB + 4 KiB */
+	0xef, 0xbe, 0xad, 0xde,				/* rkey = keys[0] */
+	0x00, 0x00, 0x00, 0x00,				/* persist_granularity 0 */
+	0x02, 0x01, 0x02, 0x02,				/* rw, fs-dax, odp, mw */
+	0x1e,						/* seg_shift 30: 1 GiB segments */
+	0x01,						/* flags ATOMIC */
+	0x04, 0x00, 0x00, 0x00,				/* nseg 4 */
+	0x04, 0x00,					/* nkeys 4 */
+	0xef, 0xbe, 0xad, 0xde, 0x04, 0x03, 0x02, 0x01, /* keys[0], keys[1] */
+	0x0d, 0x0c, 0x0b, 0x0a, 0x0d, 0xf0, 0xed, 0xfe, /* keys[2], keys[3] */
+};
+
+/* OPEN reply, version 3: a 3 GiB + 4 KiB fs-DAX export in four 1 GiB segments, all keys. */
+static void open_reply_v3_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_OPEN, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 3;
+	msg->hdr.length = 64;
+	msg->desc = (struct daxmr_proto_desc){
+		.export_id = 7,
+		.generation = 0x1122334455667788,
+		.addr = 0x7f0000000000,
+		.length = (3ull << 30) + 4096,
+		.rkey = 0xdeadbeef,
+		.access = DAXMR_PROTO_ACCESS_RW,
+		.memory = DAXMR_PROTO_MEMORY_FSDAX,
+		.registration = DAXMR_PROTO_REG_ODP,
+		.key_kind = DAXMR_PROTO_KEY_MW,
+		.seg_shift = 30,
+		.flags = DAXMR_PROTO_DESC_F_ATOMIC,
+		.nseg = 4,
+		.nkeys = 4,
+		.keys = { 0xdeadbeef, 0x01020304, 0x0a0b0c0d, 0xfeedf00d },
+	};
+}
+GOLDEN(open_reply_v3);
+
+static const uint8_t open_reply_v3_partial_bytes[] = {
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x38, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
+	0x07, 0x00, 0x00, 0x00,				/* export_id 7 */
+	GEN,						/* generation */
+	0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, /* addr 0x200000 */
+	0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* length 12 KiB */
+	0x11, 0x11, 0x11, 0x11,				/* rkey = keys[0] */
+	0x00, 0x00, 0x00, 0x00,				/* persist_granularity 0 */
+	0x01, 0x02, 0x01, 0x01,				/* ro, devdax, pinned, mr */
+	0x0c,						/* seg_shift 12: 4 KiB segments */
+	0x00,						/* flags */
+	0x03, 0x00, 0x00, 0x00,				/* nseg 3 */
+	0x02, 0x00,					/* nkeys 2: KEYS fetches the third */
+	0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, /* keys[0], keys[1] */
+};
+
+/* OPEN reply, version 3: three 4 KiB segments, of which the reply carries two keys. */
+static void open_reply_v3_partial_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_OPEN, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 3;
+	msg->hdr.length = 56;
+	msg->desc = (struct daxmr_proto_desc){
+		.export_id = 7,
+		.generation = 0x1122334455667788,
+		.addr = 0x200000,
+		.length = 3 * 4096,
+		.rkey = 0x11111111,
+		.access = DAXMR_PROTO_ACCESS_RO,
+		.memory = DAXMR_PROTO_MEMORY_DEVDAX,
+		.registration = DAXMR_PROTO_REG_PINNED,
+		.key_kind = DAXMR_PROTO_KEY_MR,
+		.seg_shift = 12,
+		.nseg = 3,
+		.nkeys = 2,
+		.keys = { 0x11111111, 0x22222222 },
+	};
+}
+GOLDEN(open_reply_v3_partial);
+
+static const uint8_t keys_bytes[] = {
+	MAGIC, 0x03, 0x00, 0x0a, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
+	0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,			/* generation */
+	0x02, 0x00, 0x00, 0x00, /* first 2 */
+};
+
+/* KEYS: the keys of export 7 from segment 2 on. */
+static void keys_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_KEYS, 0, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 3;
+	msg->hdr.length = 16;
+	msg->keys = (struct daxmr_proto_keys){ .export_id = 7,
+					       .generation = 0x1122334455667788,
+					       .first = 2 };
+}
+GOLDEN(keys);
+
+static const uint8_t keys_reply_bytes[] = {
+	MAGIC, 0x03, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
+	0x02, 0x00, 0x00, 0x00, /* first 2 */
+	0x01, 0x00,		/* count 1 */
+	0x33, 0x33, 0x33, 0x33, /* keys[0]: segment 2's */
+};
+
+/* KEYS reply: the one key left of the partial descriptor above. */
+static void keys_reply_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_KEYS, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 3;
+	msg->hdr.length = 10;
+	msg->keys_reply.first = 2;
+	msg->keys_reply.count = 1;
+	msg->keys_reply.keys[0] = 0x33333333;
+}
+GOLDEN(keys_reply);
+
+static const uint8_t open_unavailable_bytes[] = {
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x15, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x01, 0x00, RID,
+	0x13, 0x00, 'h', 'o', 'l', 'e', ' ', 'a', 't', ' ', 'o', 'f', 'f', 's', 'e', 't', ' ',
+	'4', '0', '9', '6', /* reason, 19 bytes */
+};
+
+/* OPEN reply UNAVAILABLE, version 3, with the reason the export is down. */
+static void open_unavailable_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_OPEN, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_UNAVAILABLE);
+	msg->hdr.version = 3;
+	msg->hdr.length = 21;
+	strcpy(msg->reason, "hole at offset 4096");
+}
+GOLDEN(open_unavailable);
+
+static const uint8_t open_revoking_v3_bytes[] = {
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x01, 0x00, RID,
+};
+
+/* OPEN reply REVOKING, version 3, without a reason: status only, as in version 1. */
+static void open_revoking_v3_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_OPEN, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_REVOKING);
+	msg->hdr.version = 3;
+}
+GOLDEN(open_revoking_v3);
+
 /* Asserts two names are equal and NUL-terminated. */
 static void assert_name_equal(const char *a, const char *b)
 {
@@ -468,8 +618,10 @@ static void assert_msg_equal(const struct daxmr_proto_msg *a, const struct daxmr
 	assert_int_equal(a->hdr.status, b->hdr.status);
 	assert_int_equal(a->hdr.flags, b->hdr.flags);
 	assert_int_equal(a->hdr.request_id, b->hdr.request_id);
-	if (a->hdr.status != DAXMR_PROTO_STATUS_OK)
+	if (a->hdr.status != DAXMR_PROTO_STATUS_OK) {
+		assert_string_equal(a->reason, b->reason);
 		return;
+	}
 	switch (a->hdr.opcode) {
 	case DAXMR_PROTO_OP_HELLO:
 		if (reply) {
@@ -512,6 +664,11 @@ static void assert_msg_equal(const struct daxmr_proto_msg *a, const struct daxmr
 		assert_int_equal(a->desc.memory, b->desc.memory);
 		assert_int_equal(a->desc.registration, b->desc.registration);
 		assert_int_equal(a->desc.key_kind, b->desc.key_kind);
+		assert_int_equal(a->desc.seg_shift, b->desc.seg_shift);
+		assert_int_equal(a->desc.flags, b->desc.flags);
+		assert_int_equal(a->desc.nseg, b->desc.nseg);
+		assert_int_equal(a->desc.nkeys, b->desc.nkeys);
+		assert_memory_equal(a->desc.keys, b->desc.keys, a->desc.nkeys * sizeof(uint32_t));
 		break;
 	case DAXMR_PROTO_OP_CLOSE:
 		if (!reply) {
@@ -551,6 +708,18 @@ static void assert_msg_equal(const struct daxmr_proto_msg *a, const struct daxmr
 			assert_memory_equal(a->auth.proof, b->auth.proof,
 					    DAXMR_PROTO_AUTH_PROOF_SIZE);
 		}
+		break;
+	case DAXMR_PROTO_OP_KEYS:
+		if (!reply) {
+			assert_int_equal(a->keys.export_id, b->keys.export_id);
+			assert_int_equal(a->keys.generation, b->keys.generation);
+			assert_int_equal(a->keys.first, b->keys.first);
+			break;
+		}
+		assert_int_equal(a->keys_reply.first, b->keys_reply.first);
+		assert_int_equal(a->keys_reply.count, b->keys_reply.count);
+		assert_memory_equal(a->keys_reply.keys, b->keys_reply.keys,
+				    a->keys_reply.count * sizeof(uint32_t));
 		break;
 	case DAXMR_PROTO_OP_ERROR:
 		fail_msg("ERROR with status OK");
@@ -690,7 +859,8 @@ static void msg_decode__spoilt(void **state)
 /* header: section 2, each rule in the order the decoder applies them */
 SPOILT_HDR(bad_magic, &golden_hello, { P(0, 4, 0x524d5845) }, .err = -EPROTO);
 SPOILT_HDR(version_0, &golden_hello, { P(4, 2, 0) }, .err = -EPROTONOSUPPORT);
-SPOILT_HDR(version_3, &golden_hello, { P(4, 2, 3) }, .err = -EPROTONOSUPPORT);
+SPOILT_HDR(version_4, &golden_hello, { P(4, 2, DAXMR_PROTO_VERSION_CODEC_MAX + 1) },
+	   .err = -EPROTONOSUPPORT);
 SPOILT_HDR(version_ffff, &golden_auth, { P(4, 2, 0xffff) }, .err = -EPROTONOSUPPORT);
 SPOILT_HDR(opcode_0, &golden_list, { P(6, 2, 0) }, .err = -EOPNOTSUPP);
 SPOILT_HDR(opcode_10, &golden_list, { P(6, 2, 10) }, .err = -EOPNOTSUPP);
@@ -812,6 +982,54 @@ SPOILT(auth_reply_31, &golden_auth_reply, .resize = -1, .err = -EBADMSG);
 SPOILT(auth_reply_33, &golden_auth_reply, .resize = 1, .err = -EBADMSG);
 SPOILT(auth_reply_64, &golden_auth_reply, .resize = 32, .err = -EBADMSG);
 SPOILT(auth_reply_empty, &golden_auth_reply, .resize = -32, .err = -EBADMSG);
+/* version 3: section 9 */
+SPOILT_HDR(keys_version_2, &golden_keys, { P(4, 2, 2) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(keys_reply_version_1, &golden_keys_reply, { P(4, 2, 1) }, .err = -EOPNOTSUPP);
+SPOILT_HDR(unavailable_version_2, &golden_open_revoking_v3, { P(4, 2, 2), P(12, 2, 13) },
+	   .err = -EPROTO);
+SPOILT_HDR(status_14_version_3, &golden_open_revoking_v3, { P(12, 2, 14) }, .err = -EPROTO);
+SPOILT_HDR(reason_version_2, &golden_open_unavailable, { P(4, 2, 2), P(12, 2, 9) },
+	   .err = -EBADMSG);
+SPOILT(reason_empty, &golden_open_unavailable, { P(PL(0), 2, 0) }, .resize = -19, .err = -EBADMSG);
+SPOILT(reason_control, &golden_open_unavailable, { P(PL(6), 1, '\t') }, .err = -EBADMSG);
+SPOILT(reason_nul, &golden_open_unavailable, { P(PL(6), 1, 0) }, .err = -EBADMSG);
+SPOILT(reason_del, &golden_open_unavailable, { P(PL(2), 1, 0x7f) }, .err = -EBADMSG);
+SPOILT(reason_overlong, &golden_open_unavailable, { P(PL(0), 2, 256) }, .resize = 237,
+       .err = -EBADMSG);
+SPOILT(reason_past_payload, &golden_open_unavailable, { P(PL(0), 2, 20) }, .err = -EBADMSG);
+SPOILT(reason_short_of_payload, &golden_open_unavailable, { P(PL(0), 2, 18) }, .err = -EBADMSG);
+SPOILT(reason_one_byte, &golden_open_unavailable, .resize = -20, .err = -EBADMSG);
+SPOILT(open_reply_v3_as_v2_size, &golden_open_reply_v3, .resize = -24, .err = -EBADMSG);
+SPOILT(open_reply_v3_in_v2_header, &golden_open_reply_v3, { P(4, 2, 2) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_shift_11, &golden_open_reply_v3, { P(PL(40), 1, 11) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_shift_64, &golden_open_reply_v3, { P(PL(40), 1, 64) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_shift_31, &golden_open_reply_v3, { P(PL(40), 1, 31) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_flag_2, &golden_open_reply_v3, { P(PL(41), 1, 3) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_nseg_3, &golden_open_reply_v3, { P(PL(42), 4, 3) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_nseg_5, &golden_open_reply_v3, { P(PL(42), 4, 5) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_nkeys_0, &golden_open_reply_v3, { P(PL(46), 2, 0) }, .resize = -16,
+       .err = -EBADMSG);
+SPOILT(open_reply_v3_nkeys_over_nseg, &golden_open_reply_v3, { P(PL(46), 2, 5) }, .resize = 4,
+       .err = -EBADMSG);
+SPOILT(open_reply_v3_nkeys_over_max, &golden_open_reply_v3,
+       { P(PL(42), 4, 2000), P(PL(46), 2, DAXMR_PROTO_KEYS_MAX + 1) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_nkeys_ffff, &golden_open_reply_v3, { P(PL(46), 2, 0xffff) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_nkeys_past_payload, &golden_open_reply_v3, { P(PL(46), 2, 3) },
+       .err = -EBADMSG);
+SPOILT(open_reply_v3_rkey_not_key_0, &golden_open_reply_v3, { P(PL(28), 4, 0x01020304) },
+       .err = -EBADMSG);
+SPOILT(open_reply_v3_length_0, &golden_open_reply_v3, { P(PL(20), 8, 0) }, .err = -EBADMSG);
+SPOILT(open_reply_v3_length_3g, &golden_open_reply_v3, { P(PL(20), 8, 3ull << 30) },
+       .err = -EBADMSG); /* exactly three segments, not four */
+SPOILT(open_reply_v3_partial_nkeys_3, &golden_open_reply_v3_partial, { P(PL(46), 2, 3) },
+       .err = -EBADMSG); /* claims a key more than it carries */
+SPOILT(keys_truncated, &golden_keys, .resize = -1, .err = -EBADMSG);
+SPOILT(keys_trailing, &golden_keys, .resize = 1, .err = -EBADMSG);
+SPOILT(keys_reply_count_0, &golden_keys_reply, { P(PL(4), 2, 0) }, .resize = -4, .err = -EBADMSG);
+SPOILT(keys_reply_count_over_max, &golden_keys_reply, { P(PL(4), 2, DAXMR_PROTO_KEYS_MAX + 1) },
+       .err = -EBADMSG);
+SPOILT(keys_reply_count_over_keys, &golden_keys_reply, { P(PL(4), 2, 2) }, .err = -EBADMSG);
+SPOILT(keys_reply_trailing, &golden_keys_reply, .resize = 1, .err = -EBADMSG);
 
 /* A message that just fits: 14 entries with 255-byte names in one LIST reply, both ways. */
 static void msg_encode__list_reply_full(void **state)
@@ -896,18 +1114,22 @@ static void msg_encode__status_only_round_trip(void **state)
 	static const enum daxmr_proto_opcode ops[] = {
 		DAXMR_PROTO_OP_HELLO, DAXMR_PROTO_OP_LIST,  DAXMR_PROTO_OP_OPEN,
 		DAXMR_PROTO_OP_CLOSE, DAXMR_PROTO_OP_FLUSH, DAXMR_PROTO_OP_ERROR,
-		DAXMR_PROTO_OP_AUTH,
+		DAXMR_PROTO_OP_AUTH,  DAXMR_PROTO_OP_KEYS,
 	};
 	struct daxmr_proto_msg msg, got;
 	uint8_t buf[DAXMR_PROTO_HDR_SIZE];
 
 	(void)state;
-	for (uint16_t v = DAXMR_PROTO_VERSION_MIN; v <= DAXMR_PROTO_VERSION_MAX; v++) {
+	for (uint16_t v = DAXMR_PROTO_VERSION_MIN; v <= DAXMR_PROTO_VERSION_CODEC_MAX; v++) {
+		int last = v >= DAXMR_PROTO_VERSION_SEG ? DAXMR_PROTO_STATUS_UNAVAILABLE :
+							  DAXMR_PROTO_STATUS_INTERNAL;
+
 		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 			if (ops[i] == DAXMR_PROTO_OP_AUTH && v < DAXMR_PROTO_VERSION_AUTH)
 				continue;
-			for (int st = DAXMR_PROTO_STATUS_BAD_MESSAGE;
-			     st <= DAXMR_PROTO_STATUS_INTERNAL; st++) {
+			if (ops[i] == DAXMR_PROTO_OP_KEYS && v < DAXMR_PROTO_VERSION_SEG)
+				continue;
+			for (int st = DAXMR_PROTO_STATUS_BAD_MESSAGE; st <= last; st++) {
 				hdr_fill(&msg, ops[i], DAXMR_PROTO_F_REPLY, st);
 				msg.hdr.version = v;
 				assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)),
@@ -982,7 +1204,7 @@ static void msg_encode__bad_header(void **state)
 	msg.hdr.version = 0;
 	expect_encode_einval(&msg);
 	list_fill(&msg);
-	msg.hdr.version = DAXMR_PROTO_VERSION_MAX + 1;
+	msg.hdr.version = DAXMR_PROTO_VERSION_CODEC_MAX + 1;
 	expect_encode_einval(&msg);
 	list_fill(&msg);
 	msg.hdr.opcode = 0x11;
@@ -1008,6 +1230,100 @@ static void msg_encode__bad_header(void **state)
 	error_fill(&msg);
 	msg.hdr.status = DAXMR_PROTO_STATUS_OK;
 	expect_encode_einval(&msg);
+}
+
+/* The largest descriptor and KEYS reply: DAXMR_PROTO_KEYS_MAX keys each, both ways. */
+static void msg_encode__v3_keys_full(void **state)
+{
+	struct daxmr_proto_msg msg, got;
+	uint8_t buf[DAXMR_PROTO_MSG_MAX];
+	int len;
+
+	(void)state;
+	open_reply_v3_fill(&msg); /* 1 TiB + 1 byte in 1 GiB segments: 1025 of them */
+	msg.desc.length = (1ull << 40) + 1;
+	msg.desc.nseg = 1025;
+	msg.desc.nkeys = DAXMR_PROTO_KEYS_MAX;
+	for (uint32_t i = 0; i < DAXMR_PROTO_KEYS_MAX; i++)
+		msg.desc.keys[i] = 0xdeadbeef + i;
+	len = daxmr_proto_msg_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(len, DAXMR_PROTO_HDR_SIZE + 48 + 4 * DAXMR_PROTO_KEYS_MAX);
+	assert_int_equal(daxmr_proto_msg_decode(buf, (size_t)len, &got), 0);
+	msg.hdr.length = (uint32_t)len - DAXMR_PROTO_HDR_SIZE;
+	assert_msg_equal(&msg, &got);
+	msg.desc.nkeys = DAXMR_PROTO_KEYS_MAX + 1; /* would not fit: refused, not truncated */
+	assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)), -EINVAL);
+
+	keys_reply_fill(&msg);
+	msg.keys_reply.count = DAXMR_PROTO_KEYS_MAX;
+	for (uint32_t i = 0; i < DAXMR_PROTO_KEYS_MAX; i++)
+		msg.keys_reply.keys[i] = i;
+	len = daxmr_proto_msg_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(len, DAXMR_PROTO_HDR_SIZE + 6 + 4 * DAXMR_PROTO_KEYS_MAX);
+	assert_int_equal(daxmr_proto_msg_decode(buf, (size_t)len, &got), 0);
+	msg.hdr.length = (uint32_t)len - DAXMR_PROTO_HDR_SIZE;
+	assert_msg_equal(&msg, &got);
+	msg.keys_reply.count = 0;
+	assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)), -EINVAL);
+}
+
+/* In version 2 the segment fields are not on the wire: the 40-byte descriptor, decoded as 0. */
+static void msg_encode__v2_desc_ignores_segments(void **state)
+{
+	struct daxmr_proto_msg msg, got;
+	uint8_t buf[DAXMR_PROTO_MSG_MAX], v2[DAXMR_PROTO_MSG_MAX];
+	int len;
+
+	(void)state;
+	open_reply_fill(&msg);
+	assert_int_equal(daxmr_proto_msg_encode(&msg, v2, sizeof(v2)), golden_open_reply.len);
+	msg.desc.seg_shift = 30;
+	msg.desc.nseg = 1;
+	msg.desc.nkeys = 1;
+	msg.desc.keys[0] = msg.desc.rkey;
+	len = daxmr_proto_msg_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(len, golden_open_reply.len);
+	assert_memory_equal(buf, v2, (size_t)len);
+	assert_int_equal(daxmr_proto_msg_decode(buf, (size_t)len, &got), 0);
+	assert_int_equal(got.desc.seg_shift, 0);
+	assert_int_equal(got.desc.nseg, 0);
+	assert_int_equal(got.desc.nkeys, 0);
+}
+
+/* Reasons: only on failed replies of version 3, 1..255 printable bytes; UNAVAILABLE from 3. */
+static void msg_encode__v3_reason_rules(void **state)
+{
+	struct daxmr_proto_msg msg, got;
+	uint8_t buf[DAXMR_PROTO_MSG_MAX];
+	int len;
+
+	(void)state;
+	open_unavailable_fill(&msg);
+	memset(msg.reason, 'r', DAXMR_PROTO_REASON_MAX);
+	msg.reason[DAXMR_PROTO_REASON_MAX] = '\0';
+	len = daxmr_proto_msg_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(len, DAXMR_PROTO_HDR_SIZE + 2 + DAXMR_PROTO_REASON_MAX);
+	assert_int_equal(daxmr_proto_msg_decode(buf, (size_t)len, &got), 0);
+	assert_string_equal(got.reason, msg.reason);
+	msg.reason[0] = '\n';
+	expect_encode_einval(&msg);
+	open_unavailable_fill(&msg);
+	msg.hdr.version = 2; /* no reasons and no UNAVAILABLE before version 3 */
+	expect_encode_einval(&msg);
+	msg.hdr.status = DAXMR_PROTO_STATUS_REVOKING;
+	expect_encode_einval(&msg);
+	msg.reason[0] = '\0';
+	assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)), DAXMR_PROTO_HDR_SIZE);
+	error_fill(&msg); /* ERROR may say why too */
+	msg.hdr.version = 3;
+	strcpy(msg.reason, "opcode 66 unknown");
+	len = daxmr_proto_msg_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(len, DAXMR_PROTO_HDR_SIZE + 2 + 17);
+	assert_int_equal(daxmr_proto_msg_decode(buf, (size_t)len, &got), 0);
+	assert_string_equal(got.reason, "opcode 66 unknown");
+	keys_fill(&msg); /* a reason on a request, or an OK reply, is not encoded */
+	strcpy(msg.reason, "ignored");
+	assert_int_equal(daxmr_proto_msg_encode(&msg, buf, sizeof(buf)), golden_keys.len);
 }
 
 /* AUTH, request or reply, and the HELLO reply flag AUTH do not exist in version 1. */
@@ -1383,9 +1699,10 @@ static void str__names(void **state)
 	assert_string_equal(daxmr_proto_status_str(DAXMR_PROTO_STATUS_STALE_GENERATION),
 			    "STALE_GENERATION");
 	assert_string_equal(daxmr_proto_status_str(DAXMR_PROTO_STATUS_INTERNAL), "INTERNAL");
-	assert_string_equal(daxmr_proto_status_str(13), "UNKNOWN");
+	assert_string_equal(daxmr_proto_status_str(DAXMR_PROTO_STATUS_UNAVAILABLE), "UNAVAILABLE");
+	assert_string_equal(daxmr_proto_status_str(14), "UNKNOWN");
 	assert_string_equal(daxmr_proto_status_str((enum daxmr_proto_status)-1), "UNKNOWN");
-	for (int s = DAXMR_PROTO_STATUS_OK; s <= DAXMR_PROTO_STATUS_INTERNAL; s++)
+	for (int s = DAXMR_PROTO_STATUS_OK; s <= DAXMR_PROTO_STATUS_UNAVAILABLE; s++)
 		assert_string_not_equal(daxmr_proto_status_str(s), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_HELLO), "HELLO");
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_REVOKE_ACK), "REVOKE_ACK");
@@ -1393,7 +1710,8 @@ static void str__names(void **state)
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_AVAILABLE), "AVAILABLE");
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_AUTH), "AUTH");
 	assert_string_equal(daxmr_proto_opcode_str(0), "UNKNOWN");
-	assert_string_equal(daxmr_proto_opcode_str(0x0a), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_KEYS), "KEYS");
+	assert_string_equal(daxmr_proto_opcode_str(0x0b), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(0x0f), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(0x11), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(0x1f), "UNKNOWN");
@@ -1439,9 +1757,15 @@ int main(void)
 		GOLDEN_TESTS(auth),
 		GOLDEN_TESTS(auth_reply),
 		GOLDEN_TESTS(auth_denied),
+		GOLDEN_TESTS(open_reply_v3),
+		GOLDEN_TESTS(open_reply_v3_partial),
+		GOLDEN_TESTS(keys),
+		GOLDEN_TESTS(keys_reply),
+		GOLDEN_TESTS(open_unavailable),
+		GOLDEN_TESTS(open_revoking_v3),
 		SPOILT_TEST(bad_magic),
 		SPOILT_TEST(version_0),
-		SPOILT_TEST(version_3),
+		SPOILT_TEST(version_4),
 		SPOILT_TEST(version_ffff),
 		SPOILT_TEST(opcode_0),
 		SPOILT_TEST(opcode_10),
@@ -1547,6 +1871,45 @@ int main(void)
 		SPOILT_TEST(auth_reply_33),
 		SPOILT_TEST(auth_reply_64),
 		SPOILT_TEST(auth_reply_empty),
+		SPOILT_TEST(keys_version_2),
+		SPOILT_TEST(keys_reply_version_1),
+		SPOILT_TEST(unavailable_version_2),
+		SPOILT_TEST(status_14_version_3),
+		SPOILT_TEST(reason_version_2),
+		SPOILT_TEST(reason_empty),
+		SPOILT_TEST(reason_control),
+		SPOILT_TEST(reason_nul),
+		SPOILT_TEST(reason_del),
+		SPOILT_TEST(reason_overlong),
+		SPOILT_TEST(reason_past_payload),
+		SPOILT_TEST(reason_short_of_payload),
+		SPOILT_TEST(reason_one_byte),
+		SPOILT_TEST(open_reply_v3_as_v2_size),
+		SPOILT_TEST(open_reply_v3_in_v2_header),
+		SPOILT_TEST(open_reply_v3_shift_11),
+		SPOILT_TEST(open_reply_v3_shift_64),
+		SPOILT_TEST(open_reply_v3_shift_31),
+		SPOILT_TEST(open_reply_v3_flag_2),
+		SPOILT_TEST(open_reply_v3_nseg_3),
+		SPOILT_TEST(open_reply_v3_nseg_5),
+		SPOILT_TEST(open_reply_v3_nkeys_0),
+		SPOILT_TEST(open_reply_v3_nkeys_over_nseg),
+		SPOILT_TEST(open_reply_v3_nkeys_over_max),
+		SPOILT_TEST(open_reply_v3_nkeys_ffff),
+		SPOILT_TEST(open_reply_v3_nkeys_past_payload),
+		SPOILT_TEST(open_reply_v3_rkey_not_key_0),
+		SPOILT_TEST(open_reply_v3_length_0),
+		SPOILT_TEST(open_reply_v3_length_3g),
+		SPOILT_TEST(open_reply_v3_partial_nkeys_3),
+		SPOILT_TEST(keys_truncated),
+		SPOILT_TEST(keys_trailing),
+		SPOILT_TEST(keys_reply_count_0),
+		SPOILT_TEST(keys_reply_count_over_max),
+		SPOILT_TEST(keys_reply_count_over_keys),
+		SPOILT_TEST(keys_reply_trailing),
+		T(msg_encode__v3_keys_full),
+		T(msg_encode__v2_desc_ignores_segments),
+		T(msg_encode__v3_reason_rules),
 		T(msg_encode__list_reply_full),
 		T(hdr_decode__length_at_max),
 		T(hdr_decode__bad_payload_answerable),
