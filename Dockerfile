@@ -3,14 +3,17 @@
 # install rules as the CMake build, tests off).
 #
 #   docker build -t daxmr .
-#   docker run --rm --network host \
-#     --device /dev/infiniband \               # uverbs + rdma_cm of the host's RDMA device
-#     --ulimit memlock=-1 \                    # pinned registrations count against RLIMIT_MEMLOCK
-#     --cap-add LEASE \                        # lease files not owned by the daemon's uid
-#     --cap-add IPC_LOCK \                     # or pin without a memlock limit at all
-#     -v /mnt/pmem:/mnt/pmem \                 # the fs-DAX mount (XFS -o dax=always); same path inside
-#     --device /dev/dax1.0 \                   # a devdax export, if any
+#   docker run --rm --network host --device /dev/infiniband --ulimit memlock=-1 \
+#     --cap-add LEASE --cap-add IPC_LOCK -v /mnt/pmem:/mnt/pmem --device /dev/dax1.0 \
 #     daxmr --listen 0.0.0.0 --export db=/mnt/pmem/db.img
+#
+# What each flag is for (kept out of the command so that it pastes as it is):
+#   --device /dev/infiniband   uverbs and rdma_cm of the host's RDMA device
+#   --ulimit memlock=-1        pinned registrations count against RLIMIT_MEMLOCK
+#   --cap-add LEASE            lease files not owned by the daemon's uid
+#   --cap-add IPC_LOCK         or pin without a memlock limit at all
+#   -v /mnt/pmem:/mnt/pmem     the fs-DAX mount (XFS -o dax=always); same path inside
+#   --device /dev/dax1.0       a devdax export, if any (drop it if there is none)
 #
 # --network host: rdma_cm resolves the RDMA device from the IP address, which must be visible in
 # the container. The file lease and MAP_SYNC work on the bind mount because it is the same
