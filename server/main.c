@@ -153,12 +153,8 @@ static void main_free_exports(struct daxmr_export_cfg *exports, size_t n)
 static int main_load_secret(const char *path, struct daxmr_auth_key *key)
 {
 	char why[PATH_MAX + 128];
-	int ret = daxmr_auth_init();
+	int ret = daxmr_auth_key_load(path, key, why, sizeof(why));
 
-	if (ret == 0)
-		ret = daxmr_auth_key_load(path, key, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "libsodium failed to initialise");
 	if (ret)
 		fprintf(stderr, "daxmrd: --secret-file: %s\n", why);
 	return ret;

@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,8 @@
 #include "clock.h"
 #include "conn.h"
 #include "datacheck.h"
+#include "fd.h"
+#include "hostport.h"
 #include "lease.h"
 #include "log.h"
 #include "revoke.h"
@@ -102,51 +103,6 @@ struct daxmr_server {
 	char listen_str[96];
 };
 
-/* Splits ADDR[:PORT]. */
-int daxmr_server_parse_listen(const char *listen, char *addr, size_t size, unsigned int *port_ptr)
-{
-	const char *host = listen, *port = NULL, *colon;
-	size_t hlen;
-	char *end;
-	unsigned long p = DAXMR_SERVER_PORT;
-
-	if (!listen || !*listen)
-		return -EINVAL;
-	if (listen[0] == '[') {
-		const char *rb = strchr(listen, ']');
-
-		if (!rb)
-			return -EINVAL;
-		host = listen + 1;
-		hlen = (size_t)(rb - host);
-		if (rb[1] == ':')
-			port = rb + 2;
-		else if (rb[1] != '\0')
-			return -EINVAL;
-	} else {
-		colon = strrchr(listen, ':');
-		if (colon &&
-		    strchr(listen, ':') == colon) { /* one colon: IPv4 or name, and a port */
-			hlen = (size_t)(colon - listen);
-			port = colon + 1;
-		} else {
-			hlen = strlen(listen); /* none, or a bare IPv6 address */
-		}
-	}
-	if (hlen == 0 || hlen >= size)
-		return -EINVAL;
-	if (port) {
-		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (*port < '0' || *port > '9' || *end != '\0' || errno || p == 0 || p > 65535)
-			return -EINVAL;
-	}
-	memcpy(addr, host, hlen);
-	addr[hlen] = '\0';
-	*port_ptr = (unsigned int)p;
-	return 0;
-}
-
 /* ---- data-path gate ---------------------------------------------------------------------- */
 
 /* The export's gate: runs the data-path check of mode once, then answers from the cache. */
@@ -205,8 +161,7 @@ static struct server_export *server_slot(struct daxmr_server *srv, const struct 
 /* Arms the retry timer of a slot with the export's backoff. */
 static void server_schedule_retry(struct server_export *se)
 {
-	unsigned int ms = daxmr_export_backoff_ms(se->exp);
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = daxmr_clock_ms_tv(daxmr_export_backoff_ms(se->exp));
 
 	if (se->srv->shutting_down)
 		return;
@@ -592,42 +547,12 @@ static void server_on_cq_channel(evutil_socket_t fd, short what, void *arg)
 
 /* ---- setup ------------------------------------------------------------------------------- */
 
-/* Makes fd non-blocking. */
-static int server_nonblock(int fd, const char *what)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		int ret = -errno;
-
-		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL O_NONBLOCK on %s (fd %d)", what, fd);
-		return ret;
-	}
-	return 0;
-}
-
 /* Blocks SIGTERM and SIGINT into a signalfd. */
 static int server_term_signal_block(int *sfd_ptr)
 {
-	sigset_t set;
-	int ret, sfd;
+	static const int sigs[] = { SIGTERM, SIGINT };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	ret = -pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("pthread_sigmask", ret, "SIG_BLOCK SIGTERM SIGINT");
-		return ret;
-	}
-	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("signalfd", ret, "SIGTERM SIGINT");
-		return ret;
-	}
-	*sfd_ptr = sfd;
-	return 0;
+	return daxmr_fd_signalfd(sigs, sizeof(sigs) / sizeof(sigs[0]), sfd_ptr);
 }
 
 /* Binds the listen address; its device becomes ours (wildcard: the first one). */
@@ -641,7 +566,7 @@ static int server_bind(struct daxmr_server *srv, const char *listen)
 	unsigned int port;
 	int ret, n = 0;
 
-	ret = daxmr_server_parse_listen(listen, addr, sizeof(addr), &port);
+	ret = daxmr_hostport_parse(listen, DAXMR_SERVER_PORT, addr, sizeof(addr), &port);
 	if (ret) {
 		DAXMR_LOG_ERR("--listen %s: expected ADDR[:PORT] or [IPV6ADDR][:PORT]", listen);
 		return ret;
@@ -717,7 +642,7 @@ static int server_device(struct daxmr_server *srv)
 		DAXMR_LOG_CALL_ERR("ibv_create_comp_channel", ret, "%s", srv->devname);
 		return ret;
 	}
-	ret = server_nonblock(srv->cc->fd, "completion channel");
+	ret = daxmr_fd_set_nonblock(srv->cc->fd, true, "completion channel");
 	if (ret)
 		return ret;
 	ret = -ibv_query_device(srv->ctx, &attr);
@@ -859,7 +784,7 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	ret = server_exports(srv, opts);
 	if (ret)
 		goto err;
-	ret = server_nonblock(srv->cm_ch->fd, "rdma_cm channel");
+	ret = daxmr_fd_set_nonblock(srv->cm_ch->fd, true, "rdma_cm channel");
 	if (ret)
 		goto err;
 	if (rdma_listen(srv->listen_id, SERVER_LISTEN_BACKLOG)) {

@@ -46,7 +46,4 @@ int daxmr_server_run(struct daxmr_server *srv);
 /* Disconnects and deletes every connection, releases every export, frees the rest. */
 int daxmr_server_delete(struct daxmr_server **srv_ptr);
 
-/* Splits "ADDR[:PORT]" / "[V6ADDR][:PORT]" into addr (size bytes) and port. 0 or -EINVAL. */
-int daxmr_server_parse_listen(const char *listen, char *addr, size_t size, unsigned int *port_ptr);
-
 #endif /* DAXMR_SERVER_H */

@@ -853,58 +853,69 @@ static bool nonblocking(int fd)
 	return (fl & O_NONBLOCK) != 0;
 }
 
-/* ---- daxmr_server_parse_listen ------------------------------------------------------------ */
+/* ---- --listen forms (daxmr_hostport_parse, with daxmrd's default port) ------------------- */
 
-static void parse_listen__forms(void **state)
+/* Each form daxmrd takes binds the address and port it names. */
+static void new__listen_forms_bind_what_they_name(void **state)
 {
-	char addr[64];
-	unsigned int port;
+	static const struct {
+		const char *listen, *addr;
+		unsigned int port;
+	} ok[] = {
+		{ "10.0.2.15", "10.0.2.15", DAXMR_SERVER_PORT },
+		{ "10.0.2.15:7000", "10.0.2.15", 7000 },
+		{ "[fd00::1]:7000", "fd00::1", 7000 },
+		{ "[fd00::1]", "fd00::1", DAXMR_SERVER_PORT },
+		{ "fd00::1", "fd00::1", DAXMR_SERVER_PORT }, /* bare IPv6: no port */
+		{ "10.0.2.15:65535", "10.0.2.15", 65535 },
+	};
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
 
 	(void)state;
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "10.0.2.15");
-	assert_int_equal(port, DAXMR_SERVER_PORT);
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15:7000", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "10.0.2.15");
-	assert_int_equal(port, 7000);
-	assert_int_equal(daxmr_server_parse_listen("[fd00::1]:7000", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "fd00::1");
-	assert_int_equal(port, 7000);
-	assert_int_equal(daxmr_server_parse_listen("[fd00::1]", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "fd00::1");
-	assert_int_equal(port, DAXMR_SERVER_PORT);
-	/* a bare IPv6 address: more than one colon, so no port */
-	assert_int_equal(daxmr_server_parse_listen("fd00::1", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "fd00::1");
-	assert_int_equal(port, DAXMR_SERVER_PORT);
-	assert_int_equal(daxmr_server_parse_listen("host:65535", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "host");
-	assert_int_equal(port, 65535);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct daxmr_server_opts o = opts_for(ok[i].listen, 1);
+		struct daxmr_server *srv = NULL;
+		const struct sockaddr_in *sin = (const void *)&m.bound;
+		const struct sockaddr_in6 *sin6 = (const void *)&m.bound;
+
+		setup(NULL);
+		assert_int_equal(daxmr_server_new(&o, &srv), 0);
+		if (m.bound.ss_family == AF_INET) {
+			assert_int_equal(ntohs(sin->sin_port), ok[i].port);
+			inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		} else {
+			assert_int_equal(m.bound.ss_family, AF_INET6);
+			assert_int_equal(ntohs(sin6->sin6_port), ok[i].port);
+			inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		}
+		assert_string_equal(a, ok[i].addr);
+		delete_server(&srv);
+	}
 }
 
-static void parse_listen__bad_forms_EINVAL(void **state)
+/* Every malformed --listen is -EINVAL before anything is bound. */
+static void new__listen_bad_forms_EINVAL(void **state)
 {
 	static const char *const bad[] = {
 		"",	  ":7000",	 "[fd00::1",	"host:99999", "host:x",	    "host:",
 		"host:0", "host:-1",	 "host:70000x", "[fd00::1]x", "[fd00::1]:", "[]:7000",
 		"[]",	  "host: 7000x", "host: 7000",	"host:+7000",
 	};
-	char addr[64];
-	unsigned int port = 12345;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memcpy(addr, "unchanged", 10);
-		if (daxmr_server_parse_listen(bad[i], addr, sizeof(addr), &port) != -EINVAL)
-			fail_msg("\"%s\" was accepted", bad[i]);
-		assert_string_equal(addr, "unchanged");
-		assert_int_equal(port, 12345);
+		struct daxmr_server_opts o = opts_for(bad[i], 1);
+		struct daxmr_server *srv = UNTOUCHED;
+
+		setup(NULL);
+		if (daxmr_server_new(&o, &srv) != -EINVAL)
+			fail_msg("--listen \"%s\" was accepted", bad[i]);
+		assert_ptr_equal(srv, UNTOUCHED);
+		assert_int_equal(m.binds, 0);
+		assert_nothing_left();
 	}
-	assert_int_equal(daxmr_server_parse_listen(NULL, addr, sizeof(addr), &port), -EINVAL);
-	/* an address that does not fit addr */
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15", addr, 9, &port), -EINVAL);
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15", addr, 10, &port), 0);
 }
 
 /* ---- daxmr_server_new: arguments ---------------------------------------------------------- */
@@ -978,7 +989,7 @@ static void new__signalfd_EMFILE(void **state)
 {
 	(void)state;
 	m.term_signalfd_fails = true;
-	assert_new_fails(-EMFILE, "signalfd: SIGTERM SIGINT");
+	assert_new_fails(-EMFILE, "signalfd: 2 signal(s), first 15");
 	assert_int_equal(m.binds, 0);
 }
 
@@ -1425,9 +1436,9 @@ static void run__stale_lease_break_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_listen__forms),
-		cmocka_unit_test(parse_listen__bad_forms_EINVAL),
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(new__listen_forms_bind_what_they_name),
+		T(new__listen_bad_forms_EINVAL),
 		T(new__bad_arguments_EINVAL),
 		T(new__bad_listen_address_EINVAL),
 		T(new__duplicate_export_name_EINVAL),
