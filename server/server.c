@@ -261,8 +261,7 @@ static unsigned int server_revoke_notify(void *arg, struct daxmr_export *exp, ui
 
 	for (sc = TAILQ_FIRST(&se->srv->conns); sc; sc = TAILQ_NEXT(sc, link))
 		if (!sc->dead)
-			n += (unsigned int)daxmr_conn_revoke(sc->conn, exp, gen, reason,
-							     deadline_ms);
+			n += daxmr_conn_revoke(sc->conn, exp, gen, reason, deadline_ms) == 0;
 	return n;
 }
 
@@ -423,7 +422,7 @@ static void server_on_handshake_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
 		if (!sc->dead)
-			(void)daxmr_conn_check_handshake(sc->conn, now);
+			(void)daxmr_conn_expire_handshake(sc->conn, now);
 }
 
 /* Rejects a connect request BUSY (as daxmr_conn_new would) and destroys its id. */
