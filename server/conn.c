@@ -41,7 +41,6 @@
  */
 #include "conn.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,9 +52,14 @@
 #include "clock.h"
 #include "log.h"
 #include "verbs.h"
+#include "cmreq.h"
+#include "ring.h"
 #include "window.h"
 #include "wrid.h"
 
+_Static_assert(DAXMR_RING_RECV_SLOTS == DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX &&
+		       DAXMR_RING_SEND_SLOTS == DAXMR_CONN_SEND_SLOTS,
+	       "a receive for every credit and every descriptor under revocation");
 _Static_assert(DAXMR_WINDOW_SLOTS == 2 * DAXMR_CONN_HOLD_MAX,
 	       "a ro and a rw window for every descriptor a connection may hold");
 _Static_assert(DAXMR_PROTO_AUTH_CHALLENGE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
@@ -64,7 +68,6 @@ _Static_assert(DAXMR_PROTO_AUTH_CHALLENGE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
 	       "the wire's AUTH fields are the sizes common/auth works with");
 
 #define CONN_RECV_SLOTS (DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX)
-#define CONN_SLOTS (CONN_RECV_SLOTS + DAXMR_CONN_SEND_SLOTS)
 /* the daxmr_wrid kinds of this connection's work requests; the slot is the low 32 bits */
 enum conn_wr_kind {
 	CONN_WR_RECV = 0, /* a receive slot */
@@ -102,17 +105,11 @@ struct daxmr_conn {
 	struct rdma_cm_id *id;	   /* owned */
 	struct ibv_cq *cq;	   /* owned */
 	struct ibv_qp *qp;	   /* borrowed: id->qp, destroyed with rdma_destroy_qp */
-	uint8_t *buf;		   /* owned: CONN_SLOTS x DAXMR_PROTO_MSG_MAX, receives first */
-	struct ibv_mr *mr;	   /* owned: over buf */
+	struct daxmr_ring ring;	   /* the message buffers */
 	unsigned int cq_unacked;   /* completion events taken but not yet acked */
 	uint16_t version;	   /* chosen at connect */
 	uint16_t cm_version_min, cm_version_max; /* the connect private data's range */
-	uint8_t recv_free[CONN_RECV_SLOTS];	 /* stack of receive slots not posted */
-	unsigned int recv_nfree;
-	unsigned int recv_posted;
-	uint8_t send_free[DAXMR_CONN_SEND_SLOTS]; /* stack of free send slots */
-	unsigned int send_nfree;
-	unsigned int revokes_unacked; /* holds in REVOKE_SENT whose receive we posted */
+	unsigned int revokes_unacked;		 /* holds in REVOKE_SENT whose receive we posted */
 	uint64_t next_req_id;
 	struct conn_hold_list holds;
 	size_t nholds;
@@ -146,96 +143,21 @@ const char *daxmr_conn_state_str(enum daxmr_conn_state state)
 	return "unknown";
 }
 
-/* "ADDR:PORT" of the peer of id. */
-static void conn_peer_str(struct rdma_cm_id *id, char *buf, size_t size)
-{
-	struct sockaddr *sa = rdma_get_peer_addr(id);
-	char addr[INET6_ADDRSTRLEN] = "?";
-	uint16_t port = 0;
-
-	if (sa && sa->sa_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
-		port = ntohs(sin->sin_port);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-		port = ntohs(sin6->sin6_port);
-	}
-	snprintf(buf, size, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
-}
-
-/* The oldest version this server accepts: 2 when clients must authenticate (AUTH is v2). */
-static uint16_t conn_version_min(const struct daxmr_conn_env *env)
-{
-	return env->key ? DAXMR_PROTO_VERSION_AUTH : DAXMR_PROTO_VERSION_MIN;
-}
-
-/* Rejects a connect request with reject private data; logs why. */
-static void conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id, const char *peer,
-			enum daxmr_proto_status status, const char *why)
-{
-	struct daxmr_proto_cm_reject rej = {
-		.status = status,
-		.version_min = conn_version_min(env),
-		.version_max = DAXMR_PROTO_VERSION_MAX,
-	};
-	uint8_t pdata[DAXMR_PROTO_CM_REJECT_SIZE];
-	int n, ret;
-
-	DAXMR_LOG_WRN("connection from %s rejected (%s): %s", peer, daxmr_proto_status_str(status),
-		      why);
-	n = daxmr_proto_cm_reject_encode(&rej, pdata, sizeof(pdata));
-	if (n <= 0)
-		DAXMR_LOG_ERR("connection from %s: cannot encode the reject private data (%s): %s: "
-			      "rejecting without it",
-			      peer, daxmr_proto_status_str(status),
-			      daxmr_log_strerror(n < 0 ? n : -EINVAL));
-	if (rdma_reject(id, n > 0 ? pdata : NULL, n > 0 ? (uint8_t)n : 0)) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("rdma_reject", ret, "connection from %s", peer);
-	}
-}
-
+/* Rejects a connect request without a connection. */
 void daxmr_conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
 		       enum daxmr_proto_status status, const char *why)
 {
-	char peer[64];
+	struct daxmr_cmreq r;
 
-	conn_peer_str(id, peer, sizeof(peer));
-	conn_reject(env, id, peer, status, why);
+	daxmr_cmreq_init(&r, id, env->key != NULL);
+	daxmr_cmreq_reject(&r, status, why);
 }
 
 /* Posts receives until credits + unacked REVOKEs are posted (or no buffer is left). */
 static int conn_post_recvs(struct daxmr_conn *conn)
 {
-	unsigned int want = DAXMR_CONN_CREDITS + conn->revokes_unacked;
-	struct ibv_recv_wr wr, *bad = NULL;
-	struct ibv_sge sge;
-	unsigned int slot;
-	int ret;
-
-	while (conn->recv_posted < want && conn->recv_nfree > 0) {
-		slot = conn->recv_free[conn->recv_nfree - 1];
-		sge.addr = (uint64_t)(uintptr_t)(conn->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX);
-		sge.length = DAXMR_PROTO_MSG_MAX;
-		sge.lkey = conn->mr->lkey;
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = daxmr_wrid(CONN_WR_RECV, slot);
-		wr.sg_list = &sge;
-		wr.num_sge = 1;
-		ret = -ibv_post_recv(conn->qp, &wr, &bad);
-		if (ret) {
-			DAXMR_LOG_CALL_ERR("ibv_post_recv", ret, "connection %s, slot %u",
-					   conn->peer, slot);
-			return ret;
-		}
-		conn->recv_nfree--;
-		conn->recv_posted++;
-	}
-	return 0;
+	return daxmr_ring_post_recvs(&conn->ring, conn->qp,
+				     DAXMR_CONN_CREDITS + conn->revokes_unacked);
 }
 
 /* Tells the server to delete a connection rdma_cm will say nothing more about. */
@@ -298,23 +220,19 @@ void daxmr_conn_disconnect(struct daxmr_conn *conn)
 /* Encodes msg into a free send slot and posts it; a full ring disconnects the client. */
 static int conn_send(struct daxmr_conn *conn, const struct daxmr_proto_msg *msg)
 {
-	struct ibv_send_wr wr, *bad = NULL;
-	struct ibv_sge sge;
-	unsigned int slot;
 	uint8_t *p;
 	int n, ret;
 
 	if (conn_is_down(conn))
 		return -ENOTCONN;
-	if (conn->send_nfree == 0) {
+	p = daxmr_ring_send_buf(&conn->ring);
+	if (!p) {
 		DAXMR_LOG_WRN("connection %s (%s): send ring of %d full (the client does not keep "
 			      "receives posted): disconnecting",
 			      conn->peer, conn->client, DAXMR_CONN_SEND_SLOTS);
 		daxmr_conn_disconnect(conn);
 		return -ENOBUFS;
 	}
-	slot = conn->send_free[conn->send_nfree - 1];
-	p = conn->buf + (size_t)(CONN_RECV_SLOTS + slot) * DAXMR_PROTO_MSG_MAX;
 	n = daxmr_proto_msg_encode(msg, p, DAXMR_PROTO_MSG_MAX);
 	if (n < 0) {
 		DAXMR_LOG_ERR("connection %s: cannot encode %s (status %s): %s", conn->peer,
@@ -322,24 +240,11 @@ static int conn_send(struct daxmr_conn *conn, const struct daxmr_proto_msg *msg)
 			      daxmr_proto_status_str(msg->hdr.status), daxmr_log_strerror(n));
 		return n;
 	}
-	sge.addr = (uint64_t)(uintptr_t)p;
-	sge.length = (uint32_t)n;
-	sge.lkey = conn->mr->lkey;
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = daxmr_wrid(CONN_WR_SEND, slot);
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_SEND;
-	wr.send_flags = IBV_SEND_SIGNALED;
-	ret = -ibv_post_send(conn->qp, &wr, &bad);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, %s, %d bytes", conn->peer,
-				   daxmr_proto_opcode_str(msg->hdr.opcode), n);
+	ret = daxmr_ring_post_send(&conn->ring, conn->qp, (uint32_t)n,
+				   daxmr_proto_opcode_str(msg->hdr.opcode));
+	if (ret)
 		daxmr_conn_disconnect(conn);
-		return ret;
-	}
-	conn->send_nfree--;
-	return 0;
+	return ret;
 }
 
 /* A message of this connection's version: zeroed, its header set (the payload is the caller's). */
@@ -887,22 +792,18 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 	uint32_t kind = daxmr_wrid_kind(wc->wr_id), slot = daxmr_wrid_slot(wc->wr_id);
 	bool send = kind == CONN_WR_SEND;
 	struct daxmr_window *w;
+	const uint8_t *msg;
+	int ret;
 
 	if (kind == CONN_WR_MW && (w = daxmr_window_at(&conn->windows, slot)) != NULL) {
 		conn_on_mw_wc(conn, w, wc);
 		return;
 	}
-	if ((kind != CONN_WR_SEND && kind != CONN_WR_RECV) ||
-	    (send && slot >= DAXMR_CONN_SEND_SLOTS) || (!send && slot >= CONN_RECV_SLOTS)) {
+	msg = daxmr_ring_complete(&conn->ring, kind, slot, &ret);
+	if (ret) {
 		DAXMR_LOG_ERR("connection %s: completion with unknown wr_id 0x%" PRIx64, conn->peer,
 			      wc->wr_id);
 		return;
-	}
-	if (send) {
-		conn->send_free[conn->send_nfree++] = (uint8_t)slot;
-	} else {
-		conn->recv_posted--;
-		conn->recv_free[conn->recv_nfree++] = (uint8_t)slot;
 	}
 	if (wc->status != IBV_WC_SUCCESS) {
 		if (!conn_is_down(conn)) {
@@ -913,7 +814,7 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 		}
 		return;
 	}
-	if (send && conn->state == DAXMR_CONN_DENIED && conn->send_nfree == DAXMR_CONN_SEND_SLOTS) {
+	if (send && conn->state == DAXMR_CONN_DENIED && daxmr_ring_is_send_idle(&conn->ring)) {
 		daxmr_conn_disconnect(conn); /* the ACCESS_DENIED of a failed AUTH is out */
 		return;
 	}
@@ -922,7 +823,7 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 	if (conn->state == DAXMR_CONN_ACCEPTING)
 		conn->state = DAXMR_CONN_WAIT_HELLO; /* the client's side was established first */
 	/* the slot is already free: the decoder copies everything it keeps */
-	conn_dispatch(conn, conn->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX, wc->byte_len);
+	conn_dispatch(conn, msg, wc->byte_len);
 }
 
 /* Completion channel event of this CQ: ack in batches, re-arm, poll until empty. */
@@ -961,14 +862,7 @@ static int conn_destroy_resources(struct daxmr_conn *conn)
 		rdma_destroy_qp(conn->id);
 		conn->qp = NULL;
 	}
-	if (conn->mr) {
-		r = -ibv_dereg_mr(conn->mr);
-		if (r) {
-			DAXMR_LOG_CALL_ERR("ibv_dereg_mr", r, "connection %s buffers", conn->peer);
-			ret = ret ? ret : r;
-		}
-		conn->mr = NULL;
-	}
+	ret = daxmr_ring_fini(&conn->ring);
 	if (conn->cq) {
 		if (conn->cq_unacked)
 			ibv_ack_cq_events(conn->cq, conn->cq_unacked);
@@ -980,14 +874,13 @@ static int conn_destroy_resources(struct daxmr_conn *conn)
 		}
 		conn->cq = NULL;
 	}
-	free(conn->buf);
-	conn->buf = NULL;
 	return ret;
 }
 
 /* Whether some export admits a client at sa (so a connection can be of any use to it). */
-static bool conn_is_admitted_anywhere(const struct daxmr_conn_env *env, const struct sockaddr *sa)
+static bool conn_is_admitted_anywhere(const void *arg, const struct sockaddr *sa)
 {
+	const struct daxmr_conn_env *env = arg;
 	struct daxmr_export *exp;
 	size_t i;
 
@@ -997,96 +890,43 @@ static bool conn_is_admitted_anywhere(const struct daxmr_conn_env *env, const st
 	return false;
 }
 
-/* Picks the version and checks the address and the device before anything is allocated. */
-static int conn_pick_version_or_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
-				       const char *peer, const void *pdata, size_t pdata_len,
-				       struct daxmr_proto_cm_connect *cm, uint16_t *version_ptr)
-{
-	int ret;
-
-	ret = daxmr_proto_cm_connect_decode(pdata, pdata_len, cm);
-	if (ret) {
-		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_BAD_MESSAGE,
-			    "no valid daxmr connect private data");
-		return ret;
-	}
-	ret = daxmr_proto_version_pick(cm->version_min, cm->version_max);
-	if (ret >= 0 && ret < conn_version_min(env))
-		ret = -EPROTONOSUPPORT;
-	if (ret < 0) {
-		char why[128];
-
-		snprintf(why, sizeof(why), "client speaks versions %u..%u, we speak %u..%u%s",
-			 cm->version_min, cm->version_max, (unsigned int)conn_version_min(env),
-			 (unsigned int)DAXMR_PROTO_VERSION_MAX,
-			 env->key ? " (clients must authenticate, which needs version 2)" : "");
-		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, why);
-		return ret;
-	}
-	*version_ptr = (uint16_t)ret;
-	if (!conn_is_admitted_anywhere(env, rdma_get_peer_addr(id))) {
-		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_ACCESS_DENIED,
-			    "no export's allowlist holds its address");
-		return -EACCES;
-	}
-	if (id->verbs != env->pd->context) {
-		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_BUSY,
-			    "it arrived on another RDMA device than the one daxmrd serves");
-		return -ENODEV;
-	}
-	return 0;
-}
-
 /* Accepts a connect request: CQ, QP, buffers, receives, accept private data. */
 int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, const void *pdata,
 		   size_t pdata_len, const struct rdma_conn_param *req,
 		   struct daxmr_conn **conn_ptr)
 {
-	struct daxmr_proto_cm_accept acc = { .credits = DAXMR_CONN_CREDITS };
 	uint8_t acc_pdata[DAXMR_PROTO_CM_ACCEPT_SIZE];
-	struct daxmr_proto_cm_connect cm;
 	struct ibv_qp_init_attr qpa;
 	struct rdma_conn_param param;
+	struct daxmr_cmreq r;
 	struct daxmr_conn *conn;
-	size_t size = (size_t)CONN_SLOTS * DAXMR_PROTO_MSG_MAX;
 	enum daxmr_proto_status rej = DAXMR_PROTO_STATUS_BUSY;
 	const char *rej_why = "no resources for the connection";
-	char peer[64], what[128];
-	unsigned int i;
-	int ret, n;
+	const char *peer = r.peer;
+	int ret;
 
-	conn_peer_str(id, peer, sizeof(peer));
-	ret = conn_pick_version_or_reject(env, id, peer, pdata, pdata_len, &cm, &acc.version);
+	daxmr_cmreq_init(&r, id, env->key != NULL);
+	ret = daxmr_cmreq_screen(&r, pdata, pdata_len, env->pd->context, conn_is_admitted_anywhere,
+				 env);
 	if (ret)
 		return ret;
 	conn = calloc(1, sizeof(*conn));
 	if (!conn) {
-		conn_reject(env, id, peer, DAXMR_PROTO_STATUS_BUSY, "out of memory");
+		daxmr_cmreq_reject(&r, DAXMR_PROTO_STATUS_BUSY, "out of memory");
 		return -ENOMEM;
 	}
 	conn->env = *env;
 	conn->id = id;
-	conn->version = acc.version;
-	conn->cm_version_min = cm.version_min;
-	conn->cm_version_max = cm.version_max;
+	conn->version = r.version;
+	conn->cm_version_min = r.cm.version_min;
+	conn->cm_version_max = r.cm.version_max;
 	conn->state = DAXMR_CONN_ACCEPTING;
 	conn->accepted_ms = daxmr_clock_ms();
 	TAILQ_INIT(&conn->holds);
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
 	snprintf(conn->client, sizeof(conn->client), "before HELLO");
 
-	ret = posix_memalign((void **)&conn->buf, 4096, size);
-	if (ret) {
-		conn->buf = NULL;
-		ret = -ret;
-		DAXMR_LOG_CALL_ERR("posix_memalign", ret, "connection %s, %zu bytes", peer, size);
-		goto err_reject;
-	}
-	memset(conn->buf, 0, size);
-	snprintf(what, sizeof(what), "connection %s buffers (%zu bytes)", peer, size);
-	/* pinned: counts against RLIMIT_MEMLOCK, and the helper names the limit when it is hit */
-	ret = daxmr_verbs_reg(env->pd, conn->buf, size, IBV_ACCESS_LOCAL_WRITE, DAXMR_VERBS_PINNED,
-			      what, &conn->mr, NULL);
+	ret = daxmr_ring_init(&conn->ring, env->pd, CONN_WR_RECV, CONN_WR_SEND, conn->peer);
 	if (ret) {
 		if (ret == -ENOMEM || ret == -EPERM || ret == -EAGAIN) {
 			/* not a passing shortage: retrying will not help until the limit changes */
@@ -1124,36 +964,17 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	conn->qp = id->qp;
 	daxmr_window_set_init(&conn->windows, env->pd, conn->qp, CONN_WR_MW, conn->peer,
 			      conn->client, conn_report_ack, conn);
-	for (i = 0; i < CONN_RECV_SLOTS; i++)
-		conn->recv_free[conn->recv_nfree++] = (uint8_t)(CONN_RECV_SLOTS - 1 - i);
-	for (i = 0; i < DAXMR_CONN_SEND_SLOTS; i++)
-		conn->send_free[conn->send_nfree++] = (uint8_t)(DAXMR_CONN_SEND_SLOTS - 1 - i);
 	ret = conn_post_recvs(conn);
 	if (ret)
 		goto err_reject;
 
-	n = daxmr_proto_cm_accept_encode(&acc, acc_pdata, sizeof(acc_pdata));
-	if (n <= 0) {
-		/* a client cannot use an accept without it: refuse rather than send none */
-		ret = n < 0 ? n : -EINVAL;
-		DAXMR_LOG_ERR("connection %s: cannot encode the accept private data (version %u, "
-			      "%d credits): %s",
-			      peer, acc.version, DAXMR_CONN_CREDITS, daxmr_log_strerror(ret));
+	ret = daxmr_cmreq_accept_param(&r, DAXMR_CONN_CREDITS, req, env->max_rd_atom, acc_pdata,
+				       &param);
+	if (ret) {
 		rej = DAXMR_PROTO_STATUS_INTERNAL;
 		rej_why = "cannot encode the accept private data";
 		goto err_reject;
 	}
-	memset(&param, 0, sizeof(param));
-	param.private_data = acc_pdata;
-	param.private_data_len = (uint8_t)n;
-	/* the client READs from us: take as many reads in flight as it asks, up to the device's */
-	param.responder_resources = req && req->responder_resources ? req->responder_resources :
-								      (uint8_t)env->max_rd_atom;
-	if (env->max_rd_atom > 0 && param.responder_resources > env->max_rd_atom)
-		param.responder_resources = (uint8_t)env->max_rd_atom;
-	param.initiator_depth = 0; /* we issue no RDMA READ */
-	param.retry_count = 7;
-	param.rnr_retry_count = 7;
 	id->context = conn;
 	if (rdma_accept(id, &param)) {
 		ret = -errno;
@@ -1167,7 +988,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	return 0;
 
 err_reject:
-	conn_reject(env, id, peer, rej, rej_why);
+	daxmr_cmreq_reject(&r, rej, rej_why);
 err_destroy:
 	conn_destroy_resources(conn);
 	free(conn);
