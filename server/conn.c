@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* conn.c -- one client connection: cm_id, QP, CQ, buffers, request dispatch, state machine */
+/* conn.c -- one client connection: its state machine and the requests it answers */
 
 /*
  * Connection states (docs/architecture.md, "Connections"):
@@ -25,10 +25,8 @@
  *                             CLOSING --rdma_cm DISCONNECTED--> CLOSED --> deleted by server
  *   (any state) --rdma_cm DISCONNECTED--> CLOSED
  *
- * Descriptors (holds) of a connection, one per export:
- *   HELD --REVOKE sent--> REVOKE_SENT --REVOKE_ACK--> REVOKED --AVAILABLE sent--> (gone)
- *   CLOSE in any state removes it (and counts as the ack in REVOKE_SENT); a disconnect counts
- *   as the ack too. REVOKE_SENT past the deadline stays until AVAILABLE or CLOSE.
+ * Descriptors (holds) of a connection, one per export: HELD, REVOKE_SENT, REVOKED (hold.c
+ * has their state diagram).
  *
  * Keys: where the device binds type-2 memory windows, each OPEN gets one of the connection's
  * windows (window.c has their state diagram) and its reply waits for the bind's completion; a
@@ -53,12 +51,13 @@
 #include "log.h"
 #include "verbs.h"
 #include "cmreq.h"
-#include "ring.h"
+#include "hold.h"
+#include "transport.h"
 #include "window.h"
 #include "wrid.h"
 
-_Static_assert(DAXMR_RING_RECV_SLOTS == DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX &&
-		       DAXMR_RING_SEND_SLOTS == DAXMR_CONN_SEND_SLOTS,
+_Static_assert(DAXMR_TRANSPORT_RECV_SLOTS == DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX &&
+		       DAXMR_TRANSPORT_SEND_SLOTS == DAXMR_CONN_SEND_SLOTS,
 	       "a receive for every credit and every descriptor under revocation");
 _Static_assert(DAXMR_WINDOW_SLOTS == 2 * DAXMR_CONN_HOLD_MAX,
 	       "a ro and a rw window for every descriptor a connection may hold");
@@ -67,7 +66,6 @@ _Static_assert(DAXMR_PROTO_AUTH_CHALLENGE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
 		       DAXMR_PROTO_AUTH_PROOF_SIZE == DAXMR_AUTH_PROOF_SIZE,
 	       "the wire's AUTH fields are the sizes common/auth works with");
 
-#define CONN_RECV_SLOTS (DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX)
 /* the daxmr_wrid kinds of this connection's work requests; the slot is the low 32 bits */
 enum conn_wr_kind {
 	CONN_WR_RECV = 0, /* a receive slot */
@@ -76,43 +74,17 @@ enum conn_wr_kind {
 };
 /* at most one WR per window is out at a time (BINDING, INVALIDATING) */
 #define CONN_SEND_WRS (DAXMR_CONN_SEND_SLOTS + DAXMR_WINDOW_SLOTS)
-#define CONN_CQES (CONN_RECV_SLOTS + CONN_SEND_WRS)
-#define CONN_CQ_ACK_BATCH 16u
 #define CONN_POLL_BATCH 16
-
-enum conn_hold_state {
-	CONN_HOLD_HELD = 0,
-	CONN_HOLD_REVOKE_SENT,
-	CONN_HOLD_REVOKED,
-};
-
-/* One descriptor this connection holds. */
-struct conn_hold {
-	TAILQ_ENTRY(conn_hold) link;
-	struct daxmr_export *exp; /* borrowed: exports outlive connections */
-	uint32_t export_id;
-	uint64_t gen;
-	enum daxmr_proto_access access;
-	enum conn_hold_state state;
-	uint64_t revoke_req_id;
-};
-
-TAILQ_HEAD(conn_hold_list, conn_hold);
 
 struct daxmr_conn {
 	enum daxmr_conn_state state;
 	struct daxmr_conn_env env; /* its pointers borrowed: see struct daxmr_conn_env */
 	struct rdma_cm_id *id;	   /* owned */
-	struct ibv_cq *cq;	   /* owned */
-	struct ibv_qp *qp;	   /* borrowed: id->qp, destroyed with rdma_destroy_qp */
-	struct daxmr_ring ring;	   /* the message buffers */
-	unsigned int cq_unacked;   /* completion events taken but not yet acked */
+	struct daxmr_transport tp; /* CQ, QP, message buffers */
 	uint16_t version;	   /* chosen at connect */
 	uint16_t cm_version_min, cm_version_max; /* the connect private data's range */
-	unsigned int revokes_unacked;		 /* holds in REVOKE_SENT whose receive we posted */
 	uint64_t next_req_id;
-	struct conn_hold_list holds;
-	size_t nholds;
+	struct daxmr_hold_set holds;	 /* its pointers borrowed: see struct daxmr_hold_set */
 	struct daxmr_window_set windows; /* its pointers borrowed: see struct daxmr_window_set */
 	bool dead_reported;		 /* ops.dead called */
 	int64_t accepted_ms; /* daxmr_clock_ms() at accept: the handshake deadline counts from it */
@@ -156,8 +128,8 @@ void daxmr_conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
 /* Posts receives until credits + unacked REVOKEs are posted (or no buffer is left). */
 static int conn_post_recvs(struct daxmr_conn *conn)
 {
-	return daxmr_ring_post_recvs(&conn->ring, conn->qp,
-				     DAXMR_CONN_CREDITS + conn->revokes_unacked);
+	return daxmr_transport_post_recvs(&conn->tp,
+					  DAXMR_CONN_CREDITS + conn->holds.revokes_unacked);
 }
 
 /* Tells the server to delete a connection rdma_cm will say nothing more about. */
@@ -225,7 +197,7 @@ static int conn_send(struct daxmr_conn *conn, const struct daxmr_proto_msg *msg)
 
 	if (conn_is_down(conn))
 		return -ENOTCONN;
-	p = daxmr_ring_send_buf(&conn->ring);
+	p = daxmr_transport_send_buf(&conn->tp);
 	if (!p) {
 		DAXMR_LOG_WRN("connection %s (%s): send ring of %d full (the client does not keep "
 			      "receives posted): disconnecting",
@@ -240,8 +212,8 @@ static int conn_send(struct daxmr_conn *conn, const struct daxmr_proto_msg *msg)
 			      daxmr_proto_status_str(msg->hdr.status), daxmr_log_strerror(n));
 		return n;
 	}
-	ret = daxmr_ring_post_send(&conn->ring, conn->qp, (uint32_t)n,
-				   daxmr_proto_opcode_str(msg->hdr.opcode));
+	ret = daxmr_transport_post_send(&conn->tp, (uint32_t)n,
+					daxmr_proto_opcode_str(msg->hdr.opcode));
 	if (ret)
 		daxmr_conn_disconnect(conn);
 	return ret;
@@ -278,42 +250,6 @@ static void conn_protocol_error(struct daxmr_conn *conn, enum daxmr_proto_status
 	conn_msg_init(conn, DAXMR_PROTO_OP_ERROR, status, DAXMR_PROTO_F_REPLY, 0, &err);
 	(void)conn_send(conn, &err);
 	daxmr_conn_disconnect(conn);
-}
-
-/* This connection's descriptor of export id, or NULL. */
-static struct conn_hold *conn_hold_find(struct daxmr_conn *conn, uint32_t export_id)
-{
-	struct conn_hold *h;
-
-	for (h = TAILQ_FIRST(&conn->holds); h; h = TAILQ_NEXT(h, link))
-		if (h->export_id == export_id)
-			return h;
-	return NULL;
-}
-
-/*
- * The per-client cut-off of one descriptor: invalidates its windows (CLOSE, REVOKE_ACK, a new
- * generation). ack: the holder's revoke ack is reported once the last invalidation completes;
- * returns true if it was deferred so, false if the caller reports it (no window in flight).
- */
-static bool conn_hold_cut(struct daxmr_conn *conn, struct conn_hold *h, bool ack)
-{
-	return daxmr_window_cut(&conn->windows, h, ack, h->exp, h->gen);
-}
-
-/* Removes and frees a descriptor; one awaiting its ack counts as acked. */
-static void conn_hold_drop(struct daxmr_conn *conn, struct conn_hold *h)
-{
-	bool deferred = conn_hold_cut(conn, h, h->state == CONN_HOLD_REVOKE_SENT);
-
-	if (h->state == CONN_HOLD_REVOKE_SENT) {
-		conn->revokes_unacked--;
-		if (!deferred)
-			conn_report_ack(conn, h->exp, h->gen);
-	}
-	TAILQ_REMOVE(&conn->holds, h, link);
-	conn->nholds--;
-	free(h);
 }
 
 /* HELLO: the version range must contain the header version and repeat the connect data. */
@@ -417,29 +353,8 @@ static enum daxmr_proto_status conn_open_finish(struct daxmr_conn *conn, struct 
 						const struct daxmr_proto_desc *desc,
 						struct daxmr_window *w)
 {
-	struct conn_hold *h = conn_hold_find(conn, desc->export_id);
-
-	if (!h) {
-		h = calloc(1, sizeof(*h));
-		if (!h)
-			return DAXMR_PROTO_STATUS_BUSY;
-		h->exp = exp;
-		h->export_id = desc->export_id;
-		TAILQ_INSERT_TAIL(&conn->holds, h, link);
-		conn->nholds++;
-	} else if (h->state == CONN_HOLD_REVOKE_SENT) {
-		/* the export is AVAILABLE again: the old REVOKE's ack will never matter */
-		conn->revokes_unacked--;
-	}
-	if (h->gen != desc->generation)
-		(void)conn_hold_cut(conn, h, false); /* an old generation's keys */
-	if (w)
-		daxmr_window_attach(&conn->windows, w, h);
-	if (h->state != CONN_HOLD_HELD || h->gen != desc->generation ||
-	    desc->access == DAXMR_PROTO_ACCESS_RW)
-		h->access = desc->access; /* a ro re-OPEN leaves an earlier rw key valid */
-	h->gen = desc->generation;
-	h->state = CONN_HOLD_HELD;
+	if (daxmr_hold_record(&conn->holds, exp, desc, w))
+		return DAXMR_PROTO_STATUS_BUSY;
 	DAXMR_LOG_INF("connection %s (%s): OPEN %s %s: generation %" PRIu64 ", rkey 0x%x (%s)",
 		      conn->peer, conn->client, daxmr_export_name(exp),
 		      desc->access == DAXMR_PROTO_ACCESS_RW ? "rw" : "ro", desc->generation,
@@ -457,11 +372,11 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 			    const struct ibv_mw_bind_info *bind, struct daxmr_proto_desc *desc,
 			    struct daxmr_window **w_ptr)
 {
-	struct conn_hold *h = conn_hold_find(conn, desc->export_id);
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, desc->export_id);
 	struct daxmr_window *w;
 	int ret;
 
-	if (h && h->state == CONN_HOLD_HELD && h->gen == desc->generation) {
+	if (h && h->state == DAXMR_HOLD_HELD && h->gen == desc->generation) {
 		w = daxmr_window_find(&conn->windows, h, desc->access);
 		if (w) {
 			desc->rkey = w->rkey;
@@ -481,7 +396,7 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 	struct daxmr_export *exp = conn->env.ops.find_name(conn->env.arg, req->open.name);
 	struct ibv_mw_bind_info bind;
 	struct daxmr_window *w = NULL;
-	struct conn_hold *h;
+	struct daxmr_hold *h;
 	int ret;
 
 	if (!exp)
@@ -492,8 +407,8 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 			      conn->peer, conn->client, daxmr_export_name(exp));
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
-	h = conn_hold_find(conn, daxmr_export_id(exp));
-	if (!h && conn->nholds + conn->windows.nbinding >= DAXMR_CONN_HOLD_MAX)
+	h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
+	if (!h && conn->holds.n + conn->windows.nbinding >= DAXMR_CONN_HOLD_MAX)
 		return DAXMR_PROTO_STATUS_BUSY;
 	ret = daxmr_export_window(exp, req->open.access, &reply->desc, &bind);
 	if (ret == 0) {
@@ -530,7 +445,7 @@ static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t e
 static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
 					     const struct daxmr_proto_msg *req)
 {
-	struct conn_hold *h = conn_hold_find(conn, req->close.export_id);
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, req->close.export_id);
 
 	if (!h)
 		return conn_not_held(conn, req->close.export_id);
@@ -538,7 +453,7 @@ static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
 	DAXMR_LOG_INF("connection %s (%s): CLOSE %s generation %" PRIu64, conn->peer, conn->client,
 		      daxmr_export_name(h->exp), h->gen);
-	conn_hold_drop(conn, h);
+	daxmr_hold_drop(&conn->holds, h);
 	return DAXMR_PROTO_STATUS_OK;
 }
 
@@ -547,12 +462,12 @@ static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
 					     const struct daxmr_proto_msg *req)
 {
 	const struct daxmr_proto_flush *f = &req->flush;
-	struct conn_hold *h = conn_hold_find(conn, f->export_id);
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, f->export_id);
 	int ret;
 
 	if (!h)
 		return conn_not_held(conn, f->export_id);
-	if (h->gen != f->generation || h->state == CONN_HOLD_REVOKED ||
+	if (h->gen != f->generation || h->state == DAXMR_HOLD_REVOKED ||
 	    daxmr_export_generation(h->exp) != f->generation)
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
 	ret = daxmr_export_flush(h->exp, f->offset, f->length);
@@ -569,9 +484,9 @@ static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
 static void conn_do_revoke_ack(struct daxmr_conn *conn, const struct daxmr_proto_msg *msg)
 {
 	const struct daxmr_proto_export_ref *ref = &msg->revoke_ack;
-	struct conn_hold *h = conn_hold_find(conn, ref->export_id);
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, ref->export_id);
 
-	if (!h || h->gen != ref->generation || h->state != CONN_HOLD_REVOKE_SENT) {
+	if (!h || h->gen != ref->generation || h->state != DAXMR_HOLD_REVOKE_SENT) {
 		DAXMR_LOG_DBG("connection %s: REVOKE_ACK of export %u generation %" PRIu64
 			      " matches no REVOKE: ignored",
 			      conn->peer, ref->export_id, ref->generation);
@@ -581,13 +496,9 @@ static void conn_do_revoke_ack(struct daxmr_conn *conn, const struct daxmr_proto
 		DAXMR_LOG_DBG("connection %s: REVOKE_ACK carries request id %" PRIu64
 			      ", the REVOKE had %" PRIu64,
 			      conn->peer, msg->hdr.request_id, h->revoke_req_id);
-	h->state = CONN_HOLD_REVOKED;
-	conn->revokes_unacked--;
 	DAXMR_LOG_INF("connection %s (%s): REVOKE_ACK %s generation %" PRIu64, conn->peer,
 		      conn->client, daxmr_export_name(h->exp), h->gen);
-	/* the release must not come before this client's windows are invalidated */
-	if (!conn_hold_cut(conn, h, true))
-		conn_report_ack(conn, h->exp, h->gen);
+	daxmr_hold_ack(&conn->holds, h);
 }
 
 /* Whether opcode is a request a client may send. */
@@ -799,7 +710,7 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 		conn_on_mw_wc(conn, w, wc);
 		return;
 	}
-	msg = daxmr_ring_complete(&conn->ring, kind, slot, &ret);
+	msg = daxmr_transport_complete(&conn->tp, kind, slot, &ret);
 	if (ret) {
 		DAXMR_LOG_ERR("connection %s: completion with unknown wr_id 0x%" PRIx64, conn->peer,
 			      wc->wr_id);
@@ -814,7 +725,7 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 		}
 		return;
 	}
-	if (send && conn->state == DAXMR_CONN_DENIED && daxmr_ring_is_send_idle(&conn->ring)) {
+	if (send && conn->state == DAXMR_CONN_DENIED && daxmr_transport_is_send_idle(&conn->tp)) {
 		daxmr_conn_disconnect(conn); /* the ACCESS_DENIED of a failed AUTH is out */
 		return;
 	}
@@ -830,51 +741,19 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 void daxmr_conn_on_cq_event(struct daxmr_conn *conn)
 {
 	struct ibv_wc wc[CONN_POLL_BATCH];
-	int n, i, ret;
+	int n, i;
 
-	if (++conn->cq_unacked >= CONN_CQ_ACK_BATCH) {
-		ibv_ack_cq_events(conn->cq, conn->cq_unacked);
-		conn->cq_unacked = 0;
-	}
-	ret = -ibv_req_notify_cq(conn->cq, 0);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("ibv_req_notify_cq", ret, "connection %s", conn->peer);
+	if (daxmr_transport_on_cq_event(&conn->tp))
 		daxmr_conn_disconnect(conn);
-	}
 	do {
-		n = ibv_poll_cq(conn->cq, CONN_POLL_BATCH, wc);
+		n = daxmr_transport_poll(&conn->tp, wc, CONN_POLL_BATCH);
 		if (n < 0) {
-			DAXMR_LOG_CALL_ERR("ibv_poll_cq", -EIO, "connection %s", conn->peer);
 			daxmr_conn_disconnect(conn);
 			return;
 		}
 		for (i = 0; i < n; i++)
 			conn_on_wc(conn, &wc[i]);
 	} while (n > 0);
-}
-
-/* Undoes daxmr_conn_new's resources in reverse order; NULL-safe per field. */
-static int conn_destroy_resources(struct daxmr_conn *conn)
-{
-	int ret = 0, r;
-
-	if (conn->qp) {
-		rdma_destroy_qp(conn->id);
-		conn->qp = NULL;
-	}
-	ret = daxmr_ring_fini(&conn->ring);
-	if (conn->cq) {
-		if (conn->cq_unacked)
-			ibv_ack_cq_events(conn->cq, conn->cq_unacked);
-		conn->cq_unacked = 0;
-		r = -ibv_destroy_cq(conn->cq);
-		if (r) {
-			DAXMR_LOG_CALL_ERR("ibv_destroy_cq", r, "connection %s", conn->peer);
-			ret = ret ? ret : r;
-		}
-		conn->cq = NULL;
-	}
-	return ret;
 }
 
 /* Whether some export admits a client at sa (so a connection can be of any use to it). */
@@ -896,7 +775,6 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 		   struct daxmr_conn **conn_ptr)
 {
 	uint8_t acc_pdata[DAXMR_PROTO_CM_ACCEPT_SIZE];
-	struct ibv_qp_init_attr qpa;
 	struct rdma_conn_param param;
 	struct daxmr_cmreq r;
 	struct daxmr_conn *conn;
@@ -922,11 +800,11 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	conn->cm_version_max = r.cm.version_max;
 	conn->state = DAXMR_CONN_ACCEPTING;
 	conn->accepted_ms = daxmr_clock_ms();
-	TAILQ_INIT(&conn->holds);
+	daxmr_hold_set_init(&conn->holds, &conn->windows, conn_report_ack, conn);
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
 	snprintf(conn->client, sizeof(conn->client), "before HELLO");
 
-	ret = daxmr_ring_init(&conn->ring, env->pd, CONN_WR_RECV, CONN_WR_SEND, conn->peer);
+	ret = daxmr_transport_init(&conn->tp, env->pd, CONN_WR_RECV, CONN_WR_SEND, conn->peer);
 	if (ret) {
 		if (ret == -ENOMEM || ret == -EPERM || ret == -EAGAIN) {
 			/* not a passing shortage: retrying will not help until the limit changes */
@@ -935,34 +813,10 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 		}
 		goto err_reject;
 	}
-	conn->cq = ibv_create_cq(id->verbs, CONN_CQES, conn, env->cc, 0);
-	if (!conn->cq) {
-		ret = errno ? -errno : -ENOMEM;
-		DAXMR_LOG_CALL_ERR("ibv_create_cq", ret, "connection %s, %d entries", peer,
-				   CONN_CQES);
+	ret = daxmr_transport_connect(&conn->tp, id, env->pd, env->cc, conn, CONN_SEND_WRS);
+	if (ret)
 		goto err_reject;
-	}
-	ret = -ibv_req_notify_cq(conn->cq, 0);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("ibv_req_notify_cq", ret, "connection %s", peer);
-		goto err_reject;
-	}
-	memset(&qpa, 0, sizeof(qpa));
-	qpa.qp_type = IBV_QPT_RC;
-	qpa.send_cq = conn->cq;
-	qpa.recv_cq = conn->cq;
-	qpa.cap.max_send_wr = CONN_SEND_WRS; /* the send ring and one WR per window */
-	qpa.cap.max_recv_wr = CONN_RECV_SLOTS;
-	qpa.cap.max_send_sge = 1;
-	qpa.cap.max_recv_sge = 1;
-	if (rdma_create_qp(id, env->pd, &qpa)) {
-		ret = errno ? -errno : -ENOMEM;
-		DAXMR_LOG_CALL_ERR("rdma_create_qp", ret, "connection %s, RC, %d send / %d recv",
-				   peer, CONN_SEND_WRS, CONN_RECV_SLOTS);
-		goto err_reject;
-	}
-	conn->qp = id->qp;
-	daxmr_window_set_init(&conn->windows, env->pd, conn->qp, CONN_WR_MW, conn->peer,
+	daxmr_window_set_init(&conn->windows, env->pd, conn->tp.qp, CONN_WR_MW, conn->peer,
 			      conn->client, conn_report_ack, conn);
 	ret = conn_post_recvs(conn);
 	if (ret)
@@ -990,7 +844,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 err_reject:
 	daxmr_cmreq_reject(&r, rej, rej_why);
 err_destroy:
-	conn_destroy_resources(conn);
+	daxmr_transport_fini(&conn->tp);
 	free(conn);
 	return ret;
 }
@@ -1020,19 +874,12 @@ void daxmr_conn_on_established(struct daxmr_conn *conn)
 /* rdma_cm DISCONNECTED: the QP can issue nothing more, so REVOKEs in flight are answered. */
 void daxmr_conn_on_disconnected(struct daxmr_conn *conn)
 {
-	struct conn_hold *h;
-
 	if (!conn_is_down(conn))
 		(void)rdma_disconnect(conn->id); /* complete our side; failure changes nothing */
 	conn->state = DAXMR_CONN_CLOSED;
 	/* windows first: a reported ack may release an export, whose MR must have none bound */
 	daxmr_window_drop_all(&conn->windows, true);
-	for (h = TAILQ_FIRST(&conn->holds); h; h = TAILQ_NEXT(h, link))
-		if (h->state == CONN_HOLD_REVOKE_SENT) {
-			h->state = CONN_HOLD_REVOKED;
-			conn->revokes_unacked--;
-			conn_report_ack(conn, h->exp, h->gen);
-		}
+	daxmr_hold_disconnected(&conn->holds);
 	DAXMR_LOG_INF("connection %s (%s): disconnected", conn->peer, conn->client);
 }
 
@@ -1040,17 +887,14 @@ void daxmr_conn_on_disconnected(struct daxmr_conn *conn)
 int daxmr_conn_delete(struct daxmr_conn **conn_ptr)
 {
 	struct daxmr_conn *conn;
-	struct conn_hold *h;
 	int ret;
 
 	if (!conn_ptr || !*conn_ptr)
 		return 0;
 	conn = *conn_ptr;
 	daxmr_window_drop_all(&conn->windows, true); /* before the acks below release an export */
-	/* each hold is unlinked before it is freed; the analyzer loses track in TAILQ_REMOVE */
-	while ((h = TAILQ_FIRST(&conn->holds)) != NULL)
-		conn_hold_drop(conn, h); /* NOLINT(clang-analyzer-unix.Malloc) */
-	ret = conn_destroy_resources(conn);
+	daxmr_hold_drop_all(&conn->holds);
+	ret = daxmr_transport_fini(&conn->tp);
 	if (conn->id) {
 		conn->id->context = NULL;
 		if (rdma_destroy_id(conn->id)) {
@@ -1069,17 +913,15 @@ int daxmr_conn_delete(struct daxmr_conn **conn_ptr)
 int daxmr_conn_revoke(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t gen,
 		      enum daxmr_proto_revoke_reason reason, uint32_t deadline_ms)
 {
-	struct conn_hold *h = conn_hold_find(conn, daxmr_export_id(exp));
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
 	struct daxmr_proto_msg msg;
 	int ret;
 
 	if (conn->state != DAXMR_CONN_READY)
 		return -ENOTCONN;
-	if (!h || h->gen != gen || h->state != CONN_HOLD_HELD)
+	if (!h || h->gen != gen || h->state != DAXMR_HOLD_HELD)
 		return -ENOENT;
-	h->state = CONN_HOLD_REVOKE_SENT;
-	h->revoke_req_id = ++conn->next_req_id;
-	conn->revokes_unacked++;
+	daxmr_hold_revoke_sent(&conn->holds, h, ++conn->next_req_id);
 	/* the ack needs a receive of its own: post it before the REVOKE can be answered */
 	ret = conn_post_recvs(conn);
 	if (ret)
@@ -1102,8 +944,7 @@ int daxmr_conn_revoke(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_
 
 err:
 	/* the connection is going down: its disconnect, not an ack, ends its access */
-	h->state = CONN_HOLD_HELD;
-	conn->revokes_unacked--;
+	daxmr_hold_revoke_unsent(&conn->holds, h);
 	daxmr_conn_disconnect(conn);
 	return ret;
 }
@@ -1111,17 +952,11 @@ err:
 /* AVAILABLE for every revoked descriptor of exp this connection still has. */
 void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp)
 {
-	struct conn_hold *h = conn_hold_find(conn, daxmr_export_id(exp));
 	struct daxmr_proto_msg msg;
 
-	if (!h || h->state == CONN_HOLD_HELD || h->gen == daxmr_export_generation(exp))
+	if (daxmr_hold_drop_revoked(&conn->holds, daxmr_export_id(exp),
+				    daxmr_export_generation(exp)))
 		return;
-	if (h->state == CONN_HOLD_REVOKE_SENT)
-		conn->revokes_unacked--;     /* its receive stays posted; a late ack will use it */
-	(void)conn_hold_cut(conn, h, false); /* normally fenced already, at the release */
-	TAILQ_REMOVE(&conn->holds, h, link);
-	conn->nholds--;
-	free(h);
 	if (conn->state != DAXMR_CONN_READY)
 		return;
 	conn_msg_init(conn, DAXMR_PROTO_OP_AVAILABLE, DAXMR_PROTO_STATUS_OK, 0, ++conn->next_req_id,
@@ -1157,5 +992,5 @@ struct rdma_cm_id *daxmr_conn_id(const struct daxmr_conn *conn)
 
 size_t daxmr_conn_holds(const struct daxmr_conn *conn)
 {
-	return conn->nholds;
+	return conn->holds.n;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* conn.h -- one client connection: cm_id, QP, CQ, buffers, request dispatch, state machine */
+/* conn.h -- one client connection: its state machine and the requests it answers */
 #ifndef DAXMR_CONN_H
 #define DAXMR_CONN_H
 

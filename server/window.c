@@ -79,13 +79,6 @@ struct daxmr_window *daxmr_window_find(struct daxmr_window_set *ws, const void *
 	return NULL;
 }
 
-/* Reports a revoke ack an invalidation carried. */
-static void window_report_ack(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t gen)
-{
-	if (ws->ack)
-		ws->ack(ws->ack_arg, exp, gen);
-}
-
 /* Deallocates a window now: from here its rkey is dead. The slot keeps its state. */
 static void window_dealloc(struct daxmr_window_set *ws, struct daxmr_window *w)
 {
@@ -248,7 +241,7 @@ int daxmr_window_complete(struct daxmr_window_set *ws, struct daxmr_window *w,
 	}
 	daxmr_window_release(ws, w); /* invalidated, or the QP failed: dealloc ends it either way */
 	if (ack)
-		window_report_ack(ws, exp, gen);
+		ws->ack(ws->ack_arg, exp, gen);
 	return status == IBV_WC_SUCCESS ? 0 : -EIO;
 }
 
@@ -270,7 +263,7 @@ void daxmr_window_drop_all(struct daxmr_window_set *ws, bool report)
 		window_dealloc(ws, w);
 		if (report && w->ack) {
 			w->ack = false;
-			window_report_ack(ws, w->exp, w->gen);
+			ws->ack(ws->ack_arg, w->exp, w->gen);
 		}
 	}
 }

@@ -57,7 +57,7 @@ struct daxmr_window_set {
 /* "free", "binding", "bound", "invalidating". */
 const char *daxmr_window_state_str(enum daxmr_window_state state);
 
-/* Sets ws up for a connection's QP; its WRs carry daxmr_wrid(wr_kind, slot). */
+/* Sets ws up for a connection's QP; its WRs carry daxmr_wrid(wr_kind, slot); ack is not NULL. */
 void daxmr_window_set_init(struct daxmr_window_set *ws, struct ibv_pd *pd, struct ibv_qp *qp,
 			   uint32_t wr_kind, const char *peer, const char *client,
 			   void (*ack)(void *arg, struct daxmr_export *exp, uint64_t gen),
