@@ -126,6 +126,18 @@ static void lease_fd_add_once(int *fds, size_t *n, int fd)
 	fds[(*n)++] = fd;
 }
 
+/* Whether the lease on fd is still whole: a break signal for it is stale. */
+bool daxmr_lease_is_intact(int fd, int type)
+{
+	int cur = fcntl(fd, F_GETLEASE);
+
+	if (cur < 0) {
+		DAXMR_LOG_CALL_ERR("fcntl", -errno, "F_GETLEASE on fd %d", fd);
+		return false;
+	}
+	return cur == type;
+}
+
 /* Drains the lease-break signalfd into a set of breaking fds. */
 int daxmr_lease_read_break(int sfd, int *fds, size_t max, size_t *n_ptr)
 {

@@ -64,12 +64,6 @@ struct server_conn {
 
 TAILQ_HEAD(server_conn_list, server_conn);
 
-/* What the data-path check said about one registration mode on our device. */
-struct server_check {
-	bool known;
-	struct daxmr_datacheck_result res;
-};
-
 struct daxmr_server {
 	struct event_base *base;	  /* owned */
 	struct rdma_event_channel *cm_ch; /* owned */
@@ -92,58 +86,15 @@ struct daxmr_server {
 	size_t nexports;
 	struct server_conn_list conns;
 	struct daxmr_revoke_opts ropts;
-	bool odp_check_warn;
-	bool auth;		      /* clients must AUTH with key */
-	struct daxmr_auth_key key;    /* a copy of the pre-shared secret's key; wiped at the end */
-	struct server_check check[2]; /* by enum daxmr_verbs_mode: PINNED, ODP */
+	bool auth;		   /* clients must AUTH with key */
+	struct daxmr_auth_key key; /* a copy of the pre-shared secret's key; wiped at the end */
+	struct daxmr_datacheck_gate gate; /* the exports' data-path gate: verdicts by mode */
 	bool shutting_down;
 	bool exiting; /* the loop was told to exit */
 	char devname[64];
 	char name[DAXMR_PROTO_NAME_MAX + 1]; /* "daxmrd@HOST" in HELLO replies */
 	char listen_str[96];
 };
-
-/* ---- data-path gate ---------------------------------------------------------------------- */
-
-/* The export's gate: runs the data-path check of mode once, then answers from the cache. */
-static int server_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t why_size)
-{
-	struct daxmr_server *srv = arg;
-	struct server_check *c;
-	int ret;
-
-	if (mode != DAXMR_VERBS_PINNED && mode != DAXMR_VERBS_ODP)
-		return 0;
-	c = &srv->check[mode];
-	if (!c->known) {
-		memset(&c->res, 0, sizeof(c->res));
-		ret = daxmr_datacheck_run(srv->ctx, srv->pd, mode, &c->res);
-		if (ret) {
-			c->res.verdict = DAXMR_DATACHECK_FAIL;
-			snprintf(c->res.symptom, sizeof(c->res.symptom),
-				 "the check could not run: %s", daxmr_log_strerror(ret));
-		}
-		c->known = true;
-		DAXMR_LOG_NTC("data-path check on %s, registration %s: %s%s%s", srv->devname,
-			      daxmr_verbs_mode_str(mode),
-			      daxmr_datacheck_verdict_str(c->res.verdict),
-			      c->res.symptom[0] ? ": " : "", c->res.symptom);
-	}
-	if (c->res.verdict != DAXMR_DATACHECK_FAIL)
-		return 0;
-	if (srv->odp_check_warn) {
-		DAXMR_LOG_WRN("!!! device %s, registration %s FAILED the data-path check (%s): "
-			      "using it anyway because of --odp-check=warn: remote reads and "
-			      "writes may land at the wrong offsets !!!",
-			      srv->devname, daxmr_verbs_mode_str(mode), c->res.symptom);
-		return 0;
-	}
-	snprintf(why, why_size,
-		 "device %s, registration %s failed the data-path check: %s (--odp-check=warn "
-		 "uses it anyway)",
-		 srv->devname, daxmr_verbs_mode_str(mode), c->res.symptom);
-	return -EIO;
-}
 
 /* ---- exports ----------------------------------------------------------------------------- */
 
@@ -295,7 +246,7 @@ static void server_revoke_released(void *arg, struct daxmr_export *exp,
 static void server_on_lease_break(evutil_socket_t fd, short what, void *arg)
 {
 	struct daxmr_server *srv = arg;
-	int fds[32], cur;
+	int fds[32];
 	size_t n, i, j;
 
 	(void)what;
@@ -311,8 +262,8 @@ static void server_on_lease_break(evutil_socket_t fd, short what, void *arg)
 				    daxmr_export_state(se->exp) != DAXMR_EXPORT_AVAILABLE)
 					continue;
 				/* a break queued for an earlier generation that had the same fd */
-				cur = fcntl(fds[i], F_GETLEASE);
-				if (cur == (daxmr_export_ro(se->exp) ? F_RDLCK : F_WRLCK)) {
+				if (daxmr_lease_is_intact(
+					    fds[i], daxmr_export_ro(se->exp) ? F_RDLCK : F_WRLCK)) {
 					DAXMR_LOG_DBG("export %s: stale lease-break signal ignored",
 						      daxmr_export_name(se->exp));
 					continue;
@@ -677,8 +628,8 @@ static int server_exports(struct daxmr_server *srv, const struct daxmr_server_op
 {
 	struct daxmr_export_env env = { .pd = srv->pd,
 					.lease_sig = srv->lease_sig,
-					.gate = server_gate,
-					.gate_arg = srv,
+					.gate = daxmr_datacheck_gate,
+					.gate_arg = &srv->gate,
 					.mw = srv->mw,
 					.devname = srv->devname };
 	struct daxmr_revoke_ops rops = { .notify = server_revoke_notify,
@@ -741,7 +692,6 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	srv->lease_sfd = -1;
 	srv->term_sfd = -1;
 	TAILQ_INIT(&srv->conns);
-	srv->odp_check_warn = opts->odp_check_warn;
 	if (opts->key) {
 		srv->key = *opts->key;
 		srv->auth = true;
@@ -780,6 +730,8 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	ret = server_device(srv);
 	if (ret)
 		goto err;
+	daxmr_datacheck_gate_init(&srv->gate, srv->ctx, srv->pd, srv->devname, opts->odp_check_warn,
+				  daxmr_datacheck_run);
 	ret = server_exports(srv, opts);
 	if (ret)
 		goto err;
