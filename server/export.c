@@ -368,9 +368,17 @@ static int export_lease(struct daxmr_export *exp)
 		return -ENODEV;
 	}
 	ret = daxmr_lease_may_lease(&st, exp->what);
-	if (ret) {
+	if (ret == -EPERM) {
 		snprintf(exp->reason, sizeof(exp->reason),
 			 "owned by uid %u: not our fsuid and no CAP_LEASE", (unsigned)st.st_uid);
+		return ret;
+	}
+	if (ret) {
+		/* capget failed: whether we hold CAP_LEASE is unknown, so say that, not "no" */
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "owned by uid %u, not our fsuid, and capget failed (%s): cannot tell "
+			 "whether we hold CAP_LEASE",
+			 (unsigned)st.st_uid, daxmr_log_strerror(ret));
 		return ret;
 	}
 	ret = daxmr_lease_take(exp->fd, exp->ro ? F_RDLCK : F_WRLCK, exp->env.lease_sig, exp->what);
