@@ -364,9 +364,10 @@ static enum daxmr_proto_status conn_open_finish(struct daxmr_conn *conn, struct 
 }
 
 /*
- * A window for an OPEN: the one this descriptor already has for this access and generation
- * (0, desc->rkey set, *w_ptr it), or a new one allocated and its bind posted (1: the reply waits
- * for the completion). -ENOBUFS: no free slot; another -errno: fall back to the MR key.
+ * A window for an OPEN, in *w_ptr: the one this descriptor already has for this access and
+ * generation (BOUND, desc->rkey set), or a new one allocated and its bind posted (BINDING: the
+ * reply waits for the completion). 0, -ENOBUFS (no free slot), or another -errno: fall back to
+ * the MR key.
  */
 static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t req_id,
 			    const struct ibv_mw_bind_info *bind, struct daxmr_proto_desc *desc,
@@ -385,7 +386,9 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 		}
 	}
 	ret = daxmr_window_bind(&conn->windows, exp, req_id, bind, desc, &w);
-	return ret ? ret : 1;
+	if (ret == 0)
+		*w_ptr = w; /* BINDING: the reply waits for the completion */
+	return ret;
 }
 
 /* OPEN: a descriptor with the access asked for; *deferred: answered when its window is bound. */
@@ -413,7 +416,7 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 	ret = daxmr_export_window(exp, req->open.access, &reply->desc, &bind);
 	if (ret == 0) {
 		ret = conn_open_window(conn, exp, req->hdr.request_id, &bind, &reply->desc, &w);
-		if (ret == 1) {
+		if (ret == 0 && w->state == DAXMR_WINDOW_BINDING) {
 			*deferred = true;
 			return DAXMR_PROTO_STATUS_OK;
 		}
@@ -684,9 +687,10 @@ static void conn_on_bind_wc(struct daxmr_conn *conn, struct daxmr_window *w,
 /* A window's BIND_MW or LOCAL_INV completed. */
 static void conn_on_mw_wc(struct daxmr_conn *conn, struct daxmr_window *w, const struct ibv_wc *wc)
 {
+	bool binding = w->state == DAXMR_WINDOW_BINDING;
 	int ret = daxmr_window_complete(&conn->windows, w, wc->status);
 
-	if (ret == 1) {
+	if (binding) {
 		conn_on_bind_wc(conn, w, wc);
 		return;
 	}

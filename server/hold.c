@@ -45,11 +45,11 @@ struct daxmr_hold *daxmr_hold_find(struct daxmr_hold_set *hs, uint32_t export_id
 
 /*
  * The per-client cut-off of one descriptor: invalidates its windows. ack: the revoke ack is
- * reported once the last invalidation completes; returns true if it was deferred so.
+ * reported once the last invalidation completes (now if none is in flight).
  */
-static bool hold_cut(struct daxmr_hold_set *hs, struct daxmr_hold *h, bool ack)
+static void hold_cut(struct daxmr_hold_set *hs, struct daxmr_hold *h, bool ack)
 {
-	return daxmr_window_cut(hs->windows, h, ack, h->exp, h->gen);
+	daxmr_window_cut(hs->windows, h, ack, h->exp, h->gen);
 }
 
 /* Unlinks and frees h. */
@@ -81,7 +81,7 @@ int daxmr_hold_record(struct daxmr_hold_set *hs, struct daxmr_export *exp,
 		hs->revokes_unacked--;
 	}
 	if (h->gen != desc->generation)
-		(void)hold_cut(hs, h, false); /* an old generation's keys */
+		hold_cut(hs, h, false); /* an old generation's keys */
 	if (w)
 		daxmr_window_attach(hs->windows, w, h);
 	if (h->state != DAXMR_HOLD_HELD || h->gen != desc->generation ||
@@ -113,20 +113,18 @@ void daxmr_hold_ack(struct daxmr_hold_set *hs, struct daxmr_hold *h)
 	h->state = DAXMR_HOLD_REVOKED;
 	hs->revokes_unacked--;
 	/* the release must not come before this client's windows are invalidated */
-	if (!hold_cut(hs, h, true))
-		hs->ack(hs->ack_arg, h->exp, h->gen);
+	hold_cut(hs, h, true);
 }
 
 /* Removes and frees a descriptor; one awaiting its ack counts as acked. */
 void daxmr_hold_drop(struct daxmr_hold_set *hs, struct daxmr_hold *h)
 {
-	bool deferred = hold_cut(hs, h, h->state == DAXMR_HOLD_REVOKE_SENT);
-
 	if (h->state == DAXMR_HOLD_REVOKE_SENT) {
 		hs->revokes_unacked--;
-		h->state = DAXMR_HOLD_REVOKED; /* counted as acked */
-		if (!deferred)
-			hs->ack(hs->ack_arg, h->exp, h->gen);
+		h->state = DAXMR_HOLD_REVOKED; /* counted as acked: its ack goes with the keys */
+		hold_cut(hs, h, true);
+	} else {
+		hold_cut(hs, h, false);
 	}
 	hold_remove(hs, h);
 }
@@ -161,7 +159,7 @@ int daxmr_hold_drop_revoked(struct daxmr_hold_set *hs, uint32_t export_id, uint6
 
 	if (!h || h->state == DAXMR_HOLD_HELD || h->gen == gen)
 		return -ENOENT;
-	(void)hold_cut(hs, h, false); /* normally fenced already, at the release */
+	hold_cut(hs, h, false); /* normally fenced already, at the release */
 	hold_remove(hs, h);
 	return 0;
 }

@@ -161,12 +161,13 @@ int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uin
 
 /*
  * Posts LOCAL_INV of a BOUND window (its completion deallocates it); deallocates it at once when
- * the connection is going down or the post fails. Returns true if a completion will follow.
+ * the connection is going down or the post fails. Returns 0 if a completion will follow, else
+ * -ENOTCONN (going down) or the -errno of ibv_post_send (logged).
  */
-static bool window_invalidate(struct daxmr_window_set *ws, struct daxmr_window *w)
+static int window_invalidate(struct daxmr_window_set *ws, struct daxmr_window *w)
 {
 	struct ibv_send_wr wr, *bad = NULL;
-	int ret;
+	int ret = -ENOTCONN;
 
 	w->owner = NULL;
 	if (w->mw && !ws->closed) {
@@ -179,14 +180,14 @@ static bool window_invalidate(struct daxmr_window_set *ws, struct daxmr_window *
 		if (ret == 0) {
 			w->state = DAXMR_WINDOW_INVALIDATING;
 			w->ack = false;
-			return true;
+			return 0;
 		}
 		DAXMR_LOG_CALL_ERR("ibv_post_send", ret,
 				   "connection %s, LOCAL_INV of rkey 0x%x: deallocating it",
 				   ws->peer, w->rkey);
 	}
 	daxmr_window_release(ws, w);
-	return false;
+	return ret;
 }
 
 /* w becomes owner's key; owner's other key of the same access goes. */
@@ -203,7 +204,7 @@ void daxmr_window_attach(struct daxmr_window_set *ws, struct daxmr_window *w, co
 }
 
 /* Invalidates owner's keys; the ack, if any, rides the last invalidation. */
-bool daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
+void daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
 		      struct daxmr_export *exp, uint64_t gen)
 {
 	struct daxmr_window *last = NULL;
@@ -211,15 +212,18 @@ bool daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
 
 	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
 		if (ws->slot[i].state == DAXMR_WINDOW_BOUND && ws->slot[i].owner == owner &&
-		    window_invalidate(ws, &ws->slot[i]))
+		    window_invalidate(ws, &ws->slot[i]) == 0)
 			last = &ws->slot[i];
-	if (!last || !ack)
-		return false;
+	if (!ack)
+		return;
+	if (!last) {
+		ws->ack(ws->ack_arg, exp, gen); /* no invalidation in flight: done now */
+		return;
+	}
 	/* completions of one send queue come in order: the last one means all are done */
 	last->ack = true;
 	last->exp = exp;
 	last->gen = gen;
-	return true;
 }
 
 /* A BIND_MW or LOCAL_INV completed. */
@@ -232,7 +236,7 @@ int daxmr_window_complete(struct daxmr_window_set *ws, struct daxmr_window *w,
 
 	if (w->state == DAXMR_WINDOW_BINDING) {
 		ws->nbinding--;
-		return 1;
+		return 0; /* the caller answers the OPEN, whatever status says */
 	}
 	if (w->state != DAXMR_WINDOW_INVALIDATING) {
 		DAXMR_LOG_ERR("connection %s: window completion for a slot in state %s", ws->peer,

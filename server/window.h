@@ -88,20 +88,20 @@ void daxmr_window_attach(struct daxmr_window_set *ws, struct daxmr_window *w, co
 
 /*
  * Invalidates owner's BOUND windows (CLOSE, REVOKE_ACK, a new generation). ack: the revoke ack
- * of (exp, gen) is reported once the last invalidation completes; returns true if it was
- * deferred so, false if the caller reports it (no invalidation in flight, or !ack).
+ * of (exp, gen) is reported through ws->ack once the last invalidation completes, or now if
+ * none is in flight.
  */
-bool daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
+void daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
 		      struct daxmr_export *exp, uint64_t gen);
 
 /* Deallocates the window now (its rkey dies with it) and frees the slot. */
 void daxmr_window_release(struct daxmr_window_set *ws, struct daxmr_window *w);
 
 /*
- * The WR of w completed with status. BINDING: returns 1, the caller answers the OPEN (and
- * attaches or releases w). INVALIDATING: the window is deallocated, the slot freed and a revoke
- * ack it carried reported; returns 0, or -EIO if the WR failed (the QP is in error). Another
- * state: -EINVAL (logged).
+ * The WR of w completed with status. BINDING: counted, nothing else; returns 0 and the caller,
+ * which saw BINDING, answers the OPEN (and attaches or releases w, looking at status itself).
+ * INVALIDATING: the window is deallocated, the slot freed and a revoke ack it carried reported;
+ * returns 0, or -EIO if the WR failed (the QP is in error). Another state: -EINVAL (logged).
  */
 int daxmr_window_complete(struct daxmr_window_set *ws, struct daxmr_window *w,
 			  enum ibv_wc_status status);
