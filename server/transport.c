@@ -156,6 +156,12 @@ int daxmr_transport_poll(struct daxmr_transport *t, struct ibv_wc *wc, int max)
 	return n;
 }
 
+/* The buffer of slot i of buf: receive slots are 0.., send slots follow them. */
+static uint8_t *transport_slot(const struct daxmr_transport *t, size_t i)
+{
+	return t->buf + i * DAXMR_PROTO_MSG_MAX;
+}
+
 /* Posts receives until want are posted (or no slot is left). */
 int daxmr_transport_post_recvs(struct daxmr_transport *t, unsigned int want)
 {
@@ -166,13 +172,12 @@ int daxmr_transport_post_recvs(struct daxmr_transport *t, unsigned int want)
 
 	while (t->recv_posted < want && t->recv_nfree > 0) {
 		slot = t->recv_free[t->recv_nfree - 1];
-		sge.addr = (uint64_t)(uintptr_t)(t->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX);
-		sge.length = DAXMR_PROTO_MSG_MAX;
-		sge.lkey = t->mr->lkey;
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = daxmr_wrid(t->recv_kind, slot);
-		wr.sg_list = &sge;
-		wr.num_sge = 1;
+		sge = (struct ibv_sge){ .addr = (uint64_t)(uintptr_t)transport_slot(t, slot),
+					.length = DAXMR_PROTO_MSG_MAX,
+					.lkey = t->mr->lkey };
+		wr = (struct ibv_recv_wr){ .wr_id = daxmr_wrid(t->recv_kind, slot),
+					   .sg_list = &sge,
+					   .num_sge = 1 };
 		ret = -ibv_post_recv(t->qp, &wr, &bad);
 		if (ret) {
 			DAXMR_LOG_CALL_ERR("ibv_post_recv", ret, "connection %s, slot %u", t->peer,
@@ -190,8 +195,8 @@ uint8_t *daxmr_transport_send_buf(struct daxmr_transport *t)
 {
 	if (t->send_nfree == 0)
 		return NULL;
-	return t->buf + (size_t)(DAXMR_TRANSPORT_RECV_SLOTS + t->send_free[t->send_nfree - 1]) *
-				DAXMR_PROTO_MSG_MAX;
+	return transport_slot(t,
+			      DAXMR_TRANSPORT_RECV_SLOTS + (size_t)t->send_free[t->send_nfree - 1]);
 }
 
 /* Posts the next free send slot. */
@@ -205,16 +210,15 @@ int daxmr_transport_post_send(struct daxmr_transport *t, uint32_t len, const cha
 	if (t->send_nfree == 0)
 		return -ENOBUFS;
 	slot = t->send_free[t->send_nfree - 1];
-	sge.addr = (uint64_t)(uintptr_t)(t->buf + (size_t)(DAXMR_TRANSPORT_RECV_SLOTS + slot) *
-							  DAXMR_PROTO_MSG_MAX);
-	sge.length = len;
-	sge.lkey = t->mr->lkey;
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = daxmr_wrid(t->send_kind, slot);
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_SEND;
-	wr.send_flags = IBV_SEND_SIGNALED;
+	sge = (struct ibv_sge){ .addr = (uint64_t)(uintptr_t)transport_slot(
+					t, DAXMR_TRANSPORT_RECV_SLOTS + slot),
+				.length = len,
+				.lkey = t->mr->lkey };
+	wr = (struct ibv_send_wr){ .wr_id = daxmr_wrid(t->send_kind, slot),
+				   .sg_list = &sge,
+				   .num_sge = 1,
+				   .opcode = IBV_WR_SEND,
+				   .send_flags = IBV_SEND_SIGNALED };
 	ret = -ibv_post_send(t->qp, &wr, &bad);
 	if (ret) {
 		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, %s, %u bytes", t->peer,
@@ -237,7 +241,7 @@ const uint8_t *daxmr_transport_complete(struct daxmr_transport *t, uint32_t kind
 	if (kind == t->recv_kind && slot < DAXMR_TRANSPORT_RECV_SLOTS) {
 		t->recv_posted--;
 		t->recv_free[t->recv_nfree++] = (uint8_t)slot;
-		return t->buf + (size_t)slot * DAXMR_PROTO_MSG_MAX;
+		return transport_slot(t, slot);
 	}
 	*ret_ptr = -EINVAL;
 	return NULL;
