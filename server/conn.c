@@ -44,14 +44,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 
 #include "auth.h"
 #include "clock.h"
-#include "log.h"
-#include "verbs.h"
 #include "cmreq.h"
 #include "hold.h"
+#include "log.h"
 #include "transport.h"
 #include "window.h"
 #include "wrid.h"
