@@ -125,8 +125,8 @@ int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uin
 	w->mw = ibv_alloc_mw(ws->pd, IBV_MW_TYPE_2);
 	if (!w->mw) {
 		ret = errno ? -errno : -ENOMEM;
-		DAXMR_LOG_CALL_ERR("ibv_alloc_mw", ret, "connection %s, type 2, export %u",
-				   ws->peer, desc->export_id);
+		DAXMR_LOG_CALL_ERR("ibv_alloc_mw", ret, "connection %s, type 2, export %s",
+				   ws->peer, daxmr_export_name(exp));
 		snprintf(why, sizeof(why), "ibv_alloc_mw failed: %s", daxmr_log_strerror(ret));
 		daxmr_export_window_failed(exp, why);
 		return ret;
@@ -141,8 +141,8 @@ int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uin
 	wr.bind_mw.bind_info = *bind;
 	ret = -ibv_post_send(ws->qp, &wr, &bad);
 	if (ret) {
-		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, BIND_MW for export %u",
-				   ws->peer, desc->export_id);
+		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, BIND_MW for export %s",
+				   ws->peer, daxmr_export_name(exp));
 		snprintf(why, sizeof(why), "posting BIND_MW failed: %s", daxmr_log_strerror(ret));
 		daxmr_export_window_failed(exp, why);
 		daxmr_window_release(ws, w);
@@ -284,9 +284,9 @@ void daxmr_window_fence(struct daxmr_window_set *ws, const struct daxmr_export *
 			continue;
 		if (w->mw)
 			DAXMR_LOG_INF(
-				"connection %s (%s): window 0x%x of export %u generation %" PRIu64
+				"connection %s (%s): window 0x%x of export %s generation %" PRIu64
 				" deallocated at the release",
-				ws->peer, ws->client, w->rkey, w->desc.export_id, w->gen);
+				ws->peer, ws->client, w->rkey, daxmr_export_name(exp), w->gen);
 		w->ack = false; /* the revocation is finishing: its acks no longer matter */
 		if (w->state == DAXMR_WINDOW_BOUND)
 			daxmr_window_release(ws, w);

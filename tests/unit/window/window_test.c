@@ -35,6 +35,13 @@ static int exp_a, exp_b; /* stand-ins for two exports: only their addresses are 
 static int owner1, owner2;
 
 void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
+const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
+
+/* The stand-ins' names, for the log lines. */
+const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
+{
+	return exp == EXP_A ? "a" : "b";
+}
 
 void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why)
 {
