@@ -211,6 +211,7 @@ static int revoke_arm(struct event *ev, unsigned int ms)
 {
 	struct timeval tv = daxmr_clock_ms_tv(ms);
 
+	/* a timer's event_add fails only when libevent cannot grow its timer heap */
 	return event_add(ev, &tv) == 0 ? 0 : -ENOMEM;
 }
 
