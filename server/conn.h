@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* conn.h -- one client connection: cm_id, QP, CQ, buffers, request dispatch, state machine */
+/* conn.h -- one client connection: its state machine and the requests it answers */
 #ifndef DAXMR_CONN_H
 #define DAXMR_CONN_H
 
@@ -22,6 +22,7 @@ enum daxmr_conn_state {
 	DAXMR_CONN_WAIT_HELLO,	  /* established: only HELLO is allowed */
 	DAXMR_CONN_WAIT_AUTH,	  /* HELLO done, the server has a secret: only AUTH is allowed */
 	DAXMR_CONN_READY,	  /* HELLO (and AUTH) done: every request */
+	DAXMR_CONN_DENIED,	  /* AUTH failed: its ACCESS_DENIED goes out, then we disconnect */
 	DAXMR_CONN_CLOSING, /* we disconnected (protocol error, shutdown): waiting for DISCONNECTED
 			     */
 	DAXMR_CONN_CLOSED,  /* DISCONNECTED: only deletion is left */
@@ -57,7 +58,7 @@ struct daxmr_conn_env {
 	void *arg; /* borrowed: passed to ops */
 };
 
-/* "accepting", "wait-hello", "wait-auth", "ready", "closing", "closed". */
+/* "accepting", "wait-hello", "wait-auth", "ready", "denied", "closing", "closed". */
 const char *daxmr_conn_state_str(enum daxmr_conn_state state);
 
 /*
@@ -101,8 +102,10 @@ void daxmr_conn_on_cq_event(struct daxmr_conn *conn);
 
 /*
  * Sends REVOKE for generation gen of exp if this connection holds it, after posting one more
- * receive for the ack. Returns 1 if a REVOKE was sent (one daxmr_conn_ops.revoke_ack follows),
- * else 0.
+ * receive for the ack. Returns 0 if a REVOKE was sent (one daxmr_conn_ops.revoke_ack follows),
+ * -ENOTCONN if the connection is not READY, -ENOENT if it holds no such generation, or the
+ * -errno of the failed post (the connection is then disconnecting: its disconnect ends the
+ * holder's access).
  */
 int daxmr_conn_revoke(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t gen,
 		      enum daxmr_proto_revoke_reason reason, uint32_t deadline_ms);
@@ -120,11 +123,11 @@ void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp);
 size_t daxmr_conn_windows(const struct daxmr_conn *conn);
 
 /*
- * Disconnects a connection still short of READY (accepting, waiting for HELLO or AUTH)
- * DAXMR_CONN_HANDSHAKE_MS after it was accepted, now_ms being daxmr_clock_ms(). Returns 1 if it
- * did, else 0. The server calls it periodically for every connection.
+ * Disconnects a connection still short of READY (accepting, waiting for HELLO or AUTH, denied)
+ * DAXMR_CONN_HANDSHAKE_MS after it was accepted, now_ms being daxmr_clock_ms(). Returns
+ * -ETIMEDOUT if it did, else 0. The server calls it periodically for every connection.
  */
-int daxmr_conn_check_handshake(struct daxmr_conn *conn, int64_t now_ms);
+int daxmr_conn_expire_handshake(struct daxmr_conn *conn, int64_t now_ms);
 
 /* Disconnects (shutdown, protocol error): CLOSING; deletion follows DISCONNECTED. */
 void daxmr_conn_disconnect(struct daxmr_conn *conn);

@@ -433,3 +433,57 @@ err_scratch:
 	datacheck_buf_delete(&scratch, "data-path check scratch buffer");
 	return ret;
 }
+
+/* A gate with no verdict yet. */
+void daxmr_datacheck_gate_init(struct daxmr_datacheck_gate *g, struct ibv_context *ctx,
+			       struct ibv_pd *pd, const char *devname, bool warn,
+			       int (*run)(struct ibv_context *ctx, struct ibv_pd *pd,
+					  enum daxmr_verbs_mode mode,
+					  struct daxmr_datacheck_result *res))
+{
+	memset(g, 0, sizeof(*g));
+	g->ctx = ctx;
+	g->pd = pd;
+	g->devname = devname;
+	g->warn = warn;
+	g->run = run;
+}
+
+/* The exports' gate: runs the check of mode once, then answers from its verdict. */
+int daxmr_datacheck_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t why_size)
+{
+	struct daxmr_datacheck_gate *g = arg;
+	struct daxmr_datacheck_result *res;
+	int ret;
+
+	if (mode != DAXMR_VERBS_PINNED && mode != DAXMR_VERBS_ODP)
+		return 0;
+	res = &g->mode[mode].res;
+	if (!g->mode[mode].known) {
+		memset(res, 0, sizeof(*res));
+		ret = g->run(g->ctx, g->pd, mode, res);
+		if (ret) {
+			res->verdict = DAXMR_DATACHECK_FAIL;
+			snprintf(res->symptom, sizeof(res->symptom), "the check could not run: %s",
+				 daxmr_log_strerror(ret));
+		}
+		g->mode[mode].known = true;
+		DAXMR_LOG_NTC("data-path check on %s, registration %s: %s%s%s", g->devname,
+			      daxmr_verbs_mode_str(mode), daxmr_datacheck_verdict_str(res->verdict),
+			      res->symptom[0] ? ": " : "", res->symptom);
+	}
+	if (res->verdict != DAXMR_DATACHECK_FAIL)
+		return 0;
+	if (g->warn) {
+		DAXMR_LOG_WRN("!!! device %s, registration %s FAILED the data-path check (%s): "
+			      "using it anyway because of --odp-check=warn: remote reads and "
+			      "writes may land at the wrong offsets !!!",
+			      g->devname, daxmr_verbs_mode_str(mode), res->symptom);
+		return 0;
+	}
+	snprintf(why, why_size,
+		 "device %s, registration %s failed the data-path check: %s (see "
+		 "docs/rxe-fix.md for a fixed rdma_rxe module; --odp-check=warn uses it anyway)",
+		 g->devname, daxmr_verbs_mode_str(mode), res->symptom);
+	return -EIO;
+}

@@ -77,4 +77,38 @@ struct daxmr_datacheck_expect {
 int daxmr_datacheck_analyze(const struct daxmr_datacheck_expect *exp, const uint8_t *buf,
 			    size_t buf_len, char *symptom, size_t symptom_size);
 
+/*
+ * The data-path gate of the exports on one device: each registration mode (PINNED, ODP) is
+ * checked once, at the first export that needs it, and the verdict kept for the others.
+ */
+struct daxmr_datacheck_gate {
+	struct ibv_context *ctx; /* borrowed: the device */
+	struct ibv_pd *pd;	 /* borrowed: its protection domain */
+	const char *devname;	 /* borrowed: the device's name, for logs and refusals */
+	bool warn;		 /* --odp-check=warn: a failing mode is used anyway, loudly */
+	/* the check: daxmr_datacheck_run (a unit test of the caller passes its fake) */
+	int (*run)(struct ibv_context *ctx, struct ibv_pd *pd, enum daxmr_verbs_mode mode,
+		   struct daxmr_datacheck_result *res);
+	struct {
+		bool known;
+		struct daxmr_datacheck_result res;
+	} mode[2]; /* by enum daxmr_verbs_mode: PINNED, ODP */
+};
+
+/* A gate with no verdict yet; run is daxmr_datacheck_run outside tests. */
+void daxmr_datacheck_gate_init(struct daxmr_datacheck_gate *g, struct ibv_context *ctx,
+			       struct ibv_pd *pd, const char *devname, bool warn,
+			       int (*run)(struct ibv_context *ctx, struct ibv_pd *pd,
+					  enum daxmr_verbs_mode mode,
+					  struct daxmr_datacheck_result *res));
+
+/*
+ * The exports' gate (daxmr_export_gate_fn; arg: the struct daxmr_datacheck_gate): may mode be
+ * used on the device? Runs the check of mode once (logged; a check that cannot run counts as
+ * FAIL) and answers from its verdict: 0 (PASS, UNSUPPORTED, a mode without a check of its own,
+ * or FAIL with warn, logged loudly), or -EIO with why (why_size bytes) saying which mode failed
+ * and how, pointing to docs/rxe-fix.md and --odp-check=warn.
+ */
+int daxmr_datacheck_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t why_size);
+
 #endif /* DAXMR_DATACHECK_H */

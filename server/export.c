@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "lease.h"
 #include "log.h"
 #include "seal.h"
@@ -91,19 +92,6 @@ const char *daxmr_export_state_str(enum daxmr_export_state state)
 	return "unknown";
 }
 
-/* A protocol name: 1..255 bytes of printable ASCII other than space. */
-static bool export_name_valid(const char *name)
-{
-	size_t n = strlen(name), i;
-
-	if (n < 1 || n > DAXMR_PROTO_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e)
-			return false;
-	return true;
-}
-
 /* Makes an export in state CONFIGURED. */
 int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 		     const struct daxmr_export_env *env, struct daxmr_export **exp_ptr)
@@ -113,7 +101,7 @@ int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 
 	if (!cfg || !cfg->name || !cfg->path || !env || !exp_ptr)
 		return -EINVAL;
-	if (!export_name_valid(cfg->name)) {
+	if (!daxmr_proto_name_valid(cfg->name)) {
 		DAXMR_LOG_ERR("export \"%s\": not a valid name (1..255 printable ASCII characters, "
 			      "no space)",
 			      cfg->name);
@@ -321,7 +309,7 @@ static int export_dereg(struct daxmr_export *exp, struct ibv_mr **mr_ptr, const 
 /* Opens the file once, without blocking on another lease holder, close-on-exec. */
 static int export_open(struct daxmr_export *exp)
 {
-	int flags, ret;
+	int ret;
 
 	exp->fd = open(exp->path, (exp->ro ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC);
 	if (exp->fd < 0) {
@@ -338,11 +326,8 @@ static int export_open(struct daxmr_export *exp)
 		return ret;
 	}
 	/* O_NONBLOCK was only for the open: later I/O on fd has no business being non-blocking */
-	flags = fcntl(exp->fd, F_GETFL);
-	if (flags < 0 || fcntl(exp->fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL ~O_NONBLOCK on %s (fd %d)", exp->what,
-				   exp->fd);
+	ret = daxmr_fd_set_nonblock(exp->fd, false, exp->what);
+	if (ret) {
 		snprintf(exp->reason, sizeof(exp->reason), "fcntl failed: %s",
 			 daxmr_log_strerror(ret));
 		close(exp->fd);
@@ -383,9 +368,17 @@ static int export_lease(struct daxmr_export *exp)
 		return -ENODEV;
 	}
 	ret = daxmr_lease_may_lease(&st, exp->what);
-	if (ret) {
+	if (ret == -EPERM) {
 		snprintf(exp->reason, sizeof(exp->reason),
 			 "owned by uid %u: not our fsuid and no CAP_LEASE", (unsigned)st.st_uid);
+		return ret;
+	}
+	if (ret) {
+		/* capget failed: whether we hold CAP_LEASE is unknown, so say that, not "no" */
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "owned by uid %u, not our fsuid, and capget failed (%s): cannot tell "
+			 "whether we hold CAP_LEASE",
+			 (unsigned)st.st_uid, daxmr_log_strerror(ret));
 		return ret;
 	}
 	ret = daxmr_lease_take(exp->fd, exp->ro ? F_RDLCK : F_WRLCK, exp->env.lease_sig, exp->what);

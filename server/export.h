@@ -42,7 +42,7 @@ struct daxmr_export_env {
 	const char *devname;	   /* borrowed: the device's name, for the fallback's log line */
 };
 
-/* One --export NAME=PATH[,ro]. */
+/* One --export NAME=PATH[,ro|,rw][,allow=NET]... (args.c parses it). */
 struct daxmr_export_cfg {
 	const char *name;   /* borrowed: copied by daxmr_export_new; a valid protocol name */
 	const char *path;   /* borrowed: copied */

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "log.h"
 #include "sysfile.h"
 
@@ -30,29 +30,11 @@ static const char *lease_type_name(int type)
 int daxmr_lease_signal_block(int *sig_ptr, int *sfd_ptr)
 {
 	int sig = SIGRTMIN + 1;
-	sigset_t set, old;
-	int ret, sfd;
+	int ret;
 
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	ret = -pthread_sigmask(SIG_BLOCK, &set, &old);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("pthread_sigmask", ret, "SIG_BLOCK signal %d", sig);
-		return ret;
-	}
-	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("signalfd", ret, "signal %d", sig);
-		goto err_unblock;
-	}
-	*sig_ptr = sig;
-	*sfd_ptr = sfd;
-	return 0;
-
-err_unblock:
-	/* cannot fail: SIG_SETMASK with the mask pthread_sigmask itself just returned */
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = daxmr_fd_signalfd(&sig, 1, sfd_ptr);
+	if (ret == 0)
+		*sig_ptr = sig;
 	return ret;
 }
 
@@ -142,6 +124,18 @@ static void lease_fd_add_once(int *fds, size_t *n, int fd)
 		if (fds[i] == fd)
 			return;
 	fds[(*n)++] = fd;
+}
+
+/* Whether the lease on fd is still whole: a break signal for it is stale. */
+bool daxmr_lease_is_intact(int fd, int type)
+{
+	int cur = fcntl(fd, F_GETLEASE);
+
+	if (cur < 0) {
+		DAXMR_LOG_CALL_ERR("fcntl", -errno, "F_GETLEASE on fd %d", fd);
+		return false;
+	}
+	return cur == type;
 }
 
 /* Drains the lease-break signalfd into a set of breaking fds. */

@@ -3,6 +3,7 @@
 #ifndef DAXMR_LEASE_H
 #define DAXMR_LEASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -47,6 +48,14 @@ int daxmr_lease_release(int fd, const char *what);
  * Returns 0 or -errno of read (logged).
  */
 int daxmr_lease_read_break(int sfd, int *fds, size_t max, size_t *n_ptr);
+
+/*
+ * Whether fd still holds a lease of type (F_RDLCK or F_WRLCK) with no break under way
+ * (F_GETLEASE answers type itself; a breaking lease answers the type it is going to): a
+ * lease-break signal for fd is then stale, queued for an earlier lease on a reused fd. An
+ * F_GETLEASE that fails is logged and counts as not intact (the break is acted on).
+ */
+bool daxmr_lease_is_intact(int fd, int type);
 
 /*
  * Reads /proc/sys/fs/lease-break-time (seconds): how long a breaker waits for us before the

@@ -209,8 +209,9 @@ int daxmr_revoke_delete(struct daxmr_revoke **rv_ptr)
 /* Arms a timer for ms milliseconds. */
 static int revoke_arm(struct event *ev, unsigned int ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = daxmr_clock_ms_tv(ms);
 
+	/* a timer's event_add fails only when libevent cannot grow its timer heap */
 	return event_add(ev, &tv) == 0 ? 0 : -ENOMEM;
 }
 

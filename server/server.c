@@ -13,8 +13,10 @@
  * Events, all on one event_base: the rdma_cm channel (drained: get, copy, ack, dispatch), the
  * shared completion channel (get events; each connection acks in batches, re-arms, polls), a
  * signalfd for SIGTERM/SIGINT, a signalfd for the lease-break signal (ssi_fd names the export),
- * one retry timer per export, two revocation timers per export (revoke.c), and a reaper that
- * deletes connections rdma_cm will report nothing more about.
+ * one retry timer per export, two revocation timers per export (revoke.c), a one-second tick
+ * (connections past DAXMR_CONN_HANDSHAKE_MS without HELLO/AUTH are disconnected; retry timers
+ * that could not be armed are armed again) and a reaper that deletes connections rdma_cm will
+ * report nothing more about.
  */
 #include "server.h"
 
@@ -23,7 +25,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@
 #include "clock.h"
 #include "conn.h"
 #include "datacheck.h"
+#include "fd.h"
+#include "hostport.h"
 #include "lease.h"
 #include "log.h"
 #include "revoke.h"
@@ -52,6 +55,7 @@ struct server_export {
 	struct daxmr_export *exp; /* owned */
 	struct daxmr_revoke *rv;  /* owned */
 	struct event *retry;	  /* owned: the next establish attempt */
+	bool retry_lost; /* the retry timer could not be armed: the one-second tick arms it */
 };
 
 /* One connection in the server's list. */
@@ -63,12 +67,6 @@ struct server_conn {
 
 TAILQ_HEAD(server_conn_list, server_conn);
 
-/* What the data-path check said about one registration mode on our device. */
-struct server_check {
-	bool known;
-	struct daxmr_datacheck_result res;
-};
-
 struct daxmr_server {
 	struct event_base *base;	  /* owned */
 	struct rdma_event_channel *cm_ch; /* owned */
@@ -79,115 +77,27 @@ struct daxmr_server {
 	int max_rd_atom;
 	bool mw; /* the device binds type-2 memory windows: per-connection keys */
 	int lease_sig;
-	int lease_sfd;		       /* owned */
-	int term_sfd;		       /* owned */
-	struct event *ev_cm;	       /* owned */
-	struct event *ev_cc;	       /* owned */
-	struct event *ev_lease;	       /* owned */
-	struct event *ev_term;	       /* owned */
-	struct event *ev_reap;	       /* owned */
-	struct event *ev_handshake;    /* owned: each second, connections past their handshake */
+	int lease_sfd;		/* owned */
+	int term_sfd;		/* owned */
+	struct event *ev_cm;	/* owned */
+	struct event *ev_cc;	/* owned */
+	struct event *ev_lease; /* owned */
+	struct event *ev_term;	/* owned */
+	struct event *ev_reap;	/* owned */
+	struct event *ev_tick;	/* owned: each second: handshake deadlines, lost retry timers */
 	struct server_export *exports; /* owned: nexports of them */
 	size_t nexports;
 	struct server_conn_list conns;
 	struct daxmr_revoke_opts ropts;
-	bool odp_check_warn;
-	bool auth;		      /* clients must AUTH with key */
-	struct daxmr_auth_key key;    /* a copy of the pre-shared secret's key; wiped at the end */
-	struct server_check check[2]; /* by enum daxmr_verbs_mode: PINNED, ODP */
+	bool auth;		   /* clients must AUTH with key */
+	struct daxmr_auth_key key; /* a copy of the pre-shared secret's key; wiped at the end */
+	struct daxmr_datacheck_gate gate; /* the exports' data-path gate: verdicts by mode */
 	bool shutting_down;
 	bool exiting; /* the loop was told to exit */
 	char devname[64];
 	char name[DAXMR_PROTO_NAME_MAX + 1]; /* "daxmrd@HOST" in HELLO replies */
 	char listen_str[96];
 };
-
-/* Splits ADDR[:PORT]. */
-int daxmr_server_parse_listen(const char *listen, char *addr, size_t size, unsigned int *port_ptr)
-{
-	const char *host = listen, *port = NULL, *colon;
-	size_t hlen;
-	char *end;
-	unsigned long p = DAXMR_SERVER_PORT;
-
-	if (!listen || !*listen)
-		return -EINVAL;
-	if (listen[0] == '[') {
-		const char *rb = strchr(listen, ']');
-
-		if (!rb)
-			return -EINVAL;
-		host = listen + 1;
-		hlen = (size_t)(rb - host);
-		if (rb[1] == ':')
-			port = rb + 2;
-		else if (rb[1] != '\0')
-			return -EINVAL;
-	} else {
-		colon = strrchr(listen, ':');
-		if (colon &&
-		    strchr(listen, ':') == colon) { /* one colon: IPv4 or name, and a port */
-			hlen = (size_t)(colon - listen);
-			port = colon + 1;
-		} else {
-			hlen = strlen(listen); /* none, or a bare IPv6 address */
-		}
-	}
-	if (hlen == 0 || hlen >= size)
-		return -EINVAL;
-	if (port) {
-		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (*port < '0' || *port > '9' || *end != '\0' || errno || p == 0 || p > 65535)
-			return -EINVAL;
-	}
-	memcpy(addr, host, hlen);
-	addr[hlen] = '\0';
-	*port_ptr = (unsigned int)p;
-	return 0;
-}
-
-/* ---- data-path gate ---------------------------------------------------------------------- */
-
-/* The export's gate: runs the data-path check of mode once, then answers from the cache. */
-static int server_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t why_size)
-{
-	struct daxmr_server *srv = arg;
-	struct server_check *c;
-	int ret;
-
-	if (mode != DAXMR_VERBS_PINNED && mode != DAXMR_VERBS_ODP)
-		return 0;
-	c = &srv->check[mode];
-	if (!c->known) {
-		memset(&c->res, 0, sizeof(c->res));
-		ret = daxmr_datacheck_run(srv->ctx, srv->pd, mode, &c->res);
-		if (ret) {
-			c->res.verdict = DAXMR_DATACHECK_FAIL;
-			snprintf(c->res.symptom, sizeof(c->res.symptom),
-				 "the check could not run: %s", daxmr_log_strerror(ret));
-		}
-		c->known = true;
-		DAXMR_LOG_NTC("data-path check on %s, registration %s: %s%s%s", srv->devname,
-			      daxmr_verbs_mode_str(mode),
-			      daxmr_datacheck_verdict_str(c->res.verdict),
-			      c->res.symptom[0] ? ": " : "", c->res.symptom);
-	}
-	if (c->res.verdict != DAXMR_DATACHECK_FAIL)
-		return 0;
-	if (srv->odp_check_warn) {
-		DAXMR_LOG_WRN("!!! device %s, registration %s FAILED the data-path check (%s): "
-			      "using it anyway because of --odp-check=warn: remote reads and "
-			      "writes may land at the wrong offsets !!!",
-			      srv->devname, daxmr_verbs_mode_str(mode), c->res.symptom);
-		return 0;
-	}
-	snprintf(why, why_size,
-		 "device %s, registration %s failed the data-path check: %s (--odp-check=warn "
-		 "uses it anyway)",
-		 srv->devname, daxmr_verbs_mode_str(mode), c->res.symptom);
-	return -EIO;
-}
 
 /* ---- exports ----------------------------------------------------------------------------- */
 
@@ -206,13 +116,20 @@ static struct server_export *server_slot(struct daxmr_server *srv, const struct 
 static void server_schedule_retry(struct server_export *se)
 {
 	unsigned int ms = daxmr_export_backoff_ms(se->exp);
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = daxmr_clock_ms_tv(ms);
 
 	if (se->srv->shutting_down)
 		return;
-	if (event_add(se->retry, &tv))
-		DAXMR_LOG_CALL_ERR("event_add", -ENOMEM, "retry timer of export %s",
-				   daxmr_export_name(se->exp));
+	se->retry_lost = event_add(se->retry, &tv) != 0;
+	/*
+	 * A timer's event_add fails only when libevent cannot grow its timer heap (it allocates;
+	 * errno is not promised). Left so, the export would stay UNAVAILABLE for good: the
+	 * one-second tick, already armed, tries again.
+	 */
+	if (se->retry_lost)
+		DAXMR_LOG_ERR("event_add: retry timer of export %s (%u ms): libevent could not "
+			      "grow its timer heap (out of memory): arming it again in a second",
+			      daxmr_export_name(se->exp), ms);
 }
 
 /* Establishes an export; tells former holders when it is back, or schedules a retry. */
@@ -247,7 +164,7 @@ static void server_on_retry(evutil_socket_t fd, short what, void *arg)
 /* ---- shutdown ---------------------------------------------------------------------------- */
 
 /* Exits the loop once no export is AVAILABLE or REVOKING. */
-static void server_check_done(struct daxmr_server *srv)
+static void server_exit_if_done(struct daxmr_server *srv)
 {
 	struct server_conn *sc;
 	enum daxmr_export_state st;
@@ -290,7 +207,7 @@ static void server_on_term(evutil_socket_t fd, short what, void *arg)
 		if (daxmr_export_state(se->exp) == DAXMR_EXPORT_AVAILABLE)
 			(void)daxmr_revoke_start(se->rv, DAXMR_PROTO_REVOKE_SHUTDOWN);
 	}
-	server_check_done(srv);
+	server_exit_if_done(srv);
 }
 
 /* ---- revocation ops ---------------------------------------------------------------------- */
@@ -306,8 +223,7 @@ static unsigned int server_revoke_notify(void *arg, struct daxmr_export *exp, ui
 
 	for (sc = TAILQ_FIRST(&se->srv->conns); sc; sc = TAILQ_NEXT(sc, link))
 		if (!sc->dead)
-			n += (unsigned int)daxmr_conn_revoke(sc->conn, exp, gen, reason,
-							     deadline_ms);
+			n += daxmr_conn_revoke(sc->conn, exp, gen, reason, deadline_ms) == 0;
 	return n;
 }
 
@@ -330,7 +246,7 @@ static void server_revoke_released(void *arg, struct daxmr_export *exp,
 	(void)exp;
 	(void)reason;
 	if (se->srv->shutting_down) {
-		server_check_done(se->srv);
+		server_exit_if_done(se->srv);
 		return;
 	}
 	/* not at once: the breaker must get its turn first, or we would lease it again under it */
@@ -341,7 +257,7 @@ static void server_revoke_released(void *arg, struct daxmr_export *exp,
 static void server_on_lease_break(evutil_socket_t fd, short what, void *arg)
 {
 	struct daxmr_server *srv = arg;
-	int fds[32], cur;
+	int fds[32];
 	size_t n, i, j;
 
 	(void)what;
@@ -357,8 +273,8 @@ static void server_on_lease_break(evutil_socket_t fd, short what, void *arg)
 				    daxmr_export_state(se->exp) != DAXMR_EXPORT_AVAILABLE)
 					continue;
 				/* a break queued for an earlier generation that had the same fd */
-				cur = fcntl(fds[i], F_GETLEASE);
-				if (cur == (daxmr_export_ro(se->exp) ? F_RDLCK : F_WRLCK)) {
+				if (daxmr_lease_is_intact(
+					    fds[i], daxmr_export_ro(se->exp) ? F_RDLCK : F_WRLCK)) {
 					DAXMR_LOG_DBG("export %s: stale lease-break signal ignored",
 						      daxmr_export_name(se->exp));
 					continue;
@@ -435,11 +351,14 @@ static void server_conn_dead(void *arg, struct daxmr_conn *conn)
 }
 
 /* Deletes one connection and its entry. */
-static void server_conn_remove(struct daxmr_server *srv, struct server_conn *sc)
+static int server_conn_remove(struct daxmr_server *srv, struct server_conn *sc)
 {
+	int ret;
+
 	TAILQ_REMOVE(&srv->conns, sc, link);
-	daxmr_conn_delete(&sc->conn);
+	ret = daxmr_conn_delete(&sc->conn); /* logged where it failed */
 	free(sc);
+	return ret;
 }
 
 /* The reaper: deletes dead connections outside of their own callbacks. */
@@ -453,22 +372,29 @@ static void server_on_reap(evutil_socket_t fd, short what, void *arg)
 	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = next) {
 		next = TAILQ_NEXT(sc, link);
 		if (sc->dead)
-			server_conn_remove(srv, sc);
+			(void)server_conn_remove(srv, sc); /* logged; the loop goes on */
 	}
 }
 
-/* Each second: disconnect connections that have not finished HELLO (and AUTH) in time. */
-static void server_on_handshake_timer(evutil_socket_t fd, short what, void *arg)
+/*
+ * Each second: disconnects connections that have not finished HELLO (and AUTH) in time, and
+ * arms the retry timers that could not be armed.
+ */
+static void server_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daxmr_server *srv = arg;
 	int64_t now = daxmr_clock_ms();
 	struct server_conn *sc;
+	size_t i;
 
 	(void)fd;
 	(void)what;
 	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
 		if (!sc->dead)
-			(void)daxmr_conn_check_handshake(sc->conn, now);
+			(void)daxmr_conn_expire_handshake(sc->conn, now);
+	for (i = 0; i < srv->nexports; i++)
+		if (srv->exports[i].retry_lost)
+			server_schedule_retry(&srv->exports[i]);
 }
 
 /* Rejects a connect request BUSY (as daxmr_conn_new would) and destroys its id. */
@@ -563,7 +489,7 @@ static void server_on_cm_event(evutil_socket_t fd, short what, void *arg)
 			sc = server_conn_find(srv, id->context);
 			daxmr_conn_on_disconnected(id->context);
 			if (sc)
-				server_conn_remove(srv, sc);
+				(void)server_conn_remove(srv, sc); /* logged; the loop goes on */
 			break;
 		case RDMA_CM_EVENT_DEVICE_REMOVAL:
 			DAXMR_LOG_ERR("rdma_cm: device %s removed: connections on it are gone",
@@ -592,42 +518,47 @@ static void server_on_cq_channel(evutil_socket_t fd, short what, void *arg)
 
 /* ---- setup ------------------------------------------------------------------------------- */
 
-/* Makes fd non-blocking. */
-static int server_nonblock(int fd, const char *what)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		int ret = -errno;
-
-		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL O_NONBLOCK on %s (fd %d)", what, fd);
-		return ret;
-	}
-	return 0;
-}
-
 /* Blocks SIGTERM and SIGINT into a signalfd. */
 static int server_term_signal_block(int *sfd_ptr)
 {
-	sigset_t set;
-	int ret, sfd;
+	static const int sigs[] = { SIGTERM, SIGINT };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	ret = -pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("pthread_sigmask", ret, "SIG_BLOCK SIGTERM SIGINT");
-		return ret;
+	return daxmr_fd_signalfd(sigs, sizeof(sigs) / sizeof(sigs[0]), sfd_ptr);
+}
+
+/*
+ * The -errno for a getaddrinfo error (read errno first: EAI_SYSTEM carries it). Only what
+ * says the address itself is bad is -EINVAL (a usage error to main); a resolver that is down
+ * (EAI_AGAIN), out of memory or failing is not.
+ */
+static int server_gai_errno(int eai, int err)
+{
+	switch (eai) {
+	case EAI_SYSTEM:
+		return err ? -err : -EIO;
+	case EAI_AGAIN:
+		return -EAGAIN;
+	case EAI_MEMORY:
+		return -ENOMEM;
+	case EAI_FAMILY:
+		return -EAFNOSUPPORT;
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+		return -EADDRNOTAVAIL; /* the host has no address of the family asked for */
+#endif
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+		return -ENODATA; /* the name exists but has no address */
+#endif
+	case EAI_NONAME:
+	case EAI_SERVICE:
+	case EAI_BADFLAGS:
+	case EAI_SOCKTYPE:
+		return -EINVAL; /* not an address or name we can listen on */
+	case EAI_FAIL:
+	default:
+		return -EIO; /* the resolver failed for good */
 	}
-	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("signalfd", ret, "SIGTERM SIGINT");
-		return ret;
-	}
-	*sfd_ptr = sfd;
-	return 0;
 }
 
 /* Binds the listen address; its device becomes ours (wildcard: the first one). */
@@ -639,18 +570,21 @@ static int server_bind(struct daxmr_server *srv, const char *listen)
 	struct addrinfo *ai = NULL;
 	char addr[80], port_s[8];
 	unsigned int port;
-	int ret, n = 0;
+	int ret, eai, n = 0;
 
-	ret = daxmr_server_parse_listen(listen, addr, sizeof(addr), &port);
+	ret = daxmr_hostport_parse(listen, DAXMR_SERVER_PORT, addr, sizeof(addr), &port);
 	if (ret) {
 		DAXMR_LOG_ERR("--listen %s: expected ADDR[:PORT] or [IPV6ADDR][:PORT]", listen);
 		return ret;
 	}
 	snprintf(port_s, sizeof(port_s), "%u", port);
-	ret = getaddrinfo(addr, port_s, &hints, &ai);
-	if (ret) {
-		DAXMR_LOG_ERR("getaddrinfo: --listen %s: %s", listen, gai_strerror(ret));
-		return -EINVAL;
+	eai = getaddrinfo(addr, port_s, &hints, &ai);
+	if (eai) {
+		ret = server_gai_errno(eai, errno);
+		DAXMR_LOG_ERR("getaddrinfo: --listen %s: %s%s%s", listen, gai_strerror(eai),
+			      eai == EAI_SYSTEM ? ": " : "",
+			      eai == EAI_SYSTEM ? daxmr_log_strerror(ret) : "");
+		return ret;
 	}
 	srv->cm_ch = rdma_create_event_channel();
 	if (!srv->cm_ch) {
@@ -717,7 +651,7 @@ static int server_device(struct daxmr_server *srv)
 		DAXMR_LOG_CALL_ERR("ibv_create_comp_channel", ret, "%s", srv->devname);
 		return ret;
 	}
-	ret = server_nonblock(srv->cc->fd, "completion channel");
+	ret = daxmr_fd_set_nonblock(srv->cc->fd, true, "completion channel");
 	if (ret)
 		return ret;
 	ret = -ibv_query_device(srv->ctx, &attr);
@@ -740,10 +674,22 @@ static int server_device(struct daxmr_server *srv)
 static int server_watch(struct daxmr_server *srv, struct event **ev_ptr, int fd,
 			event_callback_fn cb, const char *what)
 {
+	int ret;
+
 	*ev_ptr = event_new(srv->base, fd, EV_READ | EV_PERSIST, cb, srv);
-	if (!*ev_ptr || event_add(*ev_ptr, NULL)) {
-		DAXMR_LOG_CALL_ERR("event_new/event_add", -ENOMEM, "%s (fd %d)", what, fd);
+	if (!*ev_ptr) {
+		/* event_new fails only when it cannot allocate the event */
+		DAXMR_LOG_CALL_ERR("event_new", -ENOMEM, "%s (fd %d)", what, fd);
 		return -ENOMEM;
+	}
+	errno = 0;
+	if (event_add(*ev_ptr, NULL)) {
+		/* the loop's backend (epoll_ctl) refused the fd; libevent leaves its errno, if any
+		 */
+		ret = errno ? -errno : -EIO;
+		DAXMR_LOG_CALL_ERR("event_add", ret, "%s (fd %d): the event loop cannot watch it",
+				   what, fd);
+		return ret;
 	}
 	return 0;
 }
@@ -753,8 +699,8 @@ static int server_exports(struct daxmr_server *srv, const struct daxmr_server_op
 {
 	struct daxmr_export_env env = { .pd = srv->pd,
 					.lease_sig = srv->lease_sig,
-					.gate = server_gate,
-					.gate_arg = srv,
+					.gate = daxmr_datacheck_gate,
+					.gate_arg = &srv->gate,
 					.mw = srv->mw,
 					.devname = srv->devname };
 	struct daxmr_revoke_ops rops = { .notify = server_revoke_notify,
@@ -817,7 +763,6 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	srv->lease_sfd = -1;
 	srv->term_sfd = -1;
 	TAILQ_INIT(&srv->conns);
-	srv->odp_check_warn = opts->odp_check_warn;
 	if (opts->key) {
 		srv->key = *opts->key;
 		srv->auth = true;
@@ -856,10 +801,12 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	ret = server_device(srv);
 	if (ret)
 		goto err;
+	daxmr_datacheck_gate_init(&srv->gate, srv->ctx, srv->pd, srv->devname, opts->odp_check_warn,
+				  daxmr_datacheck_run);
 	ret = server_exports(srv, opts);
 	if (ret)
 		goto err;
-	ret = server_nonblock(srv->cm_ch->fd, "rdma_cm channel");
+	ret = daxmr_fd_set_nonblock(srv->cm_ch->fd, true, "rdma_cm channel");
 	if (ret)
 		goto err;
 	if (rdma_listen(srv->listen_id, SERVER_LISTEN_BACKLOG)) {
@@ -883,10 +830,17 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 		DAXMR_LOG_CALL_ERR("event_new", ret, "connection reaper");
 		goto err;
 	}
-	srv->ev_handshake = event_new(srv->base, -1, EV_PERSIST, server_on_handshake_timer, srv);
-	if (!srv->ev_handshake || event_add(srv->ev_handshake, &(struct timeval){ .tv_sec = 1 })) {
+	srv->ev_tick = event_new(srv->base, -1, EV_PERSIST, server_on_tick, srv);
+	if (!srv->ev_tick) {
 		ret = -ENOMEM;
-		DAXMR_LOG_CALL_ERR("event_new/event_add", ret, "handshake timer");
+		DAXMR_LOG_CALL_ERR("event_new", ret, "one-second tick");
+		goto err;
+	}
+	if (event_add(srv->ev_tick, &(struct timeval){ .tv_sec = 1 })) {
+		/* a timer's event_add fails only when libevent cannot grow its timer heap */
+		ret = -ENOMEM;
+		DAXMR_LOG_ERR("event_add: one-second tick: libevent could not grow its timer heap "
+			      "(out of memory)");
 		goto err;
 	}
 	DAXMR_LOG_NTC("listening on %s (device %s)", srv->listen_str, srv->devname);
@@ -916,7 +870,30 @@ static void server_event_free(struct event **ev)
 	*ev = NULL;
 }
 
-/* Tears everything down, connections first (their QPs use the exports' keys). */
+/* Keeps the first error of a teardown in *ret_ptr. */
+static void server_first_error(int *ret_ptr, int r)
+{
+	if (r && !*ret_ptr)
+		*ret_ptr = r;
+}
+
+/* Closes one of the server's fds if open: 0 or the -errno of close (logged). */
+static int server_close(int *fd_ptr, const char *what)
+{
+	int ret = 0;
+
+	if (*fd_ptr >= 0 && close(*fd_ptr)) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("close", ret, "%s (fd %d)", what, *fd_ptr);
+	}
+	*fd_ptr = -1;
+	return ret;
+}
+
+/*
+ * Tears everything down, connections first (their QPs use the exports' keys). Every step is
+ * taken whatever failed before; the first error is returned (each is logged where it failed).
+ */
 int daxmr_server_delete(struct daxmr_server **srv_ptr)
 {
 	struct daxmr_server *srv;
@@ -929,40 +906,48 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 	srv = *srv_ptr;
 	/* each entry is unlinked before it is freed; the analyzer loses track in TAILQ_REMOVE */
 	while ((sc = TAILQ_FIRST(&srv->conns)) != NULL)
-		server_conn_remove(srv, sc); /* NOLINT(clang-analyzer-unix.Malloc) */
+		server_first_error(
+			&ret, server_conn_remove(srv, sc)); /* NOLINT(clang-analyzer-unix.Malloc) */
 	for (i = 0; i < srv->nexports; i++) {
 		struct server_export *se = &srv->exports[i];
 
 		if (se->retry)
 			event_free(se->retry);
-		daxmr_revoke_delete(&se->rv);
-		r = daxmr_export_delete(&se->exp);
-		ret = ret ? ret : r;
+		server_first_error(&ret, daxmr_revoke_delete(&se->rv));
+		server_first_error(&ret, daxmr_export_delete(&se->exp));
 	}
 	free(srv->exports);
-	server_event_free(&srv->ev_handshake);
+	server_event_free(&srv->ev_tick);
 	server_event_free(&srv->ev_reap);
 	server_event_free(&srv->ev_term);
 	server_event_free(&srv->ev_lease);
 	server_event_free(&srv->ev_cc);
 	server_event_free(&srv->ev_cm);
-	if (srv->cc && ibv_destroy_comp_channel(srv->cc))
-		DAXMR_LOG_CALL_ERR("ibv_destroy_comp_channel", -errno, "%s", srv->devname);
+	if (srv->cc) {
+		r = ibv_destroy_comp_channel(srv->cc); /* the value of errno on failure */
+		if (r) {
+			r = r > 0 ? -r : (errno ? -errno : -EIO);
+			DAXMR_LOG_CALL_ERR("ibv_destroy_comp_channel", r, "%s", srv->devname);
+			server_first_error(&ret, r);
+		}
+	}
 	if (srv->pd) {
 		r = -ibv_dealloc_pd(srv->pd);
 		if (r)
 			DAXMR_LOG_CALL_ERR("ibv_dealloc_pd", r, "%s", srv->devname);
+		server_first_error(&ret, r);
 	}
-	if (srv->listen_id && rdma_destroy_id(srv->listen_id))
-		DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "listener");
+	if (srv->listen_id && rdma_destroy_id(srv->listen_id)) {
+		r = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_destroy_id", r, "listener");
+		server_first_error(&ret, r);
+	}
 	if (srv->cm_ch)
 		rdma_destroy_event_channel(srv->cm_ch);
 	if (srv->base)
 		event_base_free(srv->base);
-	if (srv->lease_sfd >= 0)
-		close(srv->lease_sfd);
-	if (srv->term_sfd >= 0)
-		close(srv->term_sfd);
+	server_first_error(&ret, server_close(&srv->lease_sfd, "lease-break signalfd"));
+	server_first_error(&ret, server_close(&srv->term_sfd, "SIGTERM/SIGINT signalfd"));
 	daxmr_auth_key_wipe(&srv->key);
 	free(srv);
 	*srv_ptr = NULL;

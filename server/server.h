@@ -33,7 +33,9 @@ struct daxmr_server_opts {
  * listen address (which picks the RDMA device: a wildcard address takes the first one),
  * allocates the protection domain and the completion channel, establishes every export (one
  * that fails stays UNAVAILABLE and is retried from the loop) and listens.
- * 0, or -errno (logged): -EINVAL for a bad listen address or no exports.
+ * 0, or -errno (logged): -EINVAL for a bad listen address (malformed, or a name getaddrinfo
+ * says does not exist) or no exports; a resolver that fails otherwise gives its own errno
+ * (-EAGAIN, -ENOMEM, EAI_SYSTEM's errno, ...), not -EINVAL.
  */
 int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server **srv_ptr);
 
@@ -43,10 +45,10 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
  */
 int daxmr_server_run(struct daxmr_server *srv);
 
-/* Disconnects and deletes every connection, releases every export, frees the rest. */
+/*
+ * Disconnects and deletes every connection, releases every export, frees the rest; every step
+ * is taken whatever failed before. Returns 0 or the first -errno (each failure logged).
+ */
 int daxmr_server_delete(struct daxmr_server **srv_ptr);
-
-/* Splits "ADDR[:PORT]" / "[V6ADDR][:PORT]" into addr (size bytes) and port. 0 or -EINVAL. */
-int daxmr_server_parse_listen(const char *listen, char *addr, size_t size, unsigned int *port_ptr);
 
 #endif /* DAXMR_SERVER_H */

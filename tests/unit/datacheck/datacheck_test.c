@@ -652,11 +652,76 @@ static void datacheck_verdict_str__all(void **state)
 			    "UNSUPPORTED");
 }
 
+/* ---- daxmr_datacheck_gate: the verdict cache the exports ask ------------------------------ */
+
+static struct {
+	int calls, ret;
+	enum daxmr_datacheck_verdict verdict;
+} fake_run_m;
+
+/* A stand-in for daxmr_datacheck_run: counts, and answers fake_run_m. */
+static int fake_run(struct ibv_context *ctx, struct ibv_pd *pd, enum daxmr_verbs_mode mode,
+		    struct daxmr_datacheck_result *res)
+{
+	(void)ctx;
+	(void)pd;
+	fake_run_m.calls++;
+	res->mode = mode;
+	res->verdict = fake_run_m.verdict;
+	if (fake_run_m.verdict == DAXMR_DATACHECK_FAIL)
+		snprintf(res->symptom, sizeof(res->symptom), "READ landed 4096 bytes off");
+	return fake_run_m.ret;
+}
+
+/* A failing mode is refused, checked once; the refusal names the fix and the override. */
+static void datacheck_gate__fail_refused_once_with_the_way_out(void **state)
+{
+	struct daxmr_datacheck_gate g;
+	char why[512];
+
+	(void)state;
+	memset(&fake_run_m, 0, sizeof(fake_run_m));
+	fake_run_m.verdict = DAXMR_DATACHECK_FAIL;
+	daxmr_datacheck_gate_init(&g, NULL, NULL, "rxe0", false, fake_run);
+	assert_int_equal(daxmr_datacheck_gate(&g, DAXMR_VERBS_ODP, why, sizeof(why)), -EIO);
+	assert_int_equal(daxmr_datacheck_gate(&g, DAXMR_VERBS_ODP, why, sizeof(why)), -EIO);
+	assert_int_equal(fake_run_m.calls, 1);
+	assert_string_equal(why, "device rxe0, registration ODP failed the data-path check: READ "
+				 "landed 4096 bytes off (see docs/rxe-fix.md for a fixed rdma_rxe "
+				 "module; --odp-check=warn uses it anyway)");
+	/* another mode has a check of its own; AUTO has none */
+	fake_run_m.verdict = DAXMR_DATACHECK_PASS;
+	assert_int_equal(daxmr_datacheck_gate(&g, DAXMR_VERBS_PINNED, why, sizeof(why)), 0);
+	assert_int_equal(daxmr_datacheck_gate(&g, DAXMR_VERBS_AUTO, why, sizeof(why)), 0);
+	assert_int_equal(fake_run_m.calls, 2);
+}
+
+/* With warn a failing mode is used; a check that cannot run counts as FAIL. */
+static void datacheck_gate__warn_and_check_cannot_run(void **state)
+{
+	struct daxmr_datacheck_gate g;
+	char why[512] = "";
+
+	(void)state;
+	memset(&fake_run_m, 0, sizeof(fake_run_m));
+	fake_run_m.verdict = DAXMR_DATACHECK_FAIL;
+	daxmr_datacheck_gate_init(&g, NULL, NULL, "rxe0", true, fake_run);
+	assert_int_equal(daxmr_datacheck_gate(&g, DAXMR_VERBS_ODP, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	fake_run_m.ret = -ENODEV;
+	fake_run_m.verdict = DAXMR_DATACHECK_PASS;
+	daxmr_datacheck_gate_init(&g, NULL, NULL, "rxe0", false, fake_run);
+	assert_int_equal(daxmr_datacheck_gate(&g, DAXMR_VERBS_PINNED, why, sizeof(why)), -EIO);
+	assert_non_null(strstr(why, "the check could not run: No such device"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(datacheck_gate__fail_refused_once_with_the_way_out),
+		cmocka_unit_test(datacheck_gate__warn_and_check_cannot_run),
 		T(datacheck_analyze__write_exact),
 		T(datacheck_analyze__write_page_start_bug),
 		T(datacheck_analyze__read_page_start_bug),

@@ -830,6 +830,24 @@ static void establish__not_owner_EPERM(void **state)
 	m.may_lease_ret = -EPERM;
 	establish_fails(exp, -EPERM);
 	assert_string_equal(m.trace, "open,close"); /* no lease attempted */
+	assert_non_null(strstr(daxmr_export_reason(exp), "not our fsuid and no CAP_LEASE"));
+	drop(&exp);
+}
+
+/* A failing capget is reported as itself, not as "no CAP_LEASE" (clients see this text). */
+static void establish__capget_fails_reason_says_so(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	exp = make("db", false);
+	m.may_lease_ret = -EFAULT; /* daxmr_lease_may_lease passes capget's errno up */
+	establish_fails(exp, -EFAULT);
+	assert_string_equal(m.trace, "open,close");
+	assert_non_null(strstr(daxmr_export_reason(exp), "capget failed (Bad address)"));
+	assert_non_null(strstr(daxmr_export_reason(exp), "cannot tell whether we hold CAP_LEASE"));
+	assert_null(strstr(daxmr_export_reason(exp), "no CAP_LEASE"));
 	drop(&exp);
 }
 
@@ -1048,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(backoff__doubles_caps_and_resets),
 		cmocka_unit_test(establish__open_fails),
 		cmocka_unit_test(establish__fcntl_setfl_fails),
+		cmocka_unit_test(establish__capget_fails_reason_says_so),
 		cmocka_unit_test(establish__fstat_fails),
 		cmocka_unit_test(establish__not_regular_ENODEV),
 		cmocka_unit_test(establish__not_owner_EPERM),

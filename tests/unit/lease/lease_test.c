@@ -603,6 +603,31 @@ static void lease_break_time_ms__read_fails(void **state)
 	assert_int_equal(ms, -1);
 }
 
+/* A lease held whole is intact (a break signal for it is stale); another type or none is not. */
+static void lease_is_intact__real(void **state)
+{
+	char path[64];
+	int fd = tmp_file(path, sizeof(path), O_RDONLY);
+
+	(void)state;
+	assert_false(daxmr_lease_is_intact(fd, F_RDLCK)); /* no lease yet */
+	assert_int_equal(daxmr_lease_take(fd, F_RDLCK, SIGRTMIN + 1, path), 0);
+	assert_true(daxmr_lease_is_intact(fd, F_RDLCK));
+	assert_false(daxmr_lease_is_intact(fd, F_WRLCK));
+	assert_int_equal(daxmr_lease_release(fd, path), 0);
+	close(fd);
+	unlink(path);
+}
+
+/* F_GETLEASE failing counts as not intact: the break is acted on, not ignored. */
+static void lease_is_intact__F_GETLEASE_fails(void **state)
+{
+	(void)state;
+	mock.fcntl_fail_cmd = F_GETLEASE;
+	mock.fcntl_err = EBADF;
+	assert_false(daxmr_lease_is_intact(0, F_RDLCK));
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset)
 
 int main(void)
@@ -631,6 +656,8 @@ int main(void)
 		T(lease_break_time_ms__content),
 		T(lease_break_time_ms__open_fails),
 		T(lease_break_time_ms__read_fails),
+		T(lease_is_intact__real),
+		T(lease_is_intact__F_GETLEASE_fails),
 	};
 
 	return cmocka_run_group_tests_name("lease", tests, NULL, NULL);

@@ -53,7 +53,8 @@ static struct {
 	/* injected failures: an errno (a positive one where the call returns it), 0: succeed */
 	int create_channel_errno, create_id_errno, bind_errno, listen_errno, alloc_pd_errno,
 		create_cc_errno, query_device_ret, getaddrinfo_ret, lease_block_ret, break_time_ret,
-		export_new_ret, revoke_new_ret;
+		export_new_ret, revoke_new_ret, getaddrinfo_errno;
+	int dealloc_pd_ret, destroy_listen_id_errno; /* teardown failures (after freeing) */
 	bool event_base_new_fails, term_sigmask_fails, term_signalfd_fails;
 	int fail_event_new_at, fail_event_add_at, fail_setfl_at; /* 1-based call number, 0: never */
 	int ndevices; /* rdma_get_devices: -1 NULL, else that many devices */
@@ -233,6 +234,10 @@ int __wrap_rdma_destroy_id(struct rdma_cm_id *id)
 	assert_true(m.live_ids > 0);
 	free(id);
 	m.live_ids--;
+	if (m.destroy_listen_id_errno) {
+		errno = m.destroy_listen_id_errno;
+		return -1;
+	}
 	return 0;
 }
 
@@ -329,7 +334,7 @@ int __wrap_ibv_dealloc_pd(struct ibv_pd *pd)
 	assert_true(m.live_pds > 0);
 	free(pd);
 	m.live_pds--;
-	return 0;
+	return m.dealloc_pd_ret;
 }
 
 struct ibv_comp_channel *__wrap_ibv_create_comp_channel(struct ibv_context *ctx)
@@ -378,8 +383,10 @@ int __wrap_getaddrinfo(const char *node, const char *service, const struct addri
 {
 	int ret;
 
-	if (m.getaddrinfo_ret)
+	if (m.getaddrinfo_ret) {
+		errno = m.getaddrinfo_errno;
 		return m.getaddrinfo_ret;
+	}
 	ret = __real_getaddrinfo(node, service, hints, res);
 	if (ret == 0)
 		m.live_ais++;
@@ -484,8 +491,10 @@ void __wrap_event_free(struct event *ev)
 
 int __wrap_event_add(struct event *ev, const struct timeval *tv)
 {
-	if (++m.event_add_calls == m.fail_event_add_at)
+	if (++m.event_add_calls == m.fail_event_add_at) {
+		errno = tv ? 0 : ENOSPC; /* a timer: no errno; an fd: epoll_ctl's (max_user_watches) */
 		return -1;
+	}
 	return __real_event_add(ev, tv);
 }
 
@@ -853,58 +862,69 @@ static bool nonblocking(int fd)
 	return (fl & O_NONBLOCK) != 0;
 }
 
-/* ---- daxmr_server_parse_listen ------------------------------------------------------------ */
+/* ---- --listen forms (daxmr_hostport_parse, with daxmrd's default port) ------------------- */
 
-static void parse_listen__forms(void **state)
+/* Each form daxmrd takes binds the address and port it names. */
+static void new__listen_forms_bind_what_they_name(void **state)
 {
-	char addr[64];
-	unsigned int port;
+	static const struct {
+		const char *listen, *addr;
+		unsigned int port;
+	} ok[] = {
+		{ "10.0.2.15", "10.0.2.15", DAXMR_SERVER_PORT },
+		{ "10.0.2.15:7000", "10.0.2.15", 7000 },
+		{ "[fd00::1]:7000", "fd00::1", 7000 },
+		{ "[fd00::1]", "fd00::1", DAXMR_SERVER_PORT },
+		{ "fd00::1", "fd00::1", DAXMR_SERVER_PORT }, /* bare IPv6: no port */
+		{ "10.0.2.15:65535", "10.0.2.15", 65535 },
+	};
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
 
 	(void)state;
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "10.0.2.15");
-	assert_int_equal(port, DAXMR_SERVER_PORT);
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15:7000", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "10.0.2.15");
-	assert_int_equal(port, 7000);
-	assert_int_equal(daxmr_server_parse_listen("[fd00::1]:7000", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "fd00::1");
-	assert_int_equal(port, 7000);
-	assert_int_equal(daxmr_server_parse_listen("[fd00::1]", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "fd00::1");
-	assert_int_equal(port, DAXMR_SERVER_PORT);
-	/* a bare IPv6 address: more than one colon, so no port */
-	assert_int_equal(daxmr_server_parse_listen("fd00::1", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "fd00::1");
-	assert_int_equal(port, DAXMR_SERVER_PORT);
-	assert_int_equal(daxmr_server_parse_listen("host:65535", addr, sizeof(addr), &port), 0);
-	assert_string_equal(addr, "host");
-	assert_int_equal(port, 65535);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct daxmr_server_opts o = opts_for(ok[i].listen, 1);
+		struct daxmr_server *srv = NULL;
+		const struct sockaddr_in *sin = (const void *)&m.bound;
+		const struct sockaddr_in6 *sin6 = (const void *)&m.bound;
+
+		setup(NULL);
+		assert_int_equal(daxmr_server_new(&o, &srv), 0);
+		if (m.bound.ss_family == AF_INET) {
+			assert_int_equal(ntohs(sin->sin_port), ok[i].port);
+			inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		} else {
+			assert_int_equal(m.bound.ss_family, AF_INET6);
+			assert_int_equal(ntohs(sin6->sin6_port), ok[i].port);
+			inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		}
+		assert_string_equal(a, ok[i].addr);
+		delete_server(&srv);
+	}
 }
 
-static void parse_listen__bad_forms_EINVAL(void **state)
+/* Every malformed --listen is -EINVAL before anything is bound. */
+static void new__listen_bad_forms_EINVAL(void **state)
 {
 	static const char *const bad[] = {
 		"",	  ":7000",	 "[fd00::1",	"host:99999", "host:x",	    "host:",
 		"host:0", "host:-1",	 "host:70000x", "[fd00::1]x", "[fd00::1]:", "[]:7000",
 		"[]",	  "host: 7000x", "host: 7000",	"host:+7000",
 	};
-	char addr[64];
-	unsigned int port = 12345;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memcpy(addr, "unchanged", 10);
-		if (daxmr_server_parse_listen(bad[i], addr, sizeof(addr), &port) != -EINVAL)
-			fail_msg("\"%s\" was accepted", bad[i]);
-		assert_string_equal(addr, "unchanged");
-		assert_int_equal(port, 12345);
+		struct daxmr_server_opts o = opts_for(bad[i], 1);
+		struct daxmr_server *srv = UNTOUCHED;
+
+		setup(NULL);
+		if (daxmr_server_new(&o, &srv) != -EINVAL)
+			fail_msg("--listen \"%s\" was accepted", bad[i]);
+		assert_ptr_equal(srv, UNTOUCHED);
+		assert_int_equal(m.binds, 0);
+		assert_nothing_left();
 	}
-	assert_int_equal(daxmr_server_parse_listen(NULL, addr, sizeof(addr), &port), -EINVAL);
-	/* an address that does not fit addr */
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15", addr, 9, &port), -EINVAL);
-	assert_int_equal(daxmr_server_parse_listen("10.0.2.15", addr, 10, &port), 0);
 }
 
 /* ---- daxmr_server_new: arguments ---------------------------------------------------------- */
@@ -978,7 +998,7 @@ static void new__signalfd_EMFILE(void **state)
 {
 	(void)state;
 	m.term_signalfd_fails = true;
-	assert_new_fails(-EMFILE, "signalfd: SIGTERM SIGINT");
+	assert_new_fails(-EMFILE, "signalfd: 2 signal(s), first 15");
 	assert_int_equal(m.binds, 0);
 }
 
@@ -990,12 +1010,28 @@ static void new__event_base_new_ENOMEM(void **state)
 	assert_int_equal(m.binds, 0);
 }
 
-static void new__getaddrinfo_fails_EINVAL(void **state)
+/* Each getaddrinfo error as the errno it means: only a bad address is a usage error. */
+static void new__getaddrinfo_errors_keep_their_cause(void **state)
 {
+	static const struct {
+		int eai, err, want;
+	} cases[] = {
+		{ EAI_NONAME, 0, -EINVAL },   { EAI_SERVICE, 0, -EINVAL }, { EAI_AGAIN, 0, -EAGAIN },
+		{ EAI_MEMORY, 0, -ENOMEM },   { EAI_FAIL, 0, -EIO },	   { EAI_FAMILY, 0, -EAFNOSUPPORT },
+		{ EAI_SYSTEM, EMFILE, -EMFILE },
+	};
+	size_t i;
+
 	(void)state;
-	m.getaddrinfo_ret = EAI_NONAME;
-	assert_new_fails(-EINVAL, "getaddrinfo: --listen 10.0.2.15:7000");
-	assert_int_equal(m.binds, 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(NULL);
+		m.getaddrinfo_ret = cases[i].eai;
+		m.getaddrinfo_errno = cases[i].err;
+		assert_new_fails(cases[i].want, "getaddrinfo: --listen 10.0.2.15:7000");
+		assert_logged(gai_strerror(cases[i].eai));
+		assert_int_equal(m.binds, 0);
+	}
+	assert_logged("Too many open files"); /* EAI_SYSTEM says its errno */
 }
 
 static void new__rdma_create_event_channel_ENODEV(void **state)
@@ -1136,7 +1172,8 @@ static void new__each_event_new_ENOMEM(void **state)
 }
 
 /* Every event_add of the setup (the four watches, the handshake timer). */
-static void new__each_event_add_ENOMEM(void **state)
+/* The four fd watches fail with the backend's errno; the tick's timer as out of memory. */
+static void new__each_event_add_fails_with_its_cause(void **state)
 {
 	struct daxmr_server *srv;
 	int k, n;
@@ -1146,14 +1183,33 @@ static void new__each_event_add_ENOMEM(void **state)
 	n = m.event_add_calls;
 	delete_server(&srv);
 	assert_int_equal(n, 5);
-	for (k = 1; k <= n; k++) {
+	for (k = 1; k <= 4; k++) {
 		setup(NULL);
 		m.fail_event_add_at = k;
-		assert_new_fails(-ENOMEM, "event_new/event_add");
+		assert_new_fails(-ENOSPC, "event_add: ");
+		assert_logged("the event loop cannot watch it: No space left on device");
 	}
+	setup(NULL);
+	m.fail_event_add_at = 5;
+	assert_new_fails(-ENOMEM, "event_add: one-second tick: libevent could not grow its timer");
 }
 
 /* ---- daxmr_server_new: success ------------------------------------------------------------ */
+
+/* Teardown goes on past a failure and returns the first one. */
+static void delete__returns_the_first_teardown_error(void **state)
+{
+	struct daxmr_server *srv = new_server(2);
+
+	(void)state;
+	m.dealloc_pd_ret = EBUSY;
+	m.destroy_listen_id_errno = EINVAL;
+	assert_int_equal(daxmr_server_delete(&srv), -EBUSY);
+	assert_null(srv);
+	assert_nothing_left(); /* everything after the failure was still torn down */
+	assert_logged("ibv_dealloc_pd");
+	assert_logged("rdma_destroy_id: listener");
+}
 
 static void new__ipv4_bound_listening_exports_up(void **state)
 {
@@ -1359,6 +1415,24 @@ static void run__sigterm_with_export_unavailable_exits_without_revoking_it(void 
 	delete_server(&srv);
 }
 
+/* A retry timer that could not be armed is armed by the tick: the export does come up. */
+static void run__retry_timer_add_fails_rearmed_by_the_tick(void **state)
+{
+	struct daxmr_server *srv;
+
+	(void)state;
+	m.exps[0].fail_establish = 2;
+	m.backoff_ms = 1;
+	m.term_when_up = true; /* once up, SIGTERM ends the loop */
+	m.fail_event_add_at = 1; /* the first: the retry timer after the failed establish */
+	srv = new_server(1);
+	assert_int_equal(m.exps[0].state, DAXMR_EXPORT_UNAVAILABLE);
+	assert_logged("event_add: retry timer of export alpha (1 ms): libevent could not grow");
+	assert_int_equal(run(srv), 0);
+	assert_int_equal(m.exps[0].establishes, 3); /* in new, after the tick, then up */
+	delete_server(&srv);
+}
+
 static void run__retry_timer_establishes_an_unavailable_export(void **state)
 {
 	struct daxmr_server *srv;
@@ -1425,9 +1499,9 @@ static void run__stale_lease_break_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_listen__forms),
-		cmocka_unit_test(parse_listen__bad_forms_EINVAL),
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(new__listen_forms_bind_what_they_name),
+		T(new__listen_bad_forms_EINVAL),
 		T(new__bad_arguments_EINVAL),
 		T(new__bad_listen_address_EINVAL),
 		T(new__duplicate_export_name_EINVAL),
@@ -1435,7 +1509,7 @@ int main(void)
 		T(new__pthread_sigmask_EPERM),
 		T(new__signalfd_EMFILE),
 		T(new__event_base_new_ENOMEM),
-		T(new__getaddrinfo_fails_EINVAL),
+		T(new__getaddrinfo_errors_keep_their_cause),
 		T(new__rdma_create_event_channel_ENODEV),
 		T(new__rdma_create_id_ENOMEM),
 		T(new__rdma_bind_addr_EADDRNOTAVAIL),
@@ -1448,8 +1522,9 @@ int main(void)
 		T(new__rdma_listen_EADDRINUSE),
 		T(new__each_fcntl_setfl_EBADF),
 		T(new__each_event_new_ENOMEM),
-		T(new__each_event_add_ENOMEM),
+		T(new__each_event_add_fails_with_its_cause),
 		T(new__ipv4_bound_listening_exports_up),
+		T(delete__returns_the_first_teardown_error),
 		T(new__ipv6_default_port_memory_windows),
 		T(new__wildcard_serves_the_first_device),
 		T(new__lease_break_time_unknown_assumes_45s),
@@ -1460,6 +1535,7 @@ int main(void)
 		T(run__sigterm_revokes_every_export_then_returns_0),
 		T(run__sigterm_with_export_unavailable_exits_without_revoking_it),
 		T(run__retry_timer_establishes_an_unavailable_export),
+		T(run__retry_timer_add_fails_rearmed_by_the_tick),
 		T(run__lease_break_revokes_then_reestablishes),
 		T(run__stale_lease_break_ignored),
 #undef T

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* window.c -- one connection's type-2 memory windows: per-client keys over the exports' MRs */
+
+/*
+ * Keys (docs/architecture.md, "Per-connection keys"): where the device binds type-2 memory
+ * windows, each OPEN gets a window bound on the connection's QP over the export's MR, and the
+ * reply waits for the bind's completion. A window (one slot of the set):
+ *
+ *   FREE --OPEN: alloc + post BIND_MW (daxmr_window_bind)--> BINDING
+ *   BINDING --completion, still current: OPEN reply (daxmr_window_attach)--> BOUND (to a hold)
+ *   BINDING --completion failed, revoked meanwhile, connection closing--> released: FREE
+ *   BOUND --REVOKE_ACK / CLOSE / re-OPEN / new generation (daxmr_window_cut): post
+ *         LOCAL_INV--> INVALIDATING --completion--> deallocated, FREE (a REVOKE_ACK or CLOSE
+ *         under revocation is reported to the server only now: the ack rides the last one)
+ *   any --disconnect (daxmr_window_drop_all), or the export's release (daxmr_window_fence)-->
+ *         deallocated at once; a slot with a WR still out stays BINDING/INVALIDATING until its
+ *         completion frees it.
+ *
+ * Without windows (or when alloc or post fails) the OPEN gets the export's MR key at once.
+ * At most one WR per window is out at a time, so the QP's send queue has room for one per slot.
+ */
+#include "window.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "wrid.h"
+
+const char *daxmr_window_state_str(enum daxmr_window_state state)
+{
+	switch (state) {
+	case DAXMR_WINDOW_FREE:
+		return "free";
+	case DAXMR_WINDOW_BINDING:
+		return "binding";
+	case DAXMR_WINDOW_BOUND:
+		return "bound";
+	case DAXMR_WINDOW_INVALIDATING:
+		return "invalidating";
+	}
+	return "unknown";
+}
+
+/* Sets the set up for a connection's QP. */
+void daxmr_window_set_init(struct daxmr_window_set *ws, struct ibv_pd *pd, struct ibv_qp *qp,
+			   uint32_t wr_kind, const char *peer, const char *client,
+			   void (*ack)(void *arg, struct daxmr_export *exp, uint64_t gen),
+			   void *ack_arg)
+{
+	memset(ws, 0, sizeof(*ws));
+	ws->pd = pd;
+	ws->qp = qp;
+	ws->wr_kind = wr_kind;
+	ws->peer = peer;
+	ws->client = client;
+	ws->ack = ack;
+	ws->ack_arg = ack_arg;
+}
+
+/* The slot of a completion, or NULL. */
+struct daxmr_window *daxmr_window_at(struct daxmr_window_set *ws, uint32_t slot)
+{
+	return slot < DAXMR_WINDOW_SLOTS ? &ws->slot[slot] : NULL;
+}
+
+/* The BOUND window of owner with access. */
+struct daxmr_window *daxmr_window_find(struct daxmr_window_set *ws, const void *owner,
+				       enum daxmr_proto_access access)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (ws->slot[i].state == DAXMR_WINDOW_BOUND && ws->slot[i].owner == owner &&
+		    ws->slot[i].access == access)
+			return &ws->slot[i];
+	return NULL;
+}
+
+/* Deallocates a window now: from here its rkey is dead. The slot keeps its state. */
+static void window_dealloc(struct daxmr_window_set *ws, struct daxmr_window *w)
+{
+	int ret;
+
+	if (!w->mw)
+		return;
+	ret = -ibv_dealloc_mw(w->mw);
+	if (ret)
+		DAXMR_LOG_CALL_ERR("ibv_dealloc_mw", ret, "connection %s, rkey 0x%x", ws->peer,
+				   w->rkey);
+	w->mw = NULL;
+}
+
+/* Deallocates the window and frees its slot. */
+void daxmr_window_release(struct daxmr_window_set *ws, struct daxmr_window *w)
+{
+	window_dealloc(ws, w);
+	memset(w, 0, sizeof(*w));
+}
+
+/* The wr_id of w's work requests. */
+static uint64_t window_wrid(const struct daxmr_window_set *ws, const struct daxmr_window *w)
+{
+	return daxmr_wrid(ws->wr_kind, (uint32_t)(w - ws->slot));
+}
+
+/* Allocates a window in a free slot and posts its bind. */
+int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t req_id,
+		      const struct ibv_mw_bind_info *bind, const struct daxmr_proto_desc *desc,
+		      struct daxmr_window **w_ptr)
+{
+	struct ibv_send_wr wr, *bad = NULL;
+	struct daxmr_window *w = NULL;
+	char why[96];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS && !w; i++)
+		if (ws->slot[i].state == DAXMR_WINDOW_FREE)
+			w = &ws->slot[i];
+	if (!w)
+		return -ENOBUFS;
+	w->mw = ibv_alloc_mw(ws->pd, IBV_MW_TYPE_2);
+	if (!w->mw) {
+		ret = errno ? -errno : -ENOMEM;
+		DAXMR_LOG_CALL_ERR("ibv_alloc_mw", ret, "connection %s, type 2, export %s",
+				   ws->peer, daxmr_export_name(exp));
+		snprintf(why, sizeof(why), "ibv_alloc_mw failed: %s", daxmr_log_strerror(ret));
+		daxmr_export_window_failed(exp, why);
+		return ret;
+	}
+	w->rkey = ibv_inc_rkey(w->mw->rkey);
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = window_wrid(ws, w);
+	wr.opcode = IBV_WR_BIND_MW;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.bind_mw.mw = w->mw;
+	wr.bind_mw.rkey = w->rkey;
+	wr.bind_mw.bind_info = *bind;
+	ret = -ibv_post_send(ws->qp, &wr, &bad);
+	if (ret) {
+		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, BIND_MW for export %s",
+				   ws->peer, daxmr_export_name(exp));
+		snprintf(why, sizeof(why), "posting BIND_MW failed: %s", daxmr_log_strerror(ret));
+		daxmr_export_window_failed(exp, why);
+		daxmr_window_release(ws, w);
+		return ret;
+	}
+	w->state = DAXMR_WINDOW_BINDING;
+	w->exp = exp;
+	w->gen = desc->generation;
+	w->access = desc->access;
+	w->req_id = req_id;
+	w->desc = *desc;
+	ws->nbinding++;
+	*w_ptr = w;
+	return 0;
+}
+
+/*
+ * Posts LOCAL_INV of a BOUND window (its completion deallocates it); deallocates it at once when
+ * the connection is going down or the post fails. Returns 0 if a completion will follow, else
+ * -ENOTCONN (going down) or the -errno of ibv_post_send (logged).
+ */
+static int window_invalidate(struct daxmr_window_set *ws, struct daxmr_window *w)
+{
+	struct ibv_send_wr wr, *bad = NULL;
+	int ret = -ENOTCONN;
+
+	w->owner = NULL;
+	if (w->mw && !ws->closed) {
+		memset(&wr, 0, sizeof(wr));
+		wr.wr_id = window_wrid(ws, w);
+		wr.opcode = IBV_WR_LOCAL_INV;
+		wr.send_flags = IBV_SEND_SIGNALED;
+		wr.invalidate_rkey = w->rkey;
+		ret = -ibv_post_send(ws->qp, &wr, &bad);
+		if (ret == 0) {
+			w->state = DAXMR_WINDOW_INVALIDATING;
+			w->ack = false;
+			return 0;
+		}
+		DAXMR_LOG_CALL_ERR("ibv_post_send", ret,
+				   "connection %s, LOCAL_INV of rkey 0x%x: deallocating it",
+				   ws->peer, w->rkey);
+	}
+	daxmr_window_release(ws, w);
+	return ret;
+}
+
+/* w becomes owner's key; owner's other key of the same access goes. */
+void daxmr_window_attach(struct daxmr_window_set *ws, struct daxmr_window *w, const void *owner)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (&ws->slot[i] != w && ws->slot[i].state == DAXMR_WINDOW_BOUND &&
+		    ws->slot[i].owner == owner && ws->slot[i].access == w->access)
+			(void)window_invalidate(ws, &ws->slot[i]);
+	w->state = DAXMR_WINDOW_BOUND;
+	w->owner = owner;
+}
+
+/* Invalidates owner's keys; the ack, if any, rides the last invalidation. */
+void daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
+		      struct daxmr_export *exp, uint64_t gen)
+{
+	struct daxmr_window *last = NULL;
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (ws->slot[i].state == DAXMR_WINDOW_BOUND && ws->slot[i].owner == owner &&
+		    window_invalidate(ws, &ws->slot[i]) == 0)
+			last = &ws->slot[i];
+	if (!ack)
+		return;
+	if (!last) {
+		ws->ack(ws->ack_arg, exp, gen); /* no invalidation in flight: done now */
+		return;
+	}
+	/* completions of one send queue come in order: the last one means all are done */
+	last->ack = true;
+	last->exp = exp;
+	last->gen = gen;
+}
+
+/* A BIND_MW or LOCAL_INV completed. */
+int daxmr_window_complete(struct daxmr_window_set *ws, struct daxmr_window *w,
+			  enum ibv_wc_status status)
+{
+	struct daxmr_export *exp = w->exp;
+	uint64_t gen = w->gen;
+	bool ack = w->ack;
+
+	if (w->state == DAXMR_WINDOW_BINDING) {
+		ws->nbinding--;
+		return 0; /* the caller answers the OPEN, whatever status says */
+	}
+	if (w->state != DAXMR_WINDOW_INVALIDATING) {
+		DAXMR_LOG_ERR("connection %s: window completion for a slot in state %s", ws->peer,
+			      daxmr_window_state_str(w->state));
+		return -EINVAL;
+	}
+	daxmr_window_release(ws, w); /* invalidated, or the QP failed: dealloc ends it either way */
+	if (ack)
+		ws->ack(ws->ack_arg, exp, gen);
+	return status == IBV_WC_SUCCESS ? 0 : -EIO;
+}
+
+/* Cuts the client off every window at once. */
+void daxmr_window_drop_all(struct daxmr_window_set *ws, bool report)
+{
+	struct daxmr_window *w;
+	unsigned int i;
+
+	ws->closed = true;
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		w = &ws->slot[i];
+		if (w->state == DAXMR_WINDOW_FREE)
+			continue;
+		if (w->state == DAXMR_WINDOW_BOUND) {
+			daxmr_window_release(ws, w);
+			continue;
+		}
+		window_dealloc(ws, w);
+		if (report && w->ack) {
+			w->ack = false;
+			ws->ack(ws->ack_arg, w->exp, w->gen);
+		}
+	}
+}
+
+/* exp is about to be deregistered: every window over it goes now. */
+void daxmr_window_fence(struct daxmr_window_set *ws, const struct daxmr_export *exp)
+{
+	struct daxmr_window *w;
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		w = &ws->slot[i];
+		if (w->state == DAXMR_WINDOW_FREE || w->exp != exp)
+			continue;
+		if (w->mw)
+			DAXMR_LOG_INF(
+				"connection %s (%s): window 0x%x of export %s generation %" PRIu64
+				" deallocated at the release",
+				ws->peer, ws->client, w->rkey, daxmr_export_name(exp), w->gen);
+		w->ack = false; /* the revocation is finishing: its acks no longer matter */
+		if (w->state == DAXMR_WINDOW_BOUND)
+			daxmr_window_release(ws, w);
+		else
+			window_dealloc(ws, w);
+	}
+}
+
+/* Windows not yet deallocated. */
+size_t daxmr_window_count(const struct daxmr_window_set *ws)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (ws->slot[i].mw)
+			n++;
+	return n;
+}
