@@ -9,7 +9,7 @@ ROOT=$PWD
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/rxe-module.sh [--kernel-version KV] [--force] [--print-path]
+Usage: scripts/rxe-module.sh [--kernel-version KV] [--force] [--print-path] [--sign KEY CERT]
 
 Builds a fixed rdma_rxe.ko for Debian kernel KV: the kernel's own rxe sources (Debian's
 linux-source-X.Y of exactly KV's version, only drivers/infiniband/sw/rxe is unpacked) with the
@@ -25,6 +25,9 @@ patches' sha256: a changed patch rebuilds, an unchanged one answers from the cac
                            default: the newer guest kernel of tests/vm (run.sh --kernel new)
   -f, --force              rebuild even if the cached module is up to date
   -p, --print-path         only print the cached module's path (exit 1 if it is missing or stale)
+  -s, --sign KEY CERT      also sign it, for a kernel that enforces module signatures (Secure
+                           Boot): KEY a PEM private key, CERT its DER certificate (e.g. a MOK
+                           enrolled with mokutil --import); writes and prints rdma_rxe-signed.ko
   -h, --help               this text
 Environment: DAXMR_VM_CACHE (default ~/.cache/daxmr/vm), DAXMR_VM_MIRROR (the Debian archive;
 default: the one in this system's apt sources).
@@ -42,17 +45,27 @@ die() { printf '[rxe] error: %s\n' "$*" >&2; exit 1; }
 KV=
 FORCE=0
 PRINT=0
+SIGN_KEY=
+SIGN_CERT=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel-version) KV=${2:?}; shift 2 ;;
 	-f | --force) FORCE=1; shift ;;
 	-p | --print-path) PRINT=1; shift ;;
+	-s | --sign) SIGN_KEY=${2:?--sign KEY CERT}; SIGN_CERT=${3:?--sign KEY CERT}; shift 3 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
 
 CACHE=${DAXMR_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/daxmr/vm}
+BROOT=$CACHE/trixie-root # the build root, shared by every kernel version
+
+# in_root CMD...: runs CMD in the build root with its own /proc (objtool reads it), in a
+# private mount namespace, so nothing stays mounted on the host.
+in_root() {
+	unshare --mount --pid --fork --mount-proc="$BROOT/proc" chroot "$BROOT" "$@"
+}
 PATCHES=("$ROOT"/kernel/rxe/*.patch)
 [ -e "${PATCHES[0]}" ] || die "no patches in $ROOT/kernel/rxe"
 PATCH_SHA=$(cat "${PATCHES[@]}" | sha256sum | cut -d' ' -f1)
@@ -71,6 +84,35 @@ KO=$OUT/rdma_rxe.ko
 STAMP="kernel=$KV patches-sha256=$PATCH_SHA"
 
 up_to_date() { [ -f "$KO" ] && [ "$(head -n1 "$OUT/stamp" 2>/dev/null)" = "$STAMP" ]; }
+if [ -n "$SIGN_KEY" ]; then
+	{ [ -r "$SIGN_KEY" ] && [ -r "$SIGN_CERT" ]; } || die "--sign: cannot read $SIGN_KEY or $SIGN_CERT"
+fi
+
+# finish: prints the module's path; with --sign, signs a copy with the kernel's own sign-file
+# (from linux-kbuild in the build root) and prints that one's path instead.
+finish() {
+	local tmp
+	if [ -z "$SIGN_KEY" ]; then
+		echo "$KO"
+		return
+	fi
+	[ -x "$BROOT/usr/src/linux-headers-$KV/scripts/sign-file" ] ||
+		die "--sign: no sign-file for $KV in $BROOT (rebuild with --force)"
+	tmp=$(mktemp -d "$BROOT/var/tmp/sign.XXXXXX") # the key stays in it only while signing
+	chmod 700 "$tmp"
+	cp "$SIGN_KEY" "$tmp/key"
+	cp "$SIGN_CERT" "$tmp/cert"
+	cp "$KO" "$tmp/rdma_rxe.ko"
+	if ! in_root "/usr/src/linux-headers-$KV/scripts/sign-file" sha256 "${tmp#"$BROOT"}/key" \
+		"${tmp#"$BROOT"}/cert" "${tmp#"$BROOT"}/rdma_rxe.ko"; then
+		rm -rf "$tmp"
+		die "sign-file failed with $SIGN_KEY and $SIGN_CERT"
+	fi
+	cp "$tmp/rdma_rxe.ko" "$OUT/rdma_rxe-signed.ko"
+	rm -rf "$tmp"
+	say "signed by '$(modinfo -F signer "$OUT/rdma_rxe-signed.ko")': $OUT/rdma_rxe-signed.ko"
+	echo "$OUT/rdma_rxe-signed.ko"
+}
 if [ "$PRINT" = 1 ]; then
 	up_to_date || die "no up-to-date fixed rdma_rxe for $KV in $OUT (run scripts/rxe-module.sh -k $KV)"
 	echo "$KO"
@@ -82,7 +124,7 @@ exec 8>"$CACHE/.rxe-module.lock"
 flock 8 # one build at a time per cache
 if [ "$FORCE" = 0 ] && up_to_date; then
 	say "fixed rdma_rxe for $KV is up to date ($(sed -n 2p "$OUT/stamp"))"
-	echo "$KO"
+	finish
 	exit 0
 fi
 
@@ -99,13 +141,6 @@ mirror() {
 	echo "${m%/}"
 }
 MIRROR=$(mirror)
-BROOT=$CACHE/trixie-root # the build root, shared by every kernel version
-
-# in_root CMD...: runs CMD in the build root with its own /proc (objtool reads it), in a
-# private mount namespace, so nothing stays mounted on the host.
-in_root() {
-	unshare --mount --pid --fork --mount-proc="$BROOT/proc" chroot "$BROOT" "$@"
-}
 
 # waits for any apt or dpkg on this host to finish (ours must not fight them for the locks)
 wait_for_apt() {
@@ -202,6 +237,7 @@ vermagic=$(modinfo -F vermagic "$BROOT$M/rdma_rxe.ko")
 
 # --- 5. into the cache, with the stamp ---
 mkdir -p "$OUT"
+rm -f "$OUT/rdma_rxe-signed.ko" # signed from the module this build replaces
 cp "$BROOT$M/rdma_rxe.ko" "$OUT/rdma_rxe.ko.tmp"
 mv "$OUT/rdma_rxe.ko.tmp" "$KO"
 cp "$BROOT$BUILD/build.log" "$OUT/build.log"
@@ -211,5 +247,5 @@ cp "$BROOT$BUILD/build.log" "$OUT/build.log"
 	sha256sum "$KO" | cut -d' ' -f1
 } >"$OUT/stamp"
 rm -rf "${BROOT:?}$BUILD"
-say "built $KO in $(($(date +%s) - t0)) s (vermagic $vermagic; unsigned: sign it for Secure Boot, see docs/rxe-fix.md)"
-echo "$KO"
+say "built $KO in $(($(date +%s) - t0)) s (vermagic $vermagic$([ -n "$SIGN_KEY" ] || echo '; unsigned: for Secure Boot see --sign and docs/rxe-fix.md'))"
+finish
