@@ -128,6 +128,7 @@ if [ "$FORCE" = 0 ] && up_to_date; then
 	exit 0
 fi
 
+[ "$(id -u)" = 0 ] || die "building needs root (mmdebstrap's root mode, chroot, unshare): run as root or with sudo"
 t0=$(date +%s)
 mirror() {
 	local m=${DAXMR_VM_MIRROR:-}
