@@ -39,9 +39,11 @@ Load the result on the machine running KV (see docs/rxe-fix.md):
 USAGE
 }
 
-say() { printf '[rxe] %s\n' "$*" >&2; }
+# progress, with the seconds since the build started (t0) once it has
+say() { printf '[rxe]%s %s\n' "${t0:+ $(($(date +%s) - t0)) s:}" "$*" >&2; }
 die() { printf '[rxe] error: %s\n' "$*" >&2; exit 1; }
 
+t0=
 KV=
 FORCE=0
 PRINT=0
