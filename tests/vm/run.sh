@@ -28,7 +28,7 @@ Options:
   -r, --rxe M       which rdma_rxe the guest loads: "stock" (the kernel's own; the default),
                     "fixed" (the kernel's rxe with daxmr's fix of its ODP data placement,
                     kernel/rxe/*.patch, built and cached by scripts/rxe-module.sh for the guest
-                    kernel; the first build takes a few minutes) or the path of a .ko built
+                    kernel; the first build takes a minute or two) or the path of a .ko built
                     for the guest kernel. The guest prints which one it loaded.  [DAXMR_VM_RXE]
   -e VAR=VALUE      pass a variable into the guest (repeatable)
   -l, --log FILE    keep the guest's console here (default: CACHE/console-K.log)
