@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # deps.sh -- install (from Debian's own packages) what building, testing and the guest need.
-# Idempotent: asks apt only for what is missing. Usage: scripts/deps.sh [build|test|guest]...
+# Idempotent: asks apt only for what is missing. Usage: scripts/deps.sh [build|test|guest|rxe]...
 set -euo pipefail
 
 build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev
@@ -13,6 +13,9 @@ test=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 guest=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod util-linux iproute2 ndctl xfsprogs
 	rdma-core ibverbs-utils rdmacm-utils perftest ibverbs-providers debian-archive-keyring)
 
+# scripts/rxe-module.sh: a Debian trixie build root for the fixed rdma_rxe, and the patching
+rxe=(mmdebstrap patch xz-utils util-linux kmod)
+
 want=()
 [ $# -gt 0 ] || set -- build test guest
 for set in "$@"; do
@@ -20,7 +23,8 @@ for set in "$@"; do
 	build) want+=("${build[@]}") ;;
 	test) want+=("${test[@]}") ;;
 	guest) want+=("${guest[@]}") ;;
-	*) echo "deps.sh: unknown set '$set' (build, test, guest)" >&2; exit 2 ;;
+	rxe) want+=("${rxe[@]}") ;;
+	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe)" >&2; exit 2 ;;
 	esac
 done
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # test.sh -- install what the tests need, build, run static analysis and the unit tests on the
 # host (plain, then under ASan+UBSan), fuzz every decoder for a fixed time, then run the
-# end-to-end tests inside the real-kernel guest (tests/vm). Exits non-zero on any failure.
+# end-to-end tests inside the real-kernel guest (tests/vm): with the kernel's own rdma_rxe, and on
+# the newer kernel also with the fixed one (scripts/rxe-module.sh). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -17,6 +18,8 @@ Usage: scripts/test.sh [--kernel new|6.1|both] [--unit-only] [--e2e-only] [--qui
   --unit-only  host tests only (build, unit, ASan+UBSan unit, fuzz)
   --e2e-only   build, then only the e2e tests in the guest
   --quick      skip the ASan+UBSan and fuzz builds
+On the newer kernel the tests labelled rxe-fixed also run, at NIC MTU 1500 and 9000, in a guest
+that loads the rdma_rxe fixed by kernel/rxe/*.patch (built once by scripts/rxe-module.sh, cached).
 Environment: DAXMR_FUZZ_TIME (seconds per fuzz target, default 20), DAXMR_VM_* (see tests/vm/run.sh --help).
 Build trees: build/ (the one the guest runs), build-asan/, build-fuzz/.
 USAGE
@@ -40,7 +43,7 @@ t0=$(date +%s)
 step() { printf '\n=== %s (%d s)\n' "$*" "$(($(date +%s) - t0))"; }
 
 step "dependencies"
-scripts/deps.sh build test guest
+scripts/deps.sh build test guest rxe
 
 configure() { # build-dir, extra cmake args...
 	local dir=$1
@@ -77,21 +80,23 @@ fi
 # run checks the same properties over fewer breaks.
 export DAXMR_TEST_BREAKS=${DAXMR_TEST_BREAKS:-100}
 
-# guest_ctest KERNEL MTU TAG BUILD CTEST-ARGS...: runs BUILD's ctest in a fresh guest; fails on
-# any failure, on any skip (inside the guest a skip means the guest lacks what it should have),
-# and on no test. Sanitizer options travel along (harmless for a plain build).
+# guest_ctest KERNEL MTU RXE TAG BUILD CTEST-ARGS...: runs BUILD's ctest in a fresh guest whose
+# rdma_rxe is RXE (stock or fixed); fails on any failure, on any skip (inside the guest a skip
+# means the guest lacks what it should have), and on no test. Sanitizer options travel along
+# (harmless for a plain build).
 guest_ctest() {
-	local k=$1 mtu=$2 tag=$3 build=$4 log rc
-	shift 4
-	step "end-to-end tests in the guest ($tag: kernel $k, NIC MTU $mtu)"
-	log=build/vm/e2e-$k-$mtu-$(basename "$build").log
+	local k=$1 mtu=$2 rxe=$3 tag=$4 build=$5 log rc name
+	shift 5
+	step "end-to-end tests in the guest ($tag: kernel $k, NIC MTU $mtu, rdma_rxe $rxe)"
+	name=$k-$mtu-$(basename "$build")$([ "$rxe" = stock ] || echo "-rxe-$rxe")
+	log=build/vm/e2e-$name.log
 	set +e
-	tests/vm/run.sh --kernel "$k" --mtu "$mtu" --log "build/vm/console-$k-$mtu-$(basename "$build").log" \
+	tests/vm/run.sh --kernel "$k" --mtu "$mtu" --rxe "$rxe" --log "build/vm/console-$name.log" \
 		-e ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 -e UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		-- ctest --test-dir "$ROOT/$build" --output-on-failure "$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	[ "$rc" = 0 ] || { echo "e2e tests failed in the $k guest (exit $rc); console: build/vm/console-$k-$mtu-$(basename "$build").log"; exit 1; }
+	[ "$rc" = 0 ] || { echo "e2e tests failed in the $k guest (exit $rc); console: build/vm/console-$name.log"; exit 1; }
 	if grep -q '(Skipped)' "$log"; then
 		echo "e2e tests were skipped in the $k guest: it lacks the RDMA device or DAX mount they need"
 		exit 1
@@ -103,10 +108,17 @@ guest_ctest() {
 if [ "$E2E" = 1 ]; then
 	mkdir -p build/vm
 	for k in $KERNELS; do
-		guest_ctest "$k" 1500 "rxe path MTU 1024" build -L e2e -LE mtu9000
+		guest_ctest "$k" 1500 stock "rxe path MTU 1024" build -L e2e -LE mtu9000
 		# Page-aligned ODP I/O at path MTU 4096 only means something where rxe has ODP (>= 6.15).
 		if [ "$k" != 6.1 ] && ctest --test-dir build -N -L mtu9000 | grep -q 'Total Tests: [1-9]'; then
-			guest_ctest "$k" 9000 "rxe path MTU 4096" build -L mtu9000
+			guest_ctest "$k" 9000 stock "rxe path MTU 4096" build -L mtu9000
+		fi
+		# rxe's ODP with the fix of kernel/rxe/: fs-DAX at any alignment, at both path MTUs.
+		if [ "$k" = new ]; then
+			step "the fixed rdma_rxe for the newer guest kernel (scripts/rxe-module.sh; cached)"
+			scripts/rxe-module.sh >/dev/null
+			guest_ctest new 1500 fixed "fixed rxe, path MTU 1024" build -L rxe-fixed
+			guest_ctest new 9000 fixed "fixed rxe, path MTU 4096" build -L rxe-fixed
 		fi
 	done
 	# daxmrd, libdaxmr and the tool under ASan+UBSan on the real device: no error, no leak
@@ -114,7 +126,7 @@ if [ "$E2E" = 1 ]; then
 	# and the scale test, whose memory figures ASan's quarantine of freed memory would distort.
 	if [ "$SLOW" = 1 ] && [ -e build-asan/CTestTestfile.cmake ]; then
 		set -- $KERNELS
-		guest_ctest "$1" 1500 "ASan+UBSan build" build-asan -L e2e -LE mtu9000 \
+		guest_ctest "$1" 1500 stock "ASan+UBSan build" build-asan -L e2e -LE mtu9000 \
 			-E 'e2e_faults_breaks|e2e_scale'
 	fi
 fi

@@ -8,6 +8,7 @@
 #   /dev/dax1.0 devdax namespace, 2 MiB aligned
 #   eth0        10.0.2.15/24, MTU $DAXMR_VM_MTU (1500 -> rxe path MTU 1024; 9000 -> 4096)
 #   rxe0        soft-RoCE on eth0, ACTIVE; RoCE v2 GID of 10.0.2.15
+#   rdma_rxe    the kernel's own, or with DAXMR_VM_RXE=fixed|file the module in $R/rdma_rxe.ko
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
@@ -62,8 +63,28 @@ mkdir -p /mnt/pmem
 mount -o dax=always /dev/pmem0 /mnt/pmem || fail "mount -o dax=always /dev/pmem0 failed"
 step "fs-DAX: /dev/pmem0 XFS on /mnt/pmem ($(findmnt -no OPTIONS /mnt/pmem)); devdax: /dev/dax1.0 ($(($(cat /sys/bus/dax/devices/dax1.0/size) >> 20)) MiB)"
 
-# --- soft-RoCE ---
-for m in rdma_rxe ib_uverbs rdma_ucm; do modprobe "$m" || fail "modprobe $m failed"; done
+# --- soft-RoCE: the kernel's rdma_rxe, or (run.sh --rxe) a module passed in the results share ---
+rxe=${DAXMR_VM_RXE:-stock}
+if [ "$rxe" = stock ]; then
+	modprobe rdma_rxe || fail "modprobe rdma_rxe failed"
+else
+	[ -f "$R/rdma_rxe.ko" ] || fail "--rxe $rxe, but no rdma_rxe.ko in the results share"
+	# insmod does not resolve dependencies: load those the module names (ib_core, udp_tunnel,
+	# ip6_udp_tunnel) from the kernel's own tree first
+	for m in $(modinfo -F depends "$R/rdma_rxe.ko" | tr ',' ' '); do
+		modprobe "$m" || fail "modprobe $m (needed by the $rxe rdma_rxe) failed"
+	done
+	insmod "$R/rdma_rxe.ko" || fail "insmod of the $rxe rdma_rxe.ko failed (see the console)"
+fi
+for m in ib_uverbs rdma_ucm; do modprobe "$m" || fail "modprobe $m failed"; done
+# Which rdma_rxe is loaded: Debian's is signed and in-tree (no taint); one built out of tree
+# taints O (out of tree) and, unsigned, E.
+rxe_taint=$(cat /sys/module/rdma_rxe/taint 2>/dev/null)
+if [ "$rxe" = stock ]; then
+	step "rdma_rxe: stock ($(modinfo -F filename rdma_rxe | sed 's|.*/lib/modules/[^/]*/||'), taint '${rxe_taint}')"
+else
+	step "rdma_rxe: $rxe (insmod rdma_rxe.ko, sha256 ${DAXMR_VM_RXE_SHA:-?}..., taint '${rxe_taint}')"
+fi
 rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0 failed"
 for _ in $(seq 100); do
 	grep -q ACTIVE /sys/class/infiniband/rxe0/ports/1/state 2>/dev/null && break

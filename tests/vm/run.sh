@@ -25,6 +25,11 @@ Options:
   -k, --kernel K    guest kernel: "new" (Debian trixie-backports, Linux >= 6.15, rxe has ODP;
                     the default) or "6.1" (Debian bookworm)              [DAXMR_VM_KERNEL]
   -m, --mtu N       guest NIC MTU: 1500 gives rxe path MTU 1024, 9000 gives 4096 [DAXMR_VM_MTU]
+  -r, --rxe M       which rdma_rxe the guest loads: "stock" (the kernel's own; the default),
+                    "fixed" (the kernel's rxe with daxmr's fix of its ODP data placement,
+                    kernel/rxe/*.patch, built and cached by scripts/rxe-module.sh for the guest
+                    kernel; the first build takes a minute or two) or the path of a .ko built
+                    for the guest kernel. The guest prints which one it loaded.  [DAXMR_VM_RXE]
   -e VAR=VALUE      pass a variable into the guest (repeatable)
   -l, --log FILE    keep the guest's console here (default: CACHE/console-K.log)
   -t, --timeout S   power the guest off after S seconds (default 2400)     [DAXMR_VM_TIMEOUT]
@@ -48,6 +53,7 @@ die() { printf '[vm] error: %s\n' "$*" >&2; exit "${2:-125}"; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KERNEL=${DAXMR_VM_KERNEL:-new}
 MTU=${DAXMR_VM_MTU:-1500}
+RXE=${DAXMR_VM_RXE:-stock}
 TIMEOUT=${DAXMR_VM_TIMEOUT:-2400}
 BOOT_TIMEOUT=${DAXMR_VM_BOOT_TIMEOUT:-300}
 CACHE=${DAXMR_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/daxmr/vm}
@@ -59,6 +65,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) KERNEL=${2:?}; shift 2 ;;
 	-m | --mtu) MTU=${2:?}; shift 2 ;;
+	-r | --rxe) RXE=${2:?}; shift 2 ;;
 	-e) EXTRA_ENV+=("${2:?}"); shift 2 ;;
 	-l | --log) LOG=${2:?}; shift 2 ;;
 	-t | --timeout) TIMEOUT=${2:?}; shift 2 ;;
@@ -71,6 +78,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$FETCH_ONLY" = 1 ] || [ $# -gt 0 ] || { usage >&2; die "no command given" 2; }
 case "$MTU" in '' | *[!0-9]*) die "--mtu takes a number, not '$MTU'" 2 ;; esac
+case "$RXE" in stock | fixed | *.ko) ;; *) die "--rxe takes stock, fixed or a .ko file, not '$RXE'" 2 ;; esac
 
 for tool in qemu-system-x86_64 apt-get dpkg-deb depmod modprobe cpio gzip flock; do
 	command -v "$tool" >/dev/null || die "$tool is missing (scripts/test.sh installs what the guest needs)"
@@ -186,8 +194,25 @@ build_initramfs() {
 fetch_kernel
 build_initramfs
 flock -u 9
+
+# The rdma_rxe module to load instead of the kernel's own, if any (a file on the host).
+RXE_KO=
+case "$RXE" in
+fixed)
+	RXE_KO=$("$HERE/../../scripts/rxe-module.sh" --kernel-version "$KV") ||
+		die "no fixed rdma_rxe for $KV (scripts/rxe-module.sh failed; see above)"
+	;;
+*.ko)
+	[ -f "$RXE" ] || die "--rxe $RXE: no such file" 2
+	RXE_KO=$RXE
+	;;
+esac
+if [ -n "$RXE_KO" ]; then
+	[ "$(modinfo -F vermagic "$RXE_KO" | awk '{print $1}')" = "$KV" ] ||
+		die "$RXE_KO is not built for $KV (vermagic: $(modinfo -F vermagic "$RXE_KO"))"
+fi
 if [ "$FETCH_ONLY" = 1 ]; then
-	say "guest kernel $KV ready in $KDIR"
+	say "guest kernel $KV ready in $KDIR${RXE_KO:+; rdma_rxe: $RXE_KO}"
 	exit 0
 fi
 
@@ -199,12 +224,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RUN/share"
+# The module tree is a read-only share of the kernel's own: another rdma_rxe travels through the
+# results share, with the sha256 that lets the guest say which file it loaded.
+RXE_SHA=
+if [ -n "$RXE_KO" ]; then
+	cp "$RXE_KO" "$RUN/share/rdma_rxe.ko"
+	RXE_SHA=$(sha256sum "$RXE_KO" | cut -c1-16)
+	say "rdma_rxe for the guest: $RXE ($RXE_KO, sha256 $RXE_SHA...)"
+fi
 [ -n "$LOG" ] || LOG="$CACHE/console-$KERNEL.log"
 mkdir -p "$(dirname "$LOG")"
 
 # The command, and the environment it gets, travel through the writable results share.
 {
 	printf 'export DAXMR_VM_MTU=%q DAXMR_VM_CWD=%q DAXMR_VM_KERNEL=%q\n' "$MTU" "$PWD" "$KERNEL"
+	# stock, fixed, or file (a .ko given by path)
+	printf 'export DAXMR_VM_RXE=%q DAXMR_VM_RXE_SHA=%q\n' "$(case "$RXE" in *.ko) echo file ;; *) echo "$RXE" ;; esac)" "$RXE_SHA"
 	while IFS='=' read -r k _; do
 		printf 'export %s=%q\n' "$k" "${!k}"
 	done < <(env | grep -E '^DAXMR_TEST_[A-Za-z0-9_]*=' || true)
@@ -267,7 +302,7 @@ boot() {
 	local attempt=$1 args
 	rm -f "$RUN"/pmem*.img "$RUN/share/booted"
 	mapfile -t args < <(qemu_args "$ACCEL")
-	say "booting Linux $KV ($ACCEL, NIC MTU $MTU)${attempt:+, attempt $attempt}; console log: $LOG"
+	say "booting Linux $KV ($ACCEL, NIC MTU $MTU, rdma_rxe $RXE)${attempt:+, attempt $attempt}; console log: $LOG"
 	start=$(date +%s)
 	set +e
 	# If the kernel has not reached our init within BOOT_TIMEOUT s it never will: stop it early.
