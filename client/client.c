@@ -232,8 +232,8 @@ bool daxmr_client_uses_revoked(const struct daxmr_client *client)
 	return client->opts.use_revoked != 0;
 }
 
-/* 0 if the connection can carry requests, else why not. */
-int daxmr_client_usable(const struct daxmr_client *client)
+/* What stops the connection from carrying requests: 0 while nothing does. */
+int daxmr_client_error(const struct daxmr_client *client)
 {
 	if (client->state == DAXMR_CLIENT_READY || client->state == DAXMR_CLIENT_HELLO)
 		return 0;
@@ -718,7 +718,7 @@ static int client_wait(struct daxmr_client *client, bool (*done)(struct daxmr_cl
 			return ret;
 		if (done(client, arg))
 			return 0;
-		if (daxmr_client_usable(client))
+		if (daxmr_client_error(client))
 			return client->dead_err ? client->dead_err : -ENOTCONN;
 		if (!client->cq_armed) {
 			ret = client_arm_cq(client);
@@ -783,7 +783,7 @@ static int client_request(struct daxmr_client *client, struct daxmr_proto_msg *r
 	int64_t deadline = daxmr_clock_ms() + client->opts.timeout_ms;
 	int ret;
 
-	ret = daxmr_client_usable(client);
+	ret = daxmr_client_error(client);
 	if (ret)
 		return ret;
 	if (client->pending.active || !daxmr_credit_can_send(&client->credit))
@@ -828,7 +828,7 @@ static int client_request(struct daxmr_client *client, struct daxmr_proto_msg *r
 /* Before returning to the caller: ACKs out, CQ armed, so the fd tells of anything new. */
 static void client_settle(struct daxmr_client *client)
 {
-	if (daxmr_client_usable(client))
+	if (daxmr_client_error(client))
 		return;
 	if (!TAILQ_EMPTY(&client->acks) &&
 	    client_wait(client, client_acks_sent, NULL, daxmr_clock_ms() + client->opts.timeout_ms))
@@ -891,7 +891,7 @@ int daxmr_client_close_desc(struct daxmr_client *client, struct daxmr_region *re
 	struct daxmr_proto_msg *req = NULL, *reply;
 	int ret = 0;
 
-	if (region->state != DAXMR_REGION_RELEASED && !daxmr_client_usable(client)) {
+	if (region->state != DAXMR_REGION_RELEASED && !daxmr_client_error(client)) {
 		req = calloc(2, sizeof(*req));
 		if (!req) {
 			ret = -ENOMEM;
@@ -986,7 +986,7 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 			ret = -ESTALE;
 			break;
 		}
-		ret = daxmr_client_usable(client);
+		ret = daxmr_client_error(client);
 		if (ret)
 			break;
 		n = len - done < CLIENT_BOUNCE_SIZE ? len - done : CLIENT_BOUNCE_SIZE;
@@ -1843,7 +1843,7 @@ int daxmr_client_process(struct daxmr_client *client)
 		return -EBUSY;
 	client->in_process = true;
 	client_on_cm_events(client);
-	if (!daxmr_client_usable(client)) {
+	if (!daxmr_client_error(client)) {
 		client_take_cq_events(client);
 		client_drain_cq(client);
 		client_settle(client);
@@ -1857,5 +1857,5 @@ int daxmr_client_process(struct daxmr_client *client)
 		free(ev);
 	}
 	client->in_process = false;
-	return daxmr_client_usable(client);
+	return daxmr_client_error(client);
 }

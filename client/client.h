@@ -41,7 +41,10 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 /* Whether revoked regions stay usable (opts.use_revoked, fault tests only). */
 bool daxmr_client_uses_revoked(const struct daxmr_client *client);
 
-/* 0 if the connection can carry requests, else the reason it cannot (-ENOTCONN after death). */
-int daxmr_client_usable(const struct daxmr_client *client);
+/*
+ * What stops the connection from carrying requests: 0 while it can (HELLO, AUTH, READY), else
+ * -ENOTCONN (connecting, dead or closed).
+ */
+int daxmr_client_error(const struct daxmr_client *client);
 
 #endif /* DAXMR_CLIENT_CLIENT_H */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* region.c -- libdaxmr: one open export: bounds and access checks, read/write/flush, names */
+/* region.c -- libdaxmr: one open export: bounds and access checks, read/write/flush */
 #include "region.h"
 
 #include <errno.h>
@@ -100,7 +100,7 @@ int daxmr_region_read(struct daxmr_region *region, uint64_t offset, void *buf, s
 	ret = daxmr_region_check(region, offset, len, false);
 	if (ret)
 		return ret;
-	ret = daxmr_client_usable(region->client);
+	ret = daxmr_client_error(region->client);
 	if (ret || len == 0)
 		return ret;
 	return daxmr_client_transfer(region->client, region, false, offset, buf, len);
@@ -116,7 +116,7 @@ int daxmr_region_write(struct daxmr_region *region, uint64_t offset, const void 
 	ret = daxmr_region_check(region, offset, len, true);
 	if (ret)
 		return ret;
-	ret = daxmr_client_usable(region->client);
+	ret = daxmr_client_error(region->client);
 	if (ret || len == 0)
 		return ret;
 	/* the transfer only reads buf when writing: the cast drops const for the shared path */
@@ -134,62 +134,8 @@ int daxmr_region_flush(struct daxmr_region *region, uint64_t offset, uint64_t le
 	ret = daxmr_region_check(region, offset, len, false);
 	if (ret)
 		return ret;
-	ret = daxmr_client_usable(region->client);
+	ret = daxmr_client_error(region->client);
 	if (ret)
 		return ret;
 	return daxmr_client_flush_desc(region->client, region, offset, len);
-}
-
-/* "ro", "rw". */
-const char *daxmr_access_str(enum daxmr_access access)
-{
-	switch (access) {
-	case DAXMR_RO:
-		return "ro";
-	case DAXMR_RW:
-		return "rw";
-	}
-	return "unknown";
-}
-
-/* "fs-dax", "devdax", "page-cache". */
-const char *daxmr_memory_str(enum daxmr_memory memory)
-{
-	switch (memory) {
-	case DAXMR_MEMORY_FSDAX:
-		return "fs-dax";
-	case DAXMR_MEMORY_DEVDAX:
-		return "devdax";
-	case DAXMR_MEMORY_PAGECACHE:
-		return "page-cache";
-	}
-	return "unknown";
-}
-
-/* "pinned", "odp". */
-const char *daxmr_registration_str(enum daxmr_registration registration)
-{
-	switch (registration) {
-	case DAXMR_REG_PINNED:
-		return "pinned";
-	case DAXMR_REG_ODP:
-		return "odp";
-	}
-	return "unknown";
-}
-
-/* "lease-break", "shutdown", "admin", "error". */
-const char *daxmr_revoke_reason_str(enum daxmr_revoke_reason reason)
-{
-	switch (reason) {
-	case DAXMR_REVOKE_LEASE_BREAK:
-		return "lease-break";
-	case DAXMR_REVOKE_SHUTDOWN:
-		return "shutdown";
-	case DAXMR_REVOKE_ADMIN:
-		return "admin";
-	case DAXMR_REVOKE_ERROR:
-		return "error";
-	}
-	return "unknown";
 }
