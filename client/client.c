@@ -19,7 +19,6 @@
 #include "client.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
@@ -39,10 +38,13 @@
 #include "auth.h"
 #include "clock.h"
 #include "credit.h"
+#include "fd.h"
+#include "hostport.h"
 #include "log.h"
 #include "proto.h"
 #include "status.h"
 #include "verbs.h"
+#include "wrid.h"
 
 #define CLIENT_RECV_SLOTS 64	      /* receives: bounds the descriptors one connection can hold */
 #define CLIENT_SEND_SLOTS 16	      /* sends in flight: one request plus REVOKE_ACKs */
@@ -183,12 +185,6 @@ static uint8_t *client_bounce(struct daxmr_client *client)
 	return client->buf + (size_t)(CLIENT_RECV_SLOTS + CLIENT_SEND_SLOTS) * DAXMR_PROTO_MSG_MAX;
 }
 
-/* A work request id. */
-static uint64_t client_wr_id(enum client_wr_kind kind, uint64_t slot)
-{
-	return ((uint64_t)kind << 32) | (slot & 0xffffffffu);
-}
-
 /* Queues a notification and makes the client's fd readable. */
 static void client_event_push(struct daxmr_client *client, struct client_event *ev)
 {
@@ -248,7 +244,7 @@ static int client_post_recv(struct daxmr_client *client, unsigned int i)
 		.length = DAXMR_PROTO_MSG_MAX,
 		.lkey = client->mr->lkey,
 	};
-	struct ibv_recv_wr wr = { .wr_id = client_wr_id(CLIENT_WR_RECV, i),
+	struct ibv_recv_wr wr = { .wr_id = daxmr_wrid(CLIENT_WR_RECV, i),
 				  .sg_list = &sge,
 				  .num_sge = 1 };
 	struct ibv_recv_wr *bad = NULL;
@@ -308,7 +304,7 @@ static int client_post_msg(struct daxmr_client *client, struct daxmr_proto_msg *
 	sge = (struct ibv_sge){ .addr = (uintptr_t)client_send_buf(client, i),
 				.length = (uint32_t)len,
 				.lkey = client->mr->lkey };
-	wr.wr_id = client_wr_id(CLIENT_WR_SEND, i);
+	wr.wr_id = daxmr_wrid(CLIENT_WR_SEND, i);
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
 	wr.opcode = IBV_WR_SEND;
@@ -557,8 +553,8 @@ static int client_wc_errno(enum ibv_wc_status status)
 /* One work completion. */
 static void client_on_wc(struct daxmr_client *client, const struct ibv_wc *wc)
 {
-	enum client_wr_kind kind = (enum client_wr_kind)(wc->wr_id >> 32);
-	unsigned int slot = (unsigned int)(wc->wr_id & 0xffffffffu);
+	enum client_wr_kind kind = (enum client_wr_kind)daxmr_wrid_kind(wc->wr_id);
+	unsigned int slot = daxmr_wrid_slot(wc->wr_id);
 
 	switch (kind) {
 	case CLIENT_WR_RECV:
@@ -836,17 +832,6 @@ static void client_settle(struct daxmr_client *client)
 	client_arm_cq(client);
 }
 
-/* Whether name can go on the wire: 1..255 bytes of printable ASCII without space. */
-static bool client_name_ok(const char *name)
-{
-	size_t n = 0;
-
-	for (; name[n]; n++)
-		if ((unsigned char)name[n] < 0x21 || (unsigned char)name[n] > 0x7e)
-			return false;
-	return n >= 1 && n <= DAXMR_PROTO_NAME_MAX;
-}
-
 /* Sends OPEN for region->name and attaches the region on OK. */
 int daxmr_client_open_desc(struct daxmr_client *client, struct daxmr_region *region,
 			   enum daxmr_access access)
@@ -854,7 +839,7 @@ int daxmr_client_open_desc(struct daxmr_client *client, struct daxmr_region *reg
 	struct daxmr_proto_msg *req, *reply;
 	int ret;
 
-	if (!client_name_ok(region->name))
+	if (!daxmr_proto_name_valid(region->name))
 		return -EINVAL;
 	req = calloc(2, sizeof(*req));
 	if (!req)
@@ -951,7 +936,7 @@ static int client_post_rdma(struct daxmr_client *client, bool write, uint64_t ra
 	struct ibv_send_wr *bad = NULL;
 	int ret;
 
-	wr.wr_id = client_wr_id(CLIENT_WR_RDMA, client->rdma_seq++);
+	wr.wr_id = daxmr_wrid(CLIENT_WR_RDMA, (uint32_t)client->rdma_seq++);
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
 	wr.opcode = write ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ;
@@ -1085,43 +1070,6 @@ static int client_cm_expect(struct daxmr_client *client, enum rdma_cm_event_type
 	}
 }
 
-/* Splits "host", "host:port", "[v6]:port" into host and port (default DAXMR_DEFAULT_PORT). */
-static int client_addr_split(const char *addr, char *host, size_t host_len, char *port,
-			     size_t port_len)
-{
-	const char *colon, *end;
-	size_t n;
-
-	if (!addr || !*addr)
-		return -EINVAL;
-	if (addr[0] == '[') {
-		end = strchr(addr, ']');
-		if (!end)
-			return -EINVAL;
-		n = (size_t)(end - addr - 1);
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] && !colon)
-			return -EINVAL;
-		addr++;
-	} else {
-		colon = strrchr(addr, ':');
-		if (colon && strchr(addr, ':') != colon)
-			colon = NULL; /* a bare IPv6 address */
-		n = colon ? (size_t)(colon - addr) : strlen(addr);
-	}
-	if (n == 0 || n >= host_len)
-		return -EINVAL;
-	memcpy(host, addr, n);
-	host[n] = '\0';
-	if (colon && !colon[1])
-		return -EINVAL;
-	if (snprintf(port, port_len, "%s", colon ? colon + 1 : "") >= (int)port_len)
-		return -EINVAL;
-	if (!colon)
-		snprintf(port, port_len, "%d", DAXMR_DEFAULT_PORT);
-	return 0;
-}
-
 /* Resolves addr with getaddrinfo and asks rdma_cm to bind it to a device, then a route. */
 static int client_resolve(struct daxmr_client *client, const char *addr, int64_t deadline)
 {
@@ -1129,13 +1077,17 @@ static int client_resolve(struct daxmr_client *client, const char *addr, int64_t
 	struct addrinfo *ai = NULL;
 	struct client_cm_event ev;
 	char host[256], port[16];
+	unsigned int portnum;
 	int ret;
 
-	ret = client_addr_split(addr, host, sizeof(host), port, sizeof(port));
+	ret = daxmr_hostport_parse(addr, DAXMR_DEFAULT_PORT, host, sizeof(host), &portnum);
 	if (ret) {
-		DAXMR_LOG_ERR("bad server address '%s': want host[:port] or [ipv6]:port", addr);
+		DAXMR_LOG_ERR("bad server address '%s': want host[:port] or [ipv6]:port, port "
+			      "1..65535",
+			      addr);
 		return ret;
 	}
+	snprintf(port, sizeof(port), "%u", portnum);
 	snprintf(client->peer, sizeof(client->peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
 		 port);
 	ret = getaddrinfo(host, port, &hints, &ai);
@@ -1163,20 +1115,6 @@ static int client_resolve(struct daxmr_client *client, const char *addr, int64_t
 	return client_cm_expect(client, RDMA_CM_EVENT_ROUTE_RESOLVED, deadline, &ev);
 }
 
-/* Makes fd non-blocking. */
-static int client_fd_nonblock(int fd, const char *what)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		int ret = -errno;
-
-		DAXMR_LOG_CALL_ERR("fcntl O_NONBLOCK", ret, "%s", what);
-		return ret;
-	}
-	return 0;
-}
-
 /* PD, completion channel, CQ, QP and the registered buffers on the device rdma_cm picked. */
 static int client_verbs_new(struct daxmr_client *client)
 {
@@ -1196,7 +1134,7 @@ static int client_verbs_new(struct daxmr_client *client)
 		DAXMR_LOG_CALL_ERR("ibv_create_comp_channel", ret, "connection %s", client->peer);
 		return ret;
 	}
-	ret = client_fd_nonblock(client->comp_channel->fd, "completion channel");
+	ret = daxmr_fd_set_nonblock(client->comp_channel->fd, true, "completion channel");
 	if (ret)
 		return ret;
 	client->cq = ibv_create_cq(client->id->verbs, 2 * (CLIENT_RECV_SLOTS + CLIENT_SEND_SLOTS),
@@ -1548,7 +1486,7 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 			    client->opts.verbose == 1 ? DAXMR_LOG_INFO :
 							DAXMR_LOG_WARN);
 	if (client->opts.name) {
-		if (!client_name_ok(client->opts.name)) {
+		if (!daxmr_proto_name_valid(client->opts.name)) {
 			DAXMR_LOG_ERR(
 				"client name '%s': want 1..255 printable characters, no space",
 				client->opts.name);
@@ -1563,12 +1501,7 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	if (client->opts.secret_file) {
 		char why[PATH_MAX + 128];
 
-		ret = daxmr_auth_init();
-		if (ret == 0)
-			ret = daxmr_auth_key_load(client->opts.secret_file, &client->key, why,
-						  sizeof(why));
-		else
-			snprintf(why, sizeof(why), "libsodium failed to initialise");
+		ret = daxmr_auth_key_load(client->opts.secret_file, &client->key, why, sizeof(why));
 		if (ret) {
 			DAXMR_LOG_ERR("secret file: %s", why);
 			goto err_free;
@@ -1592,7 +1525,7 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 				   "connection %s (is the rdma_ucm module loaded?)", addr);
 		goto err_free;
 	}
-	ret = client_fd_nonblock(client->cm_channel->fd, "rdma_cm channel");
+	ret = daxmr_fd_set_nonblock(client->cm_channel->fd, true, "rdma_cm channel");
 	if (ret)
 		goto err_free;
 	if (rdma_create_id(client->cm_channel, &client->id, client, RDMA_PS_TCP)) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daxmr.h"
+#include "fd.h"
 #include "tool.h"
 
 #define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
@@ -522,21 +523,6 @@ static int tool_watch_reopen(struct daxmr_client *client, struct tool_watch *w, 
 	return ret;
 }
 
-/* Blocks SIGINT/SIGTERM and returns a signalfd for them; -errno. */
-static int tool_signalfd(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd < 0 ? -errno : fd;
-}
-
 /* watch: hold the region, print events until a signal or the connection's end. */
 static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args *a, int sig_fd)
 {
@@ -625,9 +611,11 @@ int main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE from write */
 	if (a.cmd == DAXMR_TOOL_WATCH) {
 		/* before connecting: a SIGINT from now on ends the watch cleanly */
-		sig_fd = tool_signalfd();
-		if (sig_fd < 0) {
-			tool_err("watch %s: signalfd: %s", a.name, strerror(-sig_fd));
+		static const int sigs[] = { SIGINT, SIGTERM };
+
+		ret = daxmr_fd_signalfd(sigs, sizeof(sigs) / sizeof(sigs[0]), &sig_fd);
+		if (ret) {
+			tool_err("watch %s: signalfd: %s", a.name, strerror(-ret));
 			return DAXMR_TOOL_EXIT_FAILED;
 		}
 	}

@@ -859,6 +859,11 @@ static void connect__bad_addr_EINVAL(void **state)
 	(void)state;
 	assert_int_equal(daxmr_client_connect("[::1", NULL, &c), -EINVAL);
 	assert_int_equal(daxmr_client_connect("host:", NULL, &c), -EINVAL);
+	/* the port is 1..65535 in digits: 99999 used to reach getaddrinfo and wrap */
+	assert_int_equal(daxmr_client_connect(ADDR ":99999", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect(ADDR ":0", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect(ADDR ":+7471", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect("[::1]x", NULL, &c), -EINVAL);
 	assert_int_equal(daxmr_client_connect(NULL, NULL, &c), -EINVAL);
 	assert_null(c);
 	assert_no_leaks();
