@@ -1070,6 +1070,39 @@ static int client_cm_expect(struct daxmr_client *client, enum rdma_cm_event_type
 	}
 }
 
+/*
+ * The negative errno a getaddrinfo error means; err is errno as getaddrinfo left it (EAI_SYSTEM's
+ * cause). A name that does not resolve is -ENXIO, a resolver that cannot answer now -EAGAIN,
+ * one that failed for good -EIO: none of them says the host is unreachable.
+ */
+static int client_gai_errno(int eai, int err)
+{
+	switch (eai) {
+	case EAI_SYSTEM:
+		return err > 0 ? -err : -EIO;
+	case EAI_AGAIN:
+		return -EAGAIN;
+	case EAI_NONAME:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return -ENXIO;
+	case EAI_MEMORY:
+		return -ENOMEM;
+	case EAI_SERVICE:
+	case EAI_FAMILY:
+	case EAI_SOCKTYPE:
+	case EAI_BADFLAGS:
+		return -EINVAL;
+	case EAI_FAIL:
+	default:
+		return -EIO;
+	}
+}
+
 /* Resolves addr with getaddrinfo and asks rdma_cm to bind it to a device, then a route. */
 static int client_resolve(struct daxmr_client *client, const char *addr, int64_t deadline)
 {
@@ -1092,8 +1125,11 @@ static int client_resolve(struct daxmr_client *client, const char *addr, int64_t
 		 port);
 	ret = getaddrinfo(host, port, &hints, &ai);
 	if (ret) {
-		DAXMR_LOG_ERR("getaddrinfo %s: %s", client->peer, gai_strerror(ret));
-		return ret == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+		int err = client_gai_errno(ret, errno); /* errno now: EAI_SYSTEM's cause */
+
+		DAXMR_LOG_ERR("getaddrinfo %s: %s", client->peer,
+			      ret == EAI_SYSTEM ? daxmr_log_strerror(err) : gai_strerror(ret));
+		return err;
 	}
 	client->state = DAXMR_CLIENT_ADDR_RESOLVING;
 	if (rdma_resolve_addr(client->id, NULL, ai->ai_addr, client->opts.timeout_ms)) {
@@ -1445,8 +1481,9 @@ static int client_free(struct daxmr_client *client)
 		}
 	}
 	if (client->id && rdma_destroy_id(client->id)) {
-		DAXMR_LOG_CALL_ERR("rdma_destroy_id", -errno, "connection %s", client->peer);
-		ret = ret ? ret : -errno;
+		r = -errno; /* before the log line, which may call into libc */
+		DAXMR_LOG_CALL_ERR("rdma_destroy_id", r, "connection %s", client->peer);
+		ret = ret ? ret : r;
 	}
 	if (client->cm_channel)
 		rdma_destroy_event_channel(client->cm_channel);

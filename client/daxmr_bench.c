@@ -102,6 +102,7 @@ struct bench_args {
 	bool odp;	   /* reg --odp */
 	const char *dev;   /* reg -d */
 	unsigned int iter; /* reg --iterations */
+	bool help;	   /* --help: print the usage, nothing else */
 };
 
 /* One error line on stderr: "daxmr-bench: <message>". */
@@ -142,7 +143,7 @@ enum bench_form_opt {
 };
 
 /* Parses argv into *a (options anywhere: getopt permutes); -EINVAL on a usage error (already
- * reported), 1 for --help. */
+ * reported). --help sets a->help and stops there. */
 static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 {
 	enum {
@@ -205,7 +206,8 @@ static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 			a->verbose++;
 			break;
 		case 'h':
-			return 1;
+			a->help = true;
+			return 0;
 		case 'd':
 			a->dev = optarg;
 			forms |= BENCH_OPT_REG_FORM;
@@ -677,13 +679,13 @@ int main(int argc, char *argv[])
 	struct bench_args a;
 	int ret = bench_args_parse(argc, argv, &a);
 
-	if (ret == 1) {
-		fputs(bench_usage, stdout);
-		return DAXMR_TOOL_EXIT_OK;
-	}
 	if (ret) {
 		fputs("Try 'daxmr-bench --help'.\n", stderr);
 		return DAXMR_TOOL_EXIT_USAGE;
+	}
+	if (a.help) {
+		fputs(bench_usage, stdout);
+		return DAXMR_TOOL_EXIT_OK;
 	}
 	return a.reg ? bench_reg(&a) : bench_ops(&a);
 }

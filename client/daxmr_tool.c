@@ -352,7 +352,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		goto out;
 	}
 	desc = daxmr_region_desc(region);
-	if (known && daxmr_tool_put_check(desc->length, a->offset, size)) {
+	if (known && daxmr_tool_put_range(desc->length, a->offset, size)) {
 		tool_err("put %s: refusing: %" PRIu64 " bytes of %s at offset %" PRIu64
 			 " would pass the export's end (length %" PRIu64 ")",
 			 a->name, size, in, a->offset, desc->length);
@@ -382,7 +382,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		}
 		if (n == 0)
 			break;
-		if (daxmr_tool_put_check(desc->length, a->offset, done + n)) {
+		if (daxmr_tool_put_range(desc->length, a->offset, done + n)) {
 			tool_err("put %s: refusing: %s holds more than the %" PRIu64
 				 " bytes from offset %" PRIu64
 				 " to the export's end (length %" PRIu64 "); %" PRIu64

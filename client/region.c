@@ -15,8 +15,9 @@ bool daxmr_region_usable(const struct daxmr_region *region)
 	       (region->state == DAXMR_REGION_REVOKED && daxmr_client_uses_revoked(region->client));
 }
 
-/* Checks an operation against the region before anything is sent. */
-int daxmr_region_check(const struct daxmr_region *region, uint64_t offset, uint64_t len, bool write)
+/* What refuses an operation on the region before anything is sent (0: nothing). */
+int daxmr_region_op_error(const struct daxmr_region *region, uint64_t offset, uint64_t len,
+			  bool write)
 {
 	if (!daxmr_region_usable(region))
 		return -ESTALE;
@@ -97,7 +98,7 @@ int daxmr_region_read(struct daxmr_region *region, uint64_t offset, void *buf, s
 
 	if (!region || (!buf && len))
 		return -EINVAL;
-	ret = daxmr_region_check(region, offset, len, false);
+	ret = daxmr_region_op_error(region, offset, len, false);
 	if (ret)
 		return ret;
 	ret = daxmr_client_error(region->client);
@@ -113,7 +114,7 @@ int daxmr_region_write(struct daxmr_region *region, uint64_t offset, const void 
 
 	if (!region || (!buf && len))
 		return -EINVAL;
-	ret = daxmr_region_check(region, offset, len, true);
+	ret = daxmr_region_op_error(region, offset, len, true);
 	if (ret)
 		return ret;
 	ret = daxmr_client_error(region->client);
@@ -131,7 +132,7 @@ int daxmr_region_flush(struct daxmr_region *region, uint64_t offset, uint64_t le
 
 	if (!region)
 		return -EINVAL;
-	ret = daxmr_region_check(region, offset, len, false);
+	ret = daxmr_region_op_error(region, offset, len, false);
 	if (ret)
 		return ret;
 	ret = daxmr_client_error(region->client);

@@ -42,12 +42,12 @@ struct daxmr_region {
 bool daxmr_region_usable(const struct daxmr_region *region);
 
 /*
- * Checks an operation of len bytes at offset against the region before anything is sent:
- * -ESTALE once revoked, -EACCES for a write on a read-only descriptor, -ERANGE when
+ * What refuses an operation of len bytes at offset of the region before anything is sent: 0
+ * nothing, -ESTALE once revoked, -EACCES for a write on a read-only descriptor, -ERANGE when
  * [offset, offset + len) is not inside [0, desc length) (len 0 is fine at any offset up to the
  * end).
  */
-int daxmr_region_check(const struct daxmr_region *region, uint64_t offset, uint64_t len,
-		       bool write);
+int daxmr_region_op_error(const struct daxmr_region *region, uint64_t offset, uint64_t len,
+			  bool write);
 
 #endif /* DAXMR_CLIENT_REGION_H */

@@ -289,8 +289,8 @@ int daxmr_tool_get_range(uint64_t export_len, uint64_t offset, bool has_length, 
 	return 0;
 }
 
-/* Whether put may write len bytes at offset. */
-int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len)
+/* Whether put's range fits the export: 0 or -ERANGE. */
+int daxmr_tool_put_range(uint64_t export_len, uint64_t offset, uint64_t len)
 {
 	if (offset > export_len || len > export_len - offset)
 		return -ERANGE;

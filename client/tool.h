@@ -65,8 +65,8 @@ int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *
 int daxmr_tool_get_range(uint64_t export_len, uint64_t offset, bool has_length, uint64_t length,
 			 uint64_t *len_ptr);
 
-/* Whether put may write len bytes at offset of an export of export_len bytes: 0 or -ERANGE. */
-int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len);
+/* Whether [offset, offset + len) fits an export of export_len bytes for put: 0 or -ERANGE. */
+int daxmr_tool_put_range(uint64_t export_len, uint64_t offset, uint64_t len);
 
 /* The exit status for a failed operation's negative errno (connect failures are EXIT_CONNECT). */
 int daxmr_tool_exit_code(int err);

@@ -106,19 +106,19 @@ static int setup(void **state)
 }
 
 /* The edges of [0, length): inside is fine, one byte past is -ERANGE, wrap-around too. */
-static void region_check__bounds(void **state)
+static void region_op_error__bounds(void **state)
 {
 	struct daxmr_region *r = open_region(DAXMR_RW);
 
 	(void)state;
-	assert_int_equal(daxmr_region_check(r, 0, LEN, false), 0);
-	assert_int_equal(daxmr_region_check(r, LEN - 1, 1, true), 0);
-	assert_int_equal(daxmr_region_check(r, LEN, 0, false), 0);
-	assert_int_equal(daxmr_region_check(r, 0, LEN + 1, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, LEN, 1, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, LEN + 1, 0, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, 1, UINT64_MAX, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, UINT64_MAX, 2, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, 0, LEN, false), 0);
+	assert_int_equal(daxmr_region_op_error(r, LEN - 1, 1, true), 0);
+	assert_int_equal(daxmr_region_op_error(r, LEN, 0, false), 0);
+	assert_int_equal(daxmr_region_op_error(r, 0, LEN + 1, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, LEN, 1, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, LEN + 1, 0, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, 1, UINT64_MAX, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, UINT64_MAX, 2, false), -ERANGE);
 	daxmr_region_close(&r);
 }
 
@@ -257,7 +257,7 @@ static void region_close__null_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(region_check__bounds, setup),
+		cmocka_unit_test_setup(region_op_error__bounds, setup),
 		cmocka_unit_test_setup(region_write__ro_EACCES, setup),
 		cmocka_unit_test_setup(region_ops__ERANGE, setup),
 		cmocka_unit_test_setup(region_ops__revoked_ESTALE, setup),

@@ -259,14 +259,14 @@ static void get_range__bounds(void **state)
 }
 
 /* put: refuses anything past the end, including through wrap-around. */
-static void put_check__bounds(void **state)
+static void put_range__bounds(void **state)
 {
 	(void)state;
-	assert_int_equal(daxmr_tool_put_check(4096, 0, 4096), 0);
-	assert_int_equal(daxmr_tool_put_check(4096, 4096, 0), 0);
-	assert_int_equal(daxmr_tool_put_check(4096, 1, 4096), -ERANGE);
-	assert_int_equal(daxmr_tool_put_check(4096, 4097, 0), -ERANGE);
-	assert_int_equal(daxmr_tool_put_check(4096, UINT64_MAX, 2), -ERANGE);
+	assert_int_equal(daxmr_tool_put_range(4096, 0, 4096), 0);
+	assert_int_equal(daxmr_tool_put_range(4096, 4096, 0), 0);
+	assert_int_equal(daxmr_tool_put_range(4096, 1, 4096), -ERANGE);
+	assert_int_equal(daxmr_tool_put_range(4096, 4097, 0), -ERANGE);
+	assert_int_equal(daxmr_tool_put_range(4096, UINT64_MAX, 2), -ERANGE);
 }
 
 /* Exit codes as --help documents them. */
@@ -310,7 +310,7 @@ int main(void)
 		cmocka_unit_test(connect_errors),
 		cmocka_unit_test(args_parse__help),	 cmocka_unit_test(args_parse__errors),
 		cmocka_unit_test(args_parse__double_dash), cmocka_unit_test(get_range__bounds),
-		cmocka_unit_test(put_check__bounds),	 cmocka_unit_test(exit_code__documented),
+		cmocka_unit_test(put_range__bounds),	 cmocka_unit_test(exit_code__documented),
 		cmocka_unit_test(strerror__words),
 	};
 
