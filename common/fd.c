@@ -17,8 +17,8 @@ int daxmr_fd_set_nonblock(int fd, bool on, const char *what)
 	if (flags < 0 || fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0) {
 		int ret = -errno;
 
-		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL %sO_NONBLOCK on %s (fd %d)", on ? "" : "~",
-				   what, fd);
+		DAXMR_LOG_CALL_ERR("fcntl", ret, "F_SETFL %sO_NONBLOCK on %s (fd %d)",
+				   on ? "" : "~", what, fd);
 		return ret;
 	}
 	return 0;
