@@ -20,7 +20,8 @@
  * fails with -ENOTCONN, on_disconnect is delivered once. Requests are synchronous: at most one
  * is outstanding, so the server's credits (>= 1) are always respected; the receive accounting
  * of docs/protocol.md is in credit.c. The rdma_cm side is cm.c, the verbs resources qp.c, the
- * queue of callbacks events.c; each open export's revocation state is its region's (region.c).
+ * queue of callbacks events.c, HELLO and AUTH handshake.c, LIST list.c; each open export's
+ * revocation state is its region's (region.c).
  */
 #include "client.h"
 
@@ -41,12 +42,12 @@
 #include "cm.h"
 #include "credit.h"
 #include "events.h"
+#include "handshake.h"
 #include "log.h"
 #include "proto.h"
 #include "qp.h"
+#include "region.h"
 #include "status.h"
-
-#define CLIENT_LIST_PAGES_MAX 65536 /* a server that keeps saying MORE is broken */
 
 enum daxmr_client_state {
 	DAXMR_CLIENT_INIT = 0,
@@ -76,12 +77,6 @@ struct client_pending {
 	enum daxmr_proto_opcode opcode;
 	struct daxmr_proto_msg *reply; /* borrowed: the waiting caller's */
 	struct daxmr_region *opening;  /* borrowed: OPEN only, attached when the reply is OK */
-};
-
-/* A request and the room for its reply, on the heap: a LIST reply is 4 KiB. */
-struct client_call {
-	struct daxmr_proto_msg req;
-	struct daxmr_proto_msg reply;
 };
 
 struct daxmr_client {
@@ -126,6 +121,12 @@ static bool client_is_live(const struct daxmr_client *client)
 int daxmr_client_error(const struct daxmr_client *client)
 {
 	return client_is_live(client) ? 0 : -ENOTCONN;
+}
+
+/* The server's "host:port". */
+const char *daxmr_client_peer(const struct daxmr_client *client)
+{
+	return client->peer;
 }
 
 /* Whether revoked regions stay usable (opts.use_revoked, fault tests only). */
@@ -488,24 +489,19 @@ static bool client_acks_sent(const struct daxmr_client *client)
 	return TAILQ_EMPTY(&client->acks);
 }
 
-/* A zeroed request of opcode with room for its reply; NULL when out of memory. */
-static struct client_call *client_call_new(enum daxmr_proto_opcode opcode)
+/* A zeroed request of opcode with room for its reply. */
+struct daxmr_client_call *daxmr_client_call_new(enum daxmr_proto_opcode opcode)
 {
-	struct client_call *call = calloc(1, sizeof(*call));
+	struct daxmr_client_call *call = calloc(1, sizeof(*call));
 
 	if (call)
 		call->req.hdr.opcode = opcode;
 	return call;
 }
 
-/*
- * Sends call->req (its payload set) and waits for call->reply. opening: the region an OPEN is
- * for. 0 for an OK reply; for another, its status's errno (call->reply.hdr.status says which);
- * else the transport's -errno (the reply stays zeroed). A timeout kills the connection: a reply
- * that came later could not be matched.
- */
-static int client_call(struct daxmr_client *client, struct client_call *call,
-		       struct daxmr_region *opening)
+/* Sends call->req and waits for call->reply; a timeout kills the connection. */
+int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *call,
+		      struct daxmr_region *opening)
 {
 	struct daxmr_proto_msg *req = &call->req;
 	bool open = req->hdr.opcode == DAXMR_PROTO_OP_OPEN;
@@ -556,14 +552,14 @@ static int client_call(struct daxmr_client *client, struct client_call *call,
 	return daxmr_status_errno(call->reply.hdr.status);
 }
 
-/* Whether call got a reply whose status was not OK (rather than no reply at all). */
-static bool client_call_refused(const struct client_call *call)
+/* Whether call got a reply whose status was not OK. */
+bool daxmr_client_call_refused(const struct daxmr_client_call *call)
 {
 	return call->reply.hdr.status != DAXMR_PROTO_STATUS_OK;
 }
 
 /* Before returning to the caller: ACKs out, CQ armed, so the fd tells of anything new. */
-static void client_settle(struct daxmr_client *client)
+void daxmr_client_settle(struct daxmr_client *client)
 {
 	if (!client_is_live(client))
 		return;
@@ -577,19 +573,19 @@ static void client_settle(struct daxmr_client *client)
 int daxmr_client_open_desc(struct daxmr_client *client, struct daxmr_region *region,
 			   enum daxmr_access access)
 {
-	struct client_call *call;
+	struct daxmr_client_call *call;
 	int ret;
 
 	if (!daxmr_proto_name_valid(daxmr_region_name(region)))
 		return -EINVAL;
-	call = client_call_new(DAXMR_PROTO_OP_OPEN);
+	call = daxmr_client_call_new(DAXMR_PROTO_OP_OPEN);
 	if (!call)
 		return -ENOMEM;
 	call->req.open.access = (enum daxmr_proto_access)access;
 	snprintf(call->req.open.name, sizeof(call->req.open.name), "%s", daxmr_region_name(region));
-	ret = client_call(client, call, region);
+	ret = daxmr_client_call(client, call, region);
 	free(call);
-	client_settle(client);
+	daxmr_client_settle(client);
 	return ret;
 }
 
@@ -598,17 +594,17 @@ int daxmr_client_close_desc(struct daxmr_client *client, struct daxmr_region *re
 {
 	const struct daxmr_desc *desc = daxmr_region_desc(region);
 	enum daxmr_region_state state;
-	struct client_call *call;
+	struct daxmr_client_call *call;
 	int ret = 0;
 
 	if (daxmr_region_state(region) != DAXMR_REGION_RELEASED && client_is_live(client)) {
-		call = client_call_new(DAXMR_PROTO_OP_CLOSE);
+		call = daxmr_client_call_new(DAXMR_PROTO_OP_CLOSE);
 		if (!call) {
 			ret = -ENOMEM;
 		} else {
 			call->req.close.export_id = desc->export_id;
 			call->req.close.generation = desc->generation;
-			ret = client_call(client, call, NULL);
+			ret = daxmr_client_call(client, call, NULL);
 			/* it crossed a revocation: the server has forgotten it already */
 			if (ret && (call->reply.hdr.status == DAXMR_PROTO_STATUS_NOT_OPEN ||
 				    call->reply.hdr.status == DAXMR_PROTO_STATUS_STALE_GENERATION))
@@ -622,7 +618,7 @@ int daxmr_client_close_desc(struct daxmr_client *client, struct daxmr_region *re
 		daxmr_credit_on_close(&client->credit, state != DAXMR_REGION_OPEN);
 	daxmr_region_detach(&client->regions, region);
 	daxmr_events_drop_region(client->events, region);
-	client_settle(client);
+	daxmr_client_settle(client);
 	return ret;
 }
 
@@ -631,19 +627,19 @@ int daxmr_client_flush_desc(struct daxmr_client *client, struct daxmr_region *re
 			    uint64_t offset, uint64_t len)
 {
 	const struct daxmr_desc *desc = daxmr_region_desc(region);
-	struct client_call *call;
+	struct daxmr_client_call *call;
 	int ret;
 
-	call = client_call_new(DAXMR_PROTO_OP_FLUSH);
+	call = daxmr_client_call_new(DAXMR_PROTO_OP_FLUSH);
 	if (!call)
 		return -ENOMEM;
 	call->req.flush.export_id = desc->export_id;
 	call->req.flush.generation = desc->generation;
 	call->req.flush.offset = offset;
 	call->req.flush.length = len;
-	ret = client_call(client, call, NULL);
+	ret = daxmr_client_call(client, call, NULL);
 	free(call);
-	client_settle(client);
+	daxmr_client_settle(client);
 	return ret;
 }
 
@@ -710,92 +706,24 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 	if (daxmr_region_has_ack_due(region))
 		client_ack_queue(client, desc->export_id, desc->generation,
 				 daxmr_region_ack_take(region));
-	client_settle(client);
+	daxmr_client_settle(client);
 	return ret;
 }
 
-/*
- * AUTH after a HELLO reply that asks for it (docs/protocol.md, section 7): our nonce and proof
- * over the server's challenge, and the server's proof checked in return. A client with a secret
- * refuses a server that does not ask: one that does not know the secret would not.
- */
-static int client_auth(struct daxmr_client *client, const struct daxmr_proto_hello_reply *hello)
-{
-	struct client_call *call;
-	int ret;
-
-	if (!(hello->flags & DAXMR_PROTO_HELLO_F_AUTH)) {
-		if (!client->auth)
-			return 0;
-		DAXMR_LOG_ERR("connecting to %s: a secret file was given but the server did not "
-			      "ask us to authenticate: it cannot prove it shares the secret, so it "
-			      "is not trusted",
-			      client->peer);
-		return -EACCES;
-	}
-	if (!client->auth) {
-		DAXMR_LOG_ERR("connecting to %s: the server requires authentication: give the "
-			      "secret file it shares (daxmr --secret-file FILE, or "
-			      "opts.secret_file)",
-			      client->peer);
-		return -EACCES;
-	}
-	call = client_call_new(DAXMR_PROTO_OP_AUTH);
-	if (!call)
-		return -ENOMEM;
-	daxmr_auth_random(call->req.auth.nonce, sizeof(call->req.auth.nonce));
-	daxmr_auth_proof(&client->key, DAXMR_AUTH_CLIENT, hello->challenge, call->req.auth.nonce,
-			 call->req.auth.proof);
-	client->state = DAXMR_CLIENT_AUTH;
-	ret = client_call(client, call, NULL);
-	if (ret && client_call_refused(call)) {
-		DAXMR_LOG_ERR("AUTH to %s: server says %s%s", client->peer,
-			      daxmr_proto_status_str(call->reply.hdr.status),
-			      call->reply.hdr.status == DAXMR_PROTO_STATUS_ACCESS_DENIED ?
-				      ": our secret is not the server's" :
-				      "");
-	} else if (!ret && !daxmr_auth_verify(&client->key, DAXMR_AUTH_SERVER, hello->challenge,
-					      call->req.auth.nonce, call->reply.auth_reply.proof)) {
-		DAXMR_LOG_ERR("AUTH to %s: the server's proof does not match our secret: it is "
-			      "not the server we share it with",
-			      client->peer);
-		ret = -EACCES;
-	} else if (!ret) {
-		DAXMR_LOG_INF("authenticated to %s, and it to us", client->peer);
-	}
-	free(call);
-	return ret;
-}
-
-/* HELLO with our range and name; the reply names the server, and may ask for AUTH. */
+/* HELLO, then AUTH if the server asks for it: the connection is READY after them. */
 static int client_hello(struct daxmr_client *client)
 {
-	struct client_call *call;
+	struct daxmr_proto_hello_reply hello;
 	int ret;
 
-	call = client_call_new(DAXMR_PROTO_OP_HELLO);
-	if (!call)
-		return -ENOMEM;
-	call->req.hello.version_min = DAXMR_PROTO_VERSION_MIN;
-	call->req.hello.version_max = DAXMR_PROTO_VERSION_MAX;
-	memcpy(call->req.hello.name, client->name, sizeof(call->req.hello.name));
 	client->state = DAXMR_CLIENT_HELLO;
-	ret = client_call(client, call, NULL);
-	if (ret && client_call_refused(call)) {
-		DAXMR_LOG_ERR("HELLO to %s: server says %s", client->peer,
-			      daxmr_proto_status_str(call->reply.hdr.status));
-	} else if (!ret && call->reply.hello_reply.version != client->version) {
-		DAXMR_LOG_ERR("HELLO to %s: reply names version %u, connection has %u",
-			      client->peer, call->reply.hello_reply.version, client->version);
-		ret = -EPROTO;
-	}
-	if (!ret) {
-		memcpy(client->server_name, call->reply.hello_reply.name,
-		       sizeof(client->server_name));
-		ret = client_auth(client, &call->reply.hello_reply);
-	}
-	free(call);
-	return ret;
+	ret = daxmr_handshake_hello(client, client->name, client->version, &hello);
+	if (ret)
+		return ret;
+	memcpy(client->server_name, hello.name, sizeof(client->server_name));
+	if (hello.flags & DAXMR_PROTO_HELLO_F_AUTH)
+		client->state = DAXMR_CLIENT_AUTH;
+	return daxmr_handshake_auth(client, client->auth ? &client->key : NULL, &hello);
 }
 
 /* Our default name "daxmr@host:pid", squeezed into the wire's name alphabet. */
@@ -1002,114 +930,6 @@ const char *daxmr_client_server_name(const struct daxmr_client *client)
 	return client->server_name;
 }
 
-/* Appends one LIST page's entries that are new (by export id). */
-static int client_list_append(const struct daxmr_proto_list_reply *page,
-			      struct daxmr_export_info **infos, size_t *count, size_t *cap)
-{
-	const struct daxmr_proto_export *e;
-	struct daxmr_export_info *grown;
-	size_t i, j;
-
-	for (i = 0; i < page->count; i++) {
-		e = &page->entries[i];
-		for (j = 0; j < *count && (*infos)[j].export_id != e->export_id; j++)
-			;
-		if (j < *count)
-			continue; /* seen on an earlier page: pages are not a snapshot */
-		if (*count == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			grown = realloc(*infos, *cap * sizeof(**infos));
-			if (!grown)
-				return -ENOMEM;
-			*infos = grown;
-		}
-		(*infos)[*count] = (struct daxmr_export_info){
-			.export_id = e->export_id,
-			.generation = e->generation,
-			.length = e->length,
-			.access = (enum daxmr_access)e->access,
-			.memory = (enum daxmr_memory)e->memory,
-			.registration = (enum daxmr_registration)e->registration,
-		};
-		memcpy((*infos)[*count].name, e->name, sizeof((*infos)[*count].name));
-		(*count)++;
-	}
-	return 0;
-}
-
-/* One LIST page from start into *infos; *more_ptr: the server says more follow. 0 or -errno. */
-static int client_list_page(struct daxmr_client *client, struct client_call *call, uint32_t start,
-			    struct daxmr_export_info **infos, size_t *count, size_t *cap)
-{
-	const struct daxmr_proto_list_reply *page = &call->reply.list_reply;
-	int ret;
-
-	memset(call, 0, sizeof(*call));
-	call->req.hdr.opcode = DAXMR_PROTO_OP_LIST;
-	call->req.list.start = start;
-	ret = client_call(client, call, NULL);
-	if (ret)
-		return ret;
-	if (page->start != start) {
-		DAXMR_LOG_ERR("LIST from %s: asked for start %u, got %u", client->peer, start,
-			      page->start);
-		return -EPROTO;
-	}
-	ret = client_list_append(page, infos, count, cap);
-	if (ret)
-		return ret;
-	if ((page->flags & DAXMR_PROTO_LIST_F_MORE) && page->count == 0) {
-		DAXMR_LOG_ERR("LIST from %s: empty page says MORE", client->peer);
-		return -EPROTO;
-	}
-	return 0;
-}
-
-/* Every export, through paged LIST. */
-int daxmr_client_list(struct daxmr_client *client, struct daxmr_export_info **infos_ptr,
-		      size_t *count_ptr)
-{
-	struct daxmr_export_info *infos = NULL;
-	struct client_call *call;
-	size_t count = 0, cap = 0;
-	uint32_t start = 0;
-	unsigned int pages;
-	int ret = 0;
-
-	if (!client || !infos_ptr || !count_ptr)
-		return -EINVAL;
-	call = client_call_new(DAXMR_PROTO_OP_LIST);
-	if (!call)
-		return -ENOMEM;
-	for (pages = 0;; pages++) {
-		if (pages == CLIENT_LIST_PAGES_MAX) {
-			DAXMR_LOG_ERR("LIST from %s: still MORE after %u pages", client->peer,
-				      pages);
-			ret = -EPROTO;
-			break;
-		}
-		ret = client_list_page(client, call, start, &infos, &count, &cap);
-		if (ret || !(call->reply.list_reply.flags & DAXMR_PROTO_LIST_F_MORE))
-			break;
-		start += call->reply.list_reply.count;
-	}
-	free(call);
-	client_settle(client);
-	if (ret) {
-		free(infos);
-		return ret;
-	}
-	*infos_ptr = infos;
-	*count_ptr = count;
-	return 0;
-}
-
-/* Frees a LIST result. */
-void daxmr_client_list_free(struct daxmr_export_info *infos)
-{
-	free(infos);
-}
-
 /* Sets or clears the callbacks. */
 void daxmr_client_set_callbacks(struct daxmr_client *client, const struct daxmr_callbacks *cbs,
 				void *arg)
@@ -1135,7 +955,7 @@ int daxmr_client_process(struct daxmr_client *client)
 	if (client_is_live(client)) {
 		daxmr_qp_take_events(client->qp);
 		client_drain_cq(client);
-		client_settle(client);
+		daxmr_client_settle(client);
 	}
 	daxmr_events_deliver(client->events);
 	client->in_process = false;

@@ -44,8 +44,8 @@ void daxmr_events_drop_region(struct daxmr_events *events, struct daxmr_region *
 
 /*
  * Empties the eventfd, then delivers every queued event through the callbacks, oldest first.
- * A callback may queue more (they are delivered in this call) or close regions (their events
- * are dropped).
+ * A callback may queue more (they are delivered in this call, and leave the eventfd readable
+ * for one spurious wakeup) or close regions (their events are dropped).
  */
 void daxmr_events_deliver(struct daxmr_events *events);
 
