@@ -145,36 +145,34 @@ static int cm_get(struct daxmr_cm *cm, struct cm_event *out)
 /* The errno of an event that ended a connection attempt, logged; -ECONNREFUSED for REJECTED. */
 static int cm_event_errno(const struct daxmr_cm *cm, const struct cm_event *ev)
 {
+	/* the failure events: what failed, and the errno when the event's status carries none */
+	static const struct {
+		enum rdma_cm_event_type type;
+		const char *what;
+		int err;
+	} failures[] = {
+		{ RDMA_CM_EVENT_ADDR_ERROR, "cannot resolve the address to an RDMA device",
+		  -EHOSTUNREACH },
+		{ RDMA_CM_EVENT_ROUTE_ERROR, "cannot resolve a route", -ENETUNREACH },
+		{ RDMA_CM_EVENT_UNREACHABLE, "unreachable", -EHOSTUNREACH },
+		{ RDMA_CM_EVENT_CONNECT_ERROR, "connect error", -ECONNREFUSED },
+	};
+	size_t i;
 	int ret;
 
-	switch (ev->type) {
-	case RDMA_CM_EVENT_ADDR_ERROR:
-		ret = ev->status < 0 ? ev->status : -EHOSTUNREACH;
-		DAXMR_LOG_ERR("connecting to %s: cannot resolve the address to an RDMA device: %s",
-			      cm->peer, daxmr_log_strerror(ret));
-		return ret;
-	case RDMA_CM_EVENT_ROUTE_ERROR:
-		ret = ev->status < 0 ? ev->status : -ENETUNREACH;
-		DAXMR_LOG_ERR("connecting to %s: cannot resolve a route: %s", cm->peer,
-			      daxmr_log_strerror(ret));
-		return ret;
-	case RDMA_CM_EVENT_UNREACHABLE:
-		ret = ev->status < 0 ? ev->status : -EHOSTUNREACH;
-		DAXMR_LOG_ERR("connecting to %s: unreachable: %s", cm->peer,
-			      daxmr_log_strerror(ret));
-		return ret;
-	case RDMA_CM_EVENT_CONNECT_ERROR:
-		ret = ev->status < 0 ? ev->status : -ECONNREFUSED;
-		DAXMR_LOG_ERR("connecting to %s: connect error: %s", cm->peer,
-			      daxmr_log_strerror(ret));
-		return ret;
-	case RDMA_CM_EVENT_REJECTED:
+	if (ev->type == RDMA_CM_EVENT_REJECTED)
 		return -ECONNREFUSED; /* the caller decodes the reject data */
-	default:
-		DAXMR_LOG_ERR("connecting to %s: unexpected rdma_cm event %s (status %d)", cm->peer,
-			      rdma_event_str(ev->type), ev->status);
-		return -EPROTO;
+	for (i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		if (failures[i].type != ev->type)
+			continue;
+		ret = ev->status < 0 ? ev->status : failures[i].err;
+		DAXMR_LOG_ERR("connecting to %s: %s: %s", cm->peer, failures[i].what,
+			      daxmr_log_strerror(ret));
+		return ret;
 	}
+	DAXMR_LOG_ERR("connecting to %s: unexpected rdma_cm event %s (status %d)", cm->peer,
+		      rdma_event_str(ev->type), ev->status);
+	return -EPROTO;
 }
 
 /* Waits for one rdma_cm event during connect; other events are failures. */

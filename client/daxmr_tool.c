@@ -106,11 +106,9 @@ __attribute__((format(printf, 1, 2))) static void tool_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("daxmr: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	daxmr_tool_vmsg(stderr, "daxmr", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* One informational line on stderr with -v. */
@@ -120,11 +118,9 @@ __attribute__((format(printf, 1, 2))) static void tool_info(const char *fmt, ...
 
 	if (!tool_verbose)
 		return;
-	fputs("daxmr: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	daxmr_tool_vmsg(stderr, "daxmr", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Prints the usage of cmd (or the tool) to f. */
@@ -244,6 +240,34 @@ static int tool_open(struct daxmr_client *client, const char *cmd, const char *n
 	return ret;
 }
 
+/* get or put at an offset past the export's end: the refusal line; the exit status (1). */
+static int tool_refuse_offset(const char *cmd, const char *name, uint64_t offset, uint64_t length)
+{
+	tool_err("%s %s: refusing: offset %" PRIu64 " is past the export's end (length %" PRIu64
+		 ")",
+		 cmd, name, offset, length);
+	return DAXMR_TOOL_EXIT_FAILED;
+}
+
+/* The chunk buffer get and put move data through; NULL (and said so) when out of memory. */
+static char *tool_chunk_new(const char *cmd, const char *name)
+{
+	char *buf = malloc(TOOL_CHUNK);
+
+	if (!buf)
+		tool_err("%s %s: out of memory", cmd, name);
+	return buf;
+}
+
+/* A failed daxmr_region_read (write false) or _write of get or put: the line; the exit status. */
+static int tool_transfer_failed(const char *cmd, const char *name, bool write, size_t n,
+				uint64_t offset, int err)
+{
+	tool_err("%s %s: RDMA %s of %zu bytes at offset %" PRIu64 ": %s", cmd, name,
+		 write ? "WRITE" : "READ", n, offset, daxmr_tool_transfer_strerror(err));
+	return daxmr_tool_transfer_exit_code(err);
+}
+
 /* get: export range -> file or stdout. */
 static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a)
 {
@@ -261,15 +285,13 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 	desc = daxmr_region_desc(region);
 	ret = daxmr_tool_get_range(desc->length, a->offset, a->has_length, a->length, &total);
 	if (ret) {
+		code = DAXMR_TOOL_EXIT_FAILED;
 		if (a->has_length)
 			tool_err("get %s: refusing: %" PRIu64 " bytes at offset %" PRIu64
 				 " would pass the export's end (length %" PRIu64 ")",
 				 a->name, a->length, a->offset, desc->length);
 		else
-			tool_err("get %s: refusing: offset %" PRIu64
-				 " is past the export's end (length %" PRIu64 ")",
-				 a->name, a->offset, desc->length);
-		code = DAXMR_TOOL_EXIT_FAILED;
+			code = tool_refuse_offset("get", a->name, a->offset, desc->length);
 		goto out;
 	}
 	if (a->output && strcmp(a->output, "-") != 0) {
@@ -281,9 +303,8 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 			goto out;
 		}
 	}
-	buf = malloc(TOOL_CHUNK);
+	buf = tool_chunk_new("get", a->name);
 	if (!buf) {
-		tool_err("get %s: out of memory", a->name);
 		code = DAXMR_TOOL_EXIT_FAILED;
 		goto out;
 	}
@@ -292,9 +313,8 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 		n = total - done < TOOL_CHUNK ? (size_t)(total - done) : TOOL_CHUNK;
 		ret = daxmr_region_read(region, a->offset + done, buf, n);
 		if (ret) {
-			tool_err("get %s: RDMA READ of %zu bytes at offset %" PRIu64 ": %s",
-				 a->name, n, a->offset + done, daxmr_tool_transfer_strerror(ret));
-			code = daxmr_tool_transfer_exit_code(ret);
+			code = tool_transfer_failed("get", a->name, false, n, a->offset + done,
+						    ret);
 			goto out;
 		}
 		ret = tool_write_all(fd, buf, n);
@@ -360,15 +380,11 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		goto out;
 	}
 	if (!known && a->offset > desc->length) {
-		tool_err("put %s: refusing: offset %" PRIu64
-			 " is past the export's end (length %" PRIu64 ")",
-			 a->name, a->offset, desc->length);
-		code = DAXMR_TOOL_EXIT_FAILED;
+		code = tool_refuse_offset("put", a->name, a->offset, desc->length);
 		goto out;
 	}
-	buf = malloc(TOOL_CHUNK);
+	buf = tool_chunk_new("put", a->name);
 	if (!buf) {
-		tool_err("put %s: out of memory", a->name);
 		code = DAXMR_TOOL_EXIT_FAILED;
 		goto out;
 	}
@@ -394,9 +410,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		}
 		ret = daxmr_region_write(region, a->offset + done, buf, n);
 		if (ret) {
-			tool_err("put %s: RDMA WRITE of %zu bytes at offset %" PRIu64 ": %s",
-				 a->name, n, a->offset + done, daxmr_tool_transfer_strerror(ret));
-			code = daxmr_tool_transfer_exit_code(ret);
+			code = tool_transfer_failed("put", a->name, true, n, a->offset + done, ret);
 			goto out;
 		}
 		done += n;

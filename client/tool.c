@@ -118,11 +118,24 @@ static int tool_size_opt(const char *opt, const char *val, uint64_t *v, char *er
 	return 0;
 }
 
+/* A string option's value (not empty) into *val_ptr; need says what it takes, for the error. */
+static int tool_str_opt(int argc, char *const argv[], int *i, const char *inline_val,
+			const char *need, const char **val_ptr, char *err, size_t err_len)
+{
+	const char *arg = argv[*i]; /* before tool_opt_value moves *i on to the value */
+	const char *val = tool_opt_value(argc, argv, i, inline_val);
+
+	if (!val || !*val)
+		return tool_usage_err(err, err_len, "%s needs %s", arg, need);
+	*val_ptr = val;
+	return 0;
+}
+
 /* Parses one command option; -ENOENT if arg is none of cmd's options. */
 static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_args *a, char *err,
 			size_t err_len)
 {
-	const char *arg = argv[*i], *iv, *val;
+	const char *arg = argv[*i], *iv;
 
 	if (a->cmd != DAXMR_TOOL_LS && a->cmd != DAXMR_TOOL_WATCH &&
 	    tool_opt_is(arg, "--offset", &iv))
@@ -134,21 +147,11 @@ static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_
 				     err_len);
 	}
 	if (a->cmd == DAXMR_TOOL_GET &&
-	    (tool_opt_is(arg, "-o", &iv) || tool_opt_is(arg, "--output", &iv))) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs a file name", arg);
-		a->output = val;
-		return 0;
-	}
+	    (tool_opt_is(arg, "-o", &iv) || tool_opt_is(arg, "--output", &iv)))
+		return tool_str_opt(argc, argv, i, iv, "a file name", &a->output, err, err_len);
 	if (a->cmd == DAXMR_TOOL_PUT &&
-	    (tool_opt_is(arg, "-i", &iv) || tool_opt_is(arg, "--input", &iv))) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs a file name", arg);
-		a->input = val;
-		return 0;
-	}
+	    (tool_opt_is(arg, "-i", &iv) || tool_opt_is(arg, "--input", &iv)))
+		return tool_str_opt(argc, argv, i, iv, "a file name", &a->input, err, err_len);
 	if (a->cmd == DAXMR_TOOL_WATCH && !strcmp(arg, "--ro")) {
 		a->ro = true;
 		return 0;
@@ -180,20 +183,11 @@ static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_to
 		a->verbose += 2;
 		return 0;
 	}
-	if (tool_opt_is(arg, "-s", &iv) || tool_opt_is(arg, "--server", &iv)) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs ADDR[:PORT]", arg);
-		a->server = val;
-		return 0;
-	}
-	if (tool_opt_is(arg, "-k", &iv) || tool_opt_is(arg, "--secret-file", &iv)) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs a file name", arg);
-		a->secret_file = val;
-		return 0;
-	}
+	if (tool_opt_is(arg, "-s", &iv) || tool_opt_is(arg, "--server", &iv))
+		return tool_str_opt(argc, argv, i, iv, "ADDR[:PORT]", &a->server, err, err_len);
+	if (tool_opt_is(arg, "-k", &iv) || tool_opt_is(arg, "--secret-file", &iv))
+		return tool_str_opt(argc, argv, i, iv, "a file name", &a->secret_file, err,
+				    err_len);
 	if (tool_opt_is(arg, "-t", &iv) || tool_opt_is(arg, "--timeout", &iv)) {
 		val = tool_opt_value(argc, argv, i, iv);
 		if (!val)
@@ -376,4 +370,12 @@ const char *daxmr_tool_strerror(int err)
 	default:
 		return daxmr_log_strerror(err);
 	}
+}
+
+/* One message line: the program's name, the message, a newline. */
+void daxmr_tool_vmsg(FILE *f, const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(f, "%s: ", prog);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
 }

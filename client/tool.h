@@ -3,9 +3,11 @@
 #ifndef DAXMR_TOOL_H
 #define DAXMR_TOOL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit statuses, documented in --help. */
 enum daxmr_tool_exit {
@@ -85,5 +87,9 @@ int daxmr_tool_connect_exit_code(int err);
 
 /* A short cause for a failed connect (-ENOENT there is the secret file's, not an export's). */
 const char *daxmr_tool_connect_strerror(int err);
+
+/* One message line of the tools on f: "<prog>: <fmt, ap>\n" (daxmr and daxmr-bench). */
+void daxmr_tool_vmsg(FILE *f, const char *prog, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #endif /* DAXMR_TOOL_H */

@@ -1122,6 +1122,20 @@ static void connect__UNREACHABLE(void **state)
 	connect_fails(-ETIMEDOUT);
 }
 
+/* CONNECT_ERROR without a status: -ECONNREFUSED; an event connect never expects: -EPROTO. */
+static void connect__CONNECT_ERROR_and_unexpected_event(void **state)
+{
+	(void)state;
+	mock.conn_event = RDMA_CM_EVENT_CONNECT_ERROR;
+	connect_fails(-ECONNREFUSED);
+	assert_non_null(strstr(mock.log, "connect error"));
+
+	setup(NULL);
+	mock.conn_event = RDMA_CM_EVENT_ADDR_CHANGE;
+	connect_fails(-EPROTO);
+	assert_non_null(strstr(mock.log, "unexpected rdma_cm event"));
+}
+
 static void connect__accept_bad_version(void **state)
 {
 	(void)state;
@@ -1801,6 +1815,7 @@ int main(void)
 		cmocka_unit_test_setup(connect__rejected_with_data, setup),
 		cmocka_unit_test_setup(connect__rejected_without_data, setup),
 		cmocka_unit_test_setup(connect__UNREACHABLE, setup),
+		cmocka_unit_test_setup(connect__CONNECT_ERROR_and_unexpected_event, setup),
 		cmocka_unit_test_setup(connect__accept_bad_version, setup),
 		cmocka_unit_test_setup(connect__accept_no_credits_EPROTO, setup),
 		cmocka_unit_test_setup(connect__accept_short_EPROTO, setup),

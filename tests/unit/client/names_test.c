@@ -35,6 +35,11 @@ static void names__every_value(void **state)
 	assert_string_equal(daxmr_revoke_reason_str(DAXMR_REVOKE_ADMIN), "admin");
 	assert_string_equal(daxmr_revoke_reason_str(DAXMR_REVOKE_ERROR), "error");
 	assert_string_equal(daxmr_revoke_reason_str((enum daxmr_revoke_reason)5), "unknown");
+	/* below the enums, and far past them */
+	assert_string_equal(daxmr_access_str((enum daxmr_access)-1), "unknown");
+	assert_string_equal(daxmr_access_str((enum daxmr_access)0), "unknown");
+	assert_string_equal(daxmr_revoke_reason_str((enum daxmr_revoke_reason)0), "unknown");
+	assert_string_equal(daxmr_registration_str((enum daxmr_registration)1000), "unknown");
 }
 
 int main(void)

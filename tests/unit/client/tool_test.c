@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -300,9 +301,37 @@ static void strerror__words(void **state)
 	assert_string_equal(daxmr_tool_strerror(-EIO), "Input/output error");
 }
 
+/* daxmr_tool_vmsg through a variadic front, as the tools call it. */
+__attribute__((format(printf, 3, 4))) static void msg(FILE *f, const char *prog, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	daxmr_tool_vmsg(f, prog, fmt, ap);
+	va_end(ap);
+}
+
+/* A message line: the program, the message, one newline. */
+static void vmsg__line(void **state)
+{
+	FILE *f = tmpfile();
+	char line[128] = "";
+
+	(void)state;
+	assert_non_null(f);
+	msg(f, "daxmr-bench", "--size: %s is not in 1 .. %s", "0", "1G");
+	rewind(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "daxmr-bench: --size: 0 is not in 1 .. 1G\n");
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(vmsg__line),
 		cmocka_unit_test(size_parse__suffixes),	 cmocka_unit_test(size_parse__rejects),
 		cmocka_unit_test(size_parse__overflow),	 cmocka_unit_test(args_parse__ls),
 		cmocka_unit_test(args_parse__get),	 cmocka_unit_test(args_parse__put_watch),
