@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,12 +109,6 @@ int daxmr_cm_fd(const struct daxmr_cm *cm)
 const char *daxmr_cm_peer(const struct daxmr_cm *cm)
 {
 	return cm->peer;
-}
-
-/* Whether rdma_disconnect is due. */
-bool daxmr_cm_is_connected(const struct daxmr_cm *cm)
-{
-	return cm->connected;
 }
 
 /* Gets one rdma_cm event without blocking, copies and acks it; -EAGAIN if none. */

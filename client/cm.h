@@ -3,7 +3,6 @@
 #ifndef DAXMR_CLIENT_CM_H
 #define DAXMR_CLIENT_CM_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include <rdma/rdma_cma.h>
@@ -37,9 +36,6 @@ int daxmr_cm_fd(const struct daxmr_cm *cm);
 
 /* "host:port" (or "[v6]:port") of the server, for log lines. */
 const char *daxmr_cm_peer(const struct daxmr_cm *cm);
-
-/* Whether ESTABLISHED was seen and no DISCONNECTED since: rdma_disconnect is due. */
-bool daxmr_cm_is_connected(const struct daxmr_cm *cm);
 
 /*
  * Parses addr (port 1..65535, DAXMR_DEFAULT_PORT without one; -EINVAL), resolves it with
