@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
-#include <stdbool.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

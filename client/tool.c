@@ -297,10 +297,22 @@ int daxmr_tool_connect_exit_code(int err)
 	return err == -EACCES ? DAXMR_TOOL_EXIT_ACCESS : DAXMR_TOOL_EXIT_CONNECT;
 }
 
-/* At connect no export is named yet: -ENOENT is a missing secret file. */
+/*
+ * At connect no export is named yet: -ENOENT is a missing secret file, and -ENXIO / -EAGAIN
+ * are the server's host name (it does not resolve / the resolver cannot answer now).
+ */
 const char *daxmr_tool_connect_strerror(int err)
 {
-	return err == -ENOENT ? strerror(ENOENT) : daxmr_tool_strerror(err);
+	switch (err) {
+	case -ENOENT:
+		return strerror(ENOENT);
+	case -ENXIO:
+		return "no such host (the name does not resolve)";
+	case -EAGAIN:
+		return "the host name cannot be resolved now; try again later";
+	default:
+		return daxmr_tool_strerror(err);
+	}
 }
 
 /* The exit status for a failed operation. */

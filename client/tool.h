@@ -85,7 +85,10 @@ const char *daxmr_tool_strerror(int err);
 /* The exit status for a failed connect: EXIT_ACCESS when refused access, else EXIT_CONNECT. */
 int daxmr_tool_connect_exit_code(int err);
 
-/* A short cause for a failed connect (-ENOENT there is the secret file's, not an export's). */
+/*
+ * A short cause for a failed connect: -ENOENT there is the secret file's, not an export's;
+ * -ENXIO and -EAGAIN are the host name's (no such host; the resolver cannot answer now).
+ */
 const char *daxmr_tool_connect_strerror(int err);
 
 /* One message line of the tools on f: "<prog>: <fmt, ap>\n" (daxmr and daxmr-bench). */

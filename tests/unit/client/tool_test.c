@@ -170,6 +170,11 @@ static void connect_errors(void **state)
 	assert_string_equal(daxmr_tool_connect_strerror(-ENOENT), strerror(ENOENT));
 	assert_null(strstr(daxmr_tool_connect_strerror(-ENOENT), "export"));
 	assert_string_equal(daxmr_tool_connect_strerror(-EACCES), daxmr_tool_strerror(-EACCES));
+	/* the host name's errors: not "being revoked", not "no route to host" */
+	assert_non_null(strstr(daxmr_tool_connect_strerror(-ENXIO), "no such host"));
+	assert_non_null(strstr(daxmr_tool_connect_strerror(-EAGAIN), "resolved"));
+	assert_int_equal(daxmr_tool_connect_exit_code(-ENXIO), DAXMR_TOOL_EXIT_CONNECT);
+	assert_int_equal(daxmr_tool_connect_exit_code(-EAGAIN), DAXMR_TOOL_EXIT_CONNECT);
 }
 
 /* --help anywhere wins, and remembers the command it was asked for. */
