@@ -102,6 +102,7 @@ struct bench_args {
 	bool odp;	   /* reg --odp */
 	const char *dev;   /* reg -d */
 	unsigned int iter; /* reg --iterations */
+	bool help;	   /* --help: print the usage, nothing else */
 };
 
 /* One error line on stderr: "daxmr-bench: <message>". */
@@ -109,11 +110,9 @@ __attribute__((format(printf, 1, 2))) static void bench_err(const char *fmt, ...
 {
 	va_list ap;
 
-	fputs("daxmr-bench: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	daxmr_tool_vmsg(stderr, "daxmr-bench", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
@@ -135,6 +134,19 @@ static int bench_size_opt(const char *opt, const char *s, uint64_t *v_ptr)
 	return ret ? -EINVAL : 0;
 }
 
+/* Parses a size option that must be in 1 .. max (max_text: how the error writes max); -EINVAL. */
+static int bench_count_opt(const char *opt, const char *s, uint64_t max, const char *max_text,
+			   uint64_t *v_ptr)
+{
+	if (bench_size_opt(opt, s, v_ptr))
+		return -EINVAL;
+	if (!*v_ptr || *v_ptr > max) {
+		bench_err("%s: %s is not in 1 .. %s", opt, s, max_text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Which options belong to which form, for the usage check. */
 enum bench_form_opt {
 	BENCH_OPT_OPS_FORM = 1, /* --op, --size, --seconds, --ops, --span, -s, -k, -t */
@@ -142,7 +154,7 @@ enum bench_form_opt {
 };
 
 /* Parses argv into *a (options anywhere: getopt permutes); -EINVAL on a usage error (already
- * reported), 1 for --help. */
+ * reported). --help sets a->help and stops there. */
 static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 {
 	enum {
@@ -205,7 +217,8 @@ static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 			a->verbose++;
 			break;
 		case 'h':
-			return 1;
+			a->help = true;
+			return 0;
 		case 'd':
 			a->dev = optarg;
 			forms |= BENCH_OPT_REG_FORM;
@@ -219,12 +232,8 @@ static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 			forms |= BENCH_OPT_OPS_FORM;
 			break;
 		case OPT_SIZE:
-			if (bench_size_opt("--size", optarg, &a->size))
+			if (bench_count_opt("--size", optarg, 1ull << 30, "1G", &a->size))
 				return -EINVAL;
-			if (!a->size || a->size > (1ull << 30)) {
-				bench_err("--size: %s is not in 1 .. 1G", optarg);
-				return -EINVAL;
-			}
 			forms |= BENCH_OPT_OPS_FORM;
 			break;
 		case OPT_SECONDS:
@@ -239,12 +248,8 @@ static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 			forms |= BENCH_OPT_OPS_FORM;
 			break;
 		case OPT_OPS:
-			if (bench_size_opt("--ops", optarg, &a->ops))
+			if (bench_count_opt("--ops", optarg, 1ull << 32, "2^32", &a->ops))
 				return -EINVAL;
-			if (!a->ops || a->ops > (1ull << 32)) {
-				bench_err("--ops: %s is not in 1 .. 2^32", optarg);
-				return -EINVAL;
-			}
 			forms |= BENCH_OPT_OPS_FORM;
 			break;
 		case OPT_SPAN:
@@ -262,12 +267,8 @@ static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
 			forms |= BENCH_OPT_REG_FORM;
 			break;
 		case OPT_ITER:
-			if (bench_size_opt("--iterations", optarg, &v))
+			if (bench_count_opt("--iterations", optarg, 10000, "10000", &v))
 				return -EINVAL;
-			if (!v || v > 10000) {
-				bench_err("--iterations: %s is not in 1 .. 10000", optarg);
-				return -EINVAL;
-			}
 			a->iter = (unsigned int)v;
 			forms |= BENCH_OPT_REG_FORM;
 			break;
@@ -677,13 +678,13 @@ int main(int argc, char *argv[])
 	struct bench_args a;
 	int ret = bench_args_parse(argc, argv, &a);
 
-	if (ret == 1) {
-		fputs(bench_usage, stdout);
-		return DAXMR_TOOL_EXIT_OK;
-	}
 	if (ret) {
 		fputs("Try 'daxmr-bench --help'.\n", stderr);
 		return DAXMR_TOOL_EXIT_USAGE;
+	}
+	if (a.help) {
+		fputs(bench_usage, stdout);
+		return DAXMR_TOOL_EXIT_OK;
 	}
 	return a.reg ? bench_reg(&a) : bench_ops(&a);
 }

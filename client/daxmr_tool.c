@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daxmr.h"
+#include "fd.h"
 #include "tool.h"
 
 #define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
@@ -105,11 +106,9 @@ __attribute__((format(printf, 1, 2))) static void tool_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("daxmr: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	daxmr_tool_vmsg(stderr, "daxmr", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* One informational line on stderr with -v. */
@@ -119,11 +118,9 @@ __attribute__((format(printf, 1, 2))) static void tool_info(const char *fmt, ...
 
 	if (!tool_verbose)
 		return;
-	fputs("daxmr: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	daxmr_tool_vmsg(stderr, "daxmr", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Prints the usage of cmd (or the tool) to f. */
@@ -243,6 +240,34 @@ static int tool_open(struct daxmr_client *client, const char *cmd, const char *n
 	return ret;
 }
 
+/* get or put at an offset past the export's end: the refusal line; the exit status (1). */
+static int tool_refuse_offset(const char *cmd, const char *name, uint64_t offset, uint64_t length)
+{
+	tool_err("%s %s: refusing: offset %" PRIu64 " is past the export's end (length %" PRIu64
+		 ")",
+		 cmd, name, offset, length);
+	return DAXMR_TOOL_EXIT_FAILED;
+}
+
+/* The chunk buffer get and put move data through; NULL (and said so) when out of memory. */
+static char *tool_chunk_new(const char *cmd, const char *name)
+{
+	char *buf = malloc(TOOL_CHUNK);
+
+	if (!buf)
+		tool_err("%s %s: out of memory", cmd, name);
+	return buf;
+}
+
+/* A failed daxmr_region_read (write false) or _write of get or put: the line; the exit status. */
+static int tool_transfer_failed(const char *cmd, const char *name, bool write, size_t n,
+				uint64_t offset, int err)
+{
+	tool_err("%s %s: RDMA %s of %zu bytes at offset %" PRIu64 ": %s", cmd, name,
+		 write ? "WRITE" : "READ", n, offset, daxmr_tool_transfer_strerror(err));
+	return daxmr_tool_transfer_exit_code(err);
+}
+
 /* get: export range -> file or stdout. */
 static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a)
 {
@@ -260,15 +285,13 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 	desc = daxmr_region_desc(region);
 	ret = daxmr_tool_get_range(desc->length, a->offset, a->has_length, a->length, &total);
 	if (ret) {
+		code = DAXMR_TOOL_EXIT_FAILED;
 		if (a->has_length)
 			tool_err("get %s: refusing: %" PRIu64 " bytes at offset %" PRIu64
 				 " would pass the export's end (length %" PRIu64 ")",
 				 a->name, a->length, a->offset, desc->length);
 		else
-			tool_err("get %s: refusing: offset %" PRIu64
-				 " is past the export's end (length %" PRIu64 ")",
-				 a->name, a->offset, desc->length);
-		code = DAXMR_TOOL_EXIT_FAILED;
+			code = tool_refuse_offset("get", a->name, a->offset, desc->length);
 		goto out;
 	}
 	if (a->output && strcmp(a->output, "-") != 0) {
@@ -280,9 +303,8 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 			goto out;
 		}
 	}
-	buf = malloc(TOOL_CHUNK);
+	buf = tool_chunk_new("get", a->name);
 	if (!buf) {
-		tool_err("get %s: out of memory", a->name);
 		code = DAXMR_TOOL_EXIT_FAILED;
 		goto out;
 	}
@@ -291,9 +313,8 @@ static int tool_get(struct daxmr_client *client, const struct daxmr_tool_args *a
 		n = total - done < TOOL_CHUNK ? (size_t)(total - done) : TOOL_CHUNK;
 		ret = daxmr_region_read(region, a->offset + done, buf, n);
 		if (ret) {
-			tool_err("get %s: RDMA READ of %zu bytes at offset %" PRIu64 ": %s",
-				 a->name, n, a->offset + done, daxmr_tool_transfer_strerror(ret));
-			code = daxmr_tool_transfer_exit_code(ret);
+			code = tool_transfer_failed("get", a->name, false, n, a->offset + done,
+						    ret);
 			goto out;
 		}
 		ret = tool_write_all(fd, buf, n);
@@ -351,7 +372,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		goto out;
 	}
 	desc = daxmr_region_desc(region);
-	if (known && daxmr_tool_put_check(desc->length, a->offset, size)) {
+	if (known && daxmr_tool_put_range(desc->length, a->offset, size)) {
 		tool_err("put %s: refusing: %" PRIu64 " bytes of %s at offset %" PRIu64
 			 " would pass the export's end (length %" PRIu64 ")",
 			 a->name, size, in, a->offset, desc->length);
@@ -359,15 +380,11 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		goto out;
 	}
 	if (!known && a->offset > desc->length) {
-		tool_err("put %s: refusing: offset %" PRIu64
-			 " is past the export's end (length %" PRIu64 ")",
-			 a->name, a->offset, desc->length);
-		code = DAXMR_TOOL_EXIT_FAILED;
+		code = tool_refuse_offset("put", a->name, a->offset, desc->length);
 		goto out;
 	}
-	buf = malloc(TOOL_CHUNK);
+	buf = tool_chunk_new("put", a->name);
 	if (!buf) {
-		tool_err("put %s: out of memory", a->name);
 		code = DAXMR_TOOL_EXIT_FAILED;
 		goto out;
 	}
@@ -381,7 +398,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		}
 		if (n == 0)
 			break;
-		if (daxmr_tool_put_check(desc->length, a->offset, done + n)) {
+		if (daxmr_tool_put_range(desc->length, a->offset, done + n)) {
 			tool_err("put %s: refusing: %s holds more than the %" PRIu64
 				 " bytes from offset %" PRIu64
 				 " to the export's end (length %" PRIu64 "); %" PRIu64
@@ -393,9 +410,7 @@ static int tool_put(struct daxmr_client *client, const struct daxmr_tool_args *a
 		}
 		ret = daxmr_region_write(region, a->offset + done, buf, n);
 		if (ret) {
-			tool_err("put %s: RDMA WRITE of %zu bytes at offset %" PRIu64 ": %s",
-				 a->name, n, a->offset + done, daxmr_tool_transfer_strerror(ret));
-			code = daxmr_tool_transfer_exit_code(ret);
+			code = tool_transfer_failed("put", a->name, true, n, a->offset + done, ret);
 			goto out;
 		}
 		done += n;
@@ -522,21 +537,6 @@ static int tool_watch_reopen(struct daxmr_client *client, struct tool_watch *w, 
 	return ret;
 }
 
-/* Blocks SIGINT/SIGTERM and returns a signalfd for them; -errno. */
-static int tool_signalfd(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd < 0 ? -errno : fd;
-}
-
 /* watch: hold the region, print events until a signal or the connection's end. */
 static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args *a, int sig_fd)
 {
@@ -625,9 +625,11 @@ int main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE from write */
 	if (a.cmd == DAXMR_TOOL_WATCH) {
 		/* before connecting: a SIGINT from now on ends the watch cleanly */
-		sig_fd = tool_signalfd();
-		if (sig_fd < 0) {
-			tool_err("watch %s: signalfd: %s", a.name, strerror(-sig_fd));
+		static const int sigs[] = { SIGINT, SIGTERM };
+
+		ret = daxmr_fd_signalfd(sigs, sizeof(sigs) / sizeof(sigs[0]), &sig_fd);
+		if (ret) {
+			tool_err("watch %s: signalfd: %s", a.name, strerror(-ret));
 			return DAXMR_TOOL_EXIT_FAILED;
 		}
 	}

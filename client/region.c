@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* region.c -- libdaxmr: one open export: bounds and access checks, read/write/flush, names */
+/* region.c -- libdaxmr: one open export: its descriptor, its revocation state machine, its checks
+ */
 #include "region.h"
 
 #include <errno.h>
@@ -8,15 +9,39 @@
 
 #include "client.h"
 
+struct daxmr_region {
+	struct daxmr_client *client; /* borrowed: the connection the descriptor belongs to */
+	TAILQ_ENTRY(daxmr_region) entry;
+	struct daxmr_desc desc;
+	char name[DAXMR_NAME_MAX + 1];
+	enum daxmr_region_state state;
+	bool busy;     /* an RDMA transfer on it is in flight: a REVOKE's ACK must wait */
+	bool ack_kept; /* a REVOKE came while busy: its ACK is due when the transfer ends */
+	uint64_t ack_request_id; /* that REVOKE's request id, echoed in the ACK */
+};
+
+/* The region's state. */
+enum daxmr_region_state daxmr_region_state(const struct daxmr_region *region)
+{
+	return region->state;
+}
+
+/* Whether the region's descriptor was revoked and not yet released. */
+static bool region_is_revoked_held(const struct daxmr_region *region)
+{
+	return region->state == DAXMR_REGION_REVOKING || region->state == DAXMR_REGION_REVOKED;
+}
+
 /* Whether RDMA may be issued on the region: open, or revoked under opts.use_revoked. */
 bool daxmr_region_usable(const struct daxmr_region *region)
 {
 	return region->state == DAXMR_REGION_OPEN ||
-	       (region->state == DAXMR_REGION_REVOKED && daxmr_client_uses_revoked(region->client));
+	       (region_is_revoked_held(region) && daxmr_client_uses_revoked(region->client));
 }
 
-/* Checks an operation against the region before anything is sent. */
-int daxmr_region_check(const struct daxmr_region *region, uint64_t offset, uint64_t len, bool write)
+/* What refuses an operation on the region before anything is sent (0: nothing). */
+int daxmr_region_op_error(const struct daxmr_region *region, uint64_t offset, uint64_t len,
+			  bool write)
 {
 	if (!daxmr_region_usable(region))
 		return -ESTALE;
@@ -25,6 +50,110 @@ int daxmr_region_check(const struct daxmr_region *region, uint64_t offset, uint6
 	if (offset > region->desc.length || len > region->desc.length - offset)
 		return -ERANGE;
 	return 0;
+}
+
+/* Takes the OK reply's descriptor, becomes OPEN, joins the connection's list. */
+void daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *region,
+			 const struct daxmr_proto_desc *desc)
+{
+	struct daxmr_desc *d = &region->desc;
+
+	d->export_id = desc->export_id;
+	d->generation = desc->generation;
+	d->addr = desc->addr;
+	d->length = desc->length;
+	d->rkey = desc->rkey;
+	d->persist_granularity = desc->persist_granularity;
+	d->access = (enum daxmr_access)desc->access;
+	d->memory = (enum daxmr_memory)desc->memory;
+	d->registration = (enum daxmr_registration)desc->registration;
+	d->key_kind = (enum daxmr_key_kind)desc->key_kind;
+	region->state = DAXMR_REGION_OPEN;
+	TAILQ_INSERT_TAIL(list, region, entry);
+}
+
+/* Leaves the connection's list. */
+void daxmr_region_detach(struct daxmr_region_list *list, struct daxmr_region *region)
+{
+	TAILQ_REMOVE(list, region, entry);
+}
+
+/* The next region on list (the first for NULL). */
+struct daxmr_region *daxmr_region_next(const struct daxmr_region_list *list,
+				       const struct daxmr_region *region)
+{
+	return region ? TAILQ_NEXT(region, entry) : TAILQ_FIRST(list);
+}
+
+/* Frees the regions the caller never closed. */
+void daxmr_region_list_free(struct daxmr_region_list *list)
+{
+	struct daxmr_region *region;
+
+	while ((region = TAILQ_FIRST(list))) {
+		TAILQ_REMOVE(list, region, entry);
+		free(region);
+	}
+}
+
+/* Whether the REVOKE is for the descriptor this region holds open. */
+bool daxmr_region_revoke_matches(const struct daxmr_region *region, uint32_t export_id,
+				 uint64_t generation)
+{
+	return region->state == DAXMR_REGION_OPEN && region->desc.export_id == export_id &&
+	       region->desc.generation == generation;
+}
+
+/* OPEN -> REVOKED, or REVOKING (keeping the ACK) while a transfer is in flight. */
+void daxmr_region_revoke(struct daxmr_region *region, uint64_t request_id)
+{
+	if (!region->busy) {
+		region->state = DAXMR_REGION_REVOKED;
+		return;
+	}
+	/* its transfer is in flight: the server may not fence until it ends */
+	region->state = DAXMR_REGION_REVOKING;
+	region->ack_kept = true;
+	region->ack_request_id = request_id;
+}
+
+/* Whether the AVAILABLE releases one of this export's revoked descriptors. */
+bool daxmr_region_available_matches(const struct daxmr_region *region, uint32_t export_id)
+{
+	return region_is_revoked_held(region) && region->desc.export_id == export_id;
+}
+
+/* -> RELEASED. */
+void daxmr_region_release(struct daxmr_region *region)
+{
+	region->state = DAXMR_REGION_RELEASED;
+}
+
+/* A transfer starts. */
+void daxmr_region_transfer_begin(struct daxmr_region *region)
+{
+	region->busy = true;
+}
+
+/* The transfer ended: REVOKING -> REVOKED; a kept ACK is due. */
+void daxmr_region_transfer_end(struct daxmr_region *region)
+{
+	region->busy = false;
+	if (region->state == DAXMR_REGION_REVOKING)
+		region->state = DAXMR_REGION_REVOKED;
+}
+
+/* Whether a kept ACK is due. */
+bool daxmr_region_has_ack_due(const struct daxmr_region *region)
+{
+	return region->ack_kept && !region->busy;
+}
+
+/* Hands the due ACK over. */
+uint64_t daxmr_region_ack_take(struct daxmr_region *region)
+{
+	region->ack_kept = false;
+	return region->ack_request_id;
 }
 
 /* Opens export name: OPEN to the server, which hands out a descriptor. */
@@ -90,38 +219,40 @@ int daxmr_region_is_revoked(const struct daxmr_region *region)
 	return region->state != DAXMR_REGION_OPEN;
 }
 
-/* One-sided READ into buf. */
-int daxmr_region_read(struct daxmr_region *region, uint64_t offset, void *buf, size_t len)
+/* What refuses an operation now: the region's own checks, then the connection's state. */
+static int region_op_refused(const struct daxmr_region *region, uint64_t offset, uint64_t len,
+			     bool write)
+{
+	int ret = daxmr_region_op_error(region, offset, len, write);
+
+	return ret ? ret : daxmr_client_error(region->client);
+}
+
+/* Read and write: the checks, then the transfer (a zero-length one only checks). */
+static int region_transfer(struct daxmr_region *region, bool write, uint64_t offset, void *buf,
+			   size_t len)
 {
 	int ret;
 
 	if (!region || (!buf && len))
 		return -EINVAL;
-	ret = daxmr_region_check(region, offset, len, false);
-	if (ret)
-		return ret;
-	ret = daxmr_client_usable(region->client);
+	ret = region_op_refused(region, offset, len, write);
 	if (ret || len == 0)
 		return ret;
-	return daxmr_client_transfer(region->client, region, false, offset, buf, len);
+	return daxmr_client_transfer(region->client, region, write, offset, buf, len);
+}
+
+/* One-sided READ into buf. */
+int daxmr_region_read(struct daxmr_region *region, uint64_t offset, void *buf, size_t len)
+{
+	return region_transfer(region, false, offset, buf, len);
 }
 
 /* One-sided WRITE from buf. */
 int daxmr_region_write(struct daxmr_region *region, uint64_t offset, const void *buf, size_t len)
 {
-	int ret;
-
-	if (!region || (!buf && len))
-		return -EINVAL;
-	ret = daxmr_region_check(region, offset, len, true);
-	if (ret)
-		return ret;
-	ret = daxmr_client_usable(region->client);
-	if (ret || len == 0)
-		return ret;
 	/* the transfer only reads buf when writing: the cast drops const for the shared path */
-	return daxmr_client_transfer(region->client, region, true, offset, (void *)(uintptr_t)buf,
-				     len);
+	return region_transfer(region, true, offset, (void *)(uintptr_t)buf, len);
 }
 
 /* FLUSH a range to persistence. */
@@ -131,65 +262,8 @@ int daxmr_region_flush(struct daxmr_region *region, uint64_t offset, uint64_t le
 
 	if (!region)
 		return -EINVAL;
-	ret = daxmr_region_check(region, offset, len, false);
-	if (ret)
-		return ret;
-	ret = daxmr_client_usable(region->client);
+	ret = region_op_refused(region, offset, len, false);
 	if (ret)
 		return ret;
 	return daxmr_client_flush_desc(region->client, region, offset, len);
-}
-
-/* "ro", "rw". */
-const char *daxmr_access_str(enum daxmr_access access)
-{
-	switch (access) {
-	case DAXMR_RO:
-		return "ro";
-	case DAXMR_RW:
-		return "rw";
-	}
-	return "unknown";
-}
-
-/* "fs-dax", "devdax", "page-cache". */
-const char *daxmr_memory_str(enum daxmr_memory memory)
-{
-	switch (memory) {
-	case DAXMR_MEMORY_FSDAX:
-		return "fs-dax";
-	case DAXMR_MEMORY_DEVDAX:
-		return "devdax";
-	case DAXMR_MEMORY_PAGECACHE:
-		return "page-cache";
-	}
-	return "unknown";
-}
-
-/* "pinned", "odp". */
-const char *daxmr_registration_str(enum daxmr_registration registration)
-{
-	switch (registration) {
-	case DAXMR_REG_PINNED:
-		return "pinned";
-	case DAXMR_REG_ODP:
-		return "odp";
-	}
-	return "unknown";
-}
-
-/* "lease-break", "shutdown", "admin", "error". */
-const char *daxmr_revoke_reason_str(enum daxmr_revoke_reason reason)
-{
-	switch (reason) {
-	case DAXMR_REVOKE_LEASE_BREAK:
-		return "lease-break";
-	case DAXMR_REVOKE_SHUTDOWN:
-		return "shutdown";
-	case DAXMR_REVOKE_ADMIN:
-		return "admin";
-	case DAXMR_REVOKE_ERROR:
-		return "error";
-	}
-	return "unknown";
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* region.h -- libdaxmr: one open export (descriptor, revocation state) and its bounds checks */
+/* region.h -- libdaxmr: one open export: its descriptor, its revocation state machine, its checks
+ */
 #ifndef DAXMR_CLIENT_REGION_H
 #define DAXMR_CLIENT_REGION_H
 
@@ -9,45 +10,91 @@
 #include <sys/queue.h>
 
 #include "daxmr.h"
+#include "proto.h"
 
 /*
- * A region's life:
+ * A region's life (enum daxmr_region_state):
  *
- *   OPEN --REVOKE--> REVOKED --AVAILABLE--> RELEASED
- *    |                  |                      |
- *    +------------------+---- close -----------+--> (freed; CLOSE sent unless RELEASED)
+ *   OPEN --REVOKE, no transfer in flight--> REVOKED --AVAILABLE--> RELEASED
+ *   OPEN --REVOKE during a transfer--> REVOKING --the transfer ends--> REVOKED
+ *   REVOKING --AVAILABLE--> RELEASED (the REVOKE's ACK is still due when the transfer ends)
+ *   any state --close--> (freed; CLOSE sent unless RELEASED)
  *
- * Only OPEN regions may be used for RDMA; REVOKED ones still owe the server's AVAILABLE a
- * posted receive; RELEASED ones are forgotten by the server.
+ * Only OPEN regions may be used for RDMA (and, under opts.use_revoked, REVOKING and REVOKED
+ * ones); the ACK of a REVOKE that finds the region idle is the connection's to send at once,
+ * that of one that finds it busy the region keeps until daxmr_region_transfer_end. REVOKING
+ * and REVOKED regions still owe the server's AVAILABLE a posted receive; RELEASED ones are
+ * forgotten by the server.
  */
 enum daxmr_region_state {
 	DAXMR_REGION_OPEN = 0,
+	DAXMR_REGION_REVOKING,
 	DAXMR_REGION_REVOKED,
 	DAXMR_REGION_RELEASED,
 };
 
-/* Internal: client.c reads and updates these; the public API keeps the struct opaque. */
-struct daxmr_region {
-	struct daxmr_client *client; /* borrowed: the connection the descriptor belongs to */
-	TAILQ_ENTRY(daxmr_region) entry;
-	struct daxmr_desc desc;
-	char name[DAXMR_NAME_MAX + 1];
-	enum daxmr_region_state state;
-	bool busy;		 /* an RDMA transfer on it is in flight: a REVOKE's ACK must wait */
-	bool ack_deferred;	 /* a REVOKE arrived while busy: ACK it when the transfer ends */
-	uint64_t ack_request_id; /* the REVOKE's request id, echoed in the ACK */
-};
+/* The connection's list of attached regions (opaque: walk it with daxmr_region_next). */
+TAILQ_HEAD(daxmr_region_list, daxmr_region);
+
+/* The region's state. */
+enum daxmr_region_state daxmr_region_state(const struct daxmr_region *region);
 
 /* Whether RDMA may be issued on the region: open, or revoked under opts.use_revoked. */
 bool daxmr_region_usable(const struct daxmr_region *region);
 
 /*
- * Checks an operation of len bytes at offset against the region before anything is sent:
- * -ESTALE once revoked, -EACCES for a write on a read-only descriptor, -ERANGE when
+ * What refuses an operation of len bytes at offset of the region before anything is sent: 0
+ * nothing, -ESTALE once revoked, -EACCES for a write on a read-only descriptor, -ERANGE when
  * [offset, offset + len) is not inside [0, desc length) (len 0 is fine at any offset up to the
  * end).
  */
-int daxmr_region_check(const struct daxmr_region *region, uint64_t offset, uint64_t len,
-		       bool write);
+int daxmr_region_op_error(const struct daxmr_region *region, uint64_t offset, uint64_t len,
+			  bool write);
+
+/*
+ * An OK reply to the region's OPEN: takes its descriptor, becomes OPEN and joins list (at once:
+ * a REVOKE right behind the reply must find it).
+ */
+void daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *region,
+			 const struct daxmr_proto_desc *desc);
+
+/* Leaves list (close); the region itself is the caller's to free. */
+void daxmr_region_detach(struct daxmr_region_list *list, struct daxmr_region *region);
+
+/* The region after region on list, or the first one when region is NULL; NULL at the end. */
+struct daxmr_region *daxmr_region_next(const struct daxmr_region_list *list,
+				       const struct daxmr_region *region);
+
+/* Frees every region still on list: the caller never closed them, their pointers die here. */
+void daxmr_region_list_free(struct daxmr_region_list *list);
+
+/* Whether a REVOKE of export_id at generation is for this region: it holds that one open. */
+bool daxmr_region_revoke_matches(const struct daxmr_region *region, uint32_t export_id,
+				 uint64_t generation);
+
+/*
+ * The REVOKE (its request id) for an OPEN region arrived: REVOKED when no transfer is in flight
+ * (the caller acknowledges now), else REVOKING, keeping request_id for the ACK that
+ * daxmr_region_transfer_end makes due.
+ */
+void daxmr_region_revoke(struct daxmr_region *region, uint64_t request_id);
+
+/* Whether an AVAILABLE of export_id releases this region: one of its revoked descriptors. */
+bool daxmr_region_available_matches(const struct daxmr_region *region, uint32_t export_id);
+
+/* The export's AVAILABLE arrived: RELEASED (the server forgot the descriptor). */
+void daxmr_region_release(struct daxmr_region *region);
+
+/* An RDMA transfer on the region starts: a REVOKE from now on keeps its ACK. */
+void daxmr_region_transfer_begin(struct daxmr_region *region);
+
+/* The transfer ended: a REVOKING region is REVOKED, and the ACK it kept is due. */
+void daxmr_region_transfer_end(struct daxmr_region *region);
+
+/* Whether the region keeps a REVOKE's ACK that is due now (its transfer has ended). */
+bool daxmr_region_has_ack_due(const struct daxmr_region *region);
+
+/* Hands the due ACK over: the REVOKE's request id; the region keeps no ACK after this. */
+uint64_t daxmr_region_ack_take(struct daxmr_region *region);
 
 #endif /* DAXMR_CLIENT_REGION_H */

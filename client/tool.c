@@ -118,11 +118,24 @@ static int tool_size_opt(const char *opt, const char *val, uint64_t *v, char *er
 	return 0;
 }
 
+/* A string option's value (not empty) into *val_ptr; need says what it takes, for the error. */
+static int tool_str_opt(int argc, char *const argv[], int *i, const char *inline_val,
+			const char *need, const char **val_ptr, char *err, size_t err_len)
+{
+	const char *arg = argv[*i]; /* before tool_opt_value moves *i on to the value */
+	const char *val = tool_opt_value(argc, argv, i, inline_val);
+
+	if (!val || !*val)
+		return tool_usage_err(err, err_len, "%s needs %s", arg, need);
+	*val_ptr = val;
+	return 0;
+}
+
 /* Parses one command option; -ENOENT if arg is none of cmd's options. */
 static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_args *a, char *err,
 			size_t err_len)
 {
-	const char *arg = argv[*i], *iv, *val;
+	const char *arg = argv[*i], *iv;
 
 	if (a->cmd != DAXMR_TOOL_LS && a->cmd != DAXMR_TOOL_WATCH &&
 	    tool_opt_is(arg, "--offset", &iv))
@@ -134,21 +147,11 @@ static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_
 				     err_len);
 	}
 	if (a->cmd == DAXMR_TOOL_GET &&
-	    (tool_opt_is(arg, "-o", &iv) || tool_opt_is(arg, "--output", &iv))) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs a file name", arg);
-		a->output = val;
-		return 0;
-	}
+	    (tool_opt_is(arg, "-o", &iv) || tool_opt_is(arg, "--output", &iv)))
+		return tool_str_opt(argc, argv, i, iv, "a file name", &a->output, err, err_len);
 	if (a->cmd == DAXMR_TOOL_PUT &&
-	    (tool_opt_is(arg, "-i", &iv) || tool_opt_is(arg, "--input", &iv))) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs a file name", arg);
-		a->input = val;
-		return 0;
-	}
+	    (tool_opt_is(arg, "-i", &iv) || tool_opt_is(arg, "--input", &iv)))
+		return tool_str_opt(argc, argv, i, iv, "a file name", &a->input, err, err_len);
 	if (a->cmd == DAXMR_TOOL_WATCH && !strcmp(arg, "--ro")) {
 		a->ro = true;
 		return 0;
@@ -180,20 +183,11 @@ static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_to
 		a->verbose += 2;
 		return 0;
 	}
-	if (tool_opt_is(arg, "-s", &iv) || tool_opt_is(arg, "--server", &iv)) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs ADDR[:PORT]", arg);
-		a->server = val;
-		return 0;
-	}
-	if (tool_opt_is(arg, "-k", &iv) || tool_opt_is(arg, "--secret-file", &iv)) {
-		val = tool_opt_value(argc, argv, i, iv);
-		if (!val || !*val)
-			return tool_usage_err(err, err_len, "%s needs a file name", arg);
-		a->secret_file = val;
-		return 0;
-	}
+	if (tool_opt_is(arg, "-s", &iv) || tool_opt_is(arg, "--server", &iv))
+		return tool_str_opt(argc, argv, i, iv, "ADDR[:PORT]", &a->server, err, err_len);
+	if (tool_opt_is(arg, "-k", &iv) || tool_opt_is(arg, "--secret-file", &iv))
+		return tool_str_opt(argc, argv, i, iv, "a file name", &a->secret_file, err,
+				    err_len);
 	if (tool_opt_is(arg, "-t", &iv) || tool_opt_is(arg, "--timeout", &iv)) {
 		val = tool_opt_value(argc, argv, i, iv);
 		if (!val)
@@ -289,8 +283,8 @@ int daxmr_tool_get_range(uint64_t export_len, uint64_t offset, bool has_length, 
 	return 0;
 }
 
-/* Whether put may write len bytes at offset. */
-int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len)
+/* Whether put's range fits the export: 0 or -ERANGE. */
+int daxmr_tool_put_range(uint64_t export_len, uint64_t offset, uint64_t len)
 {
 	if (offset > export_len || len > export_len - offset)
 		return -ERANGE;
@@ -303,10 +297,22 @@ int daxmr_tool_connect_exit_code(int err)
 	return err == -EACCES ? DAXMR_TOOL_EXIT_ACCESS : DAXMR_TOOL_EXIT_CONNECT;
 }
 
-/* At connect no export is named yet: -ENOENT is a missing secret file. */
+/*
+ * At connect no export is named yet: -ENOENT is a missing secret file, and -ENXIO / -EAGAIN
+ * are the server's host name (it does not resolve / the resolver cannot answer now).
+ */
 const char *daxmr_tool_connect_strerror(int err)
 {
-	return err == -ENOENT ? strerror(ENOENT) : daxmr_tool_strerror(err);
+	switch (err) {
+	case -ENOENT:
+		return strerror(ENOENT);
+	case -ENXIO:
+		return "no such host (the name does not resolve)";
+	case -EAGAIN:
+		return "the host name cannot be resolved now; try again later";
+	default:
+		return daxmr_tool_strerror(err);
+	}
 }
 
 /* The exit status for a failed operation. */
@@ -376,4 +382,12 @@ const char *daxmr_tool_strerror(int err)
 	default:
 		return daxmr_log_strerror(err);
 	}
+}
+
+/* One message line: the program's name, the message, a newline. */
+void daxmr_tool_vmsg(FILE *f, const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(f, "%s: ", prog);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
 }

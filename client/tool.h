@@ -3,9 +3,11 @@
 #ifndef DAXMR_TOOL_H
 #define DAXMR_TOOL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit statuses, documented in --help. */
 enum daxmr_tool_exit {
@@ -65,8 +67,8 @@ int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *
 int daxmr_tool_get_range(uint64_t export_len, uint64_t offset, bool has_length, uint64_t length,
 			 uint64_t *len_ptr);
 
-/* Whether put may write len bytes at offset of an export of export_len bytes: 0 or -ERANGE. */
-int daxmr_tool_put_check(uint64_t export_len, uint64_t offset, uint64_t len);
+/* Whether [offset, offset + len) fits an export of export_len bytes for put: 0 or -ERANGE. */
+int daxmr_tool_put_range(uint64_t export_len, uint64_t offset, uint64_t len);
 
 /* The exit status for a failed operation's negative errno (connect failures are EXIT_CONNECT). */
 int daxmr_tool_exit_code(int err);
@@ -83,7 +85,14 @@ const char *daxmr_tool_strerror(int err);
 /* The exit status for a failed connect: EXIT_ACCESS when refused access, else EXIT_CONNECT. */
 int daxmr_tool_connect_exit_code(int err);
 
-/* A short cause for a failed connect (-ENOENT there is the secret file's, not an export's). */
+/*
+ * A short cause for a failed connect: -ENOENT there is the secret file's, not an export's;
+ * -ENXIO and -EAGAIN are the host name's (no such host; the resolver cannot answer now).
+ */
 const char *daxmr_tool_connect_strerror(int err);
+
+/* One message line of the tools on f: "<prog>: <fmt, ap>\n" (daxmr and daxmr-bench). */
+void daxmr_tool_vmsg(FILE *f, const char *prog, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #endif /* DAXMR_TOOL_H */

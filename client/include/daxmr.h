@@ -164,13 +164,15 @@ struct daxmr_callbacks {
 };
 
 /*
- * Connects to daxmrd at addr ("host", "host:port", "[v6addr]:port"; port 7471 by default):
- * rdma_cm address and route resolution, queue pair, connect private data, HELLO. opts may be
- * NULL. A server's reject says why: -EPROTONOSUPPORT (no common version), -EBUSY, -EACCES (no
- * export admits our address), else -ECONNREFUSED; -ETIMEDOUT, -EHOSTUNREACH for resolution
- * failures. Authentication: -EACCES when the server requires a secret and none was given, when
- * either side's proof fails, or when a secret was given and the server did not ask for it; the
- * secret file's own errors (-ENOENT, -EPERM for a mode readable by others, -EINVAL for its size).
+ * Connects to daxmrd at addr ("host", "host:port", "[v6addr]:port"; port 1..65535, 7471 by
+ * default; -EINVAL otherwise): rdma_cm address and route resolution, queue pair, connect private
+ * data, HELLO. opts may be NULL. A server's reject says why: -EPROTONOSUPPORT (no common version),
+ * -EBUSY, -EACCES (no export admits our address), else -ECONNREFUSED; -ETIMEDOUT, -EHOSTUNREACH
+ * for rdma_cm resolution failures; a host name that does not resolve -ENXIO, a resolver that
+ * cannot answer now -EAGAIN, one that fails -EIO. Authentication: -EACCES when the server requires
+ * a secret and none was given, when either side's proof fails, or when a secret was given and the
+ * server did not ask for it; the secret file's own errors (-ENOENT, -EPERM for a mode readable by
+ * others, -EINVAL for its size).
  */
 DAXMR_API int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 				   struct daxmr_client **client_ptr);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -62,6 +63,8 @@ static struct {
 	/* failures to inject: the named call fails with this errno (0: succeeds) */
 	int channel_err, id_err, resolve_addr_err, resolve_route_err, pd_err, cc_err, cq_err;
 	int qp_err, mr_err, post_recv_err, query_err, connect_err, notify_err;
+	int gai_err, gai_errno; /* getaddrinfo returns gai_err (EAI_SYSTEM: errno gai_errno) */
+	int destroy_id_err;	/* rdma_destroy_id fails (after destroying, for the leak count) */
 	enum rdma_cm_event_type addr_event, route_event, conn_event; /* what each step yields */
 	int conn_event_status;
 	uint8_t conn_pdata[160];
@@ -189,6 +192,10 @@ int __wrap_rdma_destroy_id(struct rdma_cm_id *id)
 	assert_ptr_equal(id, &fake_id);
 	assert_null(id->qp); /* the QP must go first */
 	mock.live[L_ID]--;
+	if (mock.destroy_id_err) {
+		errno = mock.destroy_id_err;
+		return -1;
+	}
 	return 0;
 }
 
@@ -308,6 +315,23 @@ int __wrap_rdma_ack_cm_event(struct rdma_cm_event *event)
 {
 	free(event);
 	return 0;
+}
+
+/* ---- getaddrinfo: the real one unless a failure is injected ---- */
+
+int __real_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		       struct addrinfo **res);
+int __wrap_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		       struct addrinfo **res);
+
+int __wrap_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		       struct addrinfo **res)
+{
+	if (mock.gai_err) {
+		errno = mock.gai_errno;
+		return mock.gai_err;
+	}
+	return __real_getaddrinfo(node, service, hints, res);
 }
 
 /* ---- ibverbs fakes (exported calls) ---- */
@@ -477,6 +501,8 @@ void __wrap_daxmr_log(enum daxmr_log_level level, const char *fmt, ...)
 	n = strlen(mock.log);
 	if (n + 1 < sizeof(mock.log))
 		strcat(mock.log, "\n");
+	/* a logger may call into libc: code that reads errno after logging reads this */
+	errno = EILSEQ;
 }
 
 /* ---- the fake context's ops and the scripted server behind them ---- */
@@ -859,6 +885,11 @@ static void connect__bad_addr_EINVAL(void **state)
 	(void)state;
 	assert_int_equal(daxmr_client_connect("[::1", NULL, &c), -EINVAL);
 	assert_int_equal(daxmr_client_connect("host:", NULL, &c), -EINVAL);
+	/* the port is 1..65535 in digits: 99999 used to reach getaddrinfo and wrap */
+	assert_int_equal(daxmr_client_connect(ADDR ":99999", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect(ADDR ":0", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect(ADDR ":+7471", NULL, &c), -EINVAL);
+	assert_int_equal(daxmr_client_connect("[::1]x", NULL, &c), -EINVAL);
 	assert_int_equal(daxmr_client_connect(NULL, NULL, &c), -EINVAL);
 	assert_null(c);
 	assert_no_leaks();
@@ -872,6 +903,55 @@ static void connect__bad_name_EINVAL(void **state)
 	(void)state;
 	opts.name = "has space";
 	assert_int_equal(daxmr_client_connect(ADDR, &opts, &c), -EINVAL);
+	assert_no_leaks();
+}
+
+/* getaddrinfo's errors keep their meaning: a resolver that cannot answer now is not a dead host */
+static void connect__getaddrinfo_errors(void **state)
+{
+	static const struct {
+		int eai, err, want;
+	} cases[] = {
+		{ EAI_AGAIN, 0, -EAGAIN },   { EAI_NONAME, 0, -ENXIO },
+		{ EAI_NODATA, 0, -ENXIO },   { EAI_ADDRFAMILY, 0, -ENXIO },
+		{ EAI_FAIL, 0, -EIO },	     { EAI_MEMORY, 0, -ENOMEM },
+		{ EAI_SERVICE, 0, -EINVAL }, { EAI_SYSTEM, EMFILE, -EMFILE },
+		{ EAI_SYSTEM, 0, -EIO },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(NULL);
+		mock.gai_err = cases[i].eai;
+		mock.gai_errno = cases[i].err;
+		connect_fails(cases[i].want);
+		assert_non_null(strstr(mock.log, "getaddrinfo"));
+		assert_int_equal(mock.live[L_ID], 0);
+	}
+}
+
+/* EAI_SYSTEM: the errno getaddrinfo left, not what the log line left behind. */
+static void connect__getaddrinfo_EAI_SYSTEM_errno(void **state)
+{
+	(void)state;
+	mock.gai_err = EAI_SYSTEM;
+	mock.gai_errno = ENFILE;
+	connect_fails(-ENFILE);
+	assert_non_null(strstr(mock.log, strerror(ENFILE)));
+}
+
+/* A failed rdma_destroy_id at disconnect: its own errno, read before the log line. */
+static void disconnect__rdma_destroy_id_EBUSY(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	mock.destroy_id_err = EBUSY;
+	assert_int_equal(daxmr_client_disconnect(&c), -EBUSY);
+	assert_null(c);
+	assert_non_null(strstr(mock.log, "rdma_destroy_id"));
 	assert_no_leaks();
 }
 
@@ -1040,6 +1120,20 @@ static void connect__UNREACHABLE(void **state)
 	mock.conn_event = RDMA_CM_EVENT_UNREACHABLE;
 	mock.conn_event_status = -ETIMEDOUT;
 	connect_fails(-ETIMEDOUT);
+}
+
+/* CONNECT_ERROR without a status: -ECONNREFUSED; an event connect never expects: -EPROTO. */
+static void connect__CONNECT_ERROR_and_unexpected_event(void **state)
+{
+	(void)state;
+	mock.conn_event = RDMA_CM_EVENT_CONNECT_ERROR;
+	connect_fails(-ECONNREFUSED);
+	assert_non_null(strstr(mock.log, "connect error"));
+
+	setup(NULL);
+	mock.conn_event = RDMA_CM_EVENT_ADDR_CHANGE;
+	connect_fails(-EPROTO);
+	assert_non_null(strstr(mock.log, "unexpected rdma_cm event"));
 }
 
 static void connect__accept_bad_version(void **state)
@@ -1700,6 +1794,9 @@ int main(void)
 		cmocka_unit_test_setup(connect__ok, setup),
 		cmocka_unit_test_setup(connect__bad_addr_EINVAL, setup),
 		cmocka_unit_test_setup(connect__bad_name_EINVAL, setup),
+		cmocka_unit_test_setup(connect__getaddrinfo_errors, setup),
+		cmocka_unit_test_setup(connect__getaddrinfo_EAI_SYSTEM_errno, setup),
+		cmocka_unit_test_setup(disconnect__rdma_destroy_id_EBUSY, setup),
 		cmocka_unit_test_setup(connect__rdma_create_event_channel_ENODEV, setup),
 		cmocka_unit_test_setup(connect__rdma_create_id_ENOMEM, setup),
 		cmocka_unit_test_setup(connect__rdma_resolve_addr_EADDRNOTAVAIL, setup),
@@ -1718,6 +1815,7 @@ int main(void)
 		cmocka_unit_test_setup(connect__rejected_with_data, setup),
 		cmocka_unit_test_setup(connect__rejected_without_data, setup),
 		cmocka_unit_test_setup(connect__UNREACHABLE, setup),
+		cmocka_unit_test_setup(connect__CONNECT_ERROR_and_unexpected_event, setup),
 		cmocka_unit_test_setup(connect__accept_bad_version, setup),
 		cmocka_unit_test_setup(connect__accept_no_credits_EPROTO, setup),
 		cmocka_unit_test_setup(connect__accept_short_EPROTO, setup),

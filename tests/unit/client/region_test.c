@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* region_test.c -- region: bounds, access and revocation checks before anything reaches the wire */
+/* region_test.c -- region: its checks before anything reaches the wire, its revocation states */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,13 +15,15 @@
 #include "region.h"
 
 #define LEN 8192u
+#define EXPORT_ID 7
+#define GEN 42
 
 /* What the fake connection saw; zeroed before every test. */
 static struct {
-	int usable;	 /* daxmr_client_usable returns this */
+	int conn_err;	  /* daxmr_client_error returns this */
 	bool use_revoked; /* daxmr_client_uses_revoked returns this */
-	int open_ret;	 /* daxmr_client_open_desc returns this */
-	int transfers;	 /* daxmr_client_transfer calls */
+	int open_ret;	  /* daxmr_client_open_desc returns this */
+	int transfers;	  /* daxmr_client_transfer calls */
 	bool last_write;
 	uint64_t last_offset;
 	size_t last_len;
@@ -31,23 +33,29 @@ static struct {
 
 static struct daxmr_client *const fake_client = (struct daxmr_client *)(uintptr_t)0x1000;
 
-/* Fake OPEN: fills a rw descriptor of LEN bytes, or fails. */
+/* The fake connection's attached regions. */
+static struct daxmr_region_list fake_regions = TAILQ_HEAD_INITIALIZER(fake_regions);
+
+/* Fake OPEN: attaches the region with a descriptor of LEN bytes and access, or fails. */
 int daxmr_client_open_desc(struct daxmr_client *client, struct daxmr_region *region,
 			   enum daxmr_access access)
 {
+	struct daxmr_proto_desc desc = { .export_id = EXPORT_ID,
+					 .generation = GEN,
+					 .length = LEN,
+					 .access = (enum daxmr_proto_access)access };
+
 	assert_ptr_equal(client, fake_client);
 	if (fake.open_ret)
 		return fake.open_ret;
-	region->desc.length = LEN;
-	region->desc.access = access;
-	region->state = DAXMR_REGION_OPEN;
+	daxmr_region_attach(&fake_regions, region, &desc);
 	return 0;
 }
 
 int daxmr_client_close_desc(struct daxmr_client *client, struct daxmr_region *region)
 {
 	assert_ptr_equal(client, fake_client);
-	(void)region;
+	daxmr_region_detach(&fake_regions, region);
 	fake.closes++;
 	return 0;
 }
@@ -76,10 +84,10 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 	return 0;
 }
 
-int daxmr_client_usable(const struct daxmr_client *client)
+int daxmr_client_error(const struct daxmr_client *client)
 {
 	(void)client;
-	return fake.usable;
+	return fake.conn_err;
 }
 
 bool daxmr_client_uses_revoked(const struct daxmr_client *client)
@@ -106,19 +114,19 @@ static int setup(void **state)
 }
 
 /* The edges of [0, length): inside is fine, one byte past is -ERANGE, wrap-around too. */
-static void region_check__bounds(void **state)
+static void region_op_error__bounds(void **state)
 {
 	struct daxmr_region *r = open_region(DAXMR_RW);
 
 	(void)state;
-	assert_int_equal(daxmr_region_check(r, 0, LEN, false), 0);
-	assert_int_equal(daxmr_region_check(r, LEN - 1, 1, true), 0);
-	assert_int_equal(daxmr_region_check(r, LEN, 0, false), 0);
-	assert_int_equal(daxmr_region_check(r, 0, LEN + 1, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, LEN, 1, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, LEN + 1, 0, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, 1, UINT64_MAX, false), -ERANGE);
-	assert_int_equal(daxmr_region_check(r, UINT64_MAX, 2, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, 0, LEN, false), 0);
+	assert_int_equal(daxmr_region_op_error(r, LEN - 1, 1, true), 0);
+	assert_int_equal(daxmr_region_op_error(r, LEN, 0, false), 0);
+	assert_int_equal(daxmr_region_op_error(r, 0, LEN + 1, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, LEN, 1, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, LEN + 1, 0, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, 1, UINT64_MAX, false), -ERANGE);
+	assert_int_equal(daxmr_region_op_error(r, UINT64_MAX, 2, false), -ERANGE);
 	daxmr_region_close(&r);
 }
 
@@ -164,12 +172,13 @@ static void region_ops__revoked_ESTALE(void **state)
 	char buf[16] = { 0 };
 
 	(void)state;
-	r->state = DAXMR_REGION_REVOKED;
+	daxmr_region_revoke(r, 1);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_REVOKED);
 	assert_true(daxmr_region_is_revoked(r));
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
 	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ESTALE);
 	assert_int_equal(daxmr_region_flush(r, 0, 1), -ESTALE);
-	r->state = DAXMR_REGION_RELEASED;
+	daxmr_region_release(r);
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
 	assert_int_equal(fake.transfers, 0);
 	assert_int_equal(daxmr_region_desc(r)->length, LEN);
@@ -184,12 +193,12 @@ static void region_ops__use_revoked_transfers(void **state)
 
 	(void)state;
 	fake.use_revoked = true;
-	r->state = DAXMR_REGION_REVOKED;
+	daxmr_region_revoke(r, 1);
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
 	assert_int_equal(daxmr_region_write(r, 8, buf, sizeof(buf)), 0);
 	assert_int_equal(fake.transfers, 2);
 	assert_true(fake.last_write);
-	r->state = DAXMR_REGION_RELEASED;
+	daxmr_region_release(r);
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
 	assert_int_equal(fake.transfers, 2);
 	daxmr_region_close(&r);
@@ -202,7 +211,7 @@ static void region_ops__dead_ENOTCONN(void **state)
 	char buf[16] = { 0 };
 
 	(void)state;
-	fake.usable = -ENOTCONN;
+	fake.conn_err = -ENOTCONN;
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ENOTCONN);
 	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ENOTCONN);
 	assert_int_equal(daxmr_region_flush(r, 0, 1), -ENOTCONN);
@@ -254,22 +263,110 @@ static void region_close__null_safe(void **state)
 	assert_int_equal(fake.closes, 1);
 }
 
-/* The strings the tool prints. */
-static void region_strs__names(void **state)
+/* A REVOKE on an idle region: REVOKED at once, no ACK kept; AVAILABLE releases it. */
+static void region_revoke__idle_REVOKED(void **state)
 {
+	struct daxmr_region *r = open_region(DAXMR_RW);
+
 	(void)state;
-	assert_string_equal(daxmr_access_str(DAXMR_RW), "rw");
-	assert_string_equal(daxmr_memory_str(DAXMR_MEMORY_PAGECACHE), "page-cache");
-	assert_string_equal(daxmr_memory_str(DAXMR_MEMORY_FSDAX), "fs-dax");
-	assert_string_equal(daxmr_registration_str(DAXMR_REG_ODP), "odp");
-	assert_string_equal(daxmr_revoke_reason_str(DAXMR_REVOKE_LEASE_BREAK), "lease-break");
-	assert_string_equal(daxmr_memory_str((enum daxmr_memory)0), "unknown");
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_OPEN);
+	assert_int_equal(daxmr_region_desc(r)->export_id, EXPORT_ID);
+	assert_true(daxmr_region_revoke_matches(r, EXPORT_ID, GEN));
+	assert_false(daxmr_region_revoke_matches(r, EXPORT_ID, GEN + 1));
+	assert_false(daxmr_region_revoke_matches(r, EXPORT_ID + 1, GEN));
+	assert_false(daxmr_region_available_matches(r, EXPORT_ID)); /* not revoked */
+	daxmr_region_revoke(r, 5);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_REVOKED);
+	assert_false(daxmr_region_has_ack_due(r));
+	assert_false(daxmr_region_revoke_matches(r, EXPORT_ID, GEN)); /* once */
+	assert_true(daxmr_region_available_matches(r, EXPORT_ID));
+	assert_false(daxmr_region_available_matches(r, EXPORT_ID + 1));
+	daxmr_region_release(r);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_RELEASED);
+	assert_false(daxmr_region_available_matches(r, EXPORT_ID));
+	assert_true(daxmr_region_is_revoked(r));
+	daxmr_region_close(&r);
+}
+
+/* A REVOKE during a transfer: REVOKING, the ACK kept until the transfer ends, then due once. */
+static void region_revoke__busy_REVOKING_keeps_ack(void **state)
+{
+	struct daxmr_region *r = open_region(DAXMR_RW);
+	char buf[16] = { 0 };
+
+	(void)state;
+	daxmr_region_transfer_begin(r);
+	daxmr_region_revoke(r, 99);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_REVOKING);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_false(daxmr_region_usable(r));
+	assert_false(daxmr_region_has_ack_due(r)); /* the transfer is still in flight */
+	assert_true(daxmr_region_available_matches(r, EXPORT_ID));
+	daxmr_region_transfer_end(r);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_REVOKED);
+	assert_true(daxmr_region_has_ack_due(r));
+	assert_int_equal(daxmr_region_ack_take(r), 99);
+	assert_false(daxmr_region_has_ack_due(r));
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
+	daxmr_region_close(&r);
+}
+
+/* AVAILABLE while REVOKING: RELEASED, and the kept ACK is still due when the transfer ends. */
+static void region_revoke__busy_then_available_ack_due(void **state)
+{
+	struct daxmr_region *r = open_region(DAXMR_RO);
+
+	(void)state;
+	fake.use_revoked = true;
+	daxmr_region_transfer_begin(r);
+	daxmr_region_revoke(r, 77);
+	assert_true(daxmr_region_usable(r)); /* use_revoked: REVOKING still issues RDMA */
+	daxmr_region_release(r);
+	assert_false(daxmr_region_usable(r));
+	daxmr_region_transfer_end(r);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_RELEASED);
+	assert_true(daxmr_region_has_ack_due(r));
+	assert_int_equal(daxmr_region_ack_take(r), 77);
+	daxmr_region_close(&r);
+}
+
+/* A transfer with no REVOKE keeps no ACK; a REVOKE after it ends is an idle one. */
+static void region_transfer__no_revoke_no_ack(void **state)
+{
+	struct daxmr_region *r = open_region(DAXMR_RW);
+
+	(void)state;
+	daxmr_region_transfer_begin(r);
+	daxmr_region_transfer_end(r);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_OPEN);
+	assert_false(daxmr_region_has_ack_due(r));
+	daxmr_region_revoke(r, 3);
+	assert_int_equal(daxmr_region_state(r), DAXMR_REGION_REVOKED);
+	assert_false(daxmr_region_has_ack_due(r));
+	daxmr_region_close(&r);
+}
+
+/* The connection's list: walked in attach order, detach on close, list_free frees the rest. */
+static void region_list__walk_detach_free(void **state)
+{
+	struct daxmr_region *a = open_region(DAXMR_RW), *b = open_region(DAXMR_RO);
+
+	(void)state;
+	assert_ptr_equal(daxmr_region_next(&fake_regions, NULL), a);
+	assert_ptr_equal(daxmr_region_next(&fake_regions, a), b);
+	assert_null(daxmr_region_next(&fake_regions, b));
+	daxmr_region_close(&a);
+	assert_ptr_equal(daxmr_region_next(&fake_regions, NULL), b);
+	/* b is never closed: the list frees it (ASan would report the leak otherwise) */
+	daxmr_region_list_free(&fake_regions);
+	assert_null(daxmr_region_next(&fake_regions, NULL));
+	assert_int_equal(fake.closes, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(region_check__bounds, setup),
+		cmocka_unit_test_setup(region_op_error__bounds, setup),
 		cmocka_unit_test_setup(region_write__ro_EACCES, setup),
 		cmocka_unit_test_setup(region_ops__ERANGE, setup),
 		cmocka_unit_test_setup(region_ops__revoked_ESTALE, setup),
@@ -278,7 +375,11 @@ int main(void)
 		cmocka_unit_test_setup(region_ops__zero_length, setup),
 		cmocka_unit_test_setup(region_open__failures, setup),
 		cmocka_unit_test_setup(region_close__null_safe, setup),
-		cmocka_unit_test_setup(region_strs__names, setup),
+		cmocka_unit_test_setup(region_revoke__idle_REVOKED, setup),
+		cmocka_unit_test_setup(region_revoke__busy_REVOKING_keeps_ack, setup),
+		cmocka_unit_test_setup(region_revoke__busy_then_available_ack_due, setup),
+		cmocka_unit_test_setup(region_transfer__no_revoke_no_ack, setup),
+		cmocka_unit_test_setup(region_list__walk_detach_free, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -169,6 +170,11 @@ static void connect_errors(void **state)
 	assert_string_equal(daxmr_tool_connect_strerror(-ENOENT), strerror(ENOENT));
 	assert_null(strstr(daxmr_tool_connect_strerror(-ENOENT), "export"));
 	assert_string_equal(daxmr_tool_connect_strerror(-EACCES), daxmr_tool_strerror(-EACCES));
+	/* the host name's errors: not "being revoked", not "no route to host" */
+	assert_non_null(strstr(daxmr_tool_connect_strerror(-ENXIO), "no such host"));
+	assert_non_null(strstr(daxmr_tool_connect_strerror(-EAGAIN), "resolved"));
+	assert_int_equal(daxmr_tool_connect_exit_code(-ENXIO), DAXMR_TOOL_EXIT_CONNECT);
+	assert_int_equal(daxmr_tool_connect_exit_code(-EAGAIN), DAXMR_TOOL_EXIT_CONNECT);
 }
 
 /* --help anywhere wins, and remembers the command it was asked for. */
@@ -259,14 +265,14 @@ static void get_range__bounds(void **state)
 }
 
 /* put: refuses anything past the end, including through wrap-around. */
-static void put_check__bounds(void **state)
+static void put_range__bounds(void **state)
 {
 	(void)state;
-	assert_int_equal(daxmr_tool_put_check(4096, 0, 4096), 0);
-	assert_int_equal(daxmr_tool_put_check(4096, 4096, 0), 0);
-	assert_int_equal(daxmr_tool_put_check(4096, 1, 4096), -ERANGE);
-	assert_int_equal(daxmr_tool_put_check(4096, 4097, 0), -ERANGE);
-	assert_int_equal(daxmr_tool_put_check(4096, UINT64_MAX, 2), -ERANGE);
+	assert_int_equal(daxmr_tool_put_range(4096, 0, 4096), 0);
+	assert_int_equal(daxmr_tool_put_range(4096, 4096, 0), 0);
+	assert_int_equal(daxmr_tool_put_range(4096, 1, 4096), -ERANGE);
+	assert_int_equal(daxmr_tool_put_range(4096, 4097, 0), -ERANGE);
+	assert_int_equal(daxmr_tool_put_range(4096, UINT64_MAX, 2), -ERANGE);
 }
 
 /* Exit codes as --help documents them. */
@@ -300,9 +306,37 @@ static void strerror__words(void **state)
 	assert_string_equal(daxmr_tool_strerror(-EIO), "Input/output error");
 }
 
+/* daxmr_tool_vmsg through a variadic front, as the tools call it. */
+__attribute__((format(printf, 3, 4))) static void msg(FILE *f, const char *prog, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	daxmr_tool_vmsg(f, prog, fmt, ap);
+	va_end(ap);
+}
+
+/* A message line: the program, the message, one newline. */
+static void vmsg__line(void **state)
+{
+	FILE *f = tmpfile();
+	char line[128] = "";
+
+	(void)state;
+	assert_non_null(f);
+	msg(f, "daxmr-bench", "--size: %s is not in 1 .. %s", "0", "1G");
+	rewind(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "daxmr-bench: --size: 0 is not in 1 .. 1G\n");
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(vmsg__line),
 		cmocka_unit_test(size_parse__suffixes),	 cmocka_unit_test(size_parse__rejects),
 		cmocka_unit_test(size_parse__overflow),	 cmocka_unit_test(args_parse__ls),
 		cmocka_unit_test(args_parse__get),	 cmocka_unit_test(args_parse__put_watch),
@@ -310,7 +344,7 @@ int main(void)
 		cmocka_unit_test(connect_errors),
 		cmocka_unit_test(args_parse__help),	 cmocka_unit_test(args_parse__errors),
 		cmocka_unit_test(args_parse__double_dash), cmocka_unit_test(get_range__bounds),
-		cmocka_unit_test(put_check__bounds),	 cmocka_unit_test(exit_code__documented),
+		cmocka_unit_test(put_range__bounds),	 cmocka_unit_test(exit_code__documented),
 		cmocka_unit_test(strerror__words),
 	};
 
