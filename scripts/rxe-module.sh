@@ -132,18 +132,9 @@ fi
 
 [ "$(id -u)" = 0 ] || die "building needs root (mmdebstrap's root mode, chroot, unshare): run as root or with sudo"
 t0=$(date +%s)
-mirror() {
-	local m=${DAXMR_VM_MIRROR:-}
-	if [ -z "$m" ]; then
-		m=$(grep -hoE '^URIs:[[:space:]]*[^[:space:]]+/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-			head -n1 | awk '{print $2}') || true
-	fi
-	[ -n "$m" ] || m=$(grep -hoE '^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+/debian/?[[:space:]]' \
-		/etc/apt/sources.list 2>/dev/null | head -n1 | awk '{print $NF}') || true
-	m=${m:-http://deb.debian.org/debian}
-	echo "${m%/}"
-}
-MIRROR=$(mirror)
+# shellcheck source=tests/vm/mirror.sh
+. "$ROOT/tests/vm/mirror.sh"
+MIRROR=$(daxmr_debian_mirror)
 
 # waits for any apt or dpkg on this host to finish (ours must not fight them for the locks)
 wait_for_apt() {

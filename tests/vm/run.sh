@@ -87,16 +87,8 @@ done
 	die "/bin/busybox (busybox-static) is missing: it is the initramfs' userland"
 
 # --- the Debian suite that carries each guest kernel ---
-mirror() {
-	local m=${DAXMR_VM_MIRROR:-}
-	if [ -z "$m" ]; then
-		m=$(grep -hoE '^URIs:[[:space:]]*[^[:space:]]+/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-			head -n1 | awk '{print $2}') || true
-	fi
-	[ -n "$m" ] || m=$(grep -hoE '^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+/debian/?[[:space:]]' \
-		/etc/apt/sources.list 2>/dev/null | head -n1 | awk '{print $NF}') || true
-	echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=tests/vm/mirror.sh
+. "$HERE/mirror.sh"
 case "$KERNEL" in
 new | bpo | trixie-backports) KERNEL=new; SUITES=("debian trixie-backports") ;;
 6.1 | bookworm) KERNEL=6.1; SUITES=("debian bookworm" "debian-security bookworm-security") ;;
@@ -110,7 +102,7 @@ flock 9 # one fetch or initramfs build at a time; guests themselves run concurre
 # Downloads (never installs) the newest linux-image-amd64 of the suite with its split packages.
 fetch_kernel() {
 	local apt="$CACHE/apt-$KERNEL" m s o kv debs
-	m=$(mirror)
+	m=$(daxmr_debian_mirror)
 	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
 	: >"$apt/sources.list"
 	for s in "${SUITES[@]}"; do
