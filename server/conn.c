@@ -498,23 +498,35 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 	return conn_open_finish(conn, exp, &reply->desc, NULL);
 }
 
-/* The status for a request naming a descriptor this connection does not hold. */
-static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t export_id)
+/* The status (and reason) for a request naming a descriptor this connection does not hold. */
+static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t export_id,
+					     struct daxmr_proto_msg *reply)
 {
-	return conn->env.ops.find_id(conn->env.arg, export_id) ? DAXMR_PROTO_STATUS_NOT_OPEN :
-								 DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	struct daxmr_export *exp = conn->env.ops.find_id(conn->env.arg, export_id);
+
+	if (!exp) {
+		conn_reason(conn, reply, "no export has id %" PRIu32, export_id);
+		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	}
+	conn_reason(conn, reply, "export %s is not open on this connection",
+		    daxmr_export_name(exp));
+	return DAXMR_PROTO_STATUS_NOT_OPEN;
 }
 
 /* CLOSE: drop the descriptor; under revocation it is the ack. */
 static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
-					     const struct daxmr_proto_msg *req)
+					     const struct daxmr_proto_msg *req,
+					     struct daxmr_proto_msg *reply)
 {
 	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, req->close.export_id);
 
 	if (!h)
-		return conn_not_held(conn, req->close.export_id);
-	if (h->gen != req->close.generation)
+		return conn_not_held(conn, req->close.export_id, reply);
+	if (h->gen != req->close.generation) {
+		conn_reason(conn, reply, "export %s: generation %" PRIu64 " is held, not %" PRIu64,
+			    daxmr_export_name(h->exp), h->gen, req->close.generation);
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
 	DAXMR_LOG_INF("connection %s (%s): CLOSE %s generation %" PRIu64, conn->peer, conn->client,
 		      daxmr_export_name(h->exp), h->gen);
 	daxmr_hold_drop(&conn->holds, h);
@@ -523,24 +535,35 @@ static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
 
 /* FLUSH: persist a range of a descriptor still mapped. */
 static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
-					     const struct daxmr_proto_msg *req)
+					     const struct daxmr_proto_msg *req,
+					     struct daxmr_proto_msg *reply)
 {
 	const struct daxmr_proto_flush *f = &req->flush;
 	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, f->export_id);
 	int ret;
 
 	if (!h)
-		return conn_not_held(conn, f->export_id);
+		return conn_not_held(conn, f->export_id, reply);
 	if (h->gen != f->generation || h->state == DAXMR_HOLD_REVOKED ||
-	    daxmr_export_generation(h->exp) != f->generation)
+	    daxmr_export_generation(h->exp) != f->generation) {
+		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
+			    f->generation, daxmr_export_name(h->exp));
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
 	ret = daxmr_export_flush(h->exp, f->offset, f->length);
-	if (ret == -ERANGE)
+	if (ret == -ERANGE) {
+		conn_reason(conn, reply,
+			    "FLUSH of %" PRIu64 " bytes at %" PRIu64 " is past the end", f->length,
+			    f->offset);
 		return DAXMR_PROTO_STATUS_OUT_OF_RANGE;
+	}
 	if (ret == -EAGAIN)
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
-	if (ret)
+	if (ret) {
+		conn_reason(conn, reply, "flushing export %s failed: %s", daxmr_export_name(h->exp),
+			    daxmr_log_strerror(ret));
 		return DAXMR_PROTO_STATUS_INTERNAL;
+	}
 	return DAXMR_PROTO_STATUS_OK;
 }
 
@@ -558,7 +581,7 @@ static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
 	int ret;
 
 	if (!h)
-		return conn_not_held(conn, k->export_id);
+		return conn_not_held(conn, k->export_id, reply);
 	if (h->gen != k->generation || h->state == DAXMR_HOLD_REVOKED ||
 	    daxmr_export_generation(h->exp) != k->generation) {
 		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
@@ -675,9 +698,9 @@ static enum daxmr_proto_status conn_route_ready(struct daxmr_conn *conn,
 	case DAXMR_PROTO_OP_OPEN:
 		return conn_do_open(conn, msg, reply, deferred);
 	case DAXMR_PROTO_OP_CLOSE:
-		return conn_do_close(conn, msg);
+		return conn_do_close(conn, msg, reply);
 	case DAXMR_PROTO_OP_FLUSH:
-		return conn_do_flush(conn, msg);
+		return conn_do_flush(conn, msg, reply);
 	case DAXMR_PROTO_OP_KEYS:
 		return conn_do_keys(conn, msg, reply);
 	default:
