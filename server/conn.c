@@ -533,23 +533,41 @@ static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
 	return DAXMR_PROTO_STATUS_OK;
 }
 
+/*
+ * The descriptor export_id of generation gen that this connection holds, not revoked, of the
+ * export's current generation, in *h_ptr: OK, or the status (and reason) saying why not.
+ */
+static enum daxmr_proto_status conn_held_current(struct daxmr_conn *conn, uint32_t export_id,
+						 uint64_t gen, struct daxmr_proto_msg *reply,
+						 struct daxmr_hold **h_ptr)
+{
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, export_id);
+
+	if (!h)
+		return conn_not_held(conn, export_id, reply);
+	if (h->gen != gen || h->state == DAXMR_HOLD_REVOKED ||
+	    daxmr_export_generation(h->exp) != gen) {
+		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
+			    gen, daxmr_export_name(h->exp));
+		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
+	*h_ptr = h;
+	return DAXMR_PROTO_STATUS_OK;
+}
+
 /* FLUSH: persist a range of a descriptor still mapped. */
 static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
 					     const struct daxmr_proto_msg *req,
 					     struct daxmr_proto_msg *reply)
 {
 	const struct daxmr_proto_flush *f = &req->flush;
-	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, f->export_id);
+	enum daxmr_proto_status st;
+	struct daxmr_hold *h = NULL;
 	int ret;
 
-	if (!h)
-		return conn_not_held(conn, f->export_id, reply);
-	if (h->gen != f->generation || h->state == DAXMR_HOLD_REVOKED ||
-	    daxmr_export_generation(h->exp) != f->generation) {
-		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
-			    f->generation, daxmr_export_name(h->exp));
-		return DAXMR_PROTO_STATUS_STALE_GENERATION;
-	}
+	st = conn_held_current(conn, f->export_id, f->generation, reply, &h);
+	if (st != DAXMR_PROTO_STATUS_OK)
+		return st;
 	ret = daxmr_export_flush(h->exp, f->offset, f->length);
 	if (ret == -ERANGE) {
 		conn_reason(conn, reply,
@@ -576,18 +594,14 @@ static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
 					    struct daxmr_proto_msg *reply)
 {
 	const struct daxmr_proto_keys *k = &req->keys;
-	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, k->export_id);
+	enum daxmr_proto_status st;
+	struct daxmr_hold *h = NULL;
 	struct daxmr_window *w;
 	int ret;
 
-	if (!h)
-		return conn_not_held(conn, k->export_id, reply);
-	if (h->gen != k->generation || h->state == DAXMR_HOLD_REVOKED ||
-	    daxmr_export_generation(h->exp) != k->generation) {
-		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
-			    k->generation, daxmr_export_name(h->exp));
-		return DAXMR_PROTO_STATUS_STALE_GENERATION;
-	}
+	st = conn_held_current(conn, k->export_id, k->generation, reply, &h);
+	if (st != DAXMR_PROTO_STATUS_OK)
+		return st;
 	w = daxmr_window_find(&conn->windows, h, h->access);
 	if (w) {
 		if (k->first != 0)
