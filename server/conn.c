@@ -830,8 +830,8 @@ static void conn_on_bind_wc(struct daxmr_conn *conn, struct daxmr_window *w,
 	/* revoked while the bind was out (no REVOKE reached this OPEN), or fenced: not handed out
 	 */
 	if (w->mw && daxmr_export_window(w->exp, w->access, &now, &bind) == 0 &&
-	    now.generation == w->desc.generation) {
-		reply.desc = w->desc;
+	    now.generation == w->gen) {
+		reply.desc = now; /* the generation the window was bound for */
 		reply.desc.rkey = w->rkey;
 		reply.desc.keys[0] = w->rkey;
 		st = conn_open_finish(conn, w->exp, &reply.desc, w);
