@@ -8,7 +8,9 @@
 # back; segment 0's key fails on the last segment. Then, once daxmrd let go, the bytes are checked
 # THROUGH THE FILE / DEVICE (rxe's stock ODP path misplaces bytes that an RDMA read-back returns
 # "right"). A version-2 client (the daxmr tool while libdaxmr offers 1..2) gets
-# UNSUPPORTED_VERSION for the segmented export. Parts the guest cannot run are skipped, saying why.
+# UNSUPPORTED_VERSION for the segmented export. And in any guest with fs-DAX: a file with a hole
+# is down, and OPEN says so (version 3: UNAVAILABLE "down: hole at offset 65536..."; version 2:
+# REVOKING). Parts the guest cannot run are skipped, saying why.
 . "$(dirname "$0")/../service/lib.sh"
 : "${DAXMR_KEYS:?DAXMR_KEYS must name the daxmr-e2e-keys binary}"
 
@@ -75,6 +77,27 @@ os.close(fd); print(int(dt * 1000))' "$target") || fail "$what: lease breaker fa
 	ran=$((ran + 1))
 }
 
+# a file with a hole: down, and clients are told why (in version 3)
+if findmnt -no OPTIONS --target "$DAX_DIR" 2>/dev/null | grep -q dax; then
+	h=$DAX_DIR/daxmr-e2e-hole.$$
+	remove_on_exit "$h"
+	xfs_io -f -c "pwrite -q 0 64k" -c "pwrite -q 128k 64k" -c fsync "$h" >/dev/null
+	start_daxmrd down --export "holey=$h"
+	wait_for "$WORK/down.log" 'export holey .*unavailable: hole at offset 65536' 10 "holey"
+	"$DAXMR_KEYS" down "$SERVER" holey >"$WORK/keys-down.log" 2>&1 ||
+		fail "down: $(grep -m1 FAIL "$WORK/keys-down.log" || tail -n1 "$WORK/keys-down.log")"
+	sed 's/^/    /' "$WORK/keys-down.log"
+	grep -q '^reason: down: hole at offset 65536' "$WORK/keys-down.log" ||
+		fail "the UNAVAILABLE reason does not name the hole"
+	say "ok: a file with a hole: UNAVAILABLE with its reason (version 3), REVOKING (version 2)"
+	expect_log down 'export holey .*unavailable: hole at offset 65536.*next attempt in' \
+		"a file that fails the export rules is still retried (it may be fixed)"
+	stop_daxmrd TERM
+	ran=$((ran + 1))
+else
+	say "$DAX_DIR is not an fs-DAX mount: the down part not run"
+fi
+
 # devdax over 2 GiB (pinned)
 dev=$(basename "$DEVDAX")
 if [ ! -c "$DEVDAX" ]; then
@@ -118,5 +141,5 @@ else
 	[ -n "$f" ] && seg_case fsdax "$f" $((4 * GIB)) odp "${odp_args[@]}"
 fi
 
-[ "$ran" -gt 0 ] || skip "neither a devdax over 2 GiB nor a 4 GiB fs-DAX file with working ODP here"
-say "PASS ($ran of 2 parts)"
+[ "$ran" -gt 0 ] || skip "no fs-DAX mount and no devdax over 2 GiB here"
+say "PASS ($ran of 3 parts)"

@@ -4,6 +4,7 @@
 /*
  * Usage: daxmr-e2e-keys close|revoke ADDR:PORT EXPORT
  *        daxmr-e2e-keys seg ADDR:PORT EXPORT LENGTH DATAFILE
+ *        daxmr-e2e-keys down ADDR:PORT EXPORT
  *
  * Three connections A, B and X open EXPORT rw. Checks, printing "ok: ..." for each:
  *   - every descriptor has key kind mw and its own rkey;
@@ -20,6 +21,8 @@
  *         segment boundary (two WRs, one per segment key), reads both back and compares. Prints
  *         "wrote OFFSET LEN DATAFILE-OFFSET" for each range, for a check through the file. Last,
  *         on a new connection, segment 0's key on the last segment: IBV_WC_REM_ACCESS_ERR.
+ * down:   EXPORT is down for good (e.g. its file has a hole): a version-3 OPEN gets UNAVAILABLE
+ *         with a reason "down: ...", a version-2 OPEN gets REVOKING with no payload.
  * Ends with "PASS" (exit 0), or "FAIL: why" (exit 1).
  */
 #include <errno.h>
@@ -278,22 +281,31 @@ static enum daxmr_proto_status kc_request(struct kc *c, struct daxmr_proto_msg *
 	return reply->hdr.status;
 }
 
-static void kc_hello_open(struct kc *c, const char *export)
+/* HELLO, then OPEN export rw: its reply's status, the reply in *rep. */
+static enum daxmr_proto_status kc_hello_try_open(struct kc *c, const char *export,
+						 struct daxmr_proto_msg *rep)
 {
-	struct daxmr_proto_msg req, rep;
+	struct daxmr_proto_msg req;
 
 	memset(&req, 0, sizeof(req));
 	req.hdr.opcode = DAXMR_PROTO_OP_HELLO;
 	req.hello.version_min = 1;
 	req.hello.version_max = kc_version;
 	snprintf(req.hello.name, sizeof(req.hello.name), "keys-%s", c->name);
-	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
-		die("%s: HELLO answered %s", c->name, daxmr_proto_status_str(rep.hdr.status));
+	if (kc_request(c, &req, rep) != DAXMR_PROTO_STATUS_OK)
+		die("%s: HELLO answered %s", c->name, daxmr_proto_status_str(rep->hdr.status));
 	memset(&req, 0, sizeof(req));
 	req.hdr.opcode = DAXMR_PROTO_OP_OPEN;
 	req.open.access = DAXMR_PROTO_ACCESS_RW;
 	snprintf(req.open.name, sizeof(req.open.name), "%s", export);
-	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
+	return kc_request(c, &req, rep);
+}
+
+static void kc_hello_open(struct kc *c, const char *export)
+{
+	struct daxmr_proto_msg rep;
+
+	if (kc_hello_try_open(c, export, &rep) != DAXMR_PROTO_STATUS_OK)
 		die("%s: OPEN %s rw answered %s", c->name, export,
 		    daxmr_proto_status_str(rep.hdr.status));
 	c->desc = rep.desc;
@@ -439,6 +451,39 @@ static void kc_rdma_split(struct kc *c, enum ibv_wr_opcode op, uint64_t off, siz
 	}
 }
 
+/*
+ * The down mode (see the top of the file): OPEN of a down export, version 3 then version 2.
+ * Prints "reason: TEXT".
+ */
+static int kc_down(const char *server, const char *export)
+{
+	struct daxmr_proto_msg rep;
+	enum daxmr_proto_status st;
+	struct kc a, b;
+
+	kc_version = DAXMR_PROTO_VERSION_SEG;
+	kc_connect(&a, "A", server);
+	st = kc_hello_try_open(&a, export, &rep);
+	if (st != DAXMR_PROTO_STATUS_UNAVAILABLE || strncmp(rep.reason, "down: ", 6) != 0)
+		die("version 3 OPEN of %s: %s, reason \"%s\"; expected UNAVAILABLE, \"down: ...\"",
+		    export, daxmr_proto_status_str(st), rep.reason);
+	printf("ok: version 3: UNAVAILABLE\nreason: %s\n", rep.reason);
+	kc_version = DAXMR_PROTO_VERSION_AUTH;
+	kc_connect(&b, "B", server);
+	st = kc_hello_try_open(&b, export, &rep);
+	if (st != DAXMR_PROTO_STATUS_REVOKING || rep.reason[0] || rep.hdr.length != 0)
+		die("version 2 OPEN of %s: %s, reason \"%s\"; expected REVOKING and no payload",
+		    export, daxmr_proto_status_str(st), rep.reason);
+	printf("ok: version 2: REVOKING, no reason\n");
+	rdma_disconnect(a.id);
+	rdma_disconnect(b.id);
+	printf("PASS\n");
+	kc_close(&a);
+	kc_close(&b);
+	ibv_dealloc_pd(kc_pd);
+	return 0;
+}
+
 /* The seg mode (see the top of the file). */
 static int kc_seg(const char *server, const char *export, uint64_t length, const char *datafile)
 {
@@ -523,11 +568,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 6 && strcmp(argv[1], "seg") == 0)
 		return kc_seg(argv[2], argv[3], strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 4 && strcmp(argv[1], "down") == 0)
+		return kc_down(argv[2], argv[3]);
 	if (argc != 4 || (strcmp(argv[1], "close") && strcmp(argv[1], "revoke"))) {
 		fprintf(stderr,
 			"usage: %s close|revoke ADDR:PORT EXPORT\n"
-			"       %s seg ADDR:PORT EXPORT LENGTH DATAFILE\n",
-			argv[0], argv[0]);
+			"       %s seg ADDR:PORT EXPORT LENGTH DATAFILE\n"
+			"       %s down ADDR:PORT EXPORT\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	revoke = strcmp(argv[1], "revoke") == 0;
