@@ -14,9 +14,6 @@
 #include "ops.h"
 #include "proto.h"
 
-/* The newest protocol version libdaxmr offers (connect data and HELLO): segments, KEYS, reasons. */
-#define DAXMR_CLIENT_VERSION_MAX DAXMR_PROTO_VERSION_SEG
-
 /* A request and the room for its reply, on the heap: a LIST reply is 4 KiB. */
 struct daxmr_client_call {
 	struct daxmr_proto_msg req;

@@ -13,7 +13,6 @@
 
 #include <infiniband/verbs.h>
 
-#include "client.h"
 #include "clock.h"
 #include "daxmr.h"
 #include "fd.h"
@@ -306,7 +305,7 @@ static int cm_reject_errno(const struct daxmr_cm *cm, const struct cm_event *ev)
 	DAXMR_LOG_ERR("connecting to %s: daxmrd rejected us: %s (server speaks versions %u..%u, "
 		      "we speak %u..%u)",
 		      cm->peer, daxmr_proto_status_str(rej.status), rej.version_min,
-		      rej.version_max, DAXMR_PROTO_VERSION_MIN, DAXMR_CLIENT_VERSION_MAX);
+		      rej.version_max, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_CLIENT_MAX);
 	if (rej.status == DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION)
 		return -EPROTONOSUPPORT;
 	if (rej.status == DAXMR_PROTO_STATUS_BUSY)
@@ -324,7 +323,7 @@ static int cm_conn_param(struct daxmr_cm *cm, uint8_t *pdata, size_t pdata_size,
 			 struct rdma_conn_param *param)
 {
 	struct daxmr_proto_cm_connect cc = { .version_min = DAXMR_PROTO_VERSION_MIN,
-					     .version_max = DAXMR_CLIENT_VERSION_MAX };
+					     .version_max = DAXMR_PROTO_VERSION_CLIENT_MAX };
 	struct ibv_device_attr dev;
 	int ret;
 
