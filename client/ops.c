@@ -212,6 +212,9 @@ int daxmr_ops_post(struct daxmr_ops *ops, const struct daxmr_ops_req *req)
 
 	if ((req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA) && !ops->atomics)
 		return -EOPNOTSUPP;
+	k = req->len ? ops_count_pieces(ops, req) : 0;
+	if (k > ops->depth)
+		return -EMSGSIZE;
 	if (ops->ops_open + ops->done_count + 1 > ops->depth)
 		return -EAGAIN; /* every op may end up reported: keep room for its completion */
 	if (!req->len) {
@@ -223,9 +226,6 @@ int daxmr_ops_post(struct daxmr_ops *ops, const struct daxmr_ops_req *req)
 		}
 		return 0;
 	}
-	k = ops_count_pieces(ops, req);
-	if (k > ops->depth)
-		return -EMSGSIZE;
 	if (ops->head - ops->tail + k > ops->depth)
 		return -EAGAIN;
 	for (i = 0; i < k; i++, seq++) {
