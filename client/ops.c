@@ -232,8 +232,8 @@ int daxmr_ops_post(struct daxmr_ops *ops, const struct daxmr_ops_req *req)
 		if (req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA)
 			n = daxmr_region_piece(req->region, off, 8, 8, &rkey);
 		else
-			n = daxmr_region_piece(req->region, off, req->len - done,
-					       ops->max_wr_bytes, &rkey);
+			n = daxmr_region_piece(req->region, off, req->len - done, ops->max_wr_bytes,
+					       &rkey);
 		ops_fill(ops, req, seq, done, off, n, rkey, i + 1 == k);
 		off += n;
 		done += n;
@@ -385,9 +385,8 @@ void daxmr_ops_drop_region(struct daxmr_ops *ops, const struct daxmr_region *reg
  * before anything is queued: the caller's arguments (-EINVAL), the connection (-ENOTCONN), the
  * region (-ESTALE, -EACCES, -ERANGE).
  */
-static int ops_refused(struct daxmr_region *region, const struct daxmr_mem *mem,
-		       size_t local_off, uint64_t remote_off, size_t len, bool write,
-		       unsigned int flags)
+static int ops_refused(struct daxmr_region *region, const struct daxmr_mem *mem, size_t local_off,
+		       uint64_t remote_off, size_t len, bool write, unsigned int flags)
 {
 	int ret;
 
@@ -434,8 +433,7 @@ int daxmr_region_read_async(struct daxmr_region *region, struct daxmr_mem *mem, 
 int daxmr_region_write_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
 			     uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
 {
-	return ops_rw_async(region, mem, local_off, remote_off, len, op_ctx, flags,
-			    DAXMR_OP_WRITE);
+	return ops_rw_async(region, mem, local_off, remote_off, len, op_ctx, flags, DAXMR_OP_WRITE);
 }
 
 /* What refuses an atomic at remote_off beyond the common checks: alignment, support. */
@@ -543,7 +541,9 @@ int daxmr_region_cas(struct daxmr_region *region, uint64_t remote_off, uint64_t 
 int daxmr_region_faa(struct daxmr_region *region, uint64_t remote_off, uint64_t add,
 		     uint64_t *old_ptr)
 {
-	struct daxmr_ops_req req = { .op = DAXMR_OP_FAA, .remote_off = remote_off, .compare_add = add };
+	struct daxmr_ops_req req = { .op = DAXMR_OP_FAA,
+				     .remote_off = remote_off,
+				     .compare_add = add };
 
 	return ops_atomic_sync(region, &req, old_ptr);
 }
