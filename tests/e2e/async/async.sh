@@ -63,4 +63,9 @@ print(f"{checked} blocks checked through the file, {bad} wrong")
 sys.exit(1 if bad or checked < 100 else 0)
 PY
 say "ok: the file holds every block's last completed write"
+
+# the example program reads the whole export zero-copy; its bytes must be the file's
+"$DAXMR_EXAMPLE" "$SERVER" a "$WORK/copy" >"$WORK/example.log" 2>&1 || fail "async_read failed: $(cat "$WORK/example.log")"
+say "ok: example: $(cat "$WORK/example.log")"
+same_bytes "$f" "$WORK/copy" "the example's copy equals the file"
 stop_daxmrd TERM
