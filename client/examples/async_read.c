@@ -42,8 +42,8 @@ static double now(void)
 }
 
 /* Reads [0, len) of region into buf (registered as mem): post while there is room, collect. */
-static int read_all(struct daxmr_client *client, struct daxmr_region *region,
-		    struct daxmr_mem *mem, uint64_t len)
+static int read_all(struct daxmr_client *client, struct daxmr_region *region, struct daxmr_mem *mem,
+		    uint64_t len)
 {
 	struct daxmr_completion done[32];
 	uint64_t next = 0, finished = 0;
@@ -119,7 +119,8 @@ int main(int argc, char **argv)
 	buf = malloc(len ? (size_t)len : 1);
 	ret = buf ? daxmr_mem_reg(client, buf, len ? (size_t)len : 1, &mem) : -ENOMEM;
 	if (ret) {
-		fprintf(stderr, "register %llu bytes: %s\n", (unsigned long long)len, strerror(-ret));
+		fprintf(stderr, "register %llu bytes: %s\n", (unsigned long long)len,
+			strerror(-ret));
 		goto out;
 	}
 	t0 = now();
@@ -127,8 +128,8 @@ int main(int argc, char **argv)
 	dt = now() - t0;
 	if (ret)
 		goto out;
-	printf("%s: %llu bytes in %.3f s (%.1f MiB/s), %u segment(s), checksum %016llx\n",
-	       argv[2], (unsigned long long)len, dt, (double)len / (1 << 20) / (dt > 0 ? dt : 1),
+	printf("%s: %llu bytes in %.3f s (%.1f MiB/s), %u segment(s), checksum %016llx\n", argv[2],
+	       (unsigned long long)len, dt, (double)len / (1 << 20) / (dt > 0 ? dt : 1),
 	       daxmr_region_desc(region)->nseg, (unsigned long long)checksum(buf, (size_t)len));
 	if (argc == 4) {
 		out = fopen(argv[3], "wb");

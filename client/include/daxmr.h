@@ -230,8 +230,10 @@ enum daxmr_op_flags {
  */
 struct daxmr_completion {
 	void *op_ctx;	  /* borrowed: what the caller passed */
-	int status;	  /* 0, or why it failed: -EIO, -EACCES (remote access), -ESTALE (revoked
-			   * before every piece was posted), -ENOTCONN (the connection died) */
+	int status;	  /* 0, or why it failed: -EACCES (remote access error: the key was
+			   * revoked under opts.use_revoked, or a protection error), -ECONNRESET
+			   * (the peer stopped answering: retries exhausted), -EIO (another
+			   * completion error), -ENOTCONN (the connection died before it finished) */
 	enum daxmr_op op; /* what it was */
 	uint64_t len;	  /* bytes it covered (8 for atomics) */
 };
@@ -290,7 +292,9 @@ DAXMR_API void daxmr_client_set_callbacks(struct daxmr_client *client,
 
 /*
  * An fd (epoll) for the caller's event loop: readable when the client has something for
- * daxmr_client_process(). Owned by the client; do not close it.
+ * daxmr_client_process() or daxmr_client_poll(). When it is, call daxmr_client_process() (which
+ * re-arms the completion queue), then daxmr_client_poll() until it returns 0. Owned by the
+ * client; do not close it.
  */
 DAXMR_API int daxmr_client_fd(const struct daxmr_client *client);
 
@@ -307,7 +311,9 @@ DAXMR_API int daxmr_region_open(struct daxmr_client *client, const char *name,
 
 /*
  * Closes the region (CLOSE to the server, which also acknowledges a pending revocation) and
- * frees it. NULL-safe; always frees; returns the first error.
+ * frees it. Operations still in flight on it are waited for first (up to timeout_ms; then the
+ * connection is declared dead): their completions stay for daxmr_client_poll. NULL-safe;
+ * always frees; returns the first error.
  */
 DAXMR_API int daxmr_region_close(struct daxmr_region **region_ptr);
 

@@ -136,7 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* what may follow the OPEN reply: one KEYS reply, then offsets and lengths to split */
 	klen = fuzz_msg_size(data + used, size - used);
 	if (klen && !daxmr_proto_msg_decode(data + used, klen, &keys_msg) &&
-	    keys_msg.hdr.opcode == DAXMR_PROTO_OP_KEYS && (keys_msg.hdr.flags & DAXMR_PROTO_F_REPLY) &&
+	    keys_msg.hdr.opcode == DAXMR_PROTO_OP_KEYS &&
+	    (keys_msg.hdr.flags & DAXMR_PROTO_F_REPLY) &&
 	    keys_msg.hdr.status == DAXMR_PROTO_STATUS_OK &&
 	    !daxmr_region_keys_add(region, keys_msg.keys_reply.first, keys_msg.keys_reply.count,
 				   keys_msg.keys_reply.keys)) {
@@ -152,8 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	off = fuzz_u64(data, size, used);
 	if (msg.desc.length < UINT64_MAX)
 		off %= msg.desc.length + 1;
-	fuzz_pieces(region, keys, nkeys, off,
-		    fuzz_u64(data, size, used + 8) % (64u << 20),
+	fuzz_pieces(region, keys, nkeys, off, fuzz_u64(data, size, used + 8) % (64u << 20),
 		    4096 + fuzz_u64(data, size, used + 16) % (1u << 20));
 	daxmr_region_close(&region);
 	return 0;

@@ -11,8 +11,8 @@
  *  2. atomics, if the descriptor allows them: 1000 fetch-and-adds of 1 and a compare-and-swap
  *     on the 8 bytes at offset 0, leaving 4242 there (the test reads it through the file);
  *  3. revocation under load: keeps the queue full of 4 KiB writes, write number s filling
- *     block 1 + s % (BLOCKS - 1) with the 8-byte word s, and prints "streaming" once 2000 are done; the
- *     test breaks the lease. From the REVOKE on, new writes fail with -ESTALE; the ones already
+ *     block 1 + s % (BLOCKS - 1) with the 8-byte word s, and prints "streaming" once 2000 are done;
+ * the test breaks the lease. From the REVOKE on, new writes fail with -ESTALE; the ones already
  *     posted must all complete successfully (the REVOKE_ACK goes only after them, so the
  *     server's fence never hits one). Prints how many were in flight when the first -ESTALE
  *     came and writes MAP_FILE: one line per block, the last write that completed on it (what
@@ -58,9 +58,8 @@ static int64_t async_now_ms(void)
 }
 
 /* Collects completions until none is in flight (or the wait ends): how many failed. */
-static int async_drain(struct daxmr_client *client, void (*on_done)(const struct daxmr_completion *,
-								    void *),
-		       void *arg)
+static int async_drain(struct daxmr_client *client,
+		       void (*on_done)(const struct daxmr_completion *, void *), void *arg)
 {
 	struct daxmr_completion done[64];
 	int64_t deadline = async_now_ms() + ASYNC_WAIT_MS;
@@ -344,8 +343,8 @@ int main(int argc, char **argv)
 		async_say("FAIL: connect/open/register: %s", strerror(-ret));
 		goto out;
 	}
-	async_say("opened export=%s generation=%llu protocol=%u segments=%u atomic=%d",
-		  argv[2], (unsigned long long)daxmr_region_desc(region)->generation,
+	async_say("opened export=%s generation=%llu protocol=%u segments=%u atomic=%d", argv[2],
+		  (unsigned long long)daxmr_region_desc(region)->generation,
 		  daxmr_client_protocol_version(client), daxmr_region_desc(region)->nseg,
 		  daxmr_region_desc(region)->atomic);
 	if (async_roundtrip(client, region, mem, buf, blocks) ||

@@ -111,11 +111,11 @@ static struct {
 	int post_send_err;		   /* ibv_post_send of RDMA fails with this */
 	uint32_t wr_lkey;		   /* the lkey RDMA work requests must carry (0: fake_mr) */
 	uint32_t max_wr_seen_limit;	   /* a work request carries at most this */
-	uint8_t seg_shift;		   /* OPEN replies: segments of 2^seg_shift (0: version 2) */
-	uint8_t desc_flags;		   /* OPEN replies' flags (ATOMIC) */
-	uint16_t desc_nkeys;		   /* OPEN replies carry this many keys (0: all, <= 1000) */
-	enum ibv_atomic_cap atomic_cap;	   /* what ibv_query_device says */
-	unsigned int modify_qps;	   /* ibv_modify_qp calls (to the error state) */
+	uint8_t seg_shift;		/* OPEN replies: segments of 2^seg_shift (0: version 2) */
+	uint8_t desc_flags;		/* OPEN replies' flags (ATOMIC) */
+	uint16_t desc_nkeys;		/* OPEN replies carry this many keys (0: all, <= 1000) */
+	enum ibv_atomic_cap atomic_cap; /* what ibv_query_device says */
+	unsigned int modify_qps;	/* ibv_modify_qp calls (to the error state) */
 	enum daxmr_proto_status keys_status; /* KEYS replies */
 	uint32_t keys_first_skew;	     /* KEYS replies name a first this far off */
 	const char *reason;		     /* failed replies carry this reason (version 3) */
@@ -705,8 +705,8 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 	case DAXMR_PROTO_OP_KEYS:
 		r.hdr.status = mock.keys_status;
 		r.keys_reply.first = req->keys.first + mock.keys_first_skew;
-		r.keys_reply.count = (uint16_t)(((EXPORT_LEN - 1) >> mock.seg_shift) + 1 -
-						req->keys.first);
+		r.keys_reply.count =
+			(uint16_t)(((EXPORT_LEN - 1) >> mock.seg_shift) + 1 - req->keys.first);
 		if (r.keys_reply.count > DAXMR_PROTO_KEYS_MAX)
 			r.keys_reply.count = DAXMR_PROTO_KEYS_MAX;
 		for (page = 0; page < r.keys_reply.count; page++)
@@ -781,7 +781,8 @@ static void fake_rdma_one(struct ibv_send_wr *wr)
 		case IBV_WR_RDMA_WRITE:
 			assert_true(len <= mock.max_wr_seen_limit);
 			assert_int_equal(wr->wr.rdma.rkey, seg_key(wr->wr.rdma.remote_addr));
-			assert_int_equal(wr->wr.rdma.rkey, seg_key(wr->wr.rdma.remote_addr + len - 1));
+			assert_int_equal(wr->wr.rdma.rkey,
+					 seg_key(wr->wr.rdma.remote_addr + len - 1));
 			mock.rdma_writes++;
 			memcpy(remote_mem(wr->wr.rdma.remote_addr, len), local, len);
 			break;
@@ -815,9 +816,9 @@ static void fake_rdma_one(struct ibv_send_wr *wr)
 	if (status != IBV_WC_SUCCESS || (wr->send_flags & IBV_SEND_SIGNALED)) {
 		if (mock.hold_rdma) {
 			assert_true(mock.nheld < MAX_WC);
-			mock.held[mock.nheld++] = (struct ibv_wc){
-				.wr_id = wr->wr_id, .status = status, .opcode = op
-			};
+			mock.held[mock.nheld++] = (struct ibv_wc){ .wr_id = wr->wr_id,
+								   .status = status,
+								   .opcode = op };
 		} else {
 			wc_push(wr->wr_id, status, op, 0);
 		}
@@ -851,10 +852,9 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 	assert_true(mock.nsent < MAX_SENT);
 	msg = &mock.sent[mock.nsent++];
 	/* everything the client sends is a valid message */
-	assert_int_equal(
-		daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr, wr->sg_list[0].length,
-				       msg),
-		0);
+	assert_int_equal(daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr,
+						wr->sg_list[0].length, msg),
+			 0);
 	wc_push(wr->wr_id, mock.qp_error ? IBV_WC_WR_FLUSH_ERR : IBV_WC_SUCCESS, IBV_WC_SEND, 0);
 	server_on_request(msg);
 	return 0;
@@ -2091,8 +2091,7 @@ static void async__more_one_doorbell(void **state)
 	}
 	assert_memory_equal(remote, vals, sizeof(vals));
 	/* ON_ERROR: only the last one says it is done */
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_ON_ERROR),
-			 0);
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_ON_ERROR), 0);
 	assert_int_equal(daxmr_region_read_async(r, mem, 8, 8, 8, &ctx[1], 0), 0);
 	assert_int_equal(poll_n(c, done, 2), 1);
 	assert_ptr_equal(done[0].op_ctx, &ctx[1]);
