@@ -5,7 +5,9 @@
 # breaker must be through fast, daxmrd must count the client's ack, every write posted before
 # the REVOKE must complete without error, and the file (read through the file system once the
 # daemon is gone, never over RDMA) must hold exactly the last completed write of every block;
-# client/examples/async_read's zero-copy read of the whole export must equal the file.
+# client/examples/async_read's zero-copy read of the whole export must equal the file. Then a
+# client that never acks and keeps posting: the breaker still returns within the ack budget
+# and the client's writes fail once daxmrd released the export.
 . "$(dirname "$0")/../service/lib.sh"
 : "${DAXMR_ASYNC:?DAXMR_ASYNC must name the daxmr-e2e-async binary}"
 
@@ -75,3 +77,25 @@ sys.exit(1 if bad or checked < 100 else 0)
 PY
 say "ok: the file holds every block's last completed write"
 same_bytes "$f" "$WORK/copy" "the example's zero-copy read of the export equals the file"
+
+# A client that never acknowledges and keeps posting through the revoked key cannot hold the
+# breaker past daxmrd's ack budget (1000 ms by default): the server releases, and the client's
+# writes then fail.
+g=$WORK/b.img
+head -c $((blocks * 4096)) /dev/zero >"$g"
+start_daxmrd k --allow-non-dax --export "b=$g"
+"$DAXMR_ASYNC" --keep-posting "$SERVER" b "$blocks" "$WORK/map-b" >"$WORK/keep.log" 2>&1 &
+KPID=$!
+BACKGROUND+=("$KPID")
+wait_for "$WORK/keep.log" '^streaming$' 120 "keep-posting client"
+ms=$(python3 -c 'import os, sys, time
+t0 = time.monotonic(); fd = os.open(sys.argv[1], os.O_RDWR); print(int((time.monotonic() - t0) * 1000))' "$g") ||
+	fail "breaker failed"
+[ "$ms" -lt 2500 ] || fail "a client that keeps posting held the breaker $ms ms (ack budget 1000 ms)"
+say "ok: breaker returned after $ms ms although the client kept posting and never acked"
+wait_exit "$KPID" 120 "keep-posting client"
+grep -E '^(ok|FAIL):' "$WORK/keep.log" | sed "s/^/$TEST: keep-posting client: /"
+[ "$RC" = 0 ] || fail "keep-posting client exited $RC"
+grep -q '^ok: fenced' "$WORK/keep.log" || fail "the keep-posting client's writes never failed"
+expect_log k 'did not acknowledge' "daxmrd released without the ack at its budget"
+stop_daxmrd TERM

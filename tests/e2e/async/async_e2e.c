@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* async_e2e.c -- daxmr-e2e-async: libdaxmr's zero-copy path against a real daxmrd */
 /*
- * Usage: daxmr-e2e-async SERVER EXPORT BLOCKS MAP_FILE
+ * Usage: daxmr-e2e-async [--keep-posting] SERVER EXPORT BLOCKS MAP_FILE
  *
  * Opens EXPORT read-write (its first BLOCKS x 4 KiB are used) with queue depth 256 and
  * registers one buffer; every operation is zero-copy (daxmr_region_*_async). Then:
@@ -17,6 +17,9 @@
  *     server's fence never hits one). Prints how many were in flight when the first -ESTALE
  *     came and writes MAP_FILE: one line per block, the last write that completed on it (what
  *     the file must hold there).
+ * --keep-posting: a client that never acknowledges and keeps writing through the revoked key
+ * (libdaxmr's fault-test options ack_revoke 0, use_revoked 1): it must not hold the server past
+ * its ack budget, and its writes must start failing once the server has released the export.
  * Exit 0 if all holds, 1 otherwise (with a line saying what failed).
  */
 #include <errno.h>
@@ -204,7 +207,22 @@ struct async_stream {
 	uint32_t blocks;
 	uint64_t completed;
 	int failed;
+	int first_error;       /* the first failed write's status */
+	uint64_t after_revoke; /* --keep-posting: writes posted once the REVOKE was in */
 };
+
+/* --keep-posting: ignore REVOKE (ack_revoke 0, use_revoked 1) and keep writing. */
+static bool async_keep;
+
+/* --keep-posting's end: the server's fence stopped us; say how. */
+static int async_fenced(struct async_stream *st, int err)
+{
+	async_say("ok: fenced: %llu writes posted after the REVOKE, then writes failed (%s; "
+		  "connection: %s)",
+		  (unsigned long long)st->after_revoke, strerror(-st->first_error), strerror(-err));
+	free(st->last);
+	return 0;
+}
 
 /* The block stream write seq fills: 1 .. blocks - 1 (block 0 holds the atomics' word). */
 static uint64_t async_block_of(uint64_t seq, uint32_t blocks)
@@ -219,7 +237,8 @@ static void async_stream_done(const struct daxmr_completion *c, void *arg)
 	uint64_t seq = (uint64_t)(uintptr_t)c->op_ctx;
 
 	if (c->status) {
-		st->failed++;
+		if (!st->failed++)
+			st->first_error = c->status;
 		return;
 	}
 	st->completed++;
@@ -268,23 +287,39 @@ static int async_stream(struct daxmr_client *client, struct daxmr_region *region
 						       ASYNC_BLOCK, (void *)(uintptr_t)seq, 0);
 		}
 		if (!ret) {
+			if (async_keep && daxmr_region_is_revoked(region))
+				st.after_revoke++;
 			seq++;
 			continue;
 		}
 		if (ret == -ESTALE)
 			break;
+		if (async_keep && ret == -ENOTCONN && daxmr_region_is_revoked(region)) {
+			/* the connection died under us: collect what the failed writes said */
+			while ((n = daxmr_client_poll(client, done, 64)) > 0)
+				for (i = 0; i < n; i++)
+					async_stream_done(&done[i], &st);
+			if (st.failed)
+				return async_fenced(&st, ret);
+		}
 		if (ret != -EAGAIN) {
 			async_say("FAIL: write_async %llu: %s", (unsigned long long)seq,
 				  strerror(-ret));
 			return 1;
 		}
 		n = daxmr_client_poll(client, done, 64);
+		if (n < 0 && async_keep && st.failed && daxmr_region_is_revoked(region))
+			return async_fenced(&st, n);
 		if (n < 0) {
 			async_say("FAIL: poll: %s", strerror(-n));
 			return 1;
 		}
 		for (i = 0; i < n; i++)
 			async_stream_done(&done[i], &st);
+		if (st.failed && !daxmr_region_is_revoked(region)) {
+			async_say("FAIL: a write failed before any revocation");
+			return 1;
+		}
 		if (!said && st.completed >= ASYNC_STREAM_REPORT) {
 			async_say("streaming");
 			said = true;
@@ -295,6 +330,17 @@ static int async_stream(struct daxmr_client *client, struct daxmr_region *region
 		}
 	}
 	at_revoke = daxmr_client_inflight(client);
+	if (async_keep) {
+		/* released (AVAILABLE) before we saw a failure: the writes in flight must fail */
+		while (daxmr_client_inflight(client) && async_now_ms() < deadline)
+			if ((n = daxmr_client_poll(client, done, 64)) > 0)
+				for (i = 0; i < n; i++)
+					async_stream_done(&done[i], &st);
+		if (st.failed)
+			return async_fenced(&st, -ESTALE);
+		async_say("FAIL: the region was released and no write through the old key failed");
+		return 1;
+	}
 	if (async_drain(client, async_stream_done, &st) || st.failed) {
 		async_say("FAIL: %d writes posted before the REVOKE failed", st.failed);
 		return 1;
@@ -322,8 +368,15 @@ int main(int argc, char **argv)
 	uint8_t *buf;
 	int ret, rc = 1;
 
+	if (argc > 1 && !strcmp(argv[1], "--keep-posting")) {
+		async_keep = true;
+		argc--;
+		argv++;
+	}
 	if (argc != 5 || atoi(argv[3]) < 16) {
-		fprintf(stderr, "usage: daxmr-e2e-async SERVER EXPORT BLOCKS(>=16) MAP_FILE\n");
+		fprintf(stderr,
+			"usage: daxmr-e2e-async [--keep-posting] SERVER EXPORT BLOCKS(>=16) "
+			"MAP_FILE\n");
 		return 2;
 	}
 	blocks = (uint32_t)atoi(argv[3]);
@@ -334,6 +387,8 @@ int main(int argc, char **argv)
 	if (!buf)
 		return 1;
 	opts.queue_depth = ASYNC_DEPTH;
+	opts.ack_revoke = !async_keep;
+	opts.use_revoked = async_keep;
 	ret = daxmr_client_connect(argv[1], &opts, &client);
 	if (!ret)
 		ret = daxmr_region_open(client, argv[2], DAXMR_RW, &region);
