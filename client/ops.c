@@ -401,41 +401,6 @@ static int ops_refused(struct daxmr_region *region, const struct daxmr_mem *mem,
 	return daxmr_region_op_error(region, remote_off, len, write);
 }
 
-/* READ or WRITE between registered memory and the export, posted. */
-static int ops_rw_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
-			uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags,
-			enum daxmr_op op)
-{
-	struct daxmr_ops_req req = { .op = op,
-				     .region = region,
-				     .mem = mem,
-				     .remote_off = remote_off,
-				     .len = len,
-				     .op_ctx = op_ctx,
-				     .flags = flags };
-	int ret = ops_refused(region, mem, local_off, remote_off, len, op == DAXMR_OP_WRITE, flags);
-
-	if (ret)
-		return ret;
-	req.laddr = daxmr_mem_addr(mem, local_off);
-	req.lkey = daxmr_mem_lkey(mem);
-	return daxmr_client_post(daxmr_region_client(region), &req);
-}
-
-/* Posts an RDMA READ into registered memory. */
-int daxmr_region_read_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
-			    uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
-{
-	return ops_rw_async(region, mem, local_off, remote_off, len, op_ctx, flags, DAXMR_OP_READ);
-}
-
-/* Posts an RDMA WRITE from registered memory. */
-int daxmr_region_write_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
-			     uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
-{
-	return ops_rw_async(region, mem, local_off, remote_off, len, op_ctx, flags, DAXMR_OP_WRITE);
-}
-
 /* What refuses an atomic at remote_off beyond the common checks: alignment, support. */
 static int ops_atomic_refused(const struct daxmr_region *region, uint64_t laddr,
 			      uint64_t remote_off)
@@ -447,16 +412,55 @@ static int ops_atomic_refused(const struct daxmr_region *region, uint64_t laddr,
 	return 0;
 }
 
-/* CAS or FAA: the checks, then the one piece posted (laddr/lkey: where the old value lands). */
-static int ops_atomic(struct daxmr_region *region, struct daxmr_ops_req *req)
+/*
+ * An operation between mem at local_off and the export, req filled but for its local side:
+ * the checks (atomics' too), then posted.
+ */
+static int ops_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
+		     struct daxmr_ops_req *req)
 {
-	int ret = ops_atomic_refused(region, req->laddr, req->remote_off);
+	bool atomic = req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA;
+	int ret = ops_refused(region, mem, local_off, req->remote_off, req->len,
+			      req->op != DAXMR_OP_READ, req->flags);
 
 	if (ret)
 		return ret;
 	req->region = region;
-	req->len = 8;
+	req->mem = mem;
+	req->laddr = daxmr_mem_addr(mem, local_off);
+	req->lkey = daxmr_mem_lkey(mem);
+	if (atomic) {
+		ret = ops_atomic_refused(region, req->laddr, req->remote_off);
+		if (ret)
+			return ret;
+	}
 	return daxmr_client_post(daxmr_region_client(region), req);
+}
+
+/* Posts an RDMA READ into registered memory. */
+int daxmr_region_read_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
+			    uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
+{
+	struct daxmr_ops_req req = { .op = DAXMR_OP_READ,
+				     .remote_off = remote_off,
+				     .len = len,
+				     .op_ctx = op_ctx,
+				     .flags = flags };
+
+	return ops_async(region, mem, local_off, &req);
+}
+
+/* Posts an RDMA WRITE from registered memory. */
+int daxmr_region_write_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
+			     uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
+{
+	struct daxmr_ops_req req = { .op = DAXMR_OP_WRITE,
+				     .remote_off = remote_off,
+				     .len = len,
+				     .op_ctx = op_ctx,
+				     .flags = flags };
+
+	return ops_async(region, mem, local_off, &req);
 }
 
 /* Posts an 8-byte compare-and-swap. */
@@ -465,19 +469,14 @@ int daxmr_region_cas_async(struct daxmr_region *region, struct daxmr_mem *mem, s
 			   unsigned int flags)
 {
 	struct daxmr_ops_req req = { .op = DAXMR_OP_CAS,
-				     .mem = mem,
 				     .remote_off = remote_off,
+				     .len = 8,
 				     .compare_add = compare,
 				     .swap = swap,
 				     .op_ctx = op_ctx,
 				     .flags = flags };
-	int ret = ops_refused(region, mem, local_off, remote_off, 8, true, flags);
 
-	if (ret)
-		return ret;
-	req.laddr = daxmr_mem_addr(mem, local_off);
-	req.lkey = daxmr_mem_lkey(mem);
-	return ops_atomic(region, &req);
+	return ops_async(region, mem, local_off, &req);
 }
 
 /* Posts an 8-byte fetch-and-add. */
@@ -485,18 +484,13 @@ int daxmr_region_faa_async(struct daxmr_region *region, struct daxmr_mem *mem, s
 			   uint64_t remote_off, uint64_t add, void *op_ctx, unsigned int flags)
 {
 	struct daxmr_ops_req req = { .op = DAXMR_OP_FAA,
-				     .mem = mem,
 				     .remote_off = remote_off,
+				     .len = 8,
 				     .compare_add = add,
 				     .op_ctx = op_ctx,
 				     .flags = flags };
-	int ret = ops_refused(region, mem, local_off, remote_off, 8, true, flags);
 
-	if (ret)
-		return ret;
-	req.laddr = daxmr_mem_addr(mem, local_off);
-	req.lkey = daxmr_mem_lkey(mem);
-	return ops_atomic(region, &req);
+	return ops_async(region, mem, local_off, &req);
 }
 
 /* A synchronous atomic through the library's own buffer. */
@@ -518,7 +512,11 @@ static int ops_atomic_sync(struct daxmr_region *region, struct daxmr_ops_req *re
 	result = daxmr_client_scratch(client, &req->lkey);
 	req->laddr = (uint64_t)(uintptr_t)result;
 	req->internal = true;
-	ret = ops_atomic(region, req);
+	req->region = region;
+	req->len = 8;
+	ret = ops_atomic_refused(region, req->laddr, req->remote_off);
+	if (!ret)
+		ret = daxmr_client_post(client, req);
 	if (!ret)
 		ret = daxmr_client_wait_internal(client);
 	if (!ret && old_ptr)

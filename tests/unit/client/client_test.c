@@ -1983,6 +1983,32 @@ static int connect_with(struct daxmr_client **c, unsigned int depth, uint32_t ma
 	return ret;
 }
 
+/* A connected client, an open rw region "db" and buf registered: what most async tests need. */
+struct afix {
+	struct daxmr_client *c;
+	struct daxmr_region *r;
+	struct daxmr_mem *mem;
+};
+
+/* Connects (connect_with's depth and max_wr), opens "db" rw, registers [buf, buf + len). */
+static void afix_open(struct afix *f, unsigned int depth, uint32_t max_wr, void *buf, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(connect_with(&f->c, depth, max_wr), 0);
+	assert_int_equal(daxmr_region_open(f->c, "db", DAXMR_RW, &f->r), 0);
+	assert_int_equal(daxmr_mem_reg(f->c, buf, len, &f->mem), 0);
+}
+
+/* Deregisters, closes, disconnects; nothing may leak. */
+static void afix_close(struct afix *f)
+{
+	assert_int_equal(daxmr_mem_dereg(&f->mem), 0);
+	assert_null(f->mem);
+	daxmr_region_close(&f->r);
+	daxmr_client_disconnect(&f->c);
+	assert_no_leaks();
+}
+
 /* The fake server speaks version 3 (segments, keys, reasons, atomics). */
 static void server_v3(void)
 {
@@ -2009,9 +2035,7 @@ static int poll_n(struct daxmr_client *c, struct daxmr_completion *out, int want
  * per operation, only its last work request signalled, the completion's fields. */
 static void async__write_read_roundtrip(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-	struct daxmr_mem *mem = NULL;
+	struct afix f;
 	struct daxmr_completion done[2];
 	size_t len = 200u << 10, i;
 	uint8_t *buf = malloc(2 * len);
@@ -2022,17 +2046,15 @@ static void async__write_read_roundtrip(void **state)
 	for (i = 0; i < len; i++)
 		buf[i] = (uint8_t)(i * 7 + 1);
 	memset(buf + len, 0, len);
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
-	assert_int_equal(daxmr_mem_reg(c, buf, 2 * len, &mem), 0);
-	assert_ptr_equal(daxmr_mem_ptr(mem), buf);
-	assert_int_equal(daxmr_mem_len(mem), 2 * len);
-	assert_int_equal(daxmr_region_write_async(r, mem, 0, 4096, len, &ctx_w, 0), 0);
+	afix_open(&f, 0, 0, buf, 2 * len);
+	assert_ptr_equal(daxmr_mem_ptr(f.mem), buf);
+	assert_int_equal(daxmr_mem_len(f.mem), 2 * len);
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 0, 4096, len, &ctx_w, 0), 0);
 	assert_int_equal(mock.rdma_posts, 1);
 	assert_int_equal(mock.rdma_wrs, 4); /* 64 + 64 + 64 + 8 KiB */
 	assert_int_equal(mock.rdma_signaled, 1);
-	assert_int_equal(daxmr_client_inflight(c), 1);
-	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(daxmr_client_inflight(f.c), 1);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
 	assert_ptr_equal(done[0].op_ctx, &ctx_w);
 	assert_int_equal(done[0].status, 0);
 	assert_int_equal(done[0].op, DAXMR_OP_WRITE);
@@ -2040,18 +2062,15 @@ static void async__write_read_roundtrip(void **state)
 	assert_memory_equal(remote + 4096, buf, len);
 	assert_int_equal(remote[4095], 0xab);
 	assert_int_equal(remote[4096 + len], 0xab);
-	assert_int_equal(daxmr_region_read_async(r, mem, len, 4096, len, &ctx_r, 0), 0);
-	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, len, 4096, len, &ctx_r, 0), 0);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
 	assert_ptr_equal(done[0].op_ctx, &ctx_r);
 	assert_int_equal(done[0].op, DAXMR_OP_READ);
 	assert_memory_equal(buf + len, buf, len);
-	assert_int_equal(daxmr_client_inflight(c), 0);
-	assert_int_equal(daxmr_client_poll(c, done, 2), 0);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0);
-	assert_null(mem);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0); /* NULL-safe */
-	daxmr_region_close(&r);
-	daxmr_client_disconnect(&c);
+	assert_int_equal(daxmr_client_inflight(f.c), 0);
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), 0);
+	afix_close(&f);
+	assert_int_equal(daxmr_mem_dereg(&f.mem), 0); /* NULL-safe */
 	free(buf);
 	assert_no_leaks();
 }
@@ -2060,49 +2079,43 @@ static void async__write_read_roundtrip(void **state)
  * completions in posting order; DAXMR_OP_F_ON_ERROR: no completion on success. */
 static void async__more_one_doorbell(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-	struct daxmr_mem *mem = NULL;
+	struct afix f;
 	struct daxmr_completion done[16];
 	uint64_t vals[10];
 	int ctx[10], i;
 
 	(void)state;
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
-	assert_int_equal(daxmr_mem_reg(c, vals, sizeof(vals), &mem), 0);
+	afix_open(&f, 0, 0, vals, sizeof(vals));
 	for (i = 0; i < 10; i++) {
 		vals[i] = 0x1000u + (unsigned int)i;
-		assert_int_equal(daxmr_region_write_async(r, mem, 8u * (unsigned int)i,
+		assert_int_equal(daxmr_region_write_async(f.r, f.mem, 8u * (unsigned int)i,
 							  8u * (unsigned int)i, 8, &ctx[i],
 							  DAXMR_OP_F_MORE),
 				 0);
 	}
 	assert_int_equal(mock.rdma_posts, 0);
-	assert_int_equal(daxmr_client_submit(c), 0);
+	assert_int_equal(daxmr_client_submit(f.c), 0);
 	assert_int_equal(mock.rdma_posts, 1);
 	assert_int_equal(mock.rdma_wrs, 10);
 	assert_int_equal(mock.rdma_signaled, 1);
 	assert_int_equal(mock.rdma_inline, 10);
-	assert_int_equal(poll_n(c, done, 10), 10);
+	assert_int_equal(poll_n(f.c, done, 10), 10);
 	for (i = 0; i < 10; i++) {
 		assert_ptr_equal(done[i].op_ctx, &ctx[i]);
 		assert_int_equal(done[i].status, 0);
 	}
 	assert_memory_equal(remote, vals, sizeof(vals));
 	/* ON_ERROR: only the last one says it is done */
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_ON_ERROR), 0);
-	assert_int_equal(daxmr_region_read_async(r, mem, 8, 8, 8, &ctx[1], 0), 0);
-	assert_int_equal(poll_n(c, done, 2), 1);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_ON_ERROR),
+			 0);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 8, 8, 8, &ctx[1], 0), 0);
+	assert_int_equal(poll_n(f.c, done, 2), 1);
 	assert_ptr_equal(done[0].op_ctx, &ctx[1]);
 	/* a zero-length operation completes at once */
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 0, &ctx[2], 0), 0);
-	assert_int_equal(daxmr_client_poll(c, done, 16), 1);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 0, &ctx[2], 0), 0);
+	assert_int_equal(daxmr_client_poll(f.c, done, 16), 1);
 	assert_ptr_equal(done[0].op_ctx, &ctx[2]);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0);
-	daxmr_region_close(&r);
-	daxmr_client_disconnect(&c);
-	assert_no_leaks();
+	afix_close(&f);
 }
 
 /* A full ring is -EAGAIN (never a hang) until completions are polled; an operation that
@@ -2265,27 +2278,23 @@ static void async__revoke_acks_after_all_ops(void **state)
  * flush (-ENOTCONN); the QP is put in error first and the connection is dead. */
 static void async__unsignalled_failure(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-	struct daxmr_mem *mem = NULL;
+	struct afix f;
 	struct daxmr_completion done[8];
 	uint8_t buf[64];
 	int i;
 
 	(void)state;
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
-	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	afix_open(&f, 0, 0, buf, sizeof(buf));
 	mock.fail_wr = 3;
 	mock.fail_wr_status = IBV_WC_REM_ACCESS_ERR;
 	for (i = 0; i < 5; i++)
-		assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8,
+		assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8,
 							 (void *)(uintptr_t)(i + 1),
 							 DAXMR_OP_F_MORE),
 				 0);
-	assert_int_equal(daxmr_client_submit(c), 0);
+	assert_int_equal(daxmr_client_submit(f.c), 0);
 	assert_int_equal(mock.rdma_signaled, 1);
-	assert_int_equal(poll_n(c, done, 5), 5);
+	assert_int_equal(poll_n(f.c, done, 5), 5);
 	for (i = 0; i < 5; i++)
 		assert_ptr_equal(done[i].op_ctx, (void *)(uintptr_t)(i + 1));
 	assert_int_equal(done[0].status, 0);
@@ -2295,92 +2304,71 @@ static void async__unsignalled_failure(void **state)
 	assert_int_equal(done[4].status, -ENOTCONN);
 	assert_int_equal(mock.modify_qps, 1);
 	assert_non_null(strstr(mock.log, ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR)));
-	assert_int_equal(daxmr_client_poll(c, done, 8), -ENOTCONN);
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, NULL, 0), -ENOTCONN);
-	assert_int_equal(daxmr_client_submit(c), -ENOTCONN);
+	assert_int_equal(daxmr_client_poll(f.c, done, 8), -ENOTCONN);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, NULL, 0), -ENOTCONN);
+	assert_int_equal(daxmr_client_submit(f.c), -ENOTCONN);
 	/* on_disconnect waits for process: news for wait; once delivered, nothing more */
-	assert_int_equal(daxmr_client_wait(c, 10), 0);
-	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(daxmr_client_wait(f.c, 10), 0);
+	assert_int_equal(daxmr_client_process(f.c), -ENOTCONN);
 	assert_int_equal(mock.disconnect_reason, -EACCES);
-	assert_int_equal(daxmr_client_wait(c, 10), -ENOTCONN);
-	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), -ENOTCONN);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0);
-	daxmr_region_close(&r);
-	daxmr_client_disconnect(&c);
-	assert_no_leaks();
+	assert_int_equal(daxmr_client_wait(f.c, 10), -ENOTCONN);
+	assert_int_equal(daxmr_mem_reg(f.c, buf, sizeof(buf), &f.mem), -ENOTCONN);
+	afix_close(&f);
 }
 
 /* ibv_post_send fails: the call still accepted the operation, which completes -ENOTCONN. */
 static void async__post_send_fails(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-	struct daxmr_mem *mem = NULL;
+	struct afix f;
 	struct daxmr_completion done[2];
 	uint8_t buf[64];
 
 	(void)state;
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
-	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	afix_open(&f, 0, 0, buf, sizeof(buf));
 	mock.post_send_err = ENOMEM;
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, &done, 0), 0);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, &done, 0), 0);
 	assert_non_null(strstr(mock.log, "ibv_post_send"));
-	assert_int_equal(daxmr_client_poll(c, done, 2), 1);
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), 1);
 	assert_int_equal(done[0].status, -ENOTCONN);
-	assert_int_equal(daxmr_client_poll(c, done, 2), -ENOTCONN);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0);
-	daxmr_region_close(&r);
-	daxmr_client_disconnect(&c);
-	assert_no_leaks();
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), -ENOTCONN);
+	afix_close(&f);
 }
 
 /* daxmr_client_wait: times out with nothing to report, returns once a completion is there. */
 static void async__wait(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-	struct daxmr_mem *mem = NULL;
+	struct afix f;
 	struct daxmr_completion done[1];
 	uint8_t buf[64];
 
 	(void)state;
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
-	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
-	assert_int_equal(daxmr_client_wait(c, 10), -ETIMEDOUT);
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	assert_int_equal(daxmr_client_wait(f.c, 10), -ETIMEDOUT);
 	mock.hold_rdma = true;
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, NULL, 0), 0);
-	assert_int_equal(daxmr_client_wait(c, 10), -ETIMEDOUT);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, NULL, 0), 0);
+	assert_int_equal(daxmr_client_wait(f.c, 10), -ETIMEDOUT);
 	release_held();
-	assert_int_equal(daxmr_client_wait(c, 100), 0);
-	assert_int_equal(daxmr_client_poll(c, done, 1), 1);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0);
-	daxmr_region_close(&r);
-	daxmr_client_disconnect(&c);
-	assert_no_leaks();
+	assert_int_equal(daxmr_client_wait(f.c, 100), 0);
+	assert_int_equal(daxmr_client_poll(f.c, done, 1), 1);
+	afix_close(&f);
 }
 
 /* Closing a region with operations in flight waits for them: their completions stay reported. */
 static void async__close_drains_region(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-	struct daxmr_mem *mem = NULL;
+	struct afix f;
 	struct daxmr_completion done[4];
 	uint8_t buf[64];
 
 	(void)state;
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
-	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
-	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, &done, 0), 0);
-	assert_int_equal(daxmr_region_read_async(r, mem, 8, 8, 8, &done, 0), 0);
-	assert_int_equal(daxmr_region_close(&r), 0);
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, &done, 0), 0);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 8, 8, 8, &done, 0), 0);
+	assert_int_equal(daxmr_region_close(&f.r), 0);
 	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1);
-	assert_int_equal(daxmr_client_poll(c, done, 4), 2);
-	assert_int_equal(daxmr_mem_dereg(&mem), 0);
-	daxmr_client_disconnect(&c);
+	assert_int_equal(daxmr_client_poll(f.c, done, 4), 2);
+	assert_int_equal(daxmr_mem_dereg(&f.mem), 0);
+	daxmr_client_disconnect(&f.c);
 	assert_no_leaks();
 }
 
@@ -2511,43 +2499,46 @@ static void segments__split_and_keys(void **state)
 	assert_no_leaks();
 }
 
-/* A KEYS reply for other segments than asked: a protocol violation, the open fails. */
-static void segments__keys_wrong_first_EPROTO(void **state)
+/*
+ * An export of 768 segments whose OPEN reply carries 10 keys, the KEYS reply naming a first
+ * segment skew off what was asked and with status: the open must fail with want and leave
+ * nothing behind; how many CLOSEs it took.
+ */
+static unsigned int keys_open_fails(uint32_t skew, enum daxmr_proto_status status, int want)
 {
 	struct daxmr_client *c = NULL;
 	struct daxmr_region *r = NULL;
+	unsigned int closes;
 
-	(void)state;
 	server_v3();
 	mock.seg_shift = 12;
 	mock.desc_nkeys = 10;
-	mock.keys_first_skew = 1;
+	mock.keys_first_skew = skew;
+	mock.keys_status = status;
 	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), -EPROTO);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), want);
 	assert_null(r);
 	assert_non_null(strstr(mock.log, "KEYS"));
+	closes = sent_count(DAXMR_PROTO_OP_CLOSE);
 	daxmr_client_disconnect(&c);
 	assert_no_leaks();
+	return closes;
+}
+
+/* A KEYS reply for other segments than asked: a protocol violation, the open fails. */
+static void segments__keys_wrong_first_EPROTO(void **state)
+{
+	(void)state;
+	assert_int_equal(keys_open_fails(1, DAXMR_PROTO_STATUS_OK, -EPROTO),
+			 0); /* dead: no CLOSE */
 }
 
 /* A refused KEYS: the open fails with its errno and the descriptor is closed again. */
 static void segments__keys_refused_closes(void **state)
 {
-	struct daxmr_client *c = NULL;
-	struct daxmr_region *r = NULL;
-
 	(void)state;
-	server_v3();
-	mock.seg_shift = 12;
-	mock.desc_nkeys = 10;
-	mock.keys_status = DAXMR_PROTO_STATUS_STALE_GENERATION;
-	assert_int_equal(connect_client(&c, true), 0);
-	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), -ESTALE);
-	assert_null(r);
-	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1);
+	assert_int_equal(keys_open_fails(0, DAXMR_PROTO_STATUS_STALE_GENERATION, -ESTALE), 1);
 	assert_int_equal(recvs_posted(), DAXMR_CREDIT_SLACK + 1);
-	daxmr_client_disconnect(&c);
-	assert_no_leaks();
 }
 
 /* Version 3 refusals carry a reason: shown in the log and by daxmr_client_last_reason;
