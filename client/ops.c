@@ -314,10 +314,18 @@ int daxmr_ops_on_wc(struct daxmr_ops *ops, const struct ibv_wc *wc)
 
 	if (seq - ops->tail >= ops->posted - ops->tail)
 		return 0; /* not in flight: it was failed already */
-	/* reliable and ordered: every slot before a completed one has finished well */
-	while (ops->tail != seq)
-		ops_retire_one(ops, 0);
-	ops_retire_one(ops, err);
+	/*
+	 * Reliable and ordered: every slot before a completed one has finished well. The window
+	 * is checked each time: a retirement may kill the connection (out of memory queueing an
+	 * ACK), and daxmr_ops_fail_all then retires everything itself.
+	 */
+	while (seq - ops->tail < ops->posted - ops->tail) {
+		bool last = ops->tail == seq;
+
+		ops_retire_one(ops, last ? err : 0);
+		if (last)
+			break;
+	}
 	return wc->status == IBV_WC_SUCCESS || wc->status == IBV_WC_WR_FLUSH_ERR ? 0 : err;
 }
 
