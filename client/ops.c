@@ -554,6 +554,13 @@ int daxmr_region_faa(struct daxmr_region *region, uint64_t remote_off, uint64_t 
 	return ops_atomic_sync(region, &req, old_ptr);
 }
 
+#ifdef DAXMR_PROJECT_MAJOR
+_Static_assert(DAXMR_VERSION_MAJOR == DAXMR_PROJECT_MAJOR &&
+		       DAXMR_VERSION_MINOR == DAXMR_PROJECT_MINOR &&
+		       DAXMR_VERSION_PATCH == DAXMR_PROJECT_PATCH,
+	       "daxmr.h's DAXMR_VERSION_* differ from the project version in CMakeLists.txt");
+#endif
+
 /* The running library's version. */
 const char *daxmr_version(int *major, int *minor, int *patch)
 {
