@@ -10,11 +10,8 @@
 #define DAXMR_PROTO_MAGIC 0x524d5844u /* the bytes "DXMR" read as a little-endian u32 */
 #define DAXMR_PROTO_VERSION_MIN 1     /* oldest version this build speaks */
 #define DAXMR_PROTO_VERSION_MAX 3     /* newest version daxmrd speaks */
-/*
- * Newest version libdaxmr offers: it speaks version 3 (segments) only once its data path
- * splits operations at segment boundaries; until then it offers 1..2.
- */
-#define DAXMR_PROTO_VERSION_CLIENT_MAX 2
+/* Newest version libdaxmr offers: version 3 since its data path splits at segment boundaries. */
+#define DAXMR_PROTO_VERSION_CLIENT_MAX 3
 #define DAXMR_PROTO_VERSION_AUTH 2 /* first version with AUTH and HELLO reply flag AUTH */
 #define DAXMR_PROTO_VERSION_SEG 3  /* first version with segments, KEYS, reasons, UNAVAILABLE */
 /* Newest version the encoders and decoders know. */
