@@ -930,6 +930,12 @@ const char *daxmr_client_server_name(const struct daxmr_client *client)
 	return client->server_name;
 }
 
+/* The protocol version the connection speaks. */
+unsigned int daxmr_client_protocol_version(const struct daxmr_client *client)
+{
+	return client->version;
+}
+
 /* Sets or clears the callbacks. */
 void daxmr_client_set_callbacks(struct daxmr_client *client, const struct daxmr_callbacks *cbs,
 				void *arg)

@@ -68,6 +68,9 @@ void daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *re
 	d->memory = (enum daxmr_memory)desc->memory;
 	d->registration = (enum daxmr_registration)desc->registration;
 	d->key_kind = (enum daxmr_key_kind)desc->key_kind;
+	d->seg_shift = desc->nseg ? desc->seg_shift : 63;
+	d->nseg = desc->nseg ? desc->nseg : 1;
+	d->atomic = (desc->flags & DAXMR_PROTO_DESC_F_ATOMIC) != 0;
 	region->state = DAXMR_REGION_OPEN;
 	TAILQ_INSERT_TAIL(list, region, entry);
 }
