@@ -268,10 +268,14 @@ static int tool_open(struct daxmr_client *client, const char *cmd, const char *n
 		     enum daxmr_access access, struct daxmr_region **region_ptr)
 {
 	int ret = daxmr_region_open(client, name, access, region_ptr);
+	const char *why;
 
-	if (ret)
-		tool_err("%s %s: cannot open %s: %s", cmd, name, daxmr_access_str(access),
-			 daxmr_tool_strerror(ret));
+	if (ret) {
+		why = daxmr_client_last_reason(client);
+		tool_err("%s %s: cannot open %s: %s%s%s%s", cmd, name, daxmr_access_str(access),
+			 daxmr_tool_strerror(ret), why && *why ? " (server: " : "",
+			 why && *why ? why : "", why && *why ? ")" : "");
+	}
 	return ret;
 }
 
@@ -475,6 +479,61 @@ out:
 	return code;
 }
 
+/* cas and faa: one 8-byte atomic on a region opened read-write; the old value on stdout. */
+static int tool_atomic(struct daxmr_client *client, const struct daxmr_tool_args *a)
+{
+	struct daxmr_region *region = NULL;
+	const char *cmd = daxmr_tool_cmd_name(a->cmd);
+	const struct daxmr_desc *desc;
+	uint64_t old = 0;
+	int ret, code;
+
+	ret = tool_open(client, cmd, a->name, DAXMR_RW, &region);
+	if (ret)
+		return daxmr_tool_exit_code(ret);
+	desc = daxmr_region_desc(region);
+	if (a->offset > desc->length || desc->length - a->offset < 8) {
+		tool_err("%s %s: refusing: the 8-byte word at offset %" PRIu64
+			 " passes the export's end (length %" PRIu64 ")",
+			 cmd, a->name, a->offset, desc->length);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	if (a->cmd == DAXMR_TOOL_CAS)
+		ret = daxmr_region_cas(region, a->offset, a->compare, a->swap, &old);
+	else
+		ret = daxmr_region_faa(region, a->offset, a->add, &old);
+	if (ret) {
+		if (ret == -EOPNOTSUPP)
+			tool_err("%s %s: no RDMA atomics here: %s", cmd, a->name,
+				 desc->atomic ? "the RDMA device does not support them" :
+						"the server does not allow atomics on this export");
+		else if (ret == -EINVAL)
+			tool_err("%s %s: offset %" PRIu64 ": refused as invalid (atomics need an "
+				 "8-byte aligned offset)",
+				 cmd, a->name, a->offset);
+		else
+			tool_err("%s %s: RDMA %s at offset %" PRIu64 ": %s", cmd, a->name,
+				 a->cmd == DAXMR_TOOL_CAS ? "compare-and-swap" : "fetch-and-add",
+				 a->offset, daxmr_tool_transfer_strerror(ret));
+		code = ret == -EOPNOTSUPP ? DAXMR_TOOL_EXIT_FAILED :
+					    daxmr_tool_transfer_exit_code(ret);
+		goto out;
+	}
+	printf("%" PRIu64 "\n", old);
+	if (a->cmd == DAXMR_TOOL_CAS)
+		tool_info("cas %s: offset %" PRIu64 ": %s", a->name, a->offset,
+			  old == a->compare ? "swapped" : "not swapped (the word differs)");
+	code = DAXMR_TOOL_EXIT_OK;
+	if (fflush(stdout)) {
+		tool_err("%s %s: writing stdout: %s", cmd, a->name, strerror(errno));
+		code = DAXMR_TOOL_EXIT_FAILED;
+	}
+out:
+	daxmr_region_close(&region);
+	return code;
+}
+
 /* What watch's callbacks leave for its loop. */
 struct tool_watch {
 	const struct daxmr_tool_args *args; /* borrowed */
@@ -651,7 +710,7 @@ int main(int argc, char *argv[])
 		return DAXMR_TOOL_EXIT_OK;
 	}
 	if (a.version) {
-		printf("daxmr %s\n", DAXMR_TOOL_VERSION);
+		printf("daxmr %s (libdaxmr %s)\n", DAXMR_TOOL_VERSION, daxmr_version(NULL, NULL, NULL));
 		return fflush(stdout) ? DAXMR_TOOL_EXIT_FAILED : DAXMR_TOOL_EXIT_OK;
 	}
 	tool_verbose = a.verbose;
@@ -708,6 +767,10 @@ int main(int argc, char *argv[])
 		break;
 	case DAXMR_TOOL_WATCH:
 		code = tool_watch(client, &a, sig_fd);
+		break;
+	case DAXMR_TOOL_CAS:
+	case DAXMR_TOOL_FAA:
+		code = tool_atomic(client, &a);
 		break;
 	default:
 		code = DAXMR_TOOL_EXIT_USAGE;

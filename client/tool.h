@@ -25,7 +25,7 @@ enum daxmr_tool_exit {
  * The errno libdaxmr returns for an export the server reports UNAVAILABLE (protocol v3: down,
  * with a reason, until the operator fixes it), as opposed to -EAGAIN (being revoked: try again).
  */
-#define DAXMR_TOOL_ERR_UNAVAILABLE (-EHOSTDOWN)
+#define DAXMR_TOOL_ERR_UNAVAILABLE (-ENODEV)
 
 enum daxmr_tool_cmd {
 	DAXMR_TOOL_NONE = 0,
