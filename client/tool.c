@@ -474,6 +474,8 @@ const char *daxmr_tool_connect_strerror(int err)
 		return "no such host (the name does not resolve)";
 	case -EAGAIN:
 		return "the host name cannot be resolved now; try again later";
+	case -ENODEV:
+		return "no RDMA device (is the rdma_ucm module loaded, a device set up?)";
 	default:
 		return daxmr_tool_strerror(err);
 	}
