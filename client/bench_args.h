@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DAXMR_BENCH_DEFAULT_SIZE 65536u	   /* perftest's default message size */
-#define DAXMR_BENCH_DEFAULT_DEPTH 128u	   /* perftest's bandwidth tests' tx depth */
+#define DAXMR_BENCH_DEFAULT_SIZE 65536u	    /* perftest's default message size */
+#define DAXMR_BENCH_DEFAULT_DEPTH 128u	    /* perftest's bandwidth tests' tx depth */
 #define DAXMR_BENCH_DEFAULT_ITERS_BW 5000u  /* perftest's -n for bandwidth */
 #define DAXMR_BENCH_DEFAULT_ITERS_LAT 1000u /* perftest's -n for latency */
-#define DAXMR_BENCH_MAX_SIZE (8u << 20)	   /* -a's largest size: rxe's max message */
-#define DAXMR_BENCH_MIN_SIZE_ALL 2u	   /* -a's smallest size, as perftest */
+#define DAXMR_BENCH_MAX_SIZE (8u << 20)	    /* -a's largest size: rxe's max message */
+#define DAXMR_BENCH_MIN_SIZE_ALL 2u	    /* -a's smallest size, as perftest */
 #define DAXMR_BENCH_MAX_DEPTH 4096u
 #define DAXMR_BENCH_MAX_THREADS 64u
 #define DAXMR_BENCH_DEFAULT_REG_ITERS 5u

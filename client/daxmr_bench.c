@@ -165,8 +165,8 @@ struct bench_run {
 	const char *server;		  /* borrowed */
 	const char *secret_file;	  /* borrowed */
 	uint64_t size;
-	uint64_t iters;	 /* per thread; 0: until the deadline */
-	double duration; /* seconds; 0: by iters */
+	uint64_t iters;		 /* per thread; 0: until the deadline */
+	double duration;	 /* seconds; 0: by iters */
 	pthread_barrier_t ready; /* every thread connected, opened and registered (or failed) */
 	atomic_bool failed;	 /* a thread failed: the others stop */
 	atomic_uint_fast64_t ops_done; /* for the progress line */
@@ -219,7 +219,7 @@ static bool bench_done_posting(struct bench_thread *t, uint64_t posted, uint64_t
 
 /* The span cycled over, and the remote offset of operation i. */
 struct bench_layout {
-	uint64_t blocks; /* span / size */
+	uint64_t blocks;    /* span / size */
 	unsigned int slots; /* local blocks (= the depth used) */
 };
 
@@ -382,8 +382,8 @@ static int bench_loop_copy(struct bench_thread *t, struct daxmr_region *region,
 }
 
 /* Connects one client and opens the export: the thread's set-up. Returns an exit code. */
-static int bench_connect(struct bench_thread *t, unsigned int depth, struct daxmr_client **client_ptr,
-			 struct daxmr_region **region_ptr)
+static int bench_connect(struct bench_thread *t, unsigned int depth,
+			 struct daxmr_client **client_ptr, struct daxmr_region **region_ptr)
 {
 	struct bench_run *r = t->run;
 	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
@@ -494,6 +494,15 @@ static void *bench_thread_main(void *arg)
 	if (t->code || atomic_load(&r->failed))
 		goto out;
 	ret = t->copy ? -ENOSYS : bench_loop_async(t, client, region, mem, &l, buf);
+	if (ret == -ENOSYS && (r->a->op == DAXMR_BENCH_CAS || r->a->op == DAXMR_BENCH_FAA)) {
+		if (!t->idx)
+			bench_err("%s: libdaxmr here has no async path (-ENOSYS): atomics are not "
+				  "supported without it",
+				  r->a->name);
+		atomic_store(&r->failed, true);
+		t->code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
 	if (ret == -ENOSYS) {
 		if (!t->copy && !t->idx)
 			bench_err("libdaxmr here has no zero-copy path (-ENOSYS): measuring the "
@@ -538,7 +547,8 @@ struct bench_result {
 };
 
 /* Sums the threads' figures into *res (time: the first start to the last end); -ENOMEM. */
-static int bench_merge(const struct bench_thread *t, unsigned int n, struct bench_result *res)
+static int bench_merge(const struct bench_thread *t, unsigned int n, uint64_t size,
+		       struct bench_result *res)
 {
 	uint64_t start = UINT64_MAX, end = 0;
 	double sum = 0, sq = 0;
@@ -555,7 +565,7 @@ static int bench_merge(const struct bench_thread *t, unsigned int n, struct benc
 			end = t[i].end_ns;
 		res->copy = res->copy || t[i].copy;
 	}
-	res->bytes = res->ops * t[0].run->size;
+	res->bytes = res->ops * size;
 	res->secs = end > start ? (double)(end - start) / 1e9 : 0;
 	res->lat = malloc((total ? total : 1) * sizeof(*res->lat));
 	if (!res->lat)
@@ -607,9 +617,11 @@ static int bench_print_json(const struct bench_run *r, const struct bench_thread
 	json_object_object_add(o, "mode", json_object_new_string(a->lat ? "lat" : "bw"));
 	json_object_object_add(o, "path", json_object_new_string(res->copy ? "copy" : "zero-copy"));
 	json_object_object_add(o, "export", json_object_new_string(a->name));
-	json_object_object_add(o, "memory", json_object_new_string(daxmr_memory_str(t0->desc.memory)));
-	json_object_object_add(o, "registration",
-			       json_object_new_string(daxmr_registration_str(t0->desc.registration)));
+	json_object_object_add(o, "memory",
+			       json_object_new_string(daxmr_memory_str(t0->desc.memory)));
+	json_object_object_add(
+		o, "registration",
+		json_object_new_string(daxmr_registration_str(t0->desc.registration)));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)r->size));
 	json_object_object_add(o, "depth", json_object_new_int64(res->depth));
 	json_object_object_add(o, "threads", json_object_new_int64(a->threads));
@@ -652,8 +664,9 @@ static void bench_print_header(const struct bench_run *r, const struct bench_thr
 	       res->copy ? "copy (daxmr_region_read/_write)" : "zero-copy (async, busy poll)");
 	if (a->lat)
 		printf(" %-10s %-12s %-12s %-12s %-16s %-12s %-14s %-22s %s\n", "#bytes",
-		       "#iterations", "t_min[usec]", "t_max[usec]", "t_typical[usec]", "t_avg[usec]",
-		       "t_stdev[usec]", "99% percentile[usec]", "99.9% percentile[usec]");
+		       "#iterations", "t_min[usec]", "t_max[usec]", "t_typical[usec]",
+		       "t_avg[usec]", "t_stdev[usec]", "99% percentile[usec]",
+		       "99.9% percentile[usec]");
 	else
 		printf(" %-10s %-12s %-20s %-15s %-13s %s\n", "#bytes", "#iterations",
 		       a->gbits ? "BW average[Gb/sec]" : "BW average[MB/sec]", "MsgRate[Mpps]",
@@ -750,7 +763,7 @@ static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
 			code = t[i].code;
 	}
 	pthread_barrier_destroy(&r.ready);
-	if (code == DAXMR_TOOL_EXIT_OK && bench_merge(t, a->threads, &res)) {
+	if (code == DAXMR_TOOL_EXIT_OK && bench_merge(t, a->threads, size, &res)) {
 		bench_err("out of memory");
 		code = DAXMR_TOOL_EXIT_FAILED;
 	}
@@ -966,8 +979,9 @@ static int bench_reg(const struct daxmr_bench_args *a)
 	qsort(dereg_ns, a->reg_iters, sizeof(*dereg_ns), bench_cmp_u64);
 	printf("reg path=%s device=%s length=%" PRIu64 " mode=%s iterations=%u reg_ms first=%.2f "
 	       "p50=%.2f max=%.2f dereg_ms p50=%.2f\n",
-	       a->name, devname, length, a->odp ? "odp" : "pinned", a->reg_iters, (double)first / 1e6,
-	       (double)bench_pct(reg_ns, a->reg_iters, 50) / 1e6, (double)reg_ns[a->reg_iters - 1] / 1e6,
+	       a->name, devname, length, a->odp ? "odp" : "pinned", a->reg_iters,
+	       (double)first / 1e6, (double)bench_pct(reg_ns, a->reg_iters, 50) / 1e6,
+	       (double)reg_ns[a->reg_iters - 1] / 1e6,
 	       (double)bench_pct(dereg_ns, a->reg_iters, 50) / 1e6);
 	code = fflush(stdout) ? DAXMR_TOOL_EXIT_FAILED : DAXMR_TOOL_EXIT_OK;
 out:
@@ -983,7 +997,6 @@ out:
 	close(fd);
 	return code;
 }
-
 
 int main(int argc, char *argv[])
 {

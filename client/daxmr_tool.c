@@ -710,7 +710,8 @@ int main(int argc, char *argv[])
 		return DAXMR_TOOL_EXIT_OK;
 	}
 	if (a.version) {
-		printf("daxmr %s (libdaxmr %s)\n", DAXMR_TOOL_VERSION, daxmr_version(NULL, NULL, NULL));
+		printf("daxmr %s (libdaxmr %s)\n", DAXMR_TOOL_VERSION,
+		       daxmr_version(NULL, NULL, NULL));
 		return fflush(stdout) ? DAXMR_TOOL_EXIT_FAILED : DAXMR_TOOL_EXIT_OK;
 	}
 	tool_verbose = a.verbose;

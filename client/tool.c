@@ -145,8 +145,9 @@ static int tool_u64_opt(const char *opt, const char *val, bool allow_negative, u
 	if (ret == -ERANGE)
 		return tool_usage_err(err, err_len, "%s %s: does not fit in 64 bits", opt, val);
 	if (ret)
-		return tool_usage_err(err, err_len, "%s %s: not a number (decimal, or hex with 0x%s)",
-				      opt, val, allow_negative ? "; '-' for a negative addend" : "");
+		return tool_usage_err(err, err_len,
+				      "%s %s: not a number (decimal, or hex with 0x%s)", opt, val,
+				      allow_negative ? "; '-' for a negative addend" : "");
 	*has = true;
 	return 0;
 }
@@ -250,9 +251,10 @@ static int tool_atomic_args_check(const struct daxmr_tool_args *a, char *err, si
 	if (!a->has_offset)
 		return tool_usage_err(err, err_len, "%s needs --offset (of the 8-byte word)", cmd);
 	if (a->offset % 8)
-		return tool_usage_err(err, err_len,
-				      "%s --offset %llu: RDMA atomics need an 8-byte aligned offset",
-				      cmd, (unsigned long long)a->offset);
+		return tool_usage_err(
+			err, err_len,
+			"%s --offset %llu: RDMA atomics need an 8-byte aligned offset", cmd,
+			(unsigned long long)a->offset);
 	if (a->cmd == DAXMR_TOOL_CAS && (!a->has_compare || !a->has_swap))
 		return tool_usage_err(err, err_len, "cas needs --compare C and --swap S");
 	if (a->cmd == DAXMR_TOOL_FAA && !a->has_add)
@@ -267,12 +269,9 @@ int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *
 	static const struct {
 		const char *word;
 		enum daxmr_tool_cmd cmd;
-	} cmds[] = { { "ls", DAXMR_TOOL_LS },
-		     { "get", DAXMR_TOOL_GET },
-		     { "put", DAXMR_TOOL_PUT },
-		     { "watch", DAXMR_TOOL_WATCH },
-		     { "cas", DAXMR_TOOL_CAS },
-		     { "faa", DAXMR_TOOL_FAA } };
+	} cmds[] = { { "ls", DAXMR_TOOL_LS },	{ "get", DAXMR_TOOL_GET },
+		     { "put", DAXMR_TOOL_PUT }, { "watch", DAXMR_TOOL_WATCH },
+		     { "cas", DAXMR_TOOL_CAS }, { "faa", DAXMR_TOOL_FAA } };
 	bool opts_done = false;
 	size_t c;
 	int i, ret;

@@ -12,12 +12,12 @@
 /* Exit statuses, documented in --help. */
 enum daxmr_tool_exit {
 	DAXMR_TOOL_EXIT_OK = 0,
-	DAXMR_TOOL_EXIT_FAILED = 1,  /* the operation failed: server status, RDMA error, I/O */
-	DAXMR_TOOL_EXIT_USAGE = 2,   /* bad command line */
-	DAXMR_TOOL_EXIT_CONNECT = 3, /* cannot connect to the server */
-	DAXMR_TOOL_EXIT_NOENT = 4,   /* no such export */
-	DAXMR_TOOL_EXIT_ACCESS = 5,  /* access denied */
-	DAXMR_TOOL_EXIT_REVOKED = 6, /* revoked, or being revoked (-ESTALE, -EAGAIN) */
+	DAXMR_TOOL_EXIT_FAILED = 1,	 /* the operation failed: server status, RDMA error, I/O */
+	DAXMR_TOOL_EXIT_USAGE = 2,	 /* bad command line */
+	DAXMR_TOOL_EXIT_CONNECT = 3,	 /* cannot connect to the server */
+	DAXMR_TOOL_EXIT_NOENT = 4,	 /* no such export */
+	DAXMR_TOOL_EXIT_ACCESS = 5,	 /* access denied */
+	DAXMR_TOOL_EXIT_REVOKED = 6,	 /* revoked, or being revoked (-ESTALE, -EAGAIN) */
 	DAXMR_TOOL_EXIT_UNAVAILABLE = 7, /* the export is down and retrying will not help */
 };
 
