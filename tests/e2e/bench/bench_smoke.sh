@@ -101,7 +101,9 @@ else
 fi
 rc=0
 "$DAXMR" -s "$SERVER" cas dev --offset 4 --compare 0 --swap 1 2>"$WORK/cas.log" || rc=$?
-[ "$rc" = 2 ] && grep -q 'aligned' "$WORK/cas.log" || fail "an unaligned cas exited $rc: $(cat "$WORK/cas.log")"
+if [ "$rc" != 2 ] || ! grep -q 'aligned' "$WORK/cas.log"; then
+	fail "an unaligned cas exited $rc: $(cat "$WORK/cas.log")"
+fi
 say "ok: an unaligned cas is a usage error that says so"
 
 # Writes: overwrite the span with random bytes first, so that stale blocks of an earlier run
@@ -145,7 +147,8 @@ rc=0
 grep -q frobnicate "$WORK/usage.log" || fail "the usage error does not name the bad --op"
 rc=0
 "$DAXMR_BENCH" -s "$SERVER" dev 2>"$WORK/usage2.log" || rc=$?
-[ "$rc" = 2 ] && grep -q "^daxmr-bench: -s '$SERVER': not a size" "$WORK/usage2.log" ||
+if [ "$rc" != 2 ] || ! grep -q "^daxmr-bench: -s '$SERVER': not a size" "$WORK/usage2.log"; then
 	fail "-s ADDR was not refused as a size (exit $rc): $(cat "$WORK/usage2.log")"
+fi
 say "ok: a bad --op and -s ADDR are exit 2, named"
 say "PASS"
