@@ -795,24 +795,13 @@ static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
 /* The ops form: one run per size (-a: 2 B .. 8 MiB). Returns an exit code. */
 static int bench_ops(const struct daxmr_bench_args *a)
 {
-	const char *server = a->server ? a->server : getenv("DAXMR_SERVER");
-	const char *secret = a->secret_file ? a->secret_file : getenv("DAXMR_SECRET_FILE");
+	const char *server, *secret;
 	char err[512];
 	uint64_t size;
 	int code;
 
-	if (!server || !*server) {
-		bench_err("no server: pass --server ADDR[:PORT] (daxmrd's address on the RDMA "
-			  "network) or set DAXMR_SERVER");
-		return DAXMR_TOOL_EXIT_USAGE;
-	}
-	if (daxmr_tool_server_check(server, err, sizeof(err))) {
-		bench_err("%s", err);
-		return DAXMR_TOOL_EXIT_USAGE;
-	}
-	if (secret && !*secret)
-		secret = NULL;
-	if (secret && daxmr_tool_secret_check(secret, err, sizeof(err))) {
+	if (daxmr_tool_conn_pick(a->server, a->secret_file, "--server", &server, &secret, err,
+				 sizeof(err))) {
 		bench_err("%s", err);
 		return DAXMR_TOOL_EXIT_USAGE;
 	}

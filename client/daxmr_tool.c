@@ -695,8 +695,8 @@ int main(int argc, char *argv[])
 	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
 	struct daxmr_client *client = NULL;
 	struct daxmr_tool_args a;
-	const char *server;
-	char err[256];
+	const char *server, *secret;
+	char err[512];
 	int ret, code, sig_fd = -1;
 
 	ret = daxmr_tool_args_parse(argc, argv, &a, err, sizeof(err));
@@ -715,13 +715,8 @@ int main(int argc, char *argv[])
 		return fflush(stdout) ? DAXMR_TOOL_EXIT_FAILED : DAXMR_TOOL_EXIT_OK;
 	}
 	tool_verbose = a.verbose;
-	server = a.server ? a.server : getenv("DAXMR_SERVER");
-	if (!server || !*server) {
-		tool_err("no server: pass -s ADDR[:PORT] (daxmrd's address on the RDMA network) or "
-			 "set DAXMR_SERVER");
-		return DAXMR_TOOL_EXIT_USAGE;
-	}
-	if (daxmr_tool_server_check(server, err, sizeof(err))) {
+	if (daxmr_tool_conn_pick(a.server, a.secret_file, "-s", &server, &secret, err,
+				 sizeof(err))) {
 		tool_err("%s", err);
 		return DAXMR_TOOL_EXIT_USAGE;
 	}
@@ -739,15 +734,7 @@ int main(int argc, char *argv[])
 	opts.timeout_ms = a.timeout_ms ? a.timeout_ms : DAXMR_DEFAULT_TIMEOUT_MS;
 	opts.ack_revoke = !a.ignore_revoke;
 	opts.verbose = a.verbose;
-	opts.secret_file = a.secret_file ? a.secret_file : getenv("DAXMR_SECRET_FILE");
-	if (opts.secret_file && !*opts.secret_file)
-		opts.secret_file = NULL;
-	if (opts.secret_file && daxmr_tool_secret_check(opts.secret_file, err, sizeof(err))) {
-		tool_err("%s", err);
-		if (sig_fd >= 0)
-			close(sig_fd);
-		return DAXMR_TOOL_EXIT_USAGE;
-	}
+	opts.secret_file = secret;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
 		tool_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));

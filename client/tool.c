@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
@@ -417,6 +418,31 @@ int daxmr_tool_secret_check(const char *path, char *err, size_t err_len)
 	if (ret)
 		snprintf(err, err_len, "bad secret file: %s", why);
 	return ret;
+}
+
+/* Options first, then the environment; both checked before connecting. */
+int daxmr_tool_conn_pick(const char *server_opt, const char *secret_opt, const char *server_flag,
+			 const char **server_ptr, const char **secret_ptr, char *err,
+			 size_t err_len)
+{
+	const char *server = server_opt ? server_opt : getenv("DAXMR_SERVER");
+	const char *secret = secret_opt ? secret_opt : getenv("DAXMR_SECRET_FILE");
+
+	if (!server || !*server)
+		return tool_usage_err(
+			err, err_len,
+			"no server: pass %s ADDR[:PORT] (daxmrd's address on the RDMA "
+			"network) or set DAXMR_SERVER",
+			server_flag);
+	if (daxmr_tool_server_check(server, err, err_len))
+		return -EINVAL;
+	if (secret && !*secret)
+		secret = NULL;
+	if (secret && daxmr_tool_secret_check(secret, err, err_len))
+		return -EINVAL;
+	*server_ptr = server;
+	*secret_ptr = secret;
+	return 0;
 }
 
 /* The program's short name: what follows the last '/'. */

@@ -78,6 +78,15 @@ int daxmr_tool_server_check(const char *server, char *err, size_t err_len);
  */
 int daxmr_tool_secret_check(const char *path, char *err, size_t err_len);
 
+/*
+ * The server and secret file a tool connects with: the options given, else $DAXMR_SERVER and
+ * $DAXMR_SECRET_FILE (empty: none). Checks both before any connection (server_flag: how the
+ * tool spells its server option, for the message). 0, or -EINVAL with a line in err.
+ */
+int daxmr_tool_conn_pick(const char *server_opt, const char *secret_opt, const char *server_flag,
+			 const char **server_ptr, const char **secret_ptr, char *err,
+			 size_t err_len);
+
 /* The last path component of argv[0] (the program's short name for messages); never NULL. */
 const char *daxmr_tool_prog_name(const char *argv0, const char *fallback);
 

@@ -189,6 +189,37 @@ static void exit_code__unavailable(void **state)
 	assert_non_null(strstr(daxmr_tool_strerror(DAXMR_TOOL_ERR_UNAVAILABLE), "unavailable"));
 }
 
+/* The server and secret: options first, then the environment; each checked before connecting. */
+static void conn_pick__env_and_checks(void **state)
+{
+	const char *server = NULL, *secret = NULL;
+	char err[256];
+
+	(void)state;
+	unsetenv("DAXMR_SECRET_FILE");
+	unsetenv("DAXMR_SERVER");
+	assert_int_equal(daxmr_tool_conn_pick(NULL, NULL, "--server", &server, &secret, err,
+					      sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "pass --server ADDR"));
+	setenv("DAXMR_SERVER", "10.0.2.15:7000", 1);
+	setenv("DAXMR_SECRET_FILE", "", 1);
+	assert_int_equal(daxmr_tool_conn_pick(NULL, NULL, "-s", &server, &secret, err, sizeof(err)),
+			 0);
+	assert_string_equal(server, "10.0.2.15:7000");
+	assert_null(secret);
+	assert_int_equal(daxmr_tool_conn_pick("h:70000", NULL, "-s", &server, &secret, err,
+					      sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "'h:70000'"));
+	setenv("DAXMR_SECRET_FILE", "/nonexistent/secret", 1);
+	assert_int_equal(daxmr_tool_conn_pick("h", NULL, "-s", &server, &secret, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "bad secret file: /nonexistent/secret"));
+	unsetenv("DAXMR_SECRET_FILE");
+	unsetenv("DAXMR_SERVER");
+}
+
 /* --version needs no command and no server. */
 static void args_parse__version(void **state)
 {
@@ -224,6 +255,7 @@ int main(void)
 		cmocka_unit_test(server_check__port_range),
 		cmocka_unit_test(secret_check__causes),
 		cmocka_unit_test(exit_code__unavailable),
+		cmocka_unit_test(conn_pick__env_and_checks),
 		cmocka_unit_test(args_parse__version),
 		cmocka_unit_test(prog_name__basename),
 	};
