@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -170,7 +171,7 @@ struct bench_run {
 	pthread_barrier_t ready; /* every thread connected, opened and registered (or failed) */
 	atomic_bool failed;	 /* a thread failed: the others stop */
 	atomic_uint_fast64_t ops_done; /* for the progress line */
-	atomic_uint finished;	       /* threads done */
+	sem_t done;		       /* posted by each thread as it ends */
 };
 
 /* One thread: one client, its result. */
@@ -531,7 +532,7 @@ out:
 	daxmr_region_close(&region);
 	daxmr_client_disconnect(&client);
 	free(buf);
-	atomic_fetch_add(&r->finished, 1);
+	sem_post(&r->done);
 	return NULL;
 }
 
@@ -694,18 +695,28 @@ static void bench_print_row(const struct bench_run *r, const struct bench_result
 	       (double)bench_pct(l, n, 990) / 1e3);
 }
 
-/* Progress on stderr while the threads run: every second on a tty, else every 10 s. */
+/*
+ * Waits for the threads, with progress on stderr: every second on a tty, else every 10 s, for
+ * runs over 2 s. Sleeps on the semaphore the threads post when they end, so that this thread
+ * wakes only to print: a latency run sees no other activity in the process than its own.
+ */
 static void bench_progress_wait(struct bench_run *r)
 {
 	bool tty = isatty(STDERR_FILENO), shown = false;
 	uint64_t start = bench_now_ns(), next = start + BENCH_PROGRESS_AFTER_NS, now;
-	const struct timespec tick = { .tv_nsec = 10000000 }; /* 10 ms */
+	unsigned int done = 0;
+	struct timespec until;
 
-	while (atomic_load(&r->finished) < r->a->threads) {
-		nanosleep(&tick, NULL);
-		now = bench_now_ns();
-		if (now < next)
+	while (done < r->a->threads) {
+		until.tv_sec = (time_t)(next / 1000000000ull);
+		until.tv_nsec = (long)(next % 1000000000ull);
+		if (!sem_clockwait(&r->done, CLOCK_MONOTONIC, &until)) {
+			done++;
 			continue;
+		}
+		if (errno != ETIMEDOUT)
+			continue; /* EINTR */
+		now = bench_now_ns();
 		fprintf(stderr, "%sdaxmr-bench %s %" PRIu64 " B: %.0f s, %" PRIu64 " ops%s",
 			tty ? "\r" : "", daxmr_bench_op_name(r->a->op), r->size,
 			(double)(now - start) / 1e9, (uint64_t)atomic_load(&r->ops_done),
@@ -738,10 +749,15 @@ static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
 				    DAXMR_BENCH_DEFAULT_ITERS_BW;
 	atomic_init(&r.failed, false);
 	atomic_init(&r.ops_done, 0);
-	atomic_init(&r.finished, 0);
 	ret = pthread_barrier_init(&r.ready, NULL, a->threads);
 	if (ret) {
 		bench_err("pthread_barrier_init: %s", strerror(ret));
+		free(t);
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	if (sem_init(&r.done, 0, 0)) {
+		bench_err("sem_init: %s", strerror(errno));
+		pthread_barrier_destroy(&r.ready);
 		free(t);
 		return DAXMR_TOOL_EXIT_FAILED;
 	}
@@ -763,6 +779,7 @@ static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
 			code = t[i].code;
 	}
 	pthread_barrier_destroy(&r.ready);
+	sem_destroy(&r.done);
 	if (code == DAXMR_TOOL_EXIT_OK && bench_merge(t, a->threads, size, &res)) {
 		bench_err("out of memory");
 		code = DAXMR_TOOL_EXIT_FAILED;

@@ -25,8 +25,9 @@ perftest uses its own buffers (anonymous memory): it is the link's figure, the s
 the three exports. Bandwidth compares perftest's "BW average[MB/sec]" with daxmr's MiB_s (the
 same unit, 2^20 bytes/s); latency compares t_typical (the median) with daxmr's lat_us.p50.
 
-  --quick       fewer points (8 B on dev only; 4 KiB and 1 MiB on all three; fewer iterations):
-                under 10 minutes in the TCG guest. Default: every point (about 15 minutes)
+  --quick       fewer points (dev: 8 B, 4 KiB, 1 MiB; fsdax: 4 KiB, 1 MiB; tmp: 4 KiB) and a
+                quarter of the iterations: about 6 minutes in the TCG guest of an idle 2-core
+                host. Default: every point (about 20 minutes there)
   --reps N      runs of each program per point (default 3; at least 3 for a median)
   --kernel K    guest kernel: new (default) or 6.1 (no ODP: the fsdax export is skipped)
   --rxe M       the guest's rdma_rxe: fixed (default: daxmr's fix of rxe's ODP placement bug,
@@ -162,10 +163,10 @@ inside() {
 	# iters KIND SIZE: iterations per run, so that one run takes about a second under TCG
 	iters() {
 		local q=1
-		[ "$QUICK" = 1 ] && q=2
+		[ "$QUICK" = 1 ] && q=4
 		# perftest's bandwidth tests want at least as many iterations as the tx depth
 		case "$1:$2" in
-		bw:1048576) echo $((400 / q)) ;;
+		bw:1048576) echo $((512 / q)) ;;
 		bw:65536) echo $((2000 / q)) ;;
 		bw:*) echo $((10000 / q)) ;;
 		lat:1048576) echo $((100 / q)) ;;
@@ -180,7 +181,11 @@ inside() {
 	for name in "${present[@]}"; do
 		local sizes="8 4096 65536 1048576"
 		if [ "$QUICK" = 1 ]; then
-			if [ "$name" = dev ]; then sizes="8 4096 1048576"; else sizes="4096 1048576"; fi
+			case $name in
+			dev) sizes="8 4096 1048576" ;;
+			fsdax) sizes="4096 1048576" ;;
+			*) sizes=4096 ;;
+			esac
 		fi
 		for op in read write; do
 			for size in $sizes; do
