@@ -99,9 +99,9 @@ struct daxmr_client {
 	struct daxmr_credit credit;
 	uint64_t next_request_id;
 	struct client_pending pending;
-	bool rdma_active;		       /* the copying path is running */
-	struct daxmr_ops *ops;		       /* owned: every RDMA operation's work requests */
-	const struct daxmr_region *draining;   /* borrowed: close waits for its operations */
+	bool rdma_active;			/* the copying path is running */
+	struct daxmr_ops *ops;			/* owned: every RDMA operation's work requests */
+	const struct daxmr_region *draining;	/* borrowed: close waits for its operations */
 	char last_reason[DAXMR_REASON_MAX + 1]; /* the server's words on the last refusal */
 
 	int epoll_fd; /* owned: daxmr_client_fd */
@@ -636,7 +636,8 @@ static int client_fetch_keys(struct daxmr_client *client, struct daxmr_region *r
 		if (ret)
 			break;
 		ret = daxmr_region_keys_add(region, call->reply.keys_reply.first,
-					    call->reply.keys_reply.count, call->reply.keys_reply.keys);
+					    call->reply.keys_reply.count,
+					    call->reply.keys_reply.keys);
 		if (ret) {
 			DAXMR_LOG_ERR("KEYS of export %s from segment %u: server %s answered "
 				      "segments %u.. (%u keys), want %u.. (%u segments in all)",
@@ -806,8 +807,8 @@ static int client_transfer_chunk(struct daxmr_client *client, struct daxmr_regio
  * slots of the ring, the end of offset's segment (so that it never needs more pieces than
  * there are free slots).
  */
-static size_t client_chunk_max(const struct daxmr_client *client,
-			       const struct daxmr_region *region, uint64_t offset)
+static size_t client_chunk_max(const struct daxmr_client *client, const struct daxmr_region *region,
+			       uint64_t offset)
 {
 	size_t ring = (size_t)daxmr_ops_free_slots(client->ops) * client->opts.max_wr_bytes;
 	size_t seg_left;
@@ -1009,13 +1010,14 @@ static int client_establish(struct daxmr_client *client, const char *addr, int64
 	if (ret)
 		return ret;
 	client->opts.queue_depth = daxmr_qp_rdma_depth(client->qp);
-	ret = daxmr_ops_new(&(struct daxmr_ops_params){ .qp = daxmr_qp_ibv(client->qp),
-							.peer = client->peer,
-							.depth = client->opts.queue_depth,
-							.max_wr_bytes = client->opts.max_wr_bytes,
-							.max_inline = daxmr_qp_max_inline(client->qp),
-							.atomics = daxmr_qp_atomics(client->qp) },
-			    &client->ops);
+	ret = daxmr_ops_new(
+		&(struct daxmr_ops_params){ .qp = daxmr_qp_ibv(client->qp),
+					    .peer = client->peer,
+					    .depth = client->opts.queue_depth,
+					    .max_wr_bytes = client->opts.max_wr_bytes,
+					    .max_inline = daxmr_qp_max_inline(client->qp),
+					    .atomics = daxmr_qp_atomics(client->qp) },
+		&client->ops);
 	if (ret)
 		return ret;
 	/* the HELLO reply's receive (and the slack) must be there before the server can send */

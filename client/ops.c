@@ -212,6 +212,9 @@ int daxmr_ops_post(struct daxmr_ops *ops, const struct daxmr_ops_req *req)
 
 	if ((req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA) && !ops->atomics)
 		return -EOPNOTSUPP;
+	k = req->len ? ops_count_pieces(ops, req) : 0;
+	if (k > ops->depth)
+		return -EMSGSIZE;
 	if (ops->ops_open + ops->done_count + 1 > ops->depth)
 		return -EAGAIN; /* every op may end up reported: keep room for its completion */
 	if (!req->len) {
@@ -223,17 +226,14 @@ int daxmr_ops_post(struct daxmr_ops *ops, const struct daxmr_ops_req *req)
 		}
 		return 0;
 	}
-	k = ops_count_pieces(ops, req);
-	if (k > ops->depth)
-		return -EMSGSIZE;
 	if (ops->head - ops->tail + k > ops->depth)
 		return -EAGAIN;
 	for (i = 0; i < k; i++, seq++) {
 		if (req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA)
 			n = daxmr_region_piece(req->region, off, 8, 8, &rkey);
 		else
-			n = daxmr_region_piece(req->region, off, req->len - done,
-					       ops->max_wr_bytes, &rkey);
+			n = daxmr_region_piece(req->region, off, req->len - done, ops->max_wr_bytes,
+					       &rkey);
 		ops_fill(ops, req, seq, done, off, n, rkey, i + 1 == k);
 		off += n;
 		done += n;
@@ -314,10 +314,18 @@ int daxmr_ops_on_wc(struct daxmr_ops *ops, const struct ibv_wc *wc)
 
 	if (seq - ops->tail >= ops->posted - ops->tail)
 		return 0; /* not in flight: it was failed already */
-	/* reliable and ordered: every slot before a completed one has finished well */
-	while (ops->tail != seq)
-		ops_retire_one(ops, 0);
-	ops_retire_one(ops, err);
+	/*
+	 * Reliable and ordered: every slot before a completed one has finished well. The window
+	 * is checked each time: a retirement may kill the connection (out of memory queueing an
+	 * ACK), and daxmr_ops_fail_all then retires everything itself.
+	 */
+	while (seq - ops->tail < ops->posted - ops->tail) {
+		bool last = ops->tail == seq;
+
+		ops_retire_one(ops, last ? err : 0);
+		if (last)
+			break;
+	}
 	return wc->status == IBV_WC_SUCCESS || wc->status == IBV_WC_WR_FLUSH_ERR ? 0 : err;
 }
 
@@ -385,9 +393,8 @@ void daxmr_ops_drop_region(struct daxmr_ops *ops, const struct daxmr_region *reg
  * before anything is queued: the caller's arguments (-EINVAL), the connection (-ENOTCONN), the
  * region (-ESTALE, -EACCES, -ERANGE).
  */
-static int ops_refused(struct daxmr_region *region, const struct daxmr_mem *mem,
-		       size_t local_off, uint64_t remote_off, size_t len, bool write,
-		       unsigned int flags)
+static int ops_refused(struct daxmr_region *region, const struct daxmr_mem *mem, size_t local_off,
+		       uint64_t remote_off, size_t len, bool write, unsigned int flags)
 {
 	int ret;
 
@@ -402,42 +409,6 @@ static int ops_refused(struct daxmr_region *region, const struct daxmr_mem *mem,
 	return daxmr_region_op_error(region, remote_off, len, write);
 }
 
-/* READ or WRITE between registered memory and the export, posted. */
-static int ops_rw_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
-			uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags,
-			enum daxmr_op op)
-{
-	struct daxmr_ops_req req = { .op = op,
-				     .region = region,
-				     .mem = mem,
-				     .remote_off = remote_off,
-				     .len = len,
-				     .op_ctx = op_ctx,
-				     .flags = flags };
-	int ret = ops_refused(region, mem, local_off, remote_off, len, op == DAXMR_OP_WRITE, flags);
-
-	if (ret)
-		return ret;
-	req.laddr = daxmr_mem_addr(mem, local_off);
-	req.lkey = daxmr_mem_lkey(mem);
-	return daxmr_client_post(daxmr_region_client(region), &req);
-}
-
-/* Posts an RDMA READ into registered memory. */
-int daxmr_region_read_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
-			    uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
-{
-	return ops_rw_async(region, mem, local_off, remote_off, len, op_ctx, flags, DAXMR_OP_READ);
-}
-
-/* Posts an RDMA WRITE from registered memory. */
-int daxmr_region_write_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
-			     uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
-{
-	return ops_rw_async(region, mem, local_off, remote_off, len, op_ctx, flags,
-			    DAXMR_OP_WRITE);
-}
-
 /* What refuses an atomic at remote_off beyond the common checks: alignment, support. */
 static int ops_atomic_refused(const struct daxmr_region *region, uint64_t laddr,
 			      uint64_t remote_off)
@@ -449,16 +420,55 @@ static int ops_atomic_refused(const struct daxmr_region *region, uint64_t laddr,
 	return 0;
 }
 
-/* CAS or FAA: the checks, then the one piece posted (laddr/lkey: where the old value lands). */
-static int ops_atomic(struct daxmr_region *region, struct daxmr_ops_req *req)
+/*
+ * An operation between mem at local_off and the export, req filled but for its local side:
+ * the checks (atomics' too), then posted.
+ */
+static int ops_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
+		     struct daxmr_ops_req *req)
 {
-	int ret = ops_atomic_refused(region, req->laddr, req->remote_off);
+	bool atomic = req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA;
+	int ret = ops_refused(region, mem, local_off, req->remote_off, req->len,
+			      req->op != DAXMR_OP_READ, req->flags);
 
 	if (ret)
 		return ret;
 	req->region = region;
-	req->len = 8;
+	req->mem = mem;
+	req->laddr = daxmr_mem_addr(mem, local_off);
+	req->lkey = daxmr_mem_lkey(mem);
+	if (atomic) {
+		ret = ops_atomic_refused(region, req->laddr, req->remote_off);
+		if (ret)
+			return ret;
+	}
 	return daxmr_client_post(daxmr_region_client(region), req);
+}
+
+/* Posts an RDMA READ into registered memory. */
+int daxmr_region_read_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
+			    uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
+{
+	struct daxmr_ops_req req = { .op = DAXMR_OP_READ,
+				     .remote_off = remote_off,
+				     .len = len,
+				     .op_ctx = op_ctx,
+				     .flags = flags };
+
+	return ops_async(region, mem, local_off, &req);
+}
+
+/* Posts an RDMA WRITE from registered memory. */
+int daxmr_region_write_async(struct daxmr_region *region, struct daxmr_mem *mem, size_t local_off,
+			     uint64_t remote_off, size_t len, void *op_ctx, unsigned int flags)
+{
+	struct daxmr_ops_req req = { .op = DAXMR_OP_WRITE,
+				     .remote_off = remote_off,
+				     .len = len,
+				     .op_ctx = op_ctx,
+				     .flags = flags };
+
+	return ops_async(region, mem, local_off, &req);
 }
 
 /* Posts an 8-byte compare-and-swap. */
@@ -467,19 +477,14 @@ int daxmr_region_cas_async(struct daxmr_region *region, struct daxmr_mem *mem, s
 			   unsigned int flags)
 {
 	struct daxmr_ops_req req = { .op = DAXMR_OP_CAS,
-				     .mem = mem,
 				     .remote_off = remote_off,
+				     .len = 8,
 				     .compare_add = compare,
 				     .swap = swap,
 				     .op_ctx = op_ctx,
 				     .flags = flags };
-	int ret = ops_refused(region, mem, local_off, remote_off, 8, true, flags);
 
-	if (ret)
-		return ret;
-	req.laddr = daxmr_mem_addr(mem, local_off);
-	req.lkey = daxmr_mem_lkey(mem);
-	return ops_atomic(region, &req);
+	return ops_async(region, mem, local_off, &req);
 }
 
 /* Posts an 8-byte fetch-and-add. */
@@ -487,18 +492,13 @@ int daxmr_region_faa_async(struct daxmr_region *region, struct daxmr_mem *mem, s
 			   uint64_t remote_off, uint64_t add, void *op_ctx, unsigned int flags)
 {
 	struct daxmr_ops_req req = { .op = DAXMR_OP_FAA,
-				     .mem = mem,
 				     .remote_off = remote_off,
+				     .len = 8,
 				     .compare_add = add,
 				     .op_ctx = op_ctx,
 				     .flags = flags };
-	int ret = ops_refused(region, mem, local_off, remote_off, 8, true, flags);
 
-	if (ret)
-		return ret;
-	req.laddr = daxmr_mem_addr(mem, local_off);
-	req.lkey = daxmr_mem_lkey(mem);
-	return ops_atomic(region, &req);
+	return ops_async(region, mem, local_off, &req);
 }
 
 /* A synchronous atomic through the library's own buffer. */
@@ -520,7 +520,11 @@ static int ops_atomic_sync(struct daxmr_region *region, struct daxmr_ops_req *re
 	result = daxmr_client_scratch(client, &req->lkey);
 	req->laddr = (uint64_t)(uintptr_t)result;
 	req->internal = true;
-	ret = ops_atomic(region, req);
+	req->region = region;
+	req->len = 8;
+	ret = ops_atomic_refused(region, req->laddr, req->remote_off);
+	if (!ret)
+		ret = daxmr_client_post(client, req);
 	if (!ret)
 		ret = daxmr_client_wait_internal(client);
 	if (!ret && old_ptr)
@@ -543,10 +547,19 @@ int daxmr_region_cas(struct daxmr_region *region, uint64_t remote_off, uint64_t 
 int daxmr_region_faa(struct daxmr_region *region, uint64_t remote_off, uint64_t add,
 		     uint64_t *old_ptr)
 {
-	struct daxmr_ops_req req = { .op = DAXMR_OP_FAA, .remote_off = remote_off, .compare_add = add };
+	struct daxmr_ops_req req = { .op = DAXMR_OP_FAA,
+				     .remote_off = remote_off,
+				     .compare_add = add };
 
 	return ops_atomic_sync(region, &req, old_ptr);
 }
+
+#ifdef DAXMR_PROJECT_MAJOR
+_Static_assert(DAXMR_VERSION_MAJOR == DAXMR_PROJECT_MAJOR &&
+		       DAXMR_VERSION_MINOR == DAXMR_PROJECT_MINOR &&
+		       DAXMR_VERSION_PATCH == DAXMR_PROJECT_PATCH,
+	       "daxmr.h's DAXMR_VERSION_* differ from the project version in CMakeLists.txt");
+#endif
 
 /* The running library's version. */
 const char *daxmr_version(int *major, int *minor, int *patch)

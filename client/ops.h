@@ -31,12 +31,12 @@ struct daxmr_ops;
 
 /* What the ring is built for. */
 struct daxmr_ops_params {
-	struct ibv_qp *qp;	/* borrowed: the connection's RC QP */
-	const char *peer;	/* borrowed: for log lines */
-	unsigned int depth;	/* work-request slots (1..4096) */
-	uint32_t max_wr_bytes;	/* bytes one piece carries at most */
-	uint32_t max_inline;	/* WRITE pieces up to this many bytes go inline (0: never) */
-	bool atomics;		/* the device does RC atomics */
+	struct ibv_qp *qp;     /* borrowed: the connection's RC QP */
+	const char *peer;      /* borrowed: for log lines */
+	unsigned int depth;    /* work-request slots (1..4096) */
+	uint32_t max_wr_bytes; /* bytes one piece carries at most */
+	uint32_t max_inline;   /* WRITE pieces up to this many bytes go inline (0: never) */
+	bool atomics;	       /* the device does RC atomics */
 };
 
 /* One operation to queue. */
@@ -51,8 +51,8 @@ struct daxmr_ops_req {
 	uint64_t compare_add; /* CAS compare, FAA add */
 	uint64_t swap;	      /* CAS swap */
 	void *op_ctx;
-	unsigned int flags;   /* DAXMR_OP_F_* */
-	bool internal;	      /* the library's own (copying path, sync atomics): never reported */
+	unsigned int flags; /* DAXMR_OP_F_* */
+	bool internal;	    /* the library's own (copying path, sync atomics): never reported */
 };
 
 /* The ring. 0, -EINVAL (depth or max_wr_bytes 0), -ENOMEM. */

@@ -12,8 +12,8 @@
 #include "verbs.h"
 #include "wrid.h"
 
-#define QP_RECV_SLOTS 64 /* receives: bounds the descriptors one connection can hold */
-#define QP_SEND_SLOTS 16 /* sends in flight: one request plus REVOKE_ACKs */
+#define QP_RECV_SLOTS 64  /* receives: bounds the descriptors one connection can hold */
+#define QP_SEND_SLOTS 16  /* sends in flight: one request plus REVOKE_ACKs */
 #define QP_INLINE_WANT 64 /* WRITE bytes we ask to send inline (a cache line: 8-byte values) */
 
 struct daxmr_qp {

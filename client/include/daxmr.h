@@ -61,8 +61,9 @@
  * (about 67 ms, set with rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT)), up to 7 times
  * (retry_cnt 7), and an RNR NAK up to 7 times; a dead peer is therefore noticed by a posted
  * operation within about 8 x 67 ms = 0.54 s plus the link's round trips (the device may round
- * the timeout up), and by an idle client at its next request (timeout_ms). Long transfers are cut into work requests of at
- * most opts.max_wr_bytes so that a lost packet costs a short retransmission.
+ * the timeout up), and by an idle client at its next request (timeout_ms). Long transfers are cut
+ *into work requests of at most opts.max_wr_bytes so that a lost packet costs a short
+ *retransmission.
  */
 
 #include <stddef.h>
@@ -84,13 +85,13 @@ extern "C" {
 #define DAXMR_VERSION_PATCH 0
 #define DAXMR_VERSION_STRING "0.1.0"
 /* One number that compares: (major << 16) | (minor << 8) | patch. */
-#define DAXMR_VERSION_NUMBER                                                                   \
+#define DAXMR_VERSION_NUMBER \
 	((DAXMR_VERSION_MAJOR << 16) | (DAXMR_VERSION_MINOR << 8) | DAXMR_VERSION_PATCH)
 
 #define DAXMR_DEFAULT_PORT 7471
 #define DAXMR_DEFAULT_TIMEOUT_MS 5000
-#define DAXMR_NAME_MAX 255 /* bytes in an export name */
-#define DAXMR_REASON_MAX 255 /* bytes of a server's reason text */
+#define DAXMR_NAME_MAX 255	      /* bytes in an export name */
+#define DAXMR_REASON_MAX 255	      /* bytes of a server's reason text */
 #define DAXMR_DEFAULT_QUEUE_DEPTH 128 /* RDMA work requests in flight, as perftest's bw tests */
 #define DAXMR_DEFAULT_MAX_WR_BYTES (64u << 10) /* one RDMA work request carries at most this */
 
@@ -154,11 +155,12 @@ struct daxmr_client_opts {
 	uint32_t max_wr_bytes;
 };
 
-#define DAXMR_CLIENT_OPTS_DEFAULT                                                             \
-	{                                                                                     \
-		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1,        \
-		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                          \
-		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH, .max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES \
+#define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
+	{                                                                              \
+		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
+		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                   \
+		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH,                              \
+		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES                             \
 	}
 
 /* One export, as LIST reports it. */
@@ -227,11 +229,13 @@ enum daxmr_op_flags {
  * once, when its last piece did, with the first failure of any piece.
  */
 struct daxmr_completion {
-	void *op_ctx;	   /* borrowed: what the caller passed */
-	int status;	   /* 0, or why it failed: -EIO, -EACCES (remote access), -ESTALE (revoked
-			    * before every piece was posted), -ENOTCONN (the connection died) */
-	enum daxmr_op op;  /* what it was */
-	uint64_t len;	   /* bytes it covered (8 for atomics) */
+	void *op_ctx;	  /* borrowed: what the caller passed */
+	int status;	  /* 0, or why it failed: -EACCES (remote access error: the key was
+			   * revoked under opts.use_revoked, or a protection error), -ECONNRESET
+			   * (the peer stopped answering: retries exhausted), -EIO (another
+			   * completion error), -ENOTCONN (the connection died before it finished) */
+	enum daxmr_op op; /* what it was */
+	uint64_t len;	  /* bytes it covered (8 for atomics) */
 };
 
 /*
@@ -288,7 +292,9 @@ DAXMR_API void daxmr_client_set_callbacks(struct daxmr_client *client,
 
 /*
  * An fd (epoll) for the caller's event loop: readable when the client has something for
- * daxmr_client_process(). Owned by the client; do not close it.
+ * daxmr_client_process() or daxmr_client_poll(). When it is, call daxmr_client_process() (which
+ * re-arms the completion queue), then daxmr_client_poll() until it returns 0. Owned by the
+ * client; do not close it.
  */
 DAXMR_API int daxmr_client_fd(const struct daxmr_client *client);
 
@@ -305,7 +311,9 @@ DAXMR_API int daxmr_region_open(struct daxmr_client *client, const char *name,
 
 /*
  * Closes the region (CLOSE to the server, which also acknowledges a pending revocation) and
- * frees it. NULL-safe; always frees; returns the first error.
+ * frees it. Operations still in flight on it are waited for first (up to timeout_ms; then the
+ * connection is declared dead): their completions stay for daxmr_client_poll. NULL-safe;
+ * always frees; returns the first error.
  */
 DAXMR_API int daxmr_region_close(struct daxmr_region **region_ptr);
 
@@ -423,8 +431,7 @@ DAXMR_API int daxmr_client_submit(struct daxmr_client *client);
  * Returns how many (0..max), or -ENOTCONN once the connection is dead and every operation
  * posted on it has been reported (with -ENOTCONN as its status), -EINVAL for max < 1.
  */
-DAXMR_API int daxmr_client_poll(struct daxmr_client *client, struct daxmr_completion *out,
-				int max);
+DAXMR_API int daxmr_client_poll(struct daxmr_client *client, struct daxmr_completion *out, int max);
 
 /* Operations posted and not yet reported by daxmr_client_poll. */
 DAXMR_API unsigned int daxmr_client_inflight(const struct daxmr_client *client);
