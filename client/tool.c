@@ -445,17 +445,6 @@ int daxmr_tool_conn_pick(const char *server_opt, const char *secret_opt, const c
 	return 0;
 }
 
-/* The program's short name: what follows the last '/'. */
-const char *daxmr_tool_prog_name(const char *argv0, const char *fallback)
-{
-	const char *slash;
-
-	if (!argv0 || !*argv0)
-		return fallback;
-	slash = strrchr(argv0, '/');
-	return slash && slash[1] ? slash + 1 : argv0;
-}
-
 /* The byte count get transfers. */
 int daxmr_tool_get_range(uint64_t export_len, uint64_t offset, bool has_length, uint64_t length,
 			 uint64_t *len_ptr)

@@ -87,9 +87,6 @@ int daxmr_tool_conn_pick(const char *server_opt, const char *secret_opt, const c
 			 const char **server_ptr, const char **secret_ptr, char *err,
 			 size_t err_len);
 
-/* The last path component of argv[0] (the program's short name for messages); never NULL. */
-const char *daxmr_tool_prog_name(const char *argv0, const char *fallback);
-
 /*
  * Parses a size: decimal digits with an optional binary suffix K, M, G, T (case-insensitive,
  * optionally followed by "iB" or "B"): "4096", "64K", "1MiB", "2g". -EINVAL for anything else,

@@ -5,13 +5,24 @@
 # together (ops as asked, MiB_s and Gb_s from the same bytes and seconds, min <= p50 <= p99 <=
 # max, the depth the path allows); --threads 2 sums two clients; the human table; the written
 # blocks are on the device (read through mmap, not RDMA); fetch-and-add lands in the word where
-# the export allows atomics; the reg anchor; perftest's -s is the size, never the server.
+# the export allows atomics; a file with a hole is UNAVAILABLE (exit 7, the server's reason); the
+# reg anchor; perftest's -s is the size, never the server.
 # No figure is judged: benchmarks print numbers next to anchors (scripts/bench.sh).
 . "$(dirname "$0")/../service/lib.sh"
 : "${DAXMR_BENCH:?DAXMR_BENCH must name the daxmr-bench binary}"
 
 [ -c "$DEVDAX" ] || skip "no devdax device $DEVDAX"
-start_daxmrd d --export "dev=$DEVDAX"
+# a file with a hole on the fs-DAX mount: daxmrd keeps it down (UNAVAILABLE, with the reason)
+holed=
+if mountpoint -q "$DAX_DIR"; then
+	holed=$DAX_DIR/bench-smoke-holed.img
+	remove_on_exit "$holed"
+	rm -f "$holed"
+	xfs_io -f -c "pwrite -q 0 4k" -c "truncate 1m" -c fsync "$holed" || fail "making $holed failed"
+	start_daxmrd d --export "dev=$DEVDAX" --export "holed=$holed"
+else
+	start_daxmrd d --export "dev=$DEVDAX"
+fi
 
 # check_json FILE OP MODE SIZE DEPTH THREADS OPS: every field of daxmr-bench --json's one object
 # in FILE and its consistency; prints the path (zero-copy or copy) it reports.
@@ -105,6 +116,16 @@ if [ "$rc" != 2 ] || ! grep -q 'aligned' "$WORK/cas.log"; then
 	fail "an unaligned cas exited $rc: $(cat "$WORK/cas.log")"
 fi
 say "ok: an unaligned cas is a usage error that says so"
+
+# an export that is down for good: exit 7, and the server's reason on stderr
+if [ -n "$holed" ]; then
+	rc=0
+	"$DAXMR" -s "$SERVER" get holed --length 8 -o "$WORK/holed.out" 2>"$WORK/holed.log" || rc=$?
+	if [ "$rc" != 7 ] || ! grep -q 'hole at offset' "$WORK/holed.log"; then
+		fail "get of a file with a hole exited $rc, not 7 with the reason: $(cat "$WORK/holed.log")"
+	fi
+	say "ok: an unavailable export is exit 7 with the reason: $(cat "$WORK/holed.log")"
+fi
 
 # Writes: overwrite the span with random bytes first, so that stale blocks of an earlier run
 # cannot pass; then 64 writes of 4K at depth 4 over a 64K span (16 blocks, each written 4 times).
