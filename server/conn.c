@@ -50,6 +50,7 @@
 #include "cmreq.h"
 #include "hold.h"
 #include "log.h"
+#include "metrics.h"
 #include "transport.h"
 #include "window.h"
 #include "wrid.h"
@@ -165,6 +166,7 @@ int daxmr_conn_expire_handshake(struct daxmr_conn *conn, int64_t now_ms)
 		return 0;
 	DAXMR_LOG_WRN("connection %s (%s): still %s %d ms after accept: disconnecting", conn->peer,
 		      conn->client, daxmr_conn_state_str(conn->state), DAXMR_CONN_HANDSHAKE_MS);
+	daxmr_metrics_conn_rejected("HANDSHAKE_TIMEOUT");
 	daxmr_conn_disconnect(conn);
 	return -ETIMEDOUT;
 }
@@ -299,6 +301,7 @@ static enum daxmr_proto_status conn_do_auth(struct daxmr_conn *conn,
 		DAXMR_LOG_WRN("connection %s (%s): AUTH failed: the client's proof does not match "
 			      "our secret; disconnecting",
 			      conn->peer, conn->client);
+		daxmr_metrics_conn_rejected("AUTH_FAILED");
 		conn->state = DAXMR_CONN_DENIED;
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
@@ -478,6 +481,7 @@ static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
 	if (ret)
 		return DAXMR_PROTO_STATUS_INTERNAL;
+	daxmr_metrics_flushed(f->length);
 	return DAXMR_PROTO_STATUS_OK;
 }
 
