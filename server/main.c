@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		return MAIN_EXIT_OK;
 	}
 	if (args.version) {
-		printf("daxmrd %s\n", DAXMR_VERSION_STRING);
+		printf("daxmrd %s\n", DAXMR_PROJECT_VERSION);
 		daxmr_args_free(&args);
 		return MAIN_EXIT_OK;
 	}

@@ -249,7 +249,7 @@ int daxmr_metrics_format(const struct daxmr_metrics_gauges *g, struct evbuffer *
 
 	if (metrics_head(out, "daxmr_build_info", "gauge",
 			 "daxmrd's version; the value is always 1") ||
-	    metrics_labelled(out, "daxmr_build_info", "version", DAXMR_VERSION_STRING, 1))
+	    metrics_labelled(out, "daxmr_build_info", "version", DAXMR_PROJECT_VERSION, 1))
 		return -ENOMEM;
 	if (metrics_head(out, "daxmr_exports", "gauge", "Exports by state"))
 		return -ENOMEM;

@@ -71,7 +71,7 @@ static void format__initial(void **state)
 	g.exports[1].n = 1;
 	t = format(&g);
 	has_line(t, "# TYPE daxmr_build_info gauge");
-	has_line(t, "daxmr_build_info{version=\"" DAXMR_VERSION_STRING "\"} 1");
+	has_line(t, "daxmr_build_info{version=\"" DAXMR_PROJECT_VERSION "\"} 1");
 	has_line(t, "daxmr_exports{state=\"available\"} 5");
 	has_line(t, "daxmr_exports{state=\"unavailable\"} 1");
 	has_line(t, "daxmr_clients 3");
