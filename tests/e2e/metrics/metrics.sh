@@ -63,6 +63,8 @@ wait_for "$WORK/d.log" 'export t: path .* generation 2' 20 "t back as generation
 
 scrape after
 promtool check metrics <"$WORK/after.prom" || fail "promtool check metrics rejects the second scrape"
+grep -E '^daxmr_(exports|clients|revocations_total|revocation_(duration|ack_wait)_seconds_(sum|count)|flushed_bytes_total|registration_failures_total)' \
+	"$WORK/after.prom" | sed "s/^/$TEST:   /"
 expect_sample after 'daxmr_revocations_total{reason="lease-break"}' 1
 expect_sample after daxmr_revocation_duration_seconds_count 1
 expect_sample after daxmr_revocation_ack_wait_seconds_count 1
