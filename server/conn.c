@@ -977,6 +977,13 @@ void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp)
 /* exp is about to be deregistered: deallocate every window of this connection over it. */
 void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp)
 {
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
+
+	/* the revocation's summary line counts the missing acks; this one says whose they were */
+	if (h && h->exp == exp && h->state == DAXMR_HOLD_REVOKE_SENT)
+		DAXMR_LOG_WRN("connection %s (%s): export %s generation %" PRIu64
+			      " released without its REVOKE_ACK: its key stops working now",
+			      conn->peer, conn->client, daxmr_export_name(exp), h->gen);
 	daxmr_window_fence(&conn->windows, exp);
 }
 

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # metrics.sh -- daxmrd --metrics on a real RDMA device: a put (FLUSH), a lease break under a
-# holder, an export that cannot come up (a hole); then a scrape that promtool checks and whose
-# samples say what happened, and a real Prometheus scraping daxmrd: its API answers up == 1 and
-# the daxmr series with the same values.
+# holder that acks and one under a holder that never does, an export that cannot come up (a
+# hole); scrapes that promtool checks and whose samples say what happened, and a real
+# Prometheus scraping daxmrd: its API answers up == 1 and the daxmr series with the same values.
 . "$(dirname "$0")/../service/lib.sh"
 
 command -v promtool >/dev/null || fail "no promtool: scripts/deps.sh metrics"
@@ -81,6 +81,21 @@ python3 -c "import sys; a=float(sys.argv[1]); b=float(sys.argv[2])*1000; sys.exi
 	"$logged" "$summed" || fail "histogram sum ${summed}s differs from the log's ${logged} ms"
 say "ok: revocation latency ${summed}s, as the log says (${logged} ms)"
 
+# A holder that never acknowledges (daxmr watch --ignore-revoke): the ack budget releases, the
+# log names the client and the export, and the scrape counts the expiry.
+"$DAXMR" -s "$SERVER" watch t --ignore-revoke >"$WORK/watch.log" 2>&1 &
+BACKGROUND+=("$!")
+wait_for "$WORK/watch.log" '^opened export=t generation=2( |$)' 10 "watch --ignore-revoke"
+python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDWR))' "$f" || fail "second lease breaker failed"
+wait_for "$WORK/d.log" 'export t: path .* generation 3' 20 "t back as generation 3"
+expect_log d 'connection .*: export t generation 2 released without its REVOKE_ACK' \
+	"the log names the connection that did not acknowledge"
+scrape budget
+expect_sample budget 'daxmr_revocations_total{reason="lease-break"}' 2
+expect_sample budget daxmr_revocation_ack_budget_expiries_total 1
+expect_sample budget daxmr_revocation_ack_wait_seconds_count 2
+expect_sample budget daxmr_revocation_deadline_misses_total 0
+
 # A real Prometheus scraping daxmrd each second.
 PPORT=$((MPORT + 1))
 cat >"$WORK/prometheus.yml" <<YML
@@ -111,8 +126,8 @@ done
 [ "$up" = 1 ] || fail "Prometheus does not see daxmrd up within 60 s (up='${up:-none}')"
 say "ok: Prometheus: up{job=\"daxmrd\"} 1"
 v=$(query 'daxmr_revocations_total{job="daxmrd",reason="lease-break"}')
-[ "$v" = 1 ] || fail "Prometheus: daxmr_revocations_total{reason=\"lease-break\"} is '${v:-absent}', expected 1"
-say "ok: Prometheus: daxmr_revocations_total{reason=\"lease-break\"} 1"
+[ "$v" = 2 ] || fail "Prometheus: daxmr_revocations_total{reason=\"lease-break\"} is '${v:-absent}', expected 2"
+say "ok: Prometheus: daxmr_revocations_total{reason=\"lease-break\"} 2"
 v=$(query 'sum(daxmr_exports{job="daxmrd"})')
 [ "$v" = 2 ] || fail "Prometheus: sum(daxmr_exports) is '${v:-absent}', expected 2"
 say "ok: Prometheus: sum(daxmr_exports) 2"
