@@ -12,7 +12,8 @@ Installs the Debian packages a set needs (only those missing), with apt-get from
 system's own sources (never changed). Without a SET: build test guest.
 Sets:
   build    compilers, CMake, Ninja and the libraries daxmr links (libsystemd for sd_notify)
-  test     clang, libFuzzer's runtime, clang-format, clang-tidy, cppcheck
+  test     clang, libFuzzer's runtime, clang-format, clang-tidy, cppcheck, and the sets
+           metrics and install (scripts/test.sh runs their tests)
   guest    qemu, busybox, the kernel-package tools, and what the guest runs from the host's /
   rxe      what scripts/rxe-module.sh needs to build the fixed rdma_rxe
   metrics  Prometheus and promtool (tests/e2e/metrics scrapes daxmrd with them)
@@ -43,7 +44,7 @@ want=()
 for set in "$@"; do
 	case "$set" in
 	build) want+=("${build[@]}") ;;
-	test) want+=("${test[@]}") ;;
+	test) want+=("${test[@]}" "${metrics[@]}" "${install[@]}") ;; # scripts/test.sh runs those tests too
 	guest) want+=("${guest[@]}") ;;
 	rxe) want+=("${rxe[@]}") ;;
 	metrics) want+=("${metrics[@]}") ;;
