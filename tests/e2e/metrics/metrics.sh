@@ -77,7 +77,7 @@ expect_sample after daxmr_revocation_deadline_misses_total 0
 expect_sample after 'daxmr_exports{state="available"}' 1
 flushed=$(sample after daxmr_flushed_bytes_total)
 [ "${flushed:-0}" -ge 12345 ] || fail "daxmr_flushed_bytes_total is '${flushed:-absent}', expected >= 12345"
-say "ok: daxmr_flushed_bytes_total $flushed (the put's 12345 bytes and more)"
+say "ok: daxmr_flushed_bytes_total $flushed (at least the put's 12345 bytes)"
 # the revocation's latency in the histogram agrees with daxmrd's log line within a millisecond
 logged=$(grep -oE 'revoked export t generation 1: .* released [0-9.]+ ms' "$WORK/d.log" | grep -oE '[0-9.]+ ms$' | cut -d' ' -f1)
 summed=$(sample after daxmr_revocation_duration_seconds_sum)
