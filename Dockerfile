@@ -22,7 +22,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
 	cmake ninja-build gcc pkg-config libc6-dev \
-	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libsodium-dev libjson-c-dev \
+	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libsodium-dev libjson-c-dev libsystemd-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -30,6 +30,9 @@ COPY common common
 COPY proto proto
 COPY server server
 COPY client client
+COPY cmake cmake
+COPY man man
+COPY systemd systemd
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUILD_TESTS=OFF \
 	-DCMAKE_INSTALL_PREFIX=/usr \
 	&& cmake --build /build \
@@ -37,7 +40,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUIL
 
 FROM debian:bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 libjson-c5 \
+	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 libjson-c5 libsystemd0 \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=build /staging/ /
 RUN ldconfig

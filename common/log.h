@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* log.h -- leveled logging to stderr, shared by daxmrd, libdaxmr and the tools */
+
+/*
+ * Three forms of a line, chosen by what stderr is (daxmr_log_detect):
+ *   a terminal:  "2026-12-02 13:45:01.123 daxmrd: notice: listening on ..." (local time)
+ *   the journal: "<5>notice: listening on ..." (sd-daemon(3) priority prefix; journald adds
+ *                the time and the identifier itself). stderr is the journal when
+ *                $JOURNAL_STREAM is "DEV:INODE" of stderr's fstat (systemd.exec(5)).
+ *   otherwise:   "daxmrd: notice: listening on ..."
+ */
 #ifndef DAXMR_LOG_H
 #define DAXMR_LOG_H
 
@@ -19,10 +28,27 @@ void daxmr_log_set_level(enum daxmr_log_level level);
 /* Names this process in every line, e.g. "daxmrd" (borrowed: must outlive all logging). */
 void daxmr_log_set_ident(const char *ident);
 
+/* What stderr is; the form of the lines follows (see the top of this file). */
+enum daxmr_log_sink {
+	DAXMR_LOG_SINK_PLAIN = 0,
+	DAXMR_LOG_SINK_TERMINAL, /* timestamps */
+	DAXMR_LOG_SINK_JOURNAL,	 /* <N> priority prefixes */
+};
+
+/*
+ * Looks at stderr ($JOURNAL_STREAM against its fstat, then isatty) and picks the form of the
+ * lines; done once on the first line anyway; call it again after replacing stderr.
+ */
+enum daxmr_log_sink daxmr_log_detect(void);
+
+/* The syslog priority of a level (3 error .. 7 debug), as the <N> prefix says it. */
+int daxmr_log_priority(enum daxmr_log_level level);
+
 /* Current threshold; lets callers skip building expensive messages. */
 enum daxmr_log_level daxmr_log_get_level(void);
 
-/* Prints one line "<ident>: <level>: <message>" if level is enabled; errno is preserved. */
+/* Prints one line "<ident>: <level>: <message>" (in the sink's form) if level is enabled;
+ * errno is preserved. */
 void daxmr_log(enum daxmr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

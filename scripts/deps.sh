@@ -1,11 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # deps.sh -- install (from Debian's own packages) what building, testing and the guest need.
-# Idempotent: asks apt only for what is missing. Usage: scripts/deps.sh [build|test|guest|rxe]...
+# Idempotent: asks apt only for what is missing; never touches the system's apt sources.
+# Usage: scripts/deps.sh [build|test|guest|rxe|metrics|install]...
 set -euo pipefail
 
+usage() {
+	cat <<'EOF'
+Usage: scripts/deps.sh [SET...]
+Installs the Debian packages a set needs (only those missing), with apt-get from the
+system's own sources (never changed). Without a SET: build test guest.
+Sets:
+  build    compilers, CMake, Ninja and the libraries daxmr links (libsystemd for sd_notify)
+  test     clang, libFuzzer's runtime, clang-format, clang-tidy, cppcheck, and the sets
+           metrics and install (scripts/test.sh runs their tests)
+  guest    qemu, busybox, the kernel-package tools, and what the guest runs from the host's /
+  rxe      what scripts/rxe-module.sh needs to build the fixed rdma_rxe
+  metrics  Prometheus and promtool (tests/e2e/metrics scrapes daxmrd with them)
+  install  systemd-analyze, man and mandoc (tests of the unit file and the man pages)
+Runs apt-get through sudo when not root. Exit status: 0 done, 1 apt failed or no sudo,
+2 unknown set.
+EOF
+}
+
 build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev
-	libsodium-dev libjson-c-dev)
+	libsodium-dev libjson-c-dev libsystemd-dev)
 # clang + its runtime: the libFuzzer targets and their sanitizers; the static analysers
 test=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 # the guest: qemu, the initramfs' busybox, kernel-package handling, and what the guest runs from
@@ -15,16 +34,23 @@ guest=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod util-linux iproute
 
 # scripts/rxe-module.sh: a Debian trixie build root for the fixed rdma_rxe, and the patching
 rxe=(mmdebstrap patch xz-utils util-linux kmod)
+# tests/e2e/metrics: a real Prometheus scrapes daxmrd; promtool (in the same package) lints a scrape
+metrics=(prometheus)
+# tests of the install: the systemd unit (systemd-analyze verify), the man pages (man, mandoc)
+install=(systemd man-db groff mandoc)
 
 want=()
 [ $# -gt 0 ] || set -- build test guest
 for set in "$@"; do
 	case "$set" in
 	build) want+=("${build[@]}") ;;
-	test) want+=("${test[@]}") ;;
+	test) want+=("${test[@]}" "${metrics[@]}" "${install[@]}") ;; # scripts/test.sh runs those tests too
 	guest) want+=("${guest[@]}") ;;
 	rxe) want+=("${rxe[@]}") ;;
-	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe)" >&2; exit 2 ;;
+	metrics) want+=("${metrics[@]}") ;;
+	install) want+=("${install[@]}") ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe, metrics, install; --help)" >&2; exit 2 ;;
 	esac
 done
 

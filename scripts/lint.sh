@@ -4,6 +4,18 @@
 # (.clang-format), cppcheck and clang-tidy (.clang-tidy). Usage: scripts/lint.sh [BUILD_DIR]
 # BUILD_DIR must hold compile_commands.json (default: build). Exits non-zero on any finding.
 set -euo pipefail
+case "${1:-}" in
+-h | --help)
+	cat <<'EOF'
+Usage: scripts/lint.sh [BUILD_DIR]
+Static checks of common/, proto/, server/ and client/: clang-format against .clang-format,
+cppcheck, and clang-tidy (.clang-tidy) with BUILD_DIR's compile_commands.json (default:
+build; configure it first). Prints each finding; exit status 0 clean, 1 findings, 2 usage.
+EOF
+	exit 0
+	;;
+-*) echo "lint: unknown option $1 (--help)" >&2; exit 2 ;;
+esac
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build}
 [ -e "$build/compile_commands.json" ] || { echo "lint: no $build/compile_commands.json: configure first" >&2; exit 2; }

@@ -16,7 +16,9 @@ void daxmr_args_usage(FILE *f)
 	fprintf(f,
 		"Usage: daxmrd --listen ADDR[:PORT] --export NAME=PATH[,OPTION...] [--export ...]\n"
 		"              [--secret-file FILE] [--allow-non-dax] [--ack-budget-ms N]\n"
-		"              [--odp-check=enforce|warn] [--foreground] [-v|-vv]\n"
+		"              [--odp-check=enforce|warn] [--metrics ADDR:PORT] [--foreground]\n"
+		"              [-v|-vv]\n"
+		"       daxmrd --help | --version\n"
 		"\n"
 		"Serves files on persistent memory for one-sided RDMA READ/WRITE by remote clients,\n"
 		"and revokes the clients' access before anyone else may change the files' blocks.\n"
@@ -50,10 +52,16 @@ void daxmr_args_usage(FILE *f)
 		"      --odp-check=MODE      enforce (default): a registration mode (pinned, ODP) that\n"
 		"                            fails the data-path check on the device is not used, and\n"
 		"                            exports needing it are refused; warn: use it anyway, loudly\n"
+		"      --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                            (exports by state, clients, revocations and their\n"
+		"                            latency, rejects, registration failures); off by\n"
+		"                            default. No authentication: bind a loopback or\n"
+		"                            management address\n"
 		"  -f, --foreground          accepted for compatibility: daxmrd never forks; run it\n"
 		"                            under a supervisor (systemd, runit) that keeps its stderr\n"
 		"  -v, --verbose             more log: -v info, -vv debug\n"
 		"  -h, --help                this text\n"
+		"      --version             print daxmrd's version and exit\n"
 		"\n"
 		"Export rules, checked in this order after the file is opened once and leased\n"
 		"(F_WRLCK for rw, F_RDLCK for ro):\n"
@@ -229,6 +237,8 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "metrics", required_argument, NULL, 'M' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daxmr_server_opts defaults = DAXMR_SERVER_OPTS_DEFAULT;
@@ -269,6 +279,13 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 		case 'v':
 			a->verbose++;
 			break;
+		case 'M':
+			a->opts.metrics = optarg;
+			break;
+		case 'V':
+			a->version = true;
+			a->opts.exports = a->exports;
+			return 0;
 		case 'h':
 			a->help = true;
 			a->opts.exports = a->exports;

@@ -16,6 +16,7 @@ struct daxmr_args {
 	const char *secret_file;	  /* borrowed: from argv; NULL without --secret-file */
 	int verbose;			  /* -v given this many times */
 	bool help;			  /* -h/--help: print daxmr_args_usage and exit 0 */
+	bool version;			  /* --version: print the version and exit 0 */
 };
 
 /* --help: every option, the export rules, the exit codes. */

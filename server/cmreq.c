@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /* "ADDR:PORT" of the peer of id. */
 static void cmreq_peer_str(struct rdma_cm_id *id, char *buf, size_t size)
@@ -59,6 +60,7 @@ void daxmr_cmreq_reject(const struct daxmr_cmreq *r, enum daxmr_proto_status sta
 
 	DAXMR_LOG_WRN("connection from %s rejected (%s): %s", r->peer,
 		      daxmr_proto_status_str(status), why);
+	daxmr_metrics_conn_rejected(daxmr_proto_status_str(status));
 	n = daxmr_proto_cm_reject_encode(&rej, pdata, sizeof(pdata));
 	if (n <= 0)
 		DAXMR_LOG_ERR("connection from %s: cannot encode the reject private data (%s): %s: "

@@ -51,6 +51,7 @@
 #include "cmreq.h"
 #include "hold.h"
 #include "log.h"
+#include "metrics.h"
 #include "transport.h"
 #include "window.h"
 #include "wrid.h"
@@ -166,6 +167,7 @@ int daxmr_conn_expire_handshake(struct daxmr_conn *conn, int64_t now_ms)
 		return 0;
 	DAXMR_LOG_WRN("connection %s (%s): still %s %d ms after accept: disconnecting", conn->peer,
 		      conn->client, daxmr_conn_state_str(conn->state), DAXMR_CONN_HANDSHAKE_MS);
+	daxmr_metrics_conn_rejected("HANDSHAKE_TIMEOUT");
 	daxmr_conn_disconnect(conn);
 	return -ETIMEDOUT;
 }
@@ -322,6 +324,7 @@ static enum daxmr_proto_status conn_do_auth(struct daxmr_conn *conn,
 		DAXMR_LOG_WRN("connection %s (%s): AUTH failed: the client's proof does not match "
 			      "our secret; disconnecting",
 			      conn->peer, conn->client);
+		daxmr_metrics_conn_rejected("AUTH_FAILED");
 		conn->state = DAXMR_CONN_DENIED;
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
@@ -582,6 +585,7 @@ static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
 			    daxmr_log_strerror(ret));
 		return DAXMR_PROTO_STATUS_INTERNAL;
 	}
+	daxmr_metrics_flushed(f->length);
 	return DAXMR_PROTO_STATUS_OK;
 }
 
@@ -1136,6 +1140,13 @@ void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp)
 /* exp is about to be deregistered: deallocate every window of this connection over it. */
 void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp)
 {
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
+
+	/* the revocation's summary line counts the missing acks; this one says whose they were */
+	if (h && h->exp == exp && h->state == DAXMR_HOLD_REVOKE_SENT)
+		DAXMR_LOG_WRN("connection %s (%s): export %s generation %" PRIu64
+			      " released without its REVOKE_ACK: its key stops working now",
+			      conn->peer, conn->client, daxmr_export_name(exp), h->gen);
 	daxmr_window_fence(&conn->windows, exp);
 }
 

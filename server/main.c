@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "args.h"
 #include "auth.h"
 #include "cidr.h"
+#include "daxmr_version.h"
 #include "log.h"
 #include "server.h"
 
@@ -101,6 +104,11 @@ int main(int argc, char **argv)
 		daxmr_args_free(&args);
 		return MAIN_EXIT_OK;
 	}
+	if (args.version) {
+		printf("daxmrd %s\n", DAXMR_PROJECT_VERSION);
+		daxmr_args_free(&args);
+		return MAIN_EXIT_OK;
+	}
 	daxmr_log_set_level(args.verbose >= 2 ? DAXMR_LOG_DEBUG :
 			    args.verbose == 1 ? DAXMR_LOG_INFO :
 						DAXMR_LOG_NOTICE);
@@ -122,6 +130,9 @@ int main(int argc, char **argv)
 		rc = ret == -EINVAL ? MAIN_EXIT_USAGE : MAIN_EXIT_STARTUP;
 		goto out;
 	}
+	/* Type=notify: systemd starts dependants now; outside systemd this does nothing */
+	(void)sd_notifyf(0, "READY=1\nSTATUS=listening on %s, %zu exports", args.opts.listen,
+			 args.opts.nexports);
 	if (daxmr_server_run(srv))
 		rc = MAIN_EXIT_STARTUP;
 	ret = daxmr_server_delete(&srv);

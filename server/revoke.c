@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #define REVOKE_WATCHDOG_SLACK_MS 250u
 #define REVOKE_BUDGET_MAX_MS 1000u
@@ -122,6 +123,8 @@ static void revoke_finish(struct daxmr_revoke *rv, const char *cause)
 		      r->holders, r->acked, cause, r->sent_us / 1000, r->sent_us % 1000, last_ack,
 		      r->released_us / 1000, r->released_us % 1000,
 		      r->release_err ? " (with errors, see above)" : "", rv->opts.break_time_ms);
+	daxmr_metrics_revoked(daxmr_revoke_reason_str(r->reason), cause, r->holders, r->last_ack_us,
+			      r->released_us, rv->opts.break_time_ms);
 	if (rv->ops.released)
 		rv->ops.released(rv->arg, rv->exp, r->reason);
 }

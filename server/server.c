@@ -35,6 +35,7 @@
 
 #include <event2/event.h>
 #include <rdma/rdma_cma.h>
+#include <systemd/sd-daemon.h>
 
 #include "clock.h"
 #include "conn.h"
@@ -43,6 +44,7 @@
 #include "hostport.h"
 #include "lease.h"
 #include "log.h"
+#include "metrics.h"
 #include "revoke.h"
 
 #define SERVER_LEASE_BREAK_TIME_DEFAULT_MS 45000
@@ -88,7 +90,8 @@ struct daxmr_server {
 	struct event *ev_term;	/* owned */
 	struct event *ev_reap;	/* owned */
 	struct event *ev_tick;	/* owned: each second: handshake deadlines, lost retry timers */
-	struct server_export *exports; /* owned: nexports of them */
+	struct daxmr_metrics_http *metrics; /* owned: NULL without --metrics */
+	struct server_export *exports;	    /* owned: nexports of them */
 	size_t nexports;
 	struct server_conn_list conns;
 	struct daxmr_revoke_opts ropts;
@@ -143,6 +146,7 @@ static int server_establish(struct server_export *se)
 
 	ret = daxmr_export_establish(se->exp);
 	if (ret) {
+		daxmr_metrics_establish_failed(ret);
 		server_schedule_retry(se);
 		return ret;
 	}
@@ -203,6 +207,7 @@ static void server_on_term(evutil_socket_t fd, short what, void *arg)
 	if (srv->shutting_down)
 		return;
 	srv->shutting_down = true;
+	(void)sd_notify(0, "STOPPING=1"); /* systemd: not a failure; no-op outside a service */
 	for (i = 0; i < srv->nexports; i++) {
 		struct server_export *se = &srv->exports[i];
 
@@ -398,6 +403,30 @@ static void server_on_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < srv->nexports; i++)
 		if (srv->exports[i].retry_lost)
 			server_schedule_retry(&srv->exports[i]);
+}
+
+/* The metrics' gauges at a scrape: exports by state, connections not yet torn down. */
+static void server_metrics_gauges(void *arg, struct daxmr_metrics_gauges *g)
+{
+	static const enum daxmr_export_state states[] = {
+		DAXMR_EXPORT_CONFIGURED, DAXMR_EXPORT_AVAILABLE,   DAXMR_EXPORT_REVOKING,
+		DAXMR_EXPORT_RELEASED,	 DAXMR_EXPORT_UNAVAILABLE,
+	};
+	struct daxmr_server *srv = arg;
+	struct server_conn *sc;
+	size_t i, j;
+
+	g->nstates = sizeof(states) / sizeof(states[0]);
+	for (j = 0; j < g->nstates; j++) {
+		g->exports[j].state = daxmr_export_state_str(states[j]);
+		g->exports[j].n = 0;
+	}
+	for (i = 0; i < srv->nexports; i++)
+		for (j = 0; j < g->nstates; j++)
+			g->exports[j].n += daxmr_export_state(srv->exports[i].exp) == states[j];
+	g->clients = 0;
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		g->clients += !sc->dead;
 }
 
 /* Rejects a connect request BUSY (as daxmr_conn_new would) and destroys its id. */
@@ -858,6 +887,12 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 			      "(out of memory)");
 		goto err;
 	}
+	if (opts->metrics) {
+		ret = daxmr_metrics_http_new(srv->base, opts->metrics, server_metrics_gauges, srv,
+					     &srv->metrics);
+		if (ret)
+			goto err;
+	}
 	DAXMR_LOG_NTC("listening on %s (device %s)", srv->listen_str, srv->devname);
 	*srv_ptr = srv;
 	return 0;
@@ -932,6 +967,7 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 		server_first_error(&ret, daxmr_export_delete(&se->exp));
 	}
 	free(srv->exports);
+	server_first_error(&ret, daxmr_metrics_http_delete(&srv->metrics));
 	server_event_free(&srv->ev_tick);
 	server_event_free(&srv->ev_reap);
 	server_event_free(&srv->ev_term);

@@ -20,12 +20,13 @@ struct daxmr_server_opts {
 	int ack_budget_ms;   /* -1: min(1000, lease-break-time / 4) */
 	bool odp_check_warn; /* a mode failing the data-path check is used anyway, loudly */
 	const struct daxmr_auth_key *key; /* borrowed: copied; NULL: clients need not AUTH */
+	const char *metrics; /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
 };
 
 #define DAXMR_SERVER_OPTS_DEFAULT                                                    \
 	{                                                                            \
 		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1, \
-		.odp_check_warn = false, .key = NULL                                 \
+		.odp_check_warn = false, .key = NULL, .metrics = NULL                \
 	}
 
 /*
