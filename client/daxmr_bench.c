@@ -349,9 +349,10 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 		}
 		if (ret)
 			break;
-		if (n)
+		if (n) {
 			t->end_ns = now;
-		atomic_fetch_add(&r->ops_done, (uint_fast64_t)n);
+			atomic_fetch_add(&r->ops_done, (uint_fast64_t)n);
+		}
 	}
 	t->ops = completed;
 	free(posted_ns);
