@@ -8,13 +8,14 @@
 
 #include "args.h"
 #include "auth.h"
+#include "check.h"
 #include "cidr.h"
 #include "log.h"
 #include "server.h"
 
 #define MAIN_EXIT_OK 0
 #define MAIN_EXIT_STARTUP 1
-#define MAIN_EXIT_USAGE 2
+#define MAIN_EXIT_USAGE 2 /* also a configuration error: exports file, listen, secret file */
 /* fds besides the exports': the daemon's own (~14) and room for clients' and libraries' */
 #define MAIN_FDS_SPARE 320
 
@@ -25,8 +26,19 @@ static int main_load_secret(const char *path, struct daxmr_auth_key *key)
 	int ret = daxmr_auth_key_load(path, key, why, sizeof(why));
 
 	if (ret)
-		fprintf(stderr, "daxmrd: --secret-file: %s\n", why);
+		fprintf(stderr, "daxmrd: secret file: %s\n", why);
 	return ret;
+}
+
+/* daxmrd --check: every export's file against the rules, no RDMA; the exit status. */
+static int main_check(const struct daxmr_args *args)
+{
+	size_t failed = daxmr_check_exports(args->exports, args->opts.nexports, stdout);
+
+	if (failed)
+		fprintf(stderr, "daxmrd: --check: %zu of %zu exports fail\n", failed,
+			args->opts.nexports);
+	return failed ? MAIN_EXIT_STARTUP : MAIN_EXIT_OK;
 }
 
 /*
@@ -104,10 +116,16 @@ int main(int argc, char **argv)
 	daxmr_log_set_level(args.verbose >= 2 ? DAXMR_LOG_DEBUG :
 			    args.verbose == 1 ? DAXMR_LOG_INFO :
 						DAXMR_LOG_NOTICE);
+	if (args.check) {
+		rc = main_check(&args);
+		daxmr_args_free(&args);
+		return rc;
+	}
 	if (args.secret_file) {
-		if (main_load_secret(args.secret_file, &key)) {
+		ret = main_load_secret(args.secret_file, &key);
+		if (ret) {
 			daxmr_args_free(&args);
-			return MAIN_EXIT_STARTUP;
+			return ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
 		}
 		args.opts.key = &key;
 	}
