@@ -671,6 +671,8 @@ int daxmr_config_export_cfgs(const struct daxmr_config *cfg, struct daxmr_export
 		out[i].allow_non_dax = e->allow_non_dax || cfg->daemon.allow_non_dax;
 		out[i].allow = e->allow;
 		out[i].nallow = e->nallow;
+		out[i].has_ack_budget = e->ack_budget_ms >= 0;
+		out[i].ack_budget_ms = e->ack_budget_ms;
 	}
 	*out_ptr = out;
 	return 0;
