@@ -184,6 +184,7 @@ static int args_settings(struct daxmr_args *a, FILE *err)
 			d->ctl_socket	  ? d->ctl_socket :
 					    DAXMR_CTL_SOCKET_DEFAULT;
 	a->ctl_group = a->cli_ctl_group ? a->cli_ctl_group : d->ctl_group;
+	a->cfg_ctl_socket = d->ctl_socket != NULL;
 	a->opts.ack_budget_ms = a->cli_ack_budget_ms >= 0 ? a->cli_ack_budget_ms : d->ack_budget_ms;
 	a->opts.odp_check_warn =
 		a->cli_odp_check_warn >= 0 ? a->cli_odp_check_warn == 1 : d->odp_check_warn == 1;

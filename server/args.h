@@ -31,6 +31,7 @@ struct daxmr_args {
 	const char *cli_listen, *cli_secret_file, *cli_ctl_socket, *cli_ctl_group;
 	int cli_ack_budget_ms, cli_odp_check_warn; /* -1: not given */
 	bool cli_allow_non_dax;
+	bool cfg_ctl_socket; /* the file named the control socket (set ctl-socket) */
 };
 
 /* --help: every option, the exports file, the export rules, the exit codes. */

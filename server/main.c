@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "check.h"
 #include "cidr.h"
+#include "ctl.h"
 #include "log.h"
 #include "server.h"
 
@@ -97,8 +98,43 @@ static void main_log_allowlists(const struct daxmr_export_cfg *exports, size_t n
 	}
 }
 
+/* SIGHUP: re-read the configuration (nothing changes if it has an error; logged either way). */
+static void main_on_hup(void *arg)
+{
+	struct daxmr_reload **rl = arg;
+	struct daxmr_reload_summary sum;
+	char why[DAXMR_CONFIG_WHY_MAX];
+
+	if (*rl)
+		(void)daxmr_reload_run(*rl, &sum, why, sizeof(why));
+}
+
+/*
+ * The reload state and the control socket, once the server runs. A socket that cannot be made
+ * fails the startup when --ctl-socket or 'set ctl-socket' asked for it; the default one only
+ * warns (daxmrd serves on without daxmrctl).
+ */
+static int main_ctl(struct daxmr_server *srv, struct daxmr_args *args, struct daxmr_reload **rl,
+		    struct daxmr_ctl **ctl)
+{
+	struct daxmr_ctl_opts copts = { .path = args->ctl_socket, .group = args->ctl_group };
+	int ret = daxmr_reload_new(srv, args, rl);
+
+	if (ret || args->no_ctl)
+		return ret;
+	ret = daxmr_ctl_new(srv, *rl, &copts, ctl);
+	if (ret && !args->cli_ctl_socket && !args->cfg_ctl_socket) {
+		DAXMR_LOG_WRN("no control socket (%s): daxmrctl cannot reach this daxmrd",
+			      daxmr_log_strerror(ret));
+		return 0;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
+	struct daxmr_reload *rl = NULL;
+	struct daxmr_ctl *ctl = NULL;
 	struct daxmr_server *srv = NULL;
 	struct daxmr_auth_key key;
 	struct daxmr_args args;
@@ -134,14 +170,19 @@ int main(int argc, char **argv)
 		rc = MAIN_EXIT_STARTUP;
 		goto out;
 	}
+	args.opts.on_hup = main_on_hup;
+	args.opts.hup_arg = &rl;
 	ret = daxmr_server_new(&args.opts, &srv);
 	if (ret) {
 		DAXMR_LOG_ERR("startup failed: %s", daxmr_log_strerror(ret));
 		rc = ret == -EINVAL ? MAIN_EXIT_USAGE : MAIN_EXIT_STARTUP;
 		goto out;
 	}
-	if (daxmr_server_run(srv))
+	if (main_ctl(srv, &args, &rl, &ctl))
 		rc = MAIN_EXIT_STARTUP;
+	else if (daxmr_server_run(srv))
+		rc = MAIN_EXIT_STARTUP;
+	daxmr_ctl_delete(&ctl);
 	ret = daxmr_server_delete(&srv);
 	if (ret) {
 		DAXMR_LOG_ERR("teardown failed: %s (the first error; each is logged above)",
@@ -149,6 +190,7 @@ int main(int argc, char **argv)
 		rc = MAIN_EXIT_STARTUP;
 	}
 out:
+	daxmr_reload_delete(&rl);
 	if (args.opts.key)
 		daxmr_auth_key_wipe(&key);
 	daxmr_args_free(&args);

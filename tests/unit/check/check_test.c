@@ -66,8 +66,9 @@ static const char *make(const char *name, size_t len, off_t size)
 /* Checks one export; the rule, with why filled. */
 static enum daxmr_check_rule check(const char *path, bool ro, bool allow_non_dax)
 {
-	struct daxmr_export_cfg cfg = { .name = "x", .path = path, .ro = ro,
-					.allow_non_dax = allow_non_dax };
+	struct daxmr_export_cfg cfg = {
+		.name = "x", .path = path, .ro = ro, .allow_non_dax = allow_non_dax
+	};
 
 	why[0] = '\0';
 	return daxmr_check_export(&cfg, why, sizeof(why));
@@ -173,12 +174,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(check__non_dax_fails_naming_the_rule),
-		T(check__allow_non_dax_passes),
-		T(check__hole_names_the_offset),
-		T(check__empty_missing_directory),
-		T(check__another_opener_fails_the_lease),
-		T(check_exports__one_line_each),
+		T(check__non_dax_fails_naming_the_rule),  T(check__allow_non_dax_passes),
+		T(check__hole_names_the_offset),	  T(check__empty_missing_directory),
+		T(check__another_opener_fails_the_lease), T(check_exports__one_line_each),
 #undef T
 	};
 

@@ -57,16 +57,17 @@ static void assert_bad(const char *text, const char *said)
 static void parse__exports_comments_blanks_quotes(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("# daxmr exports\n"
-			       "\n"
-			       "   \t \n"
-			       "db   /mnt/pmem/db    rw,allow=10.0.2.0/24 allow=fd00::/8   # two nets\n"
-			       "logs /mnt/pmem/logs  ro ack-budget-ms=250\n"
-			       "tmp \"/tmp/a file\" allow-non-dax\n"
-			       "set /dax/set\n" /* an export called "set": its path is absolute */
-			       "q \"/x/\\\"q\\\\\"\n"
-			       "last /dax/last"),
-			 0);
+	assert_int_equal(
+		parse("# daxmr exports\n"
+		      "\n"
+		      "   \t \n"
+		      "db   /mnt/pmem/db    rw,allow=10.0.2.0/24 allow=fd00::/8   # two nets\n"
+		      "logs /mnt/pmem/logs  ro ack-budget-ms=250\n"
+		      "tmp \"/tmp/a file\" allow-non-dax\n"
+		      "set /dax/set\n" /* an export called "set": its path is absolute */
+		      "q \"/x/\\\"q\\\\\"\n"
+		      "last /dax/last"),
+		0);
 	assert_int_equal(cfg.nexports, 6);
 	assert_string_equal(cfg.exports[0].name, "db");
 	assert_string_equal(cfg.exports[0].path, "/mnt/pmem/db");
@@ -136,7 +137,8 @@ static void parse__bad_export_lines(void **state)
 	assert_bad("a /a allow=10.0.0.1/8\n", "exports:1:6: allow=10.0.0.1/8: ");
 	assert_bad("a /a allow=\n", "exports:1:6: allow=: ");
 	assert_bad("a /a ro,allow=host\n", "exports:1:9: allow=host: ");
-	assert_bad("a /a ack-budget-ms=-1\n", "exports:1:6: ack-budget-ms=-1: expected milliseconds");
+	assert_bad("a /a ack-budget-ms=-1\n",
+		   "exports:1:6: ack-budget-ms=-1: expected milliseconds");
 	assert_bad("a /a ack-budget-ms=\n", "exports:1:6: ack-budget-ms=: expected");
 	assert_bad("a /a ack-budget-ms=1s\n", "exports:1:6: ack-budget-ms=1s: expected");
 	assert_bad("a /a ack-budget-ms=2147483648\n", "exports:1:6: ack-budget-ms=2147483648");
@@ -180,22 +182,23 @@ static void parse__bad_settings(void **state)
 	assert_bad("set ctl-socket run/x\n", "exports:1:16: set ctl-socket: path 'run/x'");
 	assert_bad("set ack-budget-ms -5\n", "exports:1:19: set ack-budget-ms -5: expected");
 	assert_bad("set odp-check off\n", "exports:1:15: set odp-check off: expected enforce or "
-				       "warn");
-	assert_bad("set allow-non-dax 1\n", "exports:1:19: set allow-non-dax 1: expected yes or no");
+					  "warn");
+	assert_bad("set allow-non-dax 1\n",
+		   "exports:1:19: set allow-non-dax 1: expected yes or no");
 }
 
 static void parse__duplicate_names(void **state)
 {
 	(void)state;
 	assert_bad("a /a\nb /b\n  a /c\n", "exports:3:3: export a is defined twice (first at "
-					  "exports:1)");
+					   "exports:1)");
 	/* across sources: a file, then --export */
 	assert_int_equal(parse("a /a\n"), 0);
 	assert_int_equal(daxmr_config_parse_export_arg(&cfg, "a=/b", why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "--export a=/b: export a is defined twice (first at exports:1)");
-	assert_int_equal(daxmr_config_parse_export_arg(&cfg, "b=/b,ro,allow=10.0.0.0/8", why,
-						       sizeof(why)),
-			 0);
+	assert_int_equal(
+		daxmr_config_parse_export_arg(&cfg, "b=/b,ro,allow=10.0.0.0/8", why, sizeof(why)),
+		0);
 	assert_int_equal(cfg.nexports, 2);
 	assert_true(cfg.exports[1].ro);
 	assert_string_equal(cfg.exports[1].where, "--export");
