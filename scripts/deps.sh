@@ -4,7 +4,7 @@
 # Idempotent: asks apt only for what is missing. Usage: scripts/deps.sh [build|test|guest|rxe]...
 set -euo pipefail
 
-build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev
+build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev libjson-c-dev
 	libsodium-dev)
 # clang + its runtime: the libFuzzer targets and their sanitizers; the static analysers
 test=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
