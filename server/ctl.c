@@ -543,7 +543,7 @@ int daxmr_ctl_new(struct daxmr_server *srv, struct daxmr_reload *rl,
 			      sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, opts->path);
+	memcpy(sa.sun_path, opts->path, strlen(opts->path) + 1);
 	ret = ctl_group(opts, &gid);
 	if (ret)
 		return ret;

@@ -70,7 +70,7 @@ static int ctl_connect(const char *path)
 		fprintf(stderr, "daxmrctl: %s: socket path too long\n", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fprintf(stderr, "daxmrctl: socket: %s\n", strerror(errno));

@@ -178,9 +178,7 @@ int main(int argc, char **argv)
 		rc = ret == -EINVAL ? MAIN_EXIT_USAGE : MAIN_EXIT_STARTUP;
 		goto out;
 	}
-	if (main_ctl(srv, &args, &rl, &ctl))
-		rc = MAIN_EXIT_STARTUP;
-	else if (daxmr_server_run(srv))
+	if (main_ctl(srv, &args, &rl, &ctl) || daxmr_server_run(srv))
 		rc = MAIN_EXIT_STARTUP;
 	daxmr_ctl_delete(&ctl);
 	ret = daxmr_server_delete(&srv);

@@ -742,7 +742,7 @@ static int server_export_create(struct daxmr_server *srv, const struct daxmr_exp
 	if (srv->nexports == srv->cap) {
 		size_t cap = srv->cap ? srv->cap * 2 : 16;
 
-		grown = reallocarray(srv->exports, cap, sizeof(*grown));
+		grown = reallocarray(srv->exports, cap, sizeof(struct server_export *));
 		if (!grown)
 			return -ENOMEM;
 		srv->exports = grown;
@@ -1089,7 +1089,7 @@ static void server_export_finish(struct server_export *se)
 		;
 	if (i < srv->nexports) {
 		memmove(&srv->exports[i], &srv->exports[i + 1],
-			(srv->nexports - i - 1) * sizeof(srv->exports[0]));
+			(srv->nexports - i - 1) * sizeof(struct server_export *));
 		srv->nexports--;
 	}
 	DAXMR_LOG_NTC("export %s: unexported", daxmr_export_name(se->exp));
