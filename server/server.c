@@ -1114,6 +1114,16 @@ static struct server_export *server_slot_name(struct daxmr_server *srv, const ch
 	return exp ? server_slot(srv, exp) : NULL;
 }
 
+/* The slot an administrative request on name acts on: 0, -ESHUTDOWN or -ENOENT. */
+static int server_slot_for_admin(struct daxmr_server *srv, const char *name,
+				 struct server_export **se_ptr)
+{
+	if (srv->shutting_down)
+		return -ESHUTDOWN;
+	*se_ptr = server_slot_name(srv, name);
+	return *se_ptr ? 0 : -ENOENT;
+}
+
 /* Adds an export at run time. */
 int daxmr_server_export_add(struct daxmr_server *srv, const struct daxmr_export_cfg *cfg)
 {
@@ -1139,12 +1149,10 @@ int daxmr_server_export_add(struct daxmr_server *srv, const struct daxmr_export_
 int daxmr_server_export_remove(struct daxmr_server *srv, const char *name)
 {
 	struct server_export *se;
+	int ret = server_slot_for_admin(srv, name, &se);
 
-	if (srv->shutting_down)
-		return -ESHUTDOWN;
-	se = server_slot_name(srv, name);
-	if (!se)
-		return -ENOENT;
+	if (ret)
+		return ret;
 	se->removing = true;
 	event_del(se->retry);
 	switch (daxmr_export_state(se->exp)) {
@@ -1166,12 +1174,10 @@ int daxmr_server_export_remove(struct daxmr_server *srv, const char *name)
 int daxmr_server_export_revoke(struct daxmr_server *srv, const char *name)
 {
 	struct server_export *se;
+	int ret = server_slot_for_admin(srv, name, &se);
 
-	if (srv->shutting_down)
-		return -ESHUTDOWN;
-	se = server_slot_name(srv, name);
-	if (!se)
-		return -ENOENT;
+	if (ret)
+		return ret;
 	if (daxmr_export_state(se->exp) != DAXMR_EXPORT_AVAILABLE)
 		return -EAGAIN;
 	DAXMR_LOG_NTC("export %s: revoking it on request (reason admin)", name);

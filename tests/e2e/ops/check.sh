@@ -10,8 +10,9 @@ good=$DAX_DIR/daxmr-e2e-check-good.$$
 holey=$DAX_DIR/daxmr-e2e-check-holey.$$
 remove_on_exit "$good" "$holey"
 xfs_io -f -c "pwrite -q -S 0x5a 0 2m" -c fsync "$good" >/dev/null
-# 2 MiB written, then a hole from 2 MiB to 4 MiB
-xfs_io -f -c "pwrite -q -S 0x5a 0 2m" -c "truncate 4m" -c fsync "$holey" >/dev/null
+# 4 MiB long, the first 2 MiB written: a hole from 2 MiB (sized first, so that the write does
+# not extend the file and XFS preallocates nothing past it)
+xfs_io -f -c "truncate 4m" -c "pwrite -q -S 0x5a 0 2m" -c fsync "$holey" >/dev/null
 random_file "$WORK/pc.img" 65536
 
 cat >"$EXPORTS" <<EOT

@@ -8,22 +8,21 @@
 CTL_SOCK=$WORK/ctl.sock
 EXPORTS=$WORK/exports
 
-# ctl ARGS...: daxmrctl on this test's socket; its output on stdout, its status in CTL_RC.
+# ctl ARGS...: daxmrctl on this test's socket; its output (stdout and stderr) in OUT, its exit
+# status in CTL_RC. Not in $(...): a subshell would lose both.
 ctl() {
 	CTL_RC=0
-	"$DAXMRCTL" --socket "$CTL_SOCK" "$@" 2>&1 || CTL_RC=$?
+	OUT=$("$DAXMRCTL" --socket "$CTL_SOCK" "$@" 2>&1) || CTL_RC=$?
 }
 
-# ctl_ok ARGS...: daxmrctl must exit 0; prints its output.
+# ctl_ok ARGS...: as ctl, and daxmrctl must exit 0.
 ctl_ok() {
-	local out
-	out=$(ctl "$@")
-	[ "$CTL_RC" = 0 ] || fail "daxmrctl $* exited $CTL_RC: $out"
-	printf '%s\n' "$out"
+	ctl "$@"
+	[ "$CTL_RC" = 0 ] || fail "daxmrctl $* exited $CTL_RC: $OUT"
 }
 
-# jq_ok FILTER JSON WHAT: the JSON (daxmrctl --json) must satisfy the jq-free python FILTER,
-# a Python expression over r (the reply).
+# json_ok EXPR JSON WHAT: the JSON (a daxmrctl --json reply) must satisfy EXPR, a Python
+# expression over r (the reply).
 json_ok() {
 	python3 -c 'import json,sys; r=json.loads(sys.argv[2]); sys.exit(0 if eval(sys.argv[1]) else 1)' \
 		"$1" "$2" || fail "$3: not so in $2"

@@ -25,8 +25,10 @@ for n in keep gone chg; do
 	wait_for "$WORK/watch-$n.log" "^opened export=$n generation=1( |$)" 10 "watch $n"
 done
 say "ok: keep, gone and chg are held"
-before=$(ctl_ok --json exports)
-clients_before=$(ctl_ok --json clients)
+ctl_ok --json exports
+before=$OUT
+ctl_ok --json clients
+clients_before=$OUT
 keep_regions_before=$(json_get "[h for c in r['clients'] for h in c['regions'] if h['export']=='keep']" "$clients_before")
 json_ok "[e['generation'] for e in r['exports'] if e['name']=='keep']==[1]" "$before" "keep is generation 1"
 
@@ -48,13 +50,16 @@ say "ok: daxmrd says: $(grep -o 'reload: 1 added.*' "$WORK/d.log")"
 grep -q '^revoked' "$WORK/watch-keep.log" && fail "the unchanged export was revoked: $(cat "$WORK/watch-keep.log")"
 say "ok: the unchanged export's holder saw nothing"
 
-after=$(ctl_ok --json exports)
+ctl_ok --json exports
+
+after=$OUT
 json_ok "sorted(e['name'] for e in r['exports'])==['chg','keep','new']" "$after" "exports are chg, keep, new"
 json_ok "[(e['generation'],e['state']) for e in r['exports'] if e['name']=='keep']==[(1,'available')]" \
 	"$after" "keep is still generation 1, available"
 json_ok "[(e['access'],e['state']) for e in r['exports'] if e['name']=='chg']==[('rw','available')]" \
 	"$after" "chg is back, rw"
-clients_after=$(ctl_ok --json clients)
+ctl_ok --json clients
+clients_after=$OUT
 keep_regions_after=$(json_get "[h for c in r['clients'] for h in c['regions'] if h['export']=='keep']" "$clients_after")
 [ "$keep_regions_after" = "$keep_regions_before" ] ||
 	fail "keep's holder's regions changed: $keep_regions_before -> $keep_regions_after"
@@ -68,19 +73,22 @@ say "ok: the removed export is gone for clients"
 
 # a file with an error: daxmrctl reload says where, SIGHUP logs it, and nothing changes
 printf 'keep "%s"\nnew %s rw,bogus\n' "$WORK/keep.img" "$WORK/new.img" >"$EXPORTS"
-out=$(ctl reload)
+ctl reload
+out=$OUT
 [ "$CTL_RC" = 1 ] || fail "reload of a bad file exited $CTL_RC: $out"
 grep -q "$EXPORTS:2:.*unknown option 'bogus'" <<<"$out" || fail "reload does not name FILE:LINE:COL: $out"
 say "ok: daxmrctl reload: $out"
 kill -HUP "$DPID"
 wait_for "$WORK/d.log" "reload refused, nothing changed: $EXPORTS:2:" 10 "daxmrd log after SIGHUP"
-same=$(ctl_ok --json exports)
+ctl_ok --json exports
+same=$OUT
 json_ok "sorted((e['name'],e['generation']) for e in r['exports'])==[('chg',2),('keep',1),('new',1)]" \
 	"$same" "a bad file changed nothing"
 
 # back to a good file: daxmrctl reload reports the counts
 printf 'set allow-non-dax yes\nkeep "%s"\nnew "%s"\nchg "%s" rw\n' "$WORK/keep.img" "$WORK/new.img" "$WORK/chg.img" >"$EXPORTS"
-out=$(ctl_ok reload)
+ctl_ok reload
+out=$OUT
 [ "$out" = "reloaded: 0 added, 0 removed, 0 changed, 3 unchanged" ] || fail "reload said: $out"
 say "ok: daxmrctl reload: $out"
 grep -q '^revoked' "$WORK/watch-keep.log" && fail "keep was revoked at some point"
