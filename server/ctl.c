@@ -395,6 +395,21 @@ static void ctl_send(struct ctl_client *c, struct json_object *reply)
 	json_object_put(reply);
 }
 
+/* EOF or an error: the connection goes. */
+static void ctl_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		ctl_client_free(arg);
+}
+
+/* The last reply of a connection that is no longer read is out: it goes. */
+static void ctl_on_written(struct bufferevent *bev, void *arg)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		ctl_client_free(arg);
+}
+
 /* Data: answer each complete line. */
 static void ctl_on_read(struct bufferevent *bev, void *arg)
 {
@@ -426,16 +441,10 @@ static void ctl_on_read(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(in) > DAXMR_CTL_LINE_MAX) {
 		ctl_send(c, ctl_error(-E2BIG, "request longer than %d bytes", DAXMR_CTL_LINE_MAX));
 		evbuffer_drain(in, evbuffer_get_length(in));
+		/* nothing more is read: the connection goes once the reply is out */
 		bufferevent_disable(bev, EV_READ);
+		bufferevent_setcb(bev, NULL, ctl_on_written, ctl_on_event, c);
 	}
-}
-
-/* EOF or an error: the connection goes. */
-static void ctl_on_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		ctl_client_free(arg);
 }
 
 /* A new control connection. */

@@ -44,7 +44,8 @@ static struct daxmr_revoke_report last = { .generation = 2,
 					   .cause = "all acked" };
 static struct event_base *base;
 static int fake_conn; /* its address is the one connection */
-static const char *revoked, *disconnected, *unexported, *exported_name;
+/* what the fakes were asked (copies: the request is freed before the test looks) */
+static char revoked[64], disconnected[64], unexported[64], exported_name[64];
 static int reload_ret;
 
 #define EXP(p) ((const struct fake_export *)(const void *)(p))
@@ -134,7 +135,7 @@ int __wrap_daxmr_server_export_revoke(struct daxmr_server *srv, const char *name
 int __wrap_daxmr_server_export_revoke(struct daxmr_server *srv, const char *name)
 {
 	(void)srv;
-	revoked = name;
+	snprintf(revoked, sizeof(revoked), "%s", name);
 	return strcmp(name, "db") == 0 ? 0 : strcmp(name, "down") == 0 ? -EAGAIN : -ENOENT;
 }
 
@@ -142,7 +143,7 @@ int __wrap_daxmr_server_disconnect(struct daxmr_server *srv, const char *who);
 int __wrap_daxmr_server_disconnect(struct daxmr_server *srv, const char *who)
 {
 	(void)srv;
-	disconnected = who;
+	snprintf(disconnected, sizeof(disconnected), "%s", who);
 	return strcmp(who, "10.0.2.15:40000") == 0 ? 1 : -ENOENT;
 }
 
@@ -253,7 +254,7 @@ int __wrap_daxmr_reload_export(struct daxmr_reload *rl, const char *const *field
 			       char *why, size_t why_size)
 {
 	(void)rl;
-	exported_name = fields[0];
+	snprintf(exported_name, sizeof(exported_name), "%s", fields[0]);
 	if (n >= 3 && strcmp(fields[2], "bogus") == 0) {
 		snprintf(why, why_size, "daxmrctl export:1:10: unknown option 'bogus'");
 		return -EINVAL;
@@ -267,7 +268,7 @@ int __wrap_daxmr_reload_unexport(struct daxmr_reload *rl, const char *name, char
 				 size_t why_size)
 {
 	(void)rl;
-	unexported = name;
+	snprintf(unexported, sizeof(unexported), "%s", name);
 	if (strcmp(name, "db") == 0)
 		return 0;
 	snprintf(why, why_size, "unexport %s: no such export", name);
@@ -364,6 +365,7 @@ static void handle__revoke_disconnect_unexport(void **state)
 	assert_has("revoke: \\\"export\\\" (a name) is missing", "\"errno\":\"EINVAL\"", NULL);
 	handle("{\"command\":\"disconnect\",\"client\":\"10.0.2.15:40000\"}");
 	assert_has("\"ok\":true", "\"disconnected\":1", NULL);
+	assert_string_equal(disconnected, "10.0.2.15:40000");
 	handle("{\"command\":\"disconnect\",\"client\":\"x\"}");
 	assert_has("disconnect x: no such client", "ENOENT", NULL);
 	handle("{\"command\":\"disconnect\",\"client\":7}");
@@ -503,6 +505,20 @@ static void socket__mode_requests_errors_stale_and_busy(void **state)
 	big[69999] = '\0';
 	assert_non_null(strstr(roundtrip(fd, big), "\"errno\":\"E2BIG\""));
 	free(big);
+	/* and daxmrd closes that connection once the reply is out */
+	{
+		char b;
+		ssize_t r = -1;
+		int i;
+
+		for (i = 0; i < 200 && r != 0; i++) {
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			r = recv(fd, &b, 1, MSG_DONTWAIT);
+			if (r != 0)
+				usleep(1000);
+		}
+		assert_int_equal(r, 0);
+	}
 	close(fd);
 
 	daxmr_ctl_delete(&ctl);
