@@ -45,19 +45,19 @@ say "ok: the removed export was revoked with reason admin"
 wait_for "$WORK/watch-chg.log" '^revoked export=chg generation=1 reason=admin' 10 "watch chg after the reload"
 say "ok: the changed export was revoked with reason admin"
 wait_for "$WORK/d.log" 'export gone: unexported' 10 "daxmrd log"
+wait_for "$WORK/d.log" 'export chg: unexported' 10 "daxmrd log"
 wait_for "$WORK/d.log" 'reload: 1 added, 1 removed, 1 changed, 1 unchanged' 10 "daxmrd log"
 say "ok: daxmrd says: $(grep -o 'reload: 1 added.*' "$WORK/d.log")"
 grep -q '^revoked' "$WORK/watch-keep.log" && fail "the unchanged export was revoked: $(cat "$WORK/watch-keep.log")"
 say "ok: the unchanged export's holder saw nothing"
 
 ctl_ok --json exports
-
 after=$OUT
 json_ok "sorted(e['name'] for e in r['exports'])==['chg','keep','new']" "$after" "exports are chg, keep, new"
 json_ok "[(e['generation'],e['state']) for e in r['exports'] if e['name']=='keep']==[(1,'available')]" \
 	"$after" "keep is still generation 1, available"
-json_ok "[(e['access'],e['state']) for e in r['exports'] if e['name']=='chg']==[('rw','available')]" \
-	"$after" "chg is back, rw"
+json_ok "[(e['access'],e['state'],e['generation']) for e in r['exports'] if e['name']=='chg']==[('rw','available',1)]" \
+	"$after" "chg is back, rw, a new export (generation 1)"
 ctl_ok --json clients
 clients_after=$OUT
 keep_regions_after=$(json_get "[h for c in r['clients'] for h in c['regions'] if h['export']=='keep']" "$clients_after")
@@ -82,7 +82,7 @@ kill -HUP "$DPID"
 wait_for "$WORK/d.log" "reload refused, nothing changed: $EXPORTS:2:" 10 "daxmrd log after SIGHUP"
 ctl_ok --json exports
 same=$OUT
-json_ok "sorted((e['name'],e['generation']) for e in r['exports'])==[('chg',2),('keep',1),('new',1)]" \
+json_ok "sorted((e['name'],e['generation']) for e in r['exports'])==[('chg',1),('keep',1),('new',1)]" \
 	"$same" "a bad file changed nothing"
 
 # back to a good file: daxmrctl reload reports the counts
