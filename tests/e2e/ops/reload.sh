@@ -7,6 +7,8 @@
 . "$(dirname "$0")/ops_lib.sh"
 
 for n in keep gone chg new; do random_file "$WORK/$n.img" $((1 << 20)); done
+# what new.img holds, to compare with: reading an exported file itself would break daxmrd's lease
+cp "$WORK/new.img" "$WORK/new.orig"
 cat >"$EXPORTS" <<EOT
 set allow-non-dax yes
 keep "$WORK/keep.img"
@@ -65,7 +67,8 @@ keep_regions_after=$(json_get "[h for c in r['clients'] for h in c['regions'] if
 	fail "keep's holder's regions changed: $keep_regions_before -> $keep_regions_after"
 say "ok: keep's holder keeps its region and key: $keep_regions_after"
 "$DAXMR" -s "$SERVER" get new --length 16 -o "$WORK/new.head" || fail "get new failed"
-cmp -s "$WORK/new.head" <(head -c 16 "$WORK/new.img") || fail "new reads other bytes"
+head -c 16 "$WORK/new.orig" | cmp -s - "$WORK/new.head" ||
+	fail "new reads other bytes: $(od -An -tx1 "$WORK/new.head" | head -n1) (a $(stat -c %s "$WORK/new.head")-byte read)"
 say "ok: the added export reads back"
 "$DAXMR" -s "$SERVER" get keep --length 16 -o "$WORK/keep.head" || fail "get keep failed"
 "$DAXMR" -s "$SERVER" get gone --length 1 -o /dev/null 2>/dev/null && fail "the removed export is still readable"
