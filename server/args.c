@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* args.c -- daxmrd's command line: options and --export specs into struct daxmr_server_opts */
+/* args.c -- daxmrd's command line and exports file into struct daxmr_server_opts */
 #include "args.h"
 
 #include <errno.h>
@@ -7,37 +7,53 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cidr.h"
+#include "hostport.h"
 
-/* --help: every option, the export rules, the exit codes. */
+/* --help: every option, the exports file, the export rules, the exit codes. */
 void daxmr_args_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: daxmrd --listen ADDR[:PORT] --export NAME=PATH[,OPTION...] [--export ...]\n"
+		"Usage: daxmrd [--config FILE] [--listen ADDR[:PORT]] [--export NAME=PATH[,OPTION...]]...\n"
 		"              [--secret-file FILE] [--allow-non-dax] [--ack-budget-ms N]\n"
-		"              [--odp-check=enforce|warn] [--metrics ADDR:PORT] [--foreground]\n"
-		"              [-v|-vv]\n"
+		"              [--odp-check=enforce|warn] [--metrics ADDR:PORT] [--ctl-socket PATH]\n"
+		"              [--ctl-group GROUP] [--no-ctl] [--foreground] [-v|-vv]\n"
+		"       daxmrd --check [--config FILE] [--export ...]...\n"
 		"       daxmrd --help | --version\n"
 		"\n"
 		"Serves files on persistent memory for one-sided RDMA READ/WRITE by remote clients,\n"
 		"and revokes the clients' access before anyone else may change the files' blocks.\n"
 		"\n"
 		"Options:\n"
+		"  -c, --config FILE         the exports file (daxmr.exports(5)): one export a line,\n"
+		"                            NAME PATH [OPTIONS], and 'set KEY VALUE' daemon settings;\n"
+		"                            FILE.d/*.exports are read after it, in name order.\n"
+		"                            Default: %s when no --export is given.\n"
+		"                            Command-line options win over the file's settings.\n"
 		"  -l, --listen ADDR[:PORT]  address to listen on (rdma_cm, TCP port space), port %d\n"
 		"                            by default; IPv6 as [ADDR]:PORT. The RDMA device behind\n"
 		"                            ADDR is the one served; a wildcard address (0.0.0.0, ::)\n"
-		"                            serves the first RDMA device. Required.\n"
+		"                            serves the first RDMA device. Required (here or in the\n"
+		"                            file: set listen ADDR[:PORT]), except with --check.\n"
 		"  -e, --export NAME=PATH[,OPTION...]\n"
 		"                            export PATH as NAME (1-255 printable ASCII characters, no\n"
-		"                            space). Repeatable; at least one. Use absolute paths\n"
-		"                            (without commas). Options:\n"
+		"                            space). Repeatable; adds to the file's exports (a name\n"
+		"                            defined twice is an error). Absolute paths without commas.\n"
+		"                            Options (the same as in the file):\n"
 		"                              ro         read-only (no remote write); rw: the default\n"
 		"                              allow=NET  only clients whose address is in NET (an\n"
 		"                                         address or ADDR/PREFIX, IPv4 or IPv6) see\n"
 		"                                         and open the export; repeatable. Without\n"
 		"                                         allow=, every client may. A client that no\n"
 		"                                         export admits is rejected at connect.\n"
+		"                              ack-budget-ms=N  this export's ack budget\n"
+		"                              allow-non-dax    this export may be a page-cache file\n"
+		"      --check               validate the configuration and every export's file\n"
+		"                            against the export rules below (not the registration:\n"
+		"                            no RDMA device is needed), one line per export, then\n"
+		"                            exit 0 (all ok) or 1. It opens each file: a running\n"
+		"                            daxmrd serving it sees a lease break and re-exports it.\n"
 		"      --secret-file FILE    clients must prove they know this pre-shared secret\n"
 		"                            (challenge-response at connect; the secret never crosses\n"
 		"                            the wire, and daxmrd proves it back). FILE: 16-4096 bytes,\n"
@@ -57,6 +73,10 @@ void daxmr_args_usage(FILE *f)
 		"                            latency, rejects, registration failures); off by\n"
 		"                            default. No authentication: bind a loopback or\n"
 		"                            management address\n"
+		"      --ctl-socket PATH     daxmrctl's unix socket (default %s), mode 0660\n"
+		"      --ctl-group GROUP     the socket's group: its members may use daxmrctl (default:\n"
+		"                            daxmrd's own group; only root and that group may)\n"
+		"      --no-ctl              no control socket (and no daxmrctl)\n"
 		"  -f, --foreground          accepted for compatibility: daxmrd never forks; run it\n"
 		"                            under a supervisor (systemd, runit) that keeps its stderr\n"
 		"  -v, --verbose             more log: -v info, -vv debug\n"
@@ -64,14 +84,15 @@ void daxmr_args_usage(FILE *f)
 		"      --version             print daxmrd's version and exit\n"
 		"\n"
 		"Export rules, checked in this order after the file is opened once and leased\n"
-		"(F_WRLCK for rw, F_RDLCK for ro):\n"
-		"  - a regular file, or a device-DAX character device (/dev/daxX.Y; such devices have\n"
-		"    no file lease: only shutdown revokes them)\n"
-		"  - owned by daxmrd's fsuid, unless daxmrd has CAP_LEASE\n"
-		"  - DAX: statx reports STATX_ATTR_DAX and MAP_SHARED_VALIDATE|MAP_SYNC maps it\n"
-		"    (--allow-non-dax lifts this one)\n"
-		"  - FIEMAP: no reflinked (shared) extents, no holes, no unwritten or delayed\n"
-		"    extents (preallocate and write the file first, e.g. xfs_io -c 'pwrite 0 SIZE')\n"
+		"(F_WRLCK for rw, F_RDLCK for ro); --check names the rule that fails:\n"
+		"  - type: a regular file, or a device-DAX character device (/dev/daxX.Y; such\n"
+		"    devices have no file lease: only shutdown revokes them)\n"
+		"  - owner: owned by daxmrd's fsuid, unless daxmrd has CAP_LEASE\n"
+		"  - dax: statx reports STATX_ATTR_DAX and MAP_SHARED_VALIDATE|MAP_SYNC maps it\n"
+		"    (allow-non-dax lifts this one)\n"
+		"  - extents: FIEMAP: no reflinked (shared) extents, no holes, no unwritten or\n"
+		"    delayed extents (preallocate and write the file first, e.g.\n"
+		"    xfs_io -c 'pwrite 0 SIZE')\n"
 		"  - registrable: pinned, or On-Demand Paging for fs-DAX (rxe on Linux >= 6.15, mlx5);\n"
 		"    one larger than the device takes in one memory region (rxe: 1 GiB) is registered\n"
 		"    in segments of a power-of-two size and exported whole (protocol version 3:\n"
@@ -81,114 +102,44 @@ void daxmr_args_usage(FILE *f)
 		"when the device refused to register it: that is final until daxmrd restarts. A\n"
 		"lease break (another process opens or truncates the file) revokes it from every\n"
 		"client, releases it and re-establishes it as a new generation when it can.\n"
+		"SIGHUP (or daxmrctl reload) re-reads the exports file: added exports appear, removed\n"
+		"ones are revoked (reason admin), changed ones are revoked and exported again, and\n"
+		"unchanged ones are not touched; a file with an error changes nothing.\n"
 		"SIGTERM or SIGINT revokes every export (reason shutdown) and exits.\n"
 		"\n"
-		"Exit status: 0 clean shutdown, 1 a failure at startup, in the loop or at the teardown,\n"
-		"2 usage error.\n",
-		DAXMR_SERVER_PORT);
+		"Exit status: 0 clean shutdown (--check: every export ok), 1 a failure at startup,\n"
+		"in the loop or at the teardown (--check: an export fails a rule), 2 a usage or\n"
+		"configuration error: a bad option, exports file line, duplicate name, relative path,\n"
+		"listen address or secret file; daxmrd says which, before it touches any device.\n",
+		DAXMR_CONFIG_DEFAULT_FILE, DAXMR_SERVER_PORT, DAXMR_CTL_SOCKET_DEFAULT);
 }
 
-/*
- * Parses NAME=PATH[,ro|,rw][,allow=NET]... into cfg (pointing into arg, which it modifies; the
- * allowlist is allocated: free it with args_free_exports). 0, or -EINVAL with why filled in.
- */
-static int args_parse_export(char *arg, struct daxmr_export_cfg *cfg, char *why, size_t size)
-{
-	char *eq = strchr(arg, '='), *opt, *next;
-	struct daxmr_cidr *allow;
-	size_t commas = 0;
-
-	if (!eq || eq == arg || eq[1] == '\0' || eq[1] == ',') {
-		snprintf(why, size, "expected NAME=PATH[,ro][,allow=NET]...");
-		return -EINVAL;
-	}
-	*eq = '\0';
-	cfg->name = arg;
-	cfg->path = eq + 1;
-	cfg->ro = false;
-	for (opt = eq + 1; *opt; opt++)
-		commas += *opt == ',';
-	allow = commas ? calloc(commas, sizeof(*allow)) : NULL;
-	if (commas && !allow) {
-		snprintf(why, size, "out of memory");
-		return -ENOMEM;
-	}
-	cfg->allow = allow;
-	cfg->nallow = 0;
-	next = strchr(eq + 1, ',');
-	while (next) {
-		*next = '\0';
-		opt = next + 1;
-		next = strchr(opt, ',');
-		if (next)
-			*next = '\0';
-		if (strcmp(opt, "ro") == 0) {
-			cfg->ro = true;
-		} else if (strcmp(opt, "rw") == 0) {
-			cfg->ro = false;
-		} else if (strncmp(opt, "allow=", 6) == 0) {
-			char err[96];
-
-			if (daxmr_cidr_parse(opt + 6, &allow[cfg->nallow], err, sizeof(err))) {
-				snprintf(why, size, "allow=%s: %s", opt + 6, err);
-				return -EINVAL;
-			}
-			cfg->nallow++;
-		} else {
-			snprintf(why, size, "unknown option '%s' (ro, rw, allow=NET)", opt);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* Frees what args_parse_export allocated for n exports, and the array. */
-static void args_free_exports(struct daxmr_export_cfg *exports, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free((void *)exports[i].allow); /* allocated by args_parse_export */
-	free(exports);
-}
-
-/* Frees the exports and their allowlists. */
+/* Frees everything parse allocated. */
 void daxmr_args_free(struct daxmr_args *a)
 {
-	args_free_exports(a->exports, a->opts.nexports);
+	free(a->exports);
 	a->exports = NULL;
+	free(a->export_args);
+	a->export_args = NULL;
+	a->nexport_args = 0;
+	daxmr_config_free(&a->cfg);
 	a->opts.exports = NULL;
 	a->opts.nexports = 0;
 }
 
-/* --export ARG: the next export (its allowlist is freed with the others even on error). */
-static int args_export(struct daxmr_args *a, char *arg, FILE *err)
-{
-	char why[160], *copy = strdup(arg);
-	int ret;
-
-	ret = args_parse_export(arg, &a->exports[a->opts.nexports], why, sizeof(why));
-	a->opts.nexports++;
-	if (ret)
-		fprintf(err, "daxmrd: --export %s: %s\n", copy ? copy : arg, why);
-	free(copy);
-	return ret;
-}
-
-/* --ack-budget-ms ARG: milliseconds, 0 to INT_MAX. */
-static int args_ack_budget(struct daxmr_args *a, const char *arg, FILE *err)
+/* A milliseconds option: 0 to INT_MAX. */
+static int args_ms(const char *opt, const char *arg, int *out, FILE *err)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno || v < 0 || v > INT_MAX) {
-		fprintf(err, "daxmrd: --ack-budget-ms %s: expected milliseconds (0 or more)\n",
-			arg);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno || v > INT_MAX) {
+		fprintf(err, "daxmrd: %s %s: expected milliseconds (0 or more)\n", opt, arg);
 		return -EINVAL;
 	}
-	a->opts.ack_budget_ms = (int)v;
+	*out = (int)v;
 	return 0;
 }
 
@@ -196,9 +147,9 @@ static int args_ack_budget(struct daxmr_args *a, const char *arg, FILE *err)
 static int args_odp_check(struct daxmr_args *a, const char *arg, FILE *err)
 {
 	if (strcmp(arg, "enforce") == 0) {
-		a->opts.odp_check_warn = false;
+		a->cli_odp_check_warn = 0;
 	} else if (strcmp(arg, "warn") == 0) {
-		a->opts.odp_check_warn = true;
+		a->cli_odp_check_warn = 1;
 	} else {
 		fprintf(err, "daxmrd: --odp-check %s: expected enforce or warn\n", arg);
 		return -EINVAL;
@@ -206,34 +157,155 @@ static int args_odp_check(struct daxmr_args *a, const char *arg, FILE *err)
 	return 0;
 }
 
-/* What must be there once every option is read: no stray argument, --listen, an --export. */
-static int args_require(const struct daxmr_args *a, int argc, char **argv, FILE *err)
+/*
+ * Whether s is an address daxmrd can listen on, as far as can be told without resolving it:
+ * 0, or -EINVAL with the cause in why.
+ */
+static int args_listen_check(const char *s, char *why, size_t why_size)
 {
+	const char *colon = strrchr(s, ':'), *bracket = strchr(s, ']');
+	char host[80];
+	unsigned int port;
+
+	if (daxmr_hostport_parse(s, DAXMR_SERVER_PORT, host, sizeof(host), &port) == 0)
+		return 0;
+	if (s[0] == '\0' || s[0] == ':')
+		snprintf(why, why_size, "the address is empty");
+	else if (s[0] == '[' && !bracket)
+		snprintf(why, why_size, "'[' without ']'");
+	else if (colon && (!bracket || colon > bracket) && (s[0] == '[' || strchr(s, ':') == colon))
+		snprintf(why, why_size, "port '%s': expected a number from 1 to 65535", colon + 1);
+	else if (bracket && bracket[1] != '\0')
+		snprintf(why, why_size, "'%s' after ']': expected :PORT", bracket + 1);
+	else
+		snprintf(why, why_size, "the address is longer than %zu characters",
+			 sizeof(host) - 1);
+	return -EINVAL;
+}
+
+/* The file's settings where the command line gave none; checks listen. */
+static int args_settings(struct daxmr_args *a, FILE *err)
+{
+	const struct daxmr_config_daemon *d = &a->cfg.daemon;
+	char why[160];
+
+	a->opts.listen = a->cli_listen ? a->cli_listen : d->listen;
+	a->secret_file = a->cli_secret_file ? a->cli_secret_file : d->secret_file;
+	a->ctl_socket = a->cli_ctl_socket ? a->cli_ctl_socket :
+			d->ctl_socket	  ? d->ctl_socket :
+					    DAXMR_CTL_SOCKET_DEFAULT;
+	a->ctl_group = a->cli_ctl_group ? a->cli_ctl_group : d->ctl_group;
+	a->opts.metrics = a->cli_metrics ? a->cli_metrics : d->metrics;
+	a->cfg_ctl_socket = d->ctl_socket != NULL;
+	a->opts.ack_budget_ms = a->cli_ack_budget_ms >= 0 ? a->cli_ack_budget_ms : d->ack_budget_ms;
+	a->opts.odp_check_warn =
+		a->cli_odp_check_warn >= 0 ? a->cli_odp_check_warn == 1 : d->odp_check_warn == 1;
+	if (!a->opts.listen && !a->check) {
+		fprintf(err, "daxmrd: --listen is required (or 'set listen ADDR[:PORT]' in the "
+			     "exports file)\n");
+		return -EINVAL;
+	}
+	if (a->opts.listen && args_listen_check(a->opts.listen, why, sizeof(why))) {
+		fprintf(err, "daxmrd: %s %s: %s\n", a->cli_listen ? "--listen" : "set listen",
+			a->opts.listen, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The exports file (if any) and then each --export, into a fresh cfg. */
+static int args_build(const struct daxmr_args *a, struct daxmr_config *cfg, char *why,
+		      size_t why_size)
+{
+	size_t i;
+	int ret = 0;
+
+	daxmr_config_init(cfg);
+	if (a->config_file)
+		ret = daxmr_config_load(cfg, a->config_file, why, why_size);
+	for (i = 0; ret == 0 && i < a->nexport_args; i++)
+		ret = daxmr_config_parse_export_arg(cfg, a->export_args[i], why, why_size);
+	if (ret == 0 && a->cli_allow_non_dax)
+		cfg->daemon.allow_non_dax = true;
+	if (ret == 0 && cfg->nexports == 0) {
+		snprintf(why, why_size,
+			 "no exports: give --export NAME=PATH or an exports file (--config FILE, "
+			 "default %s)",
+			 DAXMR_CONFIG_DEFAULT_FILE);
+		ret = -EINVAL;
+	}
+	if (ret)
+		daxmr_config_free(cfg);
+	return ret;
+}
+
+/* A reload's configuration, built as at startup. */
+int daxmr_args_reload(const struct daxmr_args *a, struct daxmr_config *cfg, char *why,
+		      size_t why_size)
+{
+	return args_build(a, cfg, why, why_size);
+}
+
+/* What must be there once every option is read: no stray argument, a config, the settings. */
+static int args_finish(struct daxmr_args *a, int argc, char **argv, FILE *err)
+{
+	char why[DAXMR_CONFIG_WHY_MAX];
+	int ret;
+
 	if (optind < argc) {
 		fprintf(err, "daxmrd: unexpected argument %s\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (!a->opts.listen) {
-		fprintf(err, "daxmrd: --listen is required\n");
-		return -EINVAL;
+	if (!a->config_file && a->nexport_args == 0 && access(DAXMR_CONFIG_DEFAULT_FILE, F_OK) == 0)
+		a->config_file = DAXMR_CONFIG_DEFAULT_FILE;
+	ret = args_build(a, &a->cfg, why, sizeof(why));
+	if (ret) {
+		fprintf(err, "daxmrd: %s\n", why);
+		/* a file that cannot be read is a configuration error too, unless memory ran out */
+		return ret == -ENOMEM ? ret : -EINVAL;
 	}
-	if (a->opts.nexports == 0) {
-		fprintf(err, "daxmrd: at least one --export is required\n");
-		return -EINVAL;
+	ret = args_settings(a, err);
+	if (ret)
+		return ret;
+	ret = daxmr_config_export_cfgs(&a->cfg, &a->exports);
+	if (ret) {
+		fprintf(err, "daxmrd: out of memory\n");
+		return ret;
 	}
+	a->opts.exports = a->exports;
+	a->opts.nexports = a->cfg.nexports;
 	return 0;
+}
+
+/* What getopt_long found wrong (c is '?' or ':'), said as "daxmrd: ...". -EINVAL. */
+static int args_getopt_error(int c, char **argv, FILE *err)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		fprintf(err, "daxmrd: option %s needs a value\n", arg);
+	else if (optopt && strncmp(arg, "--", 2) != 0)
+		fprintf(err, "daxmrd: unknown option -%c\n", optopt);
+	else
+		fprintf(err, "daxmrd: unknown option %s (or a value it does not take)\n", arg);
+	return -EINVAL;
 }
 
 /* Parses the command line. */
 int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "export", required_argument, NULL, 'e' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "allow-non-dax", no_argument, NULL, 'D' },
 		{ "ack-budget-ms", required_argument, NULL, 'B' },
 		{ "odp-check", required_argument, NULL, 'O' },
 		{ "secret-file", required_argument, NULL, 'S' },
+		{ "ctl-socket", required_argument, NULL, 's' },
+		{ "ctl-group", required_argument, NULL, 'g' },
+		{ "no-ctl", no_argument, NULL, 'N' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -242,34 +314,51 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daxmr_server_opts defaults = DAXMR_SERVER_OPTS_DEFAULT;
-	bool allow_non_dax = false;
 	int c, ret = 0;
-	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->opts = defaults;
-	a->exports = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*a->exports));
-	if (!a->exports) {
+	daxmr_config_init(&a->cfg);
+	a->cli_ack_budget_ms = -1;
+	a->cli_odp_check_warn = -1;
+	a->export_args = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*a->export_args));
+	if (!a->export_args) {
 		fprintf(err, "daxmrd: out of memory\n");
 		return -ENOMEM;
 	}
 	optind = 0; /* glibc: start over (and rescan the environment), for each call */
-	while (ret == 0 && (c = getopt_long(argc, argv, "l:e:fvh", longopts, NULL)) != -1) {
+	opterr = 0; /* getopt would name argv[0], the full path: args_getopt_error says it */
+	while (ret == 0 && (c = getopt_long(argc, argv, ":c:l:e:fvh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			a->config_file = optarg;
+			break;
 		case 'l':
-			a->opts.listen = optarg;
+			a->cli_listen = optarg;
 			break;
 		case 'e':
-			ret = args_export(a, optarg, err);
+			a->export_args[a->nexport_args++] = optarg;
+			break;
+		case 'C':
+			a->check = true;
 			break;
 		case 'S':
-			a->secret_file = optarg;
+			a->cli_secret_file = optarg;
+			break;
+		case 's':
+			a->cli_ctl_socket = optarg;
+			break;
+		case 'g':
+			a->cli_ctl_group = optarg;
+			break;
+		case 'N':
+			a->no_ctl = true;
 			break;
 		case 'D':
-			allow_non_dax = true;
+			a->cli_allow_non_dax = true;
 			break;
 		case 'B':
-			ret = args_ack_budget(a, optarg, err);
+			ret = args_ms("--ack-budget-ms", optarg, &a->cli_ack_budget_ms, err);
 			break;
 		case 'O':
 			ret = args_odp_check(a, optarg, err);
@@ -280,31 +369,26 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 			a->verbose++;
 			break;
 		case 'M':
-			a->opts.metrics = optarg;
+			a->cli_metrics = optarg;
 			break;
 		case 'V':
 			a->version = true;
-			a->opts.exports = a->exports;
 			return 0;
 		case 'h':
 			a->help = true;
-			a->opts.exports = a->exports;
 			return 0;
 		default:
-			ret = -EINVAL; /* getopt_long said what */
+			ret = args_getopt_error(c, argv, err);
 			break;
 		}
 	}
 	if (ret == 0)
-		ret = args_require(a, argc, argv, err);
+		ret = args_finish(a, argc, argv, err);
 	if (ret) {
 		if (ret == -EINVAL)
 			fprintf(err, "Try 'daxmrd --help'.\n");
 		daxmr_args_free(a);
 		return ret;
 	}
-	for (i = 0; i < a->opts.nexports; i++)
-		a->exports[i].allow_non_dax = allow_non_dax;
-	a->opts.exports = a->exports;
 	return 0;
 }

@@ -1170,3 +1170,57 @@ size_t daxmr_conn_holds(const struct daxmr_conn *conn)
 {
 	return conn->holds.n;
 }
+
+/* ---- queries and hooks for daxmrctl and reload (server.c) -------------------------------- */
+
+/* What daxmrctl shows of the connection. */
+void daxmr_conn_info(const struct daxmr_conn *conn, struct daxmr_conn_info *info)
+{
+	info->peer = conn->peer;
+	info->client = conn->client;
+	info->state = conn->state;
+	info->auth_required = conn->env.key != NULL;
+	info->authenticated = conn->env.key && conn->state == DAXMR_CONN_READY;
+	info->version = conn->version;
+	info->holds = daxmr_conn_holds(conn);
+	info->windows = daxmr_conn_windows(conn);
+}
+
+/* Each descriptor, with the key its client uses. */
+void daxmr_conn_each_hold(const struct daxmr_conn *conn,
+			  void (*fn)(void *arg, const struct daxmr_export *exp, uint64_t gen,
+				     enum daxmr_proto_access access, const char *state,
+				     uint32_t rkey),
+			  void *arg)
+{
+	static const char *const states[] = { [DAXMR_HOLD_HELD] = "held",
+					      [DAXMR_HOLD_REVOKE_SENT] = "revoke-sent",
+					      [DAXMR_HOLD_REVOKED] = "revoked" };
+	const struct daxmr_hold *h;
+	size_t i;
+
+	TAILQ_FOREACH(h, &conn->holds.list, link) {
+		uint32_t rkey = 0;
+
+		for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+			const struct daxmr_window *w = &conn->windows.slot[i];
+
+			if (w->state == DAXMR_WINDOW_BOUND && w->owner == h)
+				rkey = w->rkey;
+		}
+		fn(arg, h->exp, h->gen, h->access, states[h->state], rkey);
+	}
+}
+
+/* exp is going for good: its descriptors go. */
+void daxmr_conn_forget(struct daxmr_conn *conn, struct daxmr_export *exp)
+{
+	struct daxmr_hold *h, *next;
+
+	daxmr_window_fence(&conn->windows, exp);
+	for (h = TAILQ_FIRST(&conn->holds.list); h; h = next) {
+		next = TAILQ_NEXT(h, link);
+		if (h->exp == exp)
+			daxmr_hold_drop(&conn->holds, h);
+	}
+}

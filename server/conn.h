@@ -140,4 +140,37 @@ struct rdma_cm_id *daxmr_conn_id(const struct daxmr_conn *conn);
 /* The number of descriptors held (any state). */
 size_t daxmr_conn_holds(const struct daxmr_conn *conn);
 
+/* ---- queries and hooks for daxmrctl and reload (server.c) ---- */
+
+/* What daxmrctl's "clients" shows of a connection. */
+struct daxmr_conn_info {
+	const char *peer;   /* borrowed: "ADDR:PORT" */
+	const char *client; /* borrowed: the HELLO name, "" before it */
+	enum daxmr_conn_state state;
+	bool auth_required; /* daxmrd has a secret: clients must AUTH */
+	bool authenticated; /* AUTH passed (READY with a secret) */
+	uint16_t version;   /* the protocol version chosen */
+	size_t holds;	    /* descriptors held (any state) */
+	size_t windows;	    /* memory windows allocated */
+};
+
+void daxmr_conn_info(const struct daxmr_conn *conn, struct daxmr_conn_info *info);
+
+/*
+ * Calls fn for each descriptor the connection holds: the export, generation, access, state
+ * ("held", "revoke-sent", "revoked") and the remote key the client uses (its window's, or 0 when
+ * it shares the export's MR key, which fn may read with daxmr_export_desc).
+ */
+void daxmr_conn_each_hold(const struct daxmr_conn *conn,
+			  void (*fn)(void *arg, const struct daxmr_export *exp, uint64_t gen,
+				     enum daxmr_proto_access access, const char *state,
+				     uint32_t rkey),
+			  void *arg);
+
+/*
+ * exp goes away for good (unexported, released): drops every descriptor of it, so that no
+ * AVAILABLE can follow and nothing points at it. Windows over it are fenced first.
+ */
+void daxmr_conn_forget(struct daxmr_conn *conn, struct daxmr_export *exp);
+
 #endif /* DAXMR_CONN_H */

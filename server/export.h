@@ -61,6 +61,8 @@ struct daxmr_export_cfg {
 	bool allow_non_dax; /* accept page-cache files */
 	const struct daxmr_cidr *allow; /* borrowed: copied; nallow client networks, none: all */
 	size_t nallow;
+	bool has_ack_budget; /* ack_budget_ms is this export's (else the server's) */
+	int ack_budget_ms;   /* the export's revocation ack budget (server.c reads it) */
 };
 
 #define DAXMR_EXPORT_BACKOFF_MIN_MS 100u

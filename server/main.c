@@ -10,14 +10,16 @@
 
 #include "args.h"
 #include "auth.h"
+#include "check.h"
 #include "cidr.h"
 #include "daxmr_version.h"
+#include "ctl.h"
 #include "log.h"
 #include "server.h"
 
 #define MAIN_EXIT_OK 0
 #define MAIN_EXIT_STARTUP 1
-#define MAIN_EXIT_USAGE 2
+#define MAIN_EXIT_USAGE 2 /* also a configuration error: exports file, listen, secret file */
 /* fds besides the exports': the daemon's own (~14) and room for clients' and libraries' */
 #define MAIN_FDS_SPARE 320
 
@@ -28,8 +30,19 @@ static int main_load_secret(const char *path, struct daxmr_auth_key *key)
 	int ret = daxmr_auth_key_load(path, key, why, sizeof(why));
 
 	if (ret)
-		fprintf(stderr, "daxmrd: --secret-file: %s\n", why);
+		fprintf(stderr, "daxmrd: secret file: %s\n", why);
 	return ret;
+}
+
+/* daxmrd --check: every export's file against the rules, no RDMA; the exit status. */
+static int main_check(const struct daxmr_args *args)
+{
+	size_t failed = daxmr_check_exports(args->exports, args->opts.nexports, stdout);
+
+	if (failed)
+		fprintf(stderr, "daxmrd: --check: %zu of %zu exports fail\n", failed,
+			args->opts.nexports);
+	return failed ? MAIN_EXIT_STARTUP : MAIN_EXIT_OK;
 }
 
 /*
@@ -88,8 +101,43 @@ static void main_log_allowlists(const struct daxmr_export_cfg *exports, size_t n
 	}
 }
 
+/* SIGHUP: re-read the configuration (nothing changes if it has an error; logged either way). */
+static void main_on_hup(void *arg)
+{
+	struct daxmr_reload **rl = arg;
+	struct daxmr_reload_summary sum;
+	char why[DAXMR_CONFIG_WHY_MAX];
+
+	if (*rl)
+		(void)daxmr_reload_run(*rl, &sum, why, sizeof(why));
+}
+
+/*
+ * The reload state and the control socket, once the server runs. A socket that cannot be made
+ * fails the startup when --ctl-socket or 'set ctl-socket' asked for it; the default one only
+ * warns (daxmrd serves on without daxmrctl).
+ */
+static int main_ctl(struct daxmr_server *srv, struct daxmr_args *args, struct daxmr_reload **rl,
+		    struct daxmr_ctl **ctl)
+{
+	struct daxmr_ctl_opts copts = { .path = args->ctl_socket, .group = args->ctl_group };
+	int ret = daxmr_reload_new(srv, args, rl);
+
+	if (ret || args->no_ctl)
+		return ret;
+	ret = daxmr_ctl_new(srv, *rl, &copts, ctl);
+	if (ret && !args->cli_ctl_socket && !args->cfg_ctl_socket) {
+		DAXMR_LOG_WRN("no control socket (%s): daxmrctl cannot reach this daxmrd",
+			      daxmr_log_strerror(ret));
+		return 0;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
+	struct daxmr_reload *rl = NULL;
+	struct daxmr_ctl *ctl = NULL;
 	struct daxmr_server *srv = NULL;
 	struct daxmr_auth_key key;
 	struct daxmr_args args;
@@ -112,10 +160,16 @@ int main(int argc, char **argv)
 	daxmr_log_set_level(args.verbose >= 2 ? DAXMR_LOG_DEBUG :
 			    args.verbose == 1 ? DAXMR_LOG_INFO :
 						DAXMR_LOG_NOTICE);
+	if (args.check) {
+		rc = main_check(&args);
+		daxmr_args_free(&args);
+		return rc;
+	}
 	if (args.secret_file) {
-		if (main_load_secret(args.secret_file, &key)) {
+		ret = main_load_secret(args.secret_file, &key);
+		if (ret) {
 			daxmr_args_free(&args);
-			return MAIN_EXIT_STARTUP;
+			return ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
 		}
 		args.opts.key = &key;
 	}
@@ -124,17 +178,23 @@ int main(int argc, char **argv)
 		rc = MAIN_EXIT_STARTUP;
 		goto out;
 	}
+	args.opts.on_hup = main_on_hup;
+	args.opts.hup_arg = &rl;
 	ret = daxmr_server_new(&args.opts, &srv);
 	if (ret) {
 		DAXMR_LOG_ERR("startup failed: %s", daxmr_log_strerror(ret));
 		rc = ret == -EINVAL ? MAIN_EXIT_USAGE : MAIN_EXIT_STARTUP;
 		goto out;
 	}
-	/* Type=notify: systemd starts dependants now; outside systemd this does nothing */
-	(void)sd_notifyf(0, "READY=1\nSTATUS=listening on %s, %zu exports", args.opts.listen,
-			 args.opts.nexports);
-	if (daxmr_server_run(srv))
+	/* the control socket first: systemd starts what depends on daxmrd at READY=1 */
+	ret = main_ctl(srv, &args, &rl, &ctl);
+	/* Type=notify: outside systemd this does nothing */
+	if (ret == 0)
+		(void)sd_notifyf(0, "READY=1\nSTATUS=listening on %s, %zu exports", args.opts.listen,
+				 args.opts.nexports);
+	if (ret || daxmr_server_run(srv))
 		rc = MAIN_EXIT_STARTUP;
+	daxmr_ctl_delete(&ctl);
 	ret = daxmr_server_delete(&srv);
 	if (ret) {
 		DAXMR_LOG_ERR("teardown failed: %s (the first error; each is logged above)",
@@ -142,6 +202,7 @@ int main(int argc, char **argv)
 		rc = MAIN_EXIT_STARTUP;
 	}
 out:
+	daxmr_reload_delete(&rl);
 	if (args.opts.key)
 		daxmr_auth_key_wipe(&key);
 	daxmr_args_free(&args);

@@ -58,6 +58,7 @@ struct server_export {
 	struct daxmr_revoke *rv;  /* owned */
 	struct event *retry;	  /* owned: the next establish attempt */
 	bool retry_lost; /* the retry timer could not be armed: the one-second tick arms it */
+	bool removing;	 /* unexported: deleted once released (server_export_finish) */
 };
 
 /* One connection in the server's list. */
@@ -91,8 +92,14 @@ struct daxmr_server {
 	struct event *ev_reap;	/* owned */
 	struct event *ev_tick;	/* owned: each second: handshake deadlines, lost retry timers */
 	struct daxmr_metrics_http *metrics; /* owned: NULL without --metrics */
-	struct server_export *exports;	    /* owned: nexports of them */
-	size_t nexports;
+	struct server_export **exports;	    /* owned: nexports of them (cap allocated) */
+	size_t nexports, cap;
+	uint32_t next_id;	   /* the id of the next export: ids are never reused */
+	unsigned int break_ms;	   /* lease-break-time: per-export ack budgets derive from it */
+	void (*on_hup)(void *arg); /* borrowed: SIGHUP's hook (opts.on_hup) */
+	void *hup_arg;
+	int hup_sfd;	      /* owned: SIGHUP's signalfd, -1 without on_hup */
+	struct event *ev_hup; /* owned */
 	struct server_conn_list conns;
 	struct daxmr_revoke_opts ropts;
 	bool auth;		   /* clients must AUTH with key */
@@ -113,8 +120,8 @@ static struct server_export *server_slot(struct daxmr_server *srv, const struct 
 	size_t i;
 
 	for (i = 0; i < srv->nexports; i++)
-		if (srv->exports[i].exp == exp)
-			return &srv->exports[i];
+		if (srv->exports[i]->exp == exp)
+			return srv->exports[i];
 	return NULL;
 }
 
@@ -156,7 +163,12 @@ static int server_establish(struct server_export *se)
 	return 0;
 }
 
-/* The retry timer: try to establish again. */
+static void server_export_finish(struct server_export *se);
+static void server_export_finish_soon(struct server_export *se);
+static bool server_export_waits(const struct server_export *se);
+static int server_hup_watch(struct daxmr_server *srv, const struct daxmr_server_opts *opts);
+
+/* The retry timer: try to establish again (or finish an unexport). */
 static void server_on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct server_export *se = arg;
@@ -165,6 +177,14 @@ static void server_on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (se->srv->shutting_down)
 		return;
+	if (se->removing) {
+		server_export_finish(se);
+		return;
+	}
+	if (server_export_waits(se)) {
+		server_schedule_retry(se);
+		return;
+	}
 	(void)server_establish(se);
 }
 
@@ -180,7 +200,7 @@ static void server_exit_if_done(struct daxmr_server *srv)
 	if (!srv->shutting_down || srv->exiting)
 		return;
 	for (i = 0; i < srv->nexports; i++) {
-		st = daxmr_export_state(srv->exports[i].exp);
+		st = daxmr_export_state(srv->exports[i]->exp);
 		if (st == DAXMR_EXPORT_AVAILABLE || st == DAXMR_EXPORT_REVOKING)
 			return;
 	}
@@ -209,7 +229,7 @@ static void server_on_term(evutil_socket_t fd, short what, void *arg)
 	srv->shutting_down = true;
 	(void)sd_notify(0, "STOPPING=1"); /* systemd: not a failure; no-op outside a service */
 	for (i = 0; i < srv->nexports; i++) {
-		struct server_export *se = &srv->exports[i];
+		struct server_export *se = srv->exports[i];
 
 		event_del(se->retry);
 		if (daxmr_export_state(se->exp) == DAXMR_EXPORT_AVAILABLE)
@@ -257,6 +277,10 @@ static void server_revoke_released(void *arg, struct daxmr_export *exp,
 		server_exit_if_done(se->srv);
 		return;
 	}
+	if (se->removing) {
+		server_export_finish_soon(se);
+		return;
+	}
 	/* not at once: the breaker must get its turn first, or we would lease it again under it */
 	server_schedule_retry(se);
 }
@@ -275,7 +299,7 @@ static void server_on_lease_break(evutil_socket_t fd, short what, void *arg)
 			return;
 		for (i = 0; i < n; i++) {
 			for (j = 0; j < srv->nexports; j++) {
-				struct server_export *se = &srv->exports[j];
+				struct server_export *se = srv->exports[j];
 
 				if (daxmr_export_fd(se->exp) != fds[i] ||
 				    daxmr_export_state(se->exp) != DAXMR_EXPORT_AVAILABLE)
@@ -303,8 +327,9 @@ static struct daxmr_export *server_find_name(void *arg, const char *name)
 	size_t i;
 
 	for (i = 0; i < srv->nexports; i++)
-		if (strcmp(daxmr_export_name(srv->exports[i].exp), name) == 0)
-			return srv->exports[i].exp;
+		if (!srv->exports[i]->removing &&
+		    strcmp(daxmr_export_name(srv->exports[i]->exp), name) == 0)
+			return srv->exports[i]->exp;
 	return NULL;
 }
 
@@ -314,8 +339,8 @@ static struct daxmr_export *server_find_id(void *arg, uint32_t id)
 	size_t i;
 
 	for (i = 0; i < srv->nexports; i++)
-		if (daxmr_export_id(srv->exports[i].exp) == id)
-			return srv->exports[i].exp;
+		if (daxmr_export_id(srv->exports[i]->exp) == id)
+			return srv->exports[i]->exp;
 	return NULL;
 }
 
@@ -323,7 +348,7 @@ static struct daxmr_export *server_nth(void *arg, size_t i)
 {
 	struct daxmr_server *srv = arg;
 
-	return i < srv->nexports ? srv->exports[i].exp : NULL;
+	return i < srv->nexports ? srv->exports[i]->exp : NULL;
 }
 
 /* A connection's holder is done with a REVOKE. */
@@ -401,8 +426,8 @@ static void server_on_tick(evutil_socket_t fd, short what, void *arg)
 		if (!sc->dead)
 			(void)daxmr_conn_expire_handshake(sc->conn, now);
 	for (i = 0; i < srv->nexports; i++)
-		if (srv->exports[i].retry_lost)
-			server_schedule_retry(&srv->exports[i]);
+		if (srv->exports[i]->retry_lost)
+			server_schedule_retry(srv->exports[i]);
 }
 
 /* The metrics' gauges at a scrape: exports by state, connections not yet torn down. */
@@ -423,7 +448,7 @@ static void server_metrics_gauges(void *arg, struct daxmr_metrics_gauges *g)
 	}
 	for (i = 0; i < srv->nexports; i++)
 		for (j = 0; j < g->nstates; j++)
-			g->exports[j].n += daxmr_export_state(srv->exports[i].exp) == states[j];
+			g->exports[j].n += daxmr_export_state(srv->exports[i]->exp) == states[j];
 	g->clients = 0;
 	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
 		g->clients += !sc->dead;
@@ -735,8 +760,12 @@ static int server_watch(struct daxmr_server *srv, struct event **ev_ptr, int fd,
 	return 0;
 }
 
-/* The exports: create each, establish it (or schedule its retry). */
-static int server_exports(struct daxmr_server *srv, const struct daxmr_server_opts *opts)
+/*
+ * One export's slot: the export (id srv->next_id), its revocation pipeline (with its own ack
+ * budget when cfg has one) and its retry timer, appended to the table. 0, -EINVAL, -ENOMEM.
+ */
+static int server_export_create(struct daxmr_server *srv, const struct daxmr_export_cfg *cfg,
+				struct server_export **se_ptr)
 {
 	struct daxmr_export_env env = { .pd = srv->pd,
 					.lease_sig = srv->lease_sig,
@@ -750,38 +779,68 @@ static int server_exports(struct daxmr_server *srv, const struct daxmr_server_op
 	struct daxmr_revoke_ops rops = { .notify = server_revoke_notify,
 					 .fence = server_revoke_fence,
 					 .released = server_revoke_released };
+	struct daxmr_revoke_opts ropts = srv->ropts;
+	struct server_export *se, **grown;
+	int ret;
+
+	if (srv->nexports == srv->cap) {
+		size_t cap = srv->cap ? srv->cap * 2 : 16;
+
+		grown = reallocarray(srv->exports, cap, sizeof(struct server_export *));
+		if (!grown)
+			return -ENOMEM;
+		srv->exports = grown;
+		srv->cap = cap;
+	}
+	se = calloc(1, sizeof(*se));
+	if (!se)
+		return -ENOMEM;
+	se->srv = srv;
+	if (cfg->has_ack_budget)
+		daxmr_revoke_opts_default(srv->break_ms, cfg->ack_budget_ms, &ropts);
+	ret = daxmr_export_new(cfg, ++srv->next_id, &env, &se->exp);
+	if (ret)
+		goto err;
+	ret = daxmr_revoke_new(srv->base, se->exp, &ropts, &rops, se, &se->rv);
+	if (ret)
+		goto err;
+	se->retry = evtimer_new(srv->base, server_on_retry, se);
+	if (!se->retry) {
+		DAXMR_LOG_CALL_ERR("evtimer_new", -ENOMEM, "retry timer of export %s", cfg->name);
+		ret = -ENOMEM;
+		goto err;
+	}
+	srv->exports[srv->nexports++] = se;
+	*se_ptr = se;
+	return 0;
+
+err:
+	(void)daxmr_revoke_delete(&se->rv);
+	(void)daxmr_export_delete(&se->exp);
+	free(se);
+	return ret;
+}
+
+/* The exports: create each, establish it (or schedule its retry). */
+static int server_exports(struct daxmr_server *srv, const struct daxmr_server_opts *opts)
+{
+	struct server_export *se;
 	size_t i, j, up = 0;
 	int ret;
 
-	srv->exports = calloc(opts->nexports, sizeof(*srv->exports));
-	if (!srv->exports)
-		return -ENOMEM;
 	for (i = 0; i < opts->nexports; i++) {
-		struct server_export *se = &srv->exports[i];
-
 		for (j = 0; j < i; j++)
 			if (strcmp(opts->exports[i].name, opts->exports[j].name) == 0) {
 				DAXMR_LOG_ERR("export %s: the name is given twice",
 					      opts->exports[i].name);
 				return -EINVAL;
 			}
-		se->srv = srv;
-		ret = daxmr_export_new(&opts->exports[i], (uint32_t)(i + 1), &env, &se->exp);
+		ret = server_export_create(srv, &opts->exports[i], &se);
 		if (ret)
 			return ret;
-		srv->nexports++;
-		ret = daxmr_revoke_new(srv->base, se->exp, &srv->ropts, &rops, se, &se->rv);
-		if (ret)
-			return ret;
-		se->retry = evtimer_new(srv->base, server_on_retry, se);
-		if (!se->retry) {
-			DAXMR_LOG_CALL_ERR("evtimer_new", -ENOMEM, "retry timer of export %s",
-					   opts->exports[i].name);
-			return -ENOMEM;
-		}
 	}
 	for (i = 0; i < srv->nexports; i++)
-		if (server_establish(&srv->exports[i]) == 0)
+		if (server_establish(srv->exports[i]) == 0)
 			up++;
 	if (up == 0)
 		DAXMR_LOG_ERR(
@@ -806,6 +865,7 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 		return -ENOMEM;
 	srv->lease_sfd = -1;
 	srv->term_sfd = -1;
+	srv->hup_sfd = -1;
 	TAILQ_INIT(&srv->conns);
 	if (opts->key) {
 		srv->key = *opts->key;
@@ -825,6 +885,7 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 		goto err;
 	if (daxmr_lease_break_time_ms(&break_ms))
 		DAXMR_LOG_WRN("lease-break-time unknown: assuming %d ms", break_ms);
+	srv->break_ms = (unsigned int)break_ms;
 	daxmr_revoke_opts_default((unsigned int)break_ms, opts->ack_budget_ms, &srv->ropts);
 	if (srv->ropts.ack_budget_ms > srv->ropts.watchdog_ms)
 		DAXMR_LOG_WRN("--ack-budget-ms %u is past the watchdog (%u ms, half of "
@@ -866,7 +927,8 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 	    (ret = server_watch(srv, &srv->ev_lease, srv->lease_sfd, server_on_lease_break,
 				"lease-break signalfd")) ||
 	    (ret = server_watch(srv, &srv->ev_term, srv->term_sfd, server_on_term,
-				"SIGTERM/SIGINT signalfd")))
+				"SIGTERM/SIGINT signalfd")) ||
+	    (ret = server_hup_watch(srv, opts)))
 		goto err;
 	srv->ev_reap = event_new(srv->base, -1, 0, server_on_reap, srv);
 	if (!srv->ev_reap) {
@@ -959,15 +1021,18 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 		server_first_error(
 			&ret, server_conn_remove(srv, sc)); /* NOLINT(clang-analyzer-unix.Malloc) */
 	for (i = 0; i < srv->nexports; i++) {
-		struct server_export *se = &srv->exports[i];
+		struct server_export *se = srv->exports[i];
 
 		if (se->retry)
 			event_free(se->retry);
 		server_first_error(&ret, daxmr_revoke_delete(&se->rv));
 		server_first_error(&ret, daxmr_export_delete(&se->exp));
+		free(se);
 	}
 	free(srv->exports);
 	server_first_error(&ret, daxmr_metrics_http_delete(&srv->metrics));
+	server_event_free(&srv->ev_hup);
+	server_first_error(&ret, server_close(&srv->hup_sfd, "SIGHUP signalfd"));
 	server_event_free(&srv->ev_tick);
 	server_event_free(&srv->ev_reap);
 	server_event_free(&srv->ev_term);
@@ -1003,4 +1068,296 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 	free(srv);
 	*srv_ptr = NULL;
 	return ret;
+}
+
+/* ---- the run-time export table and queries (daxmrctl, reload) ---------------------------- */
+
+/* SIGHUP: the reload hook. */
+static void server_on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	struct daxmr_server *srv = arg;
+	struct signalfd_siginfo si;
+	bool got = false;
+
+	(void)what;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		DAXMR_LOG_NTC("SIGHUP from pid %u: reloading the configuration", si.ssi_pid);
+		got = true;
+	}
+	if (got && !srv->shutting_down)
+		srv->on_hup(srv->hup_arg);
+}
+
+/* With opts->on_hup: SIGHUP blocked into a signalfd that calls it. */
+static int server_hup_watch(struct daxmr_server *srv, const struct daxmr_server_opts *opts)
+{
+	static const int sigs[] = { SIGHUP };
+	int ret;
+
+	if (!opts->on_hup)
+		return 0;
+	srv->on_hup = opts->on_hup;
+	srv->hup_arg = opts->hup_arg;
+	ret = daxmr_fd_signalfd(sigs, 1, &srv->hup_sfd);
+	if (ret)
+		return ret;
+	return server_watch(srv, &srv->ev_hup, srv->hup_sfd, server_on_hup, "SIGHUP signalfd");
+}
+
+/* Whether another slot of se's name is being removed: se waits for its release. */
+static bool server_export_waits(const struct server_export *se)
+{
+	size_t i;
+
+	for (i = 0; i < se->srv->nexports; i++) {
+		const struct server_export *o = se->srv->exports[i];
+
+		if (o != se && o->removing &&
+		    strcmp(daxmr_export_name(o->exp), daxmr_export_name(se->exp)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Finishes an unexport from the loop, outside the revocation's own callback. */
+static void server_export_finish_soon(struct server_export *se)
+{
+	struct timeval now = { 0, 0 };
+
+	se->retry_lost = event_add(se->retry, &now) != 0;
+}
+
+/* An unexported export is released (or never was up): every trace of it goes. */
+static void server_export_finish(struct server_export *se)
+{
+	struct daxmr_server *srv = se->srv;
+	struct server_conn *sc;
+	size_t i;
+
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
+		daxmr_conn_forget(sc->conn, se->exp);
+	for (i = 0; i < srv->nexports && srv->exports[i] != se; i++)
+		;
+	if (i < srv->nexports) {
+		memmove(&srv->exports[i], &srv->exports[i + 1],
+			(srv->nexports - i - 1) * sizeof(struct server_export *));
+		srv->nexports--;
+	}
+	DAXMR_LOG_NTC("export %s: unexported", daxmr_export_name(se->exp));
+	event_free(se->retry);
+	(void)daxmr_revoke_delete(&se->rv);  /* logged where it failed */
+	(void)daxmr_export_delete(&se->exp); /* logged where it failed */
+	free(se);
+	/* a replacement of the same name waits for this one: its turn */
+	for (i = 0; i < srv->nexports; i++)
+		if (daxmr_export_state(srv->exports[i]->exp) == DAXMR_EXPORT_CONFIGURED &&
+		    !srv->exports[i]->removing && !server_export_waits(srv->exports[i])) {
+			event_del(srv->exports[i]->retry);
+			(void)server_establish(srv->exports[i]);
+		}
+}
+
+/* The slot of the export called name that is not being removed, or NULL. */
+static struct server_export *server_slot_name(struct daxmr_server *srv, const char *name)
+{
+	struct daxmr_export *exp = server_find_name(srv, name);
+
+	return exp ? server_slot(srv, exp) : NULL;
+}
+
+/* The slot an administrative request on name acts on: 0, -ESHUTDOWN or -ENOENT. */
+static int server_slot_for_admin(struct daxmr_server *srv, const char *name,
+				 struct server_export **se_ptr)
+{
+	if (srv->shutting_down)
+		return -ESHUTDOWN;
+	*se_ptr = server_slot_name(srv, name);
+	return *se_ptr ? 0 : -ENOENT;
+}
+
+/* Adds an export at run time. */
+int daxmr_server_export_add(struct daxmr_server *srv, const struct daxmr_export_cfg *cfg)
+{
+	struct server_export *se;
+	int ret;
+
+	if (srv->shutting_down)
+		return -ESHUTDOWN;
+	if (server_slot_name(srv, cfg->name))
+		return -EEXIST;
+	ret = server_export_create(srv, cfg, &se);
+	if (ret)
+		return ret;
+	DAXMR_LOG_NTC("export %s: added (%s%s)", cfg->name, cfg->path, cfg->ro ? ", ro" : "");
+	if (server_export_waits(se))
+		DAXMR_LOG_INF("export %s: waits for its old export to be released", cfg->name);
+	else
+		(void)server_establish(se); /* a failure is logged and retried */
+	return 0;
+}
+
+/* Unexports name. */
+int daxmr_server_export_remove(struct daxmr_server *srv, const char *name)
+{
+	struct server_export *se;
+	int ret = server_slot_for_admin(srv, name, &se);
+
+	if (ret)
+		return ret;
+	se->removing = true;
+	event_del(se->retry);
+	switch (daxmr_export_state(se->exp)) {
+	case DAXMR_EXPORT_AVAILABLE:
+		DAXMR_LOG_NTC("export %s: unexporting: revoking it (reason admin)", name);
+		if (daxmr_revoke_start(se->rv, DAXMR_PROTO_REVOKE_ADMIN) == 0)
+			return 0;
+		break;
+	case DAXMR_EXPORT_REVOKING:
+		return 0; /* the revocation under way ends in server_revoke_released */
+	default:
+		break;
+	}
+	server_export_finish_soon(se);
+	return 0;
+}
+
+/* Revokes name (reason admin); it comes back after the backoff. */
+int daxmr_server_export_revoke(struct daxmr_server *srv, const char *name)
+{
+	struct server_export *se;
+	int ret = server_slot_for_admin(srv, name, &se);
+
+	if (ret)
+		return ret;
+	if (daxmr_export_state(se->exp) != DAXMR_EXPORT_AVAILABLE)
+		return -EAGAIN;
+	DAXMR_LOG_NTC("export %s: revoking it on request (reason admin)", name);
+	return daxmr_revoke_start(se->rv, DAXMR_PROTO_REVOKE_ADMIN);
+}
+
+/* Disconnects the connections of who. */
+int daxmr_server_disconnect(struct daxmr_server *srv, const char *who)
+{
+	struct daxmr_conn_info info;
+	struct server_conn *sc;
+	int n = 0;
+
+	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link)) {
+		if (sc->dead)
+			continue;
+		daxmr_conn_info(sc->conn, &info);
+		if (strcmp(info.peer, who) != 0 && strcmp(info.client, who) != 0)
+			continue;
+		DAXMR_LOG_NTC("connection %s (%s): disconnecting it on request", info.peer,
+			      info.client);
+		daxmr_conn_disconnect(sc->conn);
+		n++;
+	}
+	return n ? n : -ENOENT;
+}
+
+struct event_base *daxmr_server_base(struct daxmr_server *srv)
+{
+	return srv->base;
+}
+
+/* What daxmrctl status shows. */
+void daxmr_server_status(const struct daxmr_server *srv, struct daxmr_server_status *st)
+{
+	const struct server_conn *sc;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->listen = srv->listen_str;
+	st->devname = srv->devname;
+	st->mw = srv->mw;
+	st->auth = srv->auth;
+	st->shutting_down = srv->shutting_down;
+	st->exports = srv->nexports;
+	for (i = 0; i < srv->nexports; i++)
+		st->available += daxmr_export_state(srv->exports[i]->exp) == DAXMR_EXPORT_AVAILABLE;
+	TAILQ_FOREACH(sc, &srv->conns, link)
+		st->conns += !sc->dead;
+	st->break_ms = srv->ropts.break_time_ms;
+	st->ack_budget_ms = srv->ropts.ack_budget_ms;
+	st->watchdog_ms = srv->ropts.watchdog_ms;
+}
+
+size_t daxmr_server_nexports(const struct daxmr_server *srv)
+{
+	return srv->nexports;
+}
+
+struct daxmr_export *daxmr_server_export_at(const struct daxmr_server *srv, size_t i)
+{
+	return i < srv->nexports ? srv->exports[i]->exp : NULL;
+}
+
+bool daxmr_server_export_removing(const struct daxmr_server *srv, const struct daxmr_export *exp)
+{
+	const struct server_export *se = server_slot((struct daxmr_server *)srv, exp);
+
+	return se && se->removing;
+}
+
+const struct daxmr_revoke_report *daxmr_server_export_last_revoke(const struct daxmr_server *srv,
+								  const struct daxmr_export *exp)
+{
+	const struct server_export *se = server_slot((struct daxmr_server *)srv, exp);
+
+	return se ? daxmr_revoke_last(se->rv) : NULL;
+}
+
+/* Counts a connection's descriptors of one export (daxmr_conn_each_hold's callback). */
+struct server_hold_count {
+	const struct daxmr_export *exp;
+	size_t n;
+};
+
+static void server_count_hold(void *arg, const struct daxmr_export *exp, uint64_t gen,
+			      enum daxmr_proto_access access, const char *state, uint32_t rkey)
+{
+	struct server_hold_count *c = arg;
+
+	(void)gen;
+	(void)access;
+	(void)state;
+	(void)rkey;
+	c->n += exp == c->exp;
+}
+
+size_t daxmr_server_export_holders(const struct daxmr_server *srv, const struct daxmr_export *exp)
+{
+	const struct server_conn *sc;
+	size_t holders = 0;
+
+	TAILQ_FOREACH(sc, &srv->conns, link) {
+		struct server_hold_count c = { .exp = exp, .n = 0 };
+
+		if (sc->dead)
+			continue;
+		daxmr_conn_each_hold(sc->conn, server_count_hold, &c);
+		holders += c.n > 0;
+	}
+	return holders;
+}
+
+size_t daxmr_server_nconns(const struct daxmr_server *srv)
+{
+	const struct server_conn *sc;
+	size_t n = 0;
+
+	TAILQ_FOREACH(sc, &srv->conns, link)
+		n += !sc->dead;
+	return n;
+}
+
+struct daxmr_conn *daxmr_server_conn_at(const struct daxmr_server *srv, size_t i)
+{
+	const struct server_conn *sc;
+
+	TAILQ_FOREACH(sc, &srv->conns, link)
+		if (!sc->dead && i-- == 0)
+			return sc->conn;
+	return NULL;
 }

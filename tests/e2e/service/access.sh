@@ -141,7 +141,7 @@ stop_daxmrd TERM
 # daxmrd refuses a secret file others may read, before serving.
 chmod 640 "$WORK/secret"
 "$DAXMRD" --listen "$ADDR:1" --secret-file "$WORK/secret" --export "x=$exp" >"$WORK/mode.log" 2>&1 && RC=0 || RC=$?
-[ "$RC" = 1 ] || fail "daxmrd with a group-readable secret: exit $RC, want 1"
+[ "$RC" = 2 ] || fail "daxmrd with a group-readable secret: exit $RC, want 2 (a configuration error)"
 grep -q "chmod" "$WORK/mode.log" || fail "not explained: $(cat "$WORK/mode.log")"
 say "ok: daxmrd refuses a group-readable secret file: $(head -n1 "$WORK/mode.log")"
 say "PASS"

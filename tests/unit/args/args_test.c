@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -98,7 +99,7 @@ static void parse__every_option(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("-l", "[fd00::1]:7000", "-e", "a=/dax/a,ro,allow=10.0.0.0/8",
-			       "--export", "b=/dax/b,ro,rw,allow=fd00::/16,allow=192.0.2.1",
+			       "--export", "b=/dax/b,ro,allow=fd00::/16,allow=192.0.2.1",
 			       "--secret-file", "/etc/daxmr.key", "--allow-non-dax",
 			       "--ack-budget-ms", "250", "--odp-check=warn", "-f", "--foreground",
 			       "-v", "--verbose", NULL),
@@ -109,7 +110,7 @@ static void parse__every_option(void **state)
 	assert_int_equal(t.a.exports[0].nallow, 1);
 	assert_int_equal(t.a.exports[0].allow[0].family, AF_INET);
 	assert_int_equal(t.a.exports[0].allow[0].prefix, 8);
-	assert_false(t.a.exports[1].ro); /* the last of ro, rw wins */
+	assert_true(t.a.exports[1].ro);
 	assert_int_equal(t.a.exports[1].nallow, 2);
 	assert_int_equal(t.a.exports[1].allow[0].family, AF_INET6);
 	assert_int_equal(t.a.exports[1].allow[1].prefix, 32);
@@ -154,21 +155,118 @@ static void parse__help_stops_parsing(void **state)
 static void parse__missing_listen_export_stray(void **state)
 {
 	(void)state;
-	assert_usage(parse("-e", "a=/a", NULL), "daxmrd: --listen is required");
-	assert_usage(parse("-l", "h", NULL), "daxmrd: at least one --export is required");
+	assert_usage(parse("-e", "a=/a", NULL), "daxmrd: --listen is required (or 'set listen");
+	assert_usage(parse("-l", "h", "-c", "/dev/null", NULL),
+		     "daxmrd: /dev/null: not a regular file");
 	assert_usage(parse("-l", "h", "-e", "a=/a", "extra", NULL),
 		     "daxmrd: unexpected argument extra");
-	assert_usage(parse(NULL), "--listen is required");
+	assert_usage(parse(NULL), "daxmrd: no exports: give --export");
 }
 
 static void parse__bad_options(void **state)
 {
 	(void)state;
-	/* getopt_long says what is wrong itself, on stderr */
-	assert_usage(parse("-l", "h", "-e", "a=/a", "--bogus", NULL), "");
-	assert_usage(parse("-l", "h", "-e", "a=/a", "-x", NULL), "");
-	assert_usage(parse("-l", "h", "-e", "a=/a", "--listen", NULL), "");
-	assert_usage(parse("-l", "h", "-e", "a=/a", "--allow-non-dax=yes", NULL), "");
+	/* said as "daxmrd: ...", never with the binary's full path */
+	assert_usage(parse("-l", "h", "-e", "a=/a", "--bogus", NULL),
+		     "daxmrd: unknown option --bogus");
+	assert_usage(parse("-l", "h", "-e", "a=/a", "-x", NULL), "daxmrd: unknown option -x");
+	assert_usage(parse("-l", "h", "-e", "a=/a", "--listen", NULL),
+		     "daxmrd: option --listen needs a value");
+	assert_usage(parse("-l", "h", "-e", "a=/a", "--allow-non-dax=yes", NULL),
+		     "daxmrd: unknown option --allow-non-dax=yes (or a value it does not take)");
+}
+
+static void parse__bad_listen_named(void **state)
+{
+	static const struct {
+		const char *listen, *said;
+	} bad[] = {
+		{ "127.0.0.1:99999", "--listen 127.0.0.1:99999: port '99999': expected a number "
+				     "from 1 to 65535" },
+		{ "127.0.0.1:0", "port '0'" },
+		{ "h:", "port ''" },
+		{ "[fd00::1]:x", "port 'x'" },
+		{ "[fd00::1", "'[' without ']'" },
+		{ "[fd00::1]x", "'x' after ']'" },
+		{ ":7471", "the address is empty" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_usage(parse("-l", bad[i].listen, "-e", "a=/a", NULL), bad[i].said);
+	/* --check needs no listen address, but a bad one is still an error */
+	assert_int_equal(parse("--check", "-e", "a=/a", NULL), 0);
+	assert_true(t.a.check);
+	assert_null(t.a.opts.listen);
+	daxmr_args_free(&t.a);
+	assert_usage(parse("--check", "-l", "h:0", "-e", "a=/a", NULL), "port '0'");
+}
+
+/* Writes text to a new temporary file; its name in path (at least 64 bytes). */
+static void write_file(char *path, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/args_test.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void parse__config_file_and_command_line(void **state)
+{
+	char path[64];
+
+	(void)state;
+	write_file(path, "set listen 10.0.2.15\nset ack-budget-ms 300\nset odp-check warn\n"
+			 "set secret-file /etc/daxmr/secret\nset ctl-group daxmr\n"
+			 "a /dax/a ro\n");
+	/* the file's settings */
+	assert_int_equal(parse("--config", path, "-e", "b=/dax/b", NULL), 0);
+	assert_string_equal(t.a.opts.listen, "10.0.2.15");
+	assert_int_equal(t.a.opts.ack_budget_ms, 300);
+	assert_true(t.a.opts.odp_check_warn);
+	assert_string_equal(t.a.secret_file, "/etc/daxmr/secret");
+	assert_string_equal(t.a.ctl_group, "daxmr");
+	assert_string_equal(t.a.ctl_socket, DAXMR_CTL_SOCKET_DEFAULT);
+	assert_int_equal(t.a.opts.nexports, 2);
+	assert_string_equal(t.a.exports[0].name, "a");
+	assert_true(t.a.exports[0].ro);
+	assert_string_equal(t.a.exports[1].name, "b");
+	daxmr_args_free(&t.a);
+	/* the command line wins */
+	assert_int_equal(parse("-c", path, "-l", "10.0.2.16:7000", "--ack-budget-ms", "5",
+			       "--odp-check", "enforce", "--secret-file", "/k", "--ctl-socket",
+			       "/run/x.sock", "--ctl-group", "wheel", "--allow-non-dax", NULL),
+			 0);
+	assert_string_equal(t.a.opts.listen, "10.0.2.16:7000");
+	assert_int_equal(t.a.opts.ack_budget_ms, 5);
+	assert_false(t.a.opts.odp_check_warn);
+	assert_string_equal(t.a.secret_file, "/k");
+	assert_string_equal(t.a.ctl_socket, "/run/x.sock");
+	assert_string_equal(t.a.ctl_group, "wheel");
+	assert_true(t.a.exports[0].allow_non_dax);
+	daxmr_args_free(&t.a);
+	/* a name in the file and on the command line */
+	assert_usage(parse("-c", path, "-e", "a=/dax/other", NULL),
+		     "daxmrd: --export a=/dax/other: export a is defined twice (first at ");
+	assert_usage(parse("-l", "h", "-e", "a=/a", "-e", "a=/b", NULL),
+		     "export a is defined twice (first at --export)");
+	unlink(path);
+	/* a bad line names the file, line and column; a missing file is named */
+	write_file(path, "a /dax/a\n  b /dax/b rw,bogus\n");
+	assert_usage(parse("-c", path, NULL), ":2:15: unknown option 'bogus'");
+	assert_non_null(strstr(t.err, path));
+	unlink(path);
+	assert_usage(parse("-c", path, NULL), ": cannot open: No such file or directory");
+	write_file(path, "# nothing but a comment\n");
+	assert_usage(parse("-l", "h", "-c", path, NULL), "daxmrd: no exports: give --export");
+	unlink(path);
 }
 
 static void parse__bad_ack_budget(void **state)
@@ -198,12 +296,17 @@ static void parse__bad_exports(void **state)
 	static const struct {
 		const char *spec, *said;
 	} bad[] = {
-		{ "a", "--export a: expected NAME=PATH[,ro][,allow=NET]..." },
+		{ "a", "--export a: expected NAME=PATH[,OPTION...]" },
 		{ "=/a", "--export =/a: expected NAME=PATH" },
 		{ "a=", "--export a=: expected NAME=PATH" },
 		{ "a=,ro", "--export a=,ro: expected NAME=PATH" },
-		{ "a=/a,bogus", "--export a=/a,bogus: unknown option 'bogus' (ro, rw, allow=NET)" },
-		{ "a=/a,", "--export a=/a,: unknown option ''" },
+		{ "a=/a,bogus", "--export a=/a,bogus: unknown option 'bogus' (ro, rw, allow=NET, "
+				"ack-budget-ms=N, allow-non-dax)" },
+		{ "a=/a,", "--export a=/a,: empty option" },
+		{ "a=/a,ro,rw", "--export a=/a,ro,rw: both ro and rw given" },
+		{ "a=rel", "--export a=rel: export a: path 'rel' is not absolute" },
+		{ "a b=/a", "--export a b=/a: export name 'a b'" },
+		{ "a=/a,ack-budget-ms=x", "ack-budget-ms=x: expected milliseconds" },
 		{ "a=/a,allow=", "--export a=/a,allow=: allow=: " },
 		{ "a=/a,allow=10.0.0.0/33",
 		  "--export a=/a,allow=10.0.0.0/33: allow=10.0.0.0/33: " },
@@ -259,6 +362,8 @@ int main(void)
 		T(parse__help_stops_parsing),
 		T(parse__missing_listen_export_stray),
 		T(parse__bad_options),
+		T(parse__bad_listen_named),
+		T(parse__config_file_and_command_line),
 		T(parse__bad_ack_budget),
 		T(parse__bad_odp_check),
 		T(parse__bad_exports),

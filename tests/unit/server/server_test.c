@@ -762,6 +762,7 @@ static void drain_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGRTMIN + 1);
 	while (sigtimedwait(&set, NULL, &zero) > 0)
 		;
@@ -1546,6 +1547,103 @@ static void run__stale_lease_break_ignored(void **state)
 	delete_server(&srv);
 }
 
+/* ---- the run-time export table (daxmrctl, reload) ------------------------------------------ */
+
+/* Add, revoke, unexport and a replacement that waits for its predecessor's release. */
+static void runtime__add_revoke_remove_and_a_replacement(void **state)
+{
+	struct daxmr_server *srv;
+
+	(void)state;
+	m.backoff_ms = 10000;
+	srv = new_server(1); /* alpha */
+	assert_int_equal(daxmr_server_nexports(srv), 1);
+	assert_int_equal(daxmr_server_export_add(srv, &cfgs[1]), 0); /* beta */
+	assert_int_equal(daxmr_server_nexports(srv), 2);
+	assert_int_equal(m.exps[1].state, DAXMR_EXPORT_AVAILABLE);
+	assert_int_equal(m.exps[1].id, 2);
+	assert_logged("export beta: added (/dax/beta, ro)");
+	assert_int_equal(daxmr_server_export_add(srv, &cfgs[2]), -EEXIST); /* alpha again */
+	assert_int_equal(m.nexps, 2);
+	/* revoke: reason admin, released at once (no holders), back after the backoff */
+	assert_int_equal(daxmr_server_export_revoke(srv, "beta"), 0);
+	assert_int_equal(m.reasons[0], DAXMR_PROTO_REVOKE_ADMIN);
+	assert_int_equal(m.exps[1].releases, 1);
+	assert_int_equal(daxmr_server_export_revoke(srv, "beta"), -EAGAIN); /* released */
+	assert_int_equal(daxmr_server_export_revoke(srv, "nope"), -ENOENT);
+	assert_int_equal(daxmr_server_export_remove(srv, "nope"), -ENOENT);
+	/* unexport alpha, and export the name again at once: the new one waits */
+	assert_int_equal(daxmr_server_export_remove(srv, "alpha"), 0);
+	assert_int_equal(m.reasons[1], DAXMR_PROTO_REVOKE_ADMIN);
+	assert_true(daxmr_server_export_removing(srv, daxmr_server_export_at(srv, 0)));
+	assert_int_equal(daxmr_server_export_remove(srv, "alpha"), -ENOENT); /* being removed */
+	assert_int_equal(daxmr_server_export_add(srv, &cfgs[2]), 0);
+	assert_int_equal(m.exps[2].state, DAXMR_EXPORT_CONFIGURED);
+	assert_int_equal(m.exps[2].establishes, 0);
+	assert_int_equal(m.exps[2].id, 3); /* ids are not reused */
+	assert_logged("export alpha: waits for its old export to be released");
+	/* the loop finishes the unexport, then establishes the replacement (which ends the run) */
+	m.term_when_up = true;
+	assert_int_equal(run(srv), 0);
+	assert_true(m.exps[0].deleted);
+	assert_logged("export alpha: unexported");
+	assert_int_equal(m.exps[2].establishes, 1);
+	assert_int_equal(m.exps[2].gen, 1);
+	assert_int_equal(daxmr_server_nexports(srv), 2);
+	assert_ptr_equal(daxmr_server_export_at(srv, 1), (struct daxmr_export *)(void *)&m.exps[2]);
+	/* shutting down: no more changes */
+	assert_int_equal(daxmr_server_export_add(srv, &cfgs[0]), -ESHUTDOWN);
+	assert_int_equal(daxmr_server_export_remove(srv, "beta"), -ESHUTDOWN);
+	assert_int_equal(daxmr_server_export_revoke(srv, "beta"), -ESHUTDOWN);
+	delete_server(&srv);
+}
+
+/* An export that is not up is unexported without a revocation. */
+static void runtime__remove_an_unavailable_export(void **state)
+{
+	struct daxmr_server *srv;
+
+	(void)state;
+	m.exps[0].fail_establish = 100;
+	srv = new_server(2);
+	assert_int_equal(m.exps[0].state, DAXMR_EXPORT_UNAVAILABLE);
+	assert_int_equal(daxmr_server_export_revoke(srv, "alpha"), -EAGAIN);
+	assert_int_equal(daxmr_server_export_remove(srv, "alpha"), 0);
+	assert_int_equal(m.nrevokes, 0);
+	/* the removal finishes in the loop, then beta's shutdown revocation ends it */
+	raise(SIGTERM);
+	assert_int_equal(run(srv), 0);
+	assert_int_equal(m.exps[0].establishes, 1); /* no retry after the unexport */
+	delete_server(&srv);
+}
+
+static int hups;
+
+/* opts.on_hup: counts, then ends the run. */
+static void on_hup(void *arg)
+{
+	assert_ptr_equal(arg, &hups);
+	hups++;
+	raise(SIGTERM);
+}
+
+static void runtime__sighup_calls_the_hook(void **state)
+{
+	struct daxmr_server_opts o = opts_for("10.0.2.15:7000", 1);
+	struct daxmr_server *srv = NULL;
+
+	(void)state;
+	hups = 0;
+	o.on_hup = on_hup;
+	o.hup_arg = &hups;
+	assert_int_equal(daxmr_server_new(&o, &srv), 0);
+	raise(SIGHUP); /* blocked into the server's signalfd */
+	assert_int_equal(run(srv), 0);
+	assert_int_equal(hups, 1);
+	assert_logged("SIGHUP from pid");
+	delete_server(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1590,6 +1688,9 @@ int main(void)
 		T(run__retry_timer_add_fails_rearmed_by_the_tick),
 		T(run__lease_break_revokes_then_reestablishes),
 		T(run__stale_lease_break_ignored),
+		T(runtime__add_revoke_remove_and_a_replacement),
+		T(runtime__remove_an_unavailable_export),
+		T(runtime__sighup_calls_the_hook),
 #undef T
 	};
 
