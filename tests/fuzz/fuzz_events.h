@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* fuzz_events.h -- the event encoding of the stateful fuzz targets (read by them and fuzz_seed) */
+#ifndef DAXMR_FUZZ_EVENTS_H
+#define DAXMR_FUZZ_EVENTS_H
+
+/*
+ * An input is a sequence of events. Each is one byte, the event (modulo the count), followed by
+ * its argument bytes (missing bytes read as 0). A, B, C, D are argument bytes in order.
+ *
+ * daxmrd (fuzz_conn, fuzz_revoke): byte 0 of the input is the setup: bit 0 the server has a
+ * secret (clients must AUTH), bit 1 the device binds memory windows, bits 2-3 the second
+ * export is read-only / behind an allowlist the fake peer is not on.
+ */
+enum fuzz_srv_event {
+	FUZZ_SRV_CONNECT = 0,	/* A: version range (low nibble min, high max), B: bit 0 raw pdata */
+	FUZZ_SRV_ESTABLISHED,	/* A: connection slot */
+	FUZZ_SRV_DISCONNECTED,	/* A: slot; rdma_cm DISCONNECTED, then the server deletes it */
+	FUZZ_SRV_MSG,		/* A: slot, B: opcode, C, D: fields, E: mutation (bit 7), F, G */
+	FUZZ_SRV_RAW,		/* A: slot, B: length, then that many bytes */
+	FUZZ_SRV_SEND_WC,	/* A: slot, B: status (0..3 success, else an error status) */
+	FUZZ_SRV_RECV_WC_ERR,	/* A: slot, B: status */
+	FUZZ_SRV_QP_FLUSH,	/* A: slot: the QP errors, everything outstanding flushes */
+	FUZZ_SRV_TICK,		/* A: 10 ms steps, B: x 256; timers fire; handshake deadlines */
+	FUZZ_SRV_LEASE_BREAK,	/* A: export */
+	FUZZ_SRV_ESTABLISH,	/* A: export, B: bit 0 the attempt fails */
+	FUZZ_SRV_SIGTERM,	/* shutdown: revoke everything (SHUTDOWN), then disconnect all */
+	FUZZ_SRV_FAIL,		/* A: which call (enum fake_rdma_call), B: errno choice */
+	FUZZ_SRV_DISCONNECT,	/* A: slot: the server disconnects it */
+	FUZZ_SRV_EXPORT_FAIL,	/* A: export, B: what fails once (flush, desc, release) */
+	FUZZ_SRV_NEVENTS,
+};
+
+/* FUZZ_SRV_MSG B: what the fake client sends (modulo the count) */
+enum fuzz_srv_msg {
+	FUZZ_MSG_HELLO = 0, /* C: bit 0 wrong range, bit 1 wrong header version */
+	FUZZ_MSG_AUTH,	    /* C: bit 0 a wrong proof */
+	FUZZ_MSG_LIST,	    /* C: start */
+	FUZZ_MSG_OPEN,	    /* C: export (last: no such), D: bit 0 rw */
+	FUZZ_MSG_CLOSE,	    /* C: export, D: generation (0 current, 1 older, 2 newer, else D) */
+	FUZZ_MSG_FLUSH,	    /* C: export, D: generation as CLOSE; F, G: offset, length in KiB */
+	FUZZ_MSG_ACK,	    /* C: export, D: generation as CLOSE; the REVOKE's request id */
+	FUZZ_MSG_KEYS,	    /* C: export, D: generation */
+	FUZZ_MSG_OTHER,	    /* C: opcode, D: flags */
+	FUZZ_MSG_NKINDS,
+};
+
+#endif /* DAXMR_FUZZ_EVENTS_H */
