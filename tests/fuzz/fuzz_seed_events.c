@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* fuzz_seed_events.c -- writes seed event sequences (fuzz_events.h) for the stateful fuzz targets */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fuzz_events.h"
+
+/* Shorthands for the scripts below: each expands to an event byte and its arguments. */
+#define CONNECT(v) FUZZ_SRV_CONNECT, (v), 0
+#define EST(s) FUZZ_SRV_ESTABLISHED, (s)
+#define DISC(s) FUZZ_SRV_DISCONNECTED, (s)
+#define WC(s) FUZZ_SRV_SEND_WC, (s), 0
+#define WC_ERR(s) FUZZ_SRV_SEND_WC, (s), 9
+#define HELLO(s) FUZZ_SRV_MSG, (s), FUZZ_MSG_HELLO, 0, 0
+#define AUTH(s) FUZZ_SRV_MSG, (s), FUZZ_MSG_AUTH, 0, 0
+#define LIST(s) FUZZ_SRV_MSG, (s), FUZZ_MSG_LIST, 0, 0
+#define OPEN(s, e, rw) FUZZ_SRV_MSG, (s), FUZZ_MSG_OPEN, (e), (rw), 0
+#define CLOSE(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_CLOSE, (e), 0, 0
+#define FLUSH(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_FLUSH, (e), 0, 1, 4, 0
+#define ACK(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_ACK, (e), 0, 0
+#define BREAK(e) FUZZ_SRV_LEASE_BREAK, (e)
+#define TICK_MS(ms) FUZZ_SRV_TICK, (uint8_t)((ms) / 10 % 256), (uint8_t)((ms) / 2560)
+#define REESTABLISH(e) FUZZ_SRV_ESTABLISH, (e), 0
+#define SIGTERM FUZZ_SRV_SIGTERM
+#define FAIL(call) FUZZ_SRV_FAIL, (call), 0
+/* a client through HELLO (and AUTH when keyed) */
+#define UP(s) EST(s), HELLO(s), WC(s)
+#define UP_AUTH(s) UP(s), AUTH(s), WC(s)
+
+/* setup bytes (fuzz_events.h) */
+#define PLAIN 0
+#define KEYED 1
+#define WINDOWS 2
+
+struct seed {
+	const char *target; /* fuzz_conn, fuzz_revoke */
+	const char *name;
+	const uint8_t *bytes;
+	size_t len;
+};
+
+#define SEED(t, n, ...) \
+	{ t, n, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }) }
+
+static const struct seed seeds[] = {
+	/* fuzz_conn: one connection at a time */
+	SEED("fuzz_conn", "v1-session", PLAIN, CONNECT(0x11), UP(0), LIST(0), WC(0), OPEN(0, 0, 1),
+	     WC(0), FLUSH(0, 0), WC(0), CLOSE(0, 0), WC(0), DISC(0)),
+	SEED("fuzz_conn", "v2-auth-revoke", KEYED, CONNECT(0x22), UP_AUTH(0), OPEN(0, 1, 0), WC(0),
+	     BREAK(1), WC(0), ACK(0, 1), TICK_MS(1000), REESTABLISH(1), WC(0), OPEN(0, 1, 0),
+	     WC(0), SIGTERM, WC(0), ACK(0, 1), DISC(0)),
+	SEED("fuzz_conn", "windows-revoke", WINDOWS, CONNECT(0x11), UP(0), OPEN(0, 0, 1), WC(0),
+	     WC(0), BREAK(0), WC(0), ACK(0, 0), WC(0), TICK_MS(200), REESTABLISH(0), WC(0),
+	     OPEN(0, 0, 0), WC(0), WC(0), CLOSE(0, 0), WC(0), WC(0), DISC(0)),
+	SEED("fuzz_conn", "ignores-revoke", WINDOWS, CONNECT(0x11), UP(0), OPEN(0, 0, 1), WC(0),
+	     WC(0), BREAK(0), WC(0), TICK_MS(1500), REESTABLISH(0), WC(0), FLUSH(0, 0), WC(0)),
+	SEED("fuzz_conn", "handshake-timeout", KEYED, CONNECT(0x22), EST(0), HELLO(0), WC(0),
+	     TICK_MS(10000), TICK_MS(10000), DISC(0)),
+	SEED("fuzz_conn", "send-error", PLAIN, CONNECT(0x11), UP(0), OPEN(0, 0, 1), WC_ERR(0),
+	     FUZZ_SRV_QP_FLUSH, 0, DISC(0)),
+	SEED("fuzz_conn", "post-fails", WINDOWS, CONNECT(0x11), UP(0), FAIL(5), OPEN(0, 0, 1),
+	     FAIL(4), LIST(0), DISC(0)),
+	SEED("fuzz_conn", "hostile", PLAIN, CONNECT(0x11), EST(0), FUZZ_SRV_RAW, 0, 24, 'D', 'X',
+	     'M', 'R', 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, HELLO(0), WC(0),
+	     FUZZ_SRV_MSG, 0, FUZZ_MSG_OPEN, 0, 1, 0x80, 20, 0xff, WC(0)),
+	/* fuzz_revoke: several connections on one export */
+	SEED("fuzz_revoke", "three-holders", WINDOWS, CONNECT(0x11), CONNECT(0x11), CONNECT(0x11),
+	     UP(0), UP(1), UP(2), OPEN(0, 0, 1), WC(0), WC(0), OPEN(1, 0, 0), WC(1), WC(1),
+	     OPEN(2, 0, 1), WC(2), WC(2), BREAK(0), WC(0), WC(1), WC(2), ACK(0, 0), WC(0),
+	     CLOSE(1, 0), WC(1), WC(1), DISC(2), TICK_MS(100), REESTABLISH(0), WC(0), WC(1)),
+	SEED("fuzz_revoke", "one-silent", PLAIN, CONNECT(0x11), CONNECT(0x11), UP(0), UP(1),
+	     OPEN(0, 0, 1), WC(0), OPEN(1, 0, 1), WC(1), BREAK(0), WC(0), WC(1), ACK(0, 0),
+	     TICK_MS(1000), REESTABLISH(0), WC(0), WC(1), OPEN(1, 0, 1), WC(1)),
+	SEED("fuzz_revoke", "shutdown", KEYED, CONNECT(0x22), CONNECT(0x22), UP_AUTH(0), UP_AUTH(1),
+	     OPEN(0, 0, 1), WC(0), OPEN(1, 1, 0), WC(1), SIGTERM, WC(0), WC(1), ACK(0, 0),
+	     ACK(1, 1), WC(0), WC(1), DISC(0), DISC(1)),
+	SEED("fuzz_revoke", "watchdog", WINDOWS, CONNECT(0x11), CONNECT(0x11), UP(0), UP(1),
+	     OPEN(0, 0, 1), WC(0), WC(0), OPEN(1, 0, 1), WC(1), WC(1), BREAK(0), TICK_MS(1250),
+	     WC(0), WC(1), ACK(0, 0), ACK(1, 0), REESTABLISH(0)),
+};
+
+/* Writes one seed to dir/seed-<name>; 0 or -1 after saying why. */
+static int seed_events_write(const char *dir, const struct seed *s)
+{
+	char path[4096];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/seed-%s", dir, s->name);
+	f = fopen(path, "wb");
+	if (!f) {
+		fprintf(stderr, "fuzz_seed_events: fopen %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ok = fwrite(s->bytes, 1, s->len, f) == s->len;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* Writes the seeds of each target into CORPUS/<target>. */
+int main(int argc, char **argv)
+{
+	char dir[4096];
+	size_t i;
+	int err = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: fuzz_seed_events CORPUS_DIR (seeds go to CORPUS_DIR/<target>)\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", argv[1], seeds[i].target);
+		err |= seed_events_write(dir, &seeds[i]);
+	}
+	return err ? 1 : 0;
+}
