@@ -223,6 +223,11 @@ static void client_on_revoke(struct daxmr_client *client, const struct daxmr_pro
 		      (unsigned long long)rv->generation, (int)rv->reason, rv->deadline_ms);
 	for (region = daxmr_region_next(&client->regions, NULL); region;
 	     region = daxmr_region_next(&client->regions, region)) {
+		/* a repeated REVOKE of a region still transferring: its kept ACK answers both */
+		if (daxmr_region_state(region) == DAXMR_REGION_REVOKING &&
+		    daxmr_region_desc(region)->export_id == rv->export_id &&
+		    daxmr_region_desc(region)->generation == rv->generation)
+			kept = true;
 		if (!daxmr_region_revoke_matches(region, rv->export_id, rv->generation))
 			continue;
 		daxmr_region_revoke(region, msg->hdr.request_id);

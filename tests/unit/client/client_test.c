@@ -78,6 +78,7 @@ static struct {
 	bool list_dup;	    /* page 2 repeats an id of page 1 */
 	enum ibv_wc_status rdma_status;
 	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
+	bool revoke_twice;	 /* ... and again (a repeated REVOKE) */
 	bool silent;		 /* the server answers nothing (timeouts) */
 	uint16_t version;	 /* the header version of everything the server sends */
 	/* authentication: the HELLO reply's flags and challenge, the AUTH reply */
@@ -693,6 +694,8 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 		if (mock.revoke_during_rdma) {
 			mock.revoke_during_rdma = false;
 			server_revoke();
+			if (mock.revoke_twice)
+				server_revoke();
 		}
 		wc_push(wr->wr_id, mock.rdma_status,
 			wr->opcode == IBV_WR_RDMA_READ ? IBV_WC_RDMA_READ : IBV_WC_RDMA_WRITE, 0);
@@ -1621,6 +1624,32 @@ static void revoke__during_transfer_ack_deferred(void **state)
 	assert_no_leaks();
 }
 
+/*
+ * The same REVOKE twice during a transfer (found by fuzz_client): the repeat must not be
+ * acknowledged at once as if no region held the descriptor, or the server would fence the RDMA
+ * still in flight; the one ACK goes out when the transfer ends.
+ */
+static void revoke__repeated_during_transfer_ack_deferred(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.revoke_during_rdma = true;
+	mock.revoke_twice = true;
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(mock.acks_at_rdma_completion, 0);
+	assert_int_equal(acks_sent(), 1);
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 1);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
 /* A REVOKE in the middle of a multi-chunk transfer stops it at the chunk boundary. */
 static void revoke__stops_chunked_transfer(void **state)
 {
@@ -1845,6 +1874,7 @@ int main(void)
 		cmocka_unit_test_setup(revoke__ack_then_available, setup),
 		cmocka_unit_test_setup(revoke__ack_revoke_off, setup),
 		cmocka_unit_test_setup(revoke__during_transfer_ack_deferred, setup),
+		cmocka_unit_test_setup(revoke__repeated_during_transfer_ack_deferred, setup),
 		cmocka_unit_test_setup(revoke__stops_chunked_transfer, setup),
 		cmocka_unit_test_setup(revoke__unknown_descriptor_acked, setup),
 		cmocka_unit_test_setup(revoke__closed_region_not_delivered, setup),
