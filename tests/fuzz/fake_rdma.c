@@ -114,6 +114,16 @@ static int fake_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ib
 		case IBV_WR_LOCAL_INV:
 			s->rkey = wr->invalidate_rkey;
 			break;
+		case IBV_WR_RDMA_READ:
+		case IBV_WR_RDMA_WRITE:
+			FUZZ_CHECK(wr->num_sge == 1, "RDMA with %d SGEs", wr->num_sge);
+			s->len = wr->sg_list[0].length;
+			s->rdma_rkey = wr->wr.rdma.rkey;
+			if (fake_rdma.on_rdma)
+				fake_rdma.on_rdma(fake_rdma.on_send_arg, qp,
+						  wr->opcode == IBV_WR_RDMA_WRITE,
+						  wr->wr.rdma.remote_addr, wr->wr.rdma.rkey, s->len);
+			break;
 		default:
 			FUZZ_CHECK(false, "unexpected send opcode %d", wr->opcode);
 		}
@@ -129,8 +139,12 @@ static int fake_poll_cq(struct ibv_cq *ibcq, int n, struct ibv_wc *wc)
 
 	if (fake_take_fail(FAKE_RDMA_POLL_CQ))
 		return -1;
-	while (i < n && cq->head != cq->tail)
-		wc[i++] = cq->wc[cq->head++ % (sizeof(cq->wc) / sizeof(cq->wc[0]))];
+	while (i < n && cq->head != cq->tail) {
+		wc[i] = cq->wc[cq->head++ % (sizeof(cq->wc) / sizeof(cq->wc[0]))];
+		if (fake_rdma.on_polled)
+			fake_rdma.on_polled(fake_rdma.on_send_arg, &wc[i]);
+		i++;
+	}
 	return i;
 }
 
@@ -374,6 +388,8 @@ int __wrap_rdma_disconnect(struct rdma_cm_id *id)
 	}
 	if (qp)
 		qp->error = true; /* rdma_disconnect moves the QP to the error state */
+	if (id == fake_rdma.cm_id)
+		fake_rdma_cm_push(RDMA_CM_EVENT_DISCONNECTED, 0, NULL, 0); /* our own side's */
 	return 0;
 }
 
@@ -386,6 +402,8 @@ int __wrap_rdma_destroy_id(struct rdma_cm_id *id)
 		errno = err;
 		return -1; /* for real: EBUSY-like, the id stays; nothing here holds more than memory */
 	}
+	if (id == fake_rdma.cm_id)
+		fake_rdma.cm_id = NULL;
 	fake_rdma.live_ids--;
 	free(id);
 	return 0;
@@ -512,6 +530,12 @@ bool fake_rdma_complete_send(struct fake_rdma_qp *qp, enum ibv_wc_status status)
 				    fake_rdma.mws[i].mw.rkey == s->rkey)
 					fake_rdma.mws[i].bound = false;
 		}
+		break;
+	case IBV_WR_RDMA_READ:
+		op = IBV_WC_RDMA_READ;
+		break;
+	case IBV_WR_RDMA_WRITE:
+		op = IBV_WC_RDMA_WRITE;
 		break;
 	default:
 		op = IBV_WC_SEND;

@@ -58,7 +58,8 @@ struct fake_rdma_send {
 	unsigned int epoch; /* BIND_MW: the window's allocation it was posted for */
 	uint32_t rkey;	    /* BIND_MW: the new key; LOCAL_INV: the key invalidated */
 	struct ibv_mr *mr;  /* BIND_MW: the MR bound over */
-	uint32_t len;	    /* SEND */
+	uint32_t len;	    /* SEND, RDMA */
+	uint32_t rdma_rkey; /* RDMA READ/WRITE */
 	bool signaled;
 };
 
@@ -87,6 +88,21 @@ struct fake_rdma_mw {
 	struct fake_rdma_qp *qp; /* bound on */
 };
 
+/* Called for every RDMA READ/WRITE posted (the harness checks key and range). */
+typedef void (*fake_rdma_on_rdma_fn)(void *arg, struct fake_rdma_qp *qp, bool write,
+				     uint64_t raddr, uint32_t rkey, uint32_t len);
+/* Called for every completion a consumer polls. */
+typedef void (*fake_rdma_on_polled_fn)(void *arg, const struct ibv_wc *wc);
+/*
+ * The active side's waits (fake_rdma_client.c): called from poll(2) before it answers, so the
+ * harness can act as the peer and the device; returns false when nothing more will ever happen
+ * (the fake clock is then moved past the poll's timeout).
+ */
+typedef bool (*fake_rdma_on_wait_fn)(void *arg);
+/* The active side's rdma_resolve_addr, _route and rdma_connect: the harness queues the event. */
+enum fake_rdma_cm_call { FAKE_RDMA_CM_RESOLVE_ADDR, FAKE_RDMA_CM_RESOLVE_ROUTE, FAKE_RDMA_CM_CONNECT };
+typedef void (*fake_rdma_on_cm_fn)(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call);
+
 /* Called for every SEND posted, with its bytes (the harness decodes and checks them). */
 typedef void (*fake_rdma_on_send_fn)(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf,
 				     uint32_t len);
@@ -103,6 +119,24 @@ struct fake_rdma {
 	struct fake_rdma_mw mws[FAKE_RDMA_MW_MAX];
 	fake_rdma_on_send_fn on_send;
 	void *on_send_arg;
+	/* the active side (fake_rdma_client.c); hooks are the harness's, all with on_send_arg */
+	fake_rdma_on_rdma_fn on_rdma;
+	fake_rdma_on_polled_fn on_polled;
+	fake_rdma_on_wait_fn on_wait;
+	fake_rdma_on_cm_fn on_cm;
+	int live_channels, live_pds, live_ccs;
+	struct rdma_event_channel *channel; /* the one event channel (borrowed) */
+	struct fake_rdma_cq *event_cq;	    /* a CQ event poll(2) reported, for ibv_get_cq_event */
+	struct {
+		enum rdma_cm_event_type type;
+		int status;
+		uint8_t pdata[64];
+		uint8_t pdata_len;
+	} cm[16];
+	unsigned int cm_head, cm_tail;
+	struct rdma_cm_id *cm_id; /* the active side's one cm_id */
+	uint8_t connect_pdata[64]; /* the last rdma_connect's private data */
+	uint8_t connect_len;
 };
 
 extern struct fake_rdma fake_rdma;
@@ -153,5 +187,9 @@ bool fake_rdma_take_event(struct fake_rdma_cq *cq);
 
 /* Memory windows bound over mr (on any QP, or on qp if not NULL) and not deallocated. */
 unsigned int fake_rdma_mws_bound(const struct ibv_mr *mr, const struct fake_rdma_qp *qp);
+
+/* Queues an rdma_cm event for the active side's channel (its poll(2) sees it). */
+void fake_rdma_cm_push(enum rdma_cm_event_type type, int status, const void *pdata,
+		       uint8_t pdata_len);
 
 #endif /* DAXMR_FAKE_RDMA_H */

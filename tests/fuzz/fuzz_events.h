@@ -44,4 +44,40 @@ enum fuzz_srv_msg {
 	FUZZ_MSG_NKINDS,
 };
 
+/*
+ * libdaxmr (fuzz_client): byte 0 is the setup: bit 0 the server picks the highest version
+ * offered (else the lowest), bits 2-3 the credits it grants (8, 1, 2, 64), bits 4-5 how
+ * connecting goes (0 accepted, 1 rejected BUSY, 2 accepted with truncated private data,
+ * 3 address resolution fails), bit 6 the application does not acknowledge REVOKEs. Then the
+ * application's events; whenever the library waits, the next bytes are the server's moves.
+ */
+enum fuzz_cli_event {
+	FUZZ_CLI_OPEN = 0, /* A: region slot, B: name (exp0, exp1, nosuch, bad name), bit 2 rw */
+	FUZZ_CLI_READ,	   /* A: slot, B << (C % 24): offset, D << (E % 13): length */
+	FUZZ_CLI_WRITE,	   /* as READ */
+	FUZZ_CLI_FLUSH,	   /* as READ */
+	FUZZ_CLI_CLOSE,	   /* A: slot */
+	FUZZ_CLI_LIST,
+	FUZZ_CLI_PROCESS, /* one server move, then daxmr_client_process */
+	FUZZ_CLI_SERVER,  /* one server move while the application is elsewhere */
+	FUZZ_CLI_NEVENTS,
+};
+
+/* fuzz_client: the server's and the device's moves */
+enum fuzz_cli_srv_event {
+	FUZZ_CLI_SRV_REPLY = 0,	 /* the right reply to the oldest request */
+	FUZZ_CLI_SRV_REFUSE,	 /* A: status 1 + A % 13 instead */
+	FUZZ_CLI_SRV_MUTATE,	 /* A: bit 6 truncate at B, else flip byte B by C */
+	FUZZ_CLI_SRV_WRONG,	 /* A: bit 0 another request id, else another opcode */
+	FUZZ_CLI_SRV_REVOKE,	 /* A: descriptor handed out (bit 7: any export id A & 3), B: gen */
+	FUZZ_CLI_SRV_AVAILABLE,	 /* as REVOKE; the export's generation goes up */
+	FUZZ_CLI_SRV_ERROR,	 /* A: status */
+	FUZZ_CLI_SRV_SEND_WC,	 /* A: status (0..3 success) of the oldest send-queue WR */
+	FUZZ_CLI_SRV_RECV_ERR,	 /* A: status of the oldest receive */
+	FUZZ_CLI_SRV_DISCONNECT, /* rdma_cm DISCONNECTED, the QP in error */
+	FUZZ_CLI_SRV_TICK,	 /* A * 50 ms pass */
+	FUZZ_CLI_SRV_RAW,	 /* A: length, then that many bytes */
+	FUZZ_CLI_SRV_NEVENTS,
+};
+
 #endif /* DAXMR_FUZZ_EVENTS_H */
