@@ -88,16 +88,6 @@ static struct fake_rdma_qp *fc_qp(void)
 
 /* ---- what the library does, checked as it does it ---------------------------------------- */
 
-static struct fc_desc *desc_by_rkey(uint32_t rkey)
-{
-	unsigned int i;
-
-	for (i = fc.ndescs; i-- > 0;)
-		if (fc.descs[i].d.rkey == rkey)
-			return &fc.descs[i]; /* the latest: keys of old generations may come back */
-	return NULL;
-}
-
 /* Whether an RDMA on rkey is posted and not completed, or completed and not yet polled. */
 static bool rdma_outstanding(const struct fake_rdma_qp *qp, uint32_t rkey)
 {
@@ -119,22 +109,37 @@ static bool rdma_outstanding(const struct fake_rdma_qp *qp, uint32_t rkey)
 	return false;
 }
 
+/*
+ * An RDMA must fall inside a descriptor the server handed out with that key (a mutated reply
+ * may have handed the same key twice: any of them will do), with its access, not revoked.
+ */
 static void on_rdma(void *arg, struct fake_rdma_qp *qp, bool write, uint64_t raddr, uint32_t rkey,
 		    uint32_t len)
 {
-	struct fc_desc *d = desc_by_rkey(rkey);
+	bool keyed = false, inside = false, allowed = false, live = false;
+	unsigned int i;
 
 	(void)arg;
 	(void)qp;
-	FUZZ_CHECK(d, "RDMA with key 0x%x, which the server never handed out", rkey);
-	FUZZ_CHECK(!d->revoked, "RDMA %s on export %u generation %llu after its REVOKE",
-		   write ? "WRITE" : "READ", d->d.export_id, (unsigned long long)d->d.generation);
-	FUZZ_CHECK(raddr >= d->d.addr && len <= d->d.length && raddr - d->d.addr <= d->d.length - len,
-		   "RDMA of %u bytes at 0x%llx outside the descriptor [0x%llx, +%llu)", len,
-		   (unsigned long long)raddr, (unsigned long long)d->d.addr,
-		   (unsigned long long)d->d.length);
-	FUZZ_CHECK(!write || d->d.access == DAXMR_PROTO_ACCESS_RW,
-		   "RDMA WRITE through a read-only descriptor");
+	for (i = 0; i < fc.ndescs; i++) {
+		const struct fc_desc *d = &fc.descs[i];
+		bool in = raddr >= d->d.addr && len <= d->d.length &&
+			  raddr - d->d.addr <= d->d.length - len;
+		bool ok = in && (!write || d->d.access == DAXMR_PROTO_ACCESS_RW);
+
+		if (d->d.rkey != rkey)
+			continue;
+		keyed = true;
+		inside |= in;
+		allowed |= ok;
+		live |= ok && !d->revoked;
+	}
+	FUZZ_CHECK(keyed, "RDMA with key 0x%x, which the server never handed out", rkey);
+	FUZZ_CHECK(inside, "RDMA of %u bytes at 0x%llx outside every descriptor of key 0x%x", len,
+		   (unsigned long long)raddr, rkey);
+	FUZZ_CHECK(allowed, "RDMA WRITE through a read-only descriptor (key 0x%x)", rkey);
+	FUZZ_CHECK(live, "RDMA %s with key 0x%x after its descriptor's REVOKE was taken",
+		   write ? "WRITE" : "READ", rkey);
 }
 
 static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint32_t len)

@@ -34,8 +34,18 @@
 #define KEYED 1
 #define WINDOWS 2
 
+/* fuzz_client: the application's calls and, while each waits, the server's moves */
+#define C_OK FUZZ_CLI_SRV_SEND_WC, 0, FUZZ_CLI_SRV_REPLY /* our SEND completes, the reply */
+#define C_WC FUZZ_CLI_SRV_SEND_WC, 0			 /* our SEND or RDMA completes */
+#define C_OPEN(slot, rw) FUZZ_CLI_OPEN, (slot), (rw) ? 4 : 0
+#define C_READ(slot) FUZZ_CLI_READ, (slot), 0, 0, 64, 0
+#define C_WRITE(slot) FUZZ_CLI_WRITE, (slot), 1, 12, 1, 12
+#define C_FLUSH(slot) FUZZ_CLI_FLUSH, (slot), 0, 0, 1, 12
+#define C_REVOKE FUZZ_CLI_SRV_REVOKE, 0, 0, 1
+#define C_AVAILABLE FUZZ_CLI_SRV_AVAILABLE, 0, 0
+
 struct seed {
-	const char *target; /* fuzz_conn, fuzz_revoke */
+	const char *target; /* fuzz_conn, fuzz_revoke, fuzz_client */
 	const char *name;
 	const uint8_t *bytes;
 	size_t len;
@@ -79,6 +89,21 @@ static const struct seed seeds[] = {
 	SEED("fuzz_revoke", "watchdog", WINDOWS, CONNECT(0x11), CONNECT(0x11), UP(0), UP(1),
 	     OPEN(0, 0, 1), WC(0), WC(0), OPEN(1, 0, 1), WC(1), WC(1), BREAK(0), TICK_MS(1250),
 	     WC(0), WC(1), ACK(0, 0), ACK(1, 0), REESTABLISH(0)),
+	/* fuzz_client: a connection of each kind */
+	SEED("fuzz_client", "session", 0x00, C_OK, FUZZ_CLI_LIST, C_OK, C_OPEN(0, 1), C_OK,
+	     C_READ(0), C_WC, C_WRITE(0), C_WC, C_FLUSH(0), C_OK, FUZZ_CLI_CLOSE, 0, C_OK),
+	SEED("fuzz_client", "revoke-available", 0x01, C_OK, C_OPEN(0, 1), C_OK, FUZZ_CLI_SERVER,
+	     C_REVOKE, FUZZ_CLI_PROCESS, C_WC, FUZZ_CLI_SERVER, C_AVAILABLE, FUZZ_CLI_PROCESS,
+	     C_WC, FUZZ_CLI_CLOSE, 0, C_OPEN(0, 0), C_OK, C_READ(0), C_WC),
+	SEED("fuzz_client", "revoke-during-read", 0x00, C_OK, C_OPEN(1, 1), C_OK, C_READ(1),
+	     C_REVOKE, C_WC, C_WC, FUZZ_CLI_PROCESS, C_WC, C_READ(1)),
+	SEED("fuzz_client", "no-ack", 0x40, C_OK, C_OPEN(0, 0), C_OK, FUZZ_CLI_SERVER, C_REVOKE,
+	     FUZZ_CLI_PROCESS, FUZZ_CLI_CLOSE, 0),
+	SEED("fuzz_client", "server-dies", 0x04, C_OK, C_OPEN(0, 1), C_OK, C_WRITE(0),
+	     FUZZ_CLI_SRV_DISCONNECT, FUZZ_CLI_PROCESS, C_READ(0)),
+	SEED("fuzz_client", "refused-and-wrong", 0x01, C_OK, C_OPEN(0, 1), C_WC,
+	     FUZZ_CLI_SRV_REFUSE, 8, C_OPEN(0, 1), C_WC, FUZZ_CLI_SRV_WRONG, 1),
+	SEED("fuzz_client", "rejected", 0x10),
 };
 
 /* Writes one seed to dir/seed-<name>; 0 or -1 after saying why. */
