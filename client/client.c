@@ -223,8 +223,12 @@ static void client_on_revoke(struct daxmr_client *client, const struct daxmr_pro
 		      (unsigned long long)rv->generation, (int)rv->reason, rv->deadline_ms);
 	for (region = daxmr_region_next(&client->regions, NULL); region;
 	     region = daxmr_region_next(&client->regions, region)) {
-		/* a repeated REVOKE of a region still transferring: its kept ACK answers both */
-		if (daxmr_region_state(region) == DAXMR_REGION_REVOKING &&
+		/*
+		 * a repeated REVOKE of a descriptor already revoked: it was acknowledged, or its
+		 * ACK is kept until its transfer ends (acknowledging now would let the server fence
+		 * the RDMA still in flight)
+		 */
+		if (daxmr_region_state(region) != DAXMR_REGION_OPEN &&
 		    daxmr_region_desc(region)->export_id == rv->export_id &&
 		    daxmr_region_desc(region)->generation == rv->generation)
 			kept = true;
