@@ -39,6 +39,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Events (application calls and server moves) over the whole process, for the long runs. */
+static uint64_t fuzz_events_run;
+
 struct fc_desc {
 	struct daxmr_proto_desc d; /* only the fixed fields are used */
 	bool revoked;		   /* its REVOKE was taken from the CQ by the library */
@@ -388,6 +391,7 @@ static bool server_step(void *arg)
 	(void)arg;
 	if (!in_left())
 		return server_behave();
+	fuzz_events_run++;
 	ev = in_u8();
 	msg = calloc(1, sizeof(*msg));
 	FUZZ_CHECK(msg, "out of memory");
@@ -612,6 +616,21 @@ static void app_step(uint8_t ev)
 	}
 }
 
+static void fuzz_print_events(void)
+{
+	fprintf(stderr, "fuzz_client: %llu events\n", (unsigned long long)fuzz_events_run);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	atexit(fuzz_print_events);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
@@ -639,8 +658,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret == 0) {
 		FUZZ_CHECK(fc.client, "connected without a client");
 		daxmr_client_set_callbacks(fc.client, &cbs, NULL);
-		while (in_left())
+		while (in_left()) {
+			fuzz_events_run++;
 			app_step(in_u8());
+		}
 		/* the application ends: half its regions closed, the rest with the client */
 		if (fc.regions[0])
 			(void)daxmr_region_close(&fc.regions[0]);

@@ -669,6 +669,7 @@ static void ev_connect(void)
 	size_t len = DAXMR_PROTO_CM_CONNECT_LIMIT, i;
 	struct rdma_cm_id *id;
 	struct slot *s = NULL;
+	bool valid;
 	int ret;
 
 	for (i = 0; i < FUZZ_NCONN && !s; i++)
@@ -685,6 +686,8 @@ static void ev_connect(void)
 	} else if (daxmr_proto_cm_connect_encode(&c, pdata, sizeof(pdata)) < 0) {
 		return;
 	}
+	/* the range the server must answer: what the private data says, if anything */
+	valid = daxmr_proto_cm_connect_decode(pdata, len, &c) == 0;
 	id = fake_rdma_new_id(h.next_port++);
 	ret = daxmr_conn_new(&h.env, id, pdata, len, &req, &s->conn);
 	if (ret) {
@@ -693,6 +696,7 @@ static void ev_connect(void)
 		return;
 	}
 	FUZZ_CHECK(s->conn && id->context == s->conn, "accepted without the connection");
+	FUZZ_CHECK(valid, "accepted a connect request whose private data does not decode");
 	FUZZ_CHECK(daxmr_proto_cm_accept_decode(fake_rdma.accept_pdata, fake_rdma.accept_len,
 						&acc) == 0,
 		   "accept private data that does not decode");
@@ -1082,6 +1086,24 @@ static void teardown(void)
 	FUZZ_CHECK(fake_loop_live_timers() == 0, "%u timers left", fake_loop_live_timers());
 }
 
+/* Events run over the whole process: what the long runs report (docs/testing.md). */
+static uint64_t fuzz_events_run;
+
+static void fuzz_print_events(void)
+{
+	fprintf(stderr, "fuzz_server: %llu events\n", (unsigned long long)fuzz_events_run);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	atexit(fuzz_print_events);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	h.p = data;
@@ -1091,6 +1113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (h.p < h.end) {
 		run_event(in_u8());
 		check_all();
+		fuzz_events_run++;
 	}
 	/* failures armed but never met must not leak into the teardown's calls */
 	memset(fake_rdma.fail, 0, sizeof(fake_rdma.fail));
