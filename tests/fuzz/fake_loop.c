@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fake_loop.c -- the stateful fuzz targets' time: a fake clock, libevent timers on it, quiet logs */
+/* fake_loop.c -- the stateful fuzz targets' time: a fake clock, timers on it, quiet logs */
 #include "fake_loop.h"
 
 #include <stdarg.h>
@@ -153,7 +153,8 @@ void fake_loop_advance(uint64_t us)
 			break;
 		if (first->due_us > fl.now_us)
 			fl.now_us = first->due_us;
-		first->pending = false; /* a persistent timer would need its interval: none is faked */
+		first->pending =
+			false; /* a persistent timer would need its interval: none is faked */
 		first->cb(-1, EV_TIMEOUT, first->arg);
 	}
 	fl.now_us = end;

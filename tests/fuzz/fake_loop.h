@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fake_loop.h -- the stateful fuzz targets' time: a fake clock, libevent timers on it, quiet logs */
+/* fake_loop.h -- the stateful fuzz targets' time: a fake clock, timers on it, quiet logs */
 #ifndef DAXMR_FAKE_LOOP_H
 #define DAXMR_FAKE_LOOP_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fake_rdma.c -- an in-memory RC device for the stateful fuzz targets: CQs, QPs, MRs, MWs, cm_ids */
+/* fake_rdma.c -- an in-memory RC device for the stateful fuzz targets: CQ, QP, MR, MW, cm_id */
 #include "fake_rdma.h"
 
 #include <arpa/inet.h>
@@ -37,7 +37,8 @@ static void fake_push_wc(struct fake_rdma_cq *cq, uint64_t wr_id, enum ibv_wc_op
 {
 	struct ibv_wc *wc;
 
-	FUZZ_CHECK(cq->tail - cq->head < (unsigned int)cq->cqe, "CQ of %d entries overrun", cq->cqe);
+	FUZZ_CHECK(cq->tail - cq->head < (unsigned int)cq->cqe, "CQ of %d entries overrun",
+		   cq->cqe);
 	wc = &cq->wc[cq->tail++ % (sizeof(cq->wc) / sizeof(cq->wc[0]))];
 	memset(wc, 0, sizeof(*wc));
 	wc->wr_id = wr_id;
@@ -120,9 +121,9 @@ static int fake_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ib
 			s->len = wr->sg_list[0].length;
 			s->rdma_rkey = wr->wr.rdma.rkey;
 			if (fake_rdma.on_rdma)
-				fake_rdma.on_rdma(fake_rdma.on_send_arg, qp,
-						  wr->opcode == IBV_WR_RDMA_WRITE,
-						  wr->wr.rdma.remote_addr, wr->wr.rdma.rkey, s->len);
+				fake_rdma.on_rdma(
+					fake_rdma.on_send_arg, qp, wr->opcode == IBV_WR_RDMA_WRITE,
+					wr->wr.rdma.remote_addr, wr->wr.rdma.rkey, s->len);
 			break;
 		default:
 			FUZZ_CHECK(false, "unexpected send opcode %d", wr->opcode);
@@ -400,7 +401,8 @@ int __wrap_rdma_destroy_id(struct rdma_cm_id *id)
 	FUZZ_CHECK(!id->qp, "rdma_destroy_id with its QP still there");
 	if (err) {
 		errno = err;
-		return -1; /* for real: EBUSY-like, the id stays; nothing here holds more than memory */
+		return -1; /* for real: EBUSY-like, the id stays; nothing here holds more than
+			      memory */
 	}
 	if (id == fake_rdma.cm_id)
 		fake_rdma.cm_id = NULL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fake_rdma.h -- an in-memory RC device for the stateful fuzz targets: CQs, QPs, MRs, MWs, cm_ids */
+/* fake_rdma.h -- an in-memory RC device for the stateful fuzz targets: CQ, QP, MR, MW, cm_id */
 #ifndef DAXMR_FAKE_RDMA_H
 #define DAXMR_FAKE_RDMA_H
 
@@ -82,15 +82,15 @@ struct fake_rdma_qp {
 struct fake_rdma_mw {
 	struct ibv_mw mw; /* first */
 	bool live;
-	unsigned int epoch;   /* allocations of this slot so far */
-	bool bound;	      /* a BIND_MW completed and nothing invalidated it since */
-	struct ibv_mr *mr;    /* bound over */
+	unsigned int epoch;	 /* allocations of this slot so far */
+	bool bound;		 /* a BIND_MW completed and nothing invalidated it since */
+	struct ibv_mr *mr;	 /* bound over */
 	struct fake_rdma_qp *qp; /* bound on */
 };
 
 /* Called for every RDMA READ/WRITE posted (the harness checks key and range). */
-typedef void (*fake_rdma_on_rdma_fn)(void *arg, struct fake_rdma_qp *qp, bool write,
-				     uint64_t raddr, uint32_t rkey, uint32_t len);
+typedef void (*fake_rdma_on_rdma_fn)(void *arg, struct fake_rdma_qp *qp, bool write, uint64_t raddr,
+				     uint32_t rkey, uint32_t len);
 /* Called for every completion a consumer polls. */
 typedef void (*fake_rdma_on_polled_fn)(void *arg, const struct ibv_wc *wc);
 /*
@@ -100,7 +100,11 @@ typedef void (*fake_rdma_on_polled_fn)(void *arg, const struct ibv_wc *wc);
  */
 typedef bool (*fake_rdma_on_wait_fn)(void *arg);
 /* The active side's rdma_resolve_addr, _route and rdma_connect: the harness queues the event. */
-enum fake_rdma_cm_call { FAKE_RDMA_CM_RESOLVE_ADDR, FAKE_RDMA_CM_RESOLVE_ROUTE, FAKE_RDMA_CM_CONNECT };
+enum fake_rdma_cm_call {
+	FAKE_RDMA_CM_RESOLVE_ADDR,
+	FAKE_RDMA_CM_RESOLVE_ROUTE,
+	FAKE_RDMA_CM_CONNECT
+};
 typedef void (*fake_rdma_on_cm_fn)(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call);
 
 /* Called for every SEND posted, with its bytes (the harness decodes and checks them). */
@@ -134,7 +138,7 @@ struct fake_rdma {
 		uint8_t pdata_len;
 	} cm[16];
 	unsigned int cm_head, cm_tail;
-	struct rdma_cm_id *cm_id; /* the active side's one cm_id */
+	struct rdma_cm_id *cm_id;  /* the active side's one cm_id */
 	uint8_t connect_pdata[64]; /* the last rdma_connect's private data */
 	uint8_t connect_len;
 };

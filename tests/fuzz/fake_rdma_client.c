@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fake_rdma_client.c -- fake_rdma's active side: event channel, cm_id, PD, completion channel, poll */
+/* fake_rdma_client.c -- fake_rdma's active side: event channel, cm_id, PD, channel, poll */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>

@@ -23,6 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
 #include "daxmr.h"
 #include "fake_loop.h"
 #include "fake_rdma.h"
@@ -32,9 +36,9 @@
 
 #define FC_NEXP 2
 #define FC_REGIONS 4
-#define FC_DESCS 64	/* descriptors the server handed out, remembered */
-#define FC_PENDING 16	/* requests the client has in flight, remembered */
-#define FC_REVOKES 16	/* REVOKEs delivered and not yet polled */
+#define FC_DESCS 64   /* descriptors the server handed out, remembered */
+#define FC_PENDING 16 /* requests the client has in flight, remembered */
+#define FC_REVOKES 16 /* REVOKEs delivered and not yet polled */
 #define FC_EXPORT_LEN (1u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,6 +61,7 @@ static struct {
 		uint32_t list_start;
 		enum daxmr_proto_access access;
 		char name[DAXMR_PROTO_NAME_MAX + 1];
+		uint8_t nonce[DAXMR_PROTO_AUTH_NONCE_SIZE]; /* AUTH */
 	} pending[FC_PENDING];
 	unsigned int npending;
 	struct fc_desc descs[FC_DESCS];
@@ -73,6 +78,11 @@ static struct {
 	uint64_t server_req;
 	uint8_t buf[8192];
 } fc;
+
+/* The input's setup byte (fuzz_events.h), the secret both sides share and its file. */
+static uint8_t fc_setup;
+static struct daxmr_auth_key fc_key;
+static char fc_secret_path[] = "/tmp/daxmr-fuzz-secret-XXXXXX";
 
 static uint8_t in_u8(void)
 {
@@ -104,7 +114,8 @@ static bool rdma_outstanding(const struct fake_rdma_qp *qp, uint32_t rkey)
 			return true;
 	}
 	for (i = qp->cq->head; i != qp->cq->tail; i++) {
-		const struct ibv_wc *wc = &qp->cq->wc[i % (sizeof(qp->cq->wc) / sizeof(qp->cq->wc[0]))];
+		const struct ibv_wc *wc =
+			&qp->cq->wc[i % (sizeof(qp->cq->wc) / sizeof(qp->cq->wc[0]))];
 
 		if (wc->opcode == IBV_WC_RDMA_READ || wc->opcode == IBV_WC_RDMA_WRITE)
 			return true; /* its key is not in the completion: any will do */
@@ -145,6 +156,21 @@ static void on_rdma(void *arg, struct fake_rdma_qp *qp, bool write, uint64_t rad
 		   write ? "WRITE" : "READ", rkey);
 }
 
+/*
+ * Whether another descriptor (a mutated reply's) has d's key: an RDMA on the key is then not
+ * known to be d's.
+ */
+static bool key_shared(const struct daxmr_proto_desc *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < fc.ndescs; i++)
+		if (fc.descs[i].d.rkey == d->rkey && (fc.descs[i].d.export_id != d->export_id ||
+						      fc.descs[i].d.generation != d->generation))
+			return true;
+	return false;
+}
+
 static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint32_t len)
 {
 	struct daxmr_proto_msg *msg = malloc(sizeof(*msg));
@@ -161,11 +187,12 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 			const struct daxmr_proto_desc *d = &fc.descs[i].d;
 
 			if (d->export_id == msg->revoke_ack.export_id &&
-			    d->generation == msg->revoke_ack.generation)
-				FUZZ_CHECK(!rdma_outstanding(qp, d->rkey),
-					   "REVOKE_ACK of export %u generation %llu with an RDMA on "
-					   "it still outstanding",
-					   d->export_id, (unsigned long long)d->generation);
+			    d->generation == msg->revoke_ack.generation && !key_shared(d))
+				FUZZ_CHECK(
+					!rdma_outstanding(qp, d->rkey),
+					"REVOKE_ACK of export %u generation %llu with an RDMA on "
+					"it still outstanding",
+					d->export_id, (unsigned long long)d->generation);
 		}
 	} else {
 		for (i = 0; i < fc.npending; i++)
@@ -178,10 +205,14 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 			if (msg->hdr.opcode == DAXMR_PROTO_OP_OPEN) {
 				fc.pending[fc.npending].access = msg->open.access;
 				snprintf(fc.pending[fc.npending].name,
-					 sizeof(fc.pending[fc.npending].name), "%s", msg->open.name);
+					 sizeof(fc.pending[fc.npending].name), "%s",
+					 msg->open.name);
 			}
 			if (msg->hdr.opcode == DAXMR_PROTO_OP_LIST)
 				fc.pending[fc.npending].list_start = msg->list.start;
+			if (msg->hdr.opcode == DAXMR_PROTO_OP_AUTH)
+				memcpy(fc.pending[fc.npending].nonce, msg->auth.nonce,
+				       sizeof(msg->auth.nonce));
 			fc.npending++;
 		}
 	}
@@ -226,7 +257,8 @@ static void server_deliver(const uint8_t *buf, uint32_t len)
 	FUZZ_CHECK(msg, "out of memory");
 	/* whatever the bytes became, the library decodes them the same way */
 	if (daxmr_proto_msg_decode(buf, len, msg) == 0) {
-		if (msg->hdr.opcode == DAXMR_PROTO_OP_OPEN && (msg->hdr.flags & DAXMR_PROTO_F_REPLY) &&
+		if (msg->hdr.opcode == DAXMR_PROTO_OP_OPEN &&
+		    (msg->hdr.flags & DAXMR_PROTO_F_REPLY) &&
 		    msg->hdr.status == DAXMR_PROTO_STATUS_OK && fc.ndescs < FC_DESCS)
 			fc.descs[fc.ndescs++] = (struct fc_desc){ .d = msg->desc };
 		/* a revoked generation is never handed out again: OPENs get the next one */
@@ -274,11 +306,22 @@ static bool server_reply(struct daxmr_proto_msg *msg)
 	case DAXMR_PROTO_OP_HELLO:
 		msg->hello_reply.version = fc.version;
 		snprintf(msg->hello_reply.name, sizeof(msg->hello_reply.name), "daxmrd@fuzz");
+		if (fc_setup & 2) {
+			msg->hello_reply.flags = DAXMR_PROTO_HELLO_F_AUTH;
+			memset(msg->hello_reply.challenge, 0xc5,
+			       sizeof(msg->hello_reply.challenge));
+		}
+		break;
+	case DAXMR_PROTO_OP_AUTH:
+		memset(fc.buf, 0xc5, DAXMR_PROTO_AUTH_CHALLENGE_SIZE);
+		daxmr_auth_proof(&fc_key, DAXMR_AUTH_SERVER, fc.buf, fc.pending[0].nonce,
+				 msg->auth_reply.proof);
 		break;
 	case DAXMR_PROTO_OP_LIST:
 		msg->list_reply.start = fc.pending[0].list_start;
 		for (i = (int)fc.pending[0].list_start; i < FC_NEXP; i++) {
-			struct daxmr_proto_export *e = &msg->list_reply.entries[msg->list_reply.count++];
+			struct daxmr_proto_export *e =
+				&msg->list_reply.entries[msg->list_reply.count++];
 
 			e->export_id = (uint32_t)i + 1;
 			e->generation = fc.gen[i];
@@ -352,8 +395,8 @@ static void in_export_ref(uint32_t *id, uint64_t *gen)
 static enum ibv_wc_status in_status(uint8_t b)
 {
 	static const enum ibv_wc_status errs[] = {
-		IBV_WC_LOC_LEN_ERR,	IBV_WC_LOC_PROT_ERR,	 IBV_WC_WR_FLUSH_ERR,
-		IBV_WC_REM_ACCESS_ERR,	IBV_WC_REM_OP_ERR,	 IBV_WC_RETRY_EXC_ERR,
+		IBV_WC_LOC_LEN_ERR,	  IBV_WC_LOC_PROT_ERR,	  IBV_WC_WR_FLUSH_ERR,
+		IBV_WC_REM_ACCESS_ERR,	  IBV_WC_REM_OP_ERR,	  IBV_WC_RETRY_EXC_ERR,
 		IBV_WC_RNR_RETRY_EXC_ERR, IBV_WC_REM_INV_REQ_ERR, IBV_WC_GENERAL_ERR,
 	};
 
@@ -483,7 +526,6 @@ static bool server_step(void *arg)
 }
 
 /* rdma_cm's answers while connecting: the setup byte decides (fuzz_events.h). */
-static uint8_t fc_setup;
 
 static void on_cm(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call)
 {
@@ -497,12 +539,15 @@ static void on_cm(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call)
 	(void)id;
 	switch (call) {
 	case FAKE_RDMA_CM_RESOLVE_ADDR:
-		fake_rdma_cm_push((fc_setup & 0x30) == 0x30 ? RDMA_CM_EVENT_ADDR_ERROR :
-							       RDMA_CM_EVENT_ADDR_RESOLVED,
-				  0, NULL, 0);
+		fake_rdma_cm_push((fc_setup & 0x32) == 0x30 ? RDMA_CM_EVENT_ADDR_ERROR :
+							      RDMA_CM_EVENT_ADDR_RESOLVED,
+				  -ENODEV, NULL, 0);
 		break;
 	case FAKE_RDMA_CM_RESOLVE_ROUTE:
-		fake_rdma_cm_push(RDMA_CM_EVENT_ROUTE_RESOLVED, 0, NULL, 0);
+		fake_rdma_cm_push((fc_setup & 0x30) == 0x30 && (fc_setup & 2) ?
+					  RDMA_CM_EVENT_ROUTE_ERROR :
+					  RDMA_CM_EVENT_ROUTE_RESOLVED,
+				  -ETIMEDOUT, NULL, 0);
 		break;
 	case FAKE_RDMA_CM_CONNECT:
 		FUZZ_CHECK(daxmr_proto_cm_connect_decode(fake_rdma.connect_pdata,
@@ -576,8 +621,8 @@ static void app_step(uint8_t ev)
 		r = in_region();
 		a = in_u8();
 		if (!*r)
-			(void)daxmr_region_open(fc.client, names[a % 4], (a & 4) ? DAXMR_RW : DAXMR_RO,
-						r);
+			(void)daxmr_region_open(fc.client, names[a % 4],
+						(a & 4) ? DAXMR_RW : DAXMR_RO, r);
 		break;
 	case FUZZ_CLI_READ:
 	case FUZZ_CLI_WRITE:
@@ -623,10 +668,25 @@ static void fuzz_print_events(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+static void fuzz_remove_secret(void)
+{
+	unlink(fc_secret_path);
+}
+
+/* The secret file the library loads when the setup asks for one (mode 0600, 32 bytes). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	uint8_t secret[32];
+	int fd = mkstemp(fc_secret_path);
+
 	(void)argc;
 	(void)argv;
+	memset(secret, 0x3c, sizeof(secret));
+	FUZZ_CHECK(fd >= 0 && write(fd, secret, sizeof(secret)) == (ssize_t)sizeof(secret) &&
+			   fchmod(fd, 0600) == 0 && close(fd) == 0,
+		   "cannot write the secret file %s", fc_secret_path);
+	FUZZ_CHECK(daxmr_auth_key_from_bytes(secret, sizeof(secret), &fc_key) == 0, "secret");
+	atexit(fuzz_remove_secret);
 	atexit(fuzz_print_events);
 	return 0;
 }
@@ -654,6 +714,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_loop_reset();
 	opts.name = "fuzz";
 	opts.ack_revoke = !(fc_setup & 0x40);
+	opts.secret_file = (fc_setup & 0x80) ? fc_secret_path : NULL;
 	ret = daxmr_client_connect("10.0.2.2", &opts, &fc.client);
 	if (ret == 0) {
 		FUZZ_CHECK(fc.client, "connected without a client");

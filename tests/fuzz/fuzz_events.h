@@ -12,21 +12,21 @@
  * export is read-only / behind an allowlist the fake peer is not on.
  */
 enum fuzz_srv_event {
-	FUZZ_SRV_CONNECT = 0,	/* A: version range (low nibble min, high max), B: bit 0 raw pdata */
-	FUZZ_SRV_ESTABLISHED,	/* A: connection slot */
-	FUZZ_SRV_DISCONNECTED,	/* A: slot; rdma_cm DISCONNECTED, then the server deletes it */
-	FUZZ_SRV_MSG,		/* A: slot, B: opcode, C, D: fields, E: mutation (bit 7), F, G */
-	FUZZ_SRV_RAW,		/* A: slot, B: length, then that many bytes */
-	FUZZ_SRV_SEND_WC,	/* A: slot, B: status (0..3 success, else an error status) */
-	FUZZ_SRV_RECV_WC_ERR,	/* A: slot, B: status */
-	FUZZ_SRV_QP_FLUSH,	/* A: slot: the QP errors, everything outstanding flushes */
-	FUZZ_SRV_TICK,		/* A: 10 ms steps, B: x 256; timers fire; handshake deadlines */
-	FUZZ_SRV_LEASE_BREAK,	/* A: export */
-	FUZZ_SRV_ESTABLISH,	/* A: export, B: bit 0 the attempt fails */
-	FUZZ_SRV_SIGTERM,	/* shutdown: revoke everything (SHUTDOWN), then disconnect all */
-	FUZZ_SRV_FAIL,		/* A: which call (enum fake_rdma_call), B: errno choice */
-	FUZZ_SRV_DISCONNECT,	/* A: slot: the server disconnects it */
-	FUZZ_SRV_EXPORT_FAIL,	/* A: export, B: what fails once (flush, desc, release) */
+	FUZZ_SRV_CONNECT = 0,  /* A: version range (low nibble min, high max), B: bit 0 raw pdata */
+	FUZZ_SRV_ESTABLISHED,  /* A: connection slot */
+	FUZZ_SRV_DISCONNECTED, /* A: slot; rdma_cm DISCONNECTED, then the server deletes it */
+	FUZZ_SRV_MSG,	       /* A: slot, B: opcode, C, D: fields, E: mutation (bit 7), F, G */
+	FUZZ_SRV_RAW,	       /* A: slot, B: length, then that many bytes */
+	FUZZ_SRV_SEND_WC,      /* A: slot, B: status (0..3 success, else an error status) */
+	FUZZ_SRV_RECV_WC_ERR,  /* A: slot, B: status */
+	FUZZ_SRV_QP_FLUSH,     /* A: slot: the QP errors, everything outstanding flushes */
+	FUZZ_SRV_TICK,	       /* A: 10 ms steps, B: x 256; timers fire; handshake deadlines */
+	FUZZ_SRV_LEASE_BREAK,  /* A: export */
+	FUZZ_SRV_ESTABLISH,    /* A: export, B: bit 0 the attempt fails */
+	FUZZ_SRV_SIGTERM,      /* shutdown: revoke everything (SHUTDOWN), then disconnect all */
+	FUZZ_SRV_FAIL,	       /* A: which call (enum fake_rdma_call), B: errno choice */
+	FUZZ_SRV_DISCONNECT,   /* A: slot: the server disconnects it */
+	FUZZ_SRV_EXPORT_FAIL,  /* A: export, B: what fails once (flush, desc, release) */
 	FUZZ_SRV_NEVENTS,
 };
 
@@ -46,9 +46,10 @@ enum fuzz_srv_msg {
 
 /*
  * libdaxmr (fuzz_client): byte 0 is the setup: bit 0 the server picks the highest version
- * offered (else the lowest), bits 2-3 the credits it grants (8, 1, 2, 64), bits 4-5 how
- * connecting goes (0 accepted, 1 rejected BUSY, 2 accepted with truncated private data,
- * 3 address resolution fails), bit 6 the application does not acknowledge REVOKEs. Then the
+ * offered (else the lowest), bit 1 the server requires AUTH, bits 2-3 the credits it grants
+ * (8, 1, 2, 64), bits 4-5 how connecting goes (0 accepted, 1 rejected BUSY, 2 accepted with
+ * truncated private data, 3 address (route, with bit 1) resolution fails), bit 6 the
+ * application does not acknowledge REVOKEs, bit 7 it has the secret file. Then the
  * application's events; whenever the library waits, the next bytes are the server's moves.
  */
 enum fuzz_cli_event {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz_seed_events.c -- writes seed event sequences (fuzz_events.h) for the stateful fuzz targets */
+/* fuzz_seed_events.c -- writes seed event sequences (fuzz_events.h) for the stateful targets */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,16 +51,18 @@ struct seed {
 	size_t len;
 };
 
-#define SEED(t, n, ...) \
-	{ t, n, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }) }
+#define SEED(t, n, ...)                                                                          \
+	{                                                                                        \
+		t, n, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }) \
+	}
 
 static const struct seed seeds[] = {
 	/* fuzz_conn: one connection at a time */
 	SEED("fuzz_conn", "v1-session", PLAIN, CONNECT(0x11), UP(0), LIST(0), WC(0), OPEN(0, 0, 1),
 	     WC(0), FLUSH(0, 0), WC(0), CLOSE(0, 0), WC(0), DISC(0)),
 	SEED("fuzz_conn", "v2-auth-revoke", KEYED, CONNECT(0x22), UP_AUTH(0), OPEN(0, 1, 0), WC(0),
-	     BREAK(1), WC(0), ACK(0, 1), TICK_MS(1000), REESTABLISH(1), WC(0), OPEN(0, 1, 0),
-	     WC(0), SIGTERM, WC(0), ACK(0, 1), DISC(0)),
+	     BREAK(1), WC(0), ACK(0, 1), TICK_MS(1000), REESTABLISH(1), WC(0), OPEN(0, 1, 0), WC(0),
+	     SIGTERM, WC(0), ACK(0, 1), DISC(0)),
 	SEED("fuzz_conn", "windows-revoke", WINDOWS, CONNECT(0x11), UP(0), OPEN(0, 0, 1), WC(0),
 	     WC(0), BREAK(0), WC(0), ACK(0, 0), WC(0), TICK_MS(200), REESTABLISH(0), WC(0),
 	     OPEN(0, 0, 0), WC(0), WC(0), CLOSE(0, 0), WC(0), WC(0), DISC(0)),
@@ -93,8 +95,8 @@ static const struct seed seeds[] = {
 	SEED("fuzz_client", "session", 0x00, C_OK, FUZZ_CLI_LIST, C_OK, C_OPEN(0, 1), C_OK,
 	     C_READ(0), C_WC, C_WRITE(0), C_WC, C_FLUSH(0), C_OK, FUZZ_CLI_CLOSE, 0, C_OK),
 	SEED("fuzz_client", "revoke-available", 0x01, C_OK, C_OPEN(0, 1), C_OK, FUZZ_CLI_SERVER,
-	     C_REVOKE, FUZZ_CLI_PROCESS, C_WC, FUZZ_CLI_SERVER, C_AVAILABLE, FUZZ_CLI_PROCESS,
-	     C_WC, FUZZ_CLI_CLOSE, 0, C_OPEN(0, 0), C_OK, C_READ(0), C_WC),
+	     C_REVOKE, FUZZ_CLI_PROCESS, C_WC, FUZZ_CLI_SERVER, C_AVAILABLE, FUZZ_CLI_PROCESS, C_WC,
+	     FUZZ_CLI_CLOSE, 0, C_OPEN(0, 0), C_OK, C_READ(0), C_WC),
 	SEED("fuzz_client", "revoke-during-read", 0x00, C_OK, C_OPEN(1, 1), C_OK, C_READ(1),
 	     C_REVOKE, C_WC, C_WC, FUZZ_CLI_PROCESS, C_WC, C_READ(1)),
 	SEED("fuzz_client", "no-ack", 0x40, C_OK, C_OPEN(0, 0), C_OK, FUZZ_CLI_SERVER, C_REVOKE,
@@ -104,6 +106,8 @@ static const struct seed seeds[] = {
 	SEED("fuzz_client", "refused-and-wrong", 0x01, C_OK, C_OPEN(0, 1), C_WC,
 	     FUZZ_CLI_SRV_REFUSE, 8, C_OPEN(0, 1), C_WC, FUZZ_CLI_SRV_WRONG, 1),
 	SEED("fuzz_client", "rejected", 0x10),
+	SEED("fuzz_client", "auth", 0x83, C_OK, C_OK, C_OPEN(0, 1), C_OK, C_READ(0), C_WC),
+	SEED("fuzz_client", "auth-unasked", 0x81, C_OK),
 };
 
 /* Writes one seed to dir/seed-<name>; 0 or -1 after saying why. */
@@ -131,7 +135,8 @@ int main(int argc, char **argv)
 	int err = 0;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: fuzz_seed_events CORPUS_DIR (seeds go to CORPUS_DIR/<target>)\n");
+		fprintf(stderr,
+			"usage: fuzz_seed_events CORPUS_DIR (seeds go to CORPUS_DIR/<target>)\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz_server.c -- libFuzzer targets fuzz_conn and fuzz_revoke: daxmrd's connections and revocation */
+/* fuzz_server.c -- libFuzzer targets fuzz_conn and fuzz_revoke: daxmrd's connections, revocation */
 
 /*
  * The real conn, transport, window, hold, cmreq and revoke modules, driven through their headers
@@ -71,8 +71,8 @@ struct slot {
 	uint64_t next_req;
 	uint64_t pending[FUZZ_REQ_MAX]; /* request ids sent, not answered */
 	unsigned int npending;
-	uint64_t handed[FUZZ_NEXP];	 /* bit g: generation g of the export was handed out */
-	uint64_t revoke_req[FUZZ_NEXP];	 /* the last REVOKE's request id */
+	uint64_t handed[FUZZ_NEXP];	/* bit g: generation g of the export was handed out */
+	uint64_t revoke_req[FUZZ_NEXP]; /* the last REVOKE's request id */
 	uint64_t revoke_gen[FUZZ_NEXP];
 };
 
@@ -480,13 +480,14 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 	case DAXMR_PROTO_OP_OPEN:
 		if (msg->hdr.status != DAXMR_PROTO_STATUS_OK)
 			break;
-		FUZZ_CHECK(s->hello_ok && (!h.keyed || s->auth_ok), "OPEN answered before the handshake");
+		FUZZ_CHECK(s->hello_ok && (!h.keyed || s->auth_ok),
+			   "OPEN answered before the handshake");
 		e = fx_of(ops_find_id(NULL, msg->desc.export_id));
 		/* the invariant of the revocation: no key for a generation that is not current */
 		FUZZ_CHECK(e->state == DAXMR_EXPORT_AVAILABLE && msg->desc.generation == e->gen,
-			   "OPEN of %s handed out generation %llu; the export is %s at %llu", e->name,
-			   (unsigned long long)msg->desc.generation, daxmr_export_state_str(e->state),
-			   (unsigned long long)e->gen);
+			   "OPEN of %s handed out generation %llu; the export is %s at %llu",
+			   e->name, (unsigned long long)msg->desc.generation,
+			   daxmr_export_state_str(e->state), (unsigned long long)e->gen);
 		FUZZ_CHECK(!e->walled, "OPEN of %s granted past its allowlist", e->name);
 		FUZZ_CHECK(!(e->ro && msg->desc.access == DAXMR_PROTO_ACCESS_RW),
 			   "rw OPEN of read-only %s granted", e->name);
@@ -500,12 +501,14 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 				found |= mw->live && mw->bound && mw->qp == qp &&
 					 mw->mr == &e->mr && mw->mw.rkey == msg->desc.rkey;
 			}
-			FUZZ_CHECK(found, "OPEN of %s answered with window key 0x%x, not bound on "
-					  "this QP over the export",
+			FUZZ_CHECK(found,
+				   "OPEN of %s answered with window key 0x%x, not bound on "
+				   "this QP over the export",
 				   e->name, msg->desc.rkey);
 		} else {
-			FUZZ_CHECK(msg->desc.rkey - e->mr.rkey <= 1, "OPEN of %s: MR key 0x%x is not "
-								     "the current registration's",
+			FUZZ_CHECK(msg->desc.rkey - e->mr.rkey <= 1,
+				   "OPEN of %s: MR key 0x%x is not "
+				   "the current registration's",
 				   e->name, msg->desc.rkey);
 		}
 		s->handed[e - h.exps] |= 1ull << msg->desc.generation;
@@ -527,7 +530,8 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 		break;
 	case DAXMR_PROTO_OP_AVAILABLE:
 		e = fx_of(ops_find_id(NULL, msg->available.export_id));
-		FUZZ_CHECK(e->state == DAXMR_EXPORT_AVAILABLE && msg->available.generation == e->gen,
+		FUZZ_CHECK(e->state == DAXMR_EXPORT_AVAILABLE &&
+				   msg->available.generation == e->gen,
 			   "AVAILABLE of %s generation %llu while it is %s at %llu", e->name,
 			   (unsigned long long)msg->available.generation,
 			   daxmr_export_state_str(e->state), (unsigned long long)e->gen);
@@ -599,8 +603,9 @@ static void check_all(void)
 
 		FUZZ_CHECK(e->state != DAXMR_EXPORT_REVOKING ||
 				   now - e->revoking_since_us <= h.ropts.watchdog_ms * 1000ull,
-			   "export %s still REVOKING %llu us after the break, watchdog %u ms", e->name,
-			   (unsigned long long)(now - e->revoking_since_us), h.ropts.watchdog_ms);
+			   "export %s still REVOKING %llu us after the break, watchdog %u ms",
+			   e->name, (unsigned long long)(now - e->revoking_since_us),
+			   h.ropts.watchdog_ms);
 		/* the last ack releases at once: nobody waits for the budget in vain */
 		FUZZ_CHECK(e->state != DAXMR_EXPORT_REVOKING || e->acked[e->gen] < e->sent[e->gen],
 			   "export %s still REVOKING with all %u holders acked", e->name,
@@ -609,7 +614,8 @@ static void check_all(void)
 			   "export %s %s, its revocation %s", e->name,
 			   daxmr_export_state_str(e->state),
 			   daxmr_revoke_active(e->rv) ? "active" : "idle");
-		FUZZ_CHECK(e->state == DAXMR_EXPORT_AVAILABLE || e->state == DAXMR_EXPORT_REVOKING ||
+		FUZZ_CHECK(e->state == DAXMR_EXPORT_AVAILABLE ||
+				   e->state == DAXMR_EXPORT_REVOKING ||
 				   fake_rdma_mws_bound(&e->mr, NULL) == 0,
 			   "export %s %s with windows bound over its MR", e->name,
 			   daxmr_export_state_str(e->state));
@@ -691,7 +697,8 @@ static void ev_connect(void)
 	id = fake_rdma_new_id(h.next_port++);
 	ret = daxmr_conn_new(&h.env, id, pdata, len, &req, &s->conn);
 	if (ret) {
-		FUZZ_CHECK(!s->conn && !id->qp && !id->context, "a failed accept left its resources");
+		FUZZ_CHECK(!s->conn && !id->qp && !id->context,
+			   "a failed accept left its resources");
 		(void)rdma_destroy_id(id); /* the caller's on failure */
 		return;
 	}
@@ -787,7 +794,8 @@ static void ev_msg(void)
 	case FUZZ_MSG_OPEN:
 		msg->hdr.opcode = DAXMR_PROTO_OP_OPEN;
 		msg->open.access = (in_u8() & 1) ? DAXMR_PROTO_ACCESS_RW : DAXMR_PROTO_ACCESS_RO;
-		snprintf(msg->open.name, sizeof(msg->open.name), "%s", no_such ? "nosuch" : e->name);
+		snprintf(msg->open.name, sizeof(msg->open.name), "%s",
+			 no_such ? "nosuch" : e->name);
 		break;
 	case FUZZ_MSG_CLOSE:
 		msg->hdr.opcode = DAXMR_PROTO_OP_CLOSE;
@@ -874,11 +882,11 @@ static void ev_raw(void)
 static enum ibv_wc_status in_status(uint8_t b)
 {
 	static const enum ibv_wc_status errs[] = {
-		IBV_WC_LOC_LEN_ERR,	   IBV_WC_LOC_QP_OP_ERR,     IBV_WC_LOC_PROT_ERR,
-		IBV_WC_WR_FLUSH_ERR,	   IBV_WC_MW_BIND_ERR,	     IBV_WC_BAD_RESP_ERR,
-		IBV_WC_LOC_ACCESS_ERR,	   IBV_WC_REM_INV_REQ_ERR,   IBV_WC_REM_ACCESS_ERR,
-		IBV_WC_REM_OP_ERR,	   IBV_WC_RETRY_EXC_ERR,     IBV_WC_RNR_RETRY_EXC_ERR,
-		IBV_WC_FATAL_ERR,	   IBV_WC_RESP_TIMEOUT_ERR,  IBV_WC_GENERAL_ERR,
+		IBV_WC_LOC_LEN_ERR,    IBV_WC_LOC_QP_OP_ERR,	IBV_WC_LOC_PROT_ERR,
+		IBV_WC_WR_FLUSH_ERR,   IBV_WC_MW_BIND_ERR,	IBV_WC_BAD_RESP_ERR,
+		IBV_WC_LOC_ACCESS_ERR, IBV_WC_REM_INV_REQ_ERR,	IBV_WC_REM_ACCESS_ERR,
+		IBV_WC_REM_OP_ERR,     IBV_WC_RETRY_EXC_ERR,	IBV_WC_RNR_RETRY_EXC_ERR,
+		IBV_WC_FATAL_ERR,      IBV_WC_RESP_TIMEOUT_ERR, IBV_WC_GENERAL_ERR,
 	};
 
 	return b < 4 ? IBV_WC_SUCCESS : errs[b % (sizeof(errs) / sizeof(errs[0]))];
@@ -1074,15 +1082,14 @@ static void teardown(void)
 		/* no REVOKE acked twice, whatever ended it (ack, CLOSE, disconnect, teardown) */
 		for (g = 0; g < FUZZ_GEN_MAX; g++)
 			FUZZ_CHECK(e->acked[g] <= e->sent[g],
-				   "export %s generation %zu: %u REVOKEs sent, %u acked", e->name, g,
-				   e->sent[g], e->acked[g]);
+				   "export %s generation %zu: %u REVOKEs sent, %u acked", e->name,
+				   g, e->sent[g], e->acked[g]);
 		(void)daxmr_revoke_delete(&e->rv);
 	}
 	FUZZ_CHECK(fake_rdma.live_mrs == 0 && fake_rdma.live_cqs == 0 && fake_rdma.live_qps == 0 &&
 			   fake_rdma.live_ids == 0 && fake_rdma.live_mws == 0,
-		   "left behind: %d MRs, %d CQs, %d QPs, %d cm_ids, %d windows",
-		   fake_rdma.live_mrs, fake_rdma.live_cqs, fake_rdma.live_qps, fake_rdma.live_ids,
-		   fake_rdma.live_mws);
+		   "left behind: %d MRs, %d CQs, %d QPs, %d cm_ids, %d windows", fake_rdma.live_mrs,
+		   fake_rdma.live_cqs, fake_rdma.live_qps, fake_rdma.live_ids, fake_rdma.live_mws);
 	FUZZ_CHECK(fake_loop_live_timers() == 0, "%u timers left", fake_loop_live_timers());
 }
 
