@@ -30,7 +30,8 @@ static struct {
 	struct fake_timer *timers;
 	unsigned int live;
 	uint64_t random_ctr;
-	int log; /* -1: not looked up yet */
+	bool fail_add; /* the next event_add fails */
+	int log;       /* -1: not looked up yet */
 } fl = { .now_us = FAKE_LOOP_START_US, .log = -1 };
 
 struct event *__wrap_event_new(struct event_base *base, evutil_socket_t fd, short what,
@@ -81,6 +82,10 @@ int __wrap_event_add(struct event *ev, const struct timeval *tv)
 	struct fake_timer *t = (struct fake_timer *)(void *)ev;
 
 	FUZZ_CHECK(tv, "event_add of a timer without a timeout");
+	if (fl.fail_add) {
+		fl.fail_add = false;
+		return -1;
+	}
 	t->pending = true;
 	t->due_us = fl.now_us + (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
 	return 0;
@@ -132,6 +137,7 @@ void fake_loop_reset(void)
 	FUZZ_CHECK(fl.live == 0, "%u timers not freed", fl.live);
 	fl.now_us = FAKE_LOOP_START_US;
 	fl.random_ctr = 0;
+	fl.fail_add = false;
 }
 
 uint64_t fake_loop_now_us(void)
@@ -158,6 +164,11 @@ void fake_loop_advance(uint64_t us)
 		first->cb(-1, EV_TIMEOUT, first->arg);
 	}
 	fl.now_us = end;
+}
+
+void fake_loop_fail_add(void)
+{
+	fl.fail_add = true;
 }
 
 unsigned int fake_loop_live_timers(void)

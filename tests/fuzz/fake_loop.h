@@ -21,6 +21,9 @@ uint64_t fake_loop_now_us(void);
 /* Advances the clock by us, firing every timer that falls due, in deadline order. */
 void fake_loop_advance(uint64_t us);
 
+/* The next event_add fails (libevent could not grow its timer heap). */
+void fake_loop_fail_add(void);
+
 /* Timers allocated and not freed. */
 unsigned int fake_loop_live_timers(void);
 

@@ -9,7 +9,9 @@
  *
  * daxmrd (fuzz_conn, fuzz_revoke): byte 0 of the input is the setup: bit 0 the server has a
  * secret (clients must AUTH), bit 1 the device binds memory windows, bits 2-3 the second
- * export is read-only / behind an allowlist the fake peer is not on.
+ * export is read-only / behind an allowlist the fake peer is not on, bits 4-5 the revocation's
+ * timings (lease-break-time, ack budget: 45 s default, 45 s with a 30 s budget, 1 s default,
+ * 45 s with no budget).
  */
 enum fuzz_srv_event {
 	FUZZ_SRV_CONNECT = 0,  /* A: version range (low nibble min, high max), B: bit 0 raw pdata */
@@ -26,7 +28,7 @@ enum fuzz_srv_event {
 	FUZZ_SRV_SIGTERM,      /* shutdown: revoke everything (SHUTDOWN), then disconnect all */
 	FUZZ_SRV_FAIL,	       /* A: which call (enum fake_rdma_call), B: errno choice */
 	FUZZ_SRV_DISCONNECT,   /* A: slot: the server disconnects it */
-	FUZZ_SRV_EXPORT_FAIL,  /* A: export, B: what fails once (flush, desc, release) */
+	FUZZ_SRV_EXPORT_FAIL,  /* A: export, B: what fails once (flush, desc, release, timers) */
 	FUZZ_SRV_NEVENTS,
 };
 

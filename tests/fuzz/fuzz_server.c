@@ -905,9 +905,12 @@ static void ev_export_fail(void)
 {
 	struct fx *e = &h.exps[in_u8() % FUZZ_NEXP];
 
-	switch (in_u8() % 4) {
+	switch (in_u8() % 5) {
 	case 0:
 		e->flush_err = -EIO;
+		break;
+	case 4:
+		fake_loop_fail_add(); /* the revocation's timers cannot be armed */
 		break;
 	case 1:
 		e->desc_err = -ENOMEM;
@@ -1039,8 +1042,18 @@ static void setup(uint8_t flags)
 	h.next_port = 40000;
 	h.connects = 0;
 	memset(&h.key, 0x5a, sizeof(h.key));
-	/* lease-break-time 45 s, the default budget: B = 1 s, W = 1.25 s */
-	daxmr_revoke_opts_default(45000, -1, &h.ropts);
+	/*
+	 * lease-break-time T and --ack-budget B: the defaults (45 s: B = 1 s, W = 1.25 s), a budget
+	 * past the watchdog (an operator's 30 s: W = 22.5 s fires first), a short T (1 s: B = 250
+	 * ms, W = 500 ms), no budget at all (B = 0, W = 250 ms)
+	 */
+	static const struct {
+		unsigned int t;
+		int b;
+	} timings[] = { { 45000, -1 }, { 45000, 30000 }, { 1000, -1 }, { 45000, 0 } };
+
+	daxmr_revoke_opts_default(timings[(flags >> 4) & 3].t, timings[(flags >> 4) & 3].b,
+				  &h.ropts);
 	h.env = (struct daxmr_conn_env){
 		.pd = &fake_rdma.pd,
 		.cc = &fake_rdma.cc,
