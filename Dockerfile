@@ -22,7 +22,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
 	cmake ninja-build gcc pkg-config libc6-dev \
-	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libsodium-dev \
+	libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libsodium-dev libjson-c-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -37,7 +37,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUIL
 
 FROM debian:bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
-	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 \
+	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 libjson-c5 \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=build /staging/ /
 RUN ldconfig

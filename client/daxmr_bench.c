@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* daxmr_bench.c -- daxmr-bench: libdaxmr read/write latency and throughput, and the raw
- * ibv_reg_mr anchor that daxmrd's own registration of an export is compared with */
+/* daxmr_bench.c -- daxmr-bench: libdaxmr's bandwidth and latency in perftest's terms (its flags,
+ * its columns), and the raw ibv_reg_mr anchor that daxmrd's registration is compared with */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,50 +20,76 @@
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
+#include <json-c/json.h>
 
+#include "bench_args.h"
 #include "daxmr.h"
 #include "tool.h"
 
-#define BENCH_DEFAULT_SIZE 4096u
-#define BENCH_DEFAULT_SECONDS 3.0
-#define BENCH_DEFAULT_REG_ITERS 5
-#define BENCH_PROGRESS_AFTER_NS 2000000000ull /* progress only for runs longer than this */
 #define BENCH_DEVDAX_ALIGN (2ull << 20)
+#define BENCH_MEM_MAX (128ull << 20) /* registered memory per thread: caps depth x size */
+#define BENCH_SPAN_MIN (64ull << 10) /* the default span's floor (remote bytes cycled over) */
+#define BENCH_POLL_MAX 64
+#define BENCH_IDLE_POLLS_PER_CLOCK 1024	      /* empty polls between two clock reads */
+#define BENCH_PROGRESS_AFTER_NS 2000000000ull /* progress only for runs longer than this */
 
 static const char bench_usage[] =
-	"usage: daxmr-bench -s ADDR[:PORT] [-k FILE] [-t MS] [-v] NAME [--op read|write]\n"
-	"                   [--size N] [--seconds S | --ops N] [--span N]\n"
+	"usage: daxmr-bench [--server ADDR[:PORT]] [OPTIONS] NAME\n"
 	"       daxmr-bench reg PATH [--odp] [--length N] [-d DEV] [--iterations N]\n"
 	"\n"
-	"Measures what libdaxmr costs, to be printed next to an anchor measured in the same run\n"
-	"(perftest's ib_read_bw, ib_write_bw, ib_read_lat; see docs/benchmarks.md).\n"
+	"Measures libdaxmr in perftest's terms, to be printed next to ib_read_bw, ib_write_bw,\n"
+	"ib_read_lat and ib_write_lat run with the same flags on the same device (scripts/bench.sh\n"
+	"does that; docs/benchmarks.md explains the figures).\n"
 	"\n"
-	"First form: connects to daxmrd, opens export NAME (read-only for --op read, read-write for\n"
-	"--op write) and issues one daxmr_region_read or daxmr_region_write of --size bytes after\n"
-	"the other, at size-aligned offsets cycling over the first --span bytes of the export, each\n"
-	"timed on CLOCK_MONOTONIC. Writes put a known block at offset OFF: byte i is i % 251, then\n"
-	"the text \"daxmr-bench offset=OFF\\n\" overwrites its start; after the run the written range\n"
-	"is FLUSHed once (not timed). Options:\n"
-	"  -s, --server ADDR[:PORT]  daxmrd's address on the RDMA network (default: $DAXMR_SERVER;\n"
-	"                            port 7471)\n"
+	"First form: connects to daxmrd, opens export NAME (read-only for --op read, read-write\n"
+	"otherwise), registers a buffer of depth x size bytes with libdaxmr (daxmr_mem_reg) and\n"
+	"keeps depth operations in flight on the zero-copy path (daxmr_region_read_async /\n"
+	"_write_async / _cas_async / _faa_async, collected with daxmr_client_poll, a busy poll):\n"
+	"bandwidth mode. --lat: one operation at a time (depth 1), busy polling, each timed:\n"
+	"latency mode, like ib_read_lat. Operations go to size-aligned offsets cycling over the first\n"
+	"--span bytes of the export. Options (perftest's letters where perftest has the flag):\n"
+	"      --server ADDR[:PORT]  daxmrd's address on the RDMA network (default: $DAXMR_SERVER;\n"
+	"                            port 7471). Never -s: that is the size, as in perftest\n"
+	"  -s, --size N              bytes per operation (default 65536, as perftest; 1 .. 8M)\n"
+	"  -a, --all                 every size from 2 B to 8 MiB in powers of two, one run each\n"
+	"  -n, --iters N             operations per thread (default 5000; --lat: 1000)\n"
+	"  -D, --duration S          run S seconds instead of -n (fractions allowed)\n"
+	"  -t, --tx-depth N          operations in flight (default 128, as perftest's bw tests;\n"
+	"                            capped so that depth x size <= 128 MiB; --lat: 1)\n"
+	"      --lat                 latency mode: depth 1, busy polling\n"
+	"      --op read|write|cas|faa  the operation (default read); cas/faa: 8-byte atomics\n"
+	"                            (cas compares with 0 and swaps in 0: the word never changes)\n"
+	"      --report_gbits        bandwidth in Gb/s (10^9 bits) instead of MB/sec (2^20 bytes)\n"
+	"      --json                one JSON object per run on stdout instead of the table\n"
+	"      --threads N           N clients, one connection and one thread each (default 1);\n"
+	"                            figures are the sum (latencies: over all operations)\n"
+	"      --span N              remote bytes cycled over (default: depth x size, at least\n"
+	"                            64 KiB, at most the export)\n"
+	"      --copy                the copying calls (daxmr_region_read/_write, depth 1) instead\n"
+	"                            of the zero-copy path; used by itself when libdaxmr has no\n"
+	"                            async path (the output says which: path zero-copy or copy)\n"
 	"  -k, --secret-file FILE    the secret shared with daxmrd (default: $DAXMR_SECRET_FILE)\n"
-	"  -t, --timeout MS          connect and per-request timeout (default 5000)\n"
+	"      --timeout MS          connect and per-request timeout (default 5000)\n"
 	"  -v, --verbose             libdaxmr's info lines on stderr (repeat for debug)\n"
-	"      --op read|write       the operation (default read)\n"
-	"      --size N              bytes per operation (default 4K)\n"
-	"      --seconds S           run for S seconds (default 3; fractions allowed)\n"
-	"      --ops N               run exactly N operations instead\n"
-	"      --span N              cycle over the first N bytes of the export (default: all of it)\n"
-	"Output, on stdout, two lines of key=value fields:\n"
-	"  daxmr export=NAME op=OP size=BYTES ops=N seconds=S MiB/s=X ops/s=Y lat_us p50=A p99=B\n"
-	"        max=C\n"
-	"      ops done, the time they took (sum of the timed calls' wall time from the first\n"
-	"      start to the last end), throughput in MiB/s (2^20 bytes) and operations per second,\n"
-	"      and the latency of one call (microseconds: median, 99th percentile, maximum)\n"
-	"  daxmr connect_ms=C open_ms=O flush_ms=F\n"
-	"      daxmr_client_connect (rdma_cm resolution, QP, HELLO), daxmr_region_open (OPEN\n"
-	"      round trip), the final FLUSH of a write run (0 for reads)\n"
-	"Progress goes to stderr, once a second, when the run lasts over 2 s and stderr is a tty.\n"
+	"      --version             daxmr-bench's and libdaxmr's versions\n"
+	"\n"
+	"Writes put a known block at offset OFF: byte i is i % 251, then the text\n"
+	"\"daxmr-bench offset=OFF\\n\" over its start; after the run the written span is FLUSHed\n"
+	"once (not timed). Progress goes to stderr once a second on a terminal (else every 10 s)\n"
+	"for runs over 2 s.\n"
+	"\n"
+	"Output (table): a '#' line naming export, memory, registration, op, mode, depth, threads\n"
+	"and path, then one line per size. Bandwidth mode, as ib_read_bw:\n"
+	"  #bytes #iterations BW average[MB/sec] MsgRate[Mpps] t_p50[usec] t_p99[usec]\n"
+	"  (iterations: operations of all threads; MB is 2^20 bytes, perftest's unit; the time runs\n"
+	"  from the first post to the last completion; t_*: each operation from its post to its\n"
+	"  completion, queueing included). Latency mode, as ib_read_lat:\n"
+	"  #bytes #iterations t_min[usec] t_max[usec] t_typical[usec] t_avg[usec] t_stdev[usec]\n"
+	"  99% percentile[usec] 99.9% percentile[usec]   (t_typical: the median)\n"
+	"--json: {\"op\", \"mode\" (bw|lat), \"path\" (zero-copy|copy), \"export\", \"memory\",\n"
+	"  \"registration\", \"size\", \"depth\", \"threads\", \"seconds\", \"ops\", \"bytes\", \"MiB_s\",\n"
+	"  \"Gb_s\", \"Mpps\", \"lat_us\": {\"min\", \"p50\", \"p99\", \"p999\", \"max\", \"avg\"},\n"
+	"  \"connect_ms\", \"open_ms\", \"flush_ms\"} (connect/open/flush: the first thread's).\n"
 	"\n"
 	"Second form, the registration anchor: maps PATH (a regular file, or devdax: the length\n"
 	"must be a multiple of 2 MiB) MAP_SHARED, PROT_READ|PROT_WRITE and times ibv_reg_mr and\n"
@@ -71,39 +100,18 @@ static const char bench_usage[] =
 	"      --iterations N        registrations to time (default 5)\n"
 	"Output: reg path=PATH length=BYTES mode=pinned|odp reg_ms first=F p50=A max=B\n"
 	"        dereg_ms p50=C\n"
-	"  (first: the first registration, which also faults the mapping in; p50 and max over\n"
-	"  all of them)\n"
 	"\n"
 	"Sizes (N) are bytes, with an optional K, M, G or T suffix (powers of 1024).\n"
 	"\n"
 	"exit status:\n"
 	"  0  success\n"
 	"  1  the operation failed (server status, RDMA error, registration failed, range)\n"
-	"  2  usage error\n"
+	"  2  usage error (also a bad secret file)\n"
 	"  3  cannot connect to the server\n"
 	"  4  no such export\n"
 	"  5  access denied\n"
-	"  6  the export was revoked or is being revoked\n";
-
-/* The parsed command line; strings borrowed from argv. */
-struct bench_args {
-	const char *server;
-	const char *secret_file;
-	int timeout_ms;
-	int verbose;
-	bool reg;	   /* the "reg" form */
-	const char *name;  /* export, or reg's PATH */
-	bool write;	   /* --op write */
-	uint64_t size;	   /* --size */
-	double seconds;	   /* --seconds */
-	uint64_t ops;	   /* --ops; 0: by time */
-	uint64_t span;	   /* --span; 0: the export */
-	uint64_t length;   /* reg --length; 0: the whole file */
-	bool odp;	   /* reg --odp */
-	const char *dev;   /* reg -d */
-	unsigned int iter; /* reg --iterations */
-	bool help;	   /* --help: print the usage, nothing else */
-};
+	"  6  the export was revoked or is being revoked\n"
+	"  7  the export is unavailable (the server says why)\n";
 
 /* One error line on stderr: "daxmr-bench: <message>". */
 __attribute__((format(printf, 1, 2))) static void bench_err(const char *fmt, ...)
@@ -124,188 +132,6 @@ static uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Parses a size option into *v_ptr, saying which option was wrong; -EINVAL. */
-static int bench_size_opt(const char *opt, const char *s, uint64_t *v_ptr)
-{
-	int ret = daxmr_tool_size_parse(s, v_ptr);
-
-	if (ret)
-		bench_err("%s: '%s' is not a size (bytes, optional K, M, G, T suffix)", opt, s);
-	return ret ? -EINVAL : 0;
-}
-
-/* Parses a size option that must be in 1 .. max (max_text: how the error writes max); -EINVAL. */
-static int bench_count_opt(const char *opt, const char *s, uint64_t max, const char *max_text,
-			   uint64_t *v_ptr)
-{
-	if (bench_size_opt(opt, s, v_ptr))
-		return -EINVAL;
-	if (!*v_ptr || *v_ptr > max) {
-		bench_err("%s: %s is not in 1 .. %s", opt, s, max_text);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Which options belong to which form, for the usage check. */
-enum bench_form_opt {
-	BENCH_OPT_OPS_FORM = 1, /* --op, --size, --seconds, --ops, --span, -s, -k, -t */
-	BENCH_OPT_REG_FORM = 2, /* --length, --odp, -d, --iterations */
-};
-
-/* Parses argv into *a (options anywhere: getopt permutes); -EINVAL on a usage error (already
- * reported). --help sets a->help and stops there. */
-static int bench_args_parse(int argc, char *argv[], struct bench_args *a)
-{
-	enum {
-		OPT_OP = 256,
-		OPT_SIZE,
-		OPT_SECONDS,
-		OPT_OPS,
-		OPT_SPAN,
-		OPT_LENGTH,
-		OPT_ODP,
-		OPT_ITER
-	};
-	static const struct option longopts[] = {
-		{ "server", required_argument, NULL, 's' },
-		{ "secret-file", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "op", required_argument, NULL, OPT_OP },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "seconds", required_argument, NULL, OPT_SECONDS },
-		{ "ops", required_argument, NULL, OPT_OPS },
-		{ "span", required_argument, NULL, OPT_SPAN },
-		{ "length", required_argument, NULL, OPT_LENGTH },
-		{ "odp", no_argument, NULL, OPT_ODP },
-		{ "iterations", required_argument, NULL, OPT_ITER },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool has_seconds = false;
-	unsigned int forms = 0;
-	uint64_t v;
-	char *end;
-	int c, npos;
-
-	*a = (struct bench_args){ .size = BENCH_DEFAULT_SIZE,
-				  .seconds = BENCH_DEFAULT_SECONDS,
-				  .iter = BENCH_DEFAULT_REG_ITERS };
-	while ((c = getopt_long(argc, argv, "s:k:t:vhd:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			a->server = optarg;
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case 'k':
-			a->secret_file = optarg;
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case 't':
-			errno = 0;
-			a->timeout_ms = (int)strtol(optarg, &end, 10);
-			if (errno || *end || a->timeout_ms <= 0) {
-				bench_err("-t: '%s' is not a positive number of milliseconds",
-					  optarg);
-				return -EINVAL;
-			}
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case 'v':
-			a->verbose++;
-			break;
-		case 'h':
-			a->help = true;
-			return 0;
-		case 'd':
-			a->dev = optarg;
-			forms |= BENCH_OPT_REG_FORM;
-			break;
-		case OPT_OP:
-			if (strcmp(optarg, "read") != 0 && strcmp(optarg, "write") != 0) {
-				bench_err("--op: '%s' is neither read nor write", optarg);
-				return -EINVAL;
-			}
-			a->write = !strcmp(optarg, "write");
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case OPT_SIZE:
-			if (bench_count_opt("--size", optarg, 1ull << 30, "1G", &a->size))
-				return -EINVAL;
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case OPT_SECONDS:
-			errno = 0;
-			a->seconds = strtod(optarg, &end);
-			if (errno || *end || !(a->seconds > 0) || a->seconds > 86400) {
-				bench_err("--seconds: '%s' is not a duration in (0, 86400]",
-					  optarg);
-				return -EINVAL;
-			}
-			has_seconds = true;
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case OPT_OPS:
-			if (bench_count_opt("--ops", optarg, 1ull << 32, "2^32", &a->ops))
-				return -EINVAL;
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case OPT_SPAN:
-			if (bench_size_opt("--span", optarg, &a->span))
-				return -EINVAL;
-			forms |= BENCH_OPT_OPS_FORM;
-			break;
-		case OPT_LENGTH:
-			if (bench_size_opt("--length", optarg, &a->length))
-				return -EINVAL;
-			forms |= BENCH_OPT_REG_FORM;
-			break;
-		case OPT_ODP:
-			a->odp = true;
-			forms |= BENCH_OPT_REG_FORM;
-			break;
-		case OPT_ITER:
-			if (bench_count_opt("--iterations", optarg, 10000, "10000", &v))
-				return -EINVAL;
-			a->iter = (unsigned int)v;
-			forms |= BENCH_OPT_REG_FORM;
-			break;
-		default:
-			return -EINVAL; /* getopt said what */
-		}
-	}
-	npos = argc - optind;
-	if (npos > 0 && !strcmp(argv[optind], "reg")) {
-		a->reg = true;
-		optind++;
-		npos--;
-	}
-	if (npos < 1) {
-		bench_err(a->reg ? "reg: no PATH given" : "no export NAME given");
-		return -EINVAL;
-	}
-	if (npos > 1) {
-		bench_err("unexpected argument '%s'", argv[optind + 1]);
-		return -EINVAL;
-	}
-	a->name = argv[optind];
-	if (a->reg && (forms & BENCH_OPT_OPS_FORM)) {
-		bench_err("reg takes only --length, --odp, -d and --iterations");
-		return -EINVAL;
-	}
-	if (!a->reg && (forms & BENCH_OPT_REG_FORM)) {
-		bench_err("--length, --odp, -d and --iterations belong to 'daxmr-bench reg'");
-		return -EINVAL;
-	}
-	if (has_seconds && a->ops) {
-		bench_err("--seconds and --ops exclude each other");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* qsort comparator for latencies. */
 static int bench_cmp_u64(const void *x, const void *y)
 {
@@ -314,24 +140,15 @@ static int bench_cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The pct-th percentile (nearest rank) of the n sorted values. */
-static uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int pct)
+/* The permille-th quantile (nearest rank) of the n sorted values: 500 median, 990 p99. */
+static uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int permille)
 {
-	size_t rank = (n * pct + 99) / 100; /* ceil(n * pct / 100), 1-based */
+	size_t rank = (n * permille + 999) / 1000; /* ceil(n * permille / 1000), 1-based */
 
 	return sorted[rank ? rank - 1 : 0];
 }
 
 /* Writes' block content: byte i is i % 251, then "daxmr-bench offset=OFF\n" at its start. */
-static void bench_block_fill(uint8_t *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		buf[i] = (uint8_t)(i % 251);
-}
-
-/* Stamps a write's offset into its block (not timed); the rest stays as bench_block_fill made. */
 static void bench_block_stamp(uint8_t *buf, size_t size, uint64_t off)
 {
 	char hdr[48];
@@ -344,162 +161,687 @@ static void bench_block_stamp(uint8_t *buf, size_t size, uint64_t off)
 	memcpy(buf, hdr, (size_t)n < size ? (size_t)n : size);
 }
 
-/* Appends one latency to the growable array; -ENOMEM. */
-static int bench_lat_push(uint64_t **lat_ptr, size_t *n_ptr, size_t *cap_ptr, uint64_t ns)
+/* What every thread of one run shares. */
+struct bench_run {
+	const struct daxmr_bench_args *a; /* borrowed */
+	const char *server;		  /* borrowed */
+	const char *secret_file;	  /* borrowed */
+	uint64_t size;
+	uint64_t iters;		 /* per thread; 0: until the deadline */
+	double duration;	 /* seconds; 0: by iters */
+	pthread_barrier_t ready; /* every thread connected, opened and registered (or failed) */
+	atomic_bool failed;	 /* a thread failed: the others stop */
+	atomic_uint_fast64_t ops_done; /* for the progress line */
+	sem_t done;		       /* posted by each thread as it ends */
+};
+
+/* One thread: one client, its result. */
+struct bench_thread {
+	struct bench_run *run; /* borrowed */
+	pthread_t tid;
+	unsigned int idx; /* 0 .. threads - 1 */
+	int code;	  /* exit code */
+	uint64_t start_ns, end_ns, ops;
+	uint64_t *lat; /* owned: one latency per operation (ns) */
+	size_t nlat, cap;
+	uint64_t connect_ns, open_ns, flush_ns;
+	struct daxmr_desc desc;
+	unsigned int depth; /* depth used */
+	bool copy;	    /* the copying calls were used */
+};
+
+/* Appends one latency; -ENOMEM. */
+static int bench_lat_push(struct bench_thread *t, uint64_t ns)
 {
 	uint64_t *p;
 
-	if (*n_ptr == *cap_ptr) {
-		size_t cap = *cap_ptr ? *cap_ptr * 2 : 65536;
+	if (t->nlat == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 65536;
 
-		p = realloc(*lat_ptr, cap * sizeof(*p));
+		p = realloc(t->lat, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
-		*lat_ptr = p;
-		*cap_ptr = cap;
+		t->lat = p;
+		t->cap = cap;
 	}
-	(*lat_ptr)[(*n_ptr)++] = ns;
+	t->lat[t->nlat++] = ns;
 	return 0;
 }
 
-/* The ops form: connect, open, timed reads or writes, one result line. Returns an exit code. */
-static int bench_ops(const struct bench_args *a)
+/* Whether the run should stop posting: iterations done, deadline passed, or a thread failed. */
+static bool bench_done_posting(struct bench_thread *t, uint64_t posted, uint64_t now,
+			       uint64_t deadline)
 {
-	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
-	struct daxmr_client *client = NULL;
-	struct daxmr_region *region = NULL;
-	const struct daxmr_desc *desc;
-	const char *op = a->write ? "write" : "read";
-	const char *server = a->server ? a->server : getenv("DAXMR_SERVER");
-	uint64_t t0, t1, start = 0, end = 0, deadline, next_progress, span, blocks, off, i;
-	uint64_t connect_ns, open_ns, flush_ns = 0, *lat = NULL;
-	size_t n = 0, cap = 0;
-	uint8_t *buf = NULL;
-	bool progress;
-	double secs;
-	int ret, code;
+	struct bench_run *r = t->run;
 
-	if (!server || !*server) {
-		bench_err("no server: pass -s ADDR[:PORT] (daxmrd's address on the RDMA network) "
-			  "or set DAXMR_SERVER");
-		return DAXMR_TOOL_EXIT_USAGE;
+	if (atomic_load(&r->failed))
+		return true;
+	return r->iters ? posted >= r->iters : now >= deadline;
+}
+
+/* The span cycled over, and the remote offset of operation i. */
+struct bench_layout {
+	uint64_t blocks;    /* span / size */
+	unsigned int slots; /* local blocks (= the depth used) */
+};
+
+/* Posts operation i from local slot with the given flags. */
+static int bench_post(struct bench_thread *t, struct daxmr_region *region, struct daxmr_mem *mem,
+		      const struct bench_layout *l, uint8_t *buf, uint64_t i, unsigned int flags)
+{
+	struct bench_run *r = t->run;
+	unsigned int slot = (unsigned int)(i % l->slots);
+	size_t local = (size_t)slot * r->size;
+	uint64_t off = (i % l->blocks) * r->size;
+	void *ctx = (void *)(uintptr_t)(slot + 1);
+
+	switch (r->a->op) {
+	case DAXMR_BENCH_WRITE:
+		bench_block_stamp(buf + local, r->size, off);
+		return daxmr_region_write_async(region, mem, local, off, r->size, ctx, flags);
+	case DAXMR_BENCH_CAS:
+		return daxmr_region_cas_async(region, mem, local, off, 0, 0, ctx, flags);
+	case DAXMR_BENCH_FAA:
+		return daxmr_region_faa_async(region, mem, local, off, 1, ctx, flags);
+	default:
+		return daxmr_region_read_async(region, mem, local, off, r->size, ctx, flags);
 	}
-	opts.timeout_ms = a->timeout_ms ? a->timeout_ms : DAXMR_DEFAULT_TIMEOUT_MS;
-	opts.verbose = a->verbose;
-	opts.secret_file = a->secret_file ? a->secret_file : getenv("DAXMR_SECRET_FILE");
-	if (opts.secret_file && !*opts.secret_file)
-		opts.secret_file = NULL;
-	opts.name = "daxmr-bench";
+}
 
+/* The error line of a failed operation; the exit code. */
+static int bench_op_failed(const struct bench_thread *t, const char *what, uint64_t i, int err)
+{
+	struct bench_run *r = t->run;
+
+	bench_err("%s %s: %s of %" PRIu64 " bytes (operation %" PRIu64 ", thread %u): %s",
+		  daxmr_bench_op_name(r->a->op), r->a->name, what, r->size, i, t->idx,
+		  daxmr_tool_transfer_strerror(err));
+	return daxmr_tool_transfer_exit_code(err);
+}
+
+/*
+ * The zero-copy loop: keep up to l->slots operations in flight, each batch of posts rung with
+ * one doorbell (DAXMR_OP_F_MORE on all but its last), completions collected by busy polling.
+ * Operations complete in order (one RC QP), so slot i % slots is free again when operation
+ * i - slots has completed. -ENOSYS (before anything was posted): the library has no async path.
+ */
+static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
+			    struct daxmr_region *region, struct daxmr_mem *mem,
+			    const struct bench_layout *l, uint8_t *buf)
+{
+	struct bench_run *r = t->run;
+	struct daxmr_completion done[BENCH_POLL_MAX];
+	uint64_t *posted_ns = calloc(l->slots, sizeof(*posted_ns));
+	uint64_t posted = 0, completed = 0, now, deadline, want, k;
+	unsigned int idle = 0;
+	unsigned int slot;
+	int n, i, ret = 0;
+
+	if (!posted_ns) {
+		bench_err("%s: out of memory", r->a->name);
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	t->start_ns = bench_now_ns();
+	deadline = t->start_ns + (uint64_t)(r->duration * 1e9);
+	now = t->start_ns;
+	for (;;) {
+		if (!bench_done_posting(t, posted, now, deadline)) {
+			want = l->slots - (posted - completed);
+			if (r->iters && want > r->iters - posted)
+				want = r->iters - posted;
+			if (want)
+				now = bench_now_ns(); /* the batch's post time */
+			for (k = 0; k < want; k++) {
+				ret = bench_post(t, region, mem, l, buf, posted,
+						 k + 1 < want ? DAXMR_OP_F_MORE : 0);
+				if (ret == -EAGAIN) {
+					ret = daxmr_client_submit(client);
+					break;
+				}
+				if (ret)
+					break;
+				posted_ns[posted % l->slots] = now;
+				posted++;
+			}
+			if (ret == -ENOSYS && !posted) {
+				free(posted_ns);
+				return -ENOSYS;
+			}
+			if (ret) {
+				(void)daxmr_client_submit(client);
+				ret = bench_op_failed(t, "posting", posted, ret);
+				atomic_store(&r->failed, true);
+				break;
+			}
+		}
+		if (posted == completed)
+			break;
+		n = daxmr_client_poll(client, done, BENCH_POLL_MAX);
+		/*
+		 * The clock only when something completed (and now and then for -D): as perftest,
+		 * which reads the cycle counter at post and completion only. Under TCG without a
+		 * usable TSC, clock_gettime may be a syscall reading an emulated timer.
+		 */
+		if (n || ++idle >= BENCH_IDLE_POLLS_PER_CLOCK) {
+			now = bench_now_ns();
+			idle = 0;
+		}
+		if (n < 0) {
+			ret = bench_op_failed(t, "polling", completed, n);
+			atomic_store(&r->failed, true);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			slot = (unsigned int)((uintptr_t)done[i].op_ctx - 1);
+			if (done[i].status) {
+				ret = bench_op_failed(t, "RDMA operation", completed,
+						      done[i].status);
+				atomic_store(&r->failed, true);
+				break;
+			}
+			if (slot >= l->slots || bench_lat_push(t, now - posted_ns[slot])) {
+				bench_err("%s: out of memory or a stray completion", r->a->name);
+				ret = DAXMR_TOOL_EXIT_FAILED;
+				atomic_store(&r->failed, true);
+				break;
+			}
+			completed++;
+		}
+		if (ret)
+			break;
+		if (n)
+			t->end_ns = now;
+		atomic_fetch_add(&r->ops_done, (uint_fast64_t)n);
+	}
+	t->ops = completed;
+	free(posted_ns);
+	return ret;
+}
+
+/* The copying loop (--copy, or a library without the async path): one call after the other. */
+static int bench_loop_copy(struct bench_thread *t, struct daxmr_region *region,
+			   const struct bench_layout *l, uint8_t *buf)
+{
+	struct bench_run *r = t->run;
+	uint64_t i, off, t0, t1, deadline;
+	int ret;
+
+	t->start_ns = bench_now_ns();
+	t->end_ns = t->start_ns;
+	deadline = t->start_ns + (uint64_t)(r->duration * 1e9);
+	for (i = 0; !bench_done_posting(t, i, t->end_ns, deadline); i++) {
+		off = (i % l->blocks) * r->size;
+		if (r->a->op == DAXMR_BENCH_WRITE)
+			bench_block_stamp(buf, r->size, off);
+		t0 = bench_now_ns();
+		ret = r->a->op == DAXMR_BENCH_WRITE ?
+			      daxmr_region_write(region, off, buf, r->size) :
+			      daxmr_region_read(region, off, buf, r->size);
+		t1 = bench_now_ns();
+		if (ret) {
+			atomic_store(&r->failed, true);
+			t->ops = i;
+			return bench_op_failed(t, "RDMA transfer", i, ret);
+		}
+		t->end_ns = t1;
+		if (bench_lat_push(t, t1 - t0)) {
+			bench_err("%s: out of memory", r->a->name);
+			return DAXMR_TOOL_EXIT_FAILED;
+		}
+		atomic_fetch_add(&r->ops_done, 1);
+	}
+	t->ops = i;
+	return 0;
+}
+
+/* Connects one client and opens the export: the thread's set-up. Returns an exit code. */
+static int bench_connect(struct bench_thread *t, unsigned int depth,
+			 struct daxmr_client **client_ptr, struct daxmr_region **region_ptr)
+{
+	struct bench_run *r = t->run;
+	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
+	bool ro = r->a->op == DAXMR_BENCH_READ;
+	const char *why;
+	char name[64];
+	uint64_t t0;
+	int ret;
+
+	snprintf(name, sizeof(name), "daxmr-bench-%u", t->idx);
+	opts.name = name;
+	opts.timeout_ms = r->a->timeout_ms ? r->a->timeout_ms : DAXMR_DEFAULT_TIMEOUT_MS;
+	opts.verbose = r->a->verbose;
+	opts.secret_file = r->secret_file;
+	opts.queue_depth = depth;
+	/* one operation = one work request, as perftest posts them (same depth, same sizes) */
+	opts.max_wr_bytes = r->size > DAXMR_DEFAULT_MAX_WR_BYTES ?
+				    (uint32_t)((r->size + 4095) & ~4095ull) :
+				    DAXMR_DEFAULT_MAX_WR_BYTES;
 	t0 = bench_now_ns();
-	ret = daxmr_client_connect(server, &opts, &client);
-	connect_ns = bench_now_ns() - t0;
+	ret = daxmr_client_connect(r->server, &opts, client_ptr);
+	t->connect_ns = bench_now_ns() - t0;
 	if (ret) {
-		bench_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));
+		bench_err("cannot connect to %s: %s", r->server, daxmr_tool_connect_strerror(ret));
 		return daxmr_tool_connect_exit_code(ret);
 	}
 	t0 = bench_now_ns();
-	ret = daxmr_region_open(client, a->name, a->write ? DAXMR_RW : DAXMR_RO, &region);
-	open_ns = bench_now_ns() - t0;
+	ret = daxmr_region_open(*client_ptr, r->a->name, ro ? DAXMR_RO : DAXMR_RW, region_ptr);
+	t->open_ns = bench_now_ns() - t0;
 	if (ret) {
-		bench_err("%s %s: cannot open %s: %s", op, a->name, a->write ? "rw" : "ro",
-			  daxmr_tool_strerror(ret));
-		code = daxmr_tool_exit_code(ret);
-		goto out;
+		why = daxmr_client_last_reason(*client_ptr);
+		bench_err("%s: cannot open %s: %s%s%s%s", r->a->name, ro ? "ro" : "rw",
+			  daxmr_tool_strerror(ret), *why ? " (server: " : "", why, *why ? ")" : "");
+		return daxmr_tool_exit_code(ret);
 	}
-	desc = daxmr_region_desc(region);
-	span = a->span ? a->span : desc->length;
-	if (span > desc->length || a->size > span) {
-		bench_err("%s %s: --size %" PRIu64 " and --span %" PRIu64
+	t->desc = *daxmr_region_desc(*region_ptr);
+	return 0;
+}
+
+/* The slots (depth used) and the span for this size and export; an exit code. */
+static int bench_layout_pick(struct bench_thread *t, unsigned int depth, struct bench_layout *l)
+{
+	struct bench_run *r = t->run;
+	uint64_t slots = depth, span;
+
+	if (slots * r->size > BENCH_MEM_MAX)
+		slots = BENCH_MEM_MAX / r->size ? BENCH_MEM_MAX / r->size : 1;
+	span = r->a->span;
+	if (!span) {
+		span = slots * r->size > BENCH_SPAN_MIN ? slots * r->size : BENCH_SPAN_MIN;
+		if (span > t->desc.length)
+			span = t->desc.length;
+	}
+	if (span > t->desc.length || r->size > span) {
+		bench_err("%s: -s %" PRIu64 " and --span %" PRIu64
 			  " do not fit the export (length %" PRIu64 ")",
-			  op, a->name, a->size, span, desc->length);
-		code = DAXMR_TOOL_EXIT_FAILED;
+			  r->a->name, r->size, span, t->desc.length);
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	l->blocks = span / r->size;
+	l->slots = (unsigned int)slots;
+	return 0;
+}
+
+/* One thread: connect, open, register, wait for the others, run, flush the writes. */
+static void *bench_thread_main(void *arg)
+{
+	struct bench_thread *t = arg;
+	struct bench_run *r = t->run;
+	struct daxmr_client *client = NULL;
+	struct daxmr_region *region = NULL;
+	struct daxmr_mem *mem = NULL;
+	struct bench_layout l = { 0 };
+	uint8_t *buf = NULL;
+	uint64_t i, written, t0;
+	size_t len = 0;
+	int ret;
+
+	t->depth = r->a->depth;
+	t->copy = r->a->copy;
+	t->code = bench_connect(t, t->depth, &client, &region);
+	if (!t->code)
+		t->code = bench_layout_pick(t, t->depth, &l);
+	if (!t->code) {
+		t->depth = t->copy ? 1 : l.slots;
+		len = (size_t)l.slots * r->size;
+		buf = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
+		if (!buf) {
+			bench_err("%s: out of memory for %zu bytes", r->a->name, len);
+			t->code = DAXMR_TOOL_EXIT_FAILED;
+		}
+	}
+	if (!t->code) {
+		for (i = 0; i < len; i++)
+			buf[i] = (uint8_t)((i % r->size) % 251);
+		ret = t->copy ? 0 : daxmr_mem_reg(client, buf, len, &mem);
+		if (ret == -ENOSYS) {
+			t->copy = true;
+		} else if (ret) {
+			bench_err("%s: registering %zu bytes of local memory: %s", r->a->name, len,
+				  daxmr_tool_strerror(ret));
+			t->code = DAXMR_TOOL_EXIT_FAILED;
+		}
+	}
+	if (t->code)
+		atomic_store(&r->failed, true);
+	pthread_barrier_wait(&r->ready);
+	if (t->code || atomic_load(&r->failed))
+		goto out;
+	ret = t->copy ? -ENOSYS : bench_loop_async(t, client, region, mem, &l, buf);
+	if (ret == -ENOSYS && (r->a->op == DAXMR_BENCH_CAS || r->a->op == DAXMR_BENCH_FAA)) {
+		if (!t->idx)
+			bench_err("%s: libdaxmr here has no async path (-ENOSYS): atomics are not "
+				  "supported without it",
+				  r->a->name);
+		atomic_store(&r->failed, true);
+		t->code = DAXMR_TOOL_EXIT_FAILED;
 		goto out;
 	}
-	blocks = span / a->size;
-	buf = malloc(a->size);
-	if (!buf) {
-		bench_err("%s %s: out of memory for a %" PRIu64 "-byte buffer", op, a->name,
-			  a->size);
-		code = DAXMR_TOOL_EXIT_FAILED;
-		goto out;
+	if (ret == -ENOSYS) {
+		if (!t->copy && !t->idx)
+			bench_err("libdaxmr here has no zero-copy path (-ENOSYS): measuring the "
+				  "copying calls at depth 1");
+		t->copy = true;
+		t->depth = 1;
+		t->nlat = 0;
+		ret = bench_loop_copy(t, region, &l, buf);
 	}
-	bench_block_fill(buf, a->size);
-
-	progress = isatty(STDERR_FILENO);
-	start = bench_now_ns();
-	deadline = start + (uint64_t)(a->seconds * 1e9);
-	next_progress = start + BENCH_PROGRESS_AFTER_NS;
-	end = start;
-	for (i = 0; a->ops ? i < a->ops : end < deadline; i++) {
-		off = (i % blocks) * a->size;
-		if (a->write)
-			bench_block_stamp(buf, a->size, off);
-		t0 = bench_now_ns();
-		ret = a->write ? daxmr_region_write(region, off, buf, a->size) :
-				 daxmr_region_read(region, off, buf, a->size);
-		t1 = bench_now_ns();
-		if (ret) {
-			bench_err("%s %s: RDMA %s of %" PRIu64 " bytes at offset %" PRIu64
-				  " (operation %" PRIu64 "): %s",
-				  op, a->name, a->write ? "WRITE" : "READ", a->size, off, i,
-				  daxmr_tool_transfer_strerror(ret));
-			code = daxmr_tool_transfer_exit_code(ret);
-			goto out;
-		}
-		end = t1;
-		if (bench_lat_push(&lat, &n, &cap, t1 - t0)) {
-			bench_err("%s %s: out of memory after %zu operations", op, a->name, n);
-			code = DAXMR_TOOL_EXIT_FAILED;
-			goto out;
-		}
-		if (progress && t1 >= next_progress) {
-			fprintf(stderr, "\r%s %s: %.0f s, %zu ops", op, a->name,
-				(double)(t1 - start) / 1e9, n);
-			next_progress = t1 + 1000000000ull;
-		}
-	}
-	if (progress && next_progress != start + BENCH_PROGRESS_AFTER_NS)
-		fputc('\n', stderr);
-	if (a->write) {
-		uint64_t written = n * a->size < blocks * a->size ? n * a->size : blocks * a->size;
-
+	t->code = ret;
+	if (!t->code && r->a->op == DAXMR_BENCH_WRITE) {
+		written = t->ops < l.blocks ? t->ops * r->size : l.blocks * r->size;
 		t0 = bench_now_ns();
 		ret = daxmr_region_flush(region, 0, written);
-		flush_ns = bench_now_ns() - t0;
+		t->flush_ns = bench_now_ns() - t0;
 		if (ret) {
-			bench_err("%s %s: FLUSH of %" PRIu64 " bytes: %s", op, a->name, written,
+			bench_err("%s: FLUSH of %" PRIu64 " bytes: %s", r->a->name, written,
 				  daxmr_tool_strerror(ret));
-			code = daxmr_tool_exit_code(ret);
-			goto out;
+			t->code = daxmr_tool_exit_code(ret);
 		}
 	}
-	if (!n) { /* cannot happen: the loop runs at least once; for the analyzers */
-		bench_err("%s %s: no operation ran", op, a->name);
-		code = DAXMR_TOOL_EXIT_FAILED;
-		goto out;
-	}
-	qsort(lat, n, sizeof(*lat), bench_cmp_u64);
-	secs = (double)(end - start) / 1e9;
-	printf("daxmr export=%s op=%s size=%" PRIu64 " ops=%zu seconds=%.2f MiB/s=%.1f ops/s=%.0f "
-	       "lat_us p50=%.1f p99=%.1f max=%.1f\n",
-	       a->name, op, a->size, n, secs,
-	       secs > 0 ? (double)n * (double)a->size / secs / (1024.0 * 1024.0) : 0.0,
-	       secs > 0 ? (double)n / secs : 0.0, (double)bench_pct(lat, n, 50) / 1e3,
-	       (double)bench_pct(lat, n, 99) / 1e3, (double)lat[n - 1] / 1e3);
-	printf("daxmr connect_ms=%.2f open_ms=%.2f flush_ms=%.2f\n", (double)connect_ns / 1e6,
-	       (double)open_ns / 1e6, (double)flush_ns / 1e6);
-	code = DAXMR_TOOL_EXIT_OK;
-	if (fflush(stdout)) {
-		bench_err("writing stdout: %s", strerror(errno));
-		code = DAXMR_TOOL_EXIT_FAILED;
-	}
 out:
-	free(lat);
-	free(buf);
+	if (daxmr_mem_dereg(&mem) == -EBUSY)
+		bench_err("%s: local memory still busy at the end (operations in flight)",
+			  r->a->name);
 	daxmr_region_close(&region);
 	daxmr_client_disconnect(&client);
+	free(buf);
+	sem_post(&r->done);
+	return NULL;
+}
+
+/* The merged figures of one run. */
+struct bench_result {
+	uint64_t ops, bytes;
+	double secs;
+	uint64_t *lat; /* owned: every thread's latencies, sorted */
+	size_t nlat;
+	double avg_ns, stdev_ns;
+	unsigned int depth; /* the first thread's */
+	bool copy;
+};
+
+/* Sums the threads' figures into *res (time: the first start to the last end); -ENOMEM. */
+static int bench_merge(const struct bench_thread *t, unsigned int n, uint64_t size,
+		       struct bench_result *res)
+{
+	uint64_t start = UINT64_MAX, end = 0;
+	double sum = 0, sq = 0;
+	size_t total = 0, k;
+	unsigned int i;
+
+	*res = (struct bench_result){ .depth = t[0].depth, .copy = t[0].copy };
+	for (i = 0; i < n; i++) {
+		res->ops += t[i].ops;
+		total += t[i].nlat;
+		if (t[i].start_ns < start)
+			start = t[i].start_ns;
+		if (t[i].end_ns > end)
+			end = t[i].end_ns;
+		res->copy = res->copy || t[i].copy;
+	}
+	res->bytes = res->ops * size;
+	res->secs = end > start ? (double)(end - start) / 1e9 : 0;
+	res->lat = malloc((total ? total : 1) * sizeof(*res->lat));
+	if (!res->lat)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (t[i].nlat)
+			memcpy(res->lat + res->nlat, t[i].lat, t[i].nlat * sizeof(*res->lat));
+		res->nlat += t[i].nlat;
+	}
+	if (!res->nlat) {
+		res->lat[0] = 0;
+		return 0;
+	}
+	qsort(res->lat, res->nlat, sizeof(*res->lat), bench_cmp_u64);
+	for (k = 0; k < res->nlat; k++)
+		sum += (double)res->lat[k];
+	res->avg_ns = sum / (double)res->nlat;
+	for (k = 0; k < res->nlat; k++)
+		sq += ((double)res->lat[k] - res->avg_ns) * ((double)res->lat[k] - res->avg_ns);
+	res->stdev_ns = sqrt(sq / (double)res->nlat);
+	return 0;
+}
+
+/* A double rounded to 3 decimals, as JSON. */
+static struct json_object *bench_json_num(double v)
+{
+	char s[40];
+
+	snprintf(s, sizeof(s), "%.3f", v);
+	return json_object_new_double_s(v, s);
+}
+
+/* Prints one run as one JSON object on a line of its own; -EIO. */
+static int bench_print_json(const struct bench_run *r, const struct bench_thread *t0,
+			    const struct bench_result *res)
+{
+	const struct daxmr_bench_args *a = r->a;
+	struct json_object *o = json_object_new_object(), *lat = json_object_new_object();
+	double s = res->secs > 0 ? res->secs : 1e-9;
+	size_t n = res->nlat;
+	int ret = 0;
+
+	if (!o || !lat) {
+		json_object_put(o);
+		json_object_put(lat);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "op", json_object_new_string(daxmr_bench_op_name(a->op)));
+	json_object_object_add(o, "mode", json_object_new_string(a->lat ? "lat" : "bw"));
+	json_object_object_add(o, "path", json_object_new_string(res->copy ? "copy" : "zero-copy"));
+	json_object_object_add(o, "export", json_object_new_string(a->name));
+	json_object_object_add(o, "memory",
+			       json_object_new_string(daxmr_memory_str(t0->desc.memory)));
+	json_object_object_add(
+		o, "registration",
+		json_object_new_string(daxmr_registration_str(t0->desc.registration)));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)r->size));
+	json_object_object_add(o, "depth", json_object_new_int64(res->depth));
+	json_object_object_add(o, "threads", json_object_new_int64(a->threads));
+	json_object_object_add(o, "seconds", bench_json_num(res->secs));
+	json_object_object_add(o, "ops", json_object_new_int64((int64_t)res->ops));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res->bytes));
+	json_object_object_add(o, "MiB_s", bench_json_num((double)res->bytes / s / 1048576.0));
+	json_object_object_add(o, "Gb_s", bench_json_num((double)res->bytes * 8 / s / 1e9));
+	json_object_object_add(o, "Mpps", bench_json_num((double)res->ops / s / 1e6));
+	json_object_object_add(lat, "min", bench_json_num((double)res->lat[0] / 1e3));
+	json_object_object_add(lat, "p50",
+			       bench_json_num((double)bench_pct(res->lat, n, 500) / 1e3));
+	json_object_object_add(lat, "p99",
+			       bench_json_num((double)bench_pct(res->lat, n, 990) / 1e3));
+	json_object_object_add(lat, "p999",
+			       bench_json_num((double)bench_pct(res->lat, n, 999) / 1e3));
+	json_object_object_add(lat, "max", bench_json_num((double)res->lat[n ? n - 1 : 0] / 1e3));
+	json_object_object_add(lat, "avg", bench_json_num(res->avg_ns / 1e3));
+	json_object_object_add(o, "lat_us", lat);
+	json_object_object_add(o, "connect_ms", bench_json_num((double)t0->connect_ns / 1e6));
+	json_object_object_add(o, "open_ms", bench_json_num((double)t0->open_ns / 1e6));
+	json_object_object_add(o, "flush_ms", bench_json_num((double)t0->flush_ns / 1e6));
+	if (puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0)
+		ret = -EIO;
+	json_object_put(o);
+	return ret;
+}
+
+/* Prints the table's header line(s) once, before the first size. */
+static void bench_print_header(const struct bench_run *r, const struct bench_thread *t0,
+			       const struct bench_result *res)
+{
+	const struct daxmr_bench_args *a = r->a;
+
+	printf("# daxmr-bench %s %s: export %s (%s, %s, %" PRIu64 " bytes), depth %u, %u thread%s, "
+	       "%s path\n",
+	       daxmr_bench_op_name(a->op), a->lat ? "latency" : "bandwidth", a->name,
+	       daxmr_memory_str(t0->desc.memory), daxmr_registration_str(t0->desc.registration),
+	       t0->desc.length, res->depth, a->threads, a->threads == 1 ? "" : "s",
+	       res->copy ? "copy (daxmr_region_read/_write)" : "zero-copy (async, busy poll)");
+	if (a->lat)
+		printf(" %-10s %-12s %-12s %-12s %-16s %-12s %-14s %-22s %s\n", "#bytes",
+		       "#iterations", "t_min[usec]", "t_max[usec]", "t_typical[usec]",
+		       "t_avg[usec]", "t_stdev[usec]", "99% percentile[usec]",
+		       "99.9% percentile[usec]");
+	else
+		printf(" %-10s %-12s %-20s %-15s %-13s %s\n", "#bytes", "#iterations",
+		       a->gbits ? "BW average[Gb/sec]" : "BW average[MB/sec]", "MsgRate[Mpps]",
+		       "t_p50[usec]", "t_p99[usec]");
+}
+
+/* Prints one size's table line. */
+static void bench_print_row(const struct bench_run *r, const struct bench_result *res)
+{
+	double s = res->secs > 0 ? res->secs : 1e-9, bw;
+	const uint64_t *l = res->lat;
+	size_t n = res->nlat;
+
+	if (r->a->lat) {
+		printf(" %-10" PRIu64 " %-12" PRIu64 " %-12.2f %-12.2f %-16.2f %-12.2f %-14.2f "
+		       "%-22.2f %.2f\n",
+		       r->size, res->ops, (double)l[0] / 1e3, (double)l[n ? n - 1 : 0] / 1e3,
+		       (double)bench_pct(l, n, 500) / 1e3, res->avg_ns / 1e3, res->stdev_ns / 1e3,
+		       (double)bench_pct(l, n, 990) / 1e3, (double)bench_pct(l, n, 999) / 1e3);
+		return;
+	}
+	bw = r->a->gbits ? (double)res->bytes * 8 / s / 1e9 : (double)res->bytes / s / 1048576.0;
+	printf(" %-10" PRIu64 " %-12" PRIu64 " %-20.2f %-15.6f %-13.2f %.2f\n", r->size, res->ops,
+	       bw, (double)res->ops / s / 1e6, (double)bench_pct(l, n, 500) / 1e3,
+	       (double)bench_pct(l, n, 990) / 1e3);
+}
+
+/*
+ * Waits for the threads, with progress on stderr: every second on a tty, else every 10 s, for
+ * runs over 2 s. Sleeps on the semaphore the threads post when they end, so that this thread
+ * wakes only to print: a latency run sees no other activity in the process than its own.
+ */
+static void bench_progress_wait(struct bench_run *r)
+{
+	bool tty = isatty(STDERR_FILENO), shown = false;
+	uint64_t start = bench_now_ns(), next = start + BENCH_PROGRESS_AFTER_NS, now;
+	unsigned int done = 0;
+	struct timespec until;
+
+	while (done < r->a->threads) {
+		until.tv_sec = (time_t)(next / 1000000000ull);
+		until.tv_nsec = (long)(next % 1000000000ull);
+		if (!sem_clockwait(&r->done, CLOCK_MONOTONIC, &until)) {
+			done++;
+			continue;
+		}
+		if (errno != ETIMEDOUT)
+			continue; /* EINTR */
+		now = bench_now_ns();
+		fprintf(stderr, "%sdaxmr-bench %s %" PRIu64 " B: %.0f s, %" PRIu64 " ops%s",
+			tty ? "\r" : "", daxmr_bench_op_name(r->a->op), r->size,
+			(double)(now - start) / 1e9, (uint64_t)atomic_load(&r->ops_done),
+			tty ? "" : "\n");
+		shown = true;
+		next = now + (tty ? 1000000000ull : 10000000000ull);
+	}
+	if (shown && tty)
+		fputc('\n', stderr);
+}
+
+/* One run (one size): the threads, then the output. Returns an exit code. */
+static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
+			  const char *secret_file, uint64_t size, bool first)
+{
+	struct bench_run r = { .a = a, .server = server, .secret_file = secret_file, .size = size };
+	struct bench_thread *t = calloc(a->threads, sizeof(*t));
+	struct bench_result res = { 0 };
+	unsigned int i, started = 0;
+	int code = DAXMR_TOOL_EXIT_OK, ret;
+
+	if (!t) {
+		bench_err("out of memory");
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	r.duration = a->duration;
+	r.iters = a->duration > 0 ? 0 :
+		  a->iters	  ? a->iters :
+		  a->lat	  ? DAXMR_BENCH_DEFAULT_ITERS_LAT :
+				    DAXMR_BENCH_DEFAULT_ITERS_BW;
+	atomic_init(&r.failed, false);
+	atomic_init(&r.ops_done, 0);
+	ret = pthread_barrier_init(&r.ready, NULL, a->threads);
+	if (ret) {
+		bench_err("pthread_barrier_init: %s", strerror(ret));
+		free(t);
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	if (sem_init(&r.done, 0, 0)) {
+		bench_err("sem_init: %s", strerror(errno));
+		pthread_barrier_destroy(&r.ready);
+		free(t);
+		return DAXMR_TOOL_EXIT_FAILED;
+	}
+	for (i = 0; i < a->threads; i++) {
+		t[i].run = &r;
+		t[i].idx = i;
+		ret = pthread_create(&t[i].tid, NULL, bench_thread_main, &t[i]);
+		if (ret) {
+			bench_err("pthread_create (thread %u): %s", i, strerror(ret));
+			/* the barrier waits for threads that will never come: fail the run */
+			abort();
+		}
+		started++;
+	}
+	bench_progress_wait(&r);
+	for (i = 0; i < started; i++) {
+		pthread_join(t[i].tid, NULL);
+		if (t[i].code && code == DAXMR_TOOL_EXIT_OK)
+			code = t[i].code;
+	}
+	pthread_barrier_destroy(&r.ready);
+	sem_destroy(&r.done);
+	if (code == DAXMR_TOOL_EXIT_OK && bench_merge(t, a->threads, size, &res)) {
+		bench_err("out of memory");
+		code = DAXMR_TOOL_EXIT_FAILED;
+	}
+	if (code == DAXMR_TOOL_EXIT_OK && !res.nlat) {
+		bench_err("%s: no operation ran", a->name);
+		code = DAXMR_TOOL_EXIT_FAILED;
+	}
+	if (code == DAXMR_TOOL_EXIT_OK) {
+		if (a->json) {
+			ret = bench_print_json(&r, &t[0], &res);
+		} else {
+			if (first)
+				bench_print_header(&r, &t[0], &res);
+			bench_print_row(&r, &res);
+			ret = 0;
+		}
+		if (ret || fflush(stdout)) {
+			bench_err("writing stdout: %s", strerror(errno));
+			code = DAXMR_TOOL_EXIT_FAILED;
+		}
+	}
+	free(res.lat);
+	for (i = 0; i < a->threads; i++)
+		free(t[i].lat);
+	free(t);
 	return code;
+}
+
+/* The ops form: one run per size (-a: 2 B .. 8 MiB). Returns an exit code. */
+static int bench_ops(const struct daxmr_bench_args *a)
+{
+	const char *server, *secret;
+	char err[512];
+	uint64_t size;
+	int code;
+
+	if (daxmr_tool_conn_pick(a->server, a->secret_file, "--server", &server, &secret, err,
+				 sizeof(err))) {
+		bench_err("%s", err);
+		return DAXMR_TOOL_EXIT_USAGE;
+	}
+	if (!a->all)
+		return bench_run_size(a, server, secret, a->size, true);
+	for (size = DAXMR_BENCH_MIN_SIZE_ALL; size <= DAXMR_BENCH_MAX_SIZE; size *= 2) {
+		code = bench_run_size(a, server, secret, size, size == DAXMR_BENCH_MIN_SIZE_ALL);
+		if (code)
+			return code;
+	}
+	return DAXMR_TOOL_EXIT_OK;
 }
 
 /* The size of a devdax device from sysfs (/sys/dev/char/M:m/size); -errno. */
@@ -557,7 +899,7 @@ static int bench_open_device(const char *dev, struct ibv_context **ctx_ptr, cons
 }
 
 /* The reg form: map PATH, time ibv_reg_mr/ibv_dereg_mr. Returns an exit code. */
-static int bench_reg(const struct bench_args *a)
+static int bench_reg(const struct daxmr_bench_args *a)
 {
 	const int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 			   IBV_ACCESS_REMOTE_READ | (a->odp ? IBV_ACCESS_ON_DEMAND : 0);
@@ -626,13 +968,13 @@ static int bench_reg(const struct bench_args *a)
 		bench_err("reg %s: ibv_alloc_pd on %s: %s", a->name, devname, strerror(errno));
 		goto out;
 	}
-	reg_ns = calloc(a->iter, sizeof(*reg_ns));
-	dereg_ns = calloc(a->iter, sizeof(*dereg_ns));
+	reg_ns = calloc(a->reg_iters, sizeof(*reg_ns));
+	dereg_ns = calloc(a->reg_iters, sizeof(*dereg_ns));
 	if (!reg_ns || !dereg_ns) {
 		bench_err("reg %s: out of memory", a->name);
 		goto out;
 	}
-	for (i = 0; i < a->iter; i++) {
+	for (i = 0; i < a->reg_iters; i++) {
 		t0 = bench_now_ns();
 		mr = ibv_reg_mr(pd, map, length, access);
 		reg_ns[i] = bench_now_ns() - t0;
@@ -651,13 +993,14 @@ static int bench_reg(const struct bench_args *a)
 		}
 	}
 	first = reg_ns[0];
-	qsort(reg_ns, a->iter, sizeof(*reg_ns), bench_cmp_u64);
-	qsort(dereg_ns, a->iter, sizeof(*dereg_ns), bench_cmp_u64);
+	qsort(reg_ns, a->reg_iters, sizeof(*reg_ns), bench_cmp_u64);
+	qsort(dereg_ns, a->reg_iters, sizeof(*dereg_ns), bench_cmp_u64);
 	printf("reg path=%s device=%s length=%" PRIu64 " mode=%s iterations=%u reg_ms first=%.2f "
 	       "p50=%.2f max=%.2f dereg_ms p50=%.2f\n",
-	       a->name, devname, length, a->odp ? "odp" : "pinned", a->iter, (double)first / 1e6,
-	       (double)bench_pct(reg_ns, a->iter, 50) / 1e6, (double)reg_ns[a->iter - 1] / 1e6,
-	       (double)bench_pct(dereg_ns, a->iter, 50) / 1e6);
+	       a->name, devname, length, a->odp ? "odp" : "pinned", a->reg_iters,
+	       (double)first / 1e6, (double)bench_pct(reg_ns, a->reg_iters, 50) / 1e6,
+	       (double)reg_ns[a->reg_iters - 1] / 1e6,
+	       (double)bench_pct(dereg_ns, a->reg_iters, 50) / 1e6);
 	code = fflush(stdout) ? DAXMR_TOOL_EXIT_FAILED : DAXMR_TOOL_EXIT_OK;
 out:
 	free(reg_ns);
@@ -675,15 +1018,21 @@ out:
 
 int main(int argc, char *argv[])
 {
-	struct bench_args a;
-	int ret = bench_args_parse(argc, argv, &a);
+	struct daxmr_bench_args a;
+	char err[512];
 
-	if (ret) {
+	if (daxmr_bench_args_parse(argc, argv, &a, err, sizeof(err))) {
+		bench_err("%s", err);
 		fputs("Try 'daxmr-bench --help'.\n", stderr);
 		return DAXMR_TOOL_EXIT_USAGE;
 	}
 	if (a.help) {
 		fputs(bench_usage, stdout);
+		return DAXMR_TOOL_EXIT_OK;
+	}
+	if (a.version) {
+		printf("daxmr-bench %s (libdaxmr %s)\n", DAXMR_TOOL_VERSION,
+		       daxmr_version(NULL, NULL, NULL));
 		return DAXMR_TOOL_EXIT_OK;
 	}
 	return a.reg ? bench_reg(&a) : bench_ops(&a);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* daxmr_tool.c -- the daxmr command-line tool: ls, get, put, watch on top of libdaxmr */
+/* daxmr_tool.c -- the daxmr command-line tool: ls, get, put, watch, cas, faa on top of libdaxmr */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -34,6 +34,9 @@ static const char tool_usage_main[] =
 	"                                          read an export (default: all of it to stdout)\n"
 	"  put NAME [--offset N] [-i FILE]         write FILE (default stdin) at offset, then flush\n"
 	"  watch NAME [--ro] [--ignore-revoke]     hold the export open and print its events\n"
+	"  cas NAME --offset O --compare C --swap S\n"
+	"                                          8-byte RDMA compare-and-swap; prints the old value\n"
+	"  faa NAME --offset O --add A             8-byte RDMA fetch-and-add; prints the old value\n"
 	"\n"
 	"options:\n"
 	"  -s, --server ADDR[:PORT]  daxmrd's address on the RDMA network (default: $DAXMR_SERVER;\n"
@@ -44,6 +47,7 @@ static const char tool_usage_main[] =
 	"  -t, --timeout MS          connect and per-request timeout (default 5000)\n"
 	"  -v, --verbose             say more (repeat for debug output)\n"
 	"  -h, --help                this help; 'daxmr COMMAND --help' for a command's\n"
+	"      --version             the tool's and libdaxmr's versions\n"
 	"\n"
 	"Sizes (N) are bytes, with an optional K, M, G or T suffix (powers of 1024).\n"
 	"\n"
@@ -56,7 +60,9 @@ static const char tool_usage_main[] =
 	"  4  no such export\n"
 	"  5  access denied (also at connect: address not admitted, authentication failed\n"
 	"     or required)\n"
-	"  6  the export was revoked or is being revoked (try again)\n";
+	"  6  the export was revoked or is being revoked (try again)\n"
+	"  7  the export is unavailable: down (the server says why) until its operator fixes\n"
+	"     it; retrying will not help\n";
 
 static const char tool_usage_ls[] =
 	"usage: daxmr [-s ADDR[:PORT]] ls\n"
@@ -64,7 +70,8 @@ static const char tool_usage_ls[] =
 	"Lists the server's exports, one per line: NAME, SIZE (bytes), ACCESS (ro/rw: the most the\n"
 	"export allows), MEMORY (fs-dax, devdax, page-cache), REGISTRATION (pinned, odp),\n"
 	"GENERATION.\n"
-	"Exit status: 0, 1, 2, 3 (see daxmr --help).\n";
+	"Exit status: 0 ok, 1 failed, 2 usage, 3 cannot connect, 5 access denied at connect\n"
+	"(address not admitted, authentication failed or required).\n";
 
 static const char tool_usage_get[] =
 	"usage: daxmr [-s ADDR[:PORT]] get NAME [--offset N] [--length N] [-o FILE]\n"
@@ -73,7 +80,7 @@ static const char tool_usage_get[] =
 	"NAME with one-sided RDMA READs and writes them to FILE (default stdout). Shows progress\n"
 	"on stderr for large transfers when stderr is a terminal.\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
-	"4 no such export, 5 access denied, 6 revoked.\n";
+	"4 no such export, 5 access denied, 6 revoked, 7 unavailable.\n";
 
 static const char tool_usage_put[] =
 	"usage: daxmr [-s ADDR[:PORT]] put NAME [--offset N] [-i FILE]\n"
@@ -83,7 +90,7 @@ static const char tool_usage_put[] =
 	"export's end (checked before writing for a regular file; for a pipe, before the chunk\n"
 	"that would pass it).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
-	"4 no such export, 5 access denied (read-only export), 6 revoked.\n";
+	"4 no such export, 5 access denied (read-only export), 6 revoked, 7 unavailable.\n";
 
 static const char tool_usage_watch[] =
 	"usage: daxmr [-s ADDR[:PORT]] watch NAME [--ro] [--ignore-revoke]\n"
@@ -97,7 +104,29 @@ static const char tool_usage_watch[] =
 	"--ignore-revoke never acknowledges a revocation (simulates a client that does not answer).\n"
 	"Runs until SIGINT or SIGTERM (exit 0); exits 1 if the connection drops.\n"
 	"Exit status: 0, 1, 2 usage, 3 cannot connect, 4 no such export, 5 access denied,\n"
-	"6 revoked while opening.\n";
+	"6 revoked while opening, 7 unavailable.\n";
+
+static const char tool_usage_cas[] =
+	"usage: daxmr [-s ADDR[:PORT]] cas NAME --offset O --compare C --swap S\n"
+	"\n"
+	"One RDMA compare-and-swap on the 8-byte word at offset O of export NAME (opened\n"
+	"read-write): if the word equals C it becomes S, atomically with respect to other RDMA\n"
+	"atomics on the export (not to plain RDMA WRITEs or the server's own stores). Prints the\n"
+	"word's old value, in decimal, on stdout: the swap happened exactly when it equals C.\n"
+	"The word is in the host byte order of the server, as the NIC reads it (x86: little endian).\n"
+	"O must be a multiple of 8; C and S are decimal or 0x-hexadecimal 64-bit numbers.\n"
+	"Exit status: 0 ok (swapped or not), 1 failed (no atomics on the device or the export,\n"
+	"range), 2 usage (also an unaligned offset), 3 cannot connect, 4 no such export, 5 access\n"
+	"denied (read-only export), 6 revoked, 7 unavailable.\n";
+
+static const char tool_usage_faa[] =
+	"usage: daxmr [-s ADDR[:PORT]] faa NAME --offset O --add A\n"
+	"\n"
+	"One RDMA fetch-and-add on the 8-byte word at offset O of export NAME (opened read-write):\n"
+	"the word becomes word + A (modulo 2^64), atomically with respect to other RDMA atomics.\n"
+	"Prints the word's old value, in decimal, on stdout. A is decimal or 0x-hexadecimal; a\n"
+	"leading '-' subtracts. O must be a multiple of 8.\n"
+	"Exit status: as for cas (daxmr cas --help).\n";
 
 static int tool_verbose;
 
@@ -138,6 +167,12 @@ static void tool_usage(FILE *f, enum daxmr_tool_cmd cmd)
 		break;
 	case DAXMR_TOOL_WATCH:
 		fputs(tool_usage_watch, f);
+		break;
+	case DAXMR_TOOL_CAS:
+		fputs(tool_usage_cas, f);
+		break;
+	case DAXMR_TOOL_FAA:
+		fputs(tool_usage_faa, f);
 		break;
 	default:
 		fputs(tool_usage_main, f);
@@ -233,10 +268,14 @@ static int tool_open(struct daxmr_client *client, const char *cmd, const char *n
 		     enum daxmr_access access, struct daxmr_region **region_ptr)
 {
 	int ret = daxmr_region_open(client, name, access, region_ptr);
+	const char *why;
 
-	if (ret)
-		tool_err("%s %s: cannot open %s: %s", cmd, name, daxmr_access_str(access),
-			 daxmr_tool_strerror(ret));
+	if (ret) {
+		why = daxmr_client_last_reason(client);
+		tool_err("%s %s: cannot open %s: %s%s%s%s", cmd, name, daxmr_access_str(access),
+			 daxmr_tool_strerror(ret), why && *why ? " (server: " : "",
+			 why && *why ? why : "", why && *why ? ")" : "");
+	}
 	return ret;
 }
 
@@ -440,6 +479,61 @@ out:
 	return code;
 }
 
+/* cas and faa: one 8-byte atomic on a region opened read-write; the old value on stdout. */
+static int tool_atomic(struct daxmr_client *client, const struct daxmr_tool_args *a)
+{
+	struct daxmr_region *region = NULL;
+	const char *cmd = daxmr_tool_cmd_name(a->cmd);
+	const struct daxmr_desc *desc;
+	uint64_t old = 0;
+	int ret, code;
+
+	ret = tool_open(client, cmd, a->name, DAXMR_RW, &region);
+	if (ret)
+		return daxmr_tool_exit_code(ret);
+	desc = daxmr_region_desc(region);
+	if (a->offset > desc->length || desc->length - a->offset < 8) {
+		tool_err("%s %s: refusing: the 8-byte word at offset %" PRIu64
+			 " passes the export's end (length %" PRIu64 ")",
+			 cmd, a->name, a->offset, desc->length);
+		code = DAXMR_TOOL_EXIT_FAILED;
+		goto out;
+	}
+	if (a->cmd == DAXMR_TOOL_CAS)
+		ret = daxmr_region_cas(region, a->offset, a->compare, a->swap, &old);
+	else
+		ret = daxmr_region_faa(region, a->offset, a->add, &old);
+	if (ret) {
+		if (ret == -EOPNOTSUPP)
+			tool_err("%s %s: no RDMA atomics here: %s", cmd, a->name,
+				 desc->atomic ? "the RDMA device does not support them" :
+						"the server does not allow atomics on this export");
+		else if (ret == -EINVAL)
+			tool_err("%s %s: offset %" PRIu64 ": refused as invalid (atomics need an "
+				 "8-byte aligned offset)",
+				 cmd, a->name, a->offset);
+		else
+			tool_err("%s %s: RDMA %s at offset %" PRIu64 ": %s", cmd, a->name,
+				 a->cmd == DAXMR_TOOL_CAS ? "compare-and-swap" : "fetch-and-add",
+				 a->offset, daxmr_tool_transfer_strerror(ret));
+		code = ret == -EOPNOTSUPP ? DAXMR_TOOL_EXIT_FAILED :
+					    daxmr_tool_transfer_exit_code(ret);
+		goto out;
+	}
+	printf("%" PRIu64 "\n", old);
+	if (a->cmd == DAXMR_TOOL_CAS)
+		tool_info("cas %s: offset %" PRIu64 ": %s", a->name, a->offset,
+			  old == a->compare ? "swapped" : "not swapped (the word differs)");
+	code = DAXMR_TOOL_EXIT_OK;
+	if (fflush(stdout)) {
+		tool_err("%s %s: writing stdout: %s", cmd, a->name, strerror(errno));
+		code = DAXMR_TOOL_EXIT_FAILED;
+	}
+out:
+	daxmr_region_close(&region);
+	return code;
+}
+
 /* What watch's callbacks leave for its loop. */
 struct tool_watch {
 	const struct daxmr_tool_args *args; /* borrowed */
@@ -601,8 +695,8 @@ int main(int argc, char *argv[])
 	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
 	struct daxmr_client *client = NULL;
 	struct daxmr_tool_args a;
-	const char *server;
-	char err[256];
+	const char *server, *secret;
+	char err[512];
 	int ret, code, sig_fd = -1;
 
 	ret = daxmr_tool_args_parse(argc, argv, &a, err, sizeof(err));
@@ -615,11 +709,15 @@ int main(int argc, char *argv[])
 		tool_usage(stdout, a.cmd);
 		return DAXMR_TOOL_EXIT_OK;
 	}
+	if (a.version) {
+		printf("daxmr %s (libdaxmr %s)\n", DAXMR_TOOL_VERSION,
+		       daxmr_version(NULL, NULL, NULL));
+		return fflush(stdout) ? DAXMR_TOOL_EXIT_FAILED : DAXMR_TOOL_EXIT_OK;
+	}
 	tool_verbose = a.verbose;
-	server = a.server ? a.server : getenv("DAXMR_SERVER");
-	if (!server || !*server) {
-		tool_err("no server: pass -s ADDR[:PORT] (daxmrd's address on the RDMA network) or "
-			 "set DAXMR_SERVER");
+	if (daxmr_tool_conn_pick(a.server, a.secret_file, "-s", &server, &secret, err,
+				 sizeof(err))) {
+		tool_err("%s", err);
 		return DAXMR_TOOL_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE from write */
@@ -636,9 +734,7 @@ int main(int argc, char *argv[])
 	opts.timeout_ms = a.timeout_ms ? a.timeout_ms : DAXMR_DEFAULT_TIMEOUT_MS;
 	opts.ack_revoke = !a.ignore_revoke;
 	opts.verbose = a.verbose;
-	opts.secret_file = a.secret_file ? a.secret_file : getenv("DAXMR_SECRET_FILE");
-	if (opts.secret_file && !*opts.secret_file)
-		opts.secret_file = NULL;
+	opts.secret_file = secret;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
 		tool_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));
@@ -659,6 +755,10 @@ int main(int argc, char *argv[])
 		break;
 	case DAXMR_TOOL_WATCH:
 		code = tool_watch(client, &a, sig_fd);
+		break;
+	case DAXMR_TOOL_CAS:
+	case DAXMR_TOOL_FAA:
+		code = tool_atomic(client, &a);
 		break;
 	default:
 		code = DAXMR_TOOL_EXIT_USAGE;

@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "hostport.h"
 #include "log.h"
 
 /* Parses a size with an optional K/M/G/T suffix. */
@@ -131,6 +134,31 @@ static int tool_str_opt(int argc, char *const argv[], int *i, const char *inline
 	return 0;
 }
 
+/* Parses a cas/faa operand option's value into *v, setting *has. */
+static int tool_u64_opt(const char *opt, const char *val, bool allow_negative, uint64_t *v,
+			bool *has, char *err, size_t err_len)
+{
+	int ret;
+
+	if (!val)
+		return tool_usage_err(err, err_len, "%s needs a value", opt);
+	ret = daxmr_tool_u64_parse(val, allow_negative, v);
+	if (ret == -ERANGE)
+		return tool_usage_err(err, err_len, "%s %s: does not fit in 64 bits", opt, val);
+	if (ret)
+		return tool_usage_err(err, err_len,
+				      "%s %s: not a number (decimal, or hex with 0x%s)", opt, val,
+				      allow_negative ? "; '-' for a negative addend" : "");
+	*has = true;
+	return 0;
+}
+
+/* Whether cmd is one of the atomics (cas, faa). */
+static bool tool_cmd_is_atomic(enum daxmr_tool_cmd cmd)
+{
+	return cmd == DAXMR_TOOL_CAS || cmd == DAXMR_TOOL_FAA;
+}
+
 /* Parses one command option; -ENOENT if arg is none of cmd's options. */
 static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_args *a, char *err,
 			size_t err_len)
@@ -138,9 +166,20 @@ static int tool_cmd_opt(int argc, char *const argv[], int *i, struct daxmr_tool_
 	const char *arg = argv[*i], *iv;
 
 	if (a->cmd != DAXMR_TOOL_LS && a->cmd != DAXMR_TOOL_WATCH &&
-	    tool_opt_is(arg, "--offset", &iv))
+	    tool_opt_is(arg, "--offset", &iv)) {
+		a->has_offset = true;
 		return tool_size_opt("--offset", tool_opt_value(argc, argv, i, iv), &a->offset, err,
 				     err_len);
+	}
+	if (a->cmd == DAXMR_TOOL_CAS && tool_opt_is(arg, "--compare", &iv))
+		return tool_u64_opt("--compare", tool_opt_value(argc, argv, i, iv), false,
+				    &a->compare, &a->has_compare, err, err_len);
+	if (a->cmd == DAXMR_TOOL_CAS && tool_opt_is(arg, "--swap", &iv))
+		return tool_u64_opt("--swap", tool_opt_value(argc, argv, i, iv), false, &a->swap,
+				    &a->has_swap, err, err_len);
+	if (a->cmd == DAXMR_TOOL_FAA && tool_opt_is(arg, "--add", &iv))
+		return tool_u64_opt("--add", tool_opt_value(argc, argv, i, iv), true, &a->add,
+				    &a->has_add, err, err_len);
 	if (a->cmd == DAXMR_TOOL_GET && tool_opt_is(arg, "--length", &iv)) {
 		a->has_length = true;
 		return tool_size_opt("--length", tool_opt_value(argc, argv, i, iv), &a->length, err,
@@ -175,6 +214,10 @@ static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_to
 		a->help = true;
 		return 0;
 	}
+	if (!strcmp(arg, "--version")) {
+		a->version = true;
+		return 0;
+	}
 	if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
 		a->verbose++;
 		return 0;
@@ -201,6 +244,25 @@ static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_to
 	return -ENOENT;
 }
 
+/* cas and faa: the operands they need, an 8-byte aligned offset, nothing they do not take. */
+static int tool_atomic_args_check(const struct daxmr_tool_args *a, char *err, size_t err_len)
+{
+	const char *cmd = a->cmd == DAXMR_TOOL_CAS ? "cas" : "faa";
+
+	if (!a->has_offset)
+		return tool_usage_err(err, err_len, "%s needs --offset (of the 8-byte word)", cmd);
+	if (a->offset % 8)
+		return tool_usage_err(
+			err, err_len,
+			"%s --offset %llu: RDMA atomics need an 8-byte aligned offset", cmd,
+			(unsigned long long)a->offset);
+	if (a->cmd == DAXMR_TOOL_CAS && (!a->has_compare || !a->has_swap))
+		return tool_usage_err(err, err_len, "cas needs --compare C and --swap S");
+	if (a->cmd == DAXMR_TOOL_FAA && !a->has_add)
+		return tool_usage_err(err, err_len, "faa needs --add A");
+	return 0;
+}
+
 /* Parses the whole command line. */
 int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *a, char *err,
 			  size_t err_len)
@@ -208,10 +270,9 @@ int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *
 	static const struct {
 		const char *word;
 		enum daxmr_tool_cmd cmd;
-	} cmds[] = { { "ls", DAXMR_TOOL_LS },
-		     { "get", DAXMR_TOOL_GET },
-		     { "put", DAXMR_TOOL_PUT },
-		     { "watch", DAXMR_TOOL_WATCH } };
+	} cmds[] = { { "ls", DAXMR_TOOL_LS },	{ "get", DAXMR_TOOL_GET },
+		     { "put", DAXMR_TOOL_PUT }, { "watch", DAXMR_TOOL_WATCH },
+		     { "cas", DAXMR_TOOL_CAS }, { "faa", DAXMR_TOOL_FAA } };
 	bool opts_done = false;
 	size_t c;
 	int i, ret;
@@ -242,7 +303,8 @@ int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *
 					a->cmd = cmds[c].cmd;
 			if (a->cmd == DAXMR_TOOL_NONE)
 				return tool_usage_err(err, err_len,
-						      "unknown command '%s' (ls, get, put, watch)",
+						      "unknown command '%s' (ls, get, put, watch, "
+						      "cas, faa)",
 						      arg);
 			continue;
 		}
@@ -252,18 +314,134 @@ int daxmr_tool_args_parse(int argc, char *const argv[], struct daxmr_tool_args *
 		}
 		return tool_usage_err(err, err_len, "unexpected argument '%s'", arg);
 	}
-	if (a->help)
+	if (a->help || a->version)
 		return 0;
 	if (a->cmd == DAXMR_TOOL_NONE)
-		return tool_usage_err(err, err_len, "%s", "no command (ls, get, put, watch)");
+		return tool_usage_err(err, err_len, "%s",
+				      "no command (ls, get, put, watch, cas, faa)");
 	if (a->cmd != DAXMR_TOOL_LS && !a->name)
 		return tool_usage_err(err, err_len, "%s needs an export NAME",
-				      a->cmd == DAXMR_TOOL_GET ? "get" :
-				      a->cmd == DAXMR_TOOL_PUT ? "put" :
-								 "watch");
+				      daxmr_tool_cmd_name(a->cmd));
 	if (a->name && (strlen(a->name) > 255 || !a->name[0]))
 		return tool_usage_err(err, err_len, "export name '%.40s...': 1..255 characters",
 				      a->name);
+	if (tool_cmd_is_atomic(a->cmd))
+		return tool_atomic_args_check(a, err, err_len);
+	return 0;
+}
+
+/* The command's word ("get", ...); "daxmr" for none. */
+const char *daxmr_tool_cmd_name(enum daxmr_tool_cmd cmd)
+{
+	switch (cmd) {
+	case DAXMR_TOOL_LS:
+		return "ls";
+	case DAXMR_TOOL_GET:
+		return "get";
+	case DAXMR_TOOL_PUT:
+		return "put";
+	case DAXMR_TOOL_WATCH:
+		return "watch";
+	case DAXMR_TOOL_CAS:
+		return "cas";
+	case DAXMR_TOOL_FAA:
+		return "faa";
+	default:
+		return "daxmr";
+	}
+}
+
+/* Parses a decimal or 0x-hexadecimal 64-bit number, optionally negative. */
+int daxmr_tool_u64_parse(const char *s, bool allow_negative, uint64_t *v_ptr)
+{
+	unsigned int base = 10, d;
+	uint64_t v = 0;
+	bool neg = false;
+	const char *p = s;
+
+	if (!s)
+		return -EINVAL;
+	if (*p == '-' && allow_negative) {
+		neg = true;
+		p++;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
+		return -EINVAL;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned int)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned int)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned int)(*p - 'A' + 10);
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	if (neg && v > (uint64_t)INT64_MAX + 1)
+		return -ERANGE;
+	*v_ptr = neg ? (uint64_t)0 - v : v;
+	return 0;
+}
+
+/* Checks the server address with the parser daxmr_client_connect uses. */
+int daxmr_tool_server_check(const char *server, char *err, size_t err_len)
+{
+	char host[256];
+	unsigned int port;
+
+	if (daxmr_hostport_parse(server, 7471, host, sizeof(host), &port))
+		return tool_usage_err(err, err_len,
+				      "server '%s': want HOST, HOST:PORT or [IPV6]:PORT with PORT "
+				      "in 1..65535",
+				      server);
+	return 0;
+}
+
+/*
+ * Loads the secret file with the loader the library uses at connect, so that its reason (open,
+ * mode, size) is reported as the secret file's before any connection is tried. The key is wiped.
+ */
+int daxmr_tool_secret_check(const char *path, char *err, size_t err_len)
+{
+	struct daxmr_auth_key key;
+	char why[256];
+	int ret = daxmr_auth_key_load(path, &key, why, sizeof(why));
+
+	explicit_bzero(&key, sizeof(key));
+	if (ret)
+		snprintf(err, err_len, "bad secret file: %s", why);
+	return ret;
+}
+
+/* Options first, then the environment; both checked before connecting. */
+int daxmr_tool_conn_pick(const char *server_opt, const char *secret_opt, const char *server_flag,
+			 const char **server_ptr, const char **secret_ptr, char *err,
+			 size_t err_len)
+{
+	const char *server = server_opt ? server_opt : getenv("DAXMR_SERVER");
+	const char *secret = secret_opt ? secret_opt : getenv("DAXMR_SECRET_FILE");
+
+	if (!server || !*server)
+		return tool_usage_err(
+			err, err_len,
+			"no server: pass %s ADDR[:PORT] (daxmrd's address on the RDMA "
+			"network) or set DAXMR_SERVER",
+			server_flag);
+	if (daxmr_tool_server_check(server, err, err_len))
+		return -EINVAL;
+	if (secret && !*secret)
+		secret = NULL;
+	if (secret && daxmr_tool_secret_check(secret, err, err_len))
+		return -EINVAL;
+	*server_ptr = server;
+	*secret_ptr = secret;
 	return 0;
 }
 
@@ -310,6 +488,8 @@ const char *daxmr_tool_connect_strerror(int err)
 		return "no such host (the name does not resolve)";
 	case -EAGAIN:
 		return "the host name cannot be resolved now; try again later";
+	case -ENODEV:
+		return "no RDMA device (is the rdma_ucm module loaded, a device set up?)";
 	default:
 		return daxmr_tool_strerror(err);
 	}
@@ -329,6 +509,8 @@ int daxmr_tool_exit_code(int err)
 	case -ESTALE:
 	case -EAGAIN:
 		return DAXMR_TOOL_EXIT_REVOKED;
+	case DAXMR_TOOL_ERR_UNAVAILABLE:
+		return DAXMR_TOOL_EXIT_UNAVAILABLE;
 	default:
 		return DAXMR_TOOL_EXIT_FAILED;
 	}
@@ -379,6 +561,10 @@ const char *daxmr_tool_strerror(int err)
 		return "connection refused";
 	case -EPROTONOSUPPORT:
 		return "no protocol version in common with the server";
+	case -EOPNOTSUPP:
+		return "not supported by the RDMA device or the export";
+	case DAXMR_TOOL_ERR_UNAVAILABLE:
+		return "export unavailable (down until the server's operator fixes it)";
 	default:
 		return daxmr_log_strerror(err);
 	}

@@ -12,13 +12,20 @@
 /* Exit statuses, documented in --help. */
 enum daxmr_tool_exit {
 	DAXMR_TOOL_EXIT_OK = 0,
-	DAXMR_TOOL_EXIT_FAILED = 1,  /* the operation failed: server status, RDMA error, I/O */
-	DAXMR_TOOL_EXIT_USAGE = 2,   /* bad command line */
-	DAXMR_TOOL_EXIT_CONNECT = 3, /* cannot connect to the server */
-	DAXMR_TOOL_EXIT_NOENT = 4,   /* no such export */
-	DAXMR_TOOL_EXIT_ACCESS = 5,  /* access denied */
-	DAXMR_TOOL_EXIT_REVOKED = 6, /* revoked, or being revoked (-ESTALE, -EAGAIN) */
+	DAXMR_TOOL_EXIT_FAILED = 1,	 /* the operation failed: server status, RDMA error, I/O */
+	DAXMR_TOOL_EXIT_USAGE = 2,	 /* bad command line */
+	DAXMR_TOOL_EXIT_CONNECT = 3,	 /* cannot connect to the server */
+	DAXMR_TOOL_EXIT_NOENT = 4,	 /* no such export */
+	DAXMR_TOOL_EXIT_ACCESS = 5,	 /* access denied */
+	DAXMR_TOOL_EXIT_REVOKED = 6,	 /* revoked, or being revoked (-ESTALE, -EAGAIN) */
+	DAXMR_TOOL_EXIT_UNAVAILABLE = 7, /* the export is down and retrying will not help */
 };
+
+/*
+ * The errno libdaxmr returns for an export the server reports UNAVAILABLE (protocol v3: down,
+ * with a reason, until the operator fixes it), as opposed to -EAGAIN (being revoked: try again).
+ */
+#define DAXMR_TOOL_ERR_UNAVAILABLE (-ENODEV)
 
 enum daxmr_tool_cmd {
 	DAXMR_TOOL_NONE = 0,
@@ -26,6 +33,8 @@ enum daxmr_tool_cmd {
 	DAXMR_TOOL_GET,
 	DAXMR_TOOL_PUT,
 	DAXMR_TOOL_WATCH,
+	DAXMR_TOOL_CAS,
+	DAXMR_TOOL_FAA,
 };
 
 /* The parsed command line; strings are borrowed from argv. */
@@ -35,6 +44,7 @@ struct daxmr_tool_args {
 	int timeout_ms;		 /* -t MS; 0: the library's default */
 	const char *secret_file; /* -k FILE; NULL: none given */
 	bool help;		 /* --help / -h (for cmd if one was given) */
+	bool version;		 /* --version */
 	enum daxmr_tool_cmd cmd;
 	const char *name; /* get/put/watch: the export */
 	uint64_t offset;  /* --offset */
@@ -44,7 +54,38 @@ struct daxmr_tool_args {
 	const char *input;  /* put -i; NULL: stdin */
 	bool ro;	    /* watch --ro */
 	bool ignore_revoke; /* watch --ignore-revoke */
+	uint64_t compare;   /* cas --compare */
+	uint64_t swap;	    /* cas --swap */
+	uint64_t add;	    /* faa --add */
+	bool has_offset, has_compare, has_swap, has_add;
 };
+
+/*
+ * Parses a 64-bit operand of cas/faa: decimal, or hexadecimal with 0x; faa's --add also takes a
+ * leading '-' (two's complement, as the NIC adds modulo 2^64). -EINVAL, -ERANGE past 64 bits.
+ */
+int daxmr_tool_u64_parse(const char *s, bool allow_negative, uint64_t *v_ptr);
+
+/*
+ * Checks a server address the way daxmr_client_connect reads it ("HOST", "HOST:PORT",
+ * "[V6]:PORT"; port 1..65535) before connecting; -EINVAL with a one-line message in err.
+ */
+int daxmr_tool_server_check(const char *server, char *err, size_t err_len);
+
+/*
+ * Checks the secret file (-k, $DAXMR_SECRET_FILE) the way the library will read it at connect;
+ * 0, or the loader's negative errno with a line naming the file and the cause in err.
+ */
+int daxmr_tool_secret_check(const char *path, char *err, size_t err_len);
+
+/*
+ * The server and secret file a tool connects with: the options given, else $DAXMR_SERVER and
+ * $DAXMR_SECRET_FILE (empty: none). Checks both before any connection (server_flag: how the
+ * tool spells its server option, for the message). 0, or -EINVAL with a line in err.
+ */
+int daxmr_tool_conn_pick(const char *server_opt, const char *secret_opt, const char *server_flag,
+			 const char **server_ptr, const char **secret_ptr, char *err,
+			 size_t err_len);
 
 /*
  * Parses a size: decimal digits with an optional binary suffix K, M, G, T (case-insensitive,
@@ -90,6 +131,9 @@ int daxmr_tool_connect_exit_code(int err);
  * -ENXIO and -EAGAIN are the host name's (no such host; the resolver cannot answer now).
  */
 const char *daxmr_tool_connect_strerror(int err);
+
+/* The command's word ("ls", "get", "put", "watch", "cas", "faa"); "daxmr" for none. */
+const char *daxmr_tool_cmd_name(enum daxmr_tool_cmd cmd);
 
 /* One message line of the tools on f: "<prog>: <fmt, ap>\n" (daxmr and daxmr-bench). */
 void daxmr_tool_vmsg(FILE *f, const char *prog, const char *fmt, va_list ap)

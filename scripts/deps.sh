@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev
-	libsodium-dev)
+	libsodium-dev libjson-c-dev)
 # clang + its runtime: the libFuzzer targets and their sanitizers; the static analysers
 test=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 # the guest: qemu, the initramfs' busybox, kernel-package handling, and what the guest runs from
