@@ -11,7 +11,8 @@
  * secret (clients must AUTH), bit 1 the device binds memory windows, bits 2-3 the second
  * export is read-only / behind an allowlist the fake peer is not on, bits 4-5 the revocation's
  * timings (lease-break-time, ack budget: 45 s default, 45 s with a 30 s budget, 1 s default,
- * 45 s with no budget).
+ * 45 s with no budget), bits 6-7 the segments (none; 3 on the first export; 1001 on the
+ * first, more keys than one reply holds; 3 on the first and 1001 on the second).
  */
 enum fuzz_srv_event {
 	FUZZ_SRV_CONNECT = 0,  /* A: version range (low nibble min, high max), B: bit 0 raw pdata */
@@ -24,7 +25,7 @@ enum fuzz_srv_event {
 	FUZZ_SRV_QP_FLUSH,     /* A: slot: the QP errors, everything outstanding flushes */
 	FUZZ_SRV_TICK,	       /* A: 10 ms steps, B: x 256; timers fire; handshake deadlines */
 	FUZZ_SRV_LEASE_BREAK,  /* A: export */
-	FUZZ_SRV_ESTABLISH,    /* A: export, B: bit 0 the attempt fails */
+	FUZZ_SRV_ESTABLISH,    /* A: export, B: bit 0 the attempt fails, bit 1 for good (down) */
 	FUZZ_SRV_SIGTERM,      /* shutdown: revoke everything (SHUTDOWN), then disconnect all */
 	FUZZ_SRV_FAIL,	       /* A: which call (enum fake_rdma_call), B: errno choice */
 	FUZZ_SRV_DISCONNECT,   /* A: slot: the server disconnects it */
@@ -41,7 +42,7 @@ enum fuzz_srv_msg {
 	FUZZ_MSG_CLOSE,	    /* C: export, D: generation (0 current, 1 older, 2 newer, else D) */
 	FUZZ_MSG_FLUSH,	    /* C: export, D: generation as CLOSE; F, G: offset, length in KiB */
 	FUZZ_MSG_ACK,	    /* C: export, D: generation as CLOSE; the REVOKE's request id */
-	FUZZ_MSG_KEYS,	    /* C: export, D: generation */
+	FUZZ_MSG_KEYS,	    /* C: export, D: generation, then first segment / 8 */
 	FUZZ_MSG_OTHER,	    /* C: opcode, D: flags */
 	FUZZ_MSG_NKINDS,
 };

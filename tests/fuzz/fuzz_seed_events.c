@@ -20,9 +20,11 @@
 #define CLOSE(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_CLOSE, (e), 0, 0
 #define FLUSH(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_FLUSH, (e), 0, 1, 4, 0
 #define ACK(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_ACK, (e), 0, 0
+#define KEYS(s, e, first) FUZZ_SRV_MSG, (s), FUZZ_MSG_KEYS, (e), 0, (first) / 8, 0
 #define BREAK(e) FUZZ_SRV_LEASE_BREAK, (e)
 #define TICK_MS(ms) FUZZ_SRV_TICK, (uint8_t)((ms) / 10 % 256), (uint8_t)((ms) / 2560)
 #define REESTABLISH(e) FUZZ_SRV_ESTABLISH, (e), 0
+#define DOWN(e) FUZZ_SRV_ESTABLISH, (e), 3 /* the attempt fails for a reason that stays */
 #define SIGTERM FUZZ_SRV_SIGTERM
 #define FAIL(call) FUZZ_SRV_FAIL, (call), 0
 /* a client through HELLO (and AUTH when keyed) */
@@ -33,6 +35,8 @@
 #define PLAIN 0
 #define KEYED 1
 #define WINDOWS 2
+#define SEG3 0x40    /* the first export has 3 segments */
+#define SEG1001 0x80 /* ... 1001: more keys than one reply holds */
 
 /* fuzz_client: the application's calls and, while each waits, the server's moves */
 #define C_OK FUZZ_CLI_SRV_SEND_WC, 0, FUZZ_CLI_SRV_REPLY /* our SEND completes, the reply */
@@ -77,6 +81,14 @@ static const struct seed seeds[] = {
 	SEED("fuzz_conn", "hostile", PLAIN, CONNECT(0x11), EST(0), FUZZ_SRV_RAW, 0, 24, 'D', 'X',
 	     'M', 'R', 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, HELLO(0), WC(0),
 	     FUZZ_SRV_MSG, 0, FUZZ_MSG_OPEN, 0, 1, 0x80, 20, 0xff, WC(0)),
+	/* version 3: segments, KEYS, reasons, UNAVAILABLE */
+	SEED("fuzz_conn", "v3-keys", SEG1001, CONNECT(0x33), UP(0), OPEN(0, 0, 1), WC(0),
+	     KEYS(0, 0, 1000), WC(0), KEYS(0, 0, 1008), WC(0), BREAK(0), WC(0), KEYS(0, 0, 0),
+	     WC(0), ACK(0, 0), KEYS(0, 0, 0), WC(0), REESTABLISH(0), WC(0), OPEN(0, 0, 0), WC(0)),
+	SEED("fuzz_conn", "v3-unavailable", SEG3, CONNECT(0x33), UP(0), OPEN(0, 1, 0), WC(0),
+	     BREAK(1), WC(0), ACK(0, 1), DOWN(1), OPEN(0, 1, 0), WC(0), OPEN(0, 0, 1), WC(0)),
+	SEED("fuzz_conn", "v2-segmented", SEG3 | WINDOWS, CONNECT(0x22), UP(0), OPEN(0, 0, 1),
+	     WC(0), OPEN(0, 1, 1), WC(0), WC(0), KEYS(0, 1, 0), WC(0)),
 	/* fuzz_revoke: several connections on one export */
 	SEED("fuzz_revoke", "three-holders", WINDOWS, CONNECT(0x11), CONNECT(0x11), CONNECT(0x11),
 	     UP(0), UP(1), UP(2), OPEN(0, 0, 1), WC(0), WC(0), OPEN(1, 0, 0), WC(1), WC(1),
@@ -88,6 +100,10 @@ static const struct seed seeds[] = {
 	SEED("fuzz_revoke", "shutdown", KEYED, CONNECT(0x22), CONNECT(0x22), UP_AUTH(0), UP_AUTH(1),
 	     OPEN(0, 0, 1), WC(0), OPEN(1, 1, 0), WC(1), SIGTERM, WC(0), WC(1), ACK(0, 0),
 	     ACK(1, 1), WC(0), WC(1), DISC(0), DISC(1)),
+	SEED("fuzz_revoke", "v3-segments", SEG1001 | 0x40, CONNECT(0x33), CONNECT(0x13), UP(0),
+	     UP(1), OPEN(0, 0, 1), WC(0), OPEN(1, 1, 0), WC(1), KEYS(0, 0, 8), WC(0), BREAK(0),
+	     BREAK(1), WC(0), WC(1), KEYS(0, 0, 16), WC(0), ACK(0, 0), ACK(1, 1), DOWN(0),
+	     OPEN(0, 0, 0), WC(0), REESTABLISH(1), WC(1)),
 	SEED("fuzz_revoke", "watchdog", WINDOWS, CONNECT(0x11), CONNECT(0x11), UP(0), UP(1),
 	     OPEN(0, 0, 1), WC(0), WC(0), OPEN(1, 0, 1), WC(1), WC(1), BREAK(0), TICK_MS(1250),
 	     WC(0), WC(1), ACK(0, 0), ACK(1, 0), REESTABLISH(0)),

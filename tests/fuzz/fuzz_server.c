@@ -50,7 +50,11 @@ struct fx {
 	enum daxmr_export_state state;
 	uint64_t gen;
 	bool ro, walled;
+	bool down;	 /* UNAVAILABLE for a reason waiting will not remove (daxmr_export_down) */
+	char reason[32]; /* why the last establish attempt failed */
 	uint64_t length;
+	uint32_t nseg; /* segments of 2^seg_shift bytes (version 3; 1 otherwise) */
+	uint8_t seg_shift;
 	struct ibv_mr mr; /* the current registration: its rkey changes with the generation */
 	int flush_err, desc_err, release_err; /* one-shot failures */
 	struct daxmr_revoke *rv;
@@ -69,11 +73,14 @@ struct slot {
 	bool hello_ok, auth_ok;
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
 	uint64_t next_req;
-	uint64_t pending[FUZZ_REQ_MAX]; /* request ids sent, not answered */
+	uint64_t pending[FUZZ_REQ_MAX];	   /* request ids sent, not answered */
+	int pend_exp[FUZZ_REQ_MAX];	   /* ... the export an OPEN or KEYS names, -1 none */
+	uint32_t pend_first[FUZZ_REQ_MAX]; /* ... a KEYS request's first segment */
 	unsigned int npending;
 	uint64_t handed[FUZZ_NEXP];	/* bit g: generation g of the export was handed out */
 	uint64_t revoke_req[FUZZ_NEXP]; /* the last REVOKE's request id */
 	uint64_t revoke_gen[FUZZ_NEXP];
+	bool handed_mw[FUZZ_NEXP]; /* the last OPEN of the export answered with a window key */
 };
 
 static struct {
@@ -133,6 +140,27 @@ int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t l
 int __wrap_daxmr_export_revoke_begin(struct daxmr_export *exp);
 int __wrap_daxmr_export_release(struct daxmr_export *exp);
 enum daxmr_export_state __wrap_daxmr_export_state(const struct daxmr_export *exp);
+bool __wrap_daxmr_export_down(const struct daxmr_export *exp);
+const char *__wrap_daxmr_export_reason(const struct daxmr_export *exp);
+uint32_t __wrap_daxmr_export_nseg(const struct daxmr_export *exp);
+int __wrap_daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access,
+			     uint32_t first, struct daxmr_proto_keys_reply *kr);
+
+/*
+ * The MR key of segment seg of the current registration, for access: the export, the
+ * generation and the segment are in the key, so a key of another generation is told apart.
+ */
+static uint32_t fx_key(const struct fx *e, uint32_t seg, enum daxmr_proto_access access)
+{
+	return e->mr.rkey + (seg << 1) + (access == DAXMR_PROTO_ACCESS_RO ? 1 : 0);
+}
+
+static uint16_t fx_nkeys(const struct fx *e, uint32_t first)
+{
+	uint32_t n = e->nseg - first;
+
+	return (uint16_t)(n < DAXMR_PROTO_KEYS_MAX ? n : DAXMR_PROTO_KEYS_MAX);
+}
 
 uint32_t __wrap_daxmr_export_id(const struct daxmr_export *exp)
 {
@@ -152,6 +180,25 @@ const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
 enum daxmr_export_state __wrap_daxmr_export_state(const struct daxmr_export *exp)
 {
 	return fx_of(exp)->state;
+}
+
+bool __wrap_daxmr_export_down(const struct daxmr_export *exp)
+{
+	const struct fx *e = fx_of(exp);
+
+	return e->state == DAXMR_EXPORT_UNAVAILABLE && e->down;
+}
+
+const char *__wrap_daxmr_export_reason(const struct daxmr_export *exp)
+{
+	return fx_of(exp)->reason;
+}
+
+uint32_t __wrap_daxmr_export_nseg(const struct daxmr_export *exp)
+{
+	const struct fx *e = fx_of(exp);
+
+	return e->gen ? e->nseg : 0;
 }
 
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa)
@@ -195,6 +242,10 @@ static int fx_desc_common(struct fx *e, enum daxmr_proto_access access,
 	desc->access = access;
 	desc->memory = DAXMR_PROTO_MEMORY_FSDAX;
 	desc->registration = DAXMR_PROTO_REG_ODP;
+	desc->seg_shift = e->seg_shift;
+	desc->flags = access == DAXMR_PROTO_ACCESS_RW ? DAXMR_PROTO_DESC_F_ATOMIC : 0;
+	desc->nseg = e->nseg;
+	desc->nkeys = fx_nkeys(e, 0);
 	return 0;
 }
 
@@ -203,6 +254,7 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 {
 	struct fx *e = fx_of(exp);
 	int ret = e->desc_err;
+	uint16_t i;
 
 	e->desc_err = 0;
 	if (ret)
@@ -210,8 +262,33 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 	ret = fx_desc_common(e, access, desc);
 	if (ret)
 		return ret;
-	desc->rkey = e->mr.rkey + (access == DAXMR_PROTO_ACCESS_RO ? 1 : 0);
+	for (i = 0; i < desc->nkeys; i++)
+		desc->keys[i] = fx_key(e, i, access);
+	desc->rkey = desc->keys[0];
 	desc->key_kind = DAXMR_PROTO_KEY_MR;
+	return 0;
+}
+
+int __wrap_daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access,
+			     uint32_t first, struct daxmr_proto_keys_reply *kr)
+{
+	struct fx *e = fx_of(exp);
+	uint16_t i;
+	int ret = e->desc_err;
+
+	e->desc_err = 0;
+	if (access == DAXMR_PROTO_ACCESS_RW && e->ro)
+		return -EACCES;
+	if (e->state != DAXMR_EXPORT_AVAILABLE && e->state != DAXMR_EXPORT_REVOKING)
+		return -EAGAIN;
+	if (first >= e->nseg)
+		return -ERANGE;
+	if (ret)
+		return ret; /* the read-only registration failed */
+	kr->first = first;
+	kr->count = fx_nkeys(e, first);
+	for (i = 0; i < kr->count; i++)
+		kr->keys[i] = fx_key(e, first + i, access);
 	return 0;
 }
 
@@ -221,7 +298,7 @@ int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access
 	struct fx *e = fx_of(exp);
 	int ret;
 
-	if (!h.mw)
+	if (!h.mw || e->nseg > 1)
 		return -EOPNOTSUPP;
 	ret = fx_desc_common(e, access, desc);
 	if (ret)
@@ -439,8 +516,11 @@ static void srv_remove(struct slot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Establishes an export (server_establish): a new generation, AVAILABLE to former holders. */
-static void srv_establish(struct fx *e, bool fail)
+/*
+ * Establishes an export (server_establish): a new generation, AVAILABLE to former holders; or the
+ * attempt fails, for a passing reason (another lease holder) or for one that stays (down).
+ */
+static void srv_establish(struct fx *e, bool fail, bool down)
 {
 	size_t i;
 
@@ -449,11 +529,16 @@ static void srv_establish(struct fx *e, bool fail)
 		return;
 	if (fail) {
 		e->state = DAXMR_EXPORT_UNAVAILABLE;
+		e->down = down;
+		snprintf(e->reason, sizeof(e->reason), "%s", down ? "fuzz: not on DAX" : "");
 		return;
 	}
 	e->gen++;
 	e->state = DAXMR_EXPORT_AVAILABLE;
-	e->mr.rkey = (uint32_t)(0x10000 * e->id + 0x100 * e->gen);
+	e->down = false;
+	e->reason[0] = '\0';
+	/* export in bits 28.., generation 20..27, segment and ro bit below (fx_key) */
+	e->mr.rkey = (e->id << 28) | (uint32_t)(e->gen << 20);
 	for (i = 0; i < FUZZ_NCONN; i++)
 		if (h.slots[i].conn && !h.slots[i].dead)
 			daxmr_conn_available(h.slots[i].conn, fx_exp(e));
@@ -461,13 +546,30 @@ static void srv_establish(struct fx *e, bool fail)
 
 /* ---- what the server sends, checked as it is posted ------------------------------------- */
 
+/*
+ * The invariant of the revocation for MR keys: n keys from segment first are the current
+ * registration's, of the export's segments (ro or rw keys: a connection's hold may be either).
+ */
+static void check_keys(const struct fx *e, enum daxmr_proto_access access, uint32_t first,
+		       const uint32_t *keys, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK((keys[i] | 1) == (fx_key(e, first + i, access) | 1),
+			   "%s: key 0x%x of segment %u is not generation %llu's 0x%x", e->name,
+			   keys[i], first + i, (unsigned long long)e->gen,
+			   fx_key(e, first + i, access));
+}
+
 static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint32_t len)
 {
 	struct daxmr_proto_msg *msg = malloc(sizeof(*msg));
 	struct slot *s = NULL;
 	struct fx *e = NULL;
 	unsigned int i;
-	int ret;
+	int ret, exp = -1;
+	uint32_t first = 0;
 
 	(void)arg;
 	FUZZ_CHECK(msg, "out of memory");
@@ -486,7 +588,24 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 		FUZZ_CHECK(i < s->npending, "%s reply to request %llu, never sent or answered",
 			   daxmr_proto_opcode_str(msg->hdr.opcode),
 			   (unsigned long long)msg->hdr.request_id);
-		s->pending[i] = s->pending[--s->npending];
+		exp = s->pend_exp[i];
+		first = s->pend_first[i];
+		s->npending--;
+		s->pending[i] = s->pending[s->npending];
+		s->pend_exp[i] = s->pend_exp[s->npending];
+		s->pend_first[i] = s->pend_first[s->npending];
+	}
+	/* reasons are version 3's */
+	FUZZ_CHECK(s->version >= DAXMR_PROTO_VERSION_SEG || !msg->reason[0],
+		   "version %u %s with a reason \"%s\"", s->version,
+		   daxmr_proto_opcode_str(msg->hdr.opcode), msg->reason);
+	if (msg->hdr.status == DAXMR_PROTO_STATUS_UNAVAILABLE) {
+		FUZZ_CHECK(s->version >= DAXMR_PROTO_VERSION_SEG && msg->reason[0],
+			   "UNAVAILABLE in version %u, reason \"%s\"", s->version, msg->reason);
+		FUZZ_CHECK(exp < 0 || (h.exps[exp].state == DAXMR_EXPORT_UNAVAILABLE &&
+				       h.exps[exp].down),
+			   "UNAVAILABLE for %s, which is %s%s", h.exps[exp].name,
+			   fx_state_str(h.exps[exp].state), h.exps[exp].down ? " (down)" : "");
 	}
 	switch (msg->hdr.opcode) {
 	case DAXMR_PROTO_OP_HELLO:
@@ -532,12 +651,45 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 				   "this QP over the export",
 				   e->name, msg->desc.rkey);
 		} else {
-			FUZZ_CHECK(msg->desc.rkey - e->mr.rkey <= 1,
-				   "OPEN of %s: MR key 0x%x is not "
-				   "the current registration's",
-				   e->name, msg->desc.rkey);
+			/* versions 1, 2: the one key is rkey; 3: rkey is keys[0] */
+			check_keys(e, msg->desc.access, 0, &msg->desc.rkey, 1);
+			if (s->version >= DAXMR_PROTO_VERSION_SEG)
+				check_keys(e, msg->desc.access, 0, msg->desc.keys, msg->desc.nkeys);
 		}
+		/* the segments the descriptor names are the export's; version 1, 2 only unsegmented
+		 */
+		FUZZ_CHECK(s->version >= DAXMR_PROTO_VERSION_SEG ?
+				   msg->desc.nseg == e->nseg &&
+					   msg->desc.seg_shift == e->seg_shift &&
+					   msg->desc.nkeys == fx_nkeys(e, 0) :
+				   e->nseg == 1,
+			   "OPEN of %s (version %u): %u segments of 2^%u, %u keys; the export has "
+			   "%u of 2^%u",
+			   e->name, s->version, msg->desc.nseg, msg->desc.seg_shift,
+			   msg->desc.nkeys, e->nseg, e->seg_shift);
 		s->handed[e - h.exps] |= 1ull << msg->desc.generation;
+		s->handed_mw[e - h.exps] = msg->desc.key_kind == DAXMR_PROTO_KEY_MW;
+		break;
+	case DAXMR_PROTO_OP_KEYS:
+		if (msg->hdr.status != DAXMR_PROTO_STATUS_OK || exp < 0)
+			break;
+		e = &h.exps[exp];
+		FUZZ_CHECK(s->version >= DAXMR_PROTO_VERSION_SEG, "KEYS answered in version %u",
+			   s->version);
+		/* more keys only of a generation this client holds, and still registered */
+		FUZZ_CHECK(
+			(e->state == DAXMR_EXPORT_AVAILABLE || e->state == DAXMR_EXPORT_REVOKING) &&
+				(s->handed[exp] & (1ull << e->gen)),
+			"KEYS of %s answered while it is %s at %llu, never handed to this client",
+			e->name, fx_state_str(e->state), (unsigned long long)e->gen);
+		FUZZ_CHECK(msg->keys_reply.first == first &&
+				   msg->keys_reply.count ==
+					   (s->handed_mw[exp] ? 1 : fx_nkeys(e, first)),
+			   "KEYS of %s from segment %u: %u keys from %u", e->name, first,
+			   msg->keys_reply.count, msg->keys_reply.first);
+		if (!s->handed_mw[exp])
+			check_keys(e, e->ro ? DAXMR_PROTO_ACCESS_RO : DAXMR_PROTO_ACCESS_RW, first,
+				   msg->keys_reply.keys, msg->keys_reply.count);
 		break;
 	case DAXMR_PROTO_OP_REVOKE:
 		e = fx_of(ops_find_id(NULL, msg->revoke.export_id));
@@ -761,9 +913,12 @@ static uint64_t in_gen(const struct fx *e)
 	}
 }
 
-/* The client's SEND; false if it did not land (no receive posted). */
+/*
+ * The client's SEND; false if it did not land (no receive posted). A request's reply is awaited;
+ * exp (-1: none) and first are what an OPEN or KEYS asked, for the reply's check.
+ */
 static bool client_send(struct slot *s, const uint8_t *buf, uint32_t len, uint64_t req_id,
-			bool request)
+			bool request, int exp, uint32_t first)
 {
 	if (!fake_rdma_deliver(slot_qp(s), buf, len))
 		return false;
@@ -774,6 +929,8 @@ static bool client_send(struct slot *s, const uint8_t *buf, uint32_t len, uint64
 		for (i = 0; i < s->npending; i++)
 			if (s->pending[i] == req_id)
 				return true;
+		s->pend_exp[s->npending] = exp;
+		s->pend_first[s->npending] = first;
 		s->pending[s->npending++] = req_id;
 	}
 	return true;
@@ -787,7 +944,7 @@ static void ev_msg(void)
 	uint8_t buf[DAXMR_PROTO_MSG_MAX];
 	struct fx *e = &h.exps[c % FUZZ_NEXP];
 	bool request = true, no_such = (c % (FUZZ_NEXP + 1)) == FUZZ_NEXP;
-	int n;
+	int n, exp = -1;
 
 	if (!s)
 		return;
@@ -821,6 +978,7 @@ static void ev_msg(void)
 		msg->open.access = (in_u8() & 1) ? DAXMR_PROTO_ACCESS_RW : DAXMR_PROTO_ACCESS_RO;
 		snprintf(msg->open.name, sizeof(msg->open.name), "%s",
 			 no_such ? "nosuch" : e->name);
+		exp = no_such ? -1 : (int)(e - h.exps);
 		break;
 	case FUZZ_MSG_CLOSE:
 		msg->hdr.opcode = DAXMR_PROTO_OP_CLOSE;
@@ -846,6 +1004,8 @@ static void ev_msg(void)
 		msg->hdr.opcode = DAXMR_PROTO_OP_KEYS;
 		msg->keys.export_id = e->id;
 		msg->keys.generation = in_gen(e);
+		msg->keys.first = (uint32_t)in_u8() * 8; /* 0 .. 2040: within 1001 segments, past */
+		exp = (int)(e - h.exps);
 		break;
 	default:
 		msg->hdr.opcode = (enum daxmr_proto_opcode)c;
@@ -873,12 +1033,13 @@ static void ev_msg(void)
 			buf[pos % n] ^= val;
 		/* whatever it became, a reply to the request id it carries may come */
 		request = n >= DAXMR_PROTO_HDR_SIZE;
+		exp = -1; /* not necessarily what it asked any more */
 		if (request) {
 			memcpy(&msg->hdr.request_id, buf + 16, sizeof(msg->hdr.request_id));
 			msg->hdr.request_id = le64toh(msg->hdr.request_id);
 		}
 	}
-	(void)client_send(s, buf, (uint32_t)n, msg->hdr.request_id, request);
+	(void)client_send(s, buf, (uint32_t)n, msg->hdr.request_id, request, exp, msg->keys.first);
 	free(msg);
 }
 
@@ -897,9 +1058,9 @@ static void ev_raw(void)
 		uint64_t id;
 
 		memcpy(&id, buf + 16, sizeof(id));
-		(void)client_send(s, buf, (uint32_t)len, le64toh(id), true);
+		(void)client_send(s, buf, (uint32_t)len, le64toh(id), true, -1, 0);
 	} else {
-		(void)client_send(s, buf, (uint32_t)len, 0, false);
+		(void)client_send(s, buf, (uint32_t)len, 0, false, -1, 0);
 	}
 }
 
@@ -977,7 +1138,7 @@ static void ev_tick(void)
 static void run_event(uint8_t ev)
 {
 	struct slot *s;
-	uint8_t b;
+	uint8_t b, c;
 
 	switch (ev % FUZZ_SRV_NEVENTS) {
 	case FUZZ_SRV_CONNECT:
@@ -1026,7 +1187,8 @@ static void run_event(uint8_t ev)
 		break;
 	case FUZZ_SRV_ESTABLISH:
 		b = in_u8();
-		srv_establish(&h.exps[b % FUZZ_NEXP], in_u8() & 1);
+		c = in_u8();
+		srv_establish(&h.exps[b % FUZZ_NEXP], c & 1, c & 2);
 		break;
 	case FUZZ_SRV_SIGTERM:
 		ev_sigterm();
@@ -1076,6 +1238,9 @@ static void setup(uint8_t flags)
 		unsigned int t;
 		int b;
 	} timings[] = { { 45000, -1 }, { 45000, 30000 }, { 1000, -1 }, { 45000, 0 } };
+	static const uint32_t nsegs[4][FUZZ_NEXP] = {
+		{ 1, 1 }, { 3, 1 }, { 1001, 1 }, { 3, 1001 }
+	};
 
 	daxmr_revoke_opts_default(timings[(flags >> 4) & 3].t, timings[(flags >> 4) & 3].b,
 				  &h.ropts);
@@ -1096,13 +1261,19 @@ static void setup(uint8_t flags)
 
 		e->id = (uint32_t)(i + 1);
 		snprintf(e->name, sizeof(e->name), "exp%zu", i);
-		e->length = 1 << 20;
+		/*
+		 * segments (bits 6-7): none, 3 of 64 KiB on the first export, 1001 of 4 KiB on the
+		 * first (more than one reply's keys), 3 and 1001; the last segment is short
+		 */
+		e->nseg = nsegs[flags >> 6][i];
+		e->seg_shift = e->nseg == 1 ? 20 : e->nseg == 3 ? 16 : DAXMR_PROTO_SEG_SHIFT_MIN;
+		e->length = e->nseg == 1 ? 1 << 20 : ((uint64_t)e->nseg << e->seg_shift) - 512;
 		e->ro = i == 1 && (flags & 4);
 		e->walled = i == 1 && (flags & 8);
 		FUZZ_CHECK(daxmr_revoke_new((struct event_base *)(void *)&h, fx_exp(e), &h.ropts,
 					    &rops, e, &e->rv) == 0,
 			   "daxmr_revoke_new");
-		srv_establish(e, false);
+		srv_establish(e, false, false);
 	}
 }
 
