@@ -125,6 +125,20 @@ static int fake_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ib
 					fake_rdma.on_send_arg, qp, wr->opcode == IBV_WR_RDMA_WRITE,
 					wr->wr.rdma.remote_addr, wr->wr.rdma.rkey, s->len);
 			break;
+		case IBV_WR_ATOMIC_CMP_AND_SWP:
+		case IBV_WR_ATOMIC_FETCH_AND_ADD:
+			/* an 8-byte remote write as far as the harness's checks go */
+			FUZZ_CHECK(wr->num_sge == 1 && wr->sg_list[0].length == 8,
+				   "atomic with %d SGEs, %u bytes", wr->num_sge,
+				   wr->num_sge ? wr->sg_list[0].length : 0);
+			FUZZ_CHECK(wr->wr.atomic.remote_addr % 8 == 0, "atomic at 0x%llx",
+				   (unsigned long long)wr->wr.atomic.remote_addr);
+			s->len = 8;
+			s->rdma_rkey = wr->wr.atomic.rkey;
+			if (fake_rdma.on_rdma)
+				fake_rdma.on_rdma(fake_rdma.on_send_arg, qp, true,
+						  wr->wr.atomic.remote_addr, wr->wr.atomic.rkey, 8);
+			break;
 		default:
 			FUZZ_CHECK(false, "unexpected send opcode %d", wr->opcode);
 		}
@@ -538,6 +552,12 @@ bool fake_rdma_complete_send(struct fake_rdma_qp *qp, enum ibv_wc_status status)
 		break;
 	case IBV_WR_RDMA_WRITE:
 		op = IBV_WC_RDMA_WRITE;
+		break;
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		op = IBV_WC_COMP_SWAP;
+		break;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		op = IBV_WC_FETCH_ADD;
 		break;
 	default:
 		op = IBV_WC_SEND;

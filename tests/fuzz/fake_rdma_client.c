@@ -38,6 +38,28 @@ int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr 
 int __wrap_ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **ctx);
 const char *__wrap_ibv_get_device_name(struct ibv_device *device);
 int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout);
+int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask);
+int __wrap_rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
+			   size_t optlen);
+
+/* The client moves its QP to the error state when it gives up: everything outstanding flushes. */
+int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask)
+{
+	FUZZ_CHECK(qp && attr, "ibv_modify_qp without a QP or attributes");
+	if ((attr_mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_ERR)
+		fake_rdma_flush((struct fake_rdma_qp *)(void *)qp);
+	return 0;
+}
+
+/* The ACK timeout the client asks for: taken (the fake has no transport timeouts). */
+int __wrap_rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
+			   size_t optlen)
+{
+	FUZZ_CHECK(id && optval && optlen, "rdma_set_option without an id or a value");
+	(void)level;
+	(void)optname;
+	return 0;
+}
 
 void fake_rdma_cm_push(enum rdma_cm_event_type type, int status, const void *pdata,
 		       uint8_t pdata_len)
