@@ -803,6 +803,9 @@ static int client_transfer_chunk(struct daxmr_client *client, struct daxmr_regio
 	ret = client_wait(client, client_ops_room, daxmr_clock_ms() + client->opts.timeout_ms);
 	if (ret)
 		return ret == -ETIMEDOUT ? -EAGAIN : ret;
+	/* a REVOKE taken while waiting stops the transfer here (found by fuzz_client) */
+	if (!daxmr_region_usable(region))
+		return -ESTALE;
 	ret = daxmr_client_post(client, &req);
 	if (ret == -EAGAIN || ret == -EMSGSIZE)
 		ret = -EAGAIN; /* n was sized to fit: only a full completion room gets here */
