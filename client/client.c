@@ -256,6 +256,8 @@ static void client_on_revoke(struct daxmr_client *client, const struct daxmr_pro
 			kept = true;
 		if (!daxmr_region_revoke_matches(region, rv->export_id, rv->generation))
 			continue;
+		/* what DAXMR_OP_F_MORE queued is not posted any more (found by fuzz_client) */
+		daxmr_ops_cancel_region(client->ops, region);
 		daxmr_region_revoke(region, msg->hdr.request_id);
 		daxmr_credit_on_revoke(&client->credit);
 		kept = kept || daxmr_region_state(region) == DAXMR_REGION_REVOKING;

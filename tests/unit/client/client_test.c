@@ -2635,6 +2635,40 @@ static void version__matches_header(void **state)
 						       DAXMR_VERSION_PATCH);
 }
 
+/*
+ * Writes queued with DAXMR_OP_F_MORE and a REVOKE taken before the doorbell (found by
+ * fuzz_client): they fail with -ESTALE, nothing is posted on the revoked region, and the ACK
+ * goes at once (nothing of the region is in flight).
+ */
+static void async__more_queued_then_revoked_not_posted(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[4];
+	uint64_t vals[2] = { 1, 2 };
+	int ctx[2];
+
+	(void)state;
+	afix_open(&f, 0, 0, vals, sizeof(vals));
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_MORE),
+			 0);
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 8, 8, 8, &ctx[1],
+						  DAXMR_OP_F_MORE | DAXMR_OP_F_ON_ERROR),
+			 0);
+	server_revoke();
+	assert_int_equal(daxmr_client_process(f.c), 0);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(acks_sent(), 1);
+	assert_int_equal(daxmr_client_submit(f.c), 0);
+	assert_int_equal(mock.rdma_wrs, 0);
+	assert_int_equal(poll_n(f.c, done, 2), 2);
+	assert_ptr_equal(done[0].op_ctx, &ctx[0]);
+	assert_ptr_equal(done[1].op_ctx, &ctx[1]);
+	assert_int_equal(done[0].status, -ESTALE);
+	assert_int_equal(done[1].status, -ESTALE);
+	assert_int_equal(daxmr_client_inflight(f.c), 0);
+	afix_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2704,6 +2738,7 @@ int main(void)
 		cmocka_unit_test_setup(request__timeout_kills, setup),
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
+		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
 		cmocka_unit_test_setup(async__queue_full_EAGAIN, setup),
 		cmocka_unit_test_setup(async__bad_calls, setup),
 		cmocka_unit_test_setup(mem__dereg_busy_EBUSY, setup),
