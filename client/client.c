@@ -220,14 +220,27 @@ static void client_ack_queue(struct daxmr_client *client, uint32_t export_id, ui
 	TAILQ_INSERT_TAIL(&client->acks, ack, entry);
 }
 
-/* The region's last operation ended: the ACK it kept for a REVOKE is due now. */
+/*
+ * The region's last operation ended: the ACK it kept for a REVOKE is due now, unless another
+ * region of the same descriptor still has operations in flight (the ACK names the descriptor,
+ * not the region: that region's last operation sends it; found by fuzz_client).
+ */
 void daxmr_client_region_idle(struct daxmr_client *client, struct daxmr_region *region)
 {
 	const struct daxmr_desc *desc = daxmr_region_desc(region);
+	struct daxmr_region *other;
+	uint64_t request_id;
 
-	if (daxmr_region_has_ack_due(region))
-		client_ack_queue(client, desc->export_id, desc->generation,
-				 daxmr_region_ack_take(region));
+	if (!daxmr_region_has_ack_due(region))
+		return;
+	request_id = daxmr_region_ack_take(region);
+	for (other = daxmr_region_next(&client->regions, NULL); other;
+	     other = daxmr_region_next(&client->regions, other))
+		if (other != region && daxmr_region_state(other) == DAXMR_REGION_REVOKING &&
+		    daxmr_region_desc(other)->export_id == desc->export_id &&
+		    daxmr_region_desc(other)->generation == desc->generation)
+			return;
+	client_ack_queue(client, desc->export_id, desc->generation, request_id);
 }
 
 /* REVOKE: the matching open regions are revoked; ACK now, or once their transfer ends. */

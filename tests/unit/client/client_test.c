@@ -2669,6 +2669,45 @@ static void async__more_queued_then_revoked_not_posted(void **state)
 	afix_close(&f);
 }
 
+/*
+ * Two regions of one descriptor (the same export opened twice), each with a read in flight,
+ * and a REVOKE (found by fuzz_client): the ACK names the descriptor, so it goes only when the
+ * last of the two regions drained, once.
+ */
+static void async__revoke_two_regions_ack_after_both(void **state)
+{
+	struct afix f;
+	struct daxmr_region *r2 = NULL;
+	struct daxmr_completion done[4];
+	static uint8_t buf[4096];
+	int ctx[2];
+
+	(void)state;
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	assert_int_equal(daxmr_region_open(f.c, "db", DAXMR_RW, &r2), 0);
+	mock.hold_rdma = true;
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 64, &ctx[0], 0), 0);
+	assert_int_equal(daxmr_region_read_async(r2, f.mem, 64, 64, 64, &ctx[1], 0), 0);
+	assert_int_equal(mock.nheld, 2);
+	server_revoke();
+	assert_int_equal(daxmr_client_process(f.c), 0);
+	assert_int_equal(acks_sent(), 0);
+	/* the first region's read completes: the other one still reads */
+	wc_push(mock.held[0].wr_id, mock.held[0].status, mock.held[0].opcode, 0);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx[0]);
+	assert_int_equal(acks_sent(), 0);
+	wc_push(mock.held[1].wr_id, mock.held[1].status, mock.held[1].opcode, 0);
+	mock.nheld = 0;
+	mock.hold_rdma = false;
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx[1]);
+	assert_int_equal(daxmr_client_poll(f.c, done, 4), 0);
+	assert_int_equal(acks_sent(), 1);
+	daxmr_region_close(&r2);
+	afix_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2739,6 +2778,7 @@ int main(void)
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
 		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
+		cmocka_unit_test_setup(async__revoke_two_regions_ack_after_both, setup),
 		cmocka_unit_test_setup(async__queue_full_EAGAIN, setup),
 		cmocka_unit_test_setup(async__bad_calls, setup),
 		cmocka_unit_test_setup(mem__dereg_busy_EBUSY, setup),
