@@ -120,6 +120,8 @@ static int fake_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ib
 			FUZZ_CHECK(wr->num_sge == 1, "RDMA with %d SGEs", wr->num_sge);
 			s->len = wr->sg_list[0].length;
 			s->rdma_rkey = wr->wr.rdma.rkey;
+			if (!(wr->send_flags & IBV_SEND_INLINE))
+				s->laddr = wr->sg_list[0].addr;
 			if (fake_rdma.on_rdma)
 				fake_rdma.on_rdma(
 					fake_rdma.on_send_arg, qp, wr->opcode == IBV_WR_RDMA_WRITE,
@@ -135,6 +137,7 @@ static int fake_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ib
 				   (unsigned long long)wr->wr.atomic.remote_addr);
 			s->len = 8;
 			s->rdma_rkey = wr->wr.atomic.rkey;
+			s->laddr = wr->sg_list[0].addr;
 			if (fake_rdma.on_rdma)
 				fake_rdma.on_rdma(fake_rdma.on_send_arg, qp, true,
 						  wr->wr.atomic.remote_addr, wr->wr.atomic.rkey, 8);
@@ -566,6 +569,17 @@ bool fake_rdma_complete_send(struct fake_rdma_qp *qp, enum ibv_wc_status status)
 	if (s->signaled || status != IBV_WC_SUCCESS)
 		fake_push_wc(qp->cq, s->wr_id, op, status, 0);
 	return true;
+}
+
+bool fake_rdma_complete_send_nth(struct fake_rdma_qp *qp, unsigned int n, enum ibv_wc_status status)
+{
+	unsigned int queued = qp->sq_tail - qp->sq_head;
+
+	if (!queued)
+		return false;
+	for (n %= queued; n; n--)
+		(void)fake_rdma_complete_send(qp, IBV_WC_SUCCESS);
+	return fake_rdma_complete_send(qp, status);
 }
 
 void fake_rdma_flush(struct fake_rdma_qp *qp)

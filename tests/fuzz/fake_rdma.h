@@ -61,6 +61,7 @@ struct fake_rdma_send {
 	uint32_t len;	    /* SEND, RDMA */
 	uint32_t rdma_rkey; /* RDMA READ/WRITE */
 	bool signaled;
+	uint64_t laddr; /* RDMA, atomics: the local buffer the device reads or writes (0: inline) */
 };
 
 struct fake_rdma_qp {
@@ -179,6 +180,14 @@ bool fake_rdma_fail_recv(struct fake_rdma_qp *qp, enum ibv_wc_status status);
  * Unsignaled successful WRs complete silently. Returns false if none is outstanding.
  */
 bool fake_rdma_complete_send(struct fake_rdma_qp *qp, enum ibv_wc_status status);
+/*
+ * The device completes a burst: the first n outstanding work requests (modulo how many are)
+ * succeed, the next gets status, all in one go before the consumer polls. In order: an RC
+ * queue pair completes its send queue in order, and a signalled completion tells that every
+ * unsignalled request before it is done (the library relies on it). False if none is queued.
+ */
+bool fake_rdma_complete_send_nth(struct fake_rdma_qp *qp, unsigned int n,
+				 enum ibv_wc_status status);
 
 /* The QP goes to the error state; every outstanding WR completes with IBV_WC_WR_FLUSH_ERR. */
 void fake_rdma_flush(struct fake_rdma_qp *qp);

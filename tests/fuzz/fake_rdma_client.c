@@ -226,6 +226,7 @@ int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr 
 	attr->max_qp_rd_atom = 16;
 	attr->max_qp_init_rd_atom = 16;
 	attr->max_mr_size = UINT64_MAX;
+	attr->atomic_cap = IBV_ATOMIC_HCA;
 	return 0;
 }
 

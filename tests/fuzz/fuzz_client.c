@@ -4,15 +4,22 @@
 /*
  * The real libdaxmr (every module of client/), through its public header only, over fake_rdma's
  * active side. The input is a sequence of events (fuzz_events.h): API calls (open, read, write,
- * flush, close, list, process) and, whenever the library waits, the server's and the device's
- * moves: replies (right, refused, mutated, unsolicited), REVOKE, AVAILABLE, ERROR, send and
- * receive completions with any status, a disconnect, time passing. When the input runs out the
- * server turns well-behaved (answers, completes), then silent, so every call returns.
+ * flush, close, list, process; the async path: mem_reg/dereg, *_async reads, writes and
+ * atomics with their flags, the synchronous atomics, submit, poll) and, whenever the library
+ * waits, the server's and the device's moves: replies (right, refused, mutated, unsolicited),
+ * REVOKE, AVAILABLE, ERROR, send and receive completions with any status and in any order, a
+ * disconnect, time passing. The server speaks version 3 when the setup picks it: exp1 then has
+ * four segments, each with its own key. When the input runs out the server turns well-behaved
+ * (answers, completes), then silent, so every call returns.
  *
- * Invariants, checked as the library acts: no RDMA on a region after its REVOKE was taken from
- * the CQ, none outside the descriptor the server handed out or beyond its access; no REVOKE_ACK
- * while an RDMA on that descriptor is outstanding; no more requests in flight than the credits
- * the server granted; callbacks only for regions that exist; and at the end everything freed.
+ * Invariants, checked as the library acts: no RDMA (or atomic) on a region after its REVOKE was
+ * taken from the CQ, none outside the descriptor the server handed out, across a segment
+ * boundary, with another segment's key, or beyond its access; no REVOKE_ACK while an RDMA on
+ * that descriptor is outstanding; no more requests in flight than the credits the server
+ * granted; an *_async call accepted only with room on the queue (never past queue_depth),
+ * -EAGAIN only with operations in flight; every completion one posted, reported once, with its
+ * op and length; no registered memory released while the device may still use it; callbacks
+ * only for regions that exist; and at the end everything freed.
  */
 #include <endian.h>
 #include <errno.h>
@@ -40,6 +47,12 @@
 #define FC_PENDING 16 /* requests the client has in flight, remembered */
 #define FC_REVOKES 16 /* REVOKEs delivered and not yet polled */
 #define FC_EXPORT_LEN (1u << 20)
+#define FC_SEGS 4	      /* exp1's segments in version 3 */
+#define FC_SEG_SHIFT 18	      /* ... of 256 KiB */
+#define FC_MEMS 2	      /* registered buffers the application holds */
+#define FC_TAGS 64	      /* async operations remembered (their op_ctx) */
+#define FC_QUEUE_DEPTH 8      /* opts.queue_depth: a full queue is reachable */
+#define FC_MAX_WR_BYTES 4096u /* opts.max_wr_bytes: long operations take several slots */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,6 +62,18 @@ static uint64_t fuzz_events_run;
 struct fc_desc {
 	struct daxmr_proto_desc d; /* only the fixed fields are used */
 	bool revoked;		   /* its REVOKE was taken from the CQ by the library */
+	uint32_t nseg;		   /* 1 below version 3 */
+	unsigned int shift;	   /* segment size 2^shift (63: one segment) */
+	uint32_t keys[FC_SEGS];	   /* the first keys the reply carried (nkeys of them) */
+	unsigned int nkeys;
+};
+
+/* An async operation posted: its op_ctx is the tag's address. */
+struct fc_tag {
+	bool live;     /* posted, not reported yet */
+	bool on_error; /* DAXMR_OP_F_ON_ERROR: reported only if it fails */
+	enum daxmr_op op;
+	uint64_t len;
 };
 
 static struct {
@@ -74,9 +99,12 @@ static struct {
 	unsigned int nrevokes;
 	struct daxmr_client *client;
 	struct daxmr_region *regions[FC_REGIONS];
+	struct daxmr_mem *mems[FC_MEMS];
+	struct fc_tag tags[FC_TAGS];
 	unsigned int disconnect_cbs;
 	uint64_t server_req;
 	uint8_t buf[8192];
+	uint8_t abuf[FC_MEMS][64u << 10]; /* what the application registers */
 } fc;
 
 /* The input's setup byte (fuzz_events.h), the secret both sides share and its file. */
@@ -109,7 +137,9 @@ static bool rdma_outstanding(const struct fake_rdma_qp *qp, uint32_t rkey)
 	for (i = qp->sq_head; i != qp->sq_tail; i++) {
 		const struct fake_rdma_send *s = &qp->sq[i % FAKE_RDMA_WR_MAX];
 
-		if ((s->opcode == IBV_WR_RDMA_READ || s->opcode == IBV_WR_RDMA_WRITE) &&
+		if ((s->opcode == IBV_WR_RDMA_READ || s->opcode == IBV_WR_RDMA_WRITE ||
+		     s->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ||
+		     s->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD) &&
 		    s->rdma_rkey == rkey)
 			return true;
 	}
@@ -117,10 +147,37 @@ static bool rdma_outstanding(const struct fake_rdma_qp *qp, uint32_t rkey)
 		const struct ibv_wc *wc =
 			&qp->cq->wc[i % (sizeof(qp->cq->wc) / sizeof(qp->cq->wc[0]))];
 
-		if (wc->opcode == IBV_WC_RDMA_READ || wc->opcode == IBV_WC_RDMA_WRITE)
+		if (wc->opcode == IBV_WC_RDMA_READ || wc->opcode == IBV_WC_RDMA_WRITE ||
+		    wc->opcode == IBV_WC_COMP_SWAP || wc->opcode == IBV_WC_FETCH_ADD)
 			return true; /* its key is not in the completion: any will do */
 	}
 	return false;
+}
+
+/* Whether a work request the device has not completed yet reads or writes [p, p + len). */
+static bool mem_in_use(const struct fake_rdma_qp *qp, const void *p, size_t len)
+{
+	uint64_t lo = (uint64_t)(uintptr_t)p;
+	unsigned int i;
+
+	if (!qp || qp->error)
+		return false; /* a QP in error touches no memory: what is left only flushes */
+	for (i = qp->sq_head; i != qp->sq_tail; i++) {
+		const struct fake_rdma_send *s = &qp->sq[i % FAKE_RDMA_WR_MAX];
+
+		if (s->laddr && s->laddr < lo + len && s->laddr + s->len > lo)
+			return true;
+	}
+	return false;
+}
+
+/* A descriptor's segment key for seg; false if the reply did not carry it. */
+static bool desc_key(const struct fc_desc *d, uint32_t seg, uint32_t *key)
+{
+	if (seg >= d->nkeys)
+		return false;
+	*key = d->keys[seg];
+	return true;
 }
 
 /*
@@ -137,11 +194,30 @@ static void on_rdma(void *arg, struct fake_rdma_qp *qp, bool write, uint64_t rad
 	(void)qp;
 	for (i = 0; i < fc.ndescs; i++) {
 		const struct fc_desc *d = &fc.descs[i];
-		bool in = raddr >= d->d.addr && len <= d->d.length &&
+		bool in = raddr >= d->d.addr && len >= 1 && len <= d->d.length &&
 			  raddr - d->d.addr <= d->d.length - len;
-		bool ok = in && (!write || d->d.access == DAXMR_PROTO_ACCESS_RW);
+		bool ok;
+		uint32_t seg = 0, key = 0;
 
-		if (d->d.rkey != rkey)
+		if (in && d->shift < 63) {
+			/* one work request stays in one segment, and takes that segment's key */
+			seg = (uint32_t)((raddr - d->d.addr) >> d->shift);
+			in = ((raddr - d->d.addr + len - 1) >> d->shift) == seg;
+		}
+		ok = in && (!write || d->d.access == DAXMR_PROTO_ACCESS_RW);
+		if (!in || !desc_key(d, seg, &key)) {
+			/* outside: any key of the descriptor tells the RDMA was meant for it */
+			uint32_t k;
+			bool any = false;
+
+			for (k = 0; k < d->nkeys; k++)
+				any |= d->keys[k] == rkey;
+			if (!any)
+				continue;
+			keyed = true;
+			continue;
+		}
+		if (key != rkey)
 			continue;
 		keyed = true;
 		inside |= in;
@@ -259,8 +335,20 @@ static void server_deliver(const uint8_t *buf, uint32_t len)
 	if (daxmr_proto_msg_decode(buf, len, msg) == 0) {
 		if (msg->hdr.opcode == DAXMR_PROTO_OP_OPEN &&
 		    (msg->hdr.flags & DAXMR_PROTO_F_REPLY) &&
-		    msg->hdr.status == DAXMR_PROTO_STATUS_OK && fc.ndescs < FC_DESCS)
-			fc.descs[fc.ndescs++] = (struct fc_desc){ .d = msg->desc };
+		    msg->hdr.status == DAXMR_PROTO_STATUS_OK && fc.ndescs < FC_DESCS) {
+			struct fc_desc *d = &fc.descs[fc.ndescs++];
+			unsigned int k;
+
+			*d = (struct fc_desc){ .d = msg->desc, .nseg = 1, .shift = 63, .nkeys = 1 };
+			d->keys[0] = msg->desc.rkey;
+			if (msg->hdr.version >= DAXMR_PROTO_VERSION_SEG && msg->desc.nseg) {
+				d->nseg = msg->desc.nseg;
+				d->shift = msg->desc.seg_shift;
+				d->nkeys = msg->desc.nkeys < FC_SEGS ? msg->desc.nkeys : FC_SEGS;
+				for (k = 0; k < d->nkeys; k++)
+					d->keys[k] = msg->desc.keys[k];
+			}
+		}
 		/* a revoked generation is never handed out again: OPENs get the next one */
 		if (msg->hdr.opcode == DAXMR_PROTO_OP_REVOKE && msg->revoke.export_id >= 1 &&
 		    msg->revoke.export_id <= FC_NEXP &&
@@ -348,6 +436,17 @@ static bool server_reply(struct daxmr_proto_msg *msg)
 		msg->desc.memory = DAXMR_PROTO_MEMORY_FSDAX;
 		msg->desc.registration = DAXMR_PROTO_REG_ODP;
 		msg->desc.key_kind = DAXMR_PROTO_KEY_MR;
+		if (fc.version >= DAXMR_PROTO_VERSION_SEG) {
+			uint32_t nseg = i == 1 ? FC_SEGS : 1, k;
+
+			msg->desc.seg_shift = i == 1 ? FC_SEG_SHIFT : 20;
+			msg->desc.nseg = nseg;
+			msg->desc.nkeys = (uint16_t)nseg;
+			for (k = 0; k < nseg; k++)
+				msg->desc.keys[k] = msg->desc.rkey | (k << 4);
+			if (msg->desc.access == DAXMR_PROTO_ACCESS_RW)
+				msg->desc.flags = DAXMR_PROTO_DESC_F_ATOMIC;
+		}
 		break;
 	case DAXMR_PROTO_OP_CLOSE:
 	case DAXMR_PROTO_OP_FLUSH:
@@ -498,6 +597,12 @@ static bool server_step(void *arg)
 		if (qp)
 			(void)fake_rdma_complete_send(qp, in_status(a));
 		break;
+	case FUZZ_CLI_SRV_SEND_WC_ANY:
+		a = in_u8();
+		b = in_u8();
+		if (qp)
+			(void)fake_rdma_complete_send_nth(qp, a, in_status(b));
+		break;
 	case FUZZ_CLI_SRV_RECV_ERR:
 		a = in_u8();
 		if (qp)
@@ -607,6 +712,110 @@ static struct daxmr_region **in_region(void)
 	return &fc.regions[in_u8() % FC_REGIONS];
 }
 
+/* Completions the application polls: each one posted, reported once, as posted. */
+static void app_poll(int max)
+{
+	struct daxmr_completion done[16];
+	unsigned int before = daxmr_client_inflight(fc.client);
+	int n = daxmr_client_poll(fc.client, done, max), i;
+
+	FUZZ_CHECK(n >= -ENOTCONN && n <= max && (n < 0 ? n == -ENOTCONN : 1),
+		   "daxmr_client_poll returned %d for %d", n, max);
+	for (i = 0; i < n; i++) {
+		struct fc_tag *t = done[i].op_ctx;
+
+		FUZZ_CHECK(t >= fc.tags && t < fc.tags + FC_TAGS && t->live,
+			   "a completion for op_ctx %p, never posted or reported already",
+			   done[i].op_ctx);
+		FUZZ_CHECK(done[i].op == t->op, "completion of op %d for an op %d", (int)done[i].op,
+			   (int)t->op);
+		FUZZ_CHECK(done[i].status <= 0 &&
+				   (done[i].status == 0 || done[i].status == -EACCES ||
+				    done[i].status == -ECONNRESET || done[i].status == -EIO ||
+				    done[i].status == -ENOTCONN || done[i].status == -ESTALE),
+			   "completion status %d", done[i].status);
+		FUZZ_CHECK(done[i].status || !t->on_error,
+			   "an ON_ERROR operation reported without an error");
+		FUZZ_CHECK(done[i].status || done[i].len == t->len,
+			   "completion of %llu bytes for an operation of %llu",
+			   (unsigned long long)done[i].len, (unsigned long long)t->len);
+		t->live = false;
+	}
+	FUZZ_CHECK(n < 0 || daxmr_client_inflight(fc.client) <= before,
+		   "polling raised the operations in flight from %u to %u", before,
+		   daxmr_client_inflight(fc.client));
+}
+
+static struct fc_tag *tag_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < FC_TAGS; i++)
+		if (!fc.tags[i].live)
+			return &fc.tags[i];
+	return NULL;
+}
+
+/* One async (or synchronous atomic) call, checked against the queue's room. */
+static void app_async(void)
+{
+	struct daxmr_region **r = in_region();
+	uint8_t b = in_u8(), c = in_u8(), d = in_u8(), e = in_u8(), f = in_u8(), g = in_u8();
+	struct daxmr_mem *mem = fc.mems[(b >> 4) & 1];
+	enum daxmr_op op = (enum daxmr_op)(DAXMR_OP_READ + (b & 3));
+	unsigned int flags = ((b & 4) ? DAXMR_OP_F_ON_ERROR : 0) | ((b & 8) ? DAXMR_OP_F_MORE : 0);
+	size_t loff = (size_t)c * 8;
+	uint64_t roff = (uint64_t)d << (e % 21), old;
+	size_t len = op == DAXMR_OP_READ || op == DAXMR_OP_WRITE ? (size_t)f << (g % 17) : 8;
+	struct fc_tag *t = tag_free();
+	unsigned int before;
+	int ret;
+
+	if (!*r || !t)
+		return;
+	if ((b & 0xc0) == 0x40)
+		mem = NULL;
+	else if ((b & 0xc0) == 0x80)
+		flags |= 0x80;
+	if (b & 0x20) {
+		/* the synchronous calls on the library's own buffer */
+		if (op == DAXMR_OP_CAS)
+			(void)daxmr_region_cas(*r, roff, d, e, &old);
+		else if (op == DAXMR_OP_FAA)
+			(void)daxmr_region_faa(*r, roff, d, &old);
+		else if (op == DAXMR_OP_READ && len <= sizeof(fc.buf))
+			(void)daxmr_region_read(*r, roff, fc.buf, len);
+		return;
+	}
+	before = daxmr_client_inflight(fc.client);
+	switch (op) {
+	case DAXMR_OP_READ:
+		ret = daxmr_region_read_async(*r, mem, loff, roff, len, t, flags);
+		break;
+	case DAXMR_OP_WRITE:
+		ret = daxmr_region_write_async(*r, mem, loff, roff, len, t, flags);
+		break;
+	case DAXMR_OP_CAS:
+		ret = daxmr_region_cas_async(*r, mem, loff, roff, d, e, t, flags);
+		break;
+	default:
+		ret = daxmr_region_faa_async(*r, mem, loff, roff, f, t, flags);
+		break;
+	}
+	/* a full queue is -EAGAIN, and only a queue with something in it is full */
+	FUZZ_CHECK(ret != -EAGAIN || before > 0, "-EAGAIN with no operation in flight");
+	FUZZ_CHECK(ret != 0 || daxmr_client_inflight(fc.client) <= FC_QUEUE_DEPTH,
+		   "%u operations in flight, queue depth %u", daxmr_client_inflight(fc.client),
+		   FC_QUEUE_DEPTH);
+	FUZZ_CHECK(ret != 0 || mem, "an operation accepted without a buffer");
+	FUZZ_CHECK(ret != 0 || !(flags & 0x80), "an operation accepted with unknown flags");
+	if (ret == 0)
+		*t = (struct fc_tag){ .live = true,
+				      .on_error = (flags & DAXMR_OP_F_ON_ERROR) != 0,
+				      .op = op,
+				      .len = len };
+}
+
 static void app_step(uint8_t ev)
 {
 	static const char *const names[] = { "exp0", "exp1", "nosuch", "bad name" };
@@ -654,6 +863,40 @@ static void app_step(uint8_t ev)
 	case FUZZ_CLI_PROCESS:
 		(void)server_step(NULL);
 		(void)daxmr_client_process(fc.client);
+		break;
+	case FUZZ_CLI_MEM_REG:
+		a = in_u8();
+		len = (in_u8() & 1) ? 4096 : sizeof(fc.abuf[0]);
+		if (!fc.mems[a % FC_MEMS]) {
+			int ret = daxmr_mem_reg(fc.client, fc.abuf[a % FC_MEMS], len,
+						&fc.mems[a % FC_MEMS]);
+
+			FUZZ_CHECK(!ret == !!fc.mems[a % FC_MEMS], "daxmr_mem_reg returned %d",
+				   ret);
+		}
+		break;
+	case FUZZ_CLI_MEM_DEREG:
+		a = in_u8() % FC_MEMS;
+		if (fc.mems[a]) {
+			void *p = daxmr_mem_ptr(fc.mems[a]);
+			size_t n = daxmr_mem_len(fc.mems[a]);
+			int ret = daxmr_mem_dereg(&fc.mems[a]);
+
+			/* the device must be done with memory the library lets go */
+			FUZZ_CHECK(ret != 0 || !mem_in_use(fc_qp(), p, n),
+				   "memory deregistered while the device may still use it");
+			FUZZ_CHECK(!ret == !fc.mems[a] && (ret == 0 || ret == -EBUSY),
+				   "daxmr_mem_dereg returned %d", ret);
+		}
+		break;
+	case FUZZ_CLI_ASYNC:
+		app_async();
+		break;
+	case FUZZ_CLI_POLL:
+		app_poll(1 + in_u8() % 16);
+		break;
+	case FUZZ_CLI_SUBMIT:
+		(void)daxmr_client_submit(fc.client);
 		break;
 	default:
 		(void)server_step(NULL);
@@ -713,6 +956,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_rdma.on_cm = on_cm;
 	fake_loop_reset();
 	opts.name = "fuzz";
+	opts.queue_depth = FC_QUEUE_DEPTH;
+	opts.max_wr_bytes = FC_MAX_WR_BYTES;
 	opts.ack_revoke = !(fc_setup & 0x40);
 	opts.secret_file = (fc_setup & 0x80) ? fc_secret_path : NULL;
 	ret = daxmr_client_connect("10.0.2.2", &opts, &fc.client);

@@ -62,8 +62,19 @@ enum fuzz_cli_event {
 	FUZZ_CLI_FLUSH,	   /* as READ */
 	FUZZ_CLI_CLOSE,	   /* A: slot */
 	FUZZ_CLI_LIST,
-	FUZZ_CLI_PROCESS, /* one server move, then daxmr_client_process */
-	FUZZ_CLI_SERVER,  /* one server move while the application is elsewhere */
+	FUZZ_CLI_PROCESS,   /* one server move, then daxmr_client_process */
+	FUZZ_CLI_SERVER,    /* one server move while the application is elsewhere */
+	FUZZ_CLI_MEM_REG,   /* A: buffer slot, B: bit 0 a 4 KiB buffer (else 64 KiB) */
+	FUZZ_CLI_MEM_DEREG, /* A: buffer slot */
+	/*
+	 * A: region slot, B: bits 0-1 read, write, cas, faa; bit 2 DAXMR_OP_F_ON_ERROR, bit 3
+	 * _F_MORE, bit 4 the buffer slot, bit 5 the synchronous call (atomics; read and write as
+	 * READ/WRITE), bits 6-7 a bad call (no buffer, an unknown flag); C: local offset / 8;
+	 * D << (E % 21): remote offset; F << (G % 17): length
+	 */
+	FUZZ_CLI_ASYNC,
+	FUZZ_CLI_POLL,	 /* A: at most 1 + A % 16 completions */
+	FUZZ_CLI_SUBMIT, /* what _F_MORE queued */
 	FUZZ_CLI_NEVENTS,
 };
 
@@ -81,6 +92,7 @@ enum fuzz_cli_srv_event {
 	FUZZ_CLI_SRV_DISCONNECT, /* rdma_cm DISCONNECTED, the QP in error */
 	FUZZ_CLI_SRV_TICK,	 /* A * 50 ms pass */
 	FUZZ_CLI_SRV_RAW,	 /* A: length, then that many bytes */
+	FUZZ_CLI_SRV_SEND_WC_ANY, /* A: a burst of A % queued successes, then B's status */
 	FUZZ_CLI_SRV_NEVENTS,
 };
 

@@ -47,6 +47,12 @@
 #define C_FLUSH(slot) FUZZ_CLI_FLUSH, (slot), 0, 0, 1, 12
 #define C_REVOKE FUZZ_CLI_SRV_REVOKE, 0, 0, 1
 #define C_AVAILABLE FUZZ_CLI_SRV_AVAILABLE, 0, 0
+/* the async path: buffer slot 0 (64 KiB); B of FUZZ_CLI_ASYNC (fuzz_events.h) */
+#define C_MEM_REG FUZZ_CLI_MEM_REG, 0, 0
+#define C_MEM_DEREG FUZZ_CLI_MEM_DEREG, 0
+#define C_ASYNC(slot, b, len_kib) FUZZ_CLI_ASYNC, (slot), (b), 0, 0, 0, (len_kib), 10
+#define C_POLL FUZZ_CLI_POLL, 15
+#define C_BURST FUZZ_CLI_SRV_SEND_WC_ANY, 7, 0 /* eight completions at once */
 
 struct seed {
 	const char *target; /* fuzz_conn, fuzz_revoke, fuzz_client */
@@ -124,6 +130,27 @@ static const struct seed seeds[] = {
 	SEED("fuzz_client", "rejected", 0x10),
 	SEED("fuzz_client", "auth", 0x83, C_OK, C_OK, C_OPEN(0, 1), C_OK, C_READ(0), C_WC),
 	SEED("fuzz_client", "auth-unasked", 0x81, C_OK),
+	/* the async path, version 3 (setup bit 0: exp1 in four segments) */
+	SEED("fuzz_client", "async-v3-segments", 0x01, C_OK, C_OPEN(1, 1), C_OK, C_MEM_REG,
+	     C_ASYNC(1, 0, 32), C_ASYNC(1, 1, 16), C_ASYNC(1, 2, 0), C_ASYNC(1, 3, 0),
+	     FUZZ_CLI_SERVER, C_BURST, FUZZ_CLI_SERVER, C_BURST, C_POLL, C_MEM_DEREG),
+	SEED("fuzz_client", "async-more-revoke", 0x01, C_OK, C_OPEN(0, 1), C_OK, C_MEM_REG,
+	     C_ASYNC(0, 0x08, 4), C_ASYNC(0, 0x0d, 4), FUZZ_CLI_SERVER, C_REVOKE, FUZZ_CLI_PROCESS,
+	     C_WC, FUZZ_CLI_SUBMIT, C_POLL, C_ASYNC(0, 0, 4), C_MEM_DEREG),
+	SEED("fuzz_client", "async-full-queue", 0x01, C_OK, C_OPEN(0, 1), C_OK, C_MEM_REG,
+	     C_ASYNC(0, 0, 4), C_ASYNC(0, 0, 4), C_ASYNC(0, 0, 4), C_ASYNC(0, 0, 4),
+	     C_ASYNC(0, 0, 4), C_MEM_DEREG, FUZZ_CLI_SERVER, C_WC, C_POLL, C_MEM_DEREG),
+	/* regressions (found by fuzz_client): F_MORE ops posted after the REVOKE; the ACK of a
+	 * descriptor two regions hold sent when the first drained */
+	SEED("fuzz_client", "regress-more-after-revoke", 0x00, 0x00, 0x09, 0x7a, 0x00, 0x01, 0x07,
+	     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x2c, 0x00, 0x00, 0x01, 0x0c, 0x00, 0x00,
+	     0x07, 0x00, 0x00, 0xd8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	     0x00, 0x00, 0x00, 0x00, 0x00, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0x00, 0x05,
+	     0x07, 0x00, 0x06, 0x78, 0x04, 0x00, 0x00, 0x20, 0x00, 0x04, 0x00, 0x00, 0x04, 0x00,
+	     0x04, 0x00, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0x00, 0x00, 0x20, 0x00, 0x40),
+	SEED("fuzz_client", "regress-two-regions-ack", 0x00, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00,
+	     0x07, 0x00, 0x00, 0xd8, 0x00, 0x00, 0xcd, 0x07, 0x00, 0x00, 0x05, 0x00, 0xcd, 0x07,
+	     0x01, 0x04, 0xb1, 0xb1, 0xb1, 0x04, 0x04),
 	/*
 	 * regression (found by fuzz_client): a copying read waits for room on the ring and takes
 	 * a REVOKE meanwhile; it must not post its chunk on the revoked region
