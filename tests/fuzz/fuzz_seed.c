@@ -32,9 +32,8 @@ static struct daxmr_proto_msg *seed_msg(struct daxmr_proto_msg *m, enum daxmr_pr
 					uint16_t flags, enum daxmr_proto_status status)
 {
 	memset(m, 0, sizeof(*m));
-	m->hdr = (struct daxmr_proto_hdr){
-		.version = 1, .opcode = op, .flags = flags, .status = status, .request_id = 42
-	};
+	m->hdr = (struct daxmr_proto_hdr){ .version = 1, .opcode = op, .flags = flags,
+					   .status = status, .request_id = 42 };
 	return m;
 }
 
@@ -68,40 +67,17 @@ int main(int argc, char **argv)
 	err |= seed_msg_write(argv[1], "list", &m);
 	seed_msg(&m, DAXMR_PROTO_OP_LIST, R, OK)->list_reply.count = 2;
 	m.list_reply.flags = DAXMR_PROTO_LIST_F_MORE;
-	m.list_reply.entries[0] = (struct daxmr_proto_export){ 1,
-							       2,
-							       4096,
-							       DAXMR_PROTO_ACCESS_RW,
-							       DAXMR_PROTO_MEMORY_FSDAX,
-							       DAXMR_PROTO_REG_ODP,
-							       "pmem0" };
-	m.list_reply.entries[1] = (struct daxmr_proto_export){ 2,
-							       1,
-							       8192,
-							       DAXMR_PROTO_ACCESS_RO,
-							       DAXMR_PROTO_MEMORY_DEVDAX,
-							       DAXMR_PROTO_REG_PINNED,
-							       "dax0.0" };
+	m.list_reply.entries[0] = (struct daxmr_proto_export){ 1, 2, 4096, DAXMR_PROTO_ACCESS_RW,
+		DAXMR_PROTO_MEMORY_FSDAX, DAXMR_PROTO_REG_ODP, "pmem0" };
+	m.list_reply.entries[1] = (struct daxmr_proto_export){ 2, 1, 8192, DAXMR_PROTO_ACCESS_RO,
+		DAXMR_PROTO_MEMORY_DEVDAX, DAXMR_PROTO_REG_PINNED, "dax0.0" };
 	err |= seed_msg_write(argv[1], "list-reply", &m);
-	seed_msg(&m, DAXMR_PROTO_OP_OPEN, 0, OK)->open =
-		(struct daxmr_proto_open){ DAXMR_PROTO_ACCESS_RO, "pmem0" };
+	seed_msg(&m, DAXMR_PROTO_OP_OPEN, 0, OK)->open = (struct daxmr_proto_open){
+		DAXMR_PROTO_ACCESS_RO, "pmem0" };
 	err |= seed_msg_write(argv[1], "open", &m);
-	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc =
-		(struct daxmr_proto_desc){ 1,
-					   2,
-					   1 << 20,
-					   4096,
-					   7,
-					   0,
-					   DAXMR_PROTO_ACCESS_RO,
-					   DAXMR_PROTO_MEMORY_FSDAX,
-					   DAXMR_PROTO_REG_ODP,
-					   DAXMR_PROTO_KEY_MR,
-					   0,
-					   0,
-					   0,
-					   0,
-					   { 0 } }; /* version 1: no segments on the wire */
+	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc = (struct daxmr_proto_desc){ 1, 2, 1 << 20,
+		4096, 7, 0, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_MEMORY_FSDAX, DAXMR_PROTO_REG_ODP,
+		DAXMR_PROTO_KEY_MR, 0, 0, 0, 0, { 0 } }; /* version 1: no segments on the wire */
 	err |= seed_msg_write(argv[1], "open-reply", &m);
 	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
 	err |= seed_msg_write(argv[1], "open-failed", &m);
@@ -112,8 +88,8 @@ int main(int argc, char **argv)
 	seed_msg(&m, DAXMR_PROTO_OP_FLUSH, 0, OK)->flush =
 		(struct daxmr_proto_flush){ 1, 2, 0, 64 };
 	err |= seed_msg_write(argv[1], "flush", &m);
-	seed_msg(&m, DAXMR_PROTO_OP_REVOKE, 0, OK)->revoke =
-		(struct daxmr_proto_revoke){ 1, 2, 100, DAXMR_PROTO_REVOKE_SHUTDOWN };
+	seed_msg(&m, DAXMR_PROTO_OP_REVOKE, 0, OK)->revoke = (struct daxmr_proto_revoke){ 1, 2, 100,
+		DAXMR_PROTO_REVOKE_SHUTDOWN };
 	err |= seed_msg_write(argv[1], "revoke", &m);
 	seed_msg(&m, DAXMR_PROTO_OP_REVOKE_ACK, 0, OK)->revoke_ack =
 		(struct daxmr_proto_export_ref){ 1, 2 };
@@ -148,24 +124,11 @@ int main(int argc, char **argv)
 	seed_msg(&m, DAXMR_PROTO_OP_AUTH, R, DAXMR_PROTO_STATUS_ACCESS_DENIED);
 	m.hdr.version = 2;
 	err |= seed_msg_write(argv[1], "auth-denied", &m);
-	/* version 3: a segmented descriptor (all keys, and partial), KEYS, a failed reply's reason
-	 */
-	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc =
-		(struct daxmr_proto_desc){ 1,
-					   2,
-					   1 << 20,
-					   3 * 4096 + 1,
-					   7,
-					   0,
-					   DAXMR_PROTO_ACCESS_RW,
-					   DAXMR_PROTO_MEMORY_FSDAX,
-					   DAXMR_PROTO_REG_ODP,
-					   DAXMR_PROTO_KEY_MW,
-					   12,
-					   DAXMR_PROTO_DESC_F_ATOMIC,
-					   4,
-					   4,
-					   { 7, 8, 9, 10 } };
+	/* version 3: a segmented descriptor (all keys, and partial), KEYS, a failed reply's reason */
+	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc = (struct daxmr_proto_desc){ 1, 2, 1 << 20,
+		3 * 4096 + 1, 7, 0, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_MEMORY_FSDAX,
+		DAXMR_PROTO_REG_ODP, DAXMR_PROTO_KEY_MW, 12, DAXMR_PROTO_DESC_F_ATOMIC, 4, 4,
+		{ 7, 8, 9, 10 } };
 	m.hdr.version = 3;
 	err |= seed_msg_write(argv[1], "open-reply-v3", &m);
 	m.desc.nkeys = 2;
@@ -182,31 +145,21 @@ int main(int argc, char **argv)
 	snprintf(m.reason, sizeof(m.reason), "hole at offset 4096");
 	err |= seed_msg_write(argv[1], "open-unavailable-v3", &m);
 
-	err |= seed_write(argv[2], "connect", pd,
-			  daxmr_proto_cm_connect_encode(&(struct daxmr_proto_cm_connect){ 1, 1 },
-							pd, sizeof(pd)));
-	err |= seed_write(argv[2], "connect-v2", pd,
-			  daxmr_proto_cm_connect_encode(&(struct daxmr_proto_cm_connect){ 1, 2 },
-							pd, sizeof(pd)));
-	err |= seed_write(argv[3], "accept", pd,
-			  daxmr_proto_cm_accept_encode(&(struct daxmr_proto_cm_accept){ 1, 8 }, pd,
-						       sizeof(pd)));
-	err |= seed_write(argv[3], "accept-v2", pd,
-			  daxmr_proto_cm_accept_encode(&(struct daxmr_proto_cm_accept){ 2, 8 }, pd,
-						       sizeof(pd)));
-	err |= seed_write(argv[4], "reject", pd,
-			  daxmr_proto_cm_reject_encode(
-				  &(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 1 },
-				  pd, sizeof(pd)));
-	err |= seed_write(
-		argv[4], "reject-access-denied", pd,
-		daxmr_proto_cm_reject_encode(
-			&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 },
-			pd, sizeof(pd)));
-	err |= seed_write(argv[4], "reject-v2-only", pd,
-			  daxmr_proto_cm_reject_encode(
-				  &(struct daxmr_proto_cm_reject){
-					  DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
-				  pd, sizeof(pd)));
+	err |= seed_write(argv[2], "connect", pd, daxmr_proto_cm_connect_encode(
+		&(struct daxmr_proto_cm_connect){ 1, 1 }, pd, sizeof(pd)));
+	err |= seed_write(argv[2], "connect-v2", pd, daxmr_proto_cm_connect_encode(
+		&(struct daxmr_proto_cm_connect){ 1, 2 }, pd, sizeof(pd)));
+	err |= seed_write(argv[3], "accept", pd, daxmr_proto_cm_accept_encode(
+		&(struct daxmr_proto_cm_accept){ 1, 8 }, pd, sizeof(pd)));
+	err |= seed_write(argv[3], "accept-v2", pd, daxmr_proto_cm_accept_encode(
+		&(struct daxmr_proto_cm_accept){ 2, 8 }, pd, sizeof(pd)));
+	err |= seed_write(argv[4], "reject", pd, daxmr_proto_cm_reject_encode(
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 1 }, pd, sizeof(pd)));
+	err |= seed_write(argv[4], "reject-access-denied", pd, daxmr_proto_cm_reject_encode(
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 }, pd,
+		sizeof(pd)));
+	err |= seed_write(argv[4], "reject-v2-only", pd, daxmr_proto_cm_reject_encode(
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
+		pd, sizeof(pd)));
 	return err ? 1 : 0;
 }
