@@ -236,7 +236,8 @@ void daxmr_client_region_idle(struct daxmr_client *client, struct daxmr_region *
 	request_id = daxmr_region_ack_take(region);
 	for (other = daxmr_region_next(&client->regions, NULL); other;
 	     other = daxmr_region_next(&client->regions, other))
-		if (other != region && daxmr_region_state(other) == DAXMR_REGION_REVOKING &&
+		/* REVOKING, or RELEASED by an AVAILABLE while its operations still run */
+		if (other != region && daxmr_region_keeps_ack(other) && daxmr_region_busy(other) &&
 		    daxmr_region_desc(other)->export_id == desc->export_id &&
 		    daxmr_region_desc(other)->generation == desc->generation)
 			return;

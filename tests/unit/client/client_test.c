@@ -2674,7 +2674,7 @@ static void async__more_queued_then_revoked_not_posted(void **state)
  * and a REVOKE (found by fuzz_client): the ACK names the descriptor, so it goes only when the
  * last of the two regions drained, once.
  */
-static void async__revoke_two_regions_ack_after_both(void **state)
+static void revoke_two_regions(bool available)
 {
 	struct afix f;
 	struct daxmr_region *r2 = NULL;
@@ -2682,7 +2682,6 @@ static void async__revoke_two_regions_ack_after_both(void **state)
 	static uint8_t buf[4096];
 	int ctx[2];
 
-	(void)state;
 	afix_open(&f, 0, 0, buf, sizeof(buf));
 	assert_int_equal(daxmr_region_open(f.c, "db", DAXMR_RW, &r2), 0);
 	mock.hold_rdma = true;
@@ -2690,6 +2689,8 @@ static void async__revoke_two_regions_ack_after_both(void **state)
 	assert_int_equal(daxmr_region_read_async(r2, f.mem, 64, 64, 64, &ctx[1], 0), 0);
 	assert_int_equal(mock.nheld, 2);
 	server_revoke();
+	if (available)
+		server_available(); /* both regions RELEASED, their reads still running */
 	assert_int_equal(daxmr_client_process(f.c), 0);
 	assert_int_equal(acks_sent(), 0);
 	/* the first region's read completes: the other one still reads */
@@ -2706,6 +2707,19 @@ static void async__revoke_two_regions_ack_after_both(void **state)
 	assert_int_equal(acks_sent(), 1);
 	daxmr_region_close(&r2);
 	afix_close(&f);
+}
+
+static void async__revoke_two_regions_ack_after_both(void **state)
+{
+	(void)state;
+	revoke_two_regions(false);
+}
+
+/* The same with an AVAILABLE before either read ends (found by fuzz_client, again). */
+static void async__revoke_available_two_regions_ack_after_both(void **state)
+{
+	(void)state;
+	revoke_two_regions(true);
 }
 
 int main(void)
@@ -2779,6 +2793,7 @@ int main(void)
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
 		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
 		cmocka_unit_test_setup(async__revoke_two_regions_ack_after_both, setup),
+		cmocka_unit_test_setup(async__revoke_available_two_regions_ack_after_both, setup),
 		cmocka_unit_test_setup(async__queue_full_EAGAIN, setup),
 		cmocka_unit_test_setup(async__bad_calls, setup),
 		cmocka_unit_test_setup(mem__dereg_busy_EBUSY, setup),
