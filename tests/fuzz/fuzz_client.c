@@ -317,49 +317,75 @@ static void on_polled(void *arg, const struct ibv_wc *wc)
 
 /* ---- the server ------------------------------------------------------------------------- */
 
+/* Whether two remembered descriptors are the same grant (fields the checks use). */
+static bool fc_desc_same(const struct fc_desc *a, const struct fc_desc *b)
+{
+	return a->d.export_id == b->d.export_id && a->d.generation == b->d.generation &&
+	       a->d.addr == b->d.addr && a->d.length == b->d.length && a->d.access == b->d.access &&
+	       a->nseg == b->nseg && a->shift == b->shift && a->nkeys == b->nkeys &&
+	       memcmp(a->keys, b->keys, sizeof(a->keys[0]) * a->nkeys) == 0;
+}
+
 /* Delivers bytes as the server's SEND; remembers what the library will learn from them. */
 static void server_deliver(const uint8_t *buf, uint32_t len)
 {
 	struct fake_rdma_qp *qp = fc_qp();
 	struct daxmr_proto_msg *msg;
+	struct fc_desc nd;
 	uint64_t wr_id;
+	bool open_ok;
+	unsigned int k = 0;
 
 	if (!qp || qp->rq_head == qp->rq_tail)
 		return;
 	wr_id = qp->rq[qp->rq_head % FAKE_RDMA_WR_MAX].wr_id;
-	if (!fake_rdma_deliver(qp, buf, len))
-		return;
 	msg = malloc(sizeof(*msg));
 	FUZZ_CHECK(msg, "out of memory");
 	/* whatever the bytes became, the library decodes them the same way */
-	if (daxmr_proto_msg_decode(buf, len, msg) == 0) {
-		if (msg->hdr.opcode == DAXMR_PROTO_OP_OPEN &&
-		    (msg->hdr.flags & DAXMR_PROTO_F_REPLY) &&
-		    msg->hdr.status == DAXMR_PROTO_STATUS_OK && fc.ndescs < FC_DESCS) {
-			struct fc_desc *d = &fc.descs[fc.ndescs++];
-			unsigned int k;
-
-			*d = (struct fc_desc){ .d = msg->desc, .nseg = 1, .shift = 63, .nkeys = 1 };
-			d->keys[0] = msg->desc.rkey;
-			if (msg->hdr.version >= DAXMR_PROTO_VERSION_SEG && msg->desc.nseg) {
-				d->nseg = msg->desc.nseg;
-				d->shift = msg->desc.seg_shift;
-				d->nkeys = msg->desc.nkeys < FC_SEGS ? msg->desc.nkeys : FC_SEGS;
-				for (k = 0; k < d->nkeys; k++)
-					d->keys[k] = msg->desc.keys[k];
-			}
+	if (daxmr_proto_msg_decode(buf, len, msg) != 0) {
+		free(msg);
+		(void)fake_rdma_deliver(qp, buf, len);
+		return;
+	}
+	open_ok = msg->hdr.opcode == DAXMR_PROTO_OP_OPEN &&
+		  (msg->hdr.flags & DAXMR_PROTO_F_REPLY) &&
+		  msg->hdr.status == DAXMR_PROTO_STATUS_OK;
+	if (open_ok) {
+		nd = (struct fc_desc){ .d = msg->desc, .nseg = 1, .shift = 63, .nkeys = 1 };
+		nd.keys[0] = msg->desc.rkey;
+		if (msg->hdr.version >= DAXMR_PROTO_VERSION_SEG && msg->desc.nseg) {
+			nd.nseg = msg->desc.nseg;
+			nd.shift = msg->desc.seg_shift;
+			nd.nkeys = msg->desc.nkeys < FC_SEGS ? msg->desc.nkeys : FC_SEGS;
+			for (k = 0; k < nd.nkeys; k++)
+				nd.keys[k] = msg->desc.keys[k];
 		}
-		/* a revoked generation is never handed out again: OPENs get the next one */
-		if (msg->hdr.opcode == DAXMR_PROTO_OP_REVOKE && msg->revoke.export_id >= 1 &&
-		    msg->revoke.export_id <= FC_NEXP &&
-		    msg->revoke.generation >= fc.gen[msg->revoke.export_id - 1])
-			fc.gen[msg->revoke.export_id - 1] = msg->revoke.generation + 1;
-		if (msg->hdr.opcode == DAXMR_PROTO_OP_REVOKE && fc.nrevokes < FC_REVOKES) {
-			fc.revokes[fc.nrevokes].wr_id = wr_id;
-			fc.revokes[fc.nrevokes].export_id = msg->revoke.export_id;
-			fc.revokes[fc.nrevokes].gen = msg->revoke.generation;
-			fc.nrevokes++;
+		/* the same descriptor again (the export opened twice) is remembered once */
+		for (k = 0; k < fc.ndescs; k++)
+			if (!fc.descs[k].revoked && fc_desc_same(&fc.descs[k], &nd))
+				break;
+		if (k == fc.ndescs && fc.ndescs == FC_DESCS) {
+			/* the harness remembers FC_DESCS: past that the reply is lost on the way */
+			free(msg);
+			return;
 		}
+	}
+	if (!fake_rdma_deliver(qp, buf, len)) {
+		free(msg);
+		return;
+	}
+	if (open_ok && k == fc.ndescs)
+		fc.descs[fc.ndescs++] = nd;
+	/* a revoked generation is never handed out again: OPENs get the next one */
+	if (msg->hdr.opcode == DAXMR_PROTO_OP_REVOKE && msg->revoke.export_id >= 1 &&
+	    msg->revoke.export_id <= FC_NEXP &&
+	    msg->revoke.generation >= fc.gen[msg->revoke.export_id - 1])
+		fc.gen[msg->revoke.export_id - 1] = msg->revoke.generation + 1;
+	if (msg->hdr.opcode == DAXMR_PROTO_OP_REVOKE && fc.nrevokes < FC_REVOKES) {
+		fc.revokes[fc.nrevokes].wr_id = wr_id;
+		fc.revokes[fc.nrevokes].export_id = msg->revoke.export_id;
+		fc.revokes[fc.nrevokes].gen = msg->revoke.generation;
+		fc.nrevokes++;
 	}
 	free(msg);
 }
