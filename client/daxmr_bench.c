@@ -349,9 +349,10 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 		}
 		if (ret)
 			break;
-		if (n)
+		if (n) {
 			t->end_ns = now;
-		atomic_fetch_add(&r->ops_done, (uint_fast64_t)n);
+			atomic_fetch_add(&r->ops_done, (uint_fast64_t)n);
+		}
 	}
 	t->ops = completed;
 	free(posted_ns);
@@ -602,13 +603,19 @@ static int bench_merge(const struct bench_thread *t, unsigned int n, uint64_t si
 	return 0;
 }
 
+/* A double with the given decimals, as JSON (seconds and Mpps need 6: short runs, slow rates). */
+static struct json_object *bench_json_num_p(double v, int decimals)
+{
+	char s[48];
+
+	snprintf(s, sizeof(s), "%.*f", decimals, v);
+	return json_object_new_double_s(v, s);
+}
+
 /* A double rounded to 3 decimals, as JSON. */
 static struct json_object *bench_json_num(double v)
 {
-	char s[40];
-
-	snprintf(s, sizeof(s), "%.3f", v);
-	return json_object_new_double_s(v, s);
+	return bench_json_num_p(v, 3);
 }
 
 /* Prints one run as one JSON object on a line of its own; -EIO. */
@@ -638,12 +645,12 @@ static int bench_print_json(const struct bench_run *r, const struct bench_thread
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)r->size));
 	json_object_object_add(o, "depth", json_object_new_int64(res->depth));
 	json_object_object_add(o, "threads", json_object_new_int64(a->threads));
-	json_object_object_add(o, "seconds", bench_json_num(res->secs));
+	json_object_object_add(o, "seconds", bench_json_num_p(res->secs, 6));
 	json_object_object_add(o, "ops", json_object_new_int64((int64_t)res->ops));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res->bytes));
 	json_object_object_add(o, "MiB_s", bench_json_num((double)res->bytes / s / 1048576.0));
 	json_object_object_add(o, "Gb_s", bench_json_num((double)res->bytes * 8 / s / 1e9));
-	json_object_object_add(o, "Mpps", bench_json_num((double)res->ops / s / 1e6));
+	json_object_object_add(o, "Mpps", bench_json_num_p((double)res->ops / s / 1e6, 6));
 	json_object_object_add(lat, "min", bench_json_num((double)res->lat[0] / 1e3));
 	json_object_object_add(lat, "p50",
 			       bench_json_num((double)bench_pct(res->lat, n, 500) / 1e3));

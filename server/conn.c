@@ -498,49 +498,90 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 	return conn_open_finish(conn, exp, &reply->desc, NULL);
 }
 
-/* The status for a request naming a descriptor this connection does not hold. */
-static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t export_id)
+/* The status (and reason) for a request naming a descriptor this connection does not hold. */
+static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t export_id,
+					     struct daxmr_proto_msg *reply)
 {
-	return conn->env.ops.find_id(conn->env.arg, export_id) ? DAXMR_PROTO_STATUS_NOT_OPEN :
-								 DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	struct daxmr_export *exp = conn->env.ops.find_id(conn->env.arg, export_id);
+
+	if (!exp) {
+		conn_reason(conn, reply, "no export has id %" PRIu32, export_id);
+		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	}
+	conn_reason(conn, reply, "export %s is not open on this connection",
+		    daxmr_export_name(exp));
+	return DAXMR_PROTO_STATUS_NOT_OPEN;
 }
 
 /* CLOSE: drop the descriptor; under revocation it is the ack. */
 static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
-					     const struct daxmr_proto_msg *req)
+					     const struct daxmr_proto_msg *req,
+					     struct daxmr_proto_msg *reply)
 {
 	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, req->close.export_id);
 
 	if (!h)
-		return conn_not_held(conn, req->close.export_id);
-	if (h->gen != req->close.generation)
+		return conn_not_held(conn, req->close.export_id, reply);
+	if (h->gen != req->close.generation) {
+		conn_reason(conn, reply, "export %s: generation %" PRIu64 " is held, not %" PRIu64,
+			    daxmr_export_name(h->exp), h->gen, req->close.generation);
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
 	DAXMR_LOG_INF("connection %s (%s): CLOSE %s generation %" PRIu64, conn->peer, conn->client,
 		      daxmr_export_name(h->exp), h->gen);
 	daxmr_hold_drop(&conn->holds, h);
 	return DAXMR_PROTO_STATUS_OK;
 }
 
-/* FLUSH: persist a range of a descriptor still mapped. */
-static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
-					     const struct daxmr_proto_msg *req)
+/*
+ * The descriptor export_id of generation gen that this connection holds, not revoked, of the
+ * export's current generation, in *h_ptr: OK, or the status (and reason) saying why not.
+ */
+static enum daxmr_proto_status conn_held_current(struct daxmr_conn *conn, uint32_t export_id,
+						 uint64_t gen, struct daxmr_proto_msg *reply,
+						 struct daxmr_hold **h_ptr)
 {
-	const struct daxmr_proto_flush *f = &req->flush;
-	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, f->export_id);
-	int ret;
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, export_id);
 
 	if (!h)
-		return conn_not_held(conn, f->export_id);
-	if (h->gen != f->generation || h->state == DAXMR_HOLD_REVOKED ||
-	    daxmr_export_generation(h->exp) != f->generation)
+		return conn_not_held(conn, export_id, reply);
+	if (h->gen != gen || h->state == DAXMR_HOLD_REVOKED ||
+	    daxmr_export_generation(h->exp) != gen) {
+		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
+			    gen, daxmr_export_name(h->exp));
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
+	*h_ptr = h;
+	return DAXMR_PROTO_STATUS_OK;
+}
+
+/* FLUSH: persist a range of a descriptor still mapped. */
+static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
+					     const struct daxmr_proto_msg *req,
+					     struct daxmr_proto_msg *reply)
+{
+	const struct daxmr_proto_flush *f = &req->flush;
+	enum daxmr_proto_status st;
+	struct daxmr_hold *h = NULL;
+	int ret;
+
+	st = conn_held_current(conn, f->export_id, f->generation, reply, &h);
+	if (st != DAXMR_PROTO_STATUS_OK)
+		return st;
 	ret = daxmr_export_flush(h->exp, f->offset, f->length);
-	if (ret == -ERANGE)
+	if (ret == -ERANGE) {
+		conn_reason(conn, reply,
+			    "FLUSH of %" PRIu64 " bytes at %" PRIu64 " is past the end", f->length,
+			    f->offset);
 		return DAXMR_PROTO_STATUS_OUT_OF_RANGE;
+	}
 	if (ret == -EAGAIN)
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
-	if (ret)
+	if (ret) {
+		conn_reason(conn, reply, "flushing export %s failed: %s", daxmr_export_name(h->exp),
+			    daxmr_log_strerror(ret));
 		return DAXMR_PROTO_STATUS_INTERNAL;
+	}
 	return DAXMR_PROTO_STATUS_OK;
 }
 
@@ -553,18 +594,14 @@ static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
 					    struct daxmr_proto_msg *reply)
 {
 	const struct daxmr_proto_keys *k = &req->keys;
-	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, k->export_id);
+	enum daxmr_proto_status st;
+	struct daxmr_hold *h = NULL;
 	struct daxmr_window *w;
 	int ret;
 
-	if (!h)
-		return conn_not_held(conn, k->export_id);
-	if (h->gen != k->generation || h->state == DAXMR_HOLD_REVOKED ||
-	    daxmr_export_generation(h->exp) != k->generation) {
-		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
-			    k->generation, daxmr_export_name(h->exp));
-		return DAXMR_PROTO_STATUS_STALE_GENERATION;
-	}
+	st = conn_held_current(conn, k->export_id, k->generation, reply, &h);
+	if (st != DAXMR_PROTO_STATUS_OK)
+		return st;
 	w = daxmr_window_find(&conn->windows, h, h->access);
 	if (w) {
 		if (k->first != 0)
@@ -675,9 +712,9 @@ static enum daxmr_proto_status conn_route_ready(struct daxmr_conn *conn,
 	case DAXMR_PROTO_OP_OPEN:
 		return conn_do_open(conn, msg, reply, deferred);
 	case DAXMR_PROTO_OP_CLOSE:
-		return conn_do_close(conn, msg);
+		return conn_do_close(conn, msg, reply);
 	case DAXMR_PROTO_OP_FLUSH:
-		return conn_do_flush(conn, msg);
+		return conn_do_flush(conn, msg, reply);
 	case DAXMR_PROTO_OP_KEYS:
 		return conn_do_keys(conn, msg, reply);
 	default:
@@ -793,8 +830,8 @@ static void conn_on_bind_wc(struct daxmr_conn *conn, struct daxmr_window *w,
 	/* revoked while the bind was out (no REVOKE reached this OPEN), or fenced: not handed out
 	 */
 	if (w->mw && daxmr_export_window(w->exp, w->access, &now, &bind) == 0 &&
-	    now.generation == w->desc.generation) {
-		reply.desc = w->desc;
+	    now.generation == w->gen) {
+		reply.desc = now; /* the generation the window was bound for */
 		reply.desc.rkey = w->rkey;
 		reply.desc.keys[0] = w->rkey;
 		st = conn_open_finish(conn, w->exp, &reply.desc, w);

@@ -47,8 +47,8 @@ struct daxmr_export_env {
 
 #define DAXMR_EXPORT_NSEG_MAX 65536u /* segments of one export (64 TiB in 1 GiB segments) */
 /*
- * The largest MR rxe registers is 1 GiB pinned and 1984 MiB with ODP (measured on Linux 7.3.4,
- * docs/reliability.md): 2^30 is the largest power of two both take.
+ * The largest MR rxe registers is 1 GiB pinned and 2 GiB - 4 KiB with ODP (measured on Linux
+ * 7.3.4, docs/reliability.md): 2^30 is the largest power of two both take.
  */
 #define DAXMR_EXPORT_RXE_SEG_SHIFT 30
 #define DAXMR_EXPORT_RXE_VENDOR_ID 0xffffffu /* rxe's ibv_device_attr vendor_id */

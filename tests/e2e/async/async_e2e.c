@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* async_e2e.c -- daxmr-e2e-async: libdaxmr's zero-copy path against a real daxmrd */
 /*
- * Usage: daxmr-e2e-async [--keep-posting] SERVER EXPORT BLOCKS MAP_FILE
+ * Usage: daxmr-e2e-async [--keep-posting] [--no-stream] [--base OFF] SERVER EXPORT BLOCKS MAP_FILE
  *
  * Opens EXPORT read-write (its first BLOCKS x 4 KiB are used) with queue depth 256 and
  * registers one buffer; every operation is zero-copy (daxmr_region_*_async). Then:
- *  1. round trip: BLOCKS writes of 4 KiB, all in flight at once where the queue allows, then
- *     BLOCKS reads of them into another part of the buffer, compared (pinned exports only: the
- *     test also checks the file);
+ *  1. round trip: BLOCKS / 2 writes of 4 KiB, all in flight at once where the queue allows,
+ *     and one write of the other half (many pieces, split at max_wr_bytes and at a segment
+ *     boundary if one is there), then BLOCKS reads into another part of the buffer, compared
+ *     (byte i of the range is (i * 131 + i / 4096) mod 256: the test checks it through the
+ *     file or device);
  *  2. atomics, if the descriptor allows them: 1000 fetch-and-adds of 1 and a compare-and-swap
  *     on the 8 bytes at offset 0, leaving 4242 there (the test reads it through the file);
  *  3. revocation under load: keeps the queue full of 4 KiB writes, write number s filling
@@ -20,6 +22,7 @@
  * --keep-posting: a client that never acknowledges and keeps writing through the revoked key
  * (libdaxmr's fault-test options ack_revoke 0, use_revoked 1): it must not hold the server past
  * its ack budget, and its writes must start failing once the server has released the export.
+ * --base OFF moves all of it OFF bytes into the export; --no-stream leaves phase 3 out.
  * Exit 0 if all holds, 1 otherwise (with a line saying what failed).
  */
 #include <errno.h>
@@ -38,6 +41,11 @@
 #define ASYNC_STREAM_REPORT 2000u
 #define ASYNC_WAIT_MS 60000
 #define ASYNC_ATOMIC_OFF 0 /* block 0's first word: the stream starts after the atomics */
+
+/* --base OFF: every remote offset below is OFF further into the export (a segment boundary). */
+static uint64_t async_base;
+/* --no-stream: no phase 3 (an export that cannot be lease-broken: devdax). */
+static bool async_no_stream;
 
 /* Prints one progress line at once: the test script reads it through a file. */
 __attribute__((format(printf, 1, 2))) static void async_say(const char *fmt, ...)
@@ -129,19 +137,28 @@ static int async_roundtrip(struct daxmr_client *client, struct daxmr_region *reg
 	for (i = 0; i < half; i++)
 		buf[i] = (uint8_t)(i * 131 + (i >> 12));
 	memset(buf + half, 0, half);
-	for (b = 0; b < blocks; b++) {
+	/* the first half block by block, the second half in one operation of many pieces */
+	for (b = 0; b < blocks / 2; b++) {
 		ret = async_post(client, region, mem, true, (size_t)b * ASYNC_BLOCK,
-				 (uint64_t)b * ASYNC_BLOCK, NULL);
+				 async_base + (uint64_t)b * ASYNC_BLOCK, NULL);
 		if (ret) {
 			async_say("FAIL: write_async block %u: %s", b, strerror(-ret));
 			return 1;
 		}
 	}
+	do
+		ret = daxmr_region_write_async(region, mem, half / 2, async_base + half / 2,
+					       half - half / 2, NULL, 0);
+	while (ret == -EAGAIN && async_drain(client, NULL, NULL) == 0);
+	if (ret) {
+		async_say("FAIL: write_async of %zu bytes: %s", half - half / 2, strerror(-ret));
+		return 1;
+	}
 	if (async_drain(client, NULL, NULL))
 		return 1;
 	for (b = 0; b < blocks; b++) {
 		ret = async_post(client, region, mem, false, half + (size_t)b * ASYNC_BLOCK,
-				 (uint64_t)b * ASYNC_BLOCK, NULL);
+				 async_base + (uint64_t)b * ASYNC_BLOCK, NULL);
 		if (ret) {
 			async_say("FAIL: read_async block %u: %s", b, strerror(-ret));
 			return 1;
@@ -153,8 +170,9 @@ static int async_roundtrip(struct daxmr_client *client, struct daxmr_region *reg
 		async_say("FAIL: what was read back differs from what was written");
 		return 1;
 	}
-	async_say("ok: %u writes and %u reads of 4 KiB, zero-copy, read back equal", blocks,
-		  blocks);
+	async_say("ok: %u writes of 4 KiB and one of %zu bytes, %u reads of 4 KiB at offset %llu, "
+		  "zero-copy, read back equal",
+		  blocks / 2, half - half / 2, blocks, (unsigned long long)async_base);
 	return 0;
 }
 
@@ -170,13 +188,14 @@ static int async_atomics(struct daxmr_client *client, struct daxmr_region *regio
 			  strerror(-daxmr_region_faa(region, 0, 1, NULL)));
 		return 0;
 	}
-	ret = daxmr_region_cas(region, ASYNC_ATOMIC_OFF, *(uint64_t *)(void *)word, 0, &old);
+	ret = daxmr_region_cas(region, async_base + ASYNC_ATOMIC_OFF, *(uint64_t *)(void *)word, 0,
+			       &old);
 	if (ret) {
 		async_say("FAIL: cas to 0: %s", strerror(-ret));
 		return 1;
 	}
 	for (i = 0; i < 1000; i++) {
-		ret = daxmr_region_faa_async(region, mem, 0, ASYNC_ATOMIC_OFF, 1, NULL,
+		ret = daxmr_region_faa_async(region, mem, 0, async_base + ASYNC_ATOMIC_OFF, 1, NULL,
 					     DAXMR_OP_F_ON_ERROR);
 		if (ret == -EAGAIN) {
 			if (async_drain(client, NULL, NULL))
@@ -191,7 +210,7 @@ static int async_atomics(struct daxmr_client *client, struct daxmr_region *regio
 	}
 	if (async_drain(client, NULL, NULL))
 		return 1;
-	ret = daxmr_region_cas(region, ASYNC_ATOMIC_OFF, 1000, 4242, &old);
+	ret = daxmr_region_cas(region, async_base + ASYNC_ATOMIC_OFF, 1000, 4242, &old);
 	if (ret || old != 1000) {
 		async_say("FAIL: cas 1000 -> 4242: %s, found %llu", strerror(-ret),
 			  (unsigned long long)old);
@@ -281,10 +300,10 @@ static int async_stream(struct daxmr_client *client, struct daxmr_region *region
 		if (daxmr_client_inflight(client) < ASYNC_DEPTH) {
 			async_fill((uint64_t *)(void *)(buf + (seq % ASYNC_DEPTH) * ASYNC_BLOCK),
 				   seq);
-			ret = daxmr_region_write_async(region, mem,
-						       (seq % ASYNC_DEPTH) * ASYNC_BLOCK,
-						       async_block_of(seq, blocks) * ASYNC_BLOCK,
-						       ASYNC_BLOCK, (void *)(uintptr_t)seq, 0);
+			ret = daxmr_region_write_async(
+				region, mem, (seq % ASYNC_DEPTH) * ASYNC_BLOCK,
+				async_base + async_block_of(seq, blocks) * ASYNC_BLOCK, ASYNC_BLOCK,
+				(void *)(uintptr_t)seq, 0);
 		}
 		if (!ret) {
 			if (async_keep && daxmr_region_is_revoked(region))
@@ -368,15 +387,23 @@ int main(int argc, char **argv)
 	uint8_t *buf;
 	int ret, rc = 1;
 
-	if (argc > 1 && !strcmp(argv[1], "--keep-posting")) {
-		async_keep = true;
-		argc--;
-		argv++;
+	for (; argc > 1 && !strncmp(argv[1], "--", 2); argc--, argv++) {
+		if (!strcmp(argv[1], "--keep-posting")) {
+			async_keep = true;
+		} else if (!strcmp(argv[1], "--no-stream")) {
+			async_no_stream = true;
+		} else if (!strcmp(argv[1], "--base") && argc > 2) {
+			async_base = strtoull(argv[2], NULL, 0);
+			argc--;
+			argv++;
+		} else {
+			break;
+		}
 	}
 	if (argc != 5 || atoi(argv[3]) < 16) {
 		fprintf(stderr,
-			"usage: daxmr-e2e-async [--keep-posting] SERVER EXPORT BLOCKS(>=16) "
-			"MAP_FILE\n");
+			"usage: daxmr-e2e-async [--keep-posting] [--no-stream] [--base OFF] "
+			"SERVER EXPORT BLOCKS(>=16) MAP_FILE\n");
 		return 2;
 	}
 	blocks = (uint32_t)atoi(argv[3]);
@@ -404,7 +431,7 @@ int main(int argc, char **argv)
 		  daxmr_region_desc(region)->atomic);
 	if (async_roundtrip(client, region, mem, buf, blocks) ||
 	    async_atomics(client, region, mem, (uint64_t *)(void *)buf) ||
-	    async_stream(client, region, mem, buf, blocks, argv[4]))
+	    (!async_no_stream && async_stream(client, region, mem, buf, blocks, argv[4])))
 		goto out;
 	rc = 0;
 out:

@@ -886,7 +886,8 @@ static enum daxmr_proto_status do_flush(struct daxmr_conn *conn, uint32_t id, ui
 	return request(conn, &req, NULL);
 }
 
-static struct daxmr_conn *ready_conn(void)
+/* A READY connection of version want (client range vmin..vmax) with exports a, r, gone. */
+static struct daxmr_conn *ready_conn_v(uint16_t vmin, uint16_t vmax, uint16_t want)
 {
 	struct daxmr_conn *conn;
 
@@ -894,9 +895,14 @@ static struct daxmr_conn *ready_conn(void)
 	add_export("a", 1, false, true);
 	add_export("r", 1, true, true);
 	add_export("gone", 3, false, false);
-	conn = make_conn();
+	conn = make_conn_env(&env, vmin, vmax, want);
 	hello(conn);
 	return conn;
+}
+
+static struct daxmr_conn *ready_conn(void)
+{
+	return ready_conn_v(1, 1, 1);
 }
 
 /* ---- tests: accept ------------------------------------------------------------------------ */
@@ -1673,18 +1679,28 @@ static unsigned int open_async(struct daxmr_conn *conn, const char *name,
 	return m.nsent - before;
 }
 
-static void ack_revoke(struct daxmr_conn *conn, uint32_t id, uint64_t gen)
+/* The client's REVOKE_ACK of (id, gen) answering the REVOKE rv. */
+static void ack_revoke_msg(struct daxmr_conn *conn, const struct daxmr_proto_msg *rv, uint32_t id,
+			   uint64_t gen)
 {
-	struct daxmr_proto_msg rv, ack;
+	struct daxmr_proto_msg ack;
 
-	sent_msg(-1, &rv);
-	assert_int_equal(rv.hdr.opcode, DAXMR_PROTO_OP_REVOKE);
+	assert_int_equal(rv->hdr.opcode, DAXMR_PROTO_OP_REVOKE);
 	memset(&ack, 0, sizeof(ack));
 	ack.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
-	ack.hdr.request_id = rv.hdr.request_id;
+	ack.hdr.request_id = rv->hdr.request_id;
 	ack.revoke_ack.export_id = id;
 	ack.revoke_ack.generation = gen;
 	deliver_msg(conn, &ack);
+}
+
+/* The client acks the last message the server sent, a REVOKE of (id, gen). */
+static void ack_revoke(struct daxmr_conn *conn, uint32_t id, uint64_t gen)
+{
+	struct daxmr_proto_msg rv;
+
+	sent_msg(-1, &rv);
+	ack_revoke_msg(conn, &rv, id, gen);
 }
 
 static void open__window_reply_only_after_bind_completion(void **state)
@@ -2700,16 +2716,10 @@ static void state_str__all(void **state)
 /* A READY version-3 connection (client range 1..3) with exports a (1500 segments), r, gone. */
 static struct daxmr_conn *v3_conn(void)
 {
-	struct daxmr_conn *conn;
+	struct daxmr_conn *conn = ready_conn_v(1, 3, 3);
 
-	reset();
-	add_export("a", 1, false, true);
-	add_export("r", 1, true, true);
-	add_export("gone", 3, false, false);
 	m.exps[0].nseg = 1500;
 	m.exps[0].length = 1500ull << 20;
-	conn = make_conn_env(&env, 1, 3, 3);
-	hello(conn);
 	return conn;
 }
 
@@ -2732,7 +2742,9 @@ static void v3_open__segmented_descriptor_and_keys(void **state)
 
 	(void)state;
 	assert_int_equal(do_keys(conn, 1, 1, 0, &rep), DAXMR_PROTO_STATUS_NOT_OPEN);
+	assert_string_equal(rep.reason, "export a is not open on this connection");
 	assert_int_equal(do_keys(conn, 9, 1, 0, &rep), DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
+	assert_string_equal(rep.reason, "no export has id 9");
 	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
 	assert_int_equal(d.length, 1500ull << 20); /* whole */
 	assert_int_equal(d.seg_shift, 20);
@@ -2768,7 +2780,7 @@ static void v3_open__segmented_descriptor_and_keys(void **state)
 static void v3_keys__after_revoke_ack_STALE_GENERATION(void **state)
 {
 	struct daxmr_conn *conn = v3_conn();
-	struct daxmr_proto_msg rep, rv, ack;
+	struct daxmr_proto_msg rep, rv;
 
 	(void)state;
 	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
@@ -2776,15 +2788,9 @@ static void v3_keys__after_revoke_ack_STALE_GENERATION(void **state)
 					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
 			 0);
 	sent_msg(-1, &rv);
-	assert_int_equal(rv.hdr.opcode, DAXMR_PROTO_OP_REVOKE);
 	/* until the ack the keys are still the client's (it may still finish its operations) */
 	assert_int_equal(do_keys(conn, 1, 1, 1000, &rep), DAXMR_PROTO_STATUS_OK);
-	memset(&ack, 0, sizeof(ack));
-	ack.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
-	ack.hdr.request_id = rv.hdr.request_id;
-	ack.revoke_ack.export_id = 1;
-	ack.revoke_ack.generation = 1;
-	deliver_msg(conn, &ack);
+	ack_revoke_msg(conn, &rv, 1, 1);
 	assert_int_equal(m.acks, 1);
 	assert_int_equal(do_keys(conn, 1, 1, 1000, &rep), DAXMR_PROTO_STATUS_STALE_GENERATION);
 	drop_conn(&conn);
