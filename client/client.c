@@ -220,14 +220,28 @@ static void client_ack_queue(struct daxmr_client *client, uint32_t export_id, ui
 	TAILQ_INSERT_TAIL(&client->acks, ack, entry);
 }
 
-/* The region's last operation ended: the ACK it kept for a REVOKE is due now. */
+/*
+ * The region's last operation ended: the ACK it kept for a REVOKE is due now, unless another
+ * region of the same descriptor still has operations in flight (the ACK names the descriptor,
+ * not the region: that region's last operation sends it; found by fuzz_client).
+ */
 void daxmr_client_region_idle(struct daxmr_client *client, struct daxmr_region *region)
 {
 	const struct daxmr_desc *desc = daxmr_region_desc(region);
+	struct daxmr_region *other;
+	uint64_t request_id;
 
-	if (daxmr_region_has_ack_due(region))
-		client_ack_queue(client, desc->export_id, desc->generation,
-				 daxmr_region_ack_take(region));
+	if (!daxmr_region_has_ack_due(region))
+		return;
+	request_id = daxmr_region_ack_take(region);
+	for (other = daxmr_region_next(&client->regions, NULL); other;
+	     other = daxmr_region_next(&client->regions, other))
+		/* REVOKING, or RELEASED by an AVAILABLE while its operations still run */
+		if (other != region && daxmr_region_keeps_ack(other) && daxmr_region_busy(other) &&
+		    daxmr_region_desc(other)->export_id == desc->export_id &&
+		    daxmr_region_desc(other)->generation == desc->generation)
+			return;
+	client_ack_queue(client, desc->export_id, desc->generation, request_id);
 }
 
 /* REVOKE: the matching open regions are revoked; ACK now, or once their transfer ends. */
@@ -245,8 +259,19 @@ static void client_on_revoke(struct daxmr_client *client, const struct daxmr_pro
 		      (unsigned long long)rv->generation, (int)rv->reason, rv->deadline_ms);
 	for (region = daxmr_region_next(&client->regions, NULL); region;
 	     region = daxmr_region_next(&client->regions, region)) {
+		/*
+		 * a repeated REVOKE of a descriptor already revoked: it was acknowledged, or its
+		 * ACK is kept until its transfer ends (acknowledging now would let the server fence
+		 * the RDMA still in flight)
+		 */
+		if (daxmr_region_state(region) != DAXMR_REGION_OPEN &&
+		    daxmr_region_desc(region)->export_id == rv->export_id &&
+		    daxmr_region_desc(region)->generation == rv->generation)
+			kept = true;
 		if (!daxmr_region_revoke_matches(region, rv->export_id, rv->generation))
 			continue;
+		/* what DAXMR_OP_F_MORE queued is not posted any more (found by fuzz_client) */
+		daxmr_ops_cancel_region(client->ops, region);
 		daxmr_region_revoke(region, msg->hdr.request_id);
 		daxmr_credit_on_revoke(&client->credit);
 		kept = kept || daxmr_region_state(region) == DAXMR_REGION_REVOKING;
@@ -794,6 +819,9 @@ static int client_transfer_chunk(struct daxmr_client *client, struct daxmr_regio
 	ret = client_wait(client, client_ops_room, daxmr_clock_ms() + client->opts.timeout_ms);
 	if (ret)
 		return ret == -ETIMEDOUT ? -EAGAIN : ret;
+	/* a REVOKE taken while waiting stops the transfer here (found by fuzz_client) */
+	if (!daxmr_region_usable(region))
+		return -ESTALE;
 	ret = daxmr_client_post(client, &req);
 	if (ret == -EAGAIN || ret == -EMSGSIZE)
 		ret = -EAGAIN; /* n was sized to fit: only a full completion room gets here */

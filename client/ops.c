@@ -386,6 +386,43 @@ void daxmr_ops_drop_region(struct daxmr_ops *ops, const struct daxmr_region *reg
 			ops_slot(ops, seq)->region = NULL;
 }
 
+/* The queued, unposted operations of region fail with -ESTALE; the rest move up in order. */
+void daxmr_ops_cancel_region(struct daxmr_ops *ops, struct daxmr_region *region)
+{
+	uint32_t seq, to = ops->posted;
+
+	for (seq = ops->posted; seq != ops->head; seq++) {
+		struct ops_slot *s = ops_slot(ops, seq);
+
+		if (s->region != region) {
+			if (to != seq) {
+				struct ops_slot *d = ops_slot(ops, to);
+
+				*d = *s;
+				d->wr.sg_list = &d->sge;
+				d->wr.wr_id = daxmr_wrid(DAXMR_QP_WR_OP, to);
+			}
+			if (to != ops->posted)
+				ops_slot(ops, to - 1)->wr.next = &ops_slot(ops, to)->wr;
+			to++;
+			continue;
+		}
+		if (!s->last)
+			continue;
+		ops->ops_open--;
+		if (s->mem)
+			daxmr_mem_op_end(s->mem);
+		if (s->internal) {
+			ops->internal_done = true;
+			ops->internal_status = -ESTALE;
+		} else {
+			ops_report(ops, s->op_ctx, -ESTALE, s->op, s->op_len);
+		}
+		daxmr_region_transfer_end(region);
+	}
+	ops->head = to;
+}
+
 /* ---- the public asynchronous calls ---- */
 
 /*

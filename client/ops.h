@@ -101,6 +101,13 @@ bool daxmr_ops_internal_done(const struct daxmr_ops *ops, int *status_ptr);
 /* The region is closing: slots that still name it forget it (their retirement skips it). */
 void daxmr_ops_drop_region(struct daxmr_ops *ops, const struct daxmr_region *region);
 
+/*
+ * The region is being revoked: its operations queued by DAXMR_OP_F_MORE and not posted yet
+ * fail with -ESTALE and leave the queue (nothing is posted on a revoked region); the others'
+ * pieces keep their order. Posted ones are untouched: they drain.
+ */
+void daxmr_ops_cancel_region(struct daxmr_ops *ops, struct daxmr_region *region);
+
 /* The errno a failed work completion means (-EACCES, -ECONNRESET, -ENOTCONN, -EIO). */
 int daxmr_ops_wc_errno(enum ibv_wc_status status);
 

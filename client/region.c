@@ -244,6 +244,11 @@ bool daxmr_region_has_ack_due(const struct daxmr_region *region)
 	return region->ack_kept && !region->busy;
 }
 
+bool daxmr_region_keeps_ack(const struct daxmr_region *region)
+{
+	return region->ack_kept;
+}
+
 /* Hands the due ACK over. */
 uint64_t daxmr_region_ack_take(struct daxmr_region *region)
 {

@@ -128,6 +128,8 @@ void daxmr_region_transfer_end(struct daxmr_region *region);
 
 /* Whether the region keeps a REVOKE's ACK that is due now (its transfer has ended). */
 bool daxmr_region_has_ack_due(const struct daxmr_region *region);
+/* Whether a REVOKE's ACK waits for the region's operations (due or not yet). */
+bool daxmr_region_keeps_ack(const struct daxmr_region *region);
 
 /* Hands the due ACK over: the REVOKE's request id; the region keeps no ACK after this. */
 uint64_t daxmr_region_ack_take(struct daxmr_region *region);

@@ -233,7 +233,9 @@ struct daxmr_completion {
 	int status;	  /* 0, or why it failed: -EACCES (remote access error: the key was
 			   * revoked under opts.use_revoked, or a protection error), -ECONNRESET
 			   * (the peer stopped answering: retries exhausted), -EIO (another
-			   * completion error), -ENOTCONN (the connection died before it finished) */
+			   * completion error), -ENOTCONN (the connection died before it finished),
+			   * -ESTALE (queued with DAXMR_OP_F_MORE, the region revoked before it was
+			   * posted: it never ran) */
 	enum daxmr_op op; /* what it was */
 	uint64_t len;	  /* bytes it covered (8 for atomics) */
 };

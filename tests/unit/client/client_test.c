@@ -80,6 +80,7 @@ static struct {
 	bool list_dup;	    /* page 2 repeats an id of page 1 */
 	enum ibv_wc_status rdma_status;
 	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
+	bool revoke_twice;	 /* ... and again (a repeated REVOKE) */
 	bool silent;		 /* the server answers nothing (timeouts) */
 	uint16_t version;	 /* the header version of everything the server sends */
 	/* authentication: the HELLO reply's flags and challenge, the AUTH reply */
@@ -811,6 +812,8 @@ static void fake_rdma_one(struct ibv_send_wr *wr)
 	if (mock.revoke_during_rdma) {
 		mock.revoke_during_rdma = false;
 		server_revoke();
+		if (mock.revoke_twice)
+			server_revoke();
 	}
 	/* a device reports successes only when signalled, failures (and flushes) always */
 	if (status != IBV_WC_SUCCESS || (wr->send_flags & IBV_SEND_SIGNALED)) {
@@ -1763,17 +1766,21 @@ static void revoke__ack_revoke_off(void **state)
 	assert_no_leaks();
 }
 
-/* A REVOKE during a transfer of the region: the ACK waits for the RDMA completion. */
-static void revoke__during_transfer_ack_deferred(void **state)
+/*
+ * A REVOKE during a transfer of the region: the ACK waits for the RDMA completion. twice: the
+ * same REVOKE again (found by fuzz_client): the repeat must not be acknowledged at once as if no
+ * region held the descriptor, or the server would fence the RDMA still in flight.
+ */
+static void revoke_during_transfer(bool twice)
 {
 	struct daxmr_client *c = NULL;
 	struct daxmr_region *r = NULL;
 	char buf[64];
 
-	(void)state;
 	assert_int_equal(connect_client(&c, true), 0);
 	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
 	mock.revoke_during_rdma = true;
+	mock.revoke_twice = twice;
 	/* one chunk: it completes, so the read succeeds */
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
 	assert_int_equal(mock.acks_at_rdma_completion, 0);
@@ -1784,6 +1791,18 @@ static void revoke__during_transfer_ack_deferred(void **state)
 	daxmr_region_close(&r);
 	daxmr_client_disconnect(&c);
 	assert_no_leaks();
+}
+
+static void revoke__during_transfer_ack_deferred(void **state)
+{
+	(void)state;
+	revoke_during_transfer(false);
+}
+
+static void revoke__repeated_during_transfer_ack_deferred(void **state)
+{
+	(void)state;
+	revoke_during_transfer(true);
 }
 
 /* A REVOKE in the middle of a multi-chunk transfer stops it at the chunk boundary. */
@@ -1835,8 +1854,13 @@ static void revoke__closed_region_not_delivered(void **state)
 	assert_int_equal(connect_client(&c, true), 0);
 	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
 	server_revoke();
-	/* any call drains the CQ: the REVOKE is handled inside this one */
-	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), 0);
+	/*
+	 * any call drains the CQ: the REVOKE is handled inside this one, before its RDMA, which is
+	 * then not posted (its ACK is out already: found by fuzz_client)
+	 */
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
+	assert_int_equal(mock.rdma_wrs, 0);
+	assert_int_equal(acks_sent(), 1);
 	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ESTALE);
 	daxmr_region_close(&r);
 	assert_int_equal(daxmr_client_process(c), 0);
@@ -2601,6 +2625,93 @@ static void version__matches_header(void **state)
 						       DAXMR_VERSION_PATCH);
 }
 
+/*
+ * Writes queued with DAXMR_OP_F_MORE and a REVOKE taken before the doorbell (found by
+ * fuzz_client): they fail with -ESTALE, nothing is posted on the revoked region, and the ACK
+ * goes at once (nothing of the region is in flight).
+ */
+static void async__more_queued_then_revoked_not_posted(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[4];
+	uint64_t vals[2] = { 1, 2 };
+	int ctx[2];
+
+	(void)state;
+	afix_open(&f, 0, 0, vals, sizeof(vals));
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_MORE),
+			 0);
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 8, 8, 8, &ctx[1],
+						  DAXMR_OP_F_MORE | DAXMR_OP_F_ON_ERROR),
+			 0);
+	server_revoke();
+	assert_int_equal(daxmr_client_process(f.c), 0);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(acks_sent(), 1);
+	assert_int_equal(daxmr_client_submit(f.c), 0);
+	assert_int_equal(mock.rdma_wrs, 0);
+	assert_int_equal(poll_n(f.c, done, 2), 2);
+	assert_ptr_equal(done[0].op_ctx, &ctx[0]);
+	assert_ptr_equal(done[1].op_ctx, &ctx[1]);
+	assert_int_equal(done[0].status, -ESTALE);
+	assert_int_equal(done[1].status, -ESTALE);
+	assert_int_equal(daxmr_client_inflight(f.c), 0);
+	afix_close(&f);
+}
+
+/*
+ * Two regions of one descriptor (the same export opened twice), each with a read in flight,
+ * and a REVOKE (found by fuzz_client): the ACK names the descriptor, so it goes only when the
+ * last of the two regions drained, once.
+ */
+static void revoke_two_regions(bool available)
+{
+	struct afix f;
+	struct daxmr_region *r2 = NULL;
+	struct daxmr_completion done[4];
+	static uint8_t buf[4096];
+	int ctx[2];
+
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	assert_int_equal(daxmr_region_open(f.c, "db", DAXMR_RW, &r2), 0);
+	mock.hold_rdma = true;
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 64, &ctx[0], 0), 0);
+	assert_int_equal(daxmr_region_read_async(r2, f.mem, 64, 64, 64, &ctx[1], 0), 0);
+	assert_int_equal(mock.nheld, 2);
+	server_revoke();
+	if (available)
+		server_available(); /* both regions RELEASED, their reads still running */
+	assert_int_equal(daxmr_client_process(f.c), 0);
+	assert_int_equal(acks_sent(), 0);
+	/* the first region's read completes: the other one still reads */
+	wc_push(mock.held[0].wr_id, mock.held[0].status, mock.held[0].opcode, 0);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx[0]);
+	assert_int_equal(acks_sent(), 0);
+	wc_push(mock.held[1].wr_id, mock.held[1].status, mock.held[1].opcode, 0);
+	mock.nheld = 0;
+	mock.hold_rdma = false;
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx[1]);
+	assert_int_equal(daxmr_client_poll(f.c, done, 4), 0);
+	assert_int_equal(acks_sent(), 1);
+	daxmr_region_close(&r2);
+	afix_close(&f);
+}
+
+static void async__revoke_two_regions_ack_after_both(void **state)
+{
+	(void)state;
+	revoke_two_regions(false);
+}
+
+/* The same with an AVAILABLE before either read ends (found by fuzz_client, again). */
+static void async__revoke_available_two_regions_ack_after_both(void **state)
+{
+	(void)state;
+	revoke_two_regions(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2658,6 +2769,7 @@ int main(void)
 		cmocka_unit_test_setup(revoke__ack_then_available, setup),
 		cmocka_unit_test_setup(revoke__ack_revoke_off, setup),
 		cmocka_unit_test_setup(revoke__during_transfer_ack_deferred, setup),
+		cmocka_unit_test_setup(revoke__repeated_during_transfer_ack_deferred, setup),
 		cmocka_unit_test_setup(revoke__stops_chunked_transfer, setup),
 		cmocka_unit_test_setup(revoke__unknown_descriptor_acked, setup),
 		cmocka_unit_test_setup(revoke__closed_region_not_delivered, setup),
@@ -2669,6 +2781,9 @@ int main(void)
 		cmocka_unit_test_setup(request__timeout_kills, setup),
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
+		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
+		cmocka_unit_test_setup(async__revoke_two_regions_ack_after_both, setup),
+		cmocka_unit_test_setup(async__revoke_available_two_regions_ack_after_both, setup),
 		cmocka_unit_test_setup(async__queue_full_EAGAIN, setup),
 		cmocka_unit_test_setup(async__bad_calls, setup),
 		cmocka_unit_test_setup(mem__dereg_busy_EBUSY, setup),
