@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "args.h"
+#include "daxmr_version.h"
 
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAILED 1 /* daxmrd answered with an error */
@@ -51,6 +52,7 @@ static void ctl_usage(FILE *f)
 		"  -s, --socket PATH  daxmrd's control socket\n"
 		"  -j, --json         print daxmrd's JSON reply as it is (one object a line)\n"
 		"  -h, --help         this text\n"
+		"      --version      print daxmrctl's version and exit\n"
 		"\n"
 		"Only root and members of the socket's group (daxmrd --ctl-group, 'set ctl-group')\n"
 		"may connect: the socket is mode 0660.\n"
@@ -322,6 +324,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DAXMR_CTL_SOCKET_DEFAULT;
@@ -340,6 +343,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			ctl_usage(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("daxmrctl %s\n", DAXMR_PROJECT_VERSION);
 			return CTL_EXIT_OK;
 		case ':':
 			fprintf(stderr, "daxmrctl: option %s needs a value\n", argv[optind - 1]);
