@@ -190,8 +190,8 @@ int main(int argc, char **argv)
 	ret = main_ctl(srv, &args, &rl, &ctl);
 	/* Type=notify: outside systemd this does nothing */
 	if (ret == 0)
-		(void)sd_notifyf(0, "READY=1\nSTATUS=listening on %s, %zu exports", args.opts.listen,
-				 args.opts.nexports);
+		(void)sd_notifyf(0, "READY=1\nSTATUS=listening on %s, %zu exports",
+				 args.opts.listen, args.opts.nexports);
 	if (ret || daxmr_server_run(srv))
 		rc = MAIN_EXIT_STARTUP;
 	daxmr_ctl_delete(&ctl);

@@ -20,16 +20,16 @@ struct daxmr_server_opts {
 	int ack_budget_ms;   /* -1: min(1000, lease-break-time / 4) */
 	bool odp_check_warn; /* a mode failing the data-path check is used anyway, loudly */
 	const struct daxmr_auth_key *key; /* borrowed: copied; NULL: clients need not AUTH */
-	const char *metrics; /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
-	void (*on_hup)(void *arg);	  /* SIGHUP (a reload); NULL: SIGHUP is not caught */
-	void *hup_arg;			  /* borrowed: passed to on_hup */
+	const char *metrics;	   /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
+	void (*on_hup)(void *arg); /* SIGHUP (a reload); NULL: SIGHUP is not caught */
+	void *hup_arg;		   /* borrowed: passed to on_hup */
 };
 
-#define DAXMR_SERVER_OPTS_DEFAULT                                                     \
-	{                                                                             \
-		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1,  \
+#define DAXMR_SERVER_OPTS_DEFAULT                                                      \
+	{                                                                              \
+		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1,   \
 		.odp_check_warn = false, .key = NULL, .metrics = NULL, .on_hup = NULL, \
-		.hup_arg = NULL                                                       \
+		.hup_arg = NULL                                                        \
 	}
 
 /*
