@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # deps.sh -- install (from Debian's own packages) what building, testing and the guest need.
-# Idempotent: asks apt only for what is missing. Usage: scripts/deps.sh [build|test|guest|rxe]...
+# Idempotent: asks apt only for what is missing. Usage: scripts/deps.sh [build|test|guest|rxe|fio]...
 set -euo pipefail
 
 build=(cmake ninja-build gcc pkg-config libibverbs-dev librdmacm-dev libpmem2-dev libevent-dev libcmocka-dev
@@ -12,6 +12,13 @@ test=(clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 # the host's root (ndctl, mkfs.xfs, rdma, the verbs tools)
 guest=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod util-linux iproute2 ndctl xfsprogs
 	rdma-core ibverbs-utils rdmacm-utils perftest ibverbs-providers debian-archive-keyring)
+
+# bench/fio's engine: fio itself (the host's, which the guest runs too), what fio's configure must
+# find to lay out thread_data and io_u as Debian's fio does (libaio, libnuma; verbs: build), and
+# dpkg-source to unpack Debian's fio source package (bench/fio/fetch-fio-source.sh)
+fio=(fio libaio-dev libnuma-dev dpkg-dev binutils)
+# the engine is part of the default build (DAXMR_FIO=AUTO), so "build" brings its packages
+build+=("${fio[@]}")
 
 # scripts/rxe-module.sh: a Debian trixie build root for the fixed rdma_rxe, and the patching
 rxe=(mmdebstrap patch xz-utils util-linux kmod)
@@ -24,7 +31,8 @@ for set in "$@"; do
 	test) want+=("${test[@]}") ;;
 	guest) want+=("${guest[@]}") ;;
 	rxe) want+=("${rxe[@]}") ;;
-	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe)" >&2; exit 2 ;;
+	fio) want+=("${fio[@]}") ;;
+	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe, fio)" >&2; exit 2 ;;
 	esac
 done
 

@@ -33,7 +33,7 @@ extern const char fio_version_string[];
 
 /* The engine's job options (ioengine-specific: server=, export=, secret_file=, ...). */
 struct daxmr_fio_options {
-	void *pad; /* fio treats an option at offset 0 as unset */
+	void *pad;	   /* fio treats an option at offset 0 as unset */
 	char *server;	   /* owned by fio: "host[:port]" of daxmrd */
 	char *export_name; /* owned by fio: the export; NULL: the job's file name */
 	char *secret_file; /* owned by fio: the shared secret's file, or NULL */
@@ -42,9 +42,9 @@ struct daxmr_fio_options {
 
 /* One job thread's engine state (td->io_ops_data). */
 struct daxmr_fio_data {
-	struct daxmr_client *client; /* owned */
-	struct daxmr_region *region; /* owned */
-	struct daxmr_mem *mem;	     /* owned: registers td->orig_buffer */
+	struct daxmr_client *client;	/* owned */
+	struct daxmr_region *region;	/* owned */
+	struct daxmr_mem *mem;		/* owned: registers td->orig_buffer */
 	struct daxmr_completion *comps; /* owned: iodepth entries */
 	struct io_u **events;		/* owned: iodepth entries, what event() hands out */
 	unsigned int depth;
@@ -150,7 +150,8 @@ static unsigned int daxmr_fio_wrs_per_io(const struct thread_data *td)
 					td->o.max_bs[DDIR_READ] :
 					td->o.max_bs[DDIR_WRITE];
 
-	return (unsigned int)((bs + DAXMR_DEFAULT_MAX_WR_BYTES - 1) / DAXMR_DEFAULT_MAX_WR_BYTES) + 1;
+	return (unsigned int)((bs + DAXMR_DEFAULT_MAX_WR_BYTES - 1) / DAXMR_DEFAULT_MAX_WR_BYTES) +
+	       1;
 }
 
 /* Connects to server= and opens the export (read-write when the job writes). */
@@ -174,7 +175,9 @@ static int daxmr_fio_init(struct thread_data *td)
 	td->io_ops_data = ed;
 	ed->depth = td->o.iodepth ? td->o.iodepth : 1;
 	ed->comps = calloc(ed->depth, sizeof(*ed->comps));
-	ed->events = calloc(ed->depth, sizeof(*ed->events));
+	/* an array of io_u pointers: the pointer's size is meant */
+	ed->events =
+		calloc(ed->depth, sizeof(ed->events[0])); /* NOLINT(bugprone-sizeof-expression) */
 	if (!ed->comps || !ed->events)
 		goto err;
 
@@ -185,7 +188,8 @@ static int daxmr_fio_init(struct thread_data *td)
 	copts.name = td->o.name;
 	ret = daxmr_client_connect(o->server, &copts, &ed->client);
 	if (ret) {
-		log_err("daxmr: job %s: connect to %s: %s\n", td->o.name, o->server, strerror(-ret));
+		log_err("daxmr: job %s: connect to %s: %s\n", td->o.name, o->server,
+			strerror(-ret));
 		goto err;
 	}
 	ret = daxmr_region_open(ed->client, name, access, &ed->region);
@@ -291,8 +295,9 @@ static enum fio_q_status daxmr_fio_queue(struct thread_data *td, struct io_u *io
 		return FIO_Q_BUSY; /* the send queue is full: fio reaps, then queues again */
 	if (ret) {
 		io_u->error = -ret;
-		td_verror(td, io_u->error, io_u->ddir == DDIR_READ ? "daxmr_region_read_async" :
-								      "daxmr_region_write_async");
+		td_verror(td, io_u->error,
+			  io_u->ddir == DDIR_READ ? "daxmr_region_read_async" :
+						    "daxmr_region_write_async");
 		return FIO_Q_COMPLETED;
 	}
 	ed->queued++;
