@@ -51,34 +51,23 @@ struct daxmr_fio_data {
 	unsigned int queued; /* posted with DAXMR_OP_F_MORE since the last commit */
 };
 
+/* One string option of the engine, stored in struct daxmr_fio_options' field. */
+#define DAXMR_FIO_STR_OPT(opt, long_name, field, text)                             \
+	{                                                                          \
+		.name = (opt), .lname = (long_name), .type = FIO_OPT_STR_STORE,    \
+		.off1 = offsetof(struct daxmr_fio_options, field), .help = (text), \
+		.category = FIO_OPT_C_ENGINE, .group = FIO_OPT_G_INVALID,          \
+	}
+
 static struct fio_option daxmr_fio_opts[] = {
-	{
-		.name = "server",
-		.lname = "daxmrd address",
-		.type = FIO_OPT_STR_STORE,
-		.off1 = offsetof(struct daxmr_fio_options, server),
-		.help = "daxmrd to connect to: host, host:port or [v6addr]:port (port 7471 by default)",
-		.category = FIO_OPT_C_ENGINE,
-		.group = FIO_OPT_G_INVALID,
-	},
-	{
-		.name = "export",
-		.lname = "daxmr export",
-		.type = FIO_OPT_STR_STORE,
-		.off1 = offsetof(struct daxmr_fio_options, export_name),
-		.help = "export to open (default: the job's filename=)",
-		.category = FIO_OPT_C_ENGINE,
-		.group = FIO_OPT_G_INVALID,
-	},
-	{
-		.name = "secret_file",
-		.lname = "daxmr secret file",
-		.type = FIO_OPT_STR_STORE,
-		.off1 = offsetof(struct daxmr_fio_options, secret_file),
-		.help = "file with the secret shared with daxmrd (mode 0600), if it requires one",
-		.category = FIO_OPT_C_ENGINE,
-		.group = FIO_OPT_G_INVALID,
-	},
+	DAXMR_FIO_STR_OPT("server", "daxmrd address", server,
+			  "daxmrd to connect to: host, host:port or [v6addr]:port (port 7471 by "
+			  "default)"),
+	DAXMR_FIO_STR_OPT("export", "daxmr export", export_name,
+			  "export to open (default: the job's filename=)"),
+	DAXMR_FIO_STR_OPT(
+		"secret_file", "daxmr secret file", secret_file,
+		"file with the secret shared with daxmrd (mode 0600), if it requires one"),
 	{
 		.name = "daxmr_verbose",
 		.lname = "libdaxmr log level",
@@ -241,16 +230,8 @@ static int daxmr_fio_get_file_size(struct thread_data *td, struct fio_file *f)
 	return 0;
 }
 
-/* Nothing to open: the region stands for the file. */
-static int daxmr_fio_open_file(struct thread_data *td, struct fio_file *f)
-{
-	(void)td;
-	(void)f;
-	return 0;
-}
-
-/* Nothing to close: the region lives until cleanup. */
-static int daxmr_fio_close_file(struct thread_data *td, struct fio_file *f)
+/* Opening and closing the file: nothing to do, the region opened in init stands for it. */
+static int daxmr_fio_file_nop(struct thread_data *td, struct fio_file *f)
 {
 	(void)td;
 	(void)f;
@@ -402,8 +383,8 @@ static struct ioengine_ops daxmr_fio_ops = {
 	.getevents = daxmr_fio_getevents,
 	.event = daxmr_fio_event,
 	.cleanup = daxmr_fio_cleanup,
-	.open_file = daxmr_fio_open_file,
-	.close_file = daxmr_fio_close_file,
+	.open_file = daxmr_fio_file_nop,
+	.close_file = daxmr_fio_file_nop,
 	.get_file_size = daxmr_fio_get_file_size,
 	.options = daxmr_fio_opts,
 	.option_struct_size = sizeof(struct daxmr_fio_options),
