@@ -43,9 +43,14 @@ for spec in sys.argv[3:]:
         got = j["write" if d == "W" else "read"]["io_bytes"]
         if got != n:
             sys.exit("job %s: %s io_bytes %d, want %d" % (name, d, got, n))
-    print("%s: error %d, read %d B (%.1f MiB/s), write %d B (%.1f MiB/s)" % (
+    # fio counts, at each submission, how many I/Os were in flight: depth 16 must be reached
+    # on the async path (a synchronous engine would sit at 1)
+    lvl = j.get("iodepth_level", {})
+    if want_error != "error" and float(lvl.get("16", 0)) < 50.0:
+        sys.exit("job %s: in flight at submission %s: depth 16 under half the time" % (name, lvl))
+    print("%s: error %d, read %d B (%.1f MiB/s), write %d B (%.1f MiB/s), depth 16 at %.1f %%" % (
         name, err, j["read"]["io_bytes"], j["read"]["bw"] / 1024.0,
-        j["write"]["io_bytes"], j["write"]["bw"] / 1024.0))
+        j["write"]["io_bytes"], j["write"]["bw"] / 1024.0, float(lvl.get("16", 0))))
 PY
 }
 
