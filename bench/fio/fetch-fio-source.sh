@@ -42,6 +42,8 @@ apt-get -q "${apt_opts[@]}" update >"$state/update.log" 2>&1 ||
 	{ cat "$state/source.log" >&2; echo "fetch-fio-source: no source package fio=$ver" >&2; exit 1; }
 rm -rf "$tree"
 dsc=$(ls "$dir"/fio_"${ver#*:}".dsc)
+# --no-check: apt already checked the files against the signed archive's Sources index (the
+# .dsc's own maintainer signature would need the Debian developer keyrings)
 dpkg-source --no-check -x "$dsc" "$tree" >"$state/extract.log" 2>&1 ||
 	{ cat "$state/extract.log" >&2; echo "fetch-fio-source: dpkg-source -x $dsc failed" >&2; exit 1; }
 echo "$ver" >"$tree/.daxmr-debian-version"
