@@ -87,7 +87,8 @@ struct daxmr_conn {
 	bool dead_reported;		 /* ops.dead called */
 	int64_t accepted_ms; /* daxmr_clock_ms() at accept: the handshake deadline counts from it */
 	int64_t unreachable_ms; /* daxmr_clock_ms() when a REVOKE went unanswered with sends unacked
-				 * by the peer's device; 0: none (see daxmr_conn_expire_unreachable) */
+				 * by the peer's device; 0: none (see daxmr_conn_expire_unreachable)
+				 */
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE]; /* WAIT_AUTH: sent in the HELLO reply */
 	char peer[64];					    /* "ADDR:PORT" for logs */
 	char client[DAXMR_PROTO_NAME_MAX + 1];		    /* the HELLO name, for logs */

@@ -1948,13 +1948,16 @@ static void fence__unreachable_holder_disconnected_later(void **state)
 	/* not fenced yet: an outstanding send alone is no reason */
 	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 1000000), 0);
 	daxmr_conn_fence(conn, exp);
-	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + DAXMR_CONN_UNREACHABLE_MS / 2), 0);
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + DAXMR_CONN_UNREACHABLE_MS / 2),
+			 0);
 	assert_int_equal(m.disconnects, 0);
-	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + DAXMR_CONN_UNREACHABLE_MS + 1000),
-			 -ETIMEDOUT);
+	assert_int_equal(
+		daxmr_conn_expire_unreachable(conn, now + DAXMR_CONN_UNREACHABLE_MS + 1000),
+		-ETIMEDOUT);
 	assert_int_equal(m.disconnects, 1);
 	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
-	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 3 * DAXMR_CONN_UNREACHABLE_MS), 0);
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 3 * DAXMR_CONN_UNREACHABLE_MS),
+			 0);
 	assert_int_equal(m.disconnects, 1);
 	drop_conn(&conn);
 }
@@ -1970,9 +1973,9 @@ static void fence__delivered_unanswered_holder_stays(void **state)
 	assert_int_equal(daxmr_conn_revoke(conn, exp, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000), 0);
 	daxmr_conn_on_cq_event(conn); /* the REVOKE's send completion */
 	daxmr_conn_fence(conn, exp);
-	assert_int_equal(
-		daxmr_conn_expire_unreachable(conn, daxmr_clock_ms() + 10 * DAXMR_CONN_UNREACHABLE_MS),
-		0);
+	assert_int_equal(daxmr_conn_expire_unreachable(
+				 conn, daxmr_clock_ms() + 10 * DAXMR_CONN_UNREACHABLE_MS),
+			 0);
 	assert_int_equal(m.disconnects, 0);
 	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
 	drop_conn(&conn);
@@ -1993,7 +1996,8 @@ static void fence__unreachable_holder_back_stays(void **state)
 	now = daxmr_clock_ms();
 	push_wc(m.sent_wr_id[m.nsent - 1], IBV_WC_SEND, IBV_WC_SUCCESS, 0); /* healed */
 	daxmr_conn_on_cq_event(conn);
-	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 2 * DAXMR_CONN_UNREACHABLE_MS), 0);
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 2 * DAXMR_CONN_UNREACHABLE_MS),
+			 0);
 	assert_int_equal(m.disconnects, 0);
 	drop_conn(&conn);
 }
