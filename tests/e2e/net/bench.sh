@@ -41,7 +41,7 @@ port=19000
 perftest() {
 	local tool=$1 bytes=$2 sp out=$WORK/$1-$2.out
 	port=$((port + 1))
-	srv timeout $((SECS + 40)) "$tool" -R -d "$TOPO_SRV_DEV" -s "$bytes" -D "$SECS" -F -p "$port" >"$WORK/$tool-server.out" 2>&1 &
+	"${SRV[@]}" timeout $((SECS + 40)) "$tool" -R -d "$TOPO_SRV_DEV" -s "$bytes" -D "$SECS" -F -p "$port" >"$WORK/$tool-server.out" 2>&1 &
 	sp=$!
 	sleep 1
 	if cli timeout $((SECS + 40)) "$tool" -R -d "$TOPO_CLI_DEV" -s "$bytes" -D "$SECS" -F -p "$port" "$TOPO_SRV_ADDR" >"$out" 2>&1; then

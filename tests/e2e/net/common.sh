@@ -19,15 +19,20 @@ RUN_AS="ip netns exec $TOPO_SRV_NS"
 say "topology: $(topo_show | tr '\n' ';')"
 
 # cli CMD...: a client command across the link; srv CMD...: one next to daxmrd (rxe loopback).
-cli() { topo_cli "$@"; }
-srv() { topo_srv "$@"; }
+# In the background use "${CLI[@]}" CMD &: $! is then the command's own pid (ip netns exec
+# execs it), where a function would leave a subshell's.
+CLI=(ip netns exec "$TOPO_CLI_NS")
+SRV=(ip netns exec "$TOPO_SRV_NS")
+cli() { "${CLI[@]}" "$@"; }
+srv() { "${SRV[@]}" "$@"; }
 
-# watch_in NS LOGNAME EXPORT [ARGS...]: `daxmr watch` in the background from the client (cli) or
-# the server's (srv) side, output in $WORK/LOGNAME.log, pid in WATCH_PID; waits for "opened".
+# watch_in cli|srv LOGNAME EXPORT [ARGS...]: `daxmr watch` in the background from the client's or
+# the server's side, output in $WORK/LOGNAME.log, pid in WATCH_PID; waits for "opened".
 watch_in() {
-	local ns=$1 log=$WORK/$2.log name=$3
+	local ns=$1 log=$WORK/$2.log name=$3 pre
 	shift 3
-	"$ns" "$DAXMR" -s "$SERVER" watch "$name" "$@" >"$log" 2>&1 &
+	if [ "$ns" = cli ]; then pre=("${CLI[@]}"); else pre=("${SRV[@]}"); fi
+	"${pre[@]}" "$DAXMR" -s "$SERVER" watch "$name" "$@" >"$log" 2>&1 &
 	WATCH_PID=$!
 	BACKGROUND+=("$WATCH_PID")
 	wait_for "$log" "^opened export=$name " 20 "watch $name ($ns side)"

@@ -62,7 +62,7 @@ case "$MODE" in
 break)
 	random_file "$f" $((4 << 20))
 	start_daxmrd d --allow-non-dax --export "t=$f"
-	cli "$DAXMR_HOLDER" "$SERVER" t BREAKER1 >"$WORK/holder.log" 2>&1 &
+	"${CLI[@]}" "$DAXMR_HOLDER" "$SERVER" t BREAKER1 >"$WORK/holder.log" 2>&1 &
 	HPID=$!
 	BACKGROUND+=("$HPID")
 	wait_for "$WORK/holder.log" '^holding export=t generation=1$' 20 "holder across the link"
@@ -113,7 +113,7 @@ transfer)
 	head -c $size /dev/zero >"$f"
 	random_file "$WORK/in" $size
 	start_daxmrd d --allow-non-dax --export "t=$f"
-	cli "$DAXMR" -t 20000 -s "$SERVER" put t -i "$WORK/in" >"$WORK/put.log" 2>&1 &
+	"${CLI[@]}" "$DAXMR" -t 20000 -s "$SERVER" put t -i "$WORK/in" >"$WORK/put.log" 2>&1 &
 	PPID_=$!
 	BACKGROUND+=("$PPID_")
 	wait_for "$WORK/d.log" 'OPEN t ' 20 "the put's OPEN"
@@ -173,7 +173,7 @@ flap)
 	random_file "$f" $((1 << 20))
 	start_daxmrd d --allow-non-dax --export "t=$f"
 	for i in $(seq "$nclients"); do
-		cli "$DAXMR" -s "$SERVER" watch t >"$WORK/w$i.log" 2>&1 &
+		"${CLI[@]}" "$DAXMR" -s "$SERVER" watch t >"$WORK/w$i.log" 2>&1 &
 		BACKGROUND+=("$!")
 	done
 	for i in $(seq "$nclients"); do wait_for "$WORK/w$i.log" '^opened export=t ' 60 "watcher $i"; done
