@@ -44,10 +44,16 @@
 #include "events.h"
 #include "handshake.h"
 #include "log.h"
+#include "mem.h"
+#include "ops.h"
 #include "proto.h"
 #include "qp.h"
 #include "region.h"
 #include "status.h"
+
+#define CLIENT_QUEUE_DEPTH_MAX 4096u
+#define CLIENT_WR_BYTES_MIN 4096u
+#define CLIENT_WR_BYTES_MAX (1u << 30)
 
 enum daxmr_client_state {
 	DAXMR_CLIENT_INIT = 0,
@@ -93,9 +99,10 @@ struct daxmr_client {
 	struct daxmr_credit credit;
 	uint64_t next_request_id;
 	struct client_pending pending;
-	bool rdma_active;
-	bool rdma_done;
-	int rdma_err;
+	bool rdma_active;			/* the copying path is running */
+	struct daxmr_ops *ops;			/* owned: every RDMA operation's work requests */
+	const struct daxmr_region *draining;	/* borrowed: close waits for its operations */
+	char last_reason[DAXMR_REASON_MAX + 1]; /* the server's words on the last refusal */
 
 	int epoll_fd; /* owned: daxmr_client_fd */
 	bool in_process;
@@ -105,6 +112,7 @@ struct daxmr_client {
 	char server_name[DAXMR_NAME_MAX + 1];
 
 	struct daxmr_region_list regions; /* the regions are the caller's; the list is ours */
+	struct daxmr_mem_list mems;	  /* the mems are the caller's; the list is ours */
 	TAILQ_HEAD(, client_ack) acks;	  /* owned */
 };
 
@@ -149,7 +157,11 @@ static void client_fail(struct daxmr_client *client, int err, const char *why)
 	DAXMR_LOG_ERR("connection to %s lost: %s (%s)", client->peer, why, daxmr_log_strerror(err));
 	client->state = DAXMR_CLIENT_DEAD;
 	client->dead_err = err;
+	/* before any operation is reported failed, nothing posted may touch memory any more */
+	daxmr_qp_set_error(client->qp);
 	daxmr_cm_disconnect(client->cm);
+	if (client->ops)
+		daxmr_ops_fail_all(client->ops, -ENOTCONN);
 	/* out of memory: no callback, but daxmr_client_process still reports -ENOTCONN */
 	(void)daxmr_events_push_disconnect(client->events, err);
 }
@@ -206,6 +218,16 @@ static void client_ack_queue(struct daxmr_client *client, uint32_t export_id, ui
 	ack->generation = generation;
 	ack->request_id = request_id;
 	TAILQ_INSERT_TAIL(&client->acks, ack, entry);
+}
+
+/* The region's last operation ended: the ACK it kept for a REVOKE is due now. */
+void daxmr_client_region_idle(struct daxmr_client *client, struct daxmr_region *region)
+{
+	const struct daxmr_desc *desc = daxmr_region_desc(region);
+
+	if (daxmr_region_has_ack_due(region))
+		client_ack_queue(client, desc->export_id, desc->generation,
+				 daxmr_region_ack_take(region));
 }
 
 /* REVOKE: the matching open regions are revoked; ACK now, or once their transfer ends. */
@@ -268,6 +290,7 @@ static void client_on_reply(struct daxmr_client *client, const struct daxmr_prot
 {
 	struct client_pending *p = &client->pending;
 	bool open, opened;
+	int ret;
 
 	if (!p->active || p->done || msg->hdr.request_id != p->request_id ||
 	    msg->hdr.opcode != p->opcode) {
@@ -280,8 +303,20 @@ static void client_on_reply(struct daxmr_client *client, const struct daxmr_prot
 	open = p->opcode == DAXMR_PROTO_OP_OPEN;
 	opened = open && msg->hdr.status == DAXMR_PROTO_STATUS_OK;
 	daxmr_credit_on_reply(&client->credit, open, opened);
-	if (opened && p->opening)
-		daxmr_region_attach(&client->regions, p->opening, &msg->desc);
+	if (opened && p->opening) {
+		ret = daxmr_region_attach(&client->regions, p->opening, &msg->desc);
+		if (ret) {
+			DAXMR_LOG_ERR("OPEN %s: server %s sent a descriptor we cannot use "
+				      "(length %llu, %u segments of 2^%u bytes, %u keys)",
+				      daxmr_region_name(p->opening), client->peer,
+				      (unsigned long long)msg->desc.length, msg->desc.nseg,
+				      msg->desc.seg_shift, msg->desc.nkeys);
+			client_fail(client, ret, "bad descriptor");
+			return;
+		}
+	}
+	if (msg->hdr.status != DAXMR_PROTO_STATUS_OK)
+		snprintf(client->last_reason, sizeof(client->last_reason), "%s", msg->reason);
 	*p->reply = *msg;
 	p->done = true;
 }
@@ -305,8 +340,10 @@ static void client_on_recv(struct daxmr_client *client, const uint8_t *buf, uint
 		goto out;
 	}
 	if (msg->hdr.opcode == DAXMR_PROTO_OP_ERROR) {
-		DAXMR_LOG_ERR("server %s sent ERROR %s", client->peer,
-			      daxmr_proto_status_str(msg->hdr.status));
+		DAXMR_LOG_ERR("server %s sent ERROR %s%s%s", client->peer,
+			      daxmr_proto_status_str(msg->hdr.status), msg->reason[0] ? ": " : "",
+			      msg->reason);
+		snprintf(client->last_reason, sizeof(client->last_reason), "%s", msg->reason);
 		client_fail(client, daxmr_status_errno(msg->hdr.status), "server sent ERROR");
 		goto out;
 	}
@@ -331,30 +368,22 @@ out:
 	free(msg);
 }
 
-/* The errno a failed RDMA completion means. */
-static int client_wc_errno(enum ibv_wc_status status)
-{
-	switch (status) {
-	case IBV_WC_REM_ACCESS_ERR:
-	case IBV_WC_LOC_PROT_ERR:
-		return -EACCES;
-	case IBV_WC_RETRY_EXC_ERR:
-	case IBV_WC_RNR_RETRY_EXC_ERR:
-		return -ECONNRESET;
-	default:
-		return -EIO;
-	}
-}
-
 /* One work completion. */
 static void client_on_wc(struct daxmr_client *client, const struct ibv_wc *wc)
 {
 	const uint8_t *recv;
 	enum daxmr_qp_wr kind = daxmr_qp_complete(client->qp, wc, &recv);
+	int err;
 
-	if (kind == DAXMR_QP_WR_RDMA) {
-		client->rdma_done = true;
-		client->rdma_err = wc->status == IBV_WC_SUCCESS ? 0 : client_wc_errno(wc->status);
+	if (kind == DAXMR_QP_WR_OP) {
+		err = daxmr_ops_on_wc(client->ops, wc);
+		if (!err)
+			return; /* success, or a flush after the failure that killed the QP */
+		/* the opcode of a failed completion is undefined: the status says it all */
+		DAXMR_LOG_ERR("RDMA operation failed on connection %s: %s (vendor error 0x%x)",
+			      client->peer, ibv_wc_status_str(wc->status), wc->vendor_err);
+		client_fail(client, err, ibv_wc_status_str(wc->status));
+		return;
 	}
 	if (wc->status == IBV_WC_SUCCESS) {
 		if (kind == DAXMR_QP_WR_RECV && recv)
@@ -364,11 +393,9 @@ static void client_on_wc(struct daxmr_client *client, const struct ibv_wc *wc)
 	if (wc->status == IBV_WC_WR_FLUSH_ERR && client->state != DAXMR_CLIENT_READY)
 		return; /* the QP is already in error: the rest flushes out */
 	DAXMR_LOG_ERR("%s completion failed on connection %s: %s (vendor error 0x%x)",
-		      kind == DAXMR_QP_WR_RDMA ? "RDMA" :
-		      kind == DAXMR_QP_WR_SEND ? "SEND" :
-						 "RECV",
-		      client->peer, ibv_wc_status_str(wc->status), wc->vendor_err);
-	client_fail(client, client_wc_errno(wc->status), ibv_wc_status_str(wc->status));
+		      kind == DAXMR_QP_WR_SEND ? "SEND" : "RECV", client->peer,
+		      ibv_wc_status_str(wc->status), wc->vendor_err);
+	client_fail(client, daxmr_ops_wc_errno(wc->status), ibv_wc_status_str(wc->status));
 }
 
 /* Polls the CQ until it is empty, then sends queued ACKs and tops up the receives. */
@@ -477,10 +504,23 @@ static bool client_send_slot_free(const struct daxmr_client *client)
 	return daxmr_qp_has_send_slot(client->qp);
 }
 
-/* client_wait predicate: the RDMA transfer in flight completed. */
-static bool client_rdma_completed(const struct daxmr_client *client)
+/* client_wait predicate: the internal RDMA operation in flight completed. */
+static bool client_internal_completed(const struct daxmr_client *client)
 {
-	return client->rdma_done;
+	return daxmr_ops_internal_done(client->ops, NULL);
+}
+
+/* client_wait predicate: the region being closed has no operation in flight. */
+static bool client_region_drained(const struct daxmr_client *client)
+{
+	return daxmr_region_busy(client->draining) == 0;
+}
+
+/* client_wait predicate: the ops ring has a free slot and room for a completion. */
+static bool client_ops_room(const struct daxmr_client *client)
+{
+	return daxmr_ops_free_slots(client->ops) > 0 &&
+	       daxmr_ops_inflight(client->ops) < daxmr_qp_rdma_depth(client->qp);
 }
 
 /* client_wait predicate: every queued REVOKE_ACK went out. */
@@ -547,8 +587,9 @@ int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *cal
 		return ret;
 	if (call->reply.hdr.status == DAXMR_PROTO_STATUS_OK)
 		return 0;
-	DAXMR_LOG_INF("%s: server %s says %s", daxmr_proto_opcode_str(req->hdr.opcode),
-		      client->peer, daxmr_proto_status_str(call->reply.hdr.status));
+	DAXMR_LOG_INF("%s: server %s says %s%s%s", daxmr_proto_opcode_str(req->hdr.opcode),
+		      client->peer, daxmr_proto_status_str(call->reply.hdr.status),
+		      call->reply.reason[0] ? ": " : "", call->reply.reason);
 	return daxmr_status_errno(call->reply.hdr.status);
 }
 
@@ -569,6 +610,53 @@ void daxmr_client_settle(struct daxmr_client *client)
 	client_arm_cq(client);
 }
 
+/*
+ * KEYS until the region knows every segment's key (docs/protocol.md 9.3). On failure the
+ * descriptor is closed again: a region that cannot address all of its export is not opened.
+ */
+static int client_fetch_keys(struct daxmr_client *client, struct daxmr_region *region)
+{
+	const struct daxmr_desc *desc = daxmr_region_desc(region);
+	struct daxmr_client_call *call = NULL;
+	uint32_t first;
+	int ret = 0;
+
+	while ((first = daxmr_region_keys_missing(region)) < desc->nseg) {
+		if (!call)
+			call = daxmr_client_call_new(DAXMR_PROTO_OP_KEYS);
+		if (!call) {
+			ret = -ENOMEM;
+			break;
+		}
+		memset(&call->reply, 0, sizeof(call->reply));
+		call->req.keys.export_id = desc->export_id;
+		call->req.keys.generation = desc->generation;
+		call->req.keys.first = first;
+		ret = daxmr_client_call(client, call, NULL);
+		if (ret)
+			break;
+		ret = daxmr_region_keys_add(region, call->reply.keys_reply.first,
+					    call->reply.keys_reply.count,
+					    call->reply.keys_reply.keys);
+		if (ret) {
+			DAXMR_LOG_ERR("KEYS of export %s from segment %u: server %s answered "
+				      "segments %u.. (%u keys), want %u.. (%u segments in all)",
+				      daxmr_region_name(region), first, client->peer,
+				      call->reply.keys_reply.first, call->reply.keys_reply.count,
+				      first, desc->nseg);
+			client_fail(client, ret, "bad KEYS reply");
+			break;
+		}
+	}
+	free(call);
+	if (ret) {
+		DAXMR_LOG_ERR("open %s: cannot fetch the keys of its %u segments: %s",
+			      daxmr_region_name(region), desc->nseg, daxmr_log_strerror(ret));
+		(void)daxmr_client_close_desc(client, region);
+	}
+	return ret;
+}
+
 /* Sends OPEN for the region's name; the reply attaches the region when OK. */
 int daxmr_client_open_desc(struct daxmr_client *client, struct daxmr_region *region,
 			   enum daxmr_access access)
@@ -585,6 +673,8 @@ int daxmr_client_open_desc(struct daxmr_client *client, struct daxmr_region *reg
 	snprintf(call->req.open.name, sizeof(call->req.open.name), "%s", daxmr_region_name(region));
 	ret = daxmr_client_call(client, call, region);
 	free(call);
+	if (!ret)
+		ret = client_fetch_keys(client, region);
 	daxmr_client_settle(client);
 	return ret;
 }
@@ -597,6 +687,16 @@ int daxmr_client_close_desc(struct daxmr_client *client, struct daxmr_region *re
 	struct daxmr_client_call *call;
 	int ret = 0;
 
+	if (daxmr_region_busy(region) && client_is_live(client)) {
+		/* the caller's memory and op contexts stay valid until these complete */
+		client->draining = region;
+		ret = client_wait(client, client_region_drained,
+				  daxmr_clock_ms() + client->opts.timeout_ms);
+		client->draining = NULL;
+		if (ret == -ETIMEDOUT)
+			client_fail(client, ret, "operations of a closing region never completed");
+	}
+	daxmr_ops_drop_region(client->ops, region);
 	if (daxmr_region_state(region) != DAXMR_REGION_RELEASED && client_is_live(client)) {
 		call = daxmr_client_call_new(DAXMR_PROTO_OP_CLOSE);
 		if (!call) {
@@ -643,33 +743,89 @@ int daxmr_client_flush_desc(struct daxmr_client *client, struct daxmr_region *re
 	return ret;
 }
 
-/* One chunk of a transfer: posted, then waited for. 0 or why it failed (logged by the caller). */
-static int client_transfer_chunk(struct daxmr_client *client, const struct daxmr_desc *desc,
+/* Posts an operation on the ops ring; a failed post kills the connection (the op then fails). */
+int daxmr_client_post(struct daxmr_client *client, const struct daxmr_ops_req *req)
+{
+	int ret = daxmr_ops_post(client->ops, req);
+
+	if (ret == -EAGAIN || ret == -EMSGSIZE || ret == -EOPNOTSUPP || !ret)
+		return ret;
+	client_fail(client, ret, "cannot post RDMA work requests");
+	return 0; /* queued: its completion reports -ENOTCONN */
+}
+
+/* The library's own registered scratch buffer (the bounce buffer) and its key. */
+uint64_t *daxmr_client_scratch(struct daxmr_client *client, uint32_t *lkey_ptr)
+{
+	*lkey_ptr = daxmr_qp_lkey(client->qp);
+	/* page-aligned: the 8-byte atomics' results fit aligned at its start */
+	return (uint64_t *)(void *)daxmr_qp_bounce(client->qp);
+}
+
+/* Waits for the internal operation posted last; its status, or why waiting failed. */
+int daxmr_client_wait_internal(struct daxmr_client *client)
+{
+	int status = 0;
+	int ret = client_wait(client, client_internal_completed,
+			      daxmr_clock_ms() + client->opts.timeout_ms);
+
+	if (ret == -ETIMEDOUT)
+		client_fail(client, ret, "RDMA operation timed out");
+	if (!ret)
+		(void)daxmr_ops_internal_done(client->ops, &status);
+	daxmr_client_settle(client);
+	return ret ? ret : status;
+}
+
+/* One chunk of the copying path through the bounce buffer: posted, then waited for. */
+static int client_transfer_chunk(struct daxmr_client *client, struct daxmr_region *region,
 				 bool write, uint64_t offset, size_t n)
 {
+	struct daxmr_ops_req req = { .op = write ? DAXMR_OP_WRITE : DAXMR_OP_READ,
+				     .region = region,
+				     .laddr = (uint64_t)(uintptr_t)daxmr_qp_bounce(client->qp),
+				     .lkey = daxmr_qp_lkey(client->qp),
+				     .remote_off = offset,
+				     .len = n,
+				     .internal = true };
 	int ret;
 
-	ret = daxmr_qp_post_rdma(client->qp, write, desc->addr + offset, desc->rkey, n);
-	if (ret) {
-		client_fail(client, ret, "cannot post an RDMA transfer");
+	/* the caller's own operations may hold the ring: wait for a slot */
+	ret = client_wait(client, client_ops_room, daxmr_clock_ms() + client->opts.timeout_ms);
+	if (ret)
+		return ret == -ETIMEDOUT ? -EAGAIN : ret;
+	ret = daxmr_client_post(client, &req);
+	if (ret == -EAGAIN || ret == -EMSGSIZE)
+		ret = -EAGAIN; /* n was sized to fit: only a full completion room gets here */
+	if (ret)
 		return ret;
-	}
-	client->rdma_done = false;
-	client->rdma_err = 0;
-	ret = client_wait(client, client_rdma_completed,
-			  daxmr_clock_ms() + client->opts.timeout_ms);
-	if (!ret)
-		ret = client->rdma_err;
-	if (ret == -ETIMEDOUT)
-		client_fail(client, ret, "RDMA transfer timed out");
-	return ret;
+	return daxmr_client_wait_internal(client);
+}
+
+/*
+ * The most one chunk of the copying path at offset carries now: the bounce buffer, the free
+ * slots of the ring, the end of offset's segment (so that it never needs more pieces than
+ * there are free slots).
+ */
+static size_t client_chunk_max(const struct daxmr_client *client, const struct daxmr_region *region,
+			       uint64_t offset)
+{
+	size_t ring = (size_t)daxmr_ops_free_slots(client->ops) * client->opts.max_wr_bytes;
+	size_t seg_left;
+	uint32_t rkey;
+
+	if (ring < client->opts.max_wr_bytes)
+		ring = client->opts.max_wr_bytes; /* none free yet: the chunk waits for one */
+	seg_left = daxmr_region_piece(region, offset, SIZE_MAX, SIZE_MAX, &rkey);
+	if (ring > seg_left)
+		ring = seg_left;
+	return ring < DAXMR_QP_BOUNCE_SIZE ? ring : DAXMR_QP_BOUNCE_SIZE;
 }
 
 /* Chunked one-sided transfer through the bounce buffer. */
 int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *region, bool write,
 			  uint64_t offset, void *buf, size_t len)
 {
-	const struct daxmr_desc *desc = daxmr_region_desc(region);
 	uint8_t *p = buf, *bounce = daxmr_qp_bounce(client->qp);
 	size_t done = 0, n;
 	int ret = 0;
@@ -677,7 +833,6 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 	if (client->rdma_active)
 		return -EBUSY;
 	client->rdma_active = true;
-	daxmr_region_transfer_begin(region);
 	while (done < len) {
 		if (!daxmr_region_usable(region)) {
 			ret = -ESTALE;
@@ -686,10 +841,12 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 		ret = daxmr_client_error(client);
 		if (ret)
 			break;
-		n = len - done < DAXMR_QP_BOUNCE_SIZE ? len - done : DAXMR_QP_BOUNCE_SIZE;
+		n = client_chunk_max(client, region, offset + done);
+		if (n > len - done)
+			n = len - done;
 		if (write)
 			memcpy(bounce, p + done, n);
-		ret = client_transfer_chunk(client, desc, write, offset + done, n);
+		ret = client_transfer_chunk(client, region, write, offset + done, n);
 		if (ret) {
 			DAXMR_LOG_ERR("RDMA %s of export %s (%zu bytes at offset %llu) failed: %s",
 				      write ? "WRITE" : "READ", daxmr_region_name(region), n,
@@ -700,12 +857,7 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 			memcpy(p + done, bounce, n);
 		done += n;
 	}
-	daxmr_region_transfer_end(region);
 	client->rdma_active = false;
-	/* a revoked region's last transfer is over: now the server may fence */
-	if (daxmr_region_has_ack_due(region))
-		client_ack_queue(client, desc->export_id, desc->generation,
-				 daxmr_region_ack_take(region));
 	daxmr_client_settle(client);
 	return ret;
 }
@@ -774,6 +926,8 @@ static int client_free(struct daxmr_client *client)
 
 	daxmr_auth_key_wipe(&client->key);
 	daxmr_region_list_free(&client->regions);
+	daxmr_mem_list_free(&client->mems); /* the MRs before the PD */
+	daxmr_ops_delete(&client->ops);
 	while ((ack = TAILQ_FIRST(&client->acks))) {
 		TAILQ_REMOVE(&client->acks, ack, entry);
 		free(ack);
@@ -798,6 +952,19 @@ static int client_opts_take(struct daxmr_client *client, const struct daxmr_clie
 	client->opts = opts ? *opts : defaults;
 	if (client->opts.timeout_ms <= 0)
 		client->opts.timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS;
+	if (!client->opts.queue_depth)
+		client->opts.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH;
+	if (!client->opts.max_wr_bytes)
+		client->opts.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES;
+	if (client->opts.queue_depth > CLIENT_QUEUE_DEPTH_MAX ||
+	    client->opts.max_wr_bytes < CLIENT_WR_BYTES_MIN ||
+	    client->opts.max_wr_bytes > CLIENT_WR_BYTES_MAX) {
+		DAXMR_LOG_ERR("queue_depth %u (want 1..%u), max_wr_bytes %u (want %u..%u)",
+			      client->opts.queue_depth, CLIENT_QUEUE_DEPTH_MAX,
+			      client->opts.max_wr_bytes, CLIENT_WR_BYTES_MIN, CLIENT_WR_BYTES_MAX);
+		return -EINVAL;
+	}
+	client->opts.max_wr_bytes &= ~(CLIENT_WR_BYTES_MIN - 1);
 	daxmr_log_set_ident("libdaxmr");
 	daxmr_log_set_level(client->opts.verbose >= 2 ? DAXMR_LOG_DEBUG :
 			    client->opts.verbose == 1 ? DAXMR_LOG_INFO :
@@ -838,7 +1005,19 @@ static int client_establish(struct daxmr_client *client, const char *addr, int64
 	ret = daxmr_cm_resolve_route(client->cm, deadline);
 	if (ret)
 		return ret;
-	ret = daxmr_qp_new(daxmr_cm_id(client->cm), client->peer, &client->qp);
+	ret = daxmr_qp_new(daxmr_cm_id(client->cm), client->peer, client->opts.queue_depth,
+			   &client->qp);
+	if (ret)
+		return ret;
+	client->opts.queue_depth = daxmr_qp_rdma_depth(client->qp);
+	ret = daxmr_ops_new(
+		&(struct daxmr_ops_params){ .qp = daxmr_qp_ibv(client->qp),
+					    .peer = client->peer,
+					    .depth = client->opts.queue_depth,
+					    .max_wr_bytes = client->opts.max_wr_bytes,
+					    .max_inline = daxmr_qp_max_inline(client->qp),
+					    .atomics = daxmr_qp_atomics(client->qp) },
+		&client->ops);
 	if (ret)
 		return ret;
 	/* the HELLO reply's receive (and the slack) must be there before the server can send */
@@ -873,6 +1052,7 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	client->next_request_id = 1;
 	client->peer = addr;
 	TAILQ_INIT(&client->regions);
+	TAILQ_INIT(&client->mems);
 	TAILQ_INIT(&client->acks);
 	ret = client_opts_take(client, opts);
 	if (ret)
@@ -930,6 +1110,12 @@ const char *daxmr_client_server_name(const struct daxmr_client *client)
 	return client->server_name;
 }
 
+/* The protocol version the connection speaks. */
+unsigned int daxmr_client_protocol_version(const struct daxmr_client *client)
+{
+	return client->version;
+}
+
 /* Sets or clears the callbacks. */
 void daxmr_client_set_callbacks(struct daxmr_client *client, const struct daxmr_callbacks *cbs,
 				void *arg)
@@ -960,4 +1146,92 @@ int daxmr_client_process(struct daxmr_client *client)
 	daxmr_events_deliver(client->events);
 	client->in_process = false;
 	return daxmr_client_error(client);
+}
+
+/* The PD caller memory registers on. */
+struct ibv_pd *daxmr_client_pd(const struct daxmr_client *client)
+{
+	return daxmr_qp_pd(client->qp);
+}
+
+/* The client's list of registered memory. */
+struct daxmr_mem_list *daxmr_client_mems(struct daxmr_client *client)
+{
+	return &client->mems;
+}
+
+/* Posts what DAXMR_OP_F_MORE queued. */
+int daxmr_client_submit(struct daxmr_client *client)
+{
+	int ret;
+
+	if (!client)
+		return -EINVAL;
+	ret = daxmr_client_error(client);
+	if (ret)
+		return ret;
+	ret = daxmr_ops_submit(client->ops);
+	if (ret)
+		client_fail(client, ret, "cannot post RDMA work requests");
+	return ret ? -ENOTCONN : 0;
+}
+
+/* Busy-poll: finished operations, without blocking. */
+int daxmr_client_poll(struct daxmr_client *client, struct daxmr_completion *out, int max)
+{
+	int n;
+
+	if (!client || !out || max < 1)
+		return -EINVAL;
+	if (client_is_live(client)) {
+		if (daxmr_ops_submit(client->ops))
+			client_fail(client, -EIO, "cannot post RDMA work requests");
+		else
+			(void)client_drain_cq(client); /* a failure is the client's death */
+	}
+	n = daxmr_ops_take(client->ops, out, max);
+	if (!n && !client_is_live(client))
+		return -ENOTCONN;
+	return n;
+}
+
+/* Operations posted and not yet reported. */
+unsigned int daxmr_client_inflight(const struct daxmr_client *client)
+{
+	return client && client->ops ? daxmr_ops_inflight(client->ops) : 0;
+}
+
+/* client_wait predicate: a completion or an event is waiting for the caller. */
+static bool client_has_news(const struct daxmr_client *client)
+{
+	return daxmr_ops_done_count(client->ops) > 0 || daxmr_events_pending(client->events);
+}
+
+/* Blocks until poll or process has something, or timeout_ms. */
+int daxmr_client_wait(struct daxmr_client *client, int timeout_ms)
+{
+	int64_t deadline;
+	int ret;
+
+	if (!client)
+		return -EINVAL;
+	if (client_has_news(client))
+		return 0;
+	if (!client_is_live(client))
+		return -ENOTCONN;
+	if (daxmr_ops_submit(client->ops)) {
+		client_fail(client, -EIO, "cannot post RDMA work requests");
+		return 0; /* the failed operations are news */
+	}
+	deadline = timeout_ms < 0 ? INT64_MAX : daxmr_clock_ms() + timeout_ms;
+	ret = client_wait(client, client_has_news, deadline);
+	if (ret && ret != -ETIMEDOUT)
+		return client_has_news(client) ? 0 : -ENOTCONN;
+	return ret;
+}
+
+/* The server's reason for the last refusal. */
+const char *daxmr_client_last_reason(const struct daxmr_client *client)
+{
+	return client ? client->last_reason : "";
 }

@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <infiniband/verbs.h>
+
 #include "daxmr.h"
+#include "mem.h"
+#include "ops.h"
 #include "proto.h"
 
 /* A request and the room for its reply, on the heap: a LIST reply is 4 KiB. */
@@ -73,5 +77,27 @@ bool daxmr_client_uses_revoked(const struct daxmr_client *client);
  * -ENOTCONN (connecting, dead or closed).
  */
 int daxmr_client_error(const struct daxmr_client *client);
+
+/*
+ * Queues (and unless DAXMR_OP_F_MORE, posts) an RDMA operation on the connection's ring: 0,
+ * -EAGAIN, -EMSGSIZE, -EOPNOTSUPP (daxmr_ops_post). A post that fails kills the connection
+ * and is 0 here: the operation is reported failed (-ENOTCONN) by daxmr_client_poll.
+ */
+int daxmr_client_post(struct daxmr_client *client, const struct daxmr_ops_req *req);
+
+/* Waits (timeout_ms) for the internal operation posted last: its status, or the wait's error. */
+int daxmr_client_wait_internal(struct daxmr_client *client);
+
+/* The library's registered scratch buffer (page-aligned, DAXMR_QP_BOUNCE_SIZE) and its lkey. */
+uint64_t *daxmr_client_scratch(struct daxmr_client *client, uint32_t *lkey_ptr);
+
+/* The region's last operation ended: queues the REVOKE_ACK it kept, if one is due. */
+void daxmr_client_region_idle(struct daxmr_client *client, struct daxmr_region *region);
+
+/* The protection domain caller memory registers on (borrowed). */
+struct ibv_pd *daxmr_client_pd(const struct daxmr_client *client);
+
+/* The client's list of registered memory (daxmr_mem_reg joins it, dereg leaves it). */
+struct daxmr_mem_list *daxmr_client_mems(struct daxmr_client *client);
 
 #endif /* DAXMR_CLIENT_CLIENT_H */

@@ -19,7 +19,13 @@
 #include "hostport.h"
 #include "log.h"
 
-#define CM_RD_ATOM_MAX 4 /* RDMA READs we ask to have outstanding (we use one) */
+/* RDMA READs and atomics in flight we ask for (the device's max, up to this): READs pipeline */
+#define CM_RD_ATOM_MAX 128
+/*
+ * The QP's ACK timeout, 4.096 us x 2^14 = 67 ms: a lost packet is retransmitted after that,
+ * 7 times (retry_count) before the QP fails, so a dead peer shows within about 0.5 s of a post.
+ */
+#define CM_ACK_TIMEOUT 14
 #define CM_DISCONNECT_WAIT_MS 1000
 
 struct daxmr_cm {
@@ -299,7 +305,7 @@ static int cm_reject_errno(const struct daxmr_cm *cm, const struct cm_event *ev)
 	DAXMR_LOG_ERR("connecting to %s: daxmrd rejected us: %s (server speaks versions %u..%u, "
 		      "we speak %u..%u)",
 		      cm->peer, daxmr_proto_status_str(rej.status), rej.version_min,
-		      rej.version_max, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX);
+		      rej.version_max, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_CLIENT_MAX);
 	if (rej.status == DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION)
 		return -EPROTONOSUPPORT;
 	if (rej.status == DAXMR_PROTO_STATUS_BUSY)
@@ -317,7 +323,7 @@ static int cm_conn_param(struct daxmr_cm *cm, uint8_t *pdata, size_t pdata_size,
 			 struct rdma_conn_param *param)
 {
 	struct daxmr_proto_cm_connect cc = { .version_min = DAXMR_PROTO_VERSION_MIN,
-					     .version_max = DAXMR_PROTO_VERSION_MAX };
+					     .version_max = DAXMR_PROTO_VERSION_CLIENT_MAX };
 	struct ibv_device_attr dev;
 	int ret;
 
@@ -342,6 +348,19 @@ static int cm_conn_param(struct daxmr_cm *cm, uint8_t *pdata, size_t pdata_size,
 	return 0;
 }
 
+/* The QP's ACK timeout (before rdma_connect moves it to RTS); a kernel without the option
+ * keeps its default, said once in the log. */
+static void cm_set_ack_timeout(struct daxmr_cm *cm)
+{
+	uint8_t timeout = CM_ACK_TIMEOUT;
+
+	if (rdma_set_option(cm->id, RDMA_OPTION_ID, RDMA_OPTION_ID_ACK_TIMEOUT, &timeout,
+			    sizeof(timeout)))
+		DAXMR_LOG_NTC("rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT, %u) on %s: %s: keeping "
+			      "the kernel's ACK timeout",
+			      (unsigned int)timeout, cm->peer, daxmr_log_strerror(errno));
+}
+
 /* rdma_connect; waits for ESTABLISHED and checks the accept data. */
 int daxmr_cm_connect(struct daxmr_cm *cm, int64_t deadline, struct daxmr_proto_cm_accept *acc)
 {
@@ -353,6 +372,7 @@ int daxmr_cm_connect(struct daxmr_cm *cm, int64_t deadline, struct daxmr_proto_c
 	ret = cm_conn_param(cm, pdata, sizeof(pdata), &param);
 	if (ret)
 		return ret;
+	cm_set_ack_timeout(cm);
 	if (rdma_connect(cm->id, &param)) {
 		ret = -errno;
 		DAXMR_LOG_CALL_ERR("rdma_connect", ret, "%s", cm->peer);

@@ -195,6 +195,12 @@ static void events_deliver_one(struct daxmr_events *events, struct events_event 
 	}
 }
 
+/* Whether anything waits for delivery. */
+bool daxmr_events_pending(const struct daxmr_events *events)
+{
+	return !TAILQ_EMPTY(&events->queue);
+}
+
 /* Empties the eventfd, then delivers everything queued. */
 void daxmr_events_deliver(struct daxmr_events *events)
 {

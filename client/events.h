@@ -3,6 +3,7 @@
 #ifndef DAXMR_CLIENT_EVENTS_H
 #define DAXMR_CLIENT_EVENTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daxmr.h"
@@ -41,6 +42,9 @@ int daxmr_events_push_disconnect(struct daxmr_events *events, int err);
 
 /* Drops the undelivered events of region (it is being closed). */
 void daxmr_events_drop_region(struct daxmr_events *events, struct daxmr_region *region);
+
+/* Whether an event waits for daxmr_events_deliver. */
+bool daxmr_events_pending(const struct daxmr_events *events);
 
 /*
  * Empties the eventfd, then delivers every queued event through the callbacks, oldest first.

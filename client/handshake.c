@@ -21,7 +21,7 @@ int daxmr_handshake_hello(struct daxmr_client *client, const char *name, uint16_
 	if (!call)
 		return -ENOMEM;
 	call->req.hello.version_min = DAXMR_PROTO_VERSION_MIN;
-	call->req.hello.version_max = DAXMR_PROTO_VERSION_MAX;
+	call->req.hello.version_max = DAXMR_PROTO_VERSION_CLIENT_MAX;
 	snprintf(call->req.hello.name, sizeof(call->req.hello.name), "%s", name);
 	ret = daxmr_client_call(client, call, NULL);
 	if (ret && daxmr_client_call_refused(call)) {

@@ -12,8 +12,9 @@
 #include "verbs.h"
 #include "wrid.h"
 
-#define QP_RECV_SLOTS 64 /* receives: bounds the descriptors one connection can hold */
-#define QP_SEND_SLOTS 16 /* sends in flight: one request plus REVOKE_ACKs */
+#define QP_RECV_SLOTS 64  /* receives: bounds the descriptors one connection can hold */
+#define QP_SEND_SLOTS 16  /* sends in flight: one request plus REVOKE_ACKs */
+#define QP_INLINE_WANT 64 /* WRITE bytes we ask to send inline (a cache line: 8-byte values) */
 
 struct daxmr_qp {
 	struct rdma_cm_id *id;		       /* borrowed: owns the QP once created */
@@ -30,7 +31,9 @@ struct daxmr_qp {
 	unsigned int recvs_posted;
 	bool send_busy[QP_SEND_SLOTS];
 	unsigned int sends_busy;
-	uint32_t rdma_seq;
+	unsigned int rdma_depth; /* send-queue room for RDMA work requests (the ops ring) */
+	uint32_t max_inline;	 /* what the QP accepts inline */
+	bool atomics;		 /* the device does RC atomics */
 };
 
 /* Where receive slot i lives. */
@@ -63,7 +66,8 @@ static int qp_create_cq_qp(struct daxmr_qp *qp)
 	struct ibv_qp_init_attr attr = { 0 };
 	int ret;
 
-	qp->cq = ibv_create_cq(qp->id->verbs, 2 * (QP_RECV_SLOTS + QP_SEND_SLOTS), NULL,
+	qp->cq = ibv_create_cq(qp->id->verbs,
+			       2 * (QP_RECV_SLOTS + QP_SEND_SLOTS) + (int)qp->rdma_depth, NULL,
 			       qp->comp_channel, 0);
 	if (!qp->cq) {
 		ret = qp_errno_or_enomem();
@@ -73,16 +77,44 @@ static int qp_create_cq_qp(struct daxmr_qp *qp)
 	attr.send_cq = qp->cq;
 	attr.recv_cq = qp->cq;
 	attr.qp_type = IBV_QPT_RC;
-	attr.cap.max_send_wr = QP_SEND_SLOTS + 2;
+	attr.cap.max_send_wr = QP_SEND_SLOTS + qp->rdma_depth;
 	attr.cap.max_recv_wr = QP_RECV_SLOTS;
 	attr.cap.max_send_sge = 1;
 	attr.cap.max_recv_sge = 1;
+	attr.cap.max_inline_data = QP_INLINE_WANT;
 	if (rdma_create_qp(qp->id, qp->pd, &attr)) {
-		ret = -errno;
-		DAXMR_LOG_CALL_ERR("rdma_create_qp", ret, "connection %s", qp->peer);
-		return ret;
+		/* a device without inline sends refuses the request: ask for none */
+		attr.cap.max_inline_data = 0;
+		if (rdma_create_qp(qp->id, qp->pd, &attr)) {
+			ret = -errno;
+			DAXMR_LOG_CALL_ERR("rdma_create_qp", ret,
+					   "connection %s (%u send work requests)", qp->peer,
+					   attr.cap.max_send_wr);
+			return ret;
+		}
 	}
 	qp->qp_created = true;
+	qp->max_inline = attr.cap.max_inline_data; /* what the device granted */
+	return 0;
+}
+
+/* Whether the device does RC atomics (the QP is made with remote atomic access). */
+static int qp_query_atomics(struct daxmr_qp *qp)
+{
+	struct ibv_device_attr dev;
+	int ret = ibv_query_device(qp->id->verbs, &dev);
+
+	if (ret) {
+		DAXMR_LOG_CALL_ERR("ibv_query_device", -ret, "connection %s", qp->peer);
+		return -ret;
+	}
+	qp->atomics = dev.atomic_cap != IBV_ATOMIC_NONE;
+	if (qp->rdma_depth + QP_SEND_SLOTS > (unsigned int)dev.max_qp_wr &&
+	    dev.max_qp_wr > QP_SEND_SLOTS) {
+		DAXMR_LOG_NTC("connection %s: queue depth %u lowered to the device's %d", qp->peer,
+			      qp->rdma_depth, dev.max_qp_wr - QP_SEND_SLOTS);
+		qp->rdma_depth = (unsigned int)dev.max_qp_wr - QP_SEND_SLOTS;
+	}
 	return 0;
 }
 
@@ -108,7 +140,8 @@ static int qp_buf_new(struct daxmr_qp *qp)
 }
 
 /* PD, completion channel, CQ, QP and the registered buffers on id's device. */
-int daxmr_qp_new(struct rdma_cm_id *id, const char *peer, struct daxmr_qp **qp_ptr)
+int daxmr_qp_new(struct rdma_cm_id *id, const char *peer, unsigned int rdma_depth,
+		 struct daxmr_qp **qp_ptr)
 {
 	struct daxmr_qp *qp;
 	int ret;
@@ -118,6 +151,10 @@ int daxmr_qp_new(struct rdma_cm_id *id, const char *peer, struct daxmr_qp **qp_p
 		return -ENOMEM;
 	qp->id = id;
 	qp->peer = peer;
+	qp->rdma_depth = rdma_depth;
+	ret = qp_query_atomics(qp);
+	if (ret)
+		goto err_delete;
 	qp->pd = ibv_alloc_pd(id->verbs);
 	if (!qp->pd) {
 		ret = qp_errno_or_enomem();
@@ -286,23 +323,54 @@ int daxmr_qp_post_msg(struct daxmr_qp *qp, struct daxmr_proto_msg *msg, uint16_t
 	return 0;
 }
 
-/* Posts one RDMA READ/WRITE of n bytes between the bounce buffer and raddr. */
-int daxmr_qp_post_rdma(struct daxmr_qp *qp, bool write, uint64_t raddr, uint32_t rkey, size_t n)
+/* The QP for the ops ring's posts. */
+struct ibv_qp *daxmr_qp_ibv(const struct daxmr_qp *qp)
 {
-	struct ibv_send_wr wr = { .opcode = write ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ };
-	struct ibv_sge sge = { .addr = (uintptr_t)daxmr_qp_bounce(qp), .length = (uint32_t)n };
+	return qp->id->qp;
+}
+
+/* The PD (caller memory registers on it). */
+struct ibv_pd *daxmr_qp_pd(const struct daxmr_qp *qp)
+{
+	return qp->pd;
+}
+
+/* The local key of the message and bounce buffers. */
+uint32_t daxmr_qp_lkey(const struct daxmr_qp *qp)
+{
+	return qp->mr->lkey;
+}
+
+/* RDMA work requests the send queue has room for. */
+unsigned int daxmr_qp_rdma_depth(const struct daxmr_qp *qp)
+{
+	return qp->rdma_depth;
+}
+
+/* Bytes a WRITE may send inline. */
+uint32_t daxmr_qp_max_inline(const struct daxmr_qp *qp)
+{
+	return qp->max_inline;
+}
+
+/* Whether the device does RC atomics. */
+bool daxmr_qp_atomics(const struct daxmr_qp *qp)
+{
+	return qp->atomics;
+}
+
+/* Moves the QP to the error state: nothing posted on it touches memory any more. */
+void daxmr_qp_set_error(struct daxmr_qp *qp)
+{
+	struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
 	int ret;
 
-	wr.wr_id = daxmr_wrid(DAXMR_QP_WR_RDMA, qp->rdma_seq++);
-	wr.wr.rdma.remote_addr = raddr;
-	wr.wr.rdma.rkey = rkey;
-	ret = qp_post_send(qp, &wr, &sge);
-	if (ret) {
-		DAXMR_LOG_CALL_ERR("ibv_post_send", -ret, "RDMA %s of %zu bytes at 0x%llx",
-				   write ? "WRITE" : "READ", n, (unsigned long long)raddr);
-		return -ret;
-	}
-	return 0;
+	if (!qp->qp_created)
+		return;
+	ret = ibv_modify_qp(qp->id->qp, &attr, IBV_QP_STATE);
+	if (ret)
+		DAXMR_LOG_CALL_ERR("ibv_modify_qp", -ret, "connection %s to the error state",
+				   qp->peer);
 }
 
 /* Polls up to n completions. */

@@ -12,7 +12,7 @@
 
 #include "proto.h"
 
-#define DAXMR_QP_BOUNCE_SIZE (1u << 20) /* RDMA chunk; well under rxe's 8 MiB message limit */
+#define DAXMR_QP_BOUNCE_SIZE (1u << 20) /* the copying path's chunk */
 
 /*
  * The verbs resources of one connection, on the device rdma_cm bound its id to: a PD, a
@@ -26,14 +26,17 @@ struct daxmr_qp;
 enum daxmr_qp_wr {
 	DAXMR_QP_WR_RECV = 1,
 	DAXMR_QP_WR_SEND = 2,
-	DAXMR_QP_WR_RDMA = 3,
+	DAXMR_QP_WR_OP = 3, /* a piece of an RDMA operation: the ops ring's (ops.h) */
 };
 
 /*
  * Creates everything on id's device (id borrowed: it owns the QP; peer borrowed: names the
- * connection in log lines, lives as long as the qp). 0 or the failed call's -errno, logged.
+ * connection in log lines, lives as long as the qp), with send-queue room for rdma_depth RDMA
+ * work requests besides the messages (lowered to what the device allows). 0 or the failed
+ * call's -errno, logged.
  */
-int daxmr_qp_new(struct rdma_cm_id *id, const char *peer, struct daxmr_qp **qp_ptr);
+int daxmr_qp_new(struct rdma_cm_id *id, const char *peer, unsigned int rdma_depth,
+		 struct daxmr_qp **qp_ptr);
 
 /* Destroys the QP, the buffer, the CQ, the channel and the PD; NULL-safe; the first error. */
 int daxmr_qp_delete(struct daxmr_qp **qp_ptr);
@@ -53,8 +56,26 @@ int daxmr_qp_post_msg(struct daxmr_qp *qp, struct daxmr_proto_msg *msg, uint16_t
 /* The bounce buffer (DAXMR_QP_BOUNCE_SIZE bytes). */
 uint8_t *daxmr_qp_bounce(struct daxmr_qp *qp);
 
-/* Posts one RDMA READ (write false: into the bounce buffer) or WRITE of n bytes at raddr. */
-int daxmr_qp_post_rdma(struct daxmr_qp *qp, bool write, uint64_t raddr, uint32_t rkey, size_t n);
+/* The QP itself, for the ops ring's posts (borrowed). */
+struct ibv_qp *daxmr_qp_ibv(const struct daxmr_qp *qp);
+
+/* The protection domain caller memory registers on (borrowed). */
+struct ibv_pd *daxmr_qp_pd(const struct daxmr_qp *qp);
+
+/* The local key of the message and bounce buffers. */
+uint32_t daxmr_qp_lkey(const struct daxmr_qp *qp);
+
+/* RDMA work requests the send queue has room for (the requested depth, or the device's max). */
+unsigned int daxmr_qp_rdma_depth(const struct daxmr_qp *qp);
+
+/* Bytes an RDMA WRITE may carry inline on this QP (0: none). */
+uint32_t daxmr_qp_max_inline(const struct daxmr_qp *qp);
+
+/* Whether the device does RC atomics (ibv_query_device's atomic_cap). */
+bool daxmr_qp_atomics(const struct daxmr_qp *qp);
+
+/* Moves the QP to the error state (logged if that fails): no posted work touches memory after. */
+void daxmr_qp_set_error(struct daxmr_qp *qp);
 
 /* Polls up to n completions into wc: how many, or -EIO (logged). */
 int daxmr_qp_poll(struct daxmr_qp *qp, struct ibv_wc *wc, int n);

@@ -15,8 +15,10 @@ struct daxmr_region {
 	struct daxmr_desc desc;
 	char name[DAXMR_NAME_MAX + 1];
 	enum daxmr_region_state state;
-	bool busy;     /* an RDMA transfer on it is in flight: a REVOKE's ACK must wait */
-	bool ack_kept; /* a REVOKE came while busy: its ACK is due when the transfer ends */
+	unsigned int busy; /* RDMA operations on it in flight: a REVOKE's ACK waits for 0 */
+	bool ack_kept;	   /* a REVOKE came while busy: its ACK is due when the transfer ends */
+	uint32_t *keys;	   /* owned: desc.nseg keys, keys[0 .. nkeys) known */
+	uint32_t nkeys;
 	uint64_t ack_request_id; /* that REVOKE's request id, echoed in the ACK */
 };
 
@@ -52,11 +54,48 @@ int daxmr_region_op_error(const struct daxmr_region *region, uint64_t offset, ui
 	return 0;
 }
 
+/* Whether a descriptor is one this library can use: the decoder's rules and ours on top. */
+int daxmr_region_desc_check(const struct daxmr_proto_desc *desc)
+{
+	uint32_t nseg = desc->nseg ? desc->nseg : 1;
+
+	if (desc->length == 0 || desc->addr + desc->length < desc->addr)
+		return -EPROTO; /* nothing to address, or a remote range that wraps */
+	if (nseg > DAXMR_REGION_NSEG_MAX)
+		return -EPROTO;
+	if (desc->nseg &&
+	    (desc->seg_shift < DAXMR_PROTO_SEG_SHIFT_MIN || desc->seg_shift > 63 ||
+	     desc->nkeys == 0 || desc->nkeys > desc->nseg || desc->nkeys > DAXMR_PROTO_KEYS_MAX ||
+	     ((desc->length - 1) >> desc->seg_shift) + 1 != desc->nseg ||
+	     desc->keys[0] != desc->rkey))
+		return -EPROTO; /* the decoder refuses these too: peer input is checked twice */
+	return 0;
+}
+
 /* Takes the OK reply's descriptor, becomes OPEN, joins the connection's list. */
-void daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *region,
-			 const struct daxmr_proto_desc *desc)
+int daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *region,
+			const struct daxmr_proto_desc *desc)
 {
 	struct daxmr_desc *d = &region->desc;
+	uint32_t nseg = desc->nseg ? desc->nseg : 1;
+	uint32_t *keys;
+	int ret;
+
+	ret = daxmr_region_desc_check(desc);
+	if (ret)
+		return ret;
+	keys = calloc(nseg, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	free(region->keys);
+	region->keys = keys;
+	if (desc->nseg) {
+		memcpy(keys, desc->keys, (size_t)desc->nkeys * sizeof(*keys));
+		region->nkeys = desc->nkeys;
+	} else {
+		keys[0] = desc->rkey;
+		region->nkeys = 1;
+	}
 
 	d->export_id = desc->export_id;
 	d->generation = desc->generation;
@@ -68,8 +107,50 @@ void daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *re
 	d->memory = (enum daxmr_memory)desc->memory;
 	d->registration = (enum daxmr_registration)desc->registration;
 	d->key_kind = (enum daxmr_key_kind)desc->key_kind;
+	d->seg_shift = desc->nseg ? desc->seg_shift : 63;
+	d->nseg = desc->nseg ? desc->nseg : 1;
+	d->atomic = (desc->flags & DAXMR_PROTO_DESC_F_ATOMIC) != 0;
 	region->state = DAXMR_REGION_OPEN;
 	TAILQ_INSERT_TAIL(list, region, entry);
+	return 0;
+}
+
+/* The first segment whose key is not known yet; nseg when every key is. */
+uint32_t daxmr_region_keys_missing(const struct daxmr_region *region)
+{
+	return region->nkeys;
+}
+
+/* A KEYS reply's keys for segments first ..: -EPROTO unless exactly the next ones. */
+int daxmr_region_keys_add(struct daxmr_region *region, uint32_t first, uint32_t count,
+			  const uint32_t *keys)
+{
+	uint32_t want = region->desc.nseg - region->nkeys;
+
+	if (first != region->nkeys || count == 0 ||
+	    count != (want < DAXMR_PROTO_KEYS_MAX ? want : DAXMR_PROTO_KEYS_MAX))
+		return -EPROTO;
+	memcpy(region->keys + first, keys, (size_t)count * sizeof(*keys));
+	region->nkeys += count;
+	return 0;
+}
+
+/*
+ * The piece of [offset, offset + len) that one work request may carry: at most max bytes, not
+ * across a segment boundary. *rkey_ptr is that segment's key. The caller checked the range.
+ */
+size_t daxmr_region_piece(const struct daxmr_region *region, uint64_t offset, size_t len,
+			  size_t max, uint32_t *rkey_ptr)
+{
+	uint32_t shift = region->desc.seg_shift;
+	uint64_t seg_left = (1ull << shift) - (offset & ((1ull << shift) - 1));
+	uint64_t seg = offset >> shift;
+	size_t n = len < max ? len : max;
+
+	if (n > seg_left)
+		n = (size_t)seg_left;
+	*rkey_ptr = seg < region->nkeys ? region->keys[seg] : 0;
+	return n;
 }
 
 /* Leaves the connection's list. */
@@ -92,6 +173,7 @@ void daxmr_region_list_free(struct daxmr_region_list *list)
 
 	while ((region = TAILQ_FIRST(list))) {
 		TAILQ_REMOVE(list, region, entry);
+		free(region->keys);
 		free(region);
 	}
 }
@@ -129,18 +211,31 @@ void daxmr_region_release(struct daxmr_region *region)
 	region->state = DAXMR_REGION_RELEASED;
 }
 
-/* A transfer starts. */
+/* An operation starts. */
 void daxmr_region_transfer_begin(struct daxmr_region *region)
 {
-	region->busy = true;
+	region->busy++;
 }
 
-/* The transfer ended: REVOKING -> REVOKED; a kept ACK is due. */
+/* An operation ended: with the last one, REVOKING -> REVOKED and a kept ACK is due. */
 void daxmr_region_transfer_end(struct daxmr_region *region)
 {
-	region->busy = false;
-	if (region->state == DAXMR_REGION_REVOKING)
+	if (region->busy)
+		region->busy--;
+	if (!region->busy && region->state == DAXMR_REGION_REVOKING)
 		region->state = DAXMR_REGION_REVOKED;
+}
+
+/* RDMA operations on the region not yet completed. */
+unsigned int daxmr_region_busy(const struct daxmr_region *region)
+{
+	return region->busy;
+}
+
+/* The client the region belongs to. */
+struct daxmr_client *daxmr_region_client(const struct daxmr_region *region)
+{
+	return region->client;
 }
 
 /* Whether a kept ACK is due. */
@@ -181,7 +276,8 @@ int daxmr_region_open(struct daxmr_client *client, const char *name, enum daxmr_
 	return 0;
 
 err_free:
-	/* only an OK reply attaches the region, so a failed one is not on the client's list */
+	/* only an OK reply attaches the region, and a failure after it detached it again */
+	free(region->keys);
 	free(region);
 	return ret;
 }
@@ -197,6 +293,7 @@ int daxmr_region_close(struct daxmr_region **region_ptr)
 	region = *region_ptr;
 	*region_ptr = NULL;
 	ret = daxmr_client_close_desc(region->client, region);
+	free(region->keys);
 	free(region);
 	return ret;
 }

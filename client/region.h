@@ -16,7 +16,7 @@
  * A region's life (enum daxmr_region_state):
  *
  *   OPEN --REVOKE, no transfer in flight--> REVOKED --AVAILABLE--> RELEASED
- *   OPEN --REVOKE during a transfer--> REVOKING --the transfer ends--> REVOKED
+ *   OPEN --REVOKE during transfers--> REVOKING --the last one ends--> REVOKED
  *   REVOKING --AVAILABLE--> RELEASED (the REVOKE's ACK is still due when the transfer ends)
  *   any state --close--> (freed; CLOSE sent unless RELEASED)
  *
@@ -51,12 +51,47 @@ bool daxmr_region_usable(const struct daxmr_region *region);
 int daxmr_region_op_error(const struct daxmr_region *region, uint64_t offset, uint64_t len,
 			  bool write);
 
+/* The most segments a descriptor may have here: 4 MiB of keys (a 1 TiB export has 1024). */
+#define DAXMR_REGION_NSEG_MAX (1u << 20)
+
 /*
- * An OK reply to the region's OPEN: takes its descriptor, becomes OPEN and joins list (at once:
- * a REVOKE right behind the reply must find it).
+ * Whether desc (from a server's OPEN reply) is usable: 0, or -EPROTO for length 0, a remote
+ * range that wraps, more than DAXMR_REGION_NSEG_MAX segments, or a segment table that breaks
+ * docs/protocol.md 9.2 (the decoder's rules, checked again).
  */
-void daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *region,
-			 const struct daxmr_proto_desc *desc);
+int daxmr_region_desc_check(const struct daxmr_proto_desc *desc);
+
+/*
+ * An OK reply to the region's OPEN: takes its descriptor (and the keys it carries), becomes
+ * OPEN and joins list (at once: a REVOKE right behind the reply must find it). -EPROTO for a
+ * descriptor daxmr_region_desc_check refuses, -ENOMEM; the region is then not attached.
+ */
+int daxmr_region_attach(struct daxmr_region_list *list, struct daxmr_region *region,
+			const struct daxmr_proto_desc *desc);
+
+/* The first segment whose key is still to be fetched with KEYS; desc nseg when none is. */
+uint32_t daxmr_region_keys_missing(const struct daxmr_region *region);
+
+/*
+ * Takes count keys of segments first .. (a KEYS reply): -EPROTO unless first is
+ * daxmr_region_keys_missing and count is what the server must send (min(rest, 1000)).
+ */
+int daxmr_region_keys_add(struct daxmr_region *region, uint32_t first, uint32_t count,
+			  const uint32_t *keys);
+
+/*
+ * The length of the first piece of [offset, offset + len) one work request may carry: at
+ * most max, never across a segment boundary; *rkey_ptr is the key of its segment (0 if that
+ * key is not known). The range must have passed daxmr_region_op_error.
+ */
+size_t daxmr_region_piece(const struct daxmr_region *region, uint64_t offset, size_t len,
+			  size_t max, uint32_t *rkey_ptr);
+
+/* RDMA operations on the region in flight (daxmr_region_transfer_begin minus _end). */
+unsigned int daxmr_region_busy(const struct daxmr_region *region);
+
+/* The client the region belongs to (borrowed). */
+struct daxmr_client *daxmr_region_client(const struct daxmr_region *region);
 
 /* Leaves list (close); the region itself is the caller's to free. */
 void daxmr_region_detach(struct daxmr_region_list *list, struct daxmr_region *region);
@@ -85,10 +120,10 @@ bool daxmr_region_available_matches(const struct daxmr_region *region, uint32_t 
 /* The export's AVAILABLE arrived: RELEASED (the server forgot the descriptor). */
 void daxmr_region_release(struct daxmr_region *region);
 
-/* An RDMA transfer on the region starts: a REVOKE from now on keeps its ACK. */
+/* An RDMA operation on the region starts (they nest): a REVOKE from now on keeps its ACK. */
 void daxmr_region_transfer_begin(struct daxmr_region *region);
 
-/* The transfer ended: a REVOKING region is REVOKED, and the ACK it kept is due. */
+/* One ended; with the last, a REVOKING region is REVOKED, and the ACK it kept is due. */
 void daxmr_region_transfer_end(struct daxmr_region *region);
 
 /* Whether the region keeps a REVOKE's ACK that is due now (its transfer has ended). */

@@ -9,14 +9,12 @@
 
 #define DAXMR_PROTO_MAGIC 0x524d5844u /* the bytes "DXMR" read as a little-endian u32 */
 #define DAXMR_PROTO_VERSION_MIN 1     /* oldest version this build speaks */
-#define DAXMR_PROTO_VERSION_MAX 2     /* newest version daxmrd and libdaxmr speak */
-#define DAXMR_PROTO_VERSION_AUTH 2    /* first version with AUTH and HELLO reply flag AUTH */
-#define DAXMR_PROTO_VERSION_SEG 3     /* first version with segments, KEYS, reasons, UNAVAILABLE */
-/*
- * Newest version the encoders and decoders know. Version 3 is specified and coded ahead of the
- * daemon and library that will speak it: until DAXMR_PROTO_VERSION_MAX reaches it, no
- * connection negotiates it (daxmr_proto_version_pick and the accept decoder stop at _MAX).
- */
+#define DAXMR_PROTO_VERSION_MAX 3     /* newest version daxmrd speaks */
+/* Newest version libdaxmr offers: version 3 since its data path splits at segment boundaries. */
+#define DAXMR_PROTO_VERSION_CLIENT_MAX 3
+#define DAXMR_PROTO_VERSION_AUTH 2 /* first version with AUTH and HELLO reply flag AUTH */
+#define DAXMR_PROTO_VERSION_SEG 3  /* first version with segments, KEYS, reasons, UNAVAILABLE */
+/* Newest version the encoders and decoders know. */
 #define DAXMR_PROTO_VERSION_CODEC_MAX 3
 
 #define DAXMR_PROTO_HDR_SIZE 24

@@ -41,6 +41,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,27 @@ static void conn_reply_init(const struct daxmr_conn *conn, const struct daxmr_pr
 	conn_msg_init(conn, req->opcode, status, DAXMR_PROTO_F_REPLY, req->request_id, reply);
 }
 
+/*
+ * Why a failed reply failed, in words, from version 3 on (section 9.4): printable ASCII, cut to
+ * DAXMR_PROTO_REASON_MAX bytes; versions 1 and 2 carry none.
+ */
+__attribute__((format(printf, 3, 4))) static void
+conn_reason(const struct daxmr_conn *conn, struct daxmr_proto_msg *reply, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	if (conn->version < DAXMR_PROTO_VERSION_SEG)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reply->reason, sizeof(reply->reason), fmt, ap);
+	va_end(ap);
+	for (i = 0; reply->reason[i]; i++)
+		if (reply->reason[i] < 0x20 || reply->reason[i] > 0x7e)
+			reply->reason[i] =
+				'?'; /* a path or a kernel's message: never a control byte */
+}
+
 /* Protocol violation: ERROR (best effort), then disconnect. */
 static void conn_protocol_error(struct daxmr_conn *conn, enum daxmr_proto_status status,
 				const char *why)
@@ -249,6 +271,7 @@ static void conn_protocol_error(struct daxmr_conn *conn, enum daxmr_proto_status
 	DAXMR_LOG_WRN("connection %s (%s): protocol error: %s: sending ERROR %s and disconnecting",
 		      conn->peer, conn->client, why, daxmr_proto_status_str(status));
 	conn_msg_init(conn, DAXMR_PROTO_OP_ERROR, status, DAXMR_PROTO_F_REPLY, 0, &err);
+	conn_reason(conn, &err, "%s", why);
 	(void)conn_send(conn, &err);
 	daxmr_conn_disconnect(conn);
 }
@@ -382,6 +405,7 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 		w = daxmr_window_find(&conn->windows, h, desc->access);
 		if (w) {
 			desc->rkey = w->rkey;
+			desc->keys[0] = w->rkey;
 			*w_ptr = w;
 			return 0;
 		}
@@ -390,6 +414,22 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 	if (ret == 0)
 		*w_ptr = w; /* BINDING: the reply waits for the completion */
 	return ret;
+}
+
+/*
+ * The status of an OPEN whose export has no descriptor to give (-EAGAIN): in version 3
+ * UNAVAILABLE with the reason when waiting will not help, else REVOKING (retry later).
+ */
+static enum daxmr_proto_status conn_open_not_now(struct daxmr_conn *conn, struct daxmr_export *exp,
+						 struct daxmr_proto_msg *reply)
+{
+	if (conn->version >= DAXMR_PROTO_VERSION_SEG && daxmr_export_down(exp)) {
+		conn_reason(conn, reply, "down: %s", daxmr_export_reason(exp));
+		return DAXMR_PROTO_STATUS_UNAVAILABLE;
+	}
+	conn_reason(conn, reply, "export %s is being revoked or re-established: retry",
+		    daxmr_export_name(exp));
+	return DAXMR_PROTO_STATUS_REVOKING;
 }
 
 /* OPEN: a descriptor with the access asked for; *deferred: answered when its window is bound. */
@@ -403,17 +443,33 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 	struct daxmr_hold *h;
 	int ret;
 
-	if (!exp)
+	if (!exp) {
+		conn_reason(conn, reply, "no export is named %s", req->open.name);
 		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	}
 	if (!conn_is_admitted(conn, exp)) {
 		DAXMR_LOG_NTC("connection %s (%s): OPEN %s denied: the export's allowlist does "
 			      "not hold the client's address",
 			      conn->peer, conn->client, daxmr_export_name(exp));
+		conn_reason(conn, reply, "the allowlist of export %s does not hold your address",
+			    daxmr_export_name(exp));
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
+	if (conn->version < DAXMR_PROTO_VERSION_SEG &&
+	    daxmr_export_state(exp) == DAXMR_EXPORT_AVAILABLE && daxmr_export_nseg(exp) > 1) {
+		/* section 9.2: a cut descriptor would contradict LIST's length */
+		DAXMR_LOG_NTC("connection %s (%s): OPEN %s refused: the export has %" PRIu32
+			      " segments and the client speaks version %u (segments need 3)",
+			      conn->peer, conn->client, daxmr_export_name(exp),
+			      daxmr_export_nseg(exp), conn->version);
+		return DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
+	}
 	h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
-	if (!h && conn->holds.n + conn->windows.nbinding >= DAXMR_CONN_HOLD_MAX)
+	if (!h && conn->holds.n + conn->windows.nbinding >= DAXMR_CONN_HOLD_MAX) {
+		conn_reason(conn, reply, "this connection holds %d descriptors already",
+			    DAXMR_CONN_HOLD_MAX);
 		return DAXMR_PROTO_STATUS_BUSY;
+	}
 	ret = daxmr_export_window(exp, req->open.access, &reply->desc, &bind);
 	if (ret == 0) {
 		ret = conn_open_window(conn, exp, req->hdr.request_id, &bind, &reply->desc, &w);
@@ -423,65 +479,157 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 		}
 		if (ret == 0)
 			return conn_open_finish(conn, exp, &reply->desc, w);
-		if (ret == -ENOBUFS)
+		if (ret == -ENOBUFS) {
+			conn_reason(conn, reply, "no free memory window slot on this connection");
 			return DAXMR_PROTO_STATUS_BUSY;
+		}
 		ret = -EOPNOTSUPP; /* no window for this one: the MR key, logged once */
 	}
 	if (ret == -EOPNOTSUPP)
 		ret = daxmr_export_desc(exp, req->open.access, &reply->desc);
-	if (ret == -EACCES)
+	if (ret == -EACCES) {
+		conn_reason(conn, reply, "export %s is read-only", daxmr_export_name(exp));
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	}
 	if (ret == -EAGAIN)
-		return DAXMR_PROTO_STATUS_REVOKING;
-	if (ret)
+		return conn_open_not_now(conn, exp, reply);
+	if (ret) {
+		conn_reason(conn, reply, "registering read-only keys of export %s failed: %s",
+			    daxmr_export_name(exp), daxmr_log_strerror(ret));
 		return DAXMR_PROTO_STATUS_INTERNAL;
+	}
 	return conn_open_finish(conn, exp, &reply->desc, NULL);
 }
 
-/* The status for a request naming a descriptor this connection does not hold. */
-static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t export_id)
+/* The status (and reason) for a request naming a descriptor this connection does not hold. */
+static enum daxmr_proto_status conn_not_held(struct daxmr_conn *conn, uint32_t export_id,
+					     struct daxmr_proto_msg *reply)
 {
-	return conn->env.ops.find_id(conn->env.arg, export_id) ? DAXMR_PROTO_STATUS_NOT_OPEN :
-								 DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	struct daxmr_export *exp = conn->env.ops.find_id(conn->env.arg, export_id);
+
+	if (!exp) {
+		conn_reason(conn, reply, "no export has id %" PRIu32, export_id);
+		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
+	}
+	conn_reason(conn, reply, "export %s is not open on this connection",
+		    daxmr_export_name(exp));
+	return DAXMR_PROTO_STATUS_NOT_OPEN;
 }
 
 /* CLOSE: drop the descriptor; under revocation it is the ack. */
 static enum daxmr_proto_status conn_do_close(struct daxmr_conn *conn,
-					     const struct daxmr_proto_msg *req)
+					     const struct daxmr_proto_msg *req,
+					     struct daxmr_proto_msg *reply)
 {
 	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, req->close.export_id);
 
 	if (!h)
-		return conn_not_held(conn, req->close.export_id);
-	if (h->gen != req->close.generation)
+		return conn_not_held(conn, req->close.export_id, reply);
+	if (h->gen != req->close.generation) {
+		conn_reason(conn, reply, "export %s: generation %" PRIu64 " is held, not %" PRIu64,
+			    daxmr_export_name(h->exp), h->gen, req->close.generation);
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
 	DAXMR_LOG_INF("connection %s (%s): CLOSE %s generation %" PRIu64, conn->peer, conn->client,
 		      daxmr_export_name(h->exp), h->gen);
 	daxmr_hold_drop(&conn->holds, h);
 	return DAXMR_PROTO_STATUS_OK;
 }
 
-/* FLUSH: persist a range of a descriptor still mapped. */
-static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
-					     const struct daxmr_proto_msg *req)
+/*
+ * The descriptor export_id of generation gen that this connection holds, not revoked, of the
+ * export's current generation, in *h_ptr: OK, or the status (and reason) saying why not.
+ */
+static enum daxmr_proto_status conn_held_current(struct daxmr_conn *conn, uint32_t export_id,
+						 uint64_t gen, struct daxmr_proto_msg *reply,
+						 struct daxmr_hold **h_ptr)
 {
-	const struct daxmr_proto_flush *f = &req->flush;
-	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, f->export_id);
-	int ret;
+	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, export_id);
 
 	if (!h)
-		return conn_not_held(conn, f->export_id);
-	if (h->gen != f->generation || h->state == DAXMR_HOLD_REVOKED ||
-	    daxmr_export_generation(h->exp) != f->generation)
+		return conn_not_held(conn, export_id, reply);
+	if (h->gen != gen || h->state == DAXMR_HOLD_REVOKED ||
+	    daxmr_export_generation(h->exp) != gen) {
+		conn_reason(conn, reply, "generation %" PRIu64 " of export %s is not held here",
+			    gen, daxmr_export_name(h->exp));
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	}
+	*h_ptr = h;
+	return DAXMR_PROTO_STATUS_OK;
+}
+
+/* FLUSH: persist a range of a descriptor still mapped. */
+static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
+					     const struct daxmr_proto_msg *req,
+					     struct daxmr_proto_msg *reply)
+{
+	const struct daxmr_proto_flush *f = &req->flush;
+	enum daxmr_proto_status st;
+	struct daxmr_hold *h = NULL;
+	int ret;
+
+	st = conn_held_current(conn, f->export_id, f->generation, reply, &h);
+	if (st != DAXMR_PROTO_STATUS_OK)
+		return st;
 	ret = daxmr_export_flush(h->exp, f->offset, f->length);
-	if (ret == -ERANGE)
+	if (ret == -ERANGE) {
+		conn_reason(conn, reply,
+			    "FLUSH of %" PRIu64 " bytes at %" PRIu64 " is past the end", f->length,
+			    f->offset);
 		return DAXMR_PROTO_STATUS_OUT_OF_RANGE;
+	}
 	if (ret == -EAGAIN)
 		return DAXMR_PROTO_STATUS_STALE_GENERATION;
-	if (ret)
+	if (ret) {
+		conn_reason(conn, reply, "flushing export %s failed: %s", daxmr_export_name(h->exp),
+			    daxmr_log_strerror(ret));
 		return DAXMR_PROTO_STATUS_INTERNAL;
+	}
 	return DAXMR_PROTO_STATUS_OK;
+}
+
+/*
+ * KEYS (version 3): more segment keys of a descriptor this connection holds, of the access it
+ * holds. A descriptor keyed by this connection's window has one segment and the window's key.
+ */
+static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
+					    const struct daxmr_proto_msg *req,
+					    struct daxmr_proto_msg *reply)
+{
+	const struct daxmr_proto_keys *k = &req->keys;
+	enum daxmr_proto_status st;
+	struct daxmr_hold *h = NULL;
+	struct daxmr_window *w;
+	int ret;
+
+	st = conn_held_current(conn, k->export_id, k->generation, reply, &h);
+	if (st != DAXMR_PROTO_STATUS_OK)
+		return st;
+	w = daxmr_window_find(&conn->windows, h, h->access);
+	if (w) {
+		if (k->first != 0)
+			goto out_of_range;
+		reply->keys_reply.first = 0;
+		reply->keys_reply.count = 1;
+		reply->keys_reply.keys[0] = w->rkey;
+		return DAXMR_PROTO_STATUS_OK;
+	}
+	ret = daxmr_export_keys(h->exp, h->access, k->first, &reply->keys_reply);
+	if (ret == -ERANGE)
+		goto out_of_range;
+	if (ret == -EAGAIN)
+		return DAXMR_PROTO_STATUS_STALE_GENERATION;
+	if (ret) {
+		conn_reason(conn, reply, "registering read-only keys of export %s failed: %s",
+			    daxmr_export_name(h->exp), daxmr_log_strerror(ret));
+		return DAXMR_PROTO_STATUS_INTERNAL;
+	}
+	return DAXMR_PROTO_STATUS_OK;
+
+out_of_range:
+	conn_reason(conn, reply, "export %s has %" PRIu32 " segments, segment %" PRIu32 " asked",
+		    daxmr_export_name(h->exp), w ? 1u : daxmr_export_nseg(h->exp), k->first);
+	return DAXMR_PROTO_STATUS_OUT_OF_RANGE;
 }
 
 /* REVOKE_ACK: the client stopped using the descriptor. Never answered. */
@@ -510,7 +658,8 @@ static bool conn_is_request(enum daxmr_proto_opcode op)
 {
 	return op == DAXMR_PROTO_OP_HELLO || op == DAXMR_PROTO_OP_LIST ||
 	       op == DAXMR_PROTO_OP_OPEN || op == DAXMR_PROTO_OP_CLOSE ||
-	       op == DAXMR_PROTO_OP_FLUSH || op == DAXMR_PROTO_OP_AUTH;
+	       op == DAXMR_PROTO_OP_FLUSH || op == DAXMR_PROTO_OP_AUTH ||
+	       op == DAXMR_PROTO_OP_KEYS; /* the decoder refuses KEYS below version 3 */
 }
 
 /*
@@ -566,9 +715,11 @@ static enum daxmr_proto_status conn_route_ready(struct daxmr_conn *conn,
 	case DAXMR_PROTO_OP_OPEN:
 		return conn_do_open(conn, msg, reply, deferred);
 	case DAXMR_PROTO_OP_CLOSE:
-		return conn_do_close(conn, msg);
+		return conn_do_close(conn, msg, reply);
 	case DAXMR_PROTO_OP_FLUSH:
-		return conn_do_flush(conn, msg);
+		return conn_do_flush(conn, msg, reply);
+	case DAXMR_PROTO_OP_KEYS:
+		return conn_do_keys(conn, msg, reply);
 	default:
 		return DAXMR_PROTO_STATUS_BAD_MESSAGE; /* unreachable: filtered by the decoder */
 	}
@@ -598,21 +749,32 @@ static void conn_route(struct daxmr_conn *conn, const struct daxmr_proto_msg *ms
 		DAXMR_LOG_INF("connection %s (%s): malformed %s payload (%s): answered %s",
 			      conn->peer, conn->client, daxmr_proto_opcode_str(msg->hdr.opcode),
 			      daxmr_log_strerror(decode_ret), daxmr_proto_status_str(st));
+		conn_reason(conn, &reply, "malformed %s payload (%s)",
+			    daxmr_proto_opcode_str(msg->hdr.opcode),
+			    daxmr_log_strerror(decode_ret));
 	} else if (msg->hdr.opcode == DAXMR_PROTO_OP_HELLO) {
 		st = conn_do_hello(conn, msg, &reply);
 	} else if (msg->hdr.opcode == DAXMR_PROTO_OP_AUTH) {
 		st = conn_do_auth(conn, msg, &reply);
 	} else if (conn->state == DAXMR_CONN_WAIT_AUTH) {
 		st = DAXMR_PROTO_STATUS_ACCESS_DENIED; /* authenticate first */
+		conn_reason(conn, &reply, "AUTH first: this server requires authentication");
 	} else if (conn->state != DAXMR_CONN_READY) {
 		st = DAXMR_PROTO_STATUS_BAD_STATE;
+		conn_reason(conn, &reply, "HELLO first");
 	} else {
 		st = conn_route_ready(conn, msg, &reply, &deferred);
 	}
 	if (st != DAXMR_PROTO_STATUS_OK) {
+		char reason[sizeof(reply.reason)];
+
+		/* the failed reply has no payload but the reason its handler gave, if any */
+		memcpy(reason, reply.reason, sizeof(reason));
 		conn_reply_init(conn, &msg->hdr, st, &reply);
-		DAXMR_LOG_DBG("connection %s: %s answered %s", conn->peer,
-			      daxmr_proto_opcode_str(msg->hdr.opcode), daxmr_proto_status_str(st));
+		memcpy(reply.reason, reason, sizeof(reason));
+		DAXMR_LOG_DBG("connection %s: %s answered %s%s%s", conn->peer,
+			      daxmr_proto_opcode_str(msg->hdr.opcode), daxmr_proto_status_str(st),
+			      reason[0] ? ": " : "", reason);
 	}
 	/* the request's buffer goes back before its reply: the client may send again at once */
 	if (conn_post_recvs(conn)) {
@@ -671,9 +833,10 @@ static void conn_on_bind_wc(struct daxmr_conn *conn, struct daxmr_window *w,
 	/* revoked while the bind was out (no REVOKE reached this OPEN), or fenced: not handed out
 	 */
 	if (w->mw && daxmr_export_window(w->exp, w->access, &now, &bind) == 0 &&
-	    now.generation == w->desc.generation) {
-		reply.desc = w->desc;
+	    now.generation == w->gen) {
+		reply.desc = now; /* the generation the window was bound for */
 		reply.desc.rkey = w->rkey;
+		reply.desc.keys[0] = w->rkey;
 		st = conn_open_finish(conn, w->exp, &reply.desc, w);
 	}
 	if (st != DAXMR_PROTO_STATUS_OK) {

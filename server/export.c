@@ -37,7 +37,7 @@
 #define EXPORT_ACCESS_RW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
 #define EXPORT_ACCESS_RO IBV_ACCESS_REMOTE_READ
 #define EXPORT_PAGE 4096u
-#define EXPORT_SHRINK_FLOOR (512ul << 20) /* never halve an export's registration below this */
+#define EXPORT_SEG_SHIFT_FLOOR 24 /* segments are never cut below 16 MiB for the MR size */
 
 struct daxmr_export {
 	enum daxmr_export_state state;
@@ -55,20 +55,25 @@ struct daxmr_export {
 	unsigned int backoff_ms; /* retry_ms after the next failure: doubles up to the cap */
 	bool devdax_lease_noted; /* "device-DAX has no lease" logged once */
 	bool mw_noted;		 /* "memory windows unavailable" logged once */
-	bool mw;	  /* windows are bound over mr: the device has them, the export is rw */
+	bool mw;	  /* windows are bound over mrs[0]: the device has them, rw, one segment */
+	bool atomic;	  /* the rw MRs allow remote atomics: the device has them, rw export */
 	char reason[512]; /* why the last establish attempt failed */
+	bool down;	  /* that failure will not go away by waiting (UNAVAILABLE on the wire) */
+	bool final;	  /* ... nor by retrying: registration; no further attempt is made */
 
 	/* The current generation's resources: held in AVAILABLE and REVOKING only. */
 	int fd;
-	struct pmem2_source *src;  /* owned */
-	struct pmem2_map *map;	   /* owned */
-	void *addr;		   /* borrowed: the start of map */
-	size_t length;		   /* bytes registered and exported (<= the mapping) */
-	size_t align;		   /* the mapping unit: length stays a multiple of it */
-	pmem2_persist_fn persist;  /* borrowed: libpmem2's, for map */
-	uint32_t persist_gran;	   /* 0 (byte/cache line) or 4096 (page) */
-	struct ibv_mr *mr;	   /* owned: access as the export allows */
-	struct ibv_mr *mr_ro;	   /* owned: read-only, for ro OPENs of a rw export; lazily */
+	struct pmem2_source *src; /* owned */
+	struct pmem2_map *map;	  /* owned */
+	void *addr;		  /* borrowed: the start of map */
+	size_t length;		  /* bytes registered and exported (<= the mapping) */
+	size_t align;		  /* the mapping unit: length stays a multiple of it */
+	pmem2_persist_fn persist; /* borrowed: libpmem2's, for map */
+	uint32_t persist_gran;	  /* 0 (byte/cache line) or 4096 (page) */
+	struct ibv_mr **mrs;	  /* owned: nseg MRs, access as the export allows */
+	struct ibv_mr **mrs_ro; /* owned: nseg read-only MRs for ro OPENs of a rw export; lazily */
+	unsigned int seg_shift; /* segment i is [i << seg_shift, (i + 1) << seg_shift) */
+	uint32_t nseg;		/* segments (MRs) the mapping is registered as */
 	enum daxmr_verbs_mode reg; /* PINNED or ODP: how mr was registered */
 	enum daxmr_seal_mem mem;
 	bool leased; /* a lease is held on fd (never on device-DAX) */
@@ -391,16 +396,133 @@ static int export_lease(struct daxmr_export *exp)
 	return 0;
 }
 
+/* The smallest power-of-two exponent e with 2^e >= len (len >= 1). */
+static unsigned int export_ceil_log2(uint64_t len)
+{
+	unsigned int e = 0;
+
+	while (e < 63 && (1ull << e) < len)
+		e++;
+	return e;
+}
+
+/* The largest e with 2^e <= v (v >= 1). */
+static unsigned int export_floor_log2(uint64_t v)
+{
+	unsigned int e = 63;
+
+	while (e > 0 && (1ull << e) > v)
+		e--;
+	return e;
+}
+
+/* The segment size to try first for an export of length bytes. */
+int daxmr_export_seg_plan(uint64_t length, uint64_t max_mr_size, unsigned int shift_cap,
+			  unsigned int *shift_ptr, uint32_t *nseg_ptr)
+{
+	unsigned int shift;
+	uint64_t nseg;
+
+	if (length == 0)
+		return -EINVAL;
+	shift = export_ceil_log2(length);
+	if (max_mr_size && export_floor_log2(max_mr_size) < shift)
+		shift = export_floor_log2(max_mr_size);
+	if (shift_cap && shift_cap < shift)
+		shift = shift_cap;
+	if (shift < DAXMR_PROTO_SEG_SHIFT_MIN)
+		shift = DAXMR_PROTO_SEG_SHIFT_MIN;
+	nseg = ((length - 1) >> shift) + 1;
+	if (nseg > DAXMR_EXPORT_NSEG_MAX)
+		return -EFBIG;
+	*shift_ptr = shift;
+	*nseg_ptr = (uint32_t)nseg;
+	return 0;
+}
+
+/* Deregisters the first n MRs of mrs (NULLs skipped); returns the first error. */
+static int export_dereg_segs(struct daxmr_export *exp, struct ibv_mr **mrs, uint32_t n,
+			     const char *which)
+{
+	int ret = 0, r;
+	uint32_t i;
+
+	for (i = 0; mrs && i < n; i++) {
+		r = export_dereg(exp, &mrs[i], which);
+		ret = ret ? ret : r;
+	}
+	return ret;
+}
+
 /*
- * Registers the mapping (pinned, else ODP) and asks the data-path gate about the mode. A device
- * that cannot register it all in one MR (rxe: ENOMEM past 1 GiB) gets the largest halving of it
- * it takes, down to 512 MiB, and the export is that long.
+ * Registers the mapping as nseg segments of 2^shift bytes into mrs (nseg slots), every one in
+ * the mode want (AUTO: what segment 0 gets, which is then forced on the others, so the data-path
+ * gate's verdict of that mode covers them all). On failure all are deregistered again and
+ * *failed_seg_ptr says which segment failed.
+ */
+static int export_reg_segs(struct daxmr_export *exp, struct ibv_mr **mrs, unsigned int shift,
+			   uint32_t nseg, int access, enum daxmr_verbs_mode want,
+			   enum daxmr_verbs_mode *got_ptr, uint32_t *failed_seg_ptr)
+{
+	enum daxmr_verbs_mode got = want == DAXMR_VERBS_AUTO ? DAXMR_VERBS_PINNED : want;
+	uint64_t off, len;
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < nseg; i++) {
+		off = (uint64_t)i << shift;
+		len = exp->length - off < (1ull << shift) ? exp->length - off : 1ull << shift;
+		ret = daxmr_verbs_reg(exp->env.pd, (char *)exp->addr + off, len, access,
+				      i == 0 ? want : got, exp->what, &mrs[i],
+				      i == 0 ? &got : NULL);
+		if (ret) {
+			export_dereg_segs(exp, mrs, i, "segment");
+			*failed_seg_ptr = i;
+			return ret;
+		}
+	}
+	*got_ptr = got;
+	return 0;
+}
+
+/* Writes the reason of a failed registration. */
+static void export_reg_reason(struct daxmr_export *exp, int ret, unsigned int shift, uint32_t seg)
+{
+	if (ret == -EOPNOTSUPP && exp->mem == DAXMR_SEAL_MEM_FSDAX) {
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "fs-DAX cannot be pinned and the device has no On-Demand Paging: fs-DAX "
+			 "needs ODP (rxe on Linux >= 6.15, or mlx5) or a device-DAX export");
+		DAXMR_LOG_ERR("%s: refused: %s", exp->what, exp->reason);
+	} else if (ret == -EFBIG) {
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "%zu bytes need more than %u segments of the largest size the device "
+			 "registers",
+			 exp->length, (unsigned)DAXMR_EXPORT_NSEG_MAX);
+		DAXMR_LOG_ERR("%s: refused: %s", exp->what, exp->reason);
+	} else {
+		snprintf(exp->reason, sizeof(exp->reason),
+			 "registration of segment %" PRIu32 " (%llu-byte segments) failed: %s%s",
+			 seg, 1ull << shift, daxmr_log_strerror(ret),
+			 ret == -ENOMEM ? " (RLIMIT_MEMLOCK, or the device's MR size limit)" : "");
+	}
+}
+
+/*
+ * Registers the whole mapping (pinned, else ODP) as segments of one power-of-two size, and asks
+ * the data-path gate about the mode. The first size tried is the export's length rounded up, cut
+ * to the device's max_mr_size and the env's cap (rxe's measured limit); when the first segment
+ * fails with ENOMEM or EINVAL (what rxe answers past its MR size limit) the segment size halves,
+ * down to EXPORT_SEG_SHIFT_FLOOR. A later segment failing is not about the size (the first one of
+ * the same size registered): RLIMIT_MEMLOCK or the like, so no smaller size is tried. Atomic
+ * access, when asked for, is dropped once if it is what the device refuses (EINVAL).
  */
 static int export_register(struct daxmr_export *exp)
 {
 	enum daxmr_verbs_mode got = DAXMR_VERBS_PINNED;
 	char why[sizeof(exp->reason)] = "";
-	size_t len = exp->length;
+	unsigned int shift = 0;
+	uint32_t nseg = 0, failed = 0;
+	struct ibv_mr **mrs;
 	int access, ret;
 
 	/*
@@ -409,51 +531,60 @@ static int export_register(struct daxmr_export *exp)
 	 * mapping then fails with EFAULT; its MR has no remote write to share anyway.
 	 */
 	exp->mw = exp->env.mw && !exp->ro;
-	access = (exp->ro ? EXPORT_ACCESS_RO : EXPORT_ACCESS_RW) |
-		 (exp->mw ? IBV_ACCESS_MW_BIND : 0);
-
-	for (;;) {
-		ret = daxmr_verbs_reg(exp->env.pd, exp->addr, len, access, DAXMR_VERBS_AUTO,
-				      exp->what, &exp->mr, &got);
-		size_t half = len / 2 / exp->align * exp->align;
-
-		/* not below EXPORT_SHRINK_FLOOR: a small ENOMEM is RLIMIT_MEMLOCK, not the MR size
-		 */
-		if (ret != -ENOMEM || half < EXPORT_SHRINK_FLOOR)
-			break;
-		DAXMR_LOG_WRN(
-			"%s: the device cannot register %zu bytes in one MR: trying the first "
-			"%zu",
-			exp->what, len, half);
-		len = half;
-	}
+	exp->atomic = exp->env.atomic && !exp->ro;
+	ret = daxmr_export_seg_plan(exp->length, exp->env.max_mr_size, exp->env.seg_shift_cap,
+				    &shift, &nseg);
 	if (ret) {
-		if (ret == -EOPNOTSUPP && exp->mem == DAXMR_SEAL_MEM_FSDAX)
-			snprintf(exp->reason, sizeof(exp->reason),
-				 "fs-DAX cannot be pinned and the device has no On-Demand "
-				 "Paging: fs-DAX needs ODP (rxe on Linux >= 6.15, or mlx5) or a "
-				 "device-DAX export");
-		else
-			snprintf(exp->reason, sizeof(exp->reason), "registration failed: %s",
-				 daxmr_log_strerror(ret));
-		if (ret == -EOPNOTSUPP && exp->mem == DAXMR_SEAL_MEM_FSDAX)
-			DAXMR_LOG_ERR("%s: refused: %s", exp->what, exp->reason);
+		export_reg_reason(exp, ret, shift, 0);
 		return ret;
 	}
-	if (len < exp->length) {
-		DAXMR_LOG_WRN(
-			"%s: only the first %zu of %zu bytes are exported: the device refused "
-			"to register more in one MR (ENOMEM)",
-			exp->what, len, exp->length);
-		exp->length = len;
+	for (;;) {
+		access = (exp->ro ? EXPORT_ACCESS_RO : EXPORT_ACCESS_RW) |
+			 (exp->mw ? IBV_ACCESS_MW_BIND : 0) |
+			 (exp->atomic ? IBV_ACCESS_REMOTE_ATOMIC : 0);
+		mrs = calloc(nseg, sizeof(struct ibv_mr *));
+		if (!mrs) {
+			snprintf(exp->reason, sizeof(exp->reason), "out of memory");
+			return -ENOMEM;
+		}
+		ret = export_reg_segs(exp, mrs, shift, nseg, access, DAXMR_VERBS_AUTO, &got,
+				      &failed);
+		if (ret == 0)
+			break;
+		free(mrs);
+		if (ret == -EINVAL && exp->atomic && failed == 0) {
+			DAXMR_LOG_WRN("%s: %s refuses remote atomic access on it: exported without "
+				      "atomics",
+				      exp->what,
+				      exp->env.devname ? exp->env.devname : "the device");
+			exp->atomic = false;
+			continue;
+		}
+		if ((ret != -ENOMEM && ret != -EINVAL) || failed != 0 ||
+		    shift <= EXPORT_SEG_SHIFT_FLOOR ||
+		    ((exp->length - 1) >> (shift - 1)) + 1 > DAXMR_EXPORT_NSEG_MAX) {
+			export_reg_reason(exp, ret, shift, failed);
+			return ret;
+		}
+		shift--;
+		nseg = (uint32_t)(((exp->length - 1) >> shift) + 1);
+		DAXMR_LOG_WRN("%s: the device cannot register %llu bytes in one MR (%s): trying "
+			      "%" PRIu32 " segments of %llu bytes",
+			      exp->what, 2ull << shift, daxmr_log_strerror(ret), nseg,
+			      1ull << shift);
 	}
+	exp->mrs = mrs;
+	exp->seg_shift = shift;
+	exp->nseg = nseg;
 	exp->reg = got;
+	if (nseg > 1)
+		exp->mw = false; /* MR keys: one window per segment is not done yet */
 	if (exp->env.gate) {
 		ret = exp->env.gate(exp->env.gate_arg, got, why, sizeof(why));
 		if (ret) {
 			DAXMR_LOG_ERR("%s: refused: %s", exp->what, why);
 			snprintf(exp->reason, sizeof(exp->reason), "%s", why);
-			export_dereg(exp, &exp->mr, "main");
+			export_dereg_segs(exp, exp->mrs, exp->nseg, "segment");
 			return ret;
 		}
 	}
@@ -465,10 +596,16 @@ static int export_unwind(struct daxmr_export *exp)
 {
 	int ret = 0, r;
 
-	r = export_dereg(exp, &exp->mr_ro, "read-only");
+	/* every segment's MR before the unmap: remote access to any of them ends here */
+	r = export_dereg_segs(exp, exp->mrs_ro, exp->nseg, "read-only segment");
 	ret = ret ? ret : r;
-	r = export_dereg(exp, &exp->mr, "main");
+	r = export_dereg_segs(exp, exp->mrs, exp->nseg, "segment");
 	ret = ret ? ret : r;
+	free(exp->mrs_ro);
+	free(exp->mrs);
+	exp->mrs_ro = NULL;
+	exp->mrs = NULL;
+	exp->nseg = 0;
 	r = export_unmap(exp);
 	ret = ret ? ret : r;
 	if (exp->leased) {
@@ -514,12 +651,16 @@ int daxmr_export_establish(struct daxmr_export *exp)
 	    exp->state != DAXMR_EXPORT_UNAVAILABLE)
 		return -EBUSY;
 	exp->reason[0] = '\0';
+	exp->down = false;
+	exp->final = false;
 	ret = export_open(exp);
 	if (ret)
 		goto err;
 	ret = export_lease(exp);
 	if (ret)
 		goto err_unwind;
+	/* from here on a failure is the file's or the device's: waiting will not fix it */
+	exp->down = true;
 	memset(&report, 0, sizeof(report));
 	sopts.allow_non_dax = exp->allow_non_dax;
 	ret = daxmr_seal_check(exp->fd, exp->path, &sopts, &report);
@@ -535,23 +676,32 @@ int daxmr_export_establish(struct daxmr_export *exp)
 	if (ret)
 		goto err_unwind;
 	ret = export_register(exp);
-	if (ret)
+	if (ret) {
+		exp->final = true; /* the device keeps refusing it: do not try every 10 s */
 		goto err_unwind;
+	}
+	exp->down = false;
 	if (!exp->env.mw)
 		daxmr_export_window_failed(exp, "the device reports no type-2 windows");
-	else if (!exp->mw)
+	else if (exp->ro)
 		daxmr_export_window_failed(exp,
 					   "a read-only export: IBV_ACCESS_MW_BIND would need a "
 					   "writable pin of its read-only mapping");
+	else if (!exp->mw)
+		daxmr_export_window_failed(exp, "an export of several segments: per-segment "
+						"windows are not implemented");
 	exp->generation++;
 	exp->retry_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
 	exp->backoff_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
 	exp->state = DAXMR_EXPORT_AVAILABLE;
-	DAXMR_LOG_NTC("export %s: path %s, %s, %s, %s, %zu bytes, generation %" PRIu64
-		      ", rkey 0x%x, persist granularity %u",
+	DAXMR_LOG_NTC("export %s: path %s, %s, %s, %s, %zu bytes in %" PRIu32
+		      " segment%s of %llu bytes, generation %" PRIu64
+		      ", rkey 0x%x, persist granularity %u%s",
 		      exp->name, exp->path, export_mem_str(exp->mem),
 		      exp->reg == DAXMR_VERBS_ODP ? "odp" : "pinned", exp->ro ? "ro" : "rw",
-		      exp->length, exp->generation, exp->mr->rkey, exp->persist_gran);
+		      exp->length, exp->nseg, exp->nseg == 1 ? "" : "s", 1ull << exp->seg_shift,
+		      exp->generation, exp->mrs[0]->rkey, exp->persist_gran,
+		      exp->atomic ? ", atomics" : "");
 	return 0;
 
 err_unwind:
@@ -565,8 +715,13 @@ err:
 	exp->backoff_ms = exp->backoff_ms > DAXMR_EXPORT_BACKOFF_MAX_MS / 2 ?
 				  DAXMR_EXPORT_BACKOFF_MAX_MS :
 				  exp->backoff_ms * 2;
-	DAXMR_LOG_WRN("%s: unavailable: %s; next attempt in %u ms", exp->what, exp->reason,
-		      exp->retry_ms);
+	if (exp->final)
+		DAXMR_LOG_ERR("%s: unavailable: %s; no further attempt (a registration the "
+			      "device refuses stays refused: restart daxmrd once that changed)",
+			      exp->what, exp->reason);
+	else
+		DAXMR_LOG_WRN("%s: unavailable: %s; next attempt in %u ms", exp->what, exp->reason,
+			      exp->retry_ms);
 	return ret;
 }
 
@@ -574,6 +729,23 @@ err:
 unsigned int daxmr_export_backoff_ms(const struct daxmr_export *exp)
 {
 	return exp->retry_ms;
+}
+
+/* Whether another establish attempt may succeed. */
+bool daxmr_export_retries(const struct daxmr_export *exp)
+{
+	return !exp->final;
+}
+
+/* Whether the export is down for a reason waiting will not remove. */
+bool daxmr_export_down(const struct daxmr_export *exp)
+{
+	return exp->state == DAXMR_EXPORT_UNAVAILABLE && exp->down;
+}
+
+uint32_t daxmr_export_nseg(const struct daxmr_export *exp)
+{
+	return exp->nseg;
 }
 
 /* AVAILABLE -> REVOKING. */
@@ -687,41 +859,105 @@ int daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export
 	return 0;
 }
 
+/* The fields every descriptor of the current generation shares; keys are the caller's. */
+static void export_desc_fill(const struct daxmr_export *exp, enum daxmr_proto_access access,
+			     enum daxmr_proto_key_kind kind, struct daxmr_proto_desc *desc)
+{
+	memset(desc, 0, offsetof(struct daxmr_proto_desc, keys));
+	desc->export_id = exp->id;
+	desc->generation = exp->generation;
+	desc->addr = (uint64_t)(uintptr_t)exp->addr;
+	desc->length = exp->length;
+	desc->persist_granularity = exp->persist_gran;
+	desc->access = access;
+	desc->memory = export_proto_mem(exp->mem);
+	desc->registration =
+		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
+	desc->key_kind = kind;
+	desc->seg_shift = (uint8_t)exp->seg_shift;
+	desc->flags =
+		exp->atomic && access == DAXMR_PROTO_ACCESS_RW ? DAXMR_PROTO_DESC_F_ATOMIC : 0;
+	desc->nseg = exp->nseg;
+	desc->nkeys =
+		(uint16_t)(exp->nseg < DAXMR_PROTO_KEYS_MAX ? exp->nseg : DAXMR_PROTO_KEYS_MAX);
+}
+
+/*
+ * The MRs whose keys an access gets: the export's own, or (ro access to a rw export: its keys
+ * would let a ro client write) read-only ones over the same segments, registered on first use.
+ */
+static int export_mrs_for(struct daxmr_export *exp, enum daxmr_proto_access access,
+			  struct ibv_mr ***mrs_ptr)
+{
+	enum daxmr_verbs_mode got;
+	uint32_t failed;
+	int ret;
+
+	if (access == DAXMR_PROTO_ACCESS_RW || exp->ro) {
+		*mrs_ptr = exp->mrs;
+		return 0;
+	}
+	if (!exp->mrs_ro) {
+		exp->mrs_ro = calloc(exp->nseg, sizeof(struct ibv_mr *));
+		if (!exp->mrs_ro)
+			return -ENOMEM;
+		ret = export_reg_segs(exp, exp->mrs_ro, exp->seg_shift, exp->nseg, EXPORT_ACCESS_RO,
+				      exp->reg, &got, &failed);
+		if (ret) {
+			free(exp->mrs_ro);
+			exp->mrs_ro = NULL;
+			return ret;
+		}
+	}
+	*mrs_ptr = exp->mrs_ro;
+	return 0;
+}
+
 /* The descriptor for an OPEN. */
 int daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
 		      struct daxmr_proto_desc *desc)
 {
-	struct ibv_mr *mr;
+	struct ibv_mr **mrs;
+	uint16_t i;
 	int ret;
 
 	if (access == DAXMR_PROTO_ACCESS_RW && exp->ro)
 		return -EACCES;
 	if (exp->state != DAXMR_EXPORT_AVAILABLE)
 		return -EAGAIN;
-	mr = exp->mr;
-	if (access == DAXMR_PROTO_ACCESS_RO && !exp->ro) {
-		/* the shared rw key would let a ro client write: a second MR without remote write
-		 */
-		if (!exp->mr_ro) {
-			ret = daxmr_verbs_reg(exp->env.pd, exp->addr, exp->length, EXPORT_ACCESS_RO,
-					      exp->reg, exp->what, &exp->mr_ro, NULL);
-			if (ret)
-				return ret;
-		}
-		mr = exp->mr_ro;
-	}
-	memset(desc, 0, sizeof(*desc));
-	desc->export_id = exp->id;
-	desc->generation = exp->generation;
-	desc->addr = (uint64_t)(uintptr_t)exp->addr;
-	desc->length = exp->length;
-	desc->rkey = mr->rkey;
-	desc->persist_granularity = exp->persist_gran;
-	desc->access = access;
-	desc->memory = export_proto_mem(exp->mem);
-	desc->registration =
-		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
-	desc->key_kind = DAXMR_PROTO_KEY_MR;
+	ret = export_mrs_for(exp, access, &mrs);
+	if (ret)
+		return ret;
+	export_desc_fill(exp, access, DAXMR_PROTO_KEY_MR, desc);
+	for (i = 0; i < desc->nkeys; i++)
+		desc->keys[i] = mrs[i]->rkey;
+	desc->rkey = desc->keys[0];
+	return 0;
+}
+
+/* The keys of segments first .. for a KEYS request. */
+int daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access, uint32_t first,
+		      struct daxmr_proto_keys_reply *kr)
+{
+	struct ibv_mr **mrs;
+	uint32_t n;
+	uint16_t i;
+	int ret;
+
+	if (access == DAXMR_PROTO_ACCESS_RW && exp->ro)
+		return -EACCES;
+	if (exp->state != DAXMR_EXPORT_AVAILABLE && exp->state != DAXMR_EXPORT_REVOKING)
+		return -EAGAIN;
+	if (first >= exp->nseg)
+		return -ERANGE;
+	ret = export_mrs_for(exp, access, &mrs);
+	if (ret)
+		return ret;
+	n = exp->nseg - first;
+	kr->first = first;
+	kr->count = (uint16_t)(n < DAXMR_PROTO_KEYS_MAX ? n : DAXMR_PROTO_KEYS_MAX);
+	for (i = 0; i < kr->count; i++)
+		kr->keys[i] = mrs[first + i]->rkey;
 	return 0;
 }
 
@@ -735,26 +971,19 @@ int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access
 		return -EAGAIN;
 	if (!exp->mw)
 		return -EOPNOTSUPP;
-	memset(desc, 0, sizeof(*desc));
-	desc->export_id = exp->id;
-	desc->generation = exp->generation;
-	desc->addr = (uint64_t)(uintptr_t)exp->addr;
-	desc->length = exp->length;
+	export_desc_fill(exp, access, DAXMR_PROTO_KEY_MW, desc);
 	desc->rkey = 0;
-	desc->persist_granularity = exp->persist_gran;
-	desc->access = access;
-	desc->memory = export_proto_mem(exp->mem);
-	desc->registration =
-		exp->reg == DAXMR_VERBS_ODP ? DAXMR_PROTO_REG_ODP : DAXMR_PROTO_REG_PINNED;
-	desc->key_kind = DAXMR_PROTO_KEY_MW;
+	desc->keys[0] = 0;
 	memset(bind, 0, sizeof(*bind));
-	bind->mr = exp->mr;
+	bind->mr = exp->mrs[0]; /* exp->mw: one segment */
 	bind->addr = desc->addr;
 	/* rxe does not enforce a window's bounds: the window is a per-QP key, not a fence */
 	bind->length = exp->length;
 	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
 					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
 					IBV_ACCESS_REMOTE_READ;
+	if (desc->flags & DAXMR_PROTO_DESC_F_ATOMIC)
+		bind->mw_access_flags |= IBV_ACCESS_REMOTE_ATOMIC;
 	return 0;
 }
 

@@ -34,13 +34,24 @@ typedef int (*daxmr_export_gate_fn)(void *arg, enum daxmr_verbs_mode mode, char 
 
 /* What every export needs from the server; all borrowed and outliving the export. */
 struct daxmr_export_env {
-	struct ibv_pd *pd;	   /* borrowed: the server's one protection domain */
-	int lease_sig;		   /* the lease-break signal (daxmr_lease_signal_block) */
-	daxmr_export_gate_fn gate; /* NULL: every mode may be used */
-	void *gate_arg;		   /* borrowed: passed to gate */
-	bool mw;		   /* the device binds type-2 memory windows: MRs get MW_BIND */
-	const char *devname;	   /* borrowed: the device's name, for the fallback's log line */
+	struct ibv_pd *pd;	    /* borrowed: the server's one protection domain */
+	int lease_sig;		    /* the lease-break signal (daxmr_lease_signal_block) */
+	daxmr_export_gate_fn gate;  /* NULL: every mode may be used */
+	void *gate_arg;		    /* borrowed: passed to gate */
+	bool mw;		    /* the device binds type-2 memory windows: MRs get MW_BIND */
+	bool atomic;		    /* the device does RC atomics: rw MRs get REMOTE_ATOMIC */
+	uint64_t max_mr_size;	    /* the device's ibv_device_attr max_mr_size; 0: unknown */
+	unsigned int seg_shift_cap; /* 0, or the largest segment (2^cap) known to register */
+	const char *devname;	    /* borrowed: the device's name, for the fallback's log line */
 };
+
+#define DAXMR_EXPORT_NSEG_MAX 65536u /* segments of one export (64 TiB in 1 GiB segments) */
+/*
+ * The largest MR rxe registers is 1 GiB pinned and 2 GiB - 4 KiB with ODP (measured on Linux
+ * 7.3.4, docs/reliability.md): 2^30 is the largest power of two both take.
+ */
+#define DAXMR_EXPORT_RXE_SEG_SHIFT 30
+#define DAXMR_EXPORT_RXE_VENDOR_ID 0xffffffu /* rxe's ibv_device_attr vendor_id */
 
 /* One --export NAME=PATH[,ro|,rw][,allow=NET]... (args.c parses it). */
 struct daxmr_export_cfg {
@@ -91,6 +102,31 @@ int daxmr_export_release(struct daxmr_export *exp);
 /* Milliseconds to wait before the next establish attempt (100 ms, doubling, capped at 10 s). */
 unsigned int daxmr_export_backoff_ms(const struct daxmr_export *exp);
 
+/*
+ * Whether another establish attempt is worth making: false after the device refused the
+ * registration (that does not change by retrying; restarting daxmrd tries again).
+ */
+bool daxmr_export_retries(const struct daxmr_export *exp);
+
+/*
+ * Whether the export is UNAVAILABLE for a reason waiting will not remove (its file fails the
+ * export rules, it cannot be mapped or registered): OPEN answers UNAVAILABLE in version 3. False
+ * for another lease holder (open or F_SETLEASE would block: that passes).
+ */
+bool daxmr_export_down(const struct daxmr_export *exp);
+
+/*
+ * The segment plan of an export of length bytes: the exponent of the first segment size to try
+ * (length rounded up to a power of two, cut to max_mr_size and shift_cap when not 0, at least
+ * 2^DAXMR_PROTO_SEG_SHIFT_MIN) and the number of segments. 0, -EINVAL (length 0), -EFBIG (more
+ * than DAXMR_EXPORT_NSEG_MAX segments).
+ */
+int daxmr_export_seg_plan(uint64_t length, uint64_t max_mr_size, unsigned int shift_cap,
+			  unsigned int *shift_ptr, uint32_t *nseg_ptr);
+
+/* The segments of the current (or last) registration; 0 when nothing is registered. */
+uint32_t daxmr_export_nseg(const struct daxmr_export *exp);
+
 enum daxmr_export_state daxmr_export_state(const struct daxmr_export *exp);
 const char *daxmr_export_name(const struct daxmr_export *exp);
 const char *daxmr_export_path(const struct daxmr_export *exp);
@@ -108,18 +144,28 @@ const char *daxmr_export_reason(const struct daxmr_export *exp);
 int daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry);
 
 /*
- * The descriptor for an OPEN with access: a ro OPEN of a rw export gets the key of a second,
- * read-only MR over the same mapping, registered on first use. 0, -EACCES (rw of a ro export),
- * -EAGAIN (not AVAILABLE), or -errno of the registration.
+ * The descriptor for an OPEN with access, segment fields and the first keys included (version
+ * 3; rkey is keys[0]): a ro OPEN of a rw export gets the keys of read-only MRs over the same
+ * segments, registered on first use. 0, -EACCES (rw of a ro export), -EAGAIN (not AVAILABLE),
+ * or -errno of the registration.
  */
 int daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
 		      struct daxmr_proto_desc *desc);
 
 /*
+ * The MR keys of segments first .. (at most DAXMR_PROTO_KEYS_MAX) for access, into kr (first,
+ * count, keys). 0, -EACCES, -EAGAIN (neither AVAILABLE nor REVOKING), -ERANGE (first >= nseg),
+ * or -errno of the read-only registration.
+ */
+int daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access, uint32_t first,
+		      struct daxmr_proto_keys_reply *kr);
+
+/*
  * A per-connection key for an OPEN with access: the descriptor (key_kind MW, rkey 0: the
  * window's rkey goes there once bound) and what to bind a type-2 window to, the whole export
- * with access's remote rights. 0, -EOPNOTSUPP (no windows on this device: use
- * daxmr_export_desc), -EACCES (rw of a ro export), -EAGAIN (not AVAILABLE).
+ * with access's remote rights. 0, -EOPNOTSUPP (no windows on this device, or an
+ * export of several segments: use daxmr_export_desc), -EACCES (rw of a ro export), -EAGAIN (not
+ * AVAILABLE).
  */
 int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
 			struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);

@@ -75,7 +75,10 @@ struct daxmr_server {
 	struct ibv_pd *pd;		  /* owned */
 	struct ibv_comp_channel *cc;	  /* owned */
 	int max_rd_atom;
-	bool mw; /* the device binds type-2 memory windows: per-connection keys */
+	bool mw;	      /* the device binds type-2 memory windows: per-connection keys */
+	bool atomic;	      /* the device does RC atomics (atomic_cap not NONE) */
+	uint64_t max_mr_size; /* ibv_device_attr's */
+	unsigned int seg_shift_cap; /* 0, or the largest segment known to register (rxe) */
 	int lease_sig;
 	int lease_sfd;		/* owned */
 	int term_sfd;		/* owned */
@@ -118,7 +121,7 @@ static void server_schedule_retry(struct server_export *se)
 	unsigned int ms = daxmr_export_backoff_ms(se->exp);
 	struct timeval tv = daxmr_clock_ms_tv(ms);
 
-	if (se->srv->shutting_down)
+	if (se->srv->shutting_down || !daxmr_export_retries(se->exp))
 		return;
 	se->retry_lost = event_add(se->retry, &tv) != 0;
 	/*
@@ -667,6 +670,15 @@ static int server_device(struct daxmr_server *srv)
 	DAXMR_LOG_INF("device %s: %s", srv->devname,
 		      srv->mw ? "type-2 memory windows: one key per connection" :
 				"no memory windows: clients share each export's MR key");
+	srv->atomic = attr.atomic_cap != IBV_ATOMIC_NONE;
+	srv->max_mr_size = attr.max_mr_size;
+	/* rxe's max_mr_size promises more than it registers (docs/reliability.md) */
+	srv->seg_shift_cap =
+		attr.vendor_id == DAXMR_EXPORT_RXE_VENDOR_ID ? DAXMR_EXPORT_RXE_SEG_SHIFT : 0;
+	DAXMR_LOG_INF(
+		"device %s: max_mr_size %" PRIu64 "%s%s", srv->devname, (uint64_t)attr.max_mr_size,
+		srv->seg_shift_cap ? ", rxe: exports registered in segments of at most 1 GiB" : "",
+		srv->atomic ? ", RC atomics" : ", no RC atomics");
 	return 0;
 }
 
@@ -702,6 +714,9 @@ static int server_exports(struct daxmr_server *srv, const struct daxmr_server_op
 					.gate = daxmr_datacheck_gate,
 					.gate_arg = &srv->gate,
 					.mw = srv->mw,
+					.atomic = srv->atomic,
+					.max_mr_size = srv->max_mr_size,
+					.seg_shift_cap = srv->seg_shift_cap,
 					.devname = srv->devname };
 	struct daxmr_revoke_ops rops = { .notify = server_revoke_notify,
 					 .fence = server_revoke_fence,

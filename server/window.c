@@ -153,7 +153,6 @@ int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uin
 	w->gen = desc->generation;
 	w->access = desc->access;
 	w->req_id = req_id;
-	w->desc = *desc;
 	ws->nbinding++;
 	*w_ptr = w;
 	return 0;

@@ -31,9 +31,8 @@ struct daxmr_window {
 	uint64_t gen;
 	uint32_t rkey; /* the bound window's key (ibv_inc_rkey of the allocated one) */
 	enum daxmr_proto_access access;
-	bool ack;		      /* INVALIDATING: the completion is (exp, gen)'s revoke ack */
-	uint64_t req_id;	      /* BINDING: the OPEN answered when the bind completes */
-	struct daxmr_proto_desc desc; /* BINDING: its descriptor, rkey still 0 */
+	bool ack;	 /* INVALIDATING: the completion is (exp, gen)'s revoke ack */
+	uint64_t req_id; /* BINDING: the OPEN answered when the bind completes */
 };
 
 /*
@@ -72,7 +71,7 @@ struct daxmr_window *daxmr_window_find(struct daxmr_window_set *ws, const void *
 
 /*
  * Allocates a window in a free slot and posts its BIND_MW over bind: BINDING, remembering exp,
- * desc (rkey still 0) and req_id for the OPEN that the completion answers. Returns 0 with
+ * desc's generation and access, and req_id for the OPEN that the completion answers. Returns 0 with
  * *w_ptr set, -ENOBUFS (no free slot), or the -errno of ibv_alloc_mw / ibv_post_send (logged,
  * and told to daxmr_export_window_failed; the slot is FREE again).
  */

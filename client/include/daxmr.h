@@ -4,7 +4,7 @@
 #define DAXMR_H
 
 /*
- * Usage:
+ * Usage, the simple path (the library copies through its own registered buffer):
  *
  *	struct daxmr_client *client = NULL;
  *	struct daxmr_region *region = NULL;
@@ -18,19 +18,52 @@
  *	daxmr_region_close(&region);
  *	daxmr_client_disconnect(&client);
  *
- * Every function that can fail returns 0 or a negative errno. The library is not thread-safe:
- * one thread uses one client (and its regions) at a time. Requests are synchronous: each call
- * sends its request and waits (up to the timeout) for the reply; server notifications that
- * arrive meanwhile (revocations) are handled at once and their callbacks are delivered by
- * daxmr_client_process(), never from inside another call.
+ * The zero-copy path (client/examples/async_read.c is a whole program): register the buffer
+ * once, post operations that return at once, collect their completions.
+ *
+ *	struct daxmr_mem *mem = NULL;
+ *	ret = daxmr_mem_reg(client, buf, len, &mem);
+ *	ret = daxmr_region_read_async(region, mem, 0, 0, 4096, my_ctx, 0);   // -EAGAIN: queue full
+ *	struct daxmr_completion done[16];
+ *	int n = daxmr_client_poll(client, done, 16);   // busy-poll; or daxmr_client_wait() first
+ *	// done[i].op_ctx == my_ctx, done[i].status 0 or -errno
+ *	daxmr_mem_dereg(&mem);
+ *
+ * Every function that can fail returns 0 (or a count) or a negative errno. Requests (OPEN,
+ * LIST, FLUSH, KEYS, CLOSE) are synchronous: each call sends its request and waits (up to the
+ * timeout) for the reply; RDMA operations posted with the *_async calls are not: they complete
+ * in daxmr_client_poll(). Server notifications that arrive meanwhile (revocations) are handled
+ * at once and their callbacks are delivered by daxmr_client_process(), never from inside
+ * another call.
+ *
+ * Threads. Nothing in the library is global except read-only tables: different clients may be
+ * used from different threads at the same time with no locking (one client per thread scales;
+ * daxmr-bench --threads does that). One client, its regions and its registered memory are NOT
+ * thread-safe: every call on them (including daxmr_client_poll and the getters) must come from
+ * one thread at a time; serialise with your own lock if you share them. Registered memory may
+ * be read and written by any thread while no operation on it is in flight. The callbacks run
+ * on the thread that called daxmr_client_process().
  *
  * Errors worth knowing:
  *   -ENOENT   no such export             -EACCES  access denied (or a remote access error)
  *   -ESTALE   the descriptor was revoked -EAGAIN  the export is being revoked: open again later
+ *                                                 (for *_async: the queue is full, poll first)
  *   -ERANGE   past the export's end      -EBUSY   the server is out of resources for now
  *   -EPROTO   the server misbehaved      -EIO     the server or the RDMA transfer failed
  *   -ENOTCONN the connection is dead (after a failed transfer, a disconnect or a protocol error)
  *   -ETIMEDOUT no reply within timeout_ms
+ *   -ENODEV   the export is unavailable until its server side changes (a file that fails the
+ *             export rules, one the device cannot register, an administrator took it down):
+ *             waiting does not help; daxmr_client_last_reason() says why in the server's words
+ *   -ENOSYS   not implemented by this build
+ *
+ * Reliability. The queue pair retries a lost packet after the ACK timeout 4.096 us x 2^14
+ * (about 67 ms, set with rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT)), up to 7 times
+ * (retry_cnt 7), and an RNR NAK up to 7 times; a dead peer is therefore noticed by a posted
+ * operation within about 8 x 67 ms = 0.54 s plus the link's round trips (the device may round
+ * the timeout up), and by an idle client at its next request (timeout_ms). Long transfers are cut
+ *into work requests of at most opts.max_wr_bytes so that a lost packet costs a short
+ *retransmission.
  */
 
 #include <stddef.h>
@@ -46,9 +79,21 @@ extern "C" {
 #define DAXMR_API
 #endif
 
+/* This header's library version (the project's version); daxmr_version() is the running one's. */
+#define DAXMR_VERSION_MAJOR 0
+#define DAXMR_VERSION_MINOR 1
+#define DAXMR_VERSION_PATCH 0
+#define DAXMR_VERSION_STRING "0.1.0"
+/* One number that compares: (major << 16) | (minor << 8) | patch. */
+#define DAXMR_VERSION_NUMBER \
+	((DAXMR_VERSION_MAJOR << 16) | (DAXMR_VERSION_MINOR << 8) | DAXMR_VERSION_PATCH)
+
 #define DAXMR_DEFAULT_PORT 7471
 #define DAXMR_DEFAULT_TIMEOUT_MS 5000
-#define DAXMR_NAME_MAX 255 /* bytes in an export name */
+#define DAXMR_NAME_MAX 255	      /* bytes in an export name */
+#define DAXMR_REASON_MAX 255	      /* bytes of a server's reason text */
+#define DAXMR_DEFAULT_QUEUE_DEPTH 128 /* RDMA work requests in flight, as perftest's bw tests */
+#define DAXMR_DEFAULT_MAX_WR_BYTES (64u << 10) /* one RDMA work request carries at most this */
 
 /* Access to a region; values match the wire protocol. */
 enum daxmr_access {
@@ -100,12 +145,22 @@ struct daxmr_client_opts {
 	 * or stricter), read at connect; NULL: none. With it, the client proves it knows the
 	 * secret without sending it, and insists that the server proves it back. */
 	const char *secret_file;
+	/* RDMA work requests in flight at once (the send queue's depth for RDMA): an *_async call
+	 * that needs more than are free fails with -EAGAIN. 1..4096; 0: DAXMR_DEFAULT_QUEUE_DEPTH;
+	 * the device may lower it (connect fails -EINVAL if it cannot give 1). */
+	unsigned int queue_depth;
+	/* the most bytes one RDMA work request carries: longer operations are split (also at the
+	 * export's segment boundaries), so that a lost packet costs a short retransmission. 4096..
+	 * 1 GiB, rounded down to a multiple of 4096; 0: DAXMR_DEFAULT_MAX_WR_BYTES. */
+	uint32_t max_wr_bytes;
 };
 
 #define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
 	{                                                                              \
 		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
-		.use_revoked = 0, .verbose = 0, .secret_file = NULL                    \
+		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                   \
+		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH,                              \
+		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES                             \
 	}
 
 /* One export, as LIST reports it. */
@@ -131,6 +186,10 @@ struct daxmr_desc {
 	enum daxmr_memory memory;
 	enum daxmr_registration registration;
 	enum daxmr_key_kind key_kind;
+	/* protocol version 3 (0 and 1 from older servers: one segment, no atomics) */
+	uint32_t seg_shift; /* segments are 2^seg_shift bytes (older servers: 63, one segment) */
+	uint32_t nseg;	    /* number of segments, each with its own key */
+	int atomic;	    /* nonzero: the server allows 8-byte atomics (daxmr_region_cas/faa) */
 };
 
 /* What on_revoke is told. */
@@ -144,6 +203,40 @@ struct daxmr_revoke_info {
 
 struct daxmr_client;
 struct daxmr_region;
+struct daxmr_mem;
+
+/* What an asynchronous operation was. */
+enum daxmr_op {
+	DAXMR_OP_READ = 1,
+	DAXMR_OP_WRITE = 2,
+	DAXMR_OP_CAS = 3,
+	DAXMR_OP_FAA = 4,
+};
+
+/* Flags of the *_async calls. */
+enum daxmr_op_flags {
+	/* Report this operation's completion only when it failed (librpma's COMPLETION_ON_ERROR):
+	 * for streams of operations where only the last one's completion matters. */
+	DAXMR_OP_F_ON_ERROR = 1u << 0,
+	/* Queue this operation's work requests without ringing the doorbell: the next call without
+	 * this flag (or daxmr_client_submit) posts everything queued with one ibv_post_send. */
+	DAXMR_OP_F_MORE = 1u << 1,
+};
+
+/*
+ * One finished asynchronous operation. Operations on one client complete in the order they
+ * were posted (one RC queue pair); an operation split into several work requests completes
+ * once, when its last piece did, with the first failure of any piece.
+ */
+struct daxmr_completion {
+	void *op_ctx;	  /* borrowed: what the caller passed */
+	int status;	  /* 0, or why it failed: -EACCES (remote access error: the key was
+			   * revoked under opts.use_revoked, or a protection error), -ECONNRESET
+			   * (the peer stopped answering: retries exhausted), -EIO (another
+			   * completion error), -ENOTCONN (the connection died before it finished) */
+	enum daxmr_op op; /* what it was */
+	uint64_t len;	  /* bytes it covered (8 for atomics) */
+};
 
 /*
  * Callbacks, called only from daxmr_client_process(). Each may call any libdaxmr function
@@ -199,7 +292,9 @@ DAXMR_API void daxmr_client_set_callbacks(struct daxmr_client *client,
 
 /*
  * An fd (epoll) for the caller's event loop: readable when the client has something for
- * daxmr_client_process(). Owned by the client; do not close it.
+ * daxmr_client_process() or daxmr_client_poll(). When it is, call daxmr_client_process() (which
+ * re-arms the completion queue), then daxmr_client_poll() until it returns 0. Owned by the
+ * client; do not close it.
  */
 DAXMR_API int daxmr_client_fd(const struct daxmr_client *client);
 
@@ -216,7 +311,9 @@ DAXMR_API int daxmr_region_open(struct daxmr_client *client, const char *name,
 
 /*
  * Closes the region (CLOSE to the server, which also acknowledges a pending revocation) and
- * frees it. NULL-safe; always frees; returns the first error.
+ * frees it. Operations still in flight on it are waited for first (up to timeout_ms; then the
+ * connection is declared dead): their completions stay for daxmr_client_poll. NULL-safe;
+ * always frees; returns the first error.
  */
 DAXMR_API int daxmr_region_close(struct daxmr_region **region_ptr);
 
@@ -243,8 +340,120 @@ DAXMR_API int daxmr_region_read(struct daxmr_region *region, uint64_t offset, vo
 DAXMR_API int daxmr_region_write(struct daxmr_region *region, uint64_t offset, const void *buf,
 				 size_t len);
 
-/* Makes [offset, offset + len) of the export persistent (FLUSH to the server). */
+/*
+ * Makes [offset, offset + len) of the export persistent (FLUSH to the server). Covers every
+ * write that completed before the call (and, the QP being ordered, every write posted before
+ * it on this client: the server handles FLUSH after it). Synchronous.
+ */
 DAXMR_API int daxmr_region_flush(struct daxmr_region *region, uint64_t offset, uint64_t len);
+
+/*
+ * Registers [ptr, ptr + len) with the client's device for zero-copy operations (local write,
+ * so reads land in it, and the atomics' results). The memory stays the caller's; it must stay
+ * mapped until daxmr_mem_dereg. len >= 1. -EINVAL for NULL or len 0, -ENOTCONN on a dead
+ * client, else ibv_reg_mr's -errno (-ENOMEM: RLIMIT_MEMLOCK).
+ */
+DAXMR_API int daxmr_mem_reg(struct daxmr_client *client, void *ptr, size_t len,
+			    struct daxmr_mem **mem_ptr);
+
+/*
+ * Deregisters and frees mem; NULL-safe (*mem_ptr NULL is 0). -EBUSY while operations posted
+ * on it are in flight (nothing changes: poll them first). Memory still registered at
+ * daxmr_client_disconnect is deregistered and freed there, and its pointer dies.
+ */
+DAXMR_API int daxmr_mem_dereg(struct daxmr_mem **mem_ptr);
+
+/* The registered range's start and length. */
+DAXMR_API void *daxmr_mem_ptr(const struct daxmr_mem *mem);
+DAXMR_API size_t daxmr_mem_len(const struct daxmr_mem *mem);
+
+/*
+ * Posts an RDMA READ of len bytes at remote_off of the export into mem at local_off, and
+ * returns: the data is there when its completion (with op_ctx) comes out of daxmr_client_poll.
+ * No copy. The operation is split into work requests at the export's segment boundaries and at
+ * opts.max_wr_bytes; all of them are posted, or none.
+ * Errors (nothing is posted): -EINVAL mem NULL or registered with another client, or
+ * [local_off, local_off + len) not inside mem; -ERANGE [remote_off, remote_off + len) not
+ * inside the export; -ESTALE the region is revoked (or being revoked); -EAGAIN not enough of
+ * the queue is free now (poll completions, then retry); -EMSGSIZE it needs more work requests
+ * than opts.queue_depth (it never fits); -ENOTCONN the connection is dead; -EINVAL unknown
+ * flags. len 0 completes at once (still a completion).
+ */
+DAXMR_API int daxmr_region_read_async(struct daxmr_region *region, struct daxmr_mem *mem,
+				      size_t local_off, uint64_t remote_off, size_t len,
+				      void *op_ctx, unsigned int flags);
+
+/*
+ * Posts an RDMA WRITE of len bytes from mem at local_off to remote_off of the export (small
+ * pieces are sent inline where the device allows: mem may then be reused as soon as the call
+ * returns; otherwise only after the completion). Not persistent until daxmr_region_flush.
+ * Errors as daxmr_region_read_async, and -EACCES on a DAXMR_RO region.
+ */
+DAXMR_API int daxmr_region_write_async(struct daxmr_region *region, struct daxmr_mem *mem,
+				       size_t local_off, uint64_t remote_off, size_t len,
+				       void *op_ctx, unsigned int flags);
+
+/*
+ * Posts an 8-byte RDMA compare-and-swap at remote_off: if the export's value there is
+ * compare it becomes swap; the value found before lands in mem at local_off either way. Values
+ * are 64-bit integers as the device reads memory (rxe: host byte order; some HCAs read remote
+ * memory big-endian: keep atomics' words to atomics).
+ * Errors: -EINVAL remote_off or local_off not 8-byte aligned (and the read_async ones);
+ * -EOPNOTSUPP the device or the export's descriptor does not allow atomics; -EACCES a
+ * DAXMR_RO region; -ERANGE, -ESTALE, -EAGAIN, -ENOTCONN as daxmr_region_read_async.
+ */
+DAXMR_API int daxmr_region_cas_async(struct daxmr_region *region, struct daxmr_mem *mem,
+				     size_t local_off, uint64_t remote_off, uint64_t compare,
+				     uint64_t swap, void *op_ctx, unsigned int flags);
+
+/* Posts an 8-byte RDMA fetch-and-add of add at remote_off; the old value lands in mem at
+ * local_off. Errors as daxmr_region_cas_async. */
+DAXMR_API int daxmr_region_faa_async(struct daxmr_region *region, struct daxmr_mem *mem,
+				     size_t local_off, uint64_t remote_off, uint64_t add,
+				     void *op_ctx, unsigned int flags);
+
+/* Synchronous compare-and-swap through the library's own buffer: *old_ptr (may be NULL) the
+ * value found. Errors as daxmr_region_cas_async, and the completion's status. */
+DAXMR_API int daxmr_region_cas(struct daxmr_region *region, uint64_t remote_off, uint64_t compare,
+			       uint64_t swap, uint64_t *old_ptr);
+
+/* Synchronous fetch-and-add; *old_ptr (may be NULL) the value before. */
+DAXMR_API int daxmr_region_faa(struct daxmr_region *region, uint64_t remote_off, uint64_t add,
+			       uint64_t *old_ptr);
+
+/* Posts whatever DAXMR_OP_F_MORE queued (one ibv_post_send). 0, -ENOTCONN, or -EIO. */
+DAXMR_API int daxmr_client_submit(struct daxmr_client *client);
+
+/*
+ * Busy-poll: up to max finished operations into out, without blocking. Also handles what the
+ * server sent meanwhile (a REVOKE is acknowledged here once the region's operations are all
+ * done; its callback waits for daxmr_client_process). Posts what DAXMR_OP_F_MORE queued first.
+ * Returns how many (0..max), or -ENOTCONN once the connection is dead and every operation
+ * posted on it has been reported (with -ENOTCONN as its status), -EINVAL for max < 1.
+ */
+DAXMR_API int daxmr_client_poll(struct daxmr_client *client, struct daxmr_completion *out, int max);
+
+/* Operations posted and not yet reported by daxmr_client_poll. */
+DAXMR_API unsigned int daxmr_client_inflight(const struct daxmr_client *client);
+
+/*
+ * Blocks until daxmr_client_poll or daxmr_client_process has something (a completion, a
+ * notification, the connection's end) or timeout_ms passed (< 0: no limit). 0, -ETIMEDOUT,
+ * -EINTR, -ENOTCONN. Event loops watch daxmr_client_fd() instead and call both when readable.
+ */
+DAXMR_API int daxmr_client_wait(struct daxmr_client *client, int timeout_ms);
+
+/*
+ * The server's reason text for the last refused request on this client (protocol version 3:
+ * "hole at offset 4096", ...), or "" when it gave none. Borrowed: valid until the next call.
+ */
+DAXMR_API const char *daxmr_client_last_reason(const struct daxmr_client *client);
+
+/* The protocol version the connection speaks (1..3). */
+DAXMR_API unsigned int daxmr_client_protocol_version(const struct daxmr_client *client);
+
+/* The running library's version ("0.1.0"); major/minor/patch may be NULL. */
+DAXMR_API const char *daxmr_version(int *major, int *minor, int *patch);
 
 /* "ro", "rw"; "unknown" otherwise. Never NULL. */
 DAXMR_API const char *daxmr_access_str(enum daxmr_access access);

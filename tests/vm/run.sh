@@ -15,6 +15,7 @@ host's / is shared read-only over 9p (with a tmpfs overlay on top), so build on 
 Inside the guest, before COMMAND starts:
   /mnt/pmem     XFS on /dev/pmem0 (fsdax namespace), mounted -o dax=always
   /dev/dax1.0   devdax namespace (2 MiB alignment)
+                (NVDIMMs of 2 GiB and 1 GiB unless --pmem-gib says otherwise)
   eth0          10.0.2.15/24 on a restricted user-mode NIC (nothing leaves the guest)
   rxe0          soft-RoCE on eth0, port ACTIVE; RDMA peers talk to 10.0.2.15
   ulimit -l     unlimited
@@ -30,6 +31,14 @@ Options:
                     kernel/rxe/*.patch, built and cached by scripts/rxe-module.sh for the guest
                     kernel; the first build takes a minute or two) or the path of a .ko built
                     for the guest kernel. The guest prints which one it loaded.  [DAXMR_VM_RXE]
+  -p, --pmem-gib F[,D]
+                    NVDIMM sizes in GiB: F for the fsdax one (/mnt/pmem), D for the devdax
+                    one (default 2,1; D defaults to F). The 1 GiB devdax registers as one
+                    MR on rxe (its pinned limit is 1 GiB), so version-2 clients can open it;
+                    a larger one is exported in 1 GiB segments (tests/e2e/seg: 6,3). Guest
+                    RAM (4 GiB) plus both must stay within qemu's maxmem of 32 GiB. The
+                    backing files are sparse; what the guest writes lands on this machine's
+                    disk under TMPDIR.                                  [DAXMR_VM_PMEM_GIB]
   -e VAR=VALUE      pass a variable into the guest (repeatable)
   -l, --log FILE    keep the guest's console here (default: CACHE/console-K.log)
   -t, --timeout S   power the guest off after S seconds (default 2400)     [DAXMR_VM_TIMEOUT]
@@ -54,6 +63,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KERNEL=${DAXMR_VM_KERNEL:-new}
 MTU=${DAXMR_VM_MTU:-1500}
 RXE=${DAXMR_VM_RXE:-stock}
+PMEM_GIB=${DAXMR_VM_PMEM_GIB:-2,1}
 TIMEOUT=${DAXMR_VM_TIMEOUT:-2400}
 BOOT_TIMEOUT=${DAXMR_VM_BOOT_TIMEOUT:-300}
 CACHE=${DAXMR_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/daxmr/vm}
@@ -66,6 +76,7 @@ while [ $# -gt 0 ]; do
 	-k | --kernel) KERNEL=${2:?}; shift 2 ;;
 	-m | --mtu) MTU=${2:?}; shift 2 ;;
 	-r | --rxe) RXE=${2:?}; shift 2 ;;
+	-p | --pmem-gib) PMEM_GIB=${2:?}; shift 2 ;;
 	-e) EXTRA_ENV+=("${2:?}"); shift 2 ;;
 	-l | --log) LOG=${2:?}; shift 2 ;;
 	-t | --timeout) TIMEOUT=${2:?}; shift 2 ;;
@@ -79,6 +90,12 @@ done
 [ "$FETCH_ONLY" = 1 ] || [ $# -gt 0 ] || { usage >&2; die "no command given" 2; }
 case "$MTU" in '' | *[!0-9]*) die "--mtu takes a number, not '$MTU'" 2 ;; esac
 case "$RXE" in stock | fixed | *.ko) ;; *) die "--rxe takes stock, fixed or a .ko file, not '$RXE'" 2 ;; esac
+PMEM_SIZES=("${PMEM_GIB%%,*}" "${PMEM_GIB#*,}")
+for g in "${PMEM_SIZES[@]}"; do
+	case "$g" in '' | *[!0-9]* | 0) die "--pmem-gib takes F[,D] in whole GiB (>= 1), not '$PMEM_GIB'" 2 ;; esac
+done
+[ $((4 + PMEM_SIZES[0] + PMEM_SIZES[1])) -le 32 ] ||
+	die "--pmem-gib $PMEM_GIB: 4 GiB of RAM plus the NVDIMMs exceed qemu's maxmem of 32 GiB" 2
 
 for tool in qemu-system-x86_64 apt-get dpkg-deb depmod modprobe cpio gzip flock; do
 	command -v "$tool" >/dev/null || die "$tool is missing (scripts/test.sh installs what the guest needs)"
@@ -256,8 +273,8 @@ qemu_args() {
 	if [ "$accel" = kvm ]; then a+=(-accel kvm -cpu host); else a+=(-accel tcg,thread=multi -cpu max); fi
 	local i
 	for i in 0 1; do
-		truncate -s 2G "$RUN/pmem$i.img" # sparse, fresh each boot
-		a+=(-object "memory-backend-file,id=pm$i,share=on,mem-path=$RUN/pmem$i.img,size=2G,align=2M"
+		truncate -s "${PMEM_SIZES[$i]}G" "$RUN/pmem$i.img" # sparse, fresh each boot
+		a+=(-object "memory-backend-file,id=pm$i,share=on,mem-path=$RUN/pmem$i.img,size=${PMEM_SIZES[$i]}G,align=2M"
 			-device "nvdimm,id=nv$i,memdev=pm$i")
 	done
 	printf '%s\n' "${a[@]}"
@@ -294,7 +311,7 @@ boot() {
 	local attempt=$1 args
 	rm -f "$RUN"/pmem*.img "$RUN/share/booted"
 	mapfile -t args < <(qemu_args "$ACCEL")
-	say "booting Linux $KV ($ACCEL, NIC MTU $MTU, rdma_rxe $RXE)${attempt:+, attempt $attempt}; console log: $LOG"
+	say "booting Linux $KV ($ACCEL, NIC MTU $MTU, rdma_rxe $RXE, NVDIMMs ${PMEM_SIZES[0]}+${PMEM_SIZES[1]} GiB)${attempt:+, attempt $attempt}; console log: $LOG"
 	start=$(date +%s)
 	set +e
 	# If the kernel has not reached our init within BOOT_TIMEOUT s it never will: stop it early.

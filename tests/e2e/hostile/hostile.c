@@ -488,7 +488,7 @@ static int hostile_connect_range(struct hostile_conn *c, unsigned int nrecv, uin
 	return 0;
 }
 
-/* Connects with our whole version range (the server picks the newest, 2); 0 or -errno. */
+/* Connects with our whole version range (the server picks the newest, 3); 0 or -errno. */
 static int hostile_connect_ok(struct hostile_conn *c, unsigned int nrecv)
 {
 	return hostile_connect_range(c, nrecv, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX);
@@ -809,7 +809,7 @@ static const struct hostile_bad_hdr hostile_bad_hdrs[] = {
 	{ "bad-magic", "magic 0x4d584444 instead of DXMR", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
 	{ "bad-magic-first", "bad magic as the very first message", true,
 	  DAXMR_PROTO_STATUS_BAD_MESSAGE },
-	{ "bad-version", "header version 1 after version 2 was chosen", false,
+	{ "bad-version", "header version 1 after version 3 was chosen", false,
 	  DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION },
 	{ "version-zero", "header version 0", false, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION },
 	{ "unknown-opcode", "opcode 0x77", false, DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
@@ -819,6 +819,8 @@ static const struct hostile_bad_hdr hostile_bad_hdrs[] = {
 	{ "auth-opcode-last", "opcode 0x1f (reserved for authentication)", false,
 	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
 	{ "auth-opcode-v1", "AUTH (0x10) in a version-1 header, version 1 chosen", false,
+	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
+	{ "keys-opcode-v2", "KEYS (10) in a version-2 header, version 2 chosen", false,
 	  DAXMR_PROTO_STATUS_UNKNOWN_OPCODE },
 	{ "truncated", "10 bytes: shorter than the header", false, DAXMR_PROTO_STATUS_BAD_MESSAGE },
 	{ "truncated-first", "10 bytes as the very first message", true,
@@ -881,6 +883,11 @@ static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint16_t v, uint8
 			    64, 0, 0, 7);
 		daxmr_auth_random(p + 24, 64);
 		return 88;
+	}
+	if (!strcmp(n, "keys-opcode-v2")) {
+		/* a well-formed KEYS payload: KEYS exists only from version 3 */
+		hostile_hdr(p, mg, v, DAXMR_PROTO_OP_KEYS, 16, 0, 0, 7);
+		return 40;
 	}
 	if (!strncmp(n, "truncated", 9)) {
 		hostile_hdr(p, mg, v, list, 4, 0, 0, 7);
@@ -950,12 +957,14 @@ static uint32_t hostile_craft(const struct hostile_bad_hdr *b, uint16_t v, uint8
 static void hostile_case_bad_hdr(const struct hostile_bad_hdr *b)
 {
 	size_t n = strlen(b->name);
-	bool v1 = n > 3 && !strcmp(b->name + n - 3, "-v1");
+	/* a case named ...-vN runs on a connection of version N */
+	uint16_t vmax = n > 3 && !strncmp(b->name + n - 3, "-v", 2) ?
+				(uint16_t)(b->name[n - 1] - '0') :
+				DAXMR_PROTO_VERSION_MAX;
 	struct hostile_conn c;
 	uint32_t len;
 
-	if (hostile_connect_range(&c, HOSTILE_RECVS, DAXMR_PROTO_VERSION_MIN,
-				  v1 ? 1 : DAXMR_PROTO_VERSION_MAX))
+	if (hostile_connect_range(&c, HOSTILE_RECVS, DAXMR_PROTO_VERSION_MIN, vmax))
 		return;
 	if (!b->before_hello && !hostile_hello(&c)) {
 		hostile_close(&c, false);
@@ -1243,6 +1252,95 @@ static void hostile_case_open_ro_rw(const char *export)
 	if (hostile_hello(&c) &&
 	    hostile_open(&c, export, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_STATUS_ACCESS_DENIED, NULL))
 		hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d);
+	hostile_close(&c, false);
+}
+
+/* KEYS of export_id, generation gen, from first: true if answered want (the reply in *r). */
+static bool hostile_keys(struct hostile_conn *c, uint32_t export_id, uint64_t gen, uint32_t first,
+			 enum daxmr_proto_status want, struct daxmr_proto_msg *r, const char *what)
+{
+	struct daxmr_proto_msg m = { 0 };
+
+	m.keys.export_id = export_id;
+	m.keys.generation = gen;
+	m.keys.first = first;
+	if (!hostile_expect_reply(c, hostile_request(c, &m, DAXMR_PROTO_OP_KEYS),
+				  DAXMR_PROTO_OP_KEYS, want, r, what))
+		return false;
+	if (want != DAXMR_PROTO_STATUS_OK && !r->reason[0]) {
+		hostile_fail("%s: a version-3 %s reply without a reason", what,
+			     daxmr_proto_status_str(want));
+		return false;
+	}
+	if (r->reason[0])
+		hostile_say("%s: reason \"%s\"", what, r->reason);
+	return true;
+}
+
+/*
+ * Version 3 KEYS misuse: before OPEN, of no export, of another generation, past the last
+ * segment, with 15- and 17-byte payloads; each answered with its status (and a reason), the
+ * connection staying up; then a good KEYS returns the descriptor's key.
+ */
+static void hostile_case_keys(const char *export)
+{
+	struct hostile_conn c;
+	struct daxmr_proto_desc d;
+	struct daxmr_proto_msg r;
+	uint32_t id;
+
+	if (hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (c.version < DAXMR_PROTO_VERSION_SEG) {
+		hostile_fail("version %u chosen, KEYS needs %d", c.version,
+			     DAXMR_PROTO_VERSION_SEG);
+		goto out;
+	}
+	if (!hostile_hello(&c) ||
+	    !hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d))
+		goto out;
+	id = d.export_id;
+	if (!hostile_expect_reply(
+		    &c,
+		    hostile_request(&c, &(struct daxmr_proto_msg){ .close = { id, d.generation } },
+				    DAXMR_PROTO_OP_CLOSE),
+		    DAXMR_PROTO_OP_CLOSE, DAXMR_PROTO_STATUS_OK, &r, "CLOSE"))
+		goto out;
+	hostile_keys(&c, id, d.generation, 0, DAXMR_PROTO_STATUS_NOT_OPEN, &r,
+		     "KEYS of an export not (or no longer) open");
+	hostile_keys(&c, 0xffffffffu, 1, 0, DAXMR_PROTO_STATUS_NO_SUCH_EXPORT, &r,
+		     "KEYS of export id 0xffffffff");
+	if (!hostile_open(&c, export, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_OK, &d))
+		goto out;
+	hostile_keys(&c, id, d.generation + 1, 0, DAXMR_PROTO_STATUS_STALE_GENERATION, &r,
+		     "KEYS of the next generation");
+	hostile_keys(&c, id, 0, 0, DAXMR_PROTO_STATUS_STALE_GENERATION, &r, "KEYS of generation 0");
+	hostile_keys(&c, id, d.generation, d.nseg, DAXMR_PROTO_STATUS_OUT_OF_RANGE, &r,
+		     "KEYS from segment nseg");
+	hostile_keys(&c, id, d.generation, 0xffffffffu, DAXMR_PROTO_STATUS_OUT_OF_RANGE, &r,
+		     "KEYS from segment 0xffffffff");
+	/* payloads of the wrong size: BAD_MESSAGE, the connection stays */
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, c.version, DAXMR_PROTO_OP_KEYS, 15, 0, 0,
+		    50);
+	memset(hostile_tx_buf(&c) + 24, 0, 17);
+	if (hostile_send_raw(&c, hostile_tx_buf(&c), 39))
+		goto out;
+	hostile_expect_reply(&c, 50, DAXMR_PROTO_OP_KEYS, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
+			     "KEYS with a 15-byte payload");
+	hostile_hdr(hostile_tx_buf(&c), DAXMR_PROTO_MAGIC, c.version, DAXMR_PROTO_OP_KEYS, 17, 0, 0,
+		    51);
+	if (hostile_send_raw(&c, hostile_tx_buf(&c), 41))
+		goto out;
+	hostile_expect_reply(&c, 51, DAXMR_PROTO_OP_KEYS, DAXMR_PROTO_STATUS_BAD_MESSAGE, &r,
+			     "KEYS with a 17-byte payload");
+	if (hostile_keys(&c, id, d.generation, 0, DAXMR_PROTO_STATUS_OK, &r, "KEYS from 0") &&
+	    (r.keys_reply.first != 0 || r.keys_reply.count != d.nseg ||
+	     r.keys_reply.keys[0] != d.rkey))
+		hostile_fail("KEYS from 0: first %u count %u key 0x%x, expected 0, %u, 0x%x",
+			     r.keys_reply.first, r.keys_reply.count, r.keys_reply.keys[0], d.nseg,
+			     d.rkey);
+	hostile_list_ok(&c, "LIST afterwards");
+out:
 	hostile_close(&c, false);
 }
 
@@ -1671,10 +1769,10 @@ static bool hostile_hello_auth(struct hostile_conn *c, uint8_t challenge[DAXMR_A
 
 	if (!hostile_hello_reply(c, &r))
 		return false;
-	if (r.hello_reply.version != DAXMR_PROTO_VERSION_AUTH ||
+	if (r.hello_reply.version < DAXMR_PROTO_VERSION_AUTH ||
 	    !(r.hello_reply.flags & DAXMR_PROTO_HELLO_F_AUTH)) {
 		hostile_fail("HELLO reply: version %u flags 0x%x, a server with a secret must "
-			     "answer version %u with flag AUTH",
+			     "answer version %u or later with flag AUTH",
 			     r.hello_reply.version, r.hello_reply.flags, DAXMR_PROTO_VERSION_AUTH);
 		return false;
 	}
@@ -1784,12 +1882,16 @@ static void hostile_expect_reject(uint16_t vmin, uint16_t vmax, enum daxmr_proto
 	hostile_close(&c, true);
 }
 
-/* A server with a secret speaks only version 2: a version-1-only connect is rejected. */
+/* A server with a secret speaks only versions 2..: a version-1-only connect is rejected. */
 static void hostile_case_auth_v1_only(void)
 {
+	char want[96];
+
 	hostile_expect_reject(1, 1, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION,
-			      DAXMR_PROTO_VERSION_AUTH, DAXMR_PROTO_VERSION_AUTH);
-	hostile_say("server log must say: we speak 2..2 (clients must authenticate");
+			      DAXMR_PROTO_VERSION_AUTH, DAXMR_PROTO_VERSION_MAX);
+	snprintf(want, sizeof(want), "we speak %d..%d (clients must authenticate",
+		 DAXMR_PROTO_VERSION_AUTH, DAXMR_PROTO_VERSION_MAX);
+	hostile_say("server log must say: %s", want);
 }
 
 /* Every request but AUTH is ACCESS_DENIED until AUTH succeeds; the connection stays up. */
@@ -2080,6 +2182,9 @@ static void hostile_usage(FILE *f)
 	      "  unsolicited-ack EXPORT REVOKE_ACK never asked for: ignored\n"
 	      "  open-names NAME...     OPEN of path-like and malformed names\n"
 	      "  open-ro-rw EXPORT      rw OPEN of a ro export: ACCESS_DENIED\n"
+	      "  keys EXPORT            version 3 KEYS before OPEN, of no export, of another\n"
+	      "                         generation, past the end, malformed: each its status\n"
+	      "                         and a reason, stays up\n"
 	      "  flood N | flood-starve N   N requests without waiting\n"
 	      "  cm KIND                connect private data: none short garbage bad-magic\n"
 	      "                         version-high version-zero version-inverted long\n"
@@ -2092,7 +2197,7 @@ static void hostile_usage(FILE *f)
 	      "  allow-denied           (a server no export of which admits us) connect: reject\n"
 	      "                         ACCESS_DENIED\n"
 	      "A server with --secret-file (SECRET: the same file):\n"
-	      "  auth-v1-only           connect offering only version 1: reject, range 2..2\n"
+	      "  auth-v1-only           connect offering only version 1: reject, range 2..3\n"
 	      "  auth-required SECRET EXPORT   LIST, OPEN, CLOSE, FLUSH before AUTH:\n"
 	      "                         ACCESS_DENIED, stays up; then AUTH and LIST work\n"
 	      "  auth-before-hello SECRET   LIST and AUTH before HELLO: BAD_STATE\n"
@@ -2140,6 +2245,8 @@ int main(int argc, char **argv)
 		hostile_case_open_names(argc - 3, argv + 3);
 	else if (!strcmp(hostile_case, "open-ro-rw") && arg)
 		hostile_case_open_ro_rw(arg);
+	else if (!strcmp(hostile_case, "keys") && arg)
+		hostile_case_keys(arg);
 	else if (!strncmp(hostile_case, "flood", 5) && arg)
 		hostile_case_flood((unsigned int)strtoul(arg, NULL, 0),
 				   !strcmp(hostile_case, "flood-starve"));

@@ -91,7 +91,7 @@ for c in bad-magic bad-magic-first bad-version version-zero unknown-opcode opcod
 	zero-length zero-length-first bad-flags request-status bad-status client-revoke \
 	client-available client-error client-reply revoke-ack-reply bad-revoke-ack \
 	oversized-send trailing-payload before-hello second-hello auth-opcode-last auth-opcode-v1 \
-	auth-no-secret; do
+	keys-opcode-v2 auth-no-secret; do
 	hcase "$c"
 done
 hcase unsolicited-ack x
@@ -105,6 +105,7 @@ else
 	say "note: this kernel refuses the ro export (no read-only pinning): open-ro-rw not run"
 	expect_log d "export ro .*(refuses to pin|refused)" "the ro export is refused, saying why"
 fi
+hcase keys x
 hcase flood 64
 hcase flood-starve 64
 for k in none short garbage bad-magic version-high version-zero version-inverted long; do

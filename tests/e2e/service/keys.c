@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* keys.c -- per-connection keys end to end: raw rdma_cm + proto/ clients of one export */
+/* keys.c -- per-connection and per-segment keys end to end: raw rdma_cm + proto/ clients */
 
 /*
  * Usage: daxmr-e2e-keys close|revoke ADDR:PORT EXPORT
+ *        daxmr-e2e-keys seg ADDR:PORT EXPORT LENGTH DATAFILE
+ *        daxmr-e2e-keys down ADDR:PORT EXPORT
  *
  * Three connections A, B and X open EXPORT rw. Checks, printing "ok: ..." for each:
  *   - every descriptor has key kind mw and its own rkey;
@@ -12,6 +14,15 @@
  * close:  A CLOSEs; A's key then fails (REM_ACCESS_ERR) while B's still works; B CLOSEs.
  * revoke: prints "ready", waits for REVOKE on A and B (the script sends daxmrd SIGTERM); A acks,
  *         A's key then fails while B's, not yet acked, still works; B acks.
+ * seg (protocol version 3): EXPORT must be LENGTH bytes in several segments. Checks the
+ *         descriptor (whole length, nseg, rkey = keys[0]), KEYS (the last segment's key, and
+ *         OUT_OF_RANGE / STALE_GENERATION with reasons), then RDMA WRITEs the first 4 KiB of
+ *         DATAFILE (12 KiB) to the export's last 4 KiB and the other 8 KiB across the last
+ *         segment boundary (two WRs, one per segment key), reads both back and compares. Prints
+ *         "wrote OFFSET LEN DATAFILE-OFFSET" for each range, for a check through the file. Last,
+ *         on a new connection, segment 0's key on the last segment: IBV_WC_REM_ACCESS_ERR.
+ * down:   EXPORT is down for good (e.g. its file has a hole): a version-3 OPEN gets UNAVAILABLE
+ *         with a reason "down: ...", a version-2 OPEN gets REVOKING with no payload.
  * Ends with "PASS" (exit 0), or "FAIL: why" (exit 1).
  */
 #include <errno.h>
@@ -32,7 +43,7 @@
 
 #define KC_RECVS 16
 #define KC_SENDS 8
-#define KC_DATA 4096
+#define KC_DATA (32u << 10) /* 12 KiB written, 12 KiB read back; the 64-byte ops use the start */
 #define KC_SLOTS (KC_RECVS + KC_SENDS)
 #define KC_WR_SEND (1ull << 32)
 #define KC_WR_RDMA (1ull << 33)
@@ -56,6 +67,7 @@ struct kc {
 };
 
 static struct ibv_pd *kc_pd;
+static uint16_t kc_version = 1; /* the protocol version every connection offers (1..kc_version) */
 
 static void die(const char *fmt, ...)
 {
@@ -107,7 +119,7 @@ static void kc_post_recv(struct kc *c, unsigned int slot)
 /* Connects to server (ADDR:PORT). */
 static void kc_connect(struct kc *c, const char *name, const char *server)
 {
-	struct daxmr_proto_cm_connect cm = { .version_min = 1, .version_max = 1 };
+	struct daxmr_proto_cm_connect cm = { .version_min = 1, .version_max = kc_version };
 	struct ibv_qp_init_attr qpa;
 	struct rdma_conn_param param;
 	struct addrinfo *ai;
@@ -250,7 +262,7 @@ static void kc_send(struct kc *c, struct daxmr_proto_msg *msg)
 			   *bad;
 	int n;
 
-	msg->hdr.version = 1;
+	msg->hdr.version = kc_version;
 	n = daxmr_proto_msg_encode(msg, p, DAXMR_PROTO_MSG_MAX);
 	if (n < 0)
 		die("%s: encode %s: %d", c->name, daxmr_proto_opcode_str(msg->hdr.opcode), n);
@@ -269,22 +281,31 @@ static enum daxmr_proto_status kc_request(struct kc *c, struct daxmr_proto_msg *
 	return reply->hdr.status;
 }
 
-static void kc_hello_open(struct kc *c, const char *export)
+/* HELLO, then OPEN export rw: its reply's status, the reply in *rep. */
+static enum daxmr_proto_status kc_hello_try_open(struct kc *c, const char *export,
+						 struct daxmr_proto_msg *rep)
 {
-	struct daxmr_proto_msg req, rep;
+	struct daxmr_proto_msg req;
 
 	memset(&req, 0, sizeof(req));
 	req.hdr.opcode = DAXMR_PROTO_OP_HELLO;
 	req.hello.version_min = 1;
-	req.hello.version_max = 1;
+	req.hello.version_max = kc_version;
 	snprintf(req.hello.name, sizeof(req.hello.name), "keys-%s", c->name);
-	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
-		die("%s: HELLO answered %s", c->name, daxmr_proto_status_str(rep.hdr.status));
+	if (kc_request(c, &req, rep) != DAXMR_PROTO_STATUS_OK)
+		die("%s: HELLO answered %s", c->name, daxmr_proto_status_str(rep->hdr.status));
 	memset(&req, 0, sizeof(req));
 	req.hdr.opcode = DAXMR_PROTO_OP_OPEN;
 	req.open.access = DAXMR_PROTO_ACCESS_RW;
 	snprintf(req.open.name, sizeof(req.open.name), "%s", export);
-	if (kc_request(c, &req, &rep) != DAXMR_PROTO_STATUS_OK)
+	return kc_request(c, &req, rep);
+}
+
+static void kc_hello_open(struct kc *c, const char *export)
+{
+	struct daxmr_proto_msg rep;
+
+	if (kc_hello_try_open(c, export, &rep) != DAXMR_PROTO_STATUS_OK)
 		die("%s: OPEN %s rw answered %s", c->name, export,
 		    daxmr_proto_status_str(rep.hdr.status));
 	c->desc = rep.desc;
@@ -293,11 +314,13 @@ static void kc_hello_open(struct kc *c, const char *export)
 	       c->desc.key_kind == DAXMR_PROTO_KEY_MW ? "mw" : "mr");
 }
 
-/* One RDMA READ or WRITE of KC_LEN bytes at the export's offset 0 with rkey; its status. */
-static enum ibv_wc_status kc_rdma(struct kc *c, enum ibv_wr_opcode op, uint32_t rkey, uint64_t addr)
+/* One RDMA READ or WRITE of len bytes at local data offset loc, remote addr with rkey. */
+static enum ibv_wc_status kc_rdma_at(struct kc *c, enum ibv_wr_opcode op, uint32_t rkey,
+				     uint64_t addr, size_t loc, uint32_t len)
 {
-	struct ibv_sge sge = { .addr = (uintptr_t)(c->buf + (size_t)KC_SLOTS * DAXMR_PROTO_MSG_MAX),
-			       .length = KC_LEN,
+	struct ibv_sge sge = { .addr = (uintptr_t)(c->buf + (size_t)KC_SLOTS * DAXMR_PROTO_MSG_MAX +
+						   loc),
+			       .length = len,
 			       .lkey = c->mr->lkey };
 	struct ibv_send_wr wr = { .wr_id = KC_WR_RDMA,
 				  .sg_list = &sge,
@@ -319,6 +342,12 @@ static enum ibv_wc_status kc_rdma(struct kc *c, enum ibv_wr_opcode op, uint32_t 
 	if (n == 0)
 		die("%s: no RDMA completion within %d ms", c->name, KC_TIMEOUT_MS);
 	return wc.status;
+}
+
+/* One RDMA READ or WRITE of KC_LEN bytes at the start of the data area; its status. */
+static enum ibv_wc_status kc_rdma(struct kc *c, enum ibv_wr_opcode op, uint32_t rkey, uint64_t addr)
+{
+	return kc_rdma_at(c, op, rkey, addr, 0, KC_LEN);
 }
 
 static uint8_t *kc_data(struct kc *c)
@@ -371,6 +400,164 @@ static void kc_close(struct kc *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* A KEYS request; its status, the reply in *rep. */
+static enum daxmr_proto_status kc_keys(struct kc *c, uint64_t gen, uint32_t first,
+				       struct daxmr_proto_msg *rep)
+{
+	struct daxmr_proto_msg req;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.opcode = DAXMR_PROTO_OP_KEYS;
+	req.keys.export_id = c->desc.export_id;
+	req.keys.generation = gen;
+	req.keys.first = first;
+	return kc_request(c, &req, rep);
+}
+
+/* The key of the segment holding export offset off (the descriptor's, else a KEYS). */
+static uint32_t kc_seg_key(struct kc *c, uint64_t off)
+{
+	uint32_t seg = (uint32_t)(off >> c->desc.seg_shift);
+	struct daxmr_proto_msg rep;
+
+	if (seg < c->desc.nkeys)
+		return c->desc.keys[seg];
+	if (kc_keys(c, c->desc.generation, seg, &rep) != DAXMR_PROTO_STATUS_OK)
+		die("%s: KEYS %u answered %s", c->name, seg,
+		    daxmr_proto_status_str(rep.hdr.status));
+	return rep.keys_reply.keys[0];
+}
+
+/* WRITE (or READ) len bytes at export offset off from local offset loc, split per segment. */
+static void kc_rdma_split(struct kc *c, enum ibv_wr_opcode op, uint64_t off, size_t loc,
+			  uint32_t len, const char *what)
+{
+	uint64_t seg_size = 1ull << c->desc.seg_shift, end;
+	enum ibv_wc_status st;
+	uint32_t n;
+
+	while (len) {
+		end = (off / seg_size + 1) * seg_size;
+		n = end - off < len ? (uint32_t)(end - off) : len;
+		st = kc_rdma_at(c, op, kc_seg_key(c, off), c->desc.addr + off, loc, n);
+		if (st != IBV_WC_SUCCESS)
+			die("%s: %s: %u bytes at offset %" PRIu64 ": %s", c->name, what, n, off,
+			    ibv_wc_status_str(st));
+		printf("ok: %s: %u bytes at offset %" PRIu64 " (segment %" PRIu64 ")\n", what, n,
+		       off, off / seg_size);
+		off += n;
+		loc += n;
+		len -= n;
+	}
+}
+
+/*
+ * The down mode (see the top of the file): OPEN of a down export, version 3 then version 2.
+ * Prints "reason: TEXT".
+ */
+static int kc_down(const char *server, const char *export)
+{
+	struct daxmr_proto_msg rep;
+	enum daxmr_proto_status st;
+	struct kc a, b;
+
+	kc_version = DAXMR_PROTO_VERSION_SEG;
+	kc_connect(&a, "A", server);
+	st = kc_hello_try_open(&a, export, &rep);
+	if (st != DAXMR_PROTO_STATUS_UNAVAILABLE || strncmp(rep.reason, "down: ", 6) != 0)
+		die("version 3 OPEN of %s: %s, reason \"%s\"; expected UNAVAILABLE, \"down: ...\"",
+		    export, daxmr_proto_status_str(st), rep.reason);
+	printf("ok: version 3: UNAVAILABLE\nreason: %s\n", rep.reason);
+	kc_version = DAXMR_PROTO_VERSION_AUTH;
+	kc_connect(&b, "B", server);
+	st = kc_hello_try_open(&b, export, &rep);
+	if (st != DAXMR_PROTO_STATUS_REVOKING || rep.reason[0] || rep.hdr.length != 0)
+		die("version 2 OPEN of %s: %s, reason \"%s\"; expected REVOKING and no payload",
+		    export, daxmr_proto_status_str(st), rep.reason);
+	printf("ok: version 2: REVOKING, no reason\n");
+	rdma_disconnect(a.id);
+	rdma_disconnect(b.id);
+	printf("PASS\n");
+	kc_close(&a);
+	kc_close(&b);
+	ibv_dealloc_pd(kc_pd);
+	return 0;
+}
+
+/* The seg mode (see the top of the file). */
+static int kc_seg(const char *server, const char *export, uint64_t length, const char *datafile)
+{
+	struct daxmr_proto_msg rep;
+	uint64_t last_bound, off[2];
+	uint32_t len[2] = { 4096, 8192 };
+	size_t loc[2] = { 0, 4096 };
+	struct kc a, x;
+	FILE *f;
+	int i;
+
+	kc_version = DAXMR_PROTO_VERSION_SEG;
+	f = fopen(datafile, "rb");
+	if (!f)
+		die("%s: %s", datafile, strerror(errno));
+	kc_connect(&a, "A", server);
+	if (fread(kc_data(&a), 1, 12288, f) != 12288)
+		die("%s: fewer than 12288 bytes", datafile);
+	fclose(f);
+	kc_hello_open(&a, export);
+	if (a.desc.length != length)
+		die("descriptor length %" PRIu64 ", expected %" PRIu64, a.desc.length, length);
+	if (a.desc.nseg < 2 || a.desc.nseg != ((length - 1) >> a.desc.seg_shift) + 1)
+		die("nseg %u with seg_shift %u for %" PRIu64 " bytes: not segmented", a.desc.nseg,
+		    a.desc.seg_shift, length);
+	if (a.desc.rkey != a.desc.keys[0])
+		die("rkey 0x%x is not keys[0] 0x%x", a.desc.rkey, a.desc.keys[0]);
+	printf("ok: %" PRIu64 " bytes in %u segments of 2^%u bytes, %u keys in the OPEN reply\n",
+	       length, a.desc.nseg, a.desc.seg_shift, a.desc.nkeys);
+	if (kc_keys(&a, a.desc.generation, a.desc.nseg - 1, &rep) != DAXMR_PROTO_STATUS_OK ||
+	    rep.keys_reply.count != 1 ||
+	    (a.desc.nseg <= a.desc.nkeys && rep.keys_reply.keys[0] != a.desc.keys[a.desc.nseg - 1]))
+		die("KEYS of the last segment: %s", daxmr_proto_status_str(rep.hdr.status));
+	printf("ok: KEYS of segment %u: its key\n", a.desc.nseg - 1);
+	if (kc_keys(&a, a.desc.generation, a.desc.nseg, &rep) != DAXMR_PROTO_STATUS_OUT_OF_RANGE ||
+	    !rep.reason[0])
+		die("KEYS past the last segment: %s, reason \"%s\"",
+		    daxmr_proto_status_str(rep.hdr.status), rep.reason);
+	printf("ok: KEYS past the end: OUT_OF_RANGE (\"%s\")\n", rep.reason);
+	if (kc_keys(&a, a.desc.generation + 1, 0, &rep) != DAXMR_PROTO_STATUS_STALE_GENERATION)
+		die("KEYS of another generation: %s", daxmr_proto_status_str(rep.hdr.status));
+	printf("ok: KEYS of another generation: STALE_GENERATION (\"%s\")\n", rep.reason);
+
+	last_bound = (uint64_t)(a.desc.nseg - 1) << a.desc.seg_shift;
+	off[0] = length - 4096;
+	off[1] = last_bound - 4096; /* 4 KiB on each side of the last segment boundary */
+	for (i = 0; i < 2; i++) {
+		kc_rdma_split(&a, IBV_WR_RDMA_WRITE, off[i], loc[i], len[i], "WRITE");
+		printf("wrote %" PRIu64 " %u %zu\n", off[i], len[i], loc[i]);
+	}
+	memset(kc_data(&a) + 16384, 0, 12288);
+	for (i = 0; i < 2; i++)
+		kc_rdma_split(&a, IBV_WR_RDMA_READ, off[i], 16384 + loc[i], len[i], "READ");
+	if (memcmp(kc_data(&a), kc_data(&a) + 16384, 12288))
+		die("the read-back differs from what was written");
+	printf("ok: read back what was written (RDMA only: the script checks the file too)\n");
+	kc_ref(&a, DAXMR_PROTO_OP_CLOSE, 0);
+
+	/* a segment's key covers only its segment: rxe checks an MR's bounds */
+	kc_connect(&x, "X", server);
+	kc_hello_open(&x, export);
+	if (kc_rdma(&x, IBV_WR_RDMA_READ, x.desc.keys[0], x.desc.addr + off[0]) !=
+	    IBV_WC_REM_ACCESS_ERR)
+		die("segment 0's key read the last segment");
+	printf("ok: segment 0's key on the last segment: REM_ACCESS_ERR\n");
+	rdma_disconnect(a.id);
+	rdma_disconnect(x.id);
+	printf("PASS\n");
+	kc_close(&a);
+	kc_close(&x);
+	ibv_dealloc_pd(kc_pd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kc a, b, x;
@@ -379,8 +566,16 @@ int main(int argc, char **argv)
 	bool revoke;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 6 && strcmp(argv[1], "seg") == 0)
+		return kc_seg(argv[2], argv[3], strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 4 && strcmp(argv[1], "down") == 0)
+		return kc_down(argv[2], argv[3]);
 	if (argc != 4 || (strcmp(argv[1], "close") && strcmp(argv[1], "revoke"))) {
-		fprintf(stderr, "usage: %s close|revoke ADDR:PORT EXPORT\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s close|revoke ADDR:PORT EXPORT\n"
+			"       %s seg ADDR:PORT EXPORT LENGTH DATAFILE\n"
+			"       %s down ADDR:PORT EXPORT\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	revoke = strcmp(argv[1], "revoke") == 0;

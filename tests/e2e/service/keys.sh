@@ -50,7 +50,11 @@ for mode in close revoke; do
 	run_keys tmpfs-pinned "$mode" --allow-non-dax --export "t=$f"
 done
 
-if [ -c "$DEVDAX" ]; then
+devdax_size=$(cat "/sys/bus/dax/devices/$(basename "$DEVDAX")/size" 2>/dev/null || echo 0)
+if [ -c "$DEVDAX" ] && [ "$devdax_size" -gt $((1 << 30)) ]; then
+	# over rxe's 1 GiB: several segments, each with its MR key (no per-segment windows yet)
+	say "$DEVDAX has $devdax_size bytes: several segments, MR keys: devdax windows not covered"
+elif [ -c "$DEVDAX" ]; then
 	for mode in close revoke; do
 		run_keys devdax "$mode" --export "t=$DEVDAX"
 	done

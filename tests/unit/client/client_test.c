@@ -38,6 +38,8 @@
 #define EXPORT_ID 7
 #define EXPORT_LEN (3u << 20)
 #define GEN 42
+#define REMOTE_ADDR 0x7f0000000000ull
+#define KEY0 0x1234u
 
 /* Constructor/destructor pairs the fakes count: every test ends with all of them at zero. */
 enum live_obj { L_CHANNEL, L_ID, L_PD, L_CC, L_CQ, L_QP, L_MR, L_COUNT };
@@ -100,7 +102,28 @@ static struct {
 	/* messages the client sent, decoded */
 	struct daxmr_proto_msg sent[MAX_SENT];
 	unsigned int nsent;
-	unsigned int rdma_reads, rdma_writes;
+	unsigned int rdma_reads, rdma_writes, rdma_atomics; /* work requests done, by kind */
+	unsigned int rdma_posts;			    /* ibv_post_send calls for RDMA */
+	unsigned int rdma_wrs, rdma_signaled, rdma_inline;  /* RDMA work requests posted */
+	unsigned int fail_wr;		   /* the fail_wr-th RDMA work request fails (1-based) */
+	enum ibv_wc_status fail_wr_status; /* with this */
+	bool qp_error;			   /* a work request failed: the rest flush */
+	int post_send_err;		   /* ibv_post_send of RDMA fails with this */
+	uint32_t wr_lkey;		   /* the lkey RDMA work requests must carry (0: fake_mr) */
+	uint32_t max_wr_seen_limit;	   /* a work request carries at most this */
+	uint8_t seg_shift;		/* OPEN replies: segments of 2^seg_shift (0: version 2) */
+	uint8_t desc_flags;		/* OPEN replies' flags (ATOMIC) */
+	uint16_t desc_nkeys;		/* OPEN replies carry this many keys (0: all, <= 1000) */
+	enum ibv_atomic_cap atomic_cap; /* what ibv_query_device says */
+	unsigned int modify_qps;	/* ibv_modify_qp calls (to the error state) */
+	enum daxmr_proto_status keys_status; /* KEYS replies */
+	uint32_t keys_first_skew;	     /* KEYS replies name a first this far off */
+	const char *reason;		     /* failed replies carry this reason (version 3) */
+	uint8_t ack_timeout;		     /* what rdma_set_option was given */
+	int set_option_err;		     /* rdma_set_option fails with this */
+	bool hold_rdma;			     /* RDMA completions wait in held[] (ops in flight) */
+	struct ibv_wc held[MAX_WC];
+	unsigned int nheld;
 	unsigned int acks_at_rdma_completion; /* REVOKE_ACKs sent when the RDMA completed */
 	unsigned int disconnects;
 	uint64_t server_request_id;
@@ -112,6 +135,16 @@ static struct {
 	uint64_t avail_gen;
 	int disconnect_reason;
 } mock;
+
+static uint8_t remote[EXPORT_LEN]; /* the fake export's bytes */
+
+/* The key the fake server gives the segment of remote address raddr. */
+static uint32_t seg_key(uint64_t raddr)
+{
+	uint64_t off = raddr - REMOTE_ADDR;
+
+	return mock.seg_shift ? KEY0 + (uint32_t)(off >> mock.seg_shift) : KEY0;
+}
 
 static struct ibv_context fake_ctx;
 static struct ibv_device fake_dev;
@@ -317,6 +350,24 @@ int __wrap_rdma_ack_cm_event(struct rdma_cm_event *event)
 	return 0;
 }
 
+int __wrap_rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
+			   size_t optlen);
+
+int __wrap_rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
+			   size_t optlen)
+{
+	assert_ptr_equal(id, &fake_id);
+	assert_int_equal(level, RDMA_OPTION_ID);
+	assert_int_equal(optname, RDMA_OPTION_ID_ACK_TIMEOUT);
+	assert_int_equal(optlen, 1);
+	mock.ack_timeout = *(uint8_t *)optval;
+	if (mock.set_option_err) {
+		errno = mock.set_option_err;
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- getaddrinfo: the real one unless a failure is injected ---- */
 
 int __real_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
@@ -352,6 +403,7 @@ int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr 
 int __wrap_ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **ctx);
 void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents);
 const char *__wrap_ibv_get_device_name(struct ibv_device *device);
+int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask);
 void __wrap_daxmr_log(enum daxmr_log_level level, const char *fmt, ...);
 
 struct ibv_pd *__wrap_ibv_alloc_pd(struct ibv_context *context)
@@ -425,7 +477,7 @@ static struct ibv_mr *fake_reg(struct ibv_pd *pd, void *addr, size_t length, uns
 {
 	assert_ptr_equal(pd, &fake_pd);
 	assert_non_null(addr);
-	assert_true(length >= (1u << 20));
+	assert_true(length >= 1);
 	assert_true(access & IBV_ACCESS_LOCAL_WRITE); /* RDMA READ lands in it */
 	assert_false(access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ));
 	if (mock.mr_err) {
@@ -465,6 +517,7 @@ int __wrap_ibv_query_device(struct ibv_context *context, struct ibv_device_attr 
 	memset(attr, 0, sizeof(*attr));
 	attr->max_qp_init_rd_atom = 128;
 	attr->max_qp_rd_atom = 128;
+	attr->atomic_cap = mock.atomic_cap;
 	return 0;
 }
 
@@ -481,6 +534,16 @@ void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents)
 {
 	(void)cq;
 	(void)nevents;
+}
+
+int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask)
+{
+	assert_ptr_equal(qp, &fake_qp);
+	assert_int_equal(attr_mask, IBV_QP_STATE);
+	assert_int_equal(attr->qp_state, IBV_QPS_ERR);
+	mock.modify_qps++;
+	mock.qp_error = true; /* what is still posted flushes */
+	return 0;
 }
 
 const char *__wrap_ibv_get_device_name(struct ibv_device *device)
@@ -615,9 +678,19 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 		r.hdr.status = mock.open_status;
 		r.desc.export_id = EXPORT_ID;
 		r.desc.generation = GEN;
-		r.desc.addr = 0x7f0000000000ull;
+		r.desc.addr = REMOTE_ADDR;
 		r.desc.length = EXPORT_LEN;
-		r.desc.rkey = 0x1234;
+		r.desc.rkey = KEY0;
+		r.desc.flags = mock.desc_flags;
+		if (mock.seg_shift) {
+			uint32_t i;
+
+			r.desc.seg_shift = mock.seg_shift;
+			r.desc.nseg = (uint32_t)(((EXPORT_LEN - 1) >> mock.seg_shift) + 1);
+			r.desc.nkeys = mock.desc_nkeys ? mock.desc_nkeys : (uint16_t)r.desc.nseg;
+			for (i = 0; i < r.desc.nkeys; i++)
+				r.desc.keys[i] = KEY0 + i;
+		}
 		r.desc.access = req->open.access;
 		r.desc.memory = DAXMR_PROTO_MEMORY_FSDAX;
 		r.desc.registration = DAXMR_PROTO_REG_ODP;
@@ -629,9 +702,21 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 	case DAXMR_PROTO_OP_FLUSH:
 		r.hdr.status = mock.flush_status;
 		break;
+	case DAXMR_PROTO_OP_KEYS:
+		r.hdr.status = mock.keys_status;
+		r.keys_reply.first = req->keys.first + mock.keys_first_skew;
+		r.keys_reply.count =
+			(uint16_t)(((EXPORT_LEN - 1) >> mock.seg_shift) + 1 - req->keys.first);
+		if (r.keys_reply.count > DAXMR_PROTO_KEYS_MAX)
+			r.keys_reply.count = DAXMR_PROTO_KEYS_MAX;
+		for (page = 0; page < r.keys_reply.count; page++)
+			r.keys_reply.keys[page] = KEY0 + req->keys.first + page;
+		break;
 	default:
 		return; /* REVOKE_ACK: never answered */
 	}
+	if (r.hdr.status != DAXMR_PROTO_STATUS_OK && mock.reason && mock.version >= 3)
+		snprintf(r.reason, sizeof(r.reason), "%s", mock.reason);
 	server_send(&r);
 }
 
@@ -655,52 +740,124 @@ static unsigned int sent_count(enum daxmr_proto_opcode op)
 	return n;
 }
 
+/* The fake export's bytes behind the RDMA fakes: what READs read and WRITEs and atomics change. */
+static uint8_t *remote_mem(uint64_t raddr, uint32_t len)
+{
+	assert_true(raddr >= REMOTE_ADDR);
+	assert_true(raddr - REMOTE_ADDR + len <= EXPORT_LEN);
+	return remote + (raddr - REMOTE_ADDR);
+}
+
+/* One RDMA work request of a posted chain: done on the fake export, its completion queued. */
+static void fake_rdma_one(struct ibv_send_wr *wr)
+{
+	uint32_t len = wr->sg_list[0].length;
+	void *local = (void *)(uintptr_t)wr->sg_list[0].addr;
+	enum ibv_wc_status status = mock.qp_error ? IBV_WC_WR_FLUSH_ERR : mock.rdma_status;
+	enum ibv_wc_opcode op = IBV_WC_RDMA_WRITE;
+	uint64_t old;
+
+	if (!(wr->send_flags & IBV_SEND_INLINE))
+		assert_int_equal(wr->sg_list[0].lkey, mock.wr_lkey ? mock.wr_lkey : fake_mr.lkey);
+	else
+		mock.rdma_inline++;
+	mock.rdma_wrs++;
+	if (wr->send_flags & IBV_SEND_SIGNALED)
+		mock.rdma_signaled++;
+	if (mock.fail_wr && mock.rdma_wrs == mock.fail_wr)
+		status = mock.fail_wr_status;
+	if (status == IBV_WC_SUCCESS) {
+		switch (wr->opcode) {
+		case IBV_WR_RDMA_READ:
+			/* rxe's limit: one message is at most 8 MiB; ours at most max_wr_bytes */
+			assert_true(len <= mock.max_wr_seen_limit);
+			assert_int_equal(wr->wr.rdma.rkey, seg_key(wr->wr.rdma.remote_addr));
+			assert_int_equal(wr->wr.rdma.rkey,
+					 seg_key(wr->wr.rdma.remote_addr + len - 1)); /* one seg */
+			mock.rdma_reads++;
+			memcpy(local, remote_mem(wr->wr.rdma.remote_addr, len), len);
+			op = IBV_WC_RDMA_READ;
+			break;
+		case IBV_WR_RDMA_WRITE:
+			assert_true(len <= mock.max_wr_seen_limit);
+			assert_int_equal(wr->wr.rdma.rkey, seg_key(wr->wr.rdma.remote_addr));
+			assert_int_equal(wr->wr.rdma.rkey,
+					 seg_key(wr->wr.rdma.remote_addr + len - 1));
+			mock.rdma_writes++;
+			memcpy(remote_mem(wr->wr.rdma.remote_addr, len), local, len);
+			break;
+		case IBV_WR_ATOMIC_CMP_AND_SWP:
+		case IBV_WR_ATOMIC_FETCH_AND_ADD:
+			assert_int_equal(len, 8);
+			assert_int_equal(wr->wr.atomic.remote_addr % 8, 0);
+			assert_int_equal(wr->wr.atomic.rkey, seg_key(wr->wr.atomic.remote_addr));
+			mock.rdma_atomics++;
+			memcpy(&old, remote_mem(wr->wr.atomic.remote_addr, 8), 8);
+			memcpy(local, &old, 8);
+			if (wr->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD)
+				old += wr->wr.atomic.compare_add;
+			else if (old == wr->wr.atomic.compare_add)
+				old = wr->wr.atomic.swap;
+			memcpy(remote_mem(wr->wr.atomic.remote_addr, 8), &old, 8);
+			op = wr->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ? IBV_WC_COMP_SWAP :
+								       IBV_WC_FETCH_ADD;
+			break;
+		default:
+			fail_msg("unexpected RDMA opcode %d", wr->opcode);
+		}
+	} else {
+		mock.qp_error = true; /* the rest flushes */
+	}
+	if (mock.revoke_during_rdma) {
+		mock.revoke_during_rdma = false;
+		server_revoke();
+	}
+	/* a device reports successes only when signalled, failures (and flushes) always */
+	if (status != IBV_WC_SUCCESS || (wr->send_flags & IBV_SEND_SIGNALED)) {
+		if (mock.hold_rdma) {
+			assert_true(mock.nheld < MAX_WC);
+			mock.held[mock.nheld++] = (struct ibv_wc){ .wr_id = wr->wr_id,
+								   .status = status,
+								   .opcode = op };
+		} else {
+			wc_push(wr->wr_id, status, op, 0);
+		}
+	}
+}
+
 static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad)
 {
 	struct daxmr_proto_msg *msg;
 
 	assert_ptr_equal(qp, &fake_qp);
-	assert_null(wr->next);
 	assert_int_equal(wr->num_sge, 1);
+	if (wr->opcode != IBV_WR_SEND) {
+		/* one doorbell for the chain; its last work request signalled */
+		mock.rdma_posts++;
+		if (mock.post_send_err) {
+			*bad = wr;
+			return mock.post_send_err;
+		}
+		for (; wr; wr = wr->next) {
+			assert_int_equal(wr->num_sge, 1);
+			if (!wr->next)
+				assert_true(wr->send_flags & IBV_SEND_SIGNALED);
+			fake_rdma_one(wr);
+		}
+		return 0;
+	}
+	assert_null(wr->next);
 	assert_int_equal(wr->sg_list[0].lkey, fake_mr.lkey);
 	assert_true(wr->send_flags & IBV_SEND_SIGNALED);
-	(void)bad;
-	switch (wr->opcode) {
-	case IBV_WR_SEND:
-		assert_true(mock.nsent < MAX_SENT);
-		msg = &mock.sent[mock.nsent++];
-		/* everything the client sends is a valid message */
-		assert_int_equal(daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr,
-							wr->sg_list[0].length, msg),
-				 0);
-		wc_push(wr->wr_id, IBV_WC_SUCCESS, IBV_WC_SEND, 0);
-		server_on_request(msg);
-		return 0;
-	case IBV_WR_RDMA_READ:
-	case IBV_WR_RDMA_WRITE:
-		/* rxe's limit: one message is at most 8 MiB */
-		assert_true(wr->sg_list[0].length <= (8u << 20));
-		assert_int_equal(wr->wr.rdma.rkey, 0x1234);
-		assert_true(wr->wr.rdma.remote_addr >= 0x7f0000000000ull);
-		assert_true(wr->wr.rdma.remote_addr + wr->sg_list[0].length <=
-			    0x7f0000000000ull + EXPORT_LEN);
-		if (wr->opcode == IBV_WR_RDMA_READ) {
-			mock.rdma_reads++;
-			memset((void *)(uintptr_t)wr->sg_list[0].addr, 0xab, wr->sg_list[0].length);
-		} else {
-			mock.rdma_writes++;
-		}
-		if (mock.revoke_during_rdma) {
-			mock.revoke_during_rdma = false;
-			server_revoke();
-		}
-		wc_push(wr->wr_id, mock.rdma_status,
-			wr->opcode == IBV_WR_RDMA_READ ? IBV_WC_RDMA_READ : IBV_WC_RDMA_WRITE, 0);
-		return 0;
-	default:
-		fail_msg("unexpected send opcode %d", wr->opcode);
-		return EINVAL;
-	}
+	assert_true(mock.nsent < MAX_SENT);
+	msg = &mock.sent[mock.nsent++];
+	/* everything the client sends is a valid message */
+	assert_int_equal(daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr,
+						wr->sg_list[0].length, msg),
+			 0);
+	wc_push(wr->wr_id, mock.qp_error ? IBV_WC_WR_FLUSH_ERR : IBV_WC_SUCCESS, IBV_WC_SEND, 0);
+	server_on_request(msg);
+	return 0;
 }
 
 static int fake_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad)
@@ -729,7 +886,7 @@ static int fake_poll_cq(struct ibv_cq *cq, int num, struct ibv_wc *wc)
 	assert_ptr_equal(cq, &fake_cq);
 	while (n < num && mock.wc_head != mock.wc_tail) {
 		wc[n] = mock.wc[mock.wc_head++ % MAX_WC];
-		if (wc[n].opcode == IBV_WC_RDMA_READ || wc[n].opcode == IBV_WC_RDMA_WRITE)
+		if (wc[n].opcode != IBV_WC_SEND && wc[n].opcode != IBV_WC_RECV)
 			mock.acks_at_rdma_completion = acks_sent();
 		n++;
 	}
@@ -812,6 +969,9 @@ static int setup(void **state)
 	mock.hello_version = 1;
 	mock.version = 1;
 	mock.rdma_status = IBV_WC_SUCCESS;
+	mock.max_wr_seen_limit = DAXMR_DEFAULT_MAX_WR_BYTES;
+	mock.atomic_cap = IBV_ATOMIC_HCA;
+	memset(remote, 0xab, sizeof(remote));
 	return 0;
 }
 
@@ -1478,11 +1638,16 @@ static void transfer__ok(void **state)
 	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
 	memset(buf, 0, len);
 	assert_int_equal(daxmr_region_read(r, 5, buf, len), 0);
-	assert_int_equal(mock.rdma_reads, 3);
+	/* 1 MiB chunks through the bounce buffer, each 64 KiB work requests on one doorbell */
+	assert_int_equal(mock.rdma_posts, 3);
+	assert_int_equal(mock.rdma_reads, 16 + 16 + 1);
 	assert_int_equal(buf[0], 0xab);
 	assert_int_equal(buf[len - 1], 0xab);
+	buf[len - 1] = 0x5a;
 	assert_int_equal(daxmr_region_write(r, 0, buf, len), 0);
-	assert_int_equal(mock.rdma_writes, 3);
+	assert_int_equal(mock.rdma_writes, 16 + 16 + 1);
+	assert_int_equal(remote[len - 1], 0x5a); /* the bytes went where they belong */
+	assert_int_equal(remote[len], 0xab);
 	assert_int_equal(daxmr_region_flush(r, 7, 100), 0);
 	assert_int_equal(mock.sent[mock.nsent - 1].hdr.opcode, DAXMR_PROTO_OP_FLUSH);
 	assert_int_equal(mock.sent[mock.nsent - 1].flush.offset, 7);
@@ -1635,7 +1800,8 @@ static void revoke__stops_chunked_transfer(void **state)
 	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
 	mock.revoke_during_rdma = true;
 	assert_int_equal(daxmr_region_write(r, 0, buf, len), -ESTALE);
-	assert_int_equal(mock.rdma_writes, 1);
+	assert_int_equal(mock.rdma_posts, 1); /* the first 1 MiB chunk, none after it */
+	assert_int_equal(mock.rdma_writes, 16);
 	assert_int_equal(acks_sent(), 1);
 	daxmr_region_close(&r);
 	daxmr_client_disconnect(&c);
@@ -1788,6 +1954,653 @@ static void request__timeout_kills(void **state)
 	assert_no_leaks();
 }
 
+/* ---- the asynchronous zero-copy path ---- */
+
+/* The held RDMA completions reach the CQ: the operations in flight finish now. */
+static void release_held(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < mock.nheld; i++)
+		wc_push(mock.held[i].wr_id, mock.held[i].status, mock.held[i].opcode, 0);
+	mock.nheld = 0;
+	mock.hold_rdma = false;
+}
+
+/* Connects with queue_depth and max_wr_bytes (0: defaults). */
+static int connect_with(struct daxmr_client **c, unsigned int depth, uint32_t max_wr)
+{
+	struct daxmr_client_opts opts = DAXMR_CLIENT_OPTS_DEFAULT;
+	int ret;
+
+	opts.timeout_ms = 200;
+	opts.name = "unit-test";
+	opts.queue_depth = depth;
+	opts.max_wr_bytes = max_wr;
+	ret = daxmr_client_connect(ADDR, &opts, c);
+	if (!ret)
+		daxmr_client_set_callbacks(*c, &cbs, &mock);
+	return ret;
+}
+
+/* A connected client, an open rw region "db" and buf registered: what most async tests need. */
+struct afix {
+	struct daxmr_client *c;
+	struct daxmr_region *r;
+	struct daxmr_mem *mem;
+};
+
+/* Connects (connect_with's depth and max_wr), opens "db" rw, registers [buf, buf + len). */
+static void afix_open(struct afix *f, unsigned int depth, uint32_t max_wr, void *buf, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(connect_with(&f->c, depth, max_wr), 0);
+	assert_int_equal(daxmr_region_open(f->c, "db", DAXMR_RW, &f->r), 0);
+	assert_int_equal(daxmr_mem_reg(f->c, buf, len, &f->mem), 0);
+}
+
+/* Deregisters, closes, disconnects; nothing may leak. */
+static void afix_close(struct afix *f)
+{
+	assert_int_equal(daxmr_mem_dereg(&f->mem), 0);
+	assert_null(f->mem);
+	daxmr_region_close(&f->r);
+	daxmr_client_disconnect(&f->c);
+	assert_no_leaks();
+}
+
+/* The fake server speaks version 3 (segments, keys, reasons, atomics). */
+static void server_v3(void)
+{
+	accept_data(3, 4);
+	mock.version = 3;
+	mock.hello_version = 3;
+}
+
+/* Polls until want completions arrived (or the connection died); how many did. */
+static int poll_n(struct daxmr_client *c, struct daxmr_completion *out, int want)
+{
+	int got = 0, n, spins = 0;
+
+	while (got < want && spins++ < 1000) {
+		n = daxmr_client_poll(c, out + got, want - got);
+		if (n < 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* WRITE then READ between registered memory and the export: the bytes, no copy, one doorbell
+ * per operation, only its last work request signalled, the completion's fields. */
+static void async__write_read_roundtrip(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[2];
+	size_t len = 200u << 10, i;
+	uint8_t *buf = malloc(2 * len);
+	int ctx_w, ctx_r;
+
+	(void)state;
+	assert_non_null(buf);
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	memset(buf + len, 0, len);
+	afix_open(&f, 0, 0, buf, 2 * len);
+	assert_ptr_equal(daxmr_mem_ptr(f.mem), buf);
+	assert_int_equal(daxmr_mem_len(f.mem), 2 * len);
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 0, 4096, len, &ctx_w, 0), 0);
+	assert_int_equal(mock.rdma_posts, 1);
+	assert_int_equal(mock.rdma_wrs, 4); /* 64 + 64 + 64 + 8 KiB */
+	assert_int_equal(mock.rdma_signaled, 1);
+	assert_int_equal(daxmr_client_inflight(f.c), 1);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx_w);
+	assert_int_equal(done[0].status, 0);
+	assert_int_equal(done[0].op, DAXMR_OP_WRITE);
+	assert_int_equal(done[0].len, len);
+	assert_memory_equal(remote + 4096, buf, len);
+	assert_int_equal(remote[4095], 0xab);
+	assert_int_equal(remote[4096 + len], 0xab);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, len, 4096, len, &ctx_r, 0), 0);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx_r);
+	assert_int_equal(done[0].op, DAXMR_OP_READ);
+	assert_memory_equal(buf + len, buf, len);
+	assert_int_equal(daxmr_client_inflight(f.c), 0);
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), 0);
+	afix_close(&f);
+	assert_int_equal(daxmr_mem_dereg(&f.mem), 0); /* NULL-safe */
+	free(buf);
+	assert_no_leaks();
+}
+
+/* DAXMR_OP_F_MORE: ten writes, one ibv_post_send, one signalled work request, inline sends,
+ * completions in posting order; DAXMR_OP_F_ON_ERROR: no completion on success. */
+static void async__more_one_doorbell(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[16];
+	uint64_t vals[10];
+	int ctx[10], i;
+
+	(void)state;
+	afix_open(&f, 0, 0, vals, sizeof(vals));
+	for (i = 0; i < 10; i++) {
+		vals[i] = 0x1000u + (unsigned int)i;
+		assert_int_equal(daxmr_region_write_async(f.r, f.mem, 8u * (unsigned int)i,
+							  8u * (unsigned int)i, 8, &ctx[i],
+							  DAXMR_OP_F_MORE),
+				 0);
+	}
+	assert_int_equal(mock.rdma_posts, 0);
+	assert_int_equal(daxmr_client_submit(f.c), 0);
+	assert_int_equal(mock.rdma_posts, 1);
+	assert_int_equal(mock.rdma_wrs, 10);
+	assert_int_equal(mock.rdma_signaled, 1);
+	assert_int_equal(mock.rdma_inline, 10);
+	assert_int_equal(poll_n(f.c, done, 10), 10);
+	for (i = 0; i < 10; i++) {
+		assert_ptr_equal(done[i].op_ctx, &ctx[i]);
+		assert_int_equal(done[i].status, 0);
+	}
+	assert_memory_equal(remote, vals, sizeof(vals));
+	/* ON_ERROR: only the last one says it is done */
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, &ctx[0], DAXMR_OP_F_ON_ERROR),
+			 0);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 8, 8, 8, &ctx[1], 0), 0);
+	assert_int_equal(poll_n(f.c, done, 2), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx[1]);
+	/* a zero-length operation completes at once */
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 0, &ctx[2], 0), 0);
+	assert_int_equal(daxmr_client_poll(f.c, done, 16), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx[2]);
+	afix_close(&f);
+}
+
+/* A full ring is -EAGAIN (never a hang) until completions are polled; an operation that
+ * needs more work requests than the ring has is -EMSGSIZE; long ones split at max_wr_bytes. */
+static void async__queue_full_EAGAIN(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *mem = NULL;
+	struct daxmr_completion done[8];
+	static uint8_t buf[64u << 10];
+	int i;
+
+	(void)state;
+	mock.max_wr_seen_limit = 4096;
+	assert_int_equal(connect_with(&c, 4, 4096), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	mock.hold_rdma = true;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 4096, NULL, 0), 0);
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 4096, NULL, 0), -EAGAIN);
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 5 * 4096, NULL, 0), -EMSGSIZE);
+	assert_int_equal(daxmr_client_poll(c, done, 8), 0); /* nothing finished yet */
+	release_held();
+	assert_int_equal(poll_n(c, done, 4), 4);
+	/* 16 KiB in 4 KiB pieces: the whole ring, one doorbell */
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 4 * 4096, NULL, 0), 0);
+	assert_int_equal(mock.rdma_posts, 5);
+	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(done[0].len, 4 * 4096);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Bad calls: each its documented errno, nothing posted. */
+static void async__bad_calls(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL, *ro = NULL;
+	struct daxmr_mem *mem = NULL;
+	struct daxmr_completion done[1];
+	uint8_t buf[4096];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_mem_reg(NULL, buf, sizeof(buf), &mem), -EINVAL);
+	assert_int_equal(daxmr_mem_reg(c, NULL, sizeof(buf), &mem), -EINVAL);
+	assert_int_equal(daxmr_mem_reg(c, buf, 0, &mem), -EINVAL);
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	/* memory not registered, a local range outside it (also one that wraps) */
+	assert_int_equal(daxmr_region_read_async(r, NULL, 0, 0, 8, NULL, 0), -EINVAL);
+	assert_int_equal(daxmr_region_read_async(r, mem, 4090, 0, 8, NULL, 0), -EINVAL);
+	assert_int_equal(daxmr_region_read_async(r, mem, SIZE_MAX, 0, 2, NULL, 0), -EINVAL);
+	assert_int_equal(daxmr_region_read_async(NULL, mem, 0, 0, 8, NULL, 0), -EINVAL);
+	/* unknown flags */
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, NULL, 1u << 7), -EINVAL);
+	/* a remote range past the export (and one that wraps) */
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, EXPORT_LEN - 4, 8, NULL, 0), -ERANGE);
+	assert_int_equal(daxmr_region_write_async(r, mem, 0, UINT64_MAX, 2, NULL, 0), -ERANGE);
+	/* a read-only region takes no WRITE */
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RO, &ro), 0);
+	assert_int_equal(daxmr_region_write_async(ro, mem, 0, 0, 8, NULL, 0), -EACCES);
+	assert_int_equal(daxmr_region_read_async(ro, mem, 0, 0, 8, NULL, 0), 0);
+	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(mock.rdma_wrs, 1);
+	assert_int_equal(daxmr_client_poll(c, NULL, 1), -EINVAL);
+	assert_int_equal(daxmr_client_poll(c, done, 0), -EINVAL);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	daxmr_region_close(&ro);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Deregistering memory with operations in flight: -EBUSY, nothing changes; then it works. A
+ * failed registration leaks nothing; memory never deregistered goes at disconnect. */
+static void mem__dereg_busy_EBUSY(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *mem = NULL, *kept = NULL, *failed = NULL;
+	struct daxmr_completion done[1];
+	uint8_t buf[4096];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	mock.hold_rdma = true;
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 64, NULL, 0), 0);
+	assert_int_equal(daxmr_mem_dereg(&mem), -EBUSY);
+	assert_non_null(mem);
+	release_held();
+	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	mock.mr_err = ENOMEM;
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &failed), -ENOMEM);
+	assert_null(failed);
+	mock.mr_err = 0;
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &kept), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c); /* deregisters kept */
+	assert_no_leaks();
+}
+
+/*
+ * REVOKE with 200 operations in flight: the region refuses new ones at once (-ESTALE), the
+ * ACK waits until every one of them completed, then goes out once with the REVOKE's id.
+ */
+static void async__revoke_acks_after_all_ops(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *mem = NULL;
+	static struct daxmr_completion done[200];
+	static uint8_t buf[200 * 64];
+	int i;
+
+	(void)state;
+	assert_int_equal(connect_with(&c, 256, 0), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	mock.hold_rdma = true;
+	for (i = 0; i < 200; i++)
+		assert_int_equal(daxmr_region_write_async(r, mem, 64u * (unsigned int)i,
+							  4096u * (unsigned int)i, 64, NULL, 0),
+				 0);
+	server_revoke();
+	assert_int_equal(daxmr_client_poll(c, done, 200), 0);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_int_equal(daxmr_region_read_async(r, mem, 0, 0, 8, NULL, 0), -ESTALE);
+	assert_int_equal(acks_sent(), 0); /* 200 operations may still touch the export */
+	assert_int_equal(daxmr_client_inflight(c), 200);
+	/* half of them complete: still no ACK */
+	mock.nheld = 100;
+	release_held();
+	assert_int_equal(poll_n(c, done, 100), 100);
+	assert_int_equal(acks_sent(), 0);
+	mock.nheld = 100;
+	memmove(mock.held, mock.held + 100, 100 * sizeof(mock.held[0]));
+	release_held();
+	assert_int_equal(poll_n(c, done, 200), 100);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(done[i].status, 0);
+	assert_int_equal(acks_sent(), 1);
+	assert_int_equal(mock.sent[mock.nsent - 1].hdr.request_id, 1001);
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* An unsignalled work request fails: the ones before it succeeded, it has the error, the rest
+ * flush (-ENOTCONN); the QP is put in error first and the connection is dead. */
+static void async__unsignalled_failure(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[8];
+	uint8_t buf[64];
+	int i;
+
+	(void)state;
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	mock.fail_wr = 3;
+	mock.fail_wr_status = IBV_WC_REM_ACCESS_ERR;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8,
+							 (void *)(uintptr_t)(i + 1),
+							 DAXMR_OP_F_MORE),
+				 0);
+	assert_int_equal(daxmr_client_submit(f.c), 0);
+	assert_int_equal(mock.rdma_signaled, 1);
+	assert_int_equal(poll_n(f.c, done, 5), 5);
+	for (i = 0; i < 5; i++)
+		assert_ptr_equal(done[i].op_ctx, (void *)(uintptr_t)(i + 1));
+	assert_int_equal(done[0].status, 0);
+	assert_int_equal(done[1].status, 0);
+	assert_int_equal(done[2].status, -EACCES);
+	assert_int_equal(done[3].status, -ENOTCONN);
+	assert_int_equal(done[4].status, -ENOTCONN);
+	assert_int_equal(mock.modify_qps, 1);
+	assert_non_null(strstr(mock.log, ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR)));
+	assert_int_equal(daxmr_client_poll(f.c, done, 8), -ENOTCONN);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, NULL, 0), -ENOTCONN);
+	assert_int_equal(daxmr_client_submit(f.c), -ENOTCONN);
+	/* on_disconnect waits for process: news for wait; once delivered, nothing more */
+	assert_int_equal(daxmr_client_wait(f.c, 10), 0);
+	assert_int_equal(daxmr_client_process(f.c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_reason, -EACCES);
+	assert_int_equal(daxmr_client_wait(f.c, 10), -ENOTCONN);
+	assert_int_equal(daxmr_mem_reg(f.c, buf, sizeof(buf), &f.mem), -ENOTCONN);
+	afix_close(&f);
+}
+
+/* ibv_post_send fails: the call still accepted the operation, which completes -ENOTCONN. */
+static void async__post_send_fails(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[2];
+	uint8_t buf[64];
+
+	(void)state;
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	mock.post_send_err = ENOMEM;
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, &done, 0), 0);
+	assert_non_null(strstr(mock.log, "ibv_post_send"));
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), 1);
+	assert_int_equal(done[0].status, -ENOTCONN);
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), -ENOTCONN);
+	afix_close(&f);
+}
+
+/* daxmr_client_wait: times out with nothing to report, returns once a completion is there. */
+static void async__wait(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[1];
+	uint8_t buf[64];
+
+	(void)state;
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	assert_int_equal(daxmr_client_wait(f.c, 10), -ETIMEDOUT);
+	mock.hold_rdma = true;
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, NULL, 0), 0);
+	assert_int_equal(daxmr_client_wait(f.c, 10), -ETIMEDOUT);
+	release_held();
+	assert_int_equal(daxmr_client_wait(f.c, 100), 0);
+	assert_int_equal(daxmr_client_poll(f.c, done, 1), 1);
+	afix_close(&f);
+}
+
+/* Closing a region with operations in flight waits for them: their completions stay reported. */
+static void async__close_drains_region(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[4];
+	uint8_t buf[64];
+
+	(void)state;
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 0, 0, 8, &done, 0), 0);
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 8, 8, 8, &done, 0), 0);
+	assert_int_equal(daxmr_region_close(&f.r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1);
+	assert_int_equal(daxmr_client_poll(f.c, done, 4), 2);
+	assert_int_equal(daxmr_mem_dereg(&f.mem), 0);
+	daxmr_client_disconnect(&f.c);
+	assert_no_leaks();
+}
+
+/* CAS and FAA, synchronous and asynchronous, on an export whose descriptor allows them. */
+static void atomics__cas_faa(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *mem = NULL;
+	struct daxmr_completion done[1];
+	uint64_t v = 5, old = 0, res[2];
+
+	(void)state;
+	server_v3();
+	mock.seg_shift = 30;
+	mock.desc_flags = DAXMR_PROTO_DESC_F_ATOMIC;
+	memcpy(remote + 64, &v, 8);
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_client_protocol_version(c), 3);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_true(daxmr_region_desc(r)->atomic);
+	assert_int_equal(daxmr_region_cas(r, 64, 5, 9, &old), 0);
+	assert_int_equal(old, 5);
+	assert_int_equal(daxmr_region_cas(r, 64, 5, 11, &old), 0); /* compare fails: unchanged */
+	assert_int_equal(old, 9);
+	assert_int_equal(daxmr_region_faa(r, 64, 3, &old), 0);
+	assert_int_equal(old, 9);
+	memcpy(&v, remote + 64, 8);
+	assert_int_equal(v, 12);
+	assert_int_equal(daxmr_mem_reg(c, res, sizeof(res), &mem), 0);
+	assert_int_equal(daxmr_region_faa_async(r, mem, 8, 64, 1, &done, 0), 0);
+	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(done[0].op, DAXMR_OP_FAA);
+	assert_int_equal(done[0].len, 8);
+	assert_int_equal(res[1], 12);
+	assert_int_equal(daxmr_region_cas_async(r, mem, 0, 64, 13, 1, &done, 0), 0);
+	assert_int_equal(poll_n(c, done, 1), 1);
+	assert_int_equal(done[0].op, DAXMR_OP_CAS);
+	assert_int_equal(res[0], 13);
+	assert_int_equal(mock.rdma_atomics, 5);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Atomics' errors: unaligned -EINVAL, no ATOMIC flag or no device support -EOPNOTSUPP, a
+ * read-only region -EACCES, past the end -ERANGE. */
+static void atomics__errors(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL, *ro = NULL;
+	struct daxmr_mem *mem = NULL;
+	uint64_t res[2];
+
+	(void)state;
+	server_v3();
+	mock.seg_shift = 30;
+	mock.desc_flags = DAXMR_PROTO_DESC_F_ATOMIC;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RO, &ro), 0);
+	assert_int_equal(daxmr_mem_reg(c, res, sizeof(res), &mem), 0);
+	assert_int_equal(daxmr_region_cas(r, 4, 0, 1, NULL), -EINVAL);
+	assert_int_equal(daxmr_region_faa_async(r, mem, 4, 0, 1, NULL, 0), -EINVAL);
+	assert_int_equal(daxmr_region_faa_async(r, mem, 0, 12, 1, NULL, 0), -EINVAL);
+	assert_int_equal(daxmr_region_faa(ro, 0, 1, NULL), -EACCES);
+	assert_int_equal(daxmr_region_cas_async(ro, mem, 0, 0, 0, 1, NULL, 0), -EACCES);
+	assert_int_equal(daxmr_region_faa(r, EXPORT_LEN, 1, NULL), -ERANGE);
+	assert_int_equal(daxmr_region_faa(NULL, 0, 1, NULL), -EINVAL);
+	assert_int_equal(mock.rdma_atomics, 0);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	daxmr_region_close(&ro);
+	daxmr_region_close(&r);
+	/* a descriptor without ATOMIC */
+	mock.desc_flags = 0;
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_region_faa(r, 0, 1, NULL), -EOPNOTSUPP);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	/* a device without atomics, the descriptor saying yes */
+	mock.desc_flags = DAXMR_PROTO_DESC_F_ATOMIC;
+	mock.atomic_cap = IBV_ATOMIC_NONE;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_region_cas(r, 0, 0, 1, NULL), -EOPNOTSUPP);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Version 3 segments: the keys past the OPEN reply come with KEYS, an operation across a
+ * segment boundary is split there and each piece carries its segment's key. */
+static void segments__split_and_keys(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *mem = NULL;
+	struct daxmr_completion done[1];
+	static uint8_t buf[3u << 20];
+	size_t i;
+
+	(void)state;
+	server_v3();
+	mock.seg_shift = 12; /* 768 segments of 4 KiB */
+	mock.desc_nkeys = 10;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_KEYS), 1);
+	assert_int_equal(mock.sent[mock.nsent - 1].keys.first, 10);
+	assert_int_equal(daxmr_region_desc(r)->nseg, 768);
+	assert_int_equal(daxmr_region_desc(r)->seg_shift, 12);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i >> 12);
+	assert_int_equal(daxmr_mem_reg(c, buf, sizeof(buf), &mem), 0);
+	/* 100 bytes across the boundary of segments 0 and 1: two pieces, two keys (the fake
+	 * asserts each piece's key and that it stays in one segment) */
+	assert_int_equal(daxmr_region_write_async(r, mem, 0, 4046, 100, NULL, 0), 0);
+	assert_int_equal(mock.rdma_wrs, 2);
+	assert_int_equal(poll_n(c, done, 1), 1);
+	/* the copying path too: 3 MiB is 768 pieces, in chunks the ring can take */
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), 0);
+	assert_memory_equal(remote, buf, sizeof(buf));
+	assert_int_equal(mock.rdma_wrs, 2 + 768);
+	assert_int_equal(daxmr_mem_dereg(&mem), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/*
+ * An export of 768 segments whose OPEN reply carries 10 keys, the KEYS reply naming a first
+ * segment skew off what was asked and with status: the open must fail with want and leave
+ * nothing behind; how many CLOSEs it took.
+ */
+static unsigned int keys_open_fails(uint32_t skew, enum daxmr_proto_status status, int want)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	unsigned int closes;
+
+	server_v3();
+	mock.seg_shift = 12;
+	mock.desc_nkeys = 10;
+	mock.keys_first_skew = skew;
+	mock.keys_status = status;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), want);
+	assert_null(r);
+	assert_non_null(strstr(mock.log, "KEYS"));
+	closes = sent_count(DAXMR_PROTO_OP_CLOSE);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+	return closes;
+}
+
+/* A KEYS reply for other segments than asked: a protocol violation, the open fails. */
+static void segments__keys_wrong_first_EPROTO(void **state)
+{
+	(void)state;
+	assert_int_equal(keys_open_fails(1, DAXMR_PROTO_STATUS_OK, -EPROTO),
+			 0); /* dead: no CLOSE */
+}
+
+/* A refused KEYS: the open fails with its errno and the descriptor is closed again. */
+static void segments__keys_refused_closes(void **state)
+{
+	(void)state;
+	assert_int_equal(keys_open_fails(0, DAXMR_PROTO_STATUS_STALE_GENERATION, -ESTALE), 1);
+	assert_int_equal(recvs_posted(), DAXMR_CREDIT_SLACK + 1);
+}
+
+/* Version 3 refusals carry a reason: shown in the log and by daxmr_client_last_reason;
+ * UNAVAILABLE is -ENODEV, distinct from REVOKING's -EAGAIN. */
+static void reasons__unavailable_ENODEV(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	server_v3();
+	mock.open_status = DAXMR_PROTO_STATUS_UNAVAILABLE;
+	mock.reason = "hole at offset 4096";
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_string_equal(daxmr_client_last_reason(c), "");
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), -ENODEV);
+	assert_string_equal(daxmr_client_last_reason(c), "hole at offset 4096");
+	assert_non_null(strstr(mock.log, "hole at offset 4096"));
+	mock.open_status = DAXMR_PROTO_STATUS_REVOKING;
+	mock.reason = "being revoked";
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), -EAGAIN);
+	assert_string_equal(daxmr_client_last_reason(c), "being revoked");
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* The connection asks for the chosen ACK timeout; a kernel without the option still connects;
+ * bad options are -EINVAL. */
+static void connect__ack_timeout_and_opts(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(mock.ack_timeout, 14);
+	daxmr_client_disconnect(&c);
+	mock.set_option_err = ENOSYS;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_non_null(strstr(mock.log, "RDMA_OPTION_ID_ACK_TIMEOUT"));
+	daxmr_client_disconnect(&c);
+	assert_int_equal(connect_with(&c, 5000, 0), -EINVAL);
+	assert_int_equal(connect_with(&c, 0, 100), -EINVAL);
+	assert_null(c);
+	assert_no_leaks();
+}
+
+/* The version call agrees with the header's macros. */
+static void version__matches_header(void **state)
+{
+	int major = -1, minor = -1, patch = -1;
+
+	(void)state;
+	assert_string_equal(daxmr_version(&major, &minor, &patch), DAXMR_VERSION_STRING);
+	assert_int_equal(major, DAXMR_VERSION_MAJOR);
+	assert_int_equal(minor, DAXMR_VERSION_MINOR);
+	assert_int_equal(patch, DAXMR_VERSION_PATCH);
+	assert_string_equal(daxmr_version(NULL, NULL, NULL), DAXMR_VERSION_STRING);
+	assert_int_equal(DAXMR_VERSION_NUMBER, (DAXMR_VERSION_MAJOR << 16) |
+						       (DAXMR_VERSION_MINOR << 8) |
+						       DAXMR_VERSION_PATCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1854,6 +2667,24 @@ int main(void)
 		cmocka_unit_test_setup(recv__server_ERROR, setup),
 		cmocka_unit_test_setup(cm__disconnected, setup),
 		cmocka_unit_test_setup(request__timeout_kills, setup),
+		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
+		cmocka_unit_test_setup(async__more_one_doorbell, setup),
+		cmocka_unit_test_setup(async__queue_full_EAGAIN, setup),
+		cmocka_unit_test_setup(async__bad_calls, setup),
+		cmocka_unit_test_setup(mem__dereg_busy_EBUSY, setup),
+		cmocka_unit_test_setup(async__revoke_acks_after_all_ops, setup),
+		cmocka_unit_test_setup(async__unsignalled_failure, setup),
+		cmocka_unit_test_setup(async__post_send_fails, setup),
+		cmocka_unit_test_setup(async__wait, setup),
+		cmocka_unit_test_setup(async__close_drains_region, setup),
+		cmocka_unit_test_setup(atomics__cas_faa, setup),
+		cmocka_unit_test_setup(atomics__errors, setup),
+		cmocka_unit_test_setup(segments__split_and_keys, setup),
+		cmocka_unit_test_setup(segments__keys_wrong_first_EPROTO, setup),
+		cmocka_unit_test_setup(segments__keys_refused_closes, setup),
+		cmocka_unit_test_setup(reasons__unavailable_ENODEV, setup),
+		cmocka_unit_test_setup(connect__ack_timeout_and_opts, setup),
+		cmocka_unit_test_setup(version__matches_header, setup),
 	};
 	uint64_t one = 1;
 	int i, ret;

@@ -114,7 +114,7 @@ static void hello__ok_and_version_EPROTO(void **state)
 	assert_int_equal(fake.sent[0].hdr.opcode, DAXMR_PROTO_OP_HELLO);
 	assert_string_equal(fake.sent[0].hello.name, "unit-test");
 	assert_int_equal(fake.sent[0].hello.version_min, DAXMR_PROTO_VERSION_MIN);
-	assert_int_equal(fake.sent[0].hello.version_max, DAXMR_PROTO_VERSION_MAX);
+	assert_int_equal(fake.sent[0].hello.version_max, DAXMR_PROTO_VERSION_CLIENT_MAX);
 	assert_int_equal(daxmr_handshake_hello(fake_client, "unit-test", 1, &h), -EPROTO);
 }
 

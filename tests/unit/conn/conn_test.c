@@ -34,11 +34,26 @@ struct fake_export {
 	bool listed;	/* entry succeeds */
 	uint64_t length;
 	int flush_ret;
-	int desc_ret; /* forced error of desc, 0: by the rules */
-	bool mw;      /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
-	bool walled;  /* its allowlist does not hold the peer's address */
+	int desc_ret;  /* forced error of desc, 0: by the rules */
+	bool mw;       /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
+	bool walled;   /* its allowlist does not hold the peer's address */
+	bool down;     /* UNAVAILABLE for a reason waiting will not remove */
+	uint32_t nseg; /* segments of 1 MiB (0: one segment of the whole length) */
 	char name[16];
 };
+
+/* A fake export's key of segment i for access: generation, segment and access in the bits. */
+static uint32_t fake_key(const struct fake_export *e, enum daxmr_proto_access access, uint32_t i)
+{
+	return (uint32_t)(0x100 * e->gen + (access == DAXMR_PROTO_ACCESS_RO ? 1 : 2)) +
+	       0x10000u * i;
+}
+
+/* A fake export's segment count. */
+static uint32_t fake_nseg(const struct fake_export *e)
+{
+	return e->nseg ? e->nseg : 1;
+}
 
 /* What the fakes do and saw; zeroed before every test. */
 static struct {
@@ -76,7 +91,7 @@ static struct {
 	/* memory windows */
 	struct ibv_mw mws[MAX_MW];
 	bool mw_live[MAX_MW];
-	int live_mws, alloc_mw_errno, post_mw_err, window_failed;
+	int live_mws, alloc_mw_errno, post_mw_err, window_failed, keys_calls;
 	bool hold_mw_wc;		 /* BIND_MW/LOCAL_INV completions wait for flush_mw_wc */
 	enum ibv_wc_status mw_wc_status; /* of the next completions */
 	struct ibv_send_wr mw_wr[MAX_MW_WR];
@@ -253,6 +268,12 @@ int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_q
 void __wrap_rdma_destroy_qp(struct rdma_cm_id *id);
 int __wrap_rdma_disconnect(struct rdma_cm_id *id);
 int __wrap_rdma_destroy_id(struct rdma_cm_id *id);
+int __wrap_daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access,
+			     uint32_t first, struct daxmr_proto_keys_reply *kr);
+uint32_t __wrap_daxmr_export_nseg(const struct daxmr_export *exp);
+enum daxmr_export_state __wrap_daxmr_export_state(const struct daxmr_export *exp);
+bool __wrap_daxmr_export_down(const struct daxmr_export *exp);
+const char *__wrap_daxmr_export_reason(const struct daxmr_export *exp);
 uint32_t __wrap_daxmr_export_id(const struct daxmr_export *exp);
 uint64_t __wrap_daxmr_export_generation(const struct daxmr_export *exp);
 int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
@@ -466,12 +487,61 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 	desc->generation = e->gen;
 	desc->addr = 0x10000;
 	desc->length = e->length;
-	desc->rkey = (uint32_t)(0x100 * e->gen + (access == DAXMR_PROTO_ACCESS_RO ? 1 : 2));
 	desc->access = access;
 	desc->memory = DAXMR_PROTO_MEMORY_FSDAX;
 	desc->registration = DAXMR_PROTO_REG_ODP;
 	desc->key_kind = DAXMR_PROTO_KEY_MR;
+	desc->seg_shift = 20; /* fake exports have segments of 1 MiB */
+	desc->nseg = fake_nseg(e);
+	desc->nkeys =
+		(uint16_t)(desc->nseg < DAXMR_PROTO_KEYS_MAX ? desc->nseg : DAXMR_PROTO_KEYS_MAX);
+	for (uint16_t i = 0; i < desc->nkeys; i++)
+		desc->keys[i] = fake_key(e, access, i);
+	desc->rkey = desc->keys[0];
 	return 0;
+}
+
+int __wrap_daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access,
+			     uint32_t first, struct daxmr_proto_keys_reply *kr)
+{
+	struct fake_export *e = fx(exp);
+	uint32_t n;
+
+	m.keys_calls++;
+	if (access == DAXMR_PROTO_ACCESS_RW && e->ro)
+		return -EACCES;
+	if (!e->available)
+		return -EAGAIN;
+	if (first >= fake_nseg(e))
+		return -ERANGE;
+	n = fake_nseg(e) - first;
+	kr->first = first;
+	kr->count = (uint16_t)(n < DAXMR_PROTO_KEYS_MAX ? n : DAXMR_PROTO_KEYS_MAX);
+	for (uint16_t i = 0; i < kr->count; i++)
+		kr->keys[i] = fake_key(e, access, first + i);
+	return 0;
+}
+
+uint32_t __wrap_daxmr_export_nseg(const struct daxmr_export *exp)
+{
+	return fake_nseg(fx(exp));
+}
+
+enum daxmr_export_state __wrap_daxmr_export_state(const struct daxmr_export *exp)
+{
+	const struct fake_export *e = fx(exp);
+
+	return e->available ? DAXMR_EXPORT_AVAILABLE : DAXMR_EXPORT_UNAVAILABLE;
+}
+
+bool __wrap_daxmr_export_down(const struct daxmr_export *exp)
+{
+	return !fx(exp)->available && fx(exp)->down;
+}
+
+const char *__wrap_daxmr_export_reason(const struct daxmr_export *exp)
+{
+	return fx(exp)->down ? "the file has a hole at offset 8192" : "";
 }
 
 static struct ibv_mr fake_export_mr = { .lkey = 0x77, .rkey = 0x77 };
@@ -496,6 +566,9 @@ int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access
 	desc->memory = DAXMR_PROTO_MEMORY_FSDAX;
 	desc->registration = DAXMR_PROTO_REG_ODP;
 	desc->key_kind = DAXMR_PROTO_KEY_MW;
+	desc->seg_shift = 20;
+	desc->nseg = 1;
+	desc->nkeys = 1;
 	bind->mr = &fake_export_mr;
 	bind->addr = 0x10000;
 	bind->length = e->length;
@@ -835,7 +908,8 @@ static enum daxmr_proto_status do_flush(struct daxmr_conn *conn, uint32_t id, ui
 	return request(conn, &req, NULL);
 }
 
-static struct daxmr_conn *ready_conn(void)
+/* A READY connection of version want (client range vmin..vmax) with exports a, r, gone. */
+static struct daxmr_conn *ready_conn_v(uint16_t vmin, uint16_t vmax, uint16_t want)
 {
 	struct daxmr_conn *conn;
 
@@ -843,9 +917,14 @@ static struct daxmr_conn *ready_conn(void)
 	add_export("a", 1, false, true);
 	add_export("r", 1, true, true);
 	add_export("gone", 3, false, false);
-	conn = make_conn();
+	conn = make_conn_env(&env, vmin, vmax, want);
 	hello(conn);
 	return conn;
+}
+
+static struct daxmr_conn *ready_conn(void)
+{
+	return ready_conn_v(1, 1, 1);
 }
 
 /* ---- tests: accept ------------------------------------------------------------------------ */
@@ -1638,18 +1717,28 @@ static unsigned int open_async(struct daxmr_conn *conn, const char *name,
 	return m.nsent - before;
 }
 
-static void ack_revoke(struct daxmr_conn *conn, uint32_t id, uint64_t gen)
+/* The client's REVOKE_ACK of (id, gen) answering the REVOKE rv. */
+static void ack_revoke_msg(struct daxmr_conn *conn, const struct daxmr_proto_msg *rv, uint32_t id,
+			   uint64_t gen)
 {
-	struct daxmr_proto_msg rv, ack;
+	struct daxmr_proto_msg ack;
 
-	sent_msg(-1, &rv);
-	assert_int_equal(rv.hdr.opcode, DAXMR_PROTO_OP_REVOKE);
+	assert_int_equal(rv->hdr.opcode, DAXMR_PROTO_OP_REVOKE);
 	memset(&ack, 0, sizeof(ack));
 	ack.hdr.opcode = DAXMR_PROTO_OP_REVOKE_ACK;
-	ack.hdr.request_id = rv.hdr.request_id;
+	ack.hdr.request_id = rv->hdr.request_id;
 	ack.revoke_ack.export_id = id;
 	ack.revoke_ack.generation = gen;
 	deliver_msg(conn, &ack);
+}
+
+/* The client acks the last message the server sent, a REVOKE of (id, gen). */
+static void ack_revoke(struct daxmr_conn *conn, uint32_t id, uint64_t gen)
+{
+	struct daxmr_proto_msg rv;
+
+	sent_msg(-1, &rv);
+	ack_revoke_msg(conn, &rv, id, gen);
 }
 
 static void open__window_reply_only_after_bind_completion(void **state)
@@ -2732,6 +2821,201 @@ static void state_str__all(void **state)
 	assert_string_equal(daxmr_conn_state_str((enum daxmr_conn_state)42), "unknown");
 }
 
+/* ---- tests: version 3 ---------------------------------------------------------------------- */
+
+/* A READY version-3 connection (client range 1..3) with exports a (1500 segments), r, gone. */
+static struct daxmr_conn *v3_conn(void)
+{
+	struct daxmr_conn *conn = ready_conn_v(1, 3, 3);
+
+	m.exps[0].nseg = 1500;
+	m.exps[0].length = 1500ull << 20;
+	return conn;
+}
+
+static enum daxmr_proto_status do_keys(struct daxmr_conn *conn, uint32_t id, uint64_t gen,
+				       uint32_t first, struct daxmr_proto_msg *rep)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_KEYS };
+
+	req.keys.export_id = id;
+	req.keys.generation = gen;
+	req.keys.first = first;
+	return request(conn, &req, rep);
+}
+
+static void v3_open__segmented_descriptor_and_keys(void **state)
+{
+	struct daxmr_conn *conn = v3_conn();
+	struct daxmr_proto_msg rep;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	assert_int_equal(do_keys(conn, 1, 1, 0, &rep), DAXMR_PROTO_STATUS_NOT_OPEN);
+	assert_string_equal(rep.reason, "export a is not open on this connection");
+	assert_int_equal(do_keys(conn, 9, 1, 0, &rep), DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
+	assert_string_equal(rep.reason, "no export has id 9");
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.length, 1500ull << 20); /* whole */
+	assert_int_equal(d.seg_shift, 20);
+	assert_int_equal(d.nseg, 1500);
+	assert_int_equal(d.nkeys, DAXMR_PROTO_KEYS_MAX);
+	assert_int_equal(d.rkey, d.keys[0]);
+	assert_int_equal(d.keys[999], fake_key(&m.exps[0], DAXMR_PROTO_ACCESS_RW, 999));
+	assert_int_equal(do_keys(conn, 1, 1, 1000, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.keys_reply.first, 1000);
+	assert_int_equal(rep.keys_reply.count, 500);
+	assert_int_equal(rep.keys_reply.keys[0], fake_key(&m.exps[0], DAXMR_PROTO_ACCESS_RW, 1000));
+	assert_int_equal(rep.keys_reply.keys[499],
+			 fake_key(&m.exps[0], DAXMR_PROTO_ACCESS_RW, 1499));
+	assert_int_equal(do_keys(conn, 1, 1, 1499, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.keys_reply.count, 1);
+	assert_int_equal(do_keys(conn, 1, 1, 1500, &rep), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	assert_string_equal(rep.reason, "export a has 1500 segments, segment 1500 asked");
+	assert_int_equal(do_keys(conn, 1, 1, UINT32_MAX, &rep), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	assert_int_equal(do_keys(conn, 1, 2, 0, &rep), DAXMR_PROTO_STATUS_STALE_GENERATION);
+	assert_non_null(strstr(rep.reason, "generation 2"));
+	/* a ro descriptor gets the ro keys */
+	assert_int_equal(do_open(conn, "r", DAXMR_PROTO_ACCESS_RO, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.nseg, 1);
+	assert_int_equal(do_keys(conn, 2, 1, 0, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.keys_reply.keys[0], d.rkey);
+	/* the export moved on to generation 2: the old descriptor's keys are stale */
+	m.exps[0].gen = 2;
+	assert_int_equal(do_keys(conn, 1, 1, 0, &rep), DAXMR_PROTO_STATUS_STALE_GENERATION);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
+static void v3_keys__after_revoke_ack_STALE_GENERATION(void **state)
+{
+	struct daxmr_conn *conn = v3_conn();
+	struct daxmr_proto_msg rep, rv;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_revoke(conn, (struct daxmr_export *)&m.exps[0], 1,
+					   DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 0);
+	sent_msg(-1, &rv);
+	/* until the ack the keys are still the client's (it may still finish its operations) */
+	assert_int_equal(do_keys(conn, 1, 1, 1000, &rep), DAXMR_PROTO_STATUS_OK);
+	ack_revoke_msg(conn, &rv, 1, 1);
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(do_keys(conn, 1, 1, 1000, &rep), DAXMR_PROTO_STATUS_STALE_GENERATION);
+	drop_conn(&conn);
+}
+
+static void v3_open__old_client_UNSUPPORTED_VERSION_for_segments(void **state)
+{
+	struct daxmr_conn *conn;
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_OPEN }, rep;
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	for (uint16_t v = 1; v <= 2; v++) {
+		reset();
+		add_export("a", 1, false, true);
+		add_export("small", 1, false, true);
+		m.exps[0].nseg = 3;
+		m.exps[0].length = 3ull << 20;
+		conn = make_conn_env(&env, 1, v, v);
+		hello(conn);
+		req.open.access = DAXMR_PROTO_ACCESS_RW;
+		strcpy(req.open.name, "a");
+		assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION);
+		assert_string_equal(rep.reason, ""); /* no reasons below version 3 */
+		assert_int_equal(rep.hdr.length, 0);
+		assert_int_equal(daxmr_conn_holds(conn), 0);
+		/* one segment: as before */
+		assert_int_equal(do_open(conn, "small", DAXMR_PROTO_ACCESS_RW, &d),
+				 DAXMR_PROTO_STATUS_OK);
+		assert_int_equal(d.nseg, 0); /* not on the wire below version 3 */
+		assert_int_equal(d.length, 1 << 20);
+		assert_int_equal(m.disconnects, 0);
+		drop_conn(&conn);
+	}
+	/* version 3 gets it */
+	conn = v3_conn();
+	m.exps[0].nseg = 3;
+	m.exps[0].length = 3ull << 20;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.nseg, 3);
+	assert_int_equal(d.nkeys, 3);
+	drop_conn(&conn);
+}
+
+static void v3_open__UNAVAILABLE_with_reason_REVOKING_below_3(void **state)
+{
+	struct daxmr_conn *conn = v3_conn();
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_OPEN }, rep;
+
+	(void)state;
+	req.open.access = DAXMR_PROTO_ACCESS_RO;
+	strcpy(req.open.name, "gone");
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_REVOKING);
+	assert_string_equal(rep.reason, "export gone is being revoked or re-established: retry");
+	m.exps[2].down = true;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_UNAVAILABLE);
+	assert_string_equal(rep.reason, "down: the file has a hole at offset 8192");
+	strcpy(req.open.name, "nope");
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_NO_SUCH_EXPORT);
+	assert_string_equal(rep.reason, "no export is named nope");
+	strcpy(req.open.name, "r");
+	req.open.access = DAXMR_PROTO_ACCESS_RW;
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_string_equal(rep.reason, "export r is read-only");
+	drop_conn(&conn);
+	/* version 2: REVOKING, no reason, even when down */
+	conn = ready_conn();
+	m.exps[2].down = true;
+	req.open.access = DAXMR_PROTO_ACCESS_RO;
+	strcpy(req.open.name, "gone");
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_REVOKING);
+	assert_string_equal(rep.reason, "");
+	drop_conn(&conn);
+}
+
+static void v3_open__window_key_is_keys0_and_KEYS(void **state)
+{
+	struct daxmr_conn *conn = v3_conn();
+	struct daxmr_proto_msg rep;
+
+	(void)state;
+	m.exps[1].mw = true;
+	m.exps[0].nseg = 0; /* one segment: windows */
+	m.exps[0].length = 1 << 20;
+	m.exps[0].mw = true;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 777), 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep); /* decodes: the encoder checked keys[0] == rkey */
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MW);
+	assert_int_equal(rep.desc.nkeys, 1);
+	assert_int_equal(rep.desc.keys[0], ibv_inc_rkey(m.mws[0].rkey));
+	assert_int_equal(do_keys(conn, 1, 1, 0, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.keys_reply.keys[0], ibv_inc_rkey(m.mws[0].rkey));
+	assert_int_equal(m.keys_calls, 0); /* the window's key, not the MR's */
+	assert_int_equal(do_keys(conn, 1, 1, 1, &rep), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	drop_conn(&conn);
+}
+
+static void v3_bad_state__reasons(void **state)
+{
+	struct daxmr_conn *conn;
+	struct daxmr_proto_msg rep;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	conn = make_conn_env(&env, 3, 3, 3);
+	assert_int_equal(do_keys(conn, 1, 1, 0, &rep), DAXMR_PROTO_STATUS_BAD_STATE);
+	assert_string_equal(rep.reason, "HELLO first");
+	drop_conn(&conn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2820,6 +3104,12 @@ int main(void)
 		cmocka_unit_test(revoke_ack__post_recv_fails_disconnects),
 		cmocka_unit_test(new__accept_encode_fails_rejected),
 		cmocka_unit_test(reject__encode_fails_rejects_without_pdata),
+		cmocka_unit_test(v3_open__segmented_descriptor_and_keys),
+		cmocka_unit_test(v3_keys__after_revoke_ack_STALE_GENERATION),
+		cmocka_unit_test(v3_open__old_client_UNSUPPORTED_VERSION_for_segments),
+		cmocka_unit_test(v3_open__UNAVAILABLE_with_reason_REVOKING_below_3),
+		cmocka_unit_test(v3_open__window_key_is_keys0_and_KEYS),
+		cmocka_unit_test(v3_bad_state__reasons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #define FAKE_FD 42
 #define FAKE_ADDR ((void *)(uintptr_t)0x7f0000000000ull)
 #define MIB (1u << 20)
+#define GIB (1ull << 30)
 
 /* What the fakes do and saw; zeroed before every test. */
 static struct {
@@ -36,7 +37,12 @@ static struct {
 	unsigned int prot;
 	size_t cfg_length;
 	int reg_ret;	/* daxmr_verbs_reg fails with this */
-	size_t reg_max; /* ... or with -ENOMEM past this length (0: no limit) */
+	size_t reg_max; /* ... or with reg_max_err (-ENOMEM if 0) past this length (0: no limit) */
+	int reg_max_err;
+	int reg_fail_call;  /* the reg_fail_call-th call (1-based) fails with -ENOMEM */
+	int reg_atomic_err; /* a registration with REMOTE_ATOMIC fails with this */
+	enum daxmr_verbs_mode reg_want[32]; /* the mode each call asked for */
+	uint64_t reg_off[32];		    /* the offset into the mapping each call registered */
 	enum daxmr_verbs_mode reg_got;
 	int reg_calls;
 	int last_reg_access;
@@ -52,7 +58,9 @@ static struct {
 } m;
 
 static struct ibv_pd fake_pd;
-static struct ibv_mr fake_mrs[4];
+#define FAKE_MRS 16
+static struct ibv_mr fake_mrs[FAKE_MRS];
+static bool fake_mr_live[FAKE_MRS];
 static int fake_pmem2_src, fake_pmem2_cfg, fake_pmem2_map;
 
 static void trace(const char *what)
@@ -213,20 +221,35 @@ int __wrap_daxmr_verbs_reg(struct ibv_pd *pd, void *addr, size_t len, int access
 			   enum daxmr_verbs_mode want, const char *what, struct ibv_mr **mr_ptr,
 			   enum daxmr_verbs_mode *got_ptr)
 {
+	int i;
+
 	assert_ptr_equal(pd, &fake_pd);
-	assert_ptr_equal(addr, FAKE_ADDR);
+	assert_true((uintptr_t)addr >= (uintptr_t)FAKE_ADDR &&
+		    (uintptr_t)addr + len <= (uintptr_t)FAKE_ADDR + m.size);
 	(void)what;
+	if (m.reg_calls < 32) {
+		m.reg_want[m.reg_calls] = want;
+		m.reg_off[m.reg_calls] = (uintptr_t)addr - (uintptr_t)FAKE_ADDR;
+	}
 	m.reg_calls++;
 	m.last_reg_access = access;
 	m.last_reg_len = len;
-	trace(want == DAXMR_VERBS_AUTO ? "reg" : "reg-ro");
+	if (addr == FAKE_ADDR) /* segment 0: once per registration of the whole mapping */
+		trace(want == DAXMR_VERBS_AUTO ? "reg" : "reg-ro");
 	if (m.reg_ret)
 		return m.reg_ret;
 	if (m.reg_max && len > m.reg_max)
+		return m.reg_max_err ? m.reg_max_err : -ENOMEM;
+	if (m.reg_fail_call == m.reg_calls)
 		return -ENOMEM;
-	assert_true(m.live_mrs < 4);
-	*mr_ptr = &fake_mrs[m.live_mrs];
-	fake_mrs[m.live_mrs].rkey = 0x1000u + (uint32_t)m.reg_calls;
+	if (m.reg_atomic_err && (access & IBV_ACCESS_REMOTE_ATOMIC))
+		return m.reg_atomic_err;
+	for (i = 0; i < FAKE_MRS && fake_mr_live[i]; i++)
+		;
+	assert_true(i < FAKE_MRS);
+	fake_mr_live[i] = true;
+	*mr_ptr = &fake_mrs[i];
+	fake_mrs[i].rkey = 0x1000u + (uint32_t)m.reg_calls;
 	m.live_mrs++;
 	if (got_ptr)
 		*got_ptr = want == DAXMR_VERBS_AUTO ? m.reg_got : want;
@@ -235,7 +258,9 @@ int __wrap_daxmr_verbs_reg(struct ibv_pd *pd, void *addr, size_t len, int access
 
 int __wrap_ibv_dereg_mr(struct ibv_mr *mr)
 {
-	assert_true(mr >= fake_mrs && mr < fake_mrs + 4);
+	assert_true(mr >= fake_mrs && mr < fake_mrs + FAKE_MRS);
+	assert_true(fake_mr_live[mr - fake_mrs]);
+	fake_mr_live[mr - fake_mrs] = false;
 	trace("dereg");
 	m.live_mrs--;
 	return 0;
@@ -393,6 +418,7 @@ static int fake_gate(void *arg, enum daxmr_verbs_mode mode, char *why, size_t si
 static const struct daxmr_export_env env = {
 	.pd = &fake_pd, .lease_sig = 35, .gate = fake_gate, .gate_arg = NULL
 };
+static struct daxmr_export_env tenv; /* what make() uses: env, changed by a test */
 
 static void reset(void)
 {
@@ -403,6 +429,7 @@ static void reset(void)
 	m.align = 4096;
 	m.gran = PMEM2_GRANULARITY_CACHE_LINE;
 	m.reg_got = DAXMR_VERBS_ODP;
+	tenv = env;
 }
 
 static struct daxmr_export *make(const char *name, bool ro)
@@ -410,7 +437,7 @@ static struct daxmr_export *make(const char *name, bool ro)
 	struct daxmr_export_cfg cfg = { .name = name, .path = "/mnt/pmem/f", .ro = ro };
 	struct daxmr_export *exp = NULL;
 
-	assert_int_equal(daxmr_export_new(&cfg, 3, &env, &exp), 0);
+	assert_int_equal(daxmr_export_new(&cfg, 3, &tenv, &exp), 0);
 	assert_non_null(exp);
 	assert_int_equal(daxmr_export_state(exp), DAXMR_EXPORT_CONFIGURED);
 	assert_int_equal(daxmr_export_generation(exp), 0);
@@ -928,36 +955,265 @@ static void establish__fsdax_without_odp_refused(void **state)
 	drop(&exp);
 }
 
-static void establish__reg_ENOMEM_halves_the_length(void **state)
+static void seg_plan__math(void **state)
+{
+	unsigned int shift = 0;
+	uint32_t nseg = 0;
+
+	(void)state;
+	assert_int_equal(daxmr_export_seg_plan(1, 0, 0, &shift, &nseg), 0);
+	assert_int_equal(shift, DAXMR_PROTO_SEG_SHIFT_MIN); /* never below 4 KiB */
+	assert_int_equal(nseg, 1);
+	assert_int_equal(daxmr_export_seg_plan(4 * MIB, 0, 0, &shift, &nseg), 0);
+	assert_int_equal(shift, 22);
+	assert_int_equal(nseg, 1);
+	assert_int_equal(daxmr_export_seg_plan(4 * MIB + 1, 0, 0, &shift, &nseg), 0);
+	assert_int_equal(shift, 23); /* rounded up: one segment */
+	assert_int_equal(nseg, 1);
+	assert_int_equal(daxmr_export_seg_plan(4 * GIB, 0, 0, &shift, &nseg), 0);
+	assert_int_equal(shift, 32);
+	assert_int_equal(nseg, 1);
+	assert_int_equal(daxmr_export_seg_plan(4 * GIB, 0, 30, &shift, &nseg), 0);
+	assert_int_equal(shift, 30); /* rxe's cap */
+	assert_int_equal(nseg, 4);
+	assert_int_equal(daxmr_export_seg_plan(6 * GIB + 4096, 0, 30, &shift, &nseg), 0);
+	assert_int_equal(nseg, 7); /* the last segment is 4 KiB */
+	assert_int_equal(daxmr_export_seg_plan(4 * GIB, 3 * GIB, 0, &shift, &nseg), 0);
+	assert_int_equal(shift, 31); /* max_mr_size rounded down to a power of two */
+	assert_int_equal(nseg, 2);
+	assert_int_equal(daxmr_export_seg_plan(4 * GIB, UINT64_MAX, 0, &shift, &nseg), 0);
+	assert_int_equal(shift, 32);
+	assert_int_equal(daxmr_export_seg_plan(1ull << 40, 0, 30, &shift, &nseg), 0);
+	assert_int_equal(nseg, 1024); /* 1 TiB in 1 GiB segments */
+	shift = 99;
+	assert_int_equal(daxmr_export_seg_plan(0, 0, 0, &shift, &nseg), -EINVAL);
+	assert_int_equal(daxmr_export_seg_plan((uint64_t)DAXMR_EXPORT_NSEG_MAX * 4096 + 1, 0, 12,
+					       &shift, &nseg),
+			 -EFBIG);
+	assert_int_equal(shift, 99); /* untouched on failure */
+}
+
+/* The descriptor of a segmented export: whole length, nseg keys, rkey = keys[0]. */
+static void assert_segmented(struct daxmr_export *exp, uint64_t length, unsigned int shift,
+			     uint32_t nseg)
+{
+	struct daxmr_proto_desc d;
+	uint32_t i;
+
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.length, length);
+	assert_int_equal(d.seg_shift, shift);
+	assert_int_equal(d.nseg, nseg);
+	assert_int_equal(d.nkeys, nseg);
+	assert_int_equal(d.rkey, d.keys[0]);
+	for (i = 1; i < nseg; i++)
+		assert_int_not_equal(d.keys[i], d.keys[i - 1]);
+	assert_int_equal(daxmr_export_nseg(exp), nseg);
+	assert_int_equal(daxmr_export_flush(exp, length - 1, 1), 0);
+	assert_int_equal(daxmr_export_flush(exp, length, 1), -ERANGE);
+}
+
+static void establish__reg_ENOMEM_segments_the_whole_export(void **state)
 {
 	struct daxmr_export *exp;
-	struct daxmr_proto_desc d;
 
 	(void)state;
 	reset();
-	m.size = 2048 * MIB - 4096;
-	m.reg_max = 1024 * MIB;
+	m.size = 2 * GIB - 4096;
+	m.reg_max = 1 * GIB; /* rxe pinned: ENOMEM past 1 GiB */
 	exp = make("big", false);
 	assert_int_equal(daxmr_export_establish(exp), 0);
-	assert_int_equal(m.reg_calls, 2);
-	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
-	assert_int_equal(d.length, 1024 * MIB - 4096);
-	assert_int_equal(d.length % 4096, 0);
-	assert_int_equal(daxmr_export_flush(exp, d.length - 1, 1), 0);
-	assert_int_equal(daxmr_export_flush(exp, d.length, 1), -ERANGE);
+	assert_int_equal(m.reg_calls, 3); /* 2 GiB refused, then 2 segments of 1 GiB */
+	assert_int_equal(m.reg_off[1], 0);
+	assert_int_equal(m.reg_off[2], GIB);
+	assert_int_equal(m.last_reg_len, GIB - 4096); /* the last segment is shorter */
+	assert_int_equal(m.reg_want[1], DAXMR_VERBS_AUTO);
+	assert_int_equal(m.reg_want[2], DAXMR_VERBS_ODP); /* segment 0's mode for all */
+	assert_int_equal(m.live_mrs, 2);
+	assert_segmented(exp, 2 * GIB - 4096, 30, 2);
+	drop(&exp); /* every segment deregistered */
+}
+
+static void establish__reg_EINVAL_segments_the_whole_export(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.size = 4 * GIB;
+	m.reg_max = 1984 * MIB; /* rxe ODP: EINVAL past 1984 MiB */
+	m.reg_max_err = -EINVAL;
+	exp = make("big", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(m.reg_calls, 2 + 4); /* 4 GiB, 2 GiB refused; then 4 x 1 GiB */
+	assert_segmented(exp, 4 * GIB, 30, 4);
 	drop(&exp);
+}
+
+static void establish__seg_shift_cap_first(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.size = 6 * GIB;
+	tenv.seg_shift_cap = DAXMR_EXPORT_RXE_SEG_SHIFT;
+	exp = make("big", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(m.reg_calls, 6); /* no refused attempt first */
+	assert_segmented(exp, 6 * GIB, 30, 6);
+	drop(&exp);
+}
+
+static void establish__later_segment_fails_no_halving_no_retry(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.size = 4 * GIB;
+	tenv.seg_shift_cap = 30;
+	m.reg_fail_call = 3; /* segment 2: not the size, which segments 0 and 1 had */
+	exp = make("big", false);
+	establish_fails(exp, -ENOMEM);
+	assert_int_equal(m.reg_calls, 3);
+	assert_non_null(strstr(daxmr_export_reason(exp), "segment 2"));
+	assert_false(daxmr_export_retries(exp));
+	assert_true(daxmr_export_down(exp));
+	drop(&exp);
+}
+
+static void establish__reg_ENOMEM_small_or_never_fits(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
 	reset();
 	m.reg_ret = -ENOMEM; /* RLIMIT_MEMLOCK on a small file: no halving */
 	exp = make("small", false);
 	establish_fails(exp, -ENOMEM);
 	assert_int_equal(m.reg_calls, 1);
+	assert_false(daxmr_export_retries(exp));
 	drop(&exp);
 	reset();
-	m.size = 2048 * MIB;
-	m.reg_ret = -ENOMEM; /* never fits: gives up at the 512 MiB floor */
+	m.size = 2 * GIB;
+	m.reg_ret = -EINVAL; /* never fits: gives up at the 16 MiB floor */
 	exp = make("big", false);
-	establish_fails(exp, -ENOMEM);
-	assert_int_equal(m.last_reg_len, 512 * MIB);
+	establish_fails(exp, -EINVAL);
+	assert_int_equal(m.last_reg_len, 16 * MIB);
+	assert_int_equal(m.reg_calls, 31 - 24 + 1);
+	assert_false(daxmr_export_retries(exp));
+	assert_true(daxmr_export_down(exp));
+	drop(&exp);
+	reset();
+	m.reg_ret = -EIO; /* not a size problem: no halving */
+	m.size = 2 * GIB;
+	exp = make("big", false);
+	establish_fails(exp, -EIO);
+	assert_int_equal(m.reg_calls, 1);
+	drop(&exp);
+}
+
+static void desc__ro_open_of_segmented_export_and_keys(void **state)
+{
+	struct daxmr_proto_keys_reply kr;
+	struct daxmr_proto_desc d;
+	struct daxmr_export *exp;
+	struct ibv_mw_bind_info bind;
+
+	(void)state;
+	reset();
+	m.size = 3 * GIB;
+	tenv.seg_shift_cap = 30;
+	tenv.mw = true;
+	exp = make("big", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	/* several segments: MR keys, no window */
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &bind), -EOPNOTSUPP);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
+	assert_int_equal(m.reg_calls, 6); /* three read-only segments */
+	assert_int_equal(m.last_reg_access, IBV_ACCESS_REMOTE_READ);
+	assert_int_equal(d.nseg, 3);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(daxmr_export_keys(exp, DAXMR_PROTO_ACCESS_RO, 1, &kr), 0);
+	assert_int_equal(kr.first, 1);
+	assert_int_equal(kr.count, 2);
+	assert_int_equal(kr.keys[0], d.keys[1]);
+	assert_int_equal(kr.keys[1], d.keys[2]);
+	assert_int_equal(daxmr_export_keys(exp, DAXMR_PROTO_ACCESS_RW, 2, &kr), 0);
+	assert_int_equal(kr.count, 1);
+	assert_int_not_equal(kr.keys[0], d.keys[2]); /* the rw segment's key */
+	assert_int_equal(daxmr_export_keys(exp, DAXMR_PROTO_ACCESS_RW, 3, &kr), -ERANGE);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
+	assert_int_equal(m.reg_calls, 6); /* once */
+	assert_int_equal(m.live_mrs, 6);
+	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
+	assert_int_equal(daxmr_export_keys(exp, DAXMR_PROTO_ACCESS_RW, 0, &kr), 0);
+	assert_int_equal(daxmr_export_release(exp), 0);
+	assert_int_equal(m.live_mrs, 0); /* all six gone before the unmap */
+	assert_int_equal(daxmr_export_keys(exp, DAXMR_PROTO_ACCESS_RW, 0, &kr), -EAGAIN);
+	drop(&exp);
+}
+
+static void establish__atomic_access_and_flag(void **state)
+{
+	struct ibv_mw_bind_info bind;
+	struct daxmr_proto_desc d;
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	tenv.atomic = true;
+	tenv.mw = true;
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_true(m.last_reg_access & IBV_ACCESS_REMOTE_ATOMIC);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.flags, DAXMR_PROTO_DESC_F_ATOMIC);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &bind), 0);
+	assert_true(bind.mw_access_flags & IBV_ACCESS_REMOTE_ATOMIC);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
+	assert_int_equal(d.flags, 0); /* a ro descriptor never allows atomics */
+	assert_false(m.last_reg_access & IBV_ACCESS_REMOTE_ATOMIC);
+	drop(&exp);
+	reset();
+	tenv.atomic = true;
+	m.reg_atomic_err = -EINVAL; /* the device refuses atomic access on it: without */
+	exp = make("db", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(m.reg_calls, 2);
+	assert_false(m.last_reg_access & IBV_ACCESS_REMOTE_ATOMIC);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.flags, 0);
+	drop(&exp);
+	reset();
+	tenv.atomic = true;
+	exp = make("db", true); /* ro export: no atomics */
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_false(m.last_reg_access & IBV_ACCESS_REMOTE_ATOMIC);
+	drop(&exp);
+}
+
+static void down__transient_or_not(void **state)
+{
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.open_errno = EWOULDBLOCK; /* another lease holder: passes */
+	exp = make("db", false);
+	establish_fails(exp, -EWOULDBLOCK);
+	assert_false(daxmr_export_down(exp));
+	assert_true(daxmr_export_retries(exp));
+	m.open_errno = 0;
+	m.seal_ret = -ENODATA; /* a hole: down until the file changes, still retried */
+	establish_fails(exp, -ENODATA);
+	assert_true(daxmr_export_down(exp));
+	assert_true(daxmr_export_retries(exp));
+	assert_string_equal(daxmr_export_reason(exp), "hole at offset 8192");
+	m.seal_ret = 0;
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_false(daxmr_export_down(exp));
 	drop(&exp);
 }
 
@@ -1074,7 +1330,15 @@ int main(void)
 		cmocka_unit_test(establish__seal_fails_after_the_lease),
 		cmocka_unit_test(establish__pmem2_calls_fail),
 		cmocka_unit_test(establish__fsdax_without_odp_refused),
-		cmocka_unit_test(establish__reg_ENOMEM_halves_the_length),
+		cmocka_unit_test(seg_plan__math),
+		cmocka_unit_test(establish__reg_ENOMEM_segments_the_whole_export),
+		cmocka_unit_test(establish__reg_EINVAL_segments_the_whole_export),
+		cmocka_unit_test(establish__seg_shift_cap_first),
+		cmocka_unit_test(establish__later_segment_fails_no_halving_no_retry),
+		cmocka_unit_test(establish__reg_ENOMEM_small_or_never_fits),
+		cmocka_unit_test(desc__ro_open_of_segmented_export_and_keys),
+		cmocka_unit_test(establish__atomic_access_and_flag),
+		cmocka_unit_test(down__transient_or_not),
 		cmocka_unit_test(establish__gate_refuses),
 		cmocka_unit_test(release__errors_still_complete),
 		cmocka_unit_test(flush__ranges),

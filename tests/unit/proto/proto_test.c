@@ -23,7 +23,7 @@ struct golden {
 	void (*fill)(struct daxmr_proto_msg *msg);
 };
 
-#define GOLDEN(kind)                                                                    \
+#define GOLDEN(kind)                                                                     \
 	static const struct golden golden_##kind = { kind##_bytes, sizeof(kind##_bytes), \
 						     kind##_fill }
 
@@ -44,11 +44,11 @@ static void hdr_fill(struct daxmr_proto_msg *msg, enum daxmr_proto_opcode op, ui
  * as in docs/protocol.md section 2; payload rows follow section 5.
  */
 static const uint8_t hello_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x01, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x01, 0x00,		/* version_min 1 */
-	0x02, 0x00,		/* version_max 2 */
-	0x00, 0x00,		/* flags */
-	0x03, 0x00, 'c', 'l', 'i', /* name */
+	MAGIC, 0x01, 0x00, 0x01, 0x00, 0x0b, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, 0x00, RID,  0x01, 0x00, /* version_min 1 */
+	0x02,  0x00,					 /* version_max 2 */
+	0x00,  0x00,					 /* flags */
+	0x03,  0x00, 'c',  'l',	 'i',			 /* name */
 };
 
 /* HELLO from client "cli" speaking versions 1..2. */
@@ -63,10 +63,10 @@ static void hello_fill(struct daxmr_proto_msg *msg)
 GOLDEN(hello);
 
 static const uint8_t hello_reply_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x01, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x01, 0x00,					/* version 1 */
-	0x00, 0x00,					/* flags */
-	0x06, 0x00, 'd', 'a', 'x', 'm', 'r', 'd',	/* name */
+	MAGIC, 0x01, 0x00, 0x01, 0x00, 0x0c, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x01, 0x00, RID,  0x01, 0x00, /* version 1 */
+	0x00,  0x00,					 /* flags */
+	0x06,  0x00, 'd',  'a',	 'x',  'm',  'r',  'd',	 /* name */
 };
 
 /* HELLO reply from server "daxmrd". */
@@ -80,8 +80,8 @@ static void hello_reply_fill(struct daxmr_proto_msg *msg)
 GOLDEN(hello_reply);
 
 static const uint8_t list_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x10, 0x00, 0x00, 0x00, /* start 16 */
+	MAGIC, 0x01, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x10, 0x00, 0x00, 0x00, /* start 16 */
 };
 
 /* LIST from index 16. */
@@ -94,20 +94,20 @@ static void list_fill(struct daxmr_proto_msg *msg)
 GOLDEN(list);
 
 static const uint8_t list_reply_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x02, 0x00, 0x45, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x10, 0x00, 0x00, 0x00,				/* start 16 */
-	0x02, 0x00,					/* count 2 */
-	0x01, 0x00,					/* flags MORE */
-	0x07, 0x00, 0x00, 0x00,				/* [0] export_id 7 (at payload 8) */
-	GEN,						/*     generation */
-	0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, /*     length 1 GiB */
-	0x02, 0x01, 0x02,				/*     rw, fs-dax, odp */
-	0x05, 0x00, 'p', 'm', 'e', 'm', '0',		/*     name */
-	0x08, 0x00, 0x00, 0x00,				/* [1] export_id 8 (at payload 38) */
-	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*     generation 1 */
-	0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*     length 4096 */
-	0x01, 0x02, 0x01,				/*     ro, devdax, pinned */
-	0x06, 0x00, 'd', 'a', 'x', '0', '.', '0',	/*     name */
+	MAGIC, 0x01, 0x00, 0x02, 0x00, 0x45, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x01, 0x00, RID,  0x10, 0x00, 0x00, 0x00, /* start 16 */
+	0x02,  0x00,					       /* count 2 */
+	0x01,  0x00,					       /* flags MORE */
+	0x07,  0x00, 0x00, 0x00,			       /* [0] export_id 7 (at payload 8) */
+	GEN,						       /*     generation */
+	0x00,  0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00,       /*     length 1 GiB */
+	0x02,  0x01, 0x02,				       /*     rw, fs-dax, odp */
+	0x05,  0x00, 'p',  'm',	 'e',  'm',  '0',	       /*     name */
+	0x08,  0x00, 0x00, 0x00,			       /* [1] export_id 8 (at payload 38) */
+	0x01,  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,       /*     generation 1 */
+	0x00,  0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,       /*     length 4096 */
+	0x01,  0x02, 0x01,				       /*     ro, devdax, pinned */
+	0x06,  0x00, 'd',  'a',	 'x',  '0',  '.',  '0',	       /*     name */
 };
 
 /* LIST reply: two exports, more to come. */
@@ -120,19 +120,27 @@ static void list_reply_fill(struct daxmr_proto_msg *msg)
 	msg->list_reply.start = 16;
 	msg->list_reply.count = 2;
 	msg->list_reply.flags = DAXMR_PROTO_LIST_F_MORE;
-	e[0] = (struct daxmr_proto_export){ 7, 0x1122334455667788, 1u << 30,
-					     DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_MEMORY_FSDAX,
-					     DAXMR_PROTO_REG_ODP, "pmem0" };
-	e[1] = (struct daxmr_proto_export){ 8, 1, 4096, DAXMR_PROTO_ACCESS_RO,
-					     DAXMR_PROTO_MEMORY_DEVDAX, DAXMR_PROTO_REG_PINNED,
-					     "dax0.0" };
+	e[0] = (struct daxmr_proto_export){ 7,
+					    0x1122334455667788,
+					    1u << 30,
+					    DAXMR_PROTO_ACCESS_RW,
+					    DAXMR_PROTO_MEMORY_FSDAX,
+					    DAXMR_PROTO_REG_ODP,
+					    "pmem0" };
+	e[1] = (struct daxmr_proto_export){ 8,
+					    1,
+					    4096,
+					    DAXMR_PROTO_ACCESS_RO,
+					    DAXMR_PROTO_MEMORY_DEVDAX,
+					    DAXMR_PROTO_REG_PINNED,
+					    "dax0.0" };
 }
 GOLDEN(list_reply);
 
 static const uint8_t open_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x03, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x02,					/* access rw */
-	0x05, 0x00, 'p', 'm', 'e', 'm', '0',	/* name */
+	MAGIC, 0x01, 0x00, 0x03, 0x00, 0x08, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, 0x00, RID,  0x02, /* access rw */
+	0x05,  0x00, 'p',  'm',	 'e',  'm',  '0',  /* name */
 };
 
 /* OPEN pmem0 rw. */
@@ -146,14 +154,14 @@ static void open_fill(struct daxmr_proto_msg *msg)
 GOLDEN(open);
 
 static const uint8_t open_reply_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x03, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00,				/* export_id 7 */
-	GEN,						/* generation */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00, /* addr 0x7f0000000000 */
-	0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, /* length 1 GiB */
-	0xef, 0xbe, 0xad, 0xde,				/* rkey 0xdeadbeef */
-	0x00, 0x10, 0x00, 0x00,				/* persist_granularity 4096 */
-	0x02, 0x03, 0x02, 0x01,				/* rw, page-cache, odp, mr */
+	MAGIC, 0x01, 0x00, 0x03, 0x00, 0x28, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x01, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
+	0x00,  0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00,       /* addr 0x7f0000000000 */
+	0x00,  0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00,       /* length 1 GiB */
+	0xef,  0xbe, 0xad, 0xde,			       /* rkey 0xdeadbeef */
+	0x00,  0x10, 0x00, 0x00,			       /* persist_granularity 4096 */
+	0x02,  0x03, 0x02, 0x01,			       /* rw, page-cache, odp, mr */
 };
 
 /* OPEN reply: the descriptor of a page-cache export. */
@@ -188,9 +196,9 @@ static void open_denied_fill(struct daxmr_proto_msg *msg)
 GOLDEN(open_denied);
 
 static const uint8_t close_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x04, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00, /* export_id 7 */
-	GEN,			/* generation */
+	MAGIC, 0x01, 0x00, 0x04, 0x00, 0x0c, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
 };
 
 /* CLOSE export 7. */
@@ -214,11 +222,11 @@ static void close_reply_fill(struct daxmr_proto_msg *msg)
 GOLDEN(close_reply);
 
 static const uint8_t flush_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x05, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00,				/* export_id 7 */
-	GEN,						/* generation */
-	0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* offset 4096 (at payload 12) */
-	0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* length 8192 (at payload 20) */
+	MAGIC, 0x01, 0x00, 0x05, 0x00, 0x1c, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
+	0x00,  0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,       /* offset 4096 (at payload 12) */
+	0x00,  0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,       /* length 8192 (at payload 20) */
 };
 
 /* FLUSH [4096, 12288) of export 7. */
@@ -242,11 +250,11 @@ static void flush_reply_fill(struct daxmr_proto_msg *msg)
 GOLDEN(flush_reply);
 
 static const uint8_t revoke_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x06, 0x00, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00, /* export_id 7 */
-	GEN,			/* generation */
-	0x88, 0x13, 0x00, 0x00, /* deadline_ms 5000 */
-	0x01,			/* reason lease-break (at payload 16) */
+	MAGIC, 0x01, 0x00, 0x06, 0x00, 0x11, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
+	0x88,  0x13, 0x00, 0x00,			       /* deadline_ms 5000 */
+	0x01, /* reason lease-break (at payload 16) */
 };
 
 /* REVOKE export 7 on a lease break, 5 s to acknowledge. */
@@ -260,9 +268,9 @@ static void revoke_fill(struct daxmr_proto_msg *msg)
 GOLDEN(revoke);
 
 static const uint8_t revoke_ack_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x07, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00, /* export_id 7 */
-	GEN,			/* generation */
+	MAGIC, 0x01, 0x00, 0x07, 0x00, 0x0c, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
 };
 
 /* REVOKE_ACK of export 7. */
@@ -275,9 +283,9 @@ static void revoke_ack_fill(struct daxmr_proto_msg *msg)
 GOLDEN(revoke_ack);
 
 static const uint8_t available_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x09, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00, /* export_id 7 */
-	GEN,			/* generation */
+	MAGIC, 0x01, 0x00, 0x09, 0x00, 0x0c, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
 };
 
 /* AVAILABLE: export 7 is back as a new generation. */
@@ -290,8 +298,8 @@ static void available_fill(struct daxmr_proto_msg *msg)
 GOLDEN(available);
 
 static const uint8_t error_bytes[] = {
-	MAGIC, 0x01, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* request id 0 */
+	MAGIC, 0x01, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00,
+	0x01,  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* request id 0 */
 };
 
 /* ERROR UNKNOWN_OPCODE. */
@@ -309,16 +317,14 @@ GOLDEN(error);
  * client's tests.
  */
 static const uint8_t proof_c[DAXMR_PROTO_AUTH_PROOF_SIZE] = {
-	0xfa, 0x3f, 0x98, 0xdb, 0x97, 0xc3, 0x77, 0xa1,
-	0x71, 0x94, 0xd8, 0x42, 0xd5, 0x16, 0x09, 0x4b,
-	0x66, 0xfb, 0x19, 0x5d, 0x63, 0x87, 0x4f, 0x9c,
-	0x7f, 0xc6, 0x89, 0xa6, 0x04, 0x12, 0x2c, 0x91,
+	0xfa, 0x3f, 0x98, 0xdb, 0x97, 0xc3, 0x77, 0xa1, 0x71, 0x94, 0xd8,
+	0x42, 0xd5, 0x16, 0x09, 0x4b, 0x66, 0xfb, 0x19, 0x5d, 0x63, 0x87,
+	0x4f, 0x9c, 0x7f, 0xc6, 0x89, 0xa6, 0x04, 0x12, 0x2c, 0x91,
 };
 static const uint8_t proof_s[DAXMR_PROTO_AUTH_PROOF_SIZE] = {
-	0x5b, 0xfb, 0xeb, 0x0a, 0x94, 0xf3, 0x11, 0x78,
-	0x98, 0x3e, 0xdc, 0x87, 0x4b, 0x5b, 0x63, 0xd0,
-	0xee, 0x4e, 0xf1, 0xcf, 0x6a, 0x88, 0x57, 0x82,
-	0xcb, 0x83, 0x99, 0x34, 0x4a, 0xec, 0x61, 0x05,
+	0x5b, 0xfb, 0xeb, 0x0a, 0x94, 0xf3, 0x11, 0x78, 0x98, 0x3e, 0xdc,
+	0x87, 0x4b, 0x5b, 0x63, 0xd0, 0xee, 0x4e, 0xf1, 0xcf, 0x6a, 0x88,
+	0x57, 0x82, 0xcb, 0x83, 0x99, 0x34, 0x4a, 0xec, 0x61, 0x05,
 };
 
 /* Fills n bytes with first, first + 1, ...: the example's challenge and nonce. */
@@ -329,11 +335,11 @@ static void fill_counting(uint8_t *p, size_t n, uint8_t first)
 }
 
 static const uint8_t hello_v2_bytes[] = {
-	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x01, 0x00,		/* version_min 1 */
-	0x02, 0x00,		/* version_max 2 */
-	0x00, 0x00,		/* flags */
-	0x03, 0x00, 'c', 'l', 'i', /* name */
+	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x0b, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, 0x00, RID,  0x01, 0x00, /* version_min 1 */
+	0x02,  0x00,					 /* version_max 2 */
+	0x00,  0x00,					 /* flags */
+	0x03,  0x00, 'c',  'l',	 'i',			 /* name */
 };
 
 /* HELLO from client "cli" speaking versions 1..2, after version 2 was chosen at connect. */
@@ -345,14 +351,14 @@ static void hello_v2_fill(struct daxmr_proto_msg *msg)
 GOLDEN(hello_v2);
 
 static const uint8_t hello_reply_auth_bytes[] = {
-	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x02, 0x00,					/* version 2 */
-	0x01, 0x00,					/* flags AUTH */
-	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, /* challenge[0..7] (at payload 4) */
-	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, /* challenge[8..15] */
-	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, /* challenge[16..23] */
-	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, /* challenge[24..31] */
-	0x06, 0x00, 'd', 'a', 'x', 'm', 'r', 'd',	/* name (at payload 36) */
+	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x2c, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x01, 0x00, RID,  0x02, 0x00, /* version 2 */
+	0x01,  0x00,					 /* flags AUTH */
+	0x00,  0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, /* challenge[0..7] (at payload 4) */
+	0x08,  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, /* challenge[8..15] */
+	0x10,  0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, /* challenge[16..23] */
+	0x18,  0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, /* challenge[24..31] */
+	0x06,  0x00, 'd',  'a',	 'x',  'm',  'r',  'd',	 /* name (at payload 36) */
 };
 
 /* Version-2 HELLO reply from server "daxmrd", which requires AUTH: flag and challenge. */
@@ -369,10 +375,10 @@ static void hello_reply_auth_fill(struct daxmr_proto_msg *msg)
 GOLDEN(hello_reply_auth);
 
 static const uint8_t hello_reply_v2_bytes[] = {
-	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x02, 0x00,					/* version 2 */
-	0x00, 0x00,					/* flags: no AUTH, so no challenge */
-	0x06, 0x00, 'd', 'a', 'x', 'm', 'r', 'd',	/* name */
+	MAGIC, 0x02, 0x00, 0x01, 0x00, 0x0c, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x01, 0x00, RID,  0x02, 0x00, /* version 2 */
+	0x00,  0x00,					 /* flags: no AUTH, so no challenge */
+	0x06,  0x00, 'd',  'a',	 'x',  'm',  'r',  'd',	 /* name */
 };
 
 /* Version-2 HELLO reply from a server without a secret: no flag, no challenge. */
@@ -385,15 +391,15 @@ static void hello_reply_v2_fill(struct daxmr_proto_msg *msg)
 GOLDEN(hello_reply_v2);
 
 static const uint8_t auth_bytes[] = {
-	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, /* nonce[0..7] */
-	0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, /* nonce[8..15] */
-	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, /* nonce[16..23] */
-	0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, /* nonce[24..31] */
-	0xfa, 0x3f, 0x98, 0xdb, 0x97, 0xc3, 0x77, 0xa1, /* proof[0..7] (at payload 32) */
-	0x71, 0x94, 0xd8, 0x42, 0xd5, 0x16, 0x09, 0x4b, /* proof[8..15] */
-	0x66, 0xfb, 0x19, 0x5d, 0x63, 0x87, 0x4f, 0x9c, /* proof[16..23] */
-	0x7f, 0xc6, 0x89, 0xa6, 0x04, 0x12, 0x2c, 0x91, /* proof[24..31] */
+	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00,  0x00, RID,  0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, /* nonce[0..7] */
+	0x28,  0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,		   /* nonce[8..15] */
+	0x30,  0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,		   /* nonce[16..23] */
+	0x38,  0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,		   /* nonce[24..31] */
+	0xfa,  0x3f, 0x98, 0xdb, 0x97, 0xc3, 0x77, 0xa1, /* proof[0..7] (at payload 32) */
+	0x71,  0x94, 0xd8, 0x42, 0xd5, 0x16, 0x09, 0x4b, /* proof[8..15] */
+	0x66,  0xfb, 0x19, 0x5d, 0x63, 0x87, 0x4f, 0x9c, /* proof[16..23] */
+	0x7f,  0xc6, 0x89, 0xa6, 0x04, 0x12, 0x2c, 0x91, /* proof[24..31] */
 };
 
 /* AUTH: the example's nonce and client proof. */
@@ -408,11 +414,11 @@ static void auth_fill(struct daxmr_proto_msg *msg)
 GOLDEN(auth);
 
 static const uint8_t auth_reply_bytes[] = {
-	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x5b, 0xfb, 0xeb, 0x0a, 0x94, 0xf3, 0x11, 0x78, /* proof[0..7] */
-	0x98, 0x3e, 0xdc, 0x87, 0x4b, 0x5b, 0x63, 0xd0, /* proof[8..15] */
-	0xee, 0x4e, 0xf1, 0xcf, 0x6a, 0x88, 0x57, 0x82, /* proof[16..23] */
-	0xcb, 0x83, 0x99, 0x34, 0x4a, 0xec, 0x61, 0x05, /* proof[24..31] */
+	MAGIC, 0x02, 0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x01,  0x00, RID,  0x5b, 0xfb, 0xeb, 0x0a, 0x94, 0xf3, 0x11, 0x78, /* proof[0..7] */
+	0x98,  0x3e, 0xdc, 0x87, 0x4b, 0x5b, 0x63, 0xd0,		   /* proof[8..15] */
+	0xee,  0x4e, 0xf1, 0xcf, 0x6a, 0x88, 0x57, 0x82,		   /* proof[16..23] */
+	0xcb,  0x83, 0x99, 0x34, 0x4a, 0xec, 0x61, 0x05,		   /* proof[24..31] */
 };
 
 /* AUTH reply OK: the example's server proof. */
@@ -440,20 +446,20 @@ GOLDEN(auth_denied);
 /* ---- version 3: segments, KEYS, reasons, UNAVAILABLE (docs/protocol.md section 9) ---- */
 
 static const uint8_t open_reply_v3_bytes[] = {
-	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00,				/* export_id 7 */
-	GEN,						/* generation */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00, /* addr 0x7f0000000000 */
-	0x00, 0x10, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, /* length 3 GiB + 4 KiB */
-	0xef, 0xbe, 0xad, 0xde,				/* rkey = keys[0] */
-	0x00, 0x00, 0x00, 0x00,				/* persist_granularity 0 */
-	0x02, 0x01, 0x02, 0x02,				/* rw, fs-dax, odp, mw */
-	0x1e,						/* seg_shift 30: 1 GiB segments */
-	0x01,						/* flags ATOMIC */
-	0x04, 0x00, 0x00, 0x00,				/* nseg 4 */
-	0x04, 0x00,					/* nkeys 4 */
-	0xef, 0xbe, 0xad, 0xde, 0x04, 0x03, 0x02, 0x01, /* keys[0], keys[1] */
-	0x0d, 0x0c, 0x0b, 0x0a, 0x0d, 0xf0, 0xed, 0xfe, /* keys[2], keys[3] */
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x01, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
+	0x00,  0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00,       /* addr 0x7f0000000000 */
+	0x00,  0x10, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00,       /* length 3 GiB + 4 KiB */
+	0xef,  0xbe, 0xad, 0xde,			       /* rkey = keys[0] */
+	0x00,  0x00, 0x00, 0x00,			       /* persist_granularity 0 */
+	0x02,  0x01, 0x02, 0x02,			       /* rw, fs-dax, odp, mw */
+	0x1e,						       /* seg_shift 30: 1 GiB segments */
+	0x01,						       /* flags ATOMIC */
+	0x04,  0x00, 0x00, 0x00,			       /* nseg 4 */
+	0x04,  0x00,					       /* nkeys 4 */
+	0xef,  0xbe, 0xad, 0xde, 0x04, 0x03, 0x02, 0x01,       /* keys[0], keys[1] */
+	0x0d,  0x0c, 0x0b, 0x0a, 0x0d, 0xf0, 0xed, 0xfe,       /* keys[2], keys[3] */
 };
 
 /* OPEN reply, version 3: a 3 GiB + 4 KiB fs-DAX export in four 1 GiB segments, all keys. */
@@ -482,19 +488,19 @@ static void open_reply_v3_fill(struct daxmr_proto_msg *msg)
 GOLDEN(open_reply_v3);
 
 static const uint8_t open_reply_v3_partial_bytes[] = {
-	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x38, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00,				/* export_id 7 */
-	GEN,						/* generation */
-	0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, /* addr 0x200000 */
-	0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* length 12 KiB */
-	0x11, 0x11, 0x11, 0x11,				/* rkey = keys[0] */
-	0x00, 0x00, 0x00, 0x00,				/* persist_granularity 0 */
-	0x01, 0x02, 0x01, 0x01,				/* ro, devdax, pinned, mr */
-	0x0c,						/* seg_shift 12: 4 KiB segments */
-	0x00,						/* flags */
-	0x03, 0x00, 0x00, 0x00,				/* nseg 3 */
-	0x02, 0x00,					/* nkeys 2: KEYS fetches the third */
-	0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, /* keys[0], keys[1] */
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x38, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x01, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
+	0x00,  0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,       /* addr 0x200000 */
+	0x00,  0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,       /* length 12 KiB */
+	0x11,  0x11, 0x11, 0x11,			       /* rkey = keys[0] */
+	0x00,  0x00, 0x00, 0x00,			       /* persist_granularity 0 */
+	0x01,  0x02, 0x01, 0x01,			       /* ro, devdax, pinned, mr */
+	0x0c,						       /* seg_shift 12: 4 KiB segments */
+	0x00,						       /* flags */
+	0x03,  0x00, 0x00, 0x00,			       /* nseg 3 */
+	0x02,  0x00,					       /* nkeys 2: KEYS fetches the third */
+	0x11,  0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,       /* keys[0], keys[1] */
 };
 
 /* OPEN reply, version 3: three 4 KiB segments, of which the reply carries two keys. */
@@ -522,10 +528,10 @@ static void open_reply_v3_partial_fill(struct daxmr_proto_msg *msg)
 GOLDEN(open_reply_v3_partial);
 
 static const uint8_t keys_bytes[] = {
-	MAGIC, 0x03, 0x00, 0x0a, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, RID,
-	0x07, 0x00, 0x00, 0x00, /* export_id 7 */
-	GEN,			/* generation */
-	0x02, 0x00, 0x00, 0x00, /* first 2 */
+	MAGIC, 0x03, 0x00, 0x0a, 0x00, 0x10, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x00, 0x00, RID,  0x07, 0x00, 0x00, 0x00, /* export_id 7 */
+	GEN,						       /* generation */
+	0x02,  0x00, 0x00, 0x00,			       /* first 2 */
 };
 
 /* KEYS: the keys of export 7 from segment 2 on. */
@@ -541,10 +547,10 @@ static void keys_fill(struct daxmr_proto_msg *msg)
 GOLDEN(keys);
 
 static const uint8_t keys_reply_bytes[] = {
-	MAGIC, 0x03, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, RID,
-	0x02, 0x00, 0x00, 0x00, /* first 2 */
-	0x01, 0x00,		/* count 1 */
-	0x33, 0x33, 0x33, 0x33, /* keys[0]: segment 2's */
+	MAGIC, 0x03, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x00, 0x00,
+	0x00,  0x00, 0x01, 0x00, RID,  0x02, 0x00, 0x00, 0x00, /* first 2 */
+	0x01,  0x00,					       /* count 1 */
+	0x33,  0x33, 0x33, 0x33,			       /* keys[0]: segment 2's */
 };
 
 /* KEYS reply: the one key left of the partial descriptor above. */
@@ -560,9 +566,9 @@ static void keys_reply_fill(struct daxmr_proto_msg *msg)
 GOLDEN(keys_reply);
 
 static const uint8_t open_unavailable_bytes[] = {
-	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x15, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x01, 0x00, RID,
-	0x13, 0x00, 'h', 'o', 'l', 'e', ' ', 'a', 't', ' ', 'o', 'f', 'f', 's', 'e', 't', ' ',
-	'4', '0', '9', '6', /* reason, 19 bytes */
+	MAGIC, 0x03, 0x00, 0x03, 0x00, 0x15, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x01,
+	0x00,  RID,  0x13, 0x00, 'h',  'o',  'l',  'e',	 ' ',  'a',  't',  ' ',
+	'o',   'f',  'f',  's',	 'e',  't',  ' ',  '4',	 '0',  '9',  '6', /* reason, 19 bytes */
 };
 
 /* OPEN reply UNAVAILABLE, version 3, with the reason the export is down. */
@@ -851,7 +857,10 @@ static void msg_decode__spoilt(void **state)
 	assert_int_equal(daxmr_proto_hdr_decode(buf, len, &hdr), s->in_header ? s->err : 0);
 }
 
-#define P(at_, width_, value_) { .at = (at_), .width = (width_), .value = (value_) }
+#define P(at_, width_, value_)                                    \
+	{                                                         \
+		.at = (at_), .width = (width_), .value = (value_) \
+	}
 #define PL(off) (DAXMR_PROTO_HDR_SIZE + (off)) /* payload offset to absolute */
 #define SPOILT(name, ...) static const struct spoilt spoilt_##name = { __VA_ARGS__ }
 #define SPOILT_HDR(name, ...) SPOILT(name, __VA_ARGS__, .in_header = true)
@@ -903,8 +912,7 @@ SPOILT(hello_name_space, &golden_hello, { P(PL(9), 1, ' ') }, .err = -EBADMSG);
 SPOILT(hello_name_control, &golden_hello, { P(PL(8), 1, '\n') }, .err = -EBADMSG);
 SPOILT(hello_name_del, &golden_hello, { P(PL(8), 1, 0x7f) }, .err = -EBADMSG);
 SPOILT(hello_name_high, &golden_hello, { P(PL(8), 1, 0xc3) }, .err = -EBADMSG);
-SPOILT(hello_name_overlong, &golden_hello, { P(PL(6), 2, 256) }, .resize = 253,
-       .err = -EBADMSG);
+SPOILT(hello_name_overlong, &golden_hello, { P(PL(6), 2, 256) }, .resize = 253, .err = -EBADMSG);
 SPOILT(hello_name_past_payload, &golden_hello, { P(PL(6), 2, 4) }, .err = -EBADMSG);
 SPOILT(hello_name_short_of_payload, &golden_hello, { P(PL(6), 2, 2) }, .err = -EBADMSG);
 SPOILT(hello_reply_version, &golden_hello_reply, { P(PL(0), 2, 2) }, .err = -EBADMSG);
@@ -925,8 +933,7 @@ SPOILT(hello_reply_auth_no_challenge, &golden_hello_reply_auth, { P(PL(2), 2, 0)
        .err = -EBADMSG); /* the challenge bytes then read as a name of length 256 */
 SPOILT(hello_reply_auth_challenge_cut, &golden_hello_reply_auth, .resize = -9,
        .err = -EBADMSG); /* the name and the challenge's last byte gone */
-SPOILT(hello_reply_auth_name_nul, &golden_hello_reply_auth, { P(PL(38), 1, 0) },
-       .err = -EBADMSG);
+SPOILT(hello_reply_auth_name_nul, &golden_hello_reply_auth, { P(PL(38), 1, 0) }, .err = -EBADMSG);
 SPOILT(hello_v2_flags, &golden_hello_v2, { P(PL(4), 2, 1) }, .err = -EBADMSG);
 SPOILT(hello_v2_range_without_version, &golden_hello_v2, { P(PL(2), 2, 1) }, .err = -EBADMSG);
 SPOILT(list_truncated, &golden_list, .resize = -1, .err = -EBADMSG);
@@ -944,11 +951,9 @@ SPOILT(list_reply_access_3, &golden_list_reply, { P(PL(38 + 20), 1, 3) }, .err =
 SPOILT(list_reply_memory_0, &golden_list_reply, { P(PL(8 + 21), 1, 0) }, .err = -EBADMSG);
 SPOILT(list_reply_memory_4, &golden_list_reply, { P(PL(38 + 21), 1, 4) }, .err = -EBADMSG);
 SPOILT(list_reply_registration_0, &golden_list_reply, { P(PL(8 + 22), 1, 0) }, .err = -EBADMSG);
-SPOILT(list_reply_registration_3, &golden_list_reply, { P(PL(38 + 22), 1, 3) },
-       .err = -EBADMSG);
+SPOILT(list_reply_registration_3, &golden_list_reply, { P(PL(38 + 22), 1, 3) }, .err = -EBADMSG);
 SPOILT(list_reply_name_nul, &golden_list_reply, { P(PL(38 + 27), 1, 0) }, .err = -EBADMSG);
-SPOILT(list_reply_name_overlong, &golden_list_reply, { P(PL(8 + 23), 2, 300) },
-       .err = -EBADMSG);
+SPOILT(list_reply_name_overlong, &golden_list_reply, { P(PL(8 + 23), 2, 300) }, .err = -EBADMSG);
 SPOILT(open_access_0, &golden_open, { P(PL(0), 1, 0) }, .err = -EBADMSG);
 SPOILT(open_access_3, &golden_open, { P(PL(0), 1, 3) }, .err = -EBADMSG);
 SPOILT(open_name_nul_last, &golden_open, { P(PL(7), 1, 0) }, .err = -EBADMSG);
@@ -961,8 +966,7 @@ SPOILT(open_reply_memory_4, &golden_open_reply, { P(PL(37), 1, 4) }, .err = -EBA
 SPOILT(open_reply_registration_3, &golden_open_reply, { P(PL(38), 1, 3) }, .err = -EBADMSG);
 SPOILT(open_reply_key_kind_0, &golden_open_reply, { P(PL(39), 1, 0) }, .err = -EBADMSG);
 SPOILT(open_reply_key_kind_3, &golden_open_reply, { P(PL(39), 1, 3) }, .err = -EBADMSG);
-SPOILT(open_reply_granularity_3000, &golden_open_reply, { P(PL(32), 4, 3000) },
-       .err = -EBADMSG);
+SPOILT(open_reply_granularity_3000, &golden_open_reply, { P(PL(32), 4, 3000) }, .err = -EBADMSG);
 SPOILT(open_reply_range_wraps, &golden_open_reply, { P(PL(12), 8, UINT64_MAX - 0x3fffffff + 1) },
        .err = -EBADMSG);
 SPOILT(close_truncated, &golden_close, .resize = -1, .err = -EBADMSG);
@@ -1456,8 +1460,8 @@ static void cm_connect_decode__golden(void **state)
 	assert_int_equal(cm.version_min, 1);
 	assert_int_equal(cm.version_max, 3);
 	memset(&cm, 0, sizeof(cm));
-	assert_int_equal(daxmr_proto_cm_connect_decode(cm_connect_bytes, sizeof(cm_connect_bytes),
-						       &cm), 0);
+	assert_int_equal(
+		daxmr_proto_cm_connect_decode(cm_connect_bytes, sizeof(cm_connect_bytes), &cm), 0);
 	assert_int_equal(cm.version_min, 1);
 	assert_int_equal(cm.version_max, 3);
 }
@@ -1517,9 +1521,8 @@ static void cm_accept__golden(void **state)
 static void cm_accept__golden_version_2(void **state)
 {
 	static const uint8_t bytes[] = {
-		MAGIC,
-		0x02, 0x00, /* version 2 */
-		0x08, 0x00, /* credits 8 */
+		MAGIC, 0x02, 0x00, /* version 2 */
+		0x08,  0x00,	   /* credits 8 */
 	};
 	struct daxmr_proto_cm_accept cm = { .version = 2, .credits = 8 }, got;
 	uint8_t buf[DAXMR_PROTO_CM_ACCEPT_SIZE];
@@ -1601,17 +1604,15 @@ static void cm_reject__golden_version_2(void **state)
 	} cases[] = {
 		{ { DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 },
 		  {
-			  MAGIC,
-			  0x06, 0x00, /* status ACCESS_DENIED */
-			  0x01, 0x00, /* version_min 1 */
-			  0x02, 0x00, /* version_max 2 */
+			  MAGIC, 0x06, 0x00, /* status ACCESS_DENIED */
+			  0x01, 0x00,	     /* version_min 1 */
+			  0x02, 0x00,	     /* version_max 2 */
 		  } },
 		{ { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
 		  {
-			  MAGIC,
-			  0x02, 0x00, /* status UNSUPPORTED_VERSION */
-			  0x02, 0x00, /* version_min 2 */
-			  0x02, 0x00, /* version_max 2 */
+			  MAGIC, 0x02, 0x00, /* status UNSUPPORTED_VERSION */
+			  0x02, 0x00,	     /* version_min 2 */
+			  0x02, 0x00,	     /* version_max 2 */
 		  } },
 	};
 	uint8_t buf[DAXMR_PROTO_CM_REJECT_LIMIT];
@@ -1668,11 +1669,13 @@ static void version_pick__ranges(void **state)
 	(void)state;
 	assert_int_equal(daxmr_proto_version_pick(1, 1), 1);
 	assert_int_equal(daxmr_proto_version_pick(1, 2), 2);
-	assert_int_equal(daxmr_proto_version_pick(1, 7), 2);
+	assert_int_equal(daxmr_proto_version_pick(1, 3), 3);
+	assert_int_equal(daxmr_proto_version_pick(1, 7), 3);
 	assert_int_equal(daxmr_proto_version_pick(0, 1), 1);
 	assert_int_equal(daxmr_proto_version_pick(2, 2), 2);
-	assert_int_equal(daxmr_proto_version_pick(2, 7), 2);
-	assert_int_equal(daxmr_proto_version_pick(3, 7), -EPROTONOSUPPORT);
+	assert_int_equal(daxmr_proto_version_pick(2, 7), 3);
+	assert_int_equal(daxmr_proto_version_pick(3, 7), 3);
+	assert_int_equal(daxmr_proto_version_pick(4, 7), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(0, 0), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(1, 0), -EPROTONOSUPPORT);
 }
@@ -1701,7 +1704,7 @@ static void str__names(void **state)
 	assert_string_equal(daxmr_proto_status_str(DAXMR_PROTO_STATUS_INTERNAL), "INTERNAL");
 	assert_string_equal(daxmr_proto_status_str(DAXMR_PROTO_STATUS_UNAVAILABLE), "UNAVAILABLE");
 	assert_string_equal(daxmr_proto_status_str(14), "UNKNOWN");
-	assert_string_equal(daxmr_proto_status_str((enum daxmr_proto_status)-1), "UNKNOWN");
+	assert_string_equal(daxmr_proto_status_str((enum daxmr_proto_status) - 1), "UNKNOWN");
 	for (int s = DAXMR_PROTO_STATUS_OK; s <= DAXMR_PROTO_STATUS_UNAVAILABLE; s++)
 		assert_string_not_equal(daxmr_proto_status_str(s), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(DAXMR_PROTO_OP_HELLO), "HELLO");
@@ -1715,22 +1718,28 @@ static void str__names(void **state)
 	assert_string_equal(daxmr_proto_opcode_str(0x0f), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(0x11), "UNKNOWN");
 	assert_string_equal(daxmr_proto_opcode_str(0x1f), "UNKNOWN");
-	assert_string_equal(daxmr_proto_opcode_str((enum daxmr_proto_opcode)-1), "UNKNOWN");
+	assert_string_equal(daxmr_proto_opcode_str((enum daxmr_proto_opcode) - 1), "UNKNOWN");
 	for (int op = DAXMR_PROTO_OP_HELLO; op <= DAXMR_PROTO_OP_AVAILABLE; op++)
 		assert_string_not_equal(daxmr_proto_opcode_str(op), "UNKNOWN");
 }
 
 #define T(name) cmocka_unit_test(name)
-#define GOLDEN_TESTS(kind)                                                                      \
-	{ "msg_encode__golden_" #kind, msg_encode__golden, NULL, NULL, (void *)&golden_##kind },  \
-	{ "msg_decode__golden_" #kind, msg_decode__golden, NULL, NULL, (void *)&golden_##kind },  \
-	{ "hdr_decode__golden_" #kind, hdr_decode__golden, NULL, NULL, (void *)&golden_##kind },  \
-	{ "msg_encode__short_buffer_" #kind, msg_encode__short_buffer, NULL, NULL,              \
-	  (void *)&golden_##kind },                                                             \
-	{ "msg_decode__every_truncation_" #kind, msg_decode__every_truncation, NULL, NULL,      \
-	  (void *)&golden_##kind }
-#define SPOILT_TEST(name) \
-	{ "msg_decode__" #name, msg_decode__spoilt, NULL, NULL, (void *)&spoilt_##name }
+#define GOLDEN_TESTS(kind)                                                                       \
+	{ "msg_encode__golden_" #kind, msg_encode__golden, NULL, NULL, (void *)&golden_##kind }, \
+		{ "msg_decode__golden_" #kind, msg_decode__golden, NULL, NULL,                   \
+		  (void *)&golden_##kind },                                                      \
+		{ "hdr_decode__golden_" #kind, hdr_decode__golden, NULL, NULL,                   \
+		  (void *)&golden_##kind },                                                      \
+		{ "msg_encode__short_buffer_" #kind, msg_encode__short_buffer, NULL, NULL,       \
+		  (void *)&golden_##kind },                                                      \
+	{                                                                                        \
+		"msg_decode__every_truncation_" #kind, msg_decode__every_truncation, NULL, NULL, \
+			(void *)&golden_##kind                                                   \
+	}
+#define SPOILT_TEST(name)                                                                    \
+	{                                                                                    \
+		"msg_decode__" #name, msg_decode__spoilt, NULL, NULL, (void *)&spoilt_##name \
+	}
 
 /* Runs the proto tests. */
 int main(void)

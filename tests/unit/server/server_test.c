@@ -44,6 +44,7 @@ struct fake_export {
 	enum daxmr_export_state state;
 	uint64_t gen;
 	int fail_establish; /* the next attempts that fail with -EAGAIN (a lease held elsewhere) */
+	bool final;	    /* a failed attempt is final: the device refused the registration */
 	int establishes, revoke_begins, releases;
 	char why[256]; /* what the data-path gate said */
 };
@@ -76,7 +77,9 @@ static struct {
 	struct fake_export exps[NEXP];
 	size_t nexps;
 	unsigned int backoff_ms;
-	int gate_mode; /* establish asks the gate about this mode; -1: no gate */
+	uint32_t vendor_id;		/* ibv_query_device's */
+	enum ibv_atomic_cap atomic_cap; /* ibv_query_device's */
+	int gate_mode;			/* establish asks the gate about this mode; -1: no gate */
 	/* the data-path check */
 	int check_ret;
 	enum daxmr_datacheck_verdict check_verdict;
@@ -170,6 +173,7 @@ int __wrap_daxmr_export_establish(struct daxmr_export *exp);
 int __wrap_daxmr_export_revoke_begin(struct daxmr_export *exp);
 int __wrap_daxmr_export_release(struct daxmr_export *exp);
 unsigned int __wrap_daxmr_export_backoff_ms(const struct daxmr_export *exp);
+bool __wrap_daxmr_export_retries(const struct daxmr_export *exp);
 enum daxmr_export_state __wrap_daxmr_export_state(const struct daxmr_export *exp);
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
 uint32_t __wrap_daxmr_export_id(const struct daxmr_export *exp);
@@ -373,6 +377,9 @@ int __wrap_ibv_query_device(struct ibv_context *ctx, struct ibv_device_attr *att
 	attr->max_qp_rd_atom = 32;
 	attr->device_cap_flags = m.dev_caps;
 	attr->max_mw = m.max_mw;
+	attr->max_mr_size = 1ull << 40;
+	attr->vendor_id = m.vendor_id;
+	attr->atomic_cap = m.atomic_cap;
 	return m.query_device_ret;
 }
 
@@ -492,7 +499,8 @@ void __wrap_event_free(struct event *ev)
 int __wrap_event_add(struct event *ev, const struct timeval *tv)
 {
 	if (++m.event_add_calls == m.fail_event_add_at) {
-		errno = tv ? 0 : ENOSPC; /* a timer: no errno; an fd: epoll_ctl's (max_user_watches) */
+		errno = tv ? 0 :
+			     ENOSPC; /* a timer: no errno; an fd: epoll_ctl's (max_user_watches) */
 		return -1;
 	}
 	return __real_event_add(ev, tv);
@@ -689,6 +697,11 @@ unsigned int __wrap_daxmr_export_backoff_ms(const struct daxmr_export *exp)
 {
 	(void)fake(exp);
 	return m.backoff_ms;
+}
+
+bool __wrap_daxmr_export_retries(const struct daxmr_export *exp)
+{
+	return !fake(exp)->final;
 }
 
 enum daxmr_export_state __wrap_daxmr_export_state(const struct daxmr_export *exp)
@@ -1016,8 +1029,9 @@ static void new__getaddrinfo_errors_keep_their_cause(void **state)
 	static const struct {
 		int eai, err, want;
 	} cases[] = {
-		{ EAI_NONAME, 0, -EINVAL },   { EAI_SERVICE, 0, -EINVAL }, { EAI_AGAIN, 0, -EAGAIN },
-		{ EAI_MEMORY, 0, -ENOMEM },   { EAI_FAIL, 0, -EIO },	   { EAI_FAMILY, 0, -EAFNOSUPPORT },
+		{ EAI_NONAME, 0, -EINVAL },	 { EAI_SERVICE, 0, -EINVAL },
+		{ EAI_AGAIN, 0, -EAGAIN },	 { EAI_MEMORY, 0, -ENOMEM },
+		{ EAI_FAIL, 0, -EIO },		 { EAI_FAMILY, 0, -EAFNOSUPPORT },
 		{ EAI_SYSTEM, EMFILE, -EMFILE },
 	};
 	size_t i;
@@ -1423,13 +1437,49 @@ static void run__retry_timer_add_fails_rearmed_by_the_tick(void **state)
 	(void)state;
 	m.exps[0].fail_establish = 2;
 	m.backoff_ms = 1;
-	m.term_when_up = true; /* once up, SIGTERM ends the loop */
+	m.term_when_up = true;	 /* once up, SIGTERM ends the loop */
 	m.fail_event_add_at = 1; /* the first: the retry timer after the failed establish */
 	srv = new_server(1);
 	assert_int_equal(m.exps[0].state, DAXMR_EXPORT_UNAVAILABLE);
 	assert_logged("event_add: retry timer of export alpha (1 ms): libevent could not grow");
 	assert_int_equal(run(srv), 0);
 	assert_int_equal(m.exps[0].establishes, 3); /* in new, after the tick, then up */
+	delete_server(&srv);
+}
+
+/* A registration the device refused: no retry timer; the other export's is armed. */
+static void new__refused_registration_not_retried(void **state)
+{
+	struct daxmr_server *srv;
+
+	(void)state;
+	m.exps[0].fail_establish = 1;
+	m.exps[0].final = true;
+	m.exps[1].fail_establish = 1;
+	srv = new_server(2);
+	assert_int_equal(m.exps[0].state, DAXMR_EXPORT_UNAVAILABLE);
+	assert_int_equal(m.event_add_calls, 5 + 1); /* only export 1's retry timer */
+	delete_server(&srv);
+}
+
+/* What the device says reaches the exports: max_mr_size, rxe's 1 GiB cap, atomics. */
+static void new__device_limits_reach_the_exports(void **state)
+{
+	struct daxmr_server *srv;
+
+	(void)state;
+	srv = new_server(1);
+	assert_int_equal(m.exps[0].env.max_mr_size, 1ull << 40);
+	assert_int_equal(m.exps[0].env.seg_shift_cap, 0);
+	assert_false(m.exps[0].env.atomic);
+	delete_server(&srv);
+	setup(NULL);
+	m.vendor_id = DAXMR_EXPORT_RXE_VENDOR_ID;
+	m.atomic_cap = IBV_ATOMIC_HCA;
+	srv = new_server(1);
+	assert_int_equal(m.exps[0].env.seg_shift_cap, DAXMR_EXPORT_RXE_SEG_SHIFT);
+	assert_true(m.exps[0].env.atomic);
+	assert_logged("exports registered in segments of at most 1 GiB");
 	delete_server(&srv);
 }
 
@@ -1534,6 +1584,8 @@ int main(void)
 		T(gate__passing_check_and_unchecked_modes),
 		T(run__sigterm_revokes_every_export_then_returns_0),
 		T(run__sigterm_with_export_unavailable_exits_without_revoking_it),
+		T(new__refused_registration_not_retried),
+		T(new__device_limits_reach_the_exports),
 		T(run__retry_timer_establishes_an_unavailable_export),
 		T(run__retry_timer_add_fails_rearmed_by_the_tick),
 		T(run__lease_break_revokes_then_reestablishes),
