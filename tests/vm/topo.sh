@@ -86,10 +86,10 @@ topo_has_gid() {
 
 # topo_down: removes both namespaces (the veth pair and the rxe devices on it go with them).
 topo_down() {
-	ip netns exec "$TOPO_SRV_NS" rdma link delete "$TOPO_SRV_DEV" 2>/dev/null
-	ip netns exec "$TOPO_CLI_NS" rdma link delete "$TOPO_CLI_DEV" 2>/dev/null
-	ip netns del "$TOPO_SRV_NS" 2>/dev/null
-	ip netns del "$TOPO_CLI_NS" 2>/dev/null
+	ip netns exec "$TOPO_SRV_NS" rdma link delete "$TOPO_SRV_DEV" 2>/dev/null || true
+	ip netns exec "$TOPO_CLI_NS" rdma link delete "$TOPO_CLI_DEV" 2>/dev/null || true
+	ip netns del "$TOPO_SRV_NS" 2>/dev/null || true
+	ip netns del "$TOPO_CLI_NS" 2>/dev/null || true
 	return 0
 }
 
@@ -97,8 +97,9 @@ topo_down() {
 # 1%", "loss 100%", "reorder 25% delay 2ms", "duplicate 1%"); no arguments: no shaping.
 topo_netem() {
 	if [ $# = 0 ]; then
-		topo_srv tc qdisc del dev "$TOPO_SRV_IF" root 2>/dev/null
-		topo_cli tc qdisc del dev "$TOPO_CLI_IF" root 2>/dev/null
+		# (fails where there is none: fine, also under set -e)
+		topo_srv tc qdisc del dev "$TOPO_SRV_IF" root 2>/dev/null || true
+		topo_cli tc qdisc del dev "$TOPO_CLI_IF" root 2>/dev/null || true
 		return 0
 	fi
 	topo_srv tc qdisc replace dev "$TOPO_SRV_IF" root netem "$@" &&

@@ -172,9 +172,12 @@ flap)
 	nclients=${DAXMR_TEST_NET_FLAP_CLIENTS:-32}
 	random_file "$f" $((1 << 20))
 	start_daxmrd d --allow-non-dax --export "t=$f"
+	# eight at a time, with a generous connect timeout: 32 processes starting at once under TCG
+	# take longer than the default 5 s to resolve an address
 	for i in $(seq "$nclients"); do
-		"${CLI[@]}" "$DAXMR" -s "$SERVER" watch t >"$WORK/w$i.log" 2>&1 &
+		"${CLI[@]}" "$DAXMR" -t 30000 -s "$SERVER" watch t >"$WORK/w$i.log" 2>&1 &
 		BACKGROUND+=("$!")
+		[ $((i % 8)) != 0 ] || wait_for "$WORK/w$i.log" '^opened export=t ' 60 "watcher $i"
 	done
 	for i in $(seq "$nclients"); do wait_for "$WORK/w$i.log" '^opened export=t ' 60 "watcher $i"; done
 	st0=$(daemon_status "$DPID")
