@@ -11,7 +11,7 @@
 # From the host:
 #   flock /work/.guest.lock tests/vm/run.sh -- tests/e2e/net/bench.sh $PWD/build
 # DAXMR_NET_SHAPE (netem arguments) shapes the link for part 1; DAXMR_NET_BENCH_SIZES (default
-# "64K 1M"), DAXMR_NET_BENCH_SECONDS (default 3).
+# "64K 1M"; "none": part 2 only), DAXMR_NET_BENCH_SECONDS (default 3).
 set -euo pipefail
 B=$(cd "${1:?usage: bench.sh BUILD_DIR}" && pwd)
 export DAXMRD=$B/server/daxmrd DAXMR=$B/client/daxmr DAXMR_HOLDER=$B/tests/e2e/service/daxmr-e2e-holder
@@ -54,6 +54,7 @@ perftest() {
 	fi
 }
 
+[ "$SIZES" != none ] || SIZES= # only the revocation figures
 for size in $SIZES; do
 	bytes=$(numfmt --from=iec "$size")
 	for op in read write; do
