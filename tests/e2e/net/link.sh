@@ -26,28 +26,24 @@ rxe_says() { dmesg | grep -E "(rxs|rxc)$TOPO_ID" | tail -n 12 | sed "s/^/$TEST: 
 # through the file once daxmrd let it go. Sets PUT_MS and GET_MS.
 CHECKS=()
 FAILED=() # every case runs; the test fails at the end if any failed
+# failed WHAT RC MS ERRFILE: records a failed transfer, with rxe's side of it
+failed() {
+	FAILED+=("$1 failed (exit $2 after $3 ms): $(tr '\n' '|' <"$4")")
+	say "${FAILED[-1]}"
+	rxe_says
+}
 put_get() {
 	local label=$1 off=$2 len=$3 t0 rc=0
 	random_file "$WORK/in.$label" "$len"
 	t0=$(now_ms)
 	cli "$DAXMR" -t "$TMO" -s "$SERVER" put t --offset "$off" -i "$WORK/in.$label" 2>"$WORK/put.$label.err" || rc=$?
 	PUT_MS=$(($(now_ms) - t0))
-	if [ "$rc" != 0 ]; then
-		FAILED+=("$label: put of $len bytes failed (exit $rc after $PUT_MS ms): $(tr '\n' '|' <"$WORK/put.$label.err")")
-		say "${FAILED[-1]}"
-		rxe_says
-		return 0
-	fi
+	[ "$rc" = 0 ] || { failed "$label: put of $len bytes" "$rc" "$PUT_MS" "$WORK/put.$label.err"; return 0; }
 	t0=$(now_ms)
 	cli "$DAXMR" -t "$TMO" -s "$SERVER" get t --offset "$off" --length "$len" -o "$WORK/back.$label" \
 		2>"$WORK/get.$label.err" || rc=$?
 	GET_MS=$(($(now_ms) - t0))
-	if [ "$rc" != 0 ]; then
-		FAILED+=("$label: get of $len bytes failed (exit $rc after $GET_MS ms): $(tr '\n' '|' <"$WORK/get.$label.err")")
-		say "${FAILED[-1]}"
-		rxe_says
-		return 0
-	fi
+	[ "$rc" = 0 ] || { failed "$label: get of $len bytes" "$rc" "$GET_MS" "$WORK/get.$label.err"; return 0; }
 	same_bytes "$WORK/in.$label" "$WORK/back.$label" "$label: get returns what put wrote ($len bytes: put $PUT_MS ms, get $GET_MS ms)"
 	CHECKS+=("$label $off $len")
 }
