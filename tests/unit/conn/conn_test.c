@@ -2020,19 +2020,32 @@ static void delete__pending_invalidation_acked(void **state)
 }
 
 /*
+ * A ready connection holding export a, sent its REVOKE; partitioned: the REVOKE's send completion
+ * never comes. Sets *exp_ptr to the export.
+ */
+static struct daxmr_conn *revoked_conn(bool partitioned, struct daxmr_export **exp_ptr)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	*exp_ptr = (struct daxmr_export *)&m.exps[0];
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	m.hold_send_wc = partitioned;
+	assert_int_equal(daxmr_conn_revoke(conn, *exp_ptr, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 0);
+	return conn;
+}
+
+/*
  * A holder fenced while its device acknowledged none of our sends (the REVOKE's among them) is
  * disconnected once it stays so DAXMR_CONN_UNREACHABLE_MS; not before, and only once.
  */
 static void fence__unreachable_holder_disconnected_later(void **state)
 {
-	struct daxmr_conn *conn = ready_conn();
-	struct daxmr_export *exp = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_export *exp;
+	struct daxmr_conn *conn = revoked_conn(true, &exp);
 	int64_t now;
 
 	(void)state;
-	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
-	m.hold_send_wc = true; /* partitioned: the REVOKE's send never completes */
-	assert_int_equal(daxmr_conn_revoke(conn, exp, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000), 0);
 	now = daxmr_clock_ms();
 	/* not fenced yet: an outstanding send alone is no reason */
 	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 1000000), 0);
@@ -2054,12 +2067,10 @@ static void fence__unreachable_holder_disconnected_later(void **state)
 /* A holder that got the REVOKE (its send completed) and just does not answer stays connected. */
 static void fence__delivered_unanswered_holder_stays(void **state)
 {
-	struct daxmr_conn *conn = ready_conn();
-	struct daxmr_export *exp = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_export *exp;
+	struct daxmr_conn *conn = revoked_conn(false, &exp);
 
 	(void)state;
-	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
-	assert_int_equal(daxmr_conn_revoke(conn, exp, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000), 0);
 	daxmr_conn_on_cq_event(conn); /* the REVOKE's send completion */
 	daxmr_conn_fence(conn, exp);
 	assert_int_equal(daxmr_conn_expire_unreachable(
@@ -2073,14 +2084,11 @@ static void fence__delivered_unanswered_holder_stays(void **state)
 /* An unreachable holder whose device acknowledges again (the partition healed) stays. */
 static void fence__unreachable_holder_back_stays(void **state)
 {
-	struct daxmr_conn *conn = ready_conn();
-	struct daxmr_export *exp = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_export *exp;
+	struct daxmr_conn *conn = revoked_conn(true, &exp);
 	int64_t now;
 
 	(void)state;
-	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
-	m.hold_send_wc = true;
-	assert_int_equal(daxmr_conn_revoke(conn, exp, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000), 0);
 	daxmr_conn_fence(conn, exp);
 	now = daxmr_clock_ms();
 	push_wc(m.sent_wr_id[m.nsent - 1], IBV_WC_SEND, IBV_WC_SUCCESS, 0); /* healed */
