@@ -4,7 +4,7 @@
 #   break     a holder partitioned before the lease break, next to a holder on the server's side:
 #             the breaker is through within the ack budget plus a margin, the other holder is
 #             revoked normally, daxmrd keeps answering, its log names the silent holder and why;
-#             the link heals ~2 s later (short: below the QP's retry budget and daxmrd's
+#             the link heals a few seconds later (short: below the QP's retry budget and daxmrd's
 #             unreachable bound): the old connection lives, the holder gets the REVOKE late, its
 #             old descriptor fails -ESTALE, and it opens generation 2 and sees the breaker's write
 #   long      the same, but the partition lasts past daxmrd's unreachable bound (10 s): daxmrd
