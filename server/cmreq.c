@@ -139,7 +139,46 @@ int daxmr_cmreq_accept_param(const struct daxmr_cmreq *r, uint16_t credits,
 	if (max_rd_atom > 0 && param->responder_resources > max_rd_atom)
 		param->responder_resources = (uint8_t)max_rd_atom;
 	param->initiator_depth = 0; /* we issue no RDMA READ */
-	param->retry_count = 7;
-	param->rnr_retry_count = 7;
+	/* rdma_cm takes our QP's retry count from the client's request: this is only what we ask */
+	param->retry_count = 6;
+	param->rnr_retry_count = DAXMR_CMREQ_RNR_RETRY;
 	return 0;
+}
+
+/* Our QP's ACK timeout, chosen rather than rdma_cm's (see cmreq.h). */
+int daxmr_cmreq_set_ack_timeout(const struct daxmr_cmreq *r)
+{
+	uint8_t timeout = DAXMR_CMREQ_ACK_TIMEOUT;
+	int ret;
+
+	if (rdma_set_option(r->id, RDMA_OPTION_ID, RDMA_OPTION_ID_ACK_TIMEOUT, &timeout,
+			    sizeof(timeout))) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("rdma_set_option", ret,
+				   "connection %s: ACK timeout %u: keeping rdma_cm's", r->peer,
+				   (unsigned int)timeout);
+		return ret;
+	}
+	return 0;
+}
+
+/* What the QP got: the log is where the timeouts of a live connection can be read. */
+void daxmr_cmreq_log_qp(const struct daxmr_cmreq *r, struct ibv_qp *qp)
+{
+	struct ibv_qp_attr attr;
+	struct ibv_qp_init_attr init;
+	int ret;
+
+	if (!qp)
+		return;
+	ret = -ibv_query_qp(qp, &attr, IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY, &init);
+	if (ret) {
+		DAXMR_LOG_CALL_ERR("ibv_query_qp", ret, "connection %s", r->peer);
+		return;
+	}
+	/* 4.096 us * 2^timeout, in ms */
+	DAXMR_LOG_INF("connection %s: QP ACK timeout %u (%llu ms), retry count %u, RNR retry %u",
+		      r->peer, (unsigned int)attr.timeout,
+		      attr.timeout ? (4096ULL << attr.timeout) / 1000000ULL : 0ULL,
+		      (unsigned int)attr.retry_cnt, (unsigned int)attr.rnr_retry);
 }

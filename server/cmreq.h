@@ -51,4 +51,25 @@ int daxmr_cmreq_accept_param(const struct daxmr_cmreq *r, uint16_t credits,
 			     uint8_t pdata[DAXMR_PROTO_CM_ACCEPT_SIZE],
 			     struct rdma_conn_param *param);
 
+/*
+ * The local ACK timeout of the accepted connection's QP, as an exponent: 4.096 us * 2^17 = 537 ms
+ * before a send that got no RDMA acknowledgement is retransmitted. Far above a round trip under
+ * 5 +- 2 ms delay each way (and TCG's slowness), so it never fires on a live link; the retry
+ * count is the client's (the connect request carries it), so the QP gives up on a dead client
+ * after (retry_count + 1) * 537 ms -- never, on rxe, if the client asks for 7 (rxe treats 7 as
+ * "retry without end"): the unreachable-holder bound of conn.c covers that case.
+ */
+#define DAXMR_CMREQ_ACK_TIMEOUT 17
+/* RNR NAKs (our receives are posted before any reply goes out): wait for receives without end */
+#define DAXMR_CMREQ_RNR_RETRY 7
+
+/*
+ * Sets the accepted id's ACK timeout (DAXMR_CMREQ_ACK_TIMEOUT) before rdma_accept moves its QP to
+ * RTS. Returns 0 or the -errno of rdma_set_option (logged: the QP then keeps rdma_cm's timeout).
+ */
+int daxmr_cmreq_set_ack_timeout(const struct daxmr_cmreq *r);
+
+/* Logs (info) the timeout, retry and RNR retry counts the accepted QP really has. */
+void daxmr_cmreq_log_qp(const struct daxmr_cmreq *r, struct ibv_qp *qp);
+
 #endif /* DAXMR_CMREQ_H */

@@ -88,6 +88,9 @@ struct daxmr_conn {
 	struct daxmr_window_set windows; /* its pointers borrowed: see struct daxmr_window_set */
 	bool dead_reported;		 /* ops.dead called */
 	int64_t accepted_ms; /* daxmr_clock_ms() at accept: the handshake deadline counts from it */
+	int64_t unreachable_ms; /* daxmr_clock_ms() when a REVOKE went unanswered with sends unacked
+				 * by the peer's device; 0: none (see daxmr_conn_expire_unreachable)
+				 */
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE]; /* WAIT_AUTH: sent in the HELLO reply */
 	char peer[64];					    /* "ADDR:PORT" for logs */
 	char client[DAXMR_PROTO_NAME_MAX + 1];		    /* the HELLO name, for logs */
@@ -900,6 +903,7 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 	}
 	if (send || conn_is_down(conn))
 		return;
+	conn->unreachable_ms = 0; /* it talks: reachable */
 	if (conn->state == DAXMR_CONN_ACCEPTING)
 		conn->state = DAXMR_CONN_WAIT_HELLO; /* the client's side was established first */
 	/* the slot is already free: the decoder copies everything it keeps */
@@ -999,6 +1003,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 		goto err_reject;
 	}
 	id->context = conn;
+	(void)daxmr_cmreq_set_ack_timeout(&r); /* logged; rdma_cm's own timeout is then used */
 	if (rdma_accept(id, &param)) {
 		ret = -errno;
 		DAXMR_LOG_CALL_ERR("rdma_accept", ret, "connection %s", peer);
@@ -1007,6 +1012,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	}
 	DAXMR_LOG_INF("connection %s: accepted, version %u, %d credits", peer, conn->version,
 		      DAXMR_CONN_CREDITS);
+	daxmr_cmreq_log_qp(&r, conn->tp.qp);
 	*conn_ptr = conn;
 	return 0;
 
@@ -1137,17 +1143,47 @@ void daxmr_conn_available(struct daxmr_conn *conn, struct daxmr_export *exp)
 			      conn->client, daxmr_export_name(exp), msg.available.generation);
 }
 
-/* exp is about to be deregistered: deallocate every window of this connection over it. */
+/*
+ * exp is about to be deregistered: deallocate every window of this connection over it. A holder
+ * whose REVOKE is still unanswered is named, with why: sends its device never acknowledged
+ * (unreachable: partitioned, or its host is gone) or a REVOKE delivered and not answered.
+ */
 void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp)
 {
 	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
 
-	/* the revocation's summary line counts the missing acks; this one says whose they were */
-	if (h && h->exp == exp && h->state == DAXMR_HOLD_REVOKE_SENT)
-		DAXMR_LOG_WRN("connection %s (%s): export %s generation %" PRIu64
-			      " released without its REVOKE_ACK: its key stops working now",
-			      conn->peer, conn->client, daxmr_export_name(exp), h->gen);
+	if (h && h->exp == exp && h->state == DAXMR_HOLD_REVOKE_SENT && !conn_is_down(conn)) {
+		bool unacked = !daxmr_transport_is_send_idle(&conn->tp);
+
+		DAXMR_LOG_WRN("connection %s (%s): holder of %s generation %" PRIu64 " did not "
+			      "answer REVOKE: %s; fenced%s",
+			      conn->peer, conn->client, daxmr_export_name(exp), h->gen,
+			      unacked ? "its RDMA device has not acknowledged our sends "
+					"(unreachable: partitioned or gone)" :
+					"the REVOKE was delivered, no REVOKE_ACK came",
+			      unacked ? "; disconnecting it if it stays unreachable" : "");
+		if (unacked && !conn->unreachable_ms)
+			conn->unreachable_ms = daxmr_clock_ms();
+	}
 	daxmr_window_fence(&conn->windows, exp);
+}
+
+/* Disconnects a holder that has stayed unreachable DAXMR_CONN_UNREACHABLE_MS since its fence. */
+int daxmr_conn_expire_unreachable(struct daxmr_conn *conn, int64_t now_ms)
+{
+	if (!conn->unreachable_ms || conn_is_down(conn))
+		return 0;
+	if (daxmr_transport_is_send_idle(&conn->tp)) {
+		conn->unreachable_ms = 0; /* its device acknowledged everything: it is back */
+		return 0;
+	}
+	if (now_ms - conn->unreachable_ms < DAXMR_CONN_UNREACHABLE_MS)
+		return 0;
+	DAXMR_LOG_WRN("connection %s (%s): unreachable for %d ms since it missed a REVOKE (its "
+		      "device acknowledges none of our sends): disconnecting",
+		      conn->peer, conn->client, DAXMR_CONN_UNREACHABLE_MS);
+	daxmr_conn_disconnect(conn);
+	return -ETIMEDOUT;
 }
 
 /* The number of windows allocated. */

@@ -33,6 +33,11 @@ enum daxmr_conn_state {
 #define DAXMR_CONN_SEND_SLOTS 32 /* the send ring: full means the client is not keeping up */
 /* from accept to READY (HELLO, and AUTH with a secret): a silent peer must not hold buffers */
 #define DAXMR_CONN_HANDSHAKE_MS 10000
+/*
+ * A holder fenced while its device acknowledged none of our sends (a REVOKE among them) is
+ * disconnected if it stays so this long: the QP alone may retry without end (rxe, retry count 7)
+ */
+#define DAXMR_CONN_UNREACHABLE_MS 10000
 
 /* What a connection needs from the server. */
 struct daxmr_conn_ops {
@@ -128,6 +133,13 @@ size_t daxmr_conn_windows(const struct daxmr_conn *conn);
  * -ETIMEDOUT if it did, else 0. The server calls it periodically for every connection.
  */
 int daxmr_conn_expire_handshake(struct daxmr_conn *conn, int64_t now_ms);
+
+/*
+ * Disconnects a connection that was fenced as an unreachable holder (daxmr_conn_fence) and whose
+ * device has still not acknowledged our sends DAXMR_CONN_UNREACHABLE_MS later. Returns
+ * -ETIMEDOUT if it did, else 0. The server calls it periodically for every connection.
+ */
+int daxmr_conn_expire_unreachable(struct daxmr_conn *conn, int64_t now_ms);
 
 /* Disconnects (shutdown, protocol error): CLOSING; deletion follows DISCONNECTED. */
 void daxmr_conn_disconnect(struct daxmr_conn *conn);

@@ -411,7 +411,7 @@ static void server_on_reap(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Each second: disconnects connections that have not finished HELLO (and AUTH) in time, and
- * arms the retry timers that could not be armed.
+ * holders unreachable since a missed REVOKE, and arms the retry timers that could not be armed.
  */
 static void server_on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -423,8 +423,8 @@ static void server_on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
-		if (!sc->dead)
-			(void)daxmr_conn_expire_handshake(sc->conn, now);
+		if (!sc->dead && daxmr_conn_expire_handshake(sc->conn, now) == 0)
+			(void)daxmr_conn_expire_unreachable(sc->conn, now);
 	for (i = 0; i < srv->nexports; i++)
 		if (srv->exports[i]->retry_lost)
 			server_schedule_retry(srv->exports[i]);

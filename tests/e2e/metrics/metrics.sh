@@ -92,7 +92,7 @@ BACKGROUND+=("$!")
 wait_for "$WORK/watch.log" '^opened export=t generation=2( |$)' 10 "watch --ignore-revoke"
 python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDWR))' "$f" || fail "second lease breaker failed"
 wait_for "$WORK/d.log" 'export t: path .* generation 3' 20 "t back as generation 3"
-expect_log d 'connection .*: export t generation 2 released without its REVOKE_ACK' \
+expect_log d 'connection .*: holder of t generation 2 did not answer REVOKE: the REVOKE was delivered, no REVOKE_ACK came; fenced' \
 	"the log names the connection that did not acknowledge"
 scrape budget
 expect_sample budget 'daxmr_revocations_total{reason="lease-break"}' 2

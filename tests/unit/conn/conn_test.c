@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "cmreq.h"
 #include "conn.h"
 
 #define MAX_RQ 64
@@ -75,6 +76,7 @@ static struct {
 	int reg_mr_errno, create_cq_errno, create_qp_errno, accept_errno, disconnect_errno;
 	int live_mrs, live_cqs, live_qps, live_ids;
 	int rejects, accepts, disconnects;
+	int ack_timeouts, ack_timeout_err, qp_logs; /* daxmr_cmreq_set_ack_timeout, _log_qp */
 	uint8_t reject_pdata[64];
 	uint8_t reject_len;
 	uint8_t accept_pdata[64];
@@ -260,6 +262,8 @@ int __wrap_ibv_destroy_cq(struct ibv_cq *cq);
 void __wrap_ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents);
 int __wrap_rdma_reject(struct rdma_cm_id *id, const void *pdata, uint8_t len);
 int __wrap_rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param);
+int __wrap_daxmr_cmreq_set_ack_timeout(const struct daxmr_cmreq *r);
+void __wrap_daxmr_cmreq_log_qp(const struct daxmr_cmreq *r, struct ibv_qp *qp);
 int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_qp_init_attr *a);
 void __wrap_rdma_destroy_qp(struct rdma_cm_id *id);
 int __wrap_rdma_disconnect(struct rdma_cm_id *id);
@@ -375,10 +379,28 @@ int __wrap_rdma_reject(struct rdma_cm_id *id, const void *pdata, uint8_t len)
 	return 0;
 }
 
+/* The QP's ACK timeout: set on the accepted id, before the accept moves the QP to RTS. */
+int __wrap_daxmr_cmreq_set_ack_timeout(const struct daxmr_cmreq *r)
+{
+	assert_ptr_equal(r->id, &fake_id);
+	assert_int_equal(m.accepts, 0);
+	m.ack_timeouts++;
+	return m.ack_timeout_err;
+}
+
+void __wrap_daxmr_cmreq_log_qp(const struct daxmr_cmreq *r, struct ibv_qp *qp)
+{
+	assert_ptr_equal(r->id, &fake_id);
+	assert_ptr_equal(qp, &fake_qp);
+	assert_int_equal(m.accepts, 1); /* after the accept: the QP is in RTS */
+	m.qp_logs++;
+}
+
 int __wrap_rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 {
 	assert_ptr_equal(id, &fake_id);
 	assert_non_null(id->context);
+	assert_int_equal(m.ack_timeouts, 1);
 	if (m.accept_errno) {
 		errno = m.accept_errno;
 		return -1;
@@ -943,6 +965,22 @@ static void conn_new__ok_and_delete(void **state)
 	drop_conn(&conn);
 	assert_int_equal(daxmr_conn_delete(NULL), 0);
 	assert_int_equal(daxmr_conn_delete(&conn), 0);
+}
+
+/* A device that refuses our ACK timeout still gets the connection (rdma_cm's timeout). */
+static void conn_new__rdma_set_option_fails_still_accepts(void **state)
+{
+	struct daxmr_conn *conn;
+
+	(void)state;
+	reset();
+	add_export("a", 1, false, true);
+	m.ack_timeout_err = -ENOSYS;
+	conn = make_conn();
+	assert_int_equal(m.ack_timeouts, 1);
+	assert_int_equal(m.accepts, 1);
+	assert_int_equal(m.qp_logs, 1);
+	drop_conn(&conn);
 }
 
 static void conn_new__bad_private_data(void **state)
@@ -1981,6 +2019,86 @@ static void delete__pending_invalidation_acked(void **state)
 	assert_string_equal(m.events, "DA");
 }
 
+/*
+ * A ready connection holding export a, sent its REVOKE; partitioned: the REVOKE's send completion
+ * never comes. Sets *exp_ptr to the export.
+ */
+static struct daxmr_conn *revoked_conn(bool partitioned, struct daxmr_export **exp_ptr)
+{
+	struct daxmr_conn *conn = ready_conn();
+
+	*exp_ptr = (struct daxmr_export *)&m.exps[0];
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	m.hold_send_wc = partitioned;
+	assert_int_equal(daxmr_conn_revoke(conn, *exp_ptr, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 1000),
+			 0);
+	return conn;
+}
+
+/*
+ * A holder fenced while its device acknowledged none of our sends (the REVOKE's among them) is
+ * disconnected once it stays so DAXMR_CONN_UNREACHABLE_MS; not before, and only once.
+ */
+static void fence__unreachable_holder_disconnected_later(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_conn *conn = revoked_conn(true, &exp);
+	int64_t now;
+
+	(void)state;
+	now = daxmr_clock_ms();
+	/* not fenced yet: an outstanding send alone is no reason */
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 1000000), 0);
+	daxmr_conn_fence(conn, exp);
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + DAXMR_CONN_UNREACHABLE_MS / 2),
+			 0);
+	assert_int_equal(m.disconnects, 0);
+	assert_int_equal(
+		daxmr_conn_expire_unreachable(conn, now + DAXMR_CONN_UNREACHABLE_MS + 1000),
+		-ETIMEDOUT);
+	assert_int_equal(m.disconnects, 1);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_CLOSING);
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 3 * DAXMR_CONN_UNREACHABLE_MS),
+			 0);
+	assert_int_equal(m.disconnects, 1);
+	drop_conn(&conn);
+}
+
+/* A holder that got the REVOKE (its send completed) and just does not answer stays connected. */
+static void fence__delivered_unanswered_holder_stays(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_conn *conn = revoked_conn(false, &exp);
+
+	(void)state;
+	daxmr_conn_on_cq_event(conn); /* the REVOKE's send completion */
+	daxmr_conn_fence(conn, exp);
+	assert_int_equal(daxmr_conn_expire_unreachable(
+				 conn, daxmr_clock_ms() + 10 * DAXMR_CONN_UNREACHABLE_MS),
+			 0);
+	assert_int_equal(m.disconnects, 0);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+/* An unreachable holder whose device acknowledges again (the partition healed) stays. */
+static void fence__unreachable_holder_back_stays(void **state)
+{
+	struct daxmr_export *exp;
+	struct daxmr_conn *conn = revoked_conn(true, &exp);
+	int64_t now;
+
+	(void)state;
+	daxmr_conn_fence(conn, exp);
+	now = daxmr_clock_ms();
+	push_wc(m.sent_wr_id[m.nsent - 1], IBV_WC_SEND, IBV_WC_SUCCESS, 0); /* healed */
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(daxmr_conn_expire_unreachable(conn, now + 2 * DAXMR_CONN_UNREACHABLE_MS),
+			 0);
+	assert_int_equal(m.disconnects, 0);
+	drop_conn(&conn);
+}
+
 static void fence__deallocs_only_that_exports_windows(void **state)
 {
 	struct daxmr_conn *conn = mw_conn();
@@ -2910,6 +3028,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conn_new__ok_and_delete),
+		cmocka_unit_test(conn_new__rdma_set_option_fails_still_accepts),
 		cmocka_unit_test(conn_new__bad_private_data),
 		cmocka_unit_test(conn_new__no_common_version),
 		cmocka_unit_test(conn_new__other_device),
@@ -2960,6 +3079,9 @@ int main(void)
 		cmocka_unit_test(disconnect__cuts_off_at_once),
 		cmocka_unit_test(delete__pending_invalidation_acked),
 		cmocka_unit_test(fence__deallocs_only_that_exports_windows),
+		cmocka_unit_test(fence__unreachable_holder_disconnected_later),
+		cmocka_unit_test(fence__delivered_unanswered_holder_stays),
+		cmocka_unit_test(fence__unreachable_holder_back_stays),
 		cmocka_unit_test(reopen__new_generation_invalidates_old_window),
 		cmocka_unit_test(conn_reject__range_follows_the_key),
 		cmocka_unit_test(conn_new__key_needs_version_2),
