@@ -90,7 +90,7 @@ guest_ctest() {
 	local k=$1 mtu=$2 rxe=$3 tag=$4 build=$5 log rc name
 	shift 5
 	step "end-to-end tests in the guest ($tag: kernel $k, NIC MTU $mtu, rdma_rxe $rxe)"
-	name=$k-$mtu-$(basename "$build")$([ "$rxe" = stock ] || echo "-rxe-$rxe")
+	name=$k-$mtu-$(basename "$build")$([ "$rxe" = stock ] || echo "-rxe-$rxe")$([ -z "${DAXMR_VM_PMEM_GIB:-}" ] || echo "-pmem-${DAXMR_VM_PMEM_GIB/,/-}")
 	log=build/vm/e2e-$name.log
 	set +e
 	tests/vm/run.sh --kernel "$k" --mtu "$mtu" --rxe "$rxe" --log "build/vm/console-$name.log" \
@@ -129,14 +129,21 @@ if [ "$E2E" = 1 ]; then
 			guest_ctest new 1500 fixed "fixed rxe, path MTU 1024" build -L rxe-fixed
 			guest_ctest new 9000 fixed "fixed rxe, path MTU 4096" build -L rxe-fixed
 		fi
+		# exports of any size: NVDIMMs of 6 GiB (fs-DAX: a 4 GiB file, ODP where rxe has it)
+		# and 3 GiB (devdax, pinned), registered in 1 GiB segments (tests/e2e/seg)
+		if [ "$k" = new ]; then
+			DAXMR_VM_PMEM_GIB=6,3 guest_ctest new 9000 fixed "exports of any size" build -L bigpmem
+		else
+			DAXMR_VM_PMEM_GIB=6,3 guest_ctest "$k" 1500 stock "exports of any size" build -L bigpmem
+		fi
 	done
 	# daxmrd, libdaxmr and the tool under ASan+UBSan on the real device: no error, no leak
 	# (LeakSanitizer fails a daemon's clean exit). Left to the plain runs: the break loop (time)
 	# and the scale test, whose memory figures ASan's quarantine of freed memory would distort.
 	if [ "$SLOW" = 1 ] && [ -e build-asan/CTestTestfile.cmake ]; then
 		set -- $KERNELS
-		guest_ctest "$1" 1500 stock "ASan+UBSan build" build-asan -L e2e -LE mtu9000 \
-			-E 'e2e_faults_breaks|e2e_scale'
+		guest_ctest "$1" 1500 stock "ASan+UBSan build" build-asan -L e2e -LE 'mtu9000|net' \
+			-E 'e2e_faults_breaks|e2e_scale|e2e_install'
 	fi
 fi
 step "all tests passed"
