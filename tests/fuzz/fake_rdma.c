@@ -236,6 +236,21 @@ int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_q
 void __wrap_rdma_destroy_qp(struct rdma_cm_id *id);
 int __wrap_rdma_disconnect(struct rdma_cm_id *id);
 int __wrap_rdma_destroy_id(struct rdma_cm_id *id);
+int __wrap_ibv_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask,
+			struct ibv_qp_init_attr *init);
+
+/* What a QP got (daxmrd logs its timeouts): rdma_cm's defaults on rxe, as measured. */
+int __wrap_ibv_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask,
+			struct ibv_qp_init_attr *init)
+{
+	FUZZ_CHECK(qp && attr && init && attr_mask, "ibv_query_qp without a QP or attributes");
+	memset(attr, 0, sizeof(*attr));
+	memset(init, 0, sizeof(*init));
+	attr->timeout = 17;
+	attr->retry_cnt = 6;
+	attr->rnr_retry = 7;
+	return 0;
+}
 
 struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 {

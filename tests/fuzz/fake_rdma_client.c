@@ -51,7 +51,7 @@ int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_m
 	return 0;
 }
 
-/* The ACK timeout the client asks for: taken (the fake has no transport timeouts). */
+/* The ACK timeout either side asks for: taken (the fake has no transport timeouts). */
 int __wrap_rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
 			   size_t optlen)
 {
