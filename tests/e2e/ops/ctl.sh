@@ -23,7 +23,7 @@ say "ok: usage errors exit 2"
 for n in a b c; do random_file "$WORK/$n.img" $((1 << 20)); done
 # what c.img holds, to compare with: reading an exported file itself would break daxmrd's lease
 cp "$WORK/c.img" "$WORK/c.orig"
-start_daxmrd d --allow-non-dax --export "a=$WORK/a.img" --export "b=$WORK/b.img,ro" --ctl-socket "$CTL_SOCK"
+start_daxmrd d --allow-non-dax --export "a=$WORK/a.img" --export "b=$WORK/b.img,$RO" --ctl-socket "$CTL_SOCK"
 [ "$(stat -c %a "$CTL_SOCK")" = 660 ] || fail "socket mode $(stat -c %a "$CTL_SOCK"), expected 660"
 say "ok: the socket is mode 0660"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DAXMRCTL" --socket "$CTL_SOCK" status 2>&1) && fail "nobody may use daxmrctl"
@@ -47,7 +47,7 @@ json_ok "r['ok'] and r['listen']=='$SERVER' and r['exports']==2 and r['available
 ctl_ok exports
 
 out=$OUT
-grep -Eq '^a +available +1 +rw +page-cache' <<<"$out" && grep -Eq '^b +available +1 +ro ' <<<"$out" || fail "exports: $out"
+grep -Eq '^a +available +1 +rw +page-cache' <<<"$out" && grep -Eq "^b +available +1 +$RO " <<<"$out" || fail "exports: $out"
 say "ok: exports (human):"; sed 's/^/    /' <<<"$out"
 ctl_ok --json exports
 js=$OUT
@@ -66,7 +66,7 @@ json_ok "len(r['clients'])==1 and r['clients'][0]['authenticated']=='not require
 client=$(json_get "r['clients'][0]['address']" "$js")
 
 # run-time export and unexport while a is held
-ctl_ok export c "$WORK/c.img" ro
+ctl_ok export c "$WORK/c.img" "$RO"
 out=$OUT
 say "ok: export: $out"
 "$DAXMR" -s "$SERVER" get c --length 16 -o "$WORK/c.head" || fail "get c failed"

@@ -8,6 +8,15 @@
 CTL_SOCK=$WORK/ctl.sock
 EXPORTS=$WORK/exports
 
+# The access of the scripts' read-only exports: ro, except where rxe pins no read-only mapping
+# and has no On-Demand Paging (Linux before 6.15: daxmrd refuses such an export, as
+# ../service/roundtrip.sh checks); there they export rw and say so.
+RO=ro
+if ! uname -r | awk -F'[.-]' '{ exit !($1 > 6 || ($1 == 6 && $2 >= 15)) }'; then
+	RO=rw
+	say "Linux $(uname -r): rxe pins no read-only mapping here, so the read-only exports are rw"
+fi
+
 # ctl ARGS...: daxmrctl on this test's socket; its output (stdout and stderr) in OUT, its exit
 # status in CTL_RC. Not in $(...): a subshell would lose both.
 ctl() {

@@ -9,11 +9,15 @@
 for n in keep gone chg new; do random_file "$WORK/$n.img" $((1 << 20)); done
 # what new.img holds, to compare with: reading an exported file itself would break daxmrd's lease
 cp "$WORK/new.img" "$WORK/new.orig"
+# chg changes from read-only to read-write; where read-only exports are rw (ops_lib.sh), from
+# another ack budget to the default
+chg_before=ro
+[ "$RO" = ro ] || chg_before=rw,ack-budget-ms=500
 cat >"$EXPORTS" <<EOT
 set allow-non-dax yes
 keep "$WORK/keep.img"
 gone "$WORK/gone.img"
-chg  "$WORK/chg.img"  ro
+chg  "$WORK/chg.img"  $chg_before
 EOT
 start_daxmrd d --config "$EXPORTS" --ctl-socket "$CTL_SOCK"
 
