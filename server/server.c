@@ -438,7 +438,6 @@ static void server_metrics_gauges(void *arg, struct daxmr_metrics_gauges *g)
 		DAXMR_EXPORT_RELEASED,	 DAXMR_EXPORT_UNAVAILABLE,
 	};
 	struct daxmr_server *srv = arg;
-	struct server_conn *sc;
 	size_t i, j;
 
 	g->nstates = sizeof(states) / sizeof(states[0]);
@@ -449,9 +448,7 @@ static void server_metrics_gauges(void *arg, struct daxmr_metrics_gauges *g)
 	for (i = 0; i < srv->nexports; i++)
 		for (j = 0; j < g->nstates; j++)
 			g->exports[j].n += daxmr_export_state(srv->exports[i]->exp) == states[j];
-	g->clients = 0;
-	for (sc = TAILQ_FIRST(&srv->conns); sc; sc = TAILQ_NEXT(sc, link))
-		g->clients += !sc->dead;
+	g->clients = daxmr_server_nconns(srv);
 }
 
 /* Rejects a connect request BUSY (as daxmr_conn_new would) and destroys its id. */
@@ -1264,7 +1261,6 @@ struct event_base *daxmr_server_base(struct daxmr_server *srv)
 /* What daxmrctl status shows. */
 void daxmr_server_status(const struct daxmr_server *srv, struct daxmr_server_status *st)
 {
-	const struct server_conn *sc;
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
@@ -1276,8 +1272,7 @@ void daxmr_server_status(const struct daxmr_server *srv, struct daxmr_server_sta
 	st->exports = srv->nexports;
 	for (i = 0; i < srv->nexports; i++)
 		st->available += daxmr_export_state(srv->exports[i]->exp) == DAXMR_EXPORT_AVAILABLE;
-	TAILQ_FOREACH(sc, &srv->conns, link)
-		st->conns += !sc->dead;
+	st->conns = daxmr_server_nconns(srv);
 	st->break_ms = srv->ropts.break_time_ms;
 	st->ack_budget_ms = srv->ropts.ack_budget_ms;
 	st->watchdog_ms = srv->ropts.watchdog_ms;
