@@ -281,7 +281,8 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *e);
 int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len);
 int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
-			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
+			       uint32_t seg, struct daxmr_proto_desc *desc,
+			       struct ibv_mw_bind_info *bind);
 void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
 int __real_daxmr_proto_cm_accept_encode(const struct daxmr_proto_cm_accept *acc, void *buf,
@@ -546,17 +547,24 @@ const char *__wrap_daxmr_export_reason(const struct daxmr_export *exp)
 
 static struct ibv_mr fake_export_mr = { .lkey = 0x77, .rkey = 0x77 };
 
+/* The fake export's segment MRs (segment i's window binds over fake_seg_mr[i]). */
+static struct ibv_mr fake_seg_mr[DAXMR_EXPORT_MW_SEGS_MAX];
+
 int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
-			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind)
+			       uint32_t seg, struct daxmr_proto_desc *desc,
+			       struct ibv_mw_bind_info *bind)
 {
 	struct fake_export *e = fx(exp);
+	uint32_t nseg = fake_nseg(e);
 
 	if (access == DAXMR_PROTO_ACCESS_RW && e->ro)
 		return -EACCES;
 	if (!e->available)
 		return -EAGAIN;
-	if (!e->mw)
+	if (!e->mw || nseg > DAXMR_EXPORT_MW_SEGS_MAX)
 		return -EOPNOTSUPP;
+	if (seg >= nseg)
+		return -ERANGE;
 	memset(desc, 0, sizeof(*desc));
 	desc->export_id = e->id;
 	desc->generation = e->gen;
@@ -567,11 +575,11 @@ int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access
 	desc->registration = DAXMR_PROTO_REG_ODP;
 	desc->key_kind = DAXMR_PROTO_KEY_MW;
 	desc->seg_shift = 20;
-	desc->nseg = 1;
-	desc->nkeys = 1;
-	bind->mr = &fake_export_mr;
-	bind->addr = 0x10000;
-	bind->length = e->length;
+	desc->nseg = nseg;
+	desc->nkeys = (uint16_t)nseg;
+	bind->mr = nseg == 1 ? &fake_export_mr : &fake_seg_mr[seg];
+	bind->addr = 0x10000 + ((uint64_t)seg << 20);
+	bind->length = nseg == 1 ? e->length : 1u << 20;
 	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
 					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
 					IBV_ACCESS_REMOTE_READ;
@@ -2039,8 +2047,8 @@ static void revoke__drops_queued_bind_REVOKING(void **state)
 	assert_int_equal(rep.hdr.request_id, 7);
 	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
 	assert_int_equal(m.live_mws, 1); /* r's window, still queued */
-	complete_send(conn, held); /* and the REVOKING reply's, which completed at once */
-	assert_int_equal(m.nmw_wr, 1); /* r's bind only */
+	complete_send(conn, held);	 /* and the REVOKING reply's, which completed at once */
+	assert_int_equal(m.nmw_wr, 1);	 /* r's bind only */
 	sent_msg(-1, &rep);
 	assert_int_equal(rep.hdr.request_id, 8);
 	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
@@ -3244,6 +3252,171 @@ static void v3_open__window_key_is_keys0_and_KEYS(void **state)
 	drop_conn(&conn);
 }
 
+/* v3_conn() with export a of 3 segments of 1 MiB, keyed by windows. */
+static struct daxmr_conn *seg_mw_conn(void)
+{
+	struct daxmr_conn *conn = v3_conn();
+
+	m.exps[0].nseg = 3;
+	m.exps[0].length = 3u << 20;
+	m.exps[0].mw = true;
+	return conn;
+}
+
+/*
+ * An export of several segments: a window per segment, bound one after the other (each on an
+ * idle send queue), the OPEN answered once the last is bound, with every segment's key; KEYS
+ * gives the same keys.
+ */
+static void v3_open__segmented_a_window_per_segment_and_KEYS(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+	struct daxmr_proto_msg rep;
+	uint32_t i;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 50), 0);
+	assert_int_equal(m.live_mws, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(m.nmw_wr, i + 1); /* one bind at a time */
+		assert_int_equal(m.mw_wr[i].opcode, IBV_WR_BIND_MW);
+		assert_ptr_equal(m.mw_wr[i].bind_mw.bind_info.mr, &fake_seg_mr[i]);
+		assert_int_equal(m.mw_wr[i].bind_mw.bind_info.addr, 0x10000 + (i << 20));
+		assert_int_equal(m.mw_wr[i].bind_mw.bind_info.length, 1 << 20);
+		if (i < 2) {
+			unsigned int sent = m.nsent;
+
+			flush_mw_wc();
+			daxmr_conn_on_cq_event(conn);
+			assert_int_equal(m.nsent, sent); /* not answered before the last */
+		}
+	}
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 50);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MW);
+	assert_int_equal(rep.desc.nseg, 3);
+	assert_int_equal(rep.desc.nkeys, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(rep.desc.keys[i], m.mw_wr[i].bind_mw.rkey);
+	assert_int_not_equal(rep.desc.keys[0], rep.desc.keys[1]);
+	assert_int_not_equal(rep.desc.keys[1], rep.desc.keys[2]);
+	assert_int_equal(do_keys(conn, 1, 1, 1, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.keys_reply.first, 1);
+	assert_int_equal(rep.keys_reply.count, 2);
+	assert_int_equal(rep.keys_reply.keys[0], m.mw_wr[1].bind_mw.rkey);
+	assert_int_equal(rep.keys_reply.keys[1], m.mw_wr[2].bind_mw.rkey);
+	assert_int_equal(m.keys_calls, 0); /* the windows' keys, not the MRs' */
+	assert_int_equal(do_keys(conn, 1, 1, 3, &rep), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	/* the same OPEN again: the same windows, no bind */
+	m.hold_mw_wc = false;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &rep.desc),
+			 DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.nmw_wr, 3);
+	assert_int_equal(rep.desc.keys[2], m.mw_wr[2].bind_mw.rkey);
+	assert_int_equal(daxmr_conn_windows(conn), 3);
+	drop_conn(&conn);
+}
+
+/* The REVOKE_ACK invalidates every segment's window; the ack is reported after the last. */
+static void v3_revoke_ack__invalidates_every_segment_window(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_proto_desc d;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.live_mws, 3);
+	m.exps[0].available = false;
+	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500), 0);
+	m.hold_mw_wc = true;
+	ack_revoke(conn, 1, 1);
+	assert_int_equal(m.nmw_wr, 6);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(m.mw_wr[3 + i].opcode, IBV_WR_LOCAL_INV);
+		assert_int_equal(m.mw_wr[3 + i].invalidate_rkey, d.keys[i]);
+	}
+	assert_int_equal(m.acks, 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
+/* A disconnect deallocates every segment's window at once; the fence does too. */
+static void v3_disconnect_and_fence__every_segment_window(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.live_mws, 6);
+	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.live_mws, 3);
+	daxmr_conn_disconnect(conn);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
+/*
+ * Revoked with one segment bound, one binding and one queued: the OPEN is answered REVOKING
+ * once, at once; the bound window goes, the binding one at its completion.
+ */
+static void v3_revoke__half_bound_segments_dropped_once(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_proto_msg rep;
+	unsigned int sent;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 60), 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn); /* segment 0 bound, segment 1's bind out */
+	assert_int_equal(m.nmw_wr, 2);
+	m.exps[0].available = false;
+	sent = m.nsent;
+	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 -ENOENT);
+	assert_int_equal(m.nsent, sent + 1);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 60);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	assert_int_equal(m.live_mws, 1); /* segment 1's: its bind is out */
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(m.nsent, sent + 1); /* answered once */
+	assert_int_equal(m.nmw_wr, 2);	     /* segment 2 never bound */
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	drop_conn(&conn);
+}
+
+/* An export of more segments than windows go per OPEN: its MR keys. */
+static void v3_open__too_many_segments_MR_keys(void **state)
+{
+	struct daxmr_conn *conn = v3_conn(); /* 1500 segments */
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	m.exps[0].mw = true;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(m.nmw_wr, 0);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
 static void v3_bad_state__reasons(void **state)
 {
 	struct daxmr_conn *conn;
@@ -3359,6 +3532,11 @@ int main(void)
 		cmocka_unit_test(v3_open__old_client_UNSUPPORTED_VERSION_for_segments),
 		cmocka_unit_test(v3_open__UNAVAILABLE_with_reason_REVOKING_below_3),
 		cmocka_unit_test(v3_open__window_key_is_keys0_and_KEYS),
+		cmocka_unit_test(v3_open__segmented_a_window_per_segment_and_KEYS),
+		cmocka_unit_test(v3_revoke_ack__invalidates_every_segment_window),
+		cmocka_unit_test(v3_disconnect_and_fence__every_segment_window),
+		cmocka_unit_test(v3_revoke__half_bound_segments_dropped_once),
+		cmocka_unit_test(v3_open__too_many_segments_MR_keys),
 		cmocka_unit_test(v3_bad_state__reasons),
 	};
 
