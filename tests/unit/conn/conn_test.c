@@ -835,6 +835,15 @@ static void sent_msg(int i, struct daxmr_proto_msg *out)
 	assert_int_equal(daxmr_proto_msg_decode(m.sent[k], m.sent_len[k], out), 0);
 }
 
+/* The last message sent is the reply to request req_id with status st, decoded into *rep. */
+static void expect_reply(uint64_t req_id, enum daxmr_proto_status st, struct daxmr_proto_msg *rep)
+{
+	sent_msg(-1, rep);
+	assert_true(rep->hdr.flags & DAXMR_PROTO_F_REPLY);
+	assert_int_equal(rep->hdr.request_id, req_id);
+	assert_int_equal(rep->hdr.status, st);
+}
+
 /* Sends a request and returns the status of its reply (checking request id and REPLY). */
 static enum daxmr_proto_status request(struct daxmr_conn *conn, struct daxmr_proto_msg *req,
 				       struct daxmr_proto_msg *reply)
@@ -1878,9 +1887,7 @@ static void open__revoked_while_binding_REVOKING(void **state)
 	m.exps[0].available = false; /* the export started revoking: no REVOKE reached the OPEN */
 	flush_mw_wc();
 	daxmr_conn_on_cq_event(conn);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 9);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(9, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 0);
 	assert_int_equal(daxmr_conn_holds(conn), 0);
 	drop_conn(&conn);
@@ -1925,26 +1932,36 @@ static void complete_send(struct daxmr_conn *conn, unsigned int i)
 }
 
 /*
+ * mw_conn() with an unacknowledged send (its index in *held_ptr) and an OPEN of "a" rw (request
+ * 7) whose bind is queued behind it: nothing posted, the window allocated.
+ */
+static struct daxmr_conn *queued_open_conn(unsigned int *held_ptr)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	*held_ptr = unacked_send(conn);
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(m.nmw_wr, 0); /* not posted: the earlier reply is still out */
+	assert_int_equal(m.live_mws, 1);
+	return conn;
+}
+
+/*
  * rxe executes again a BIND_MW posted behind an unacknowledged SEND when it retransmits
  * (docs/reliability.md): the bind of an OPEN waits until the send queue is idle.
  */
 static void open__bind_held_behind_unacked_send(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
-	assert_int_equal(m.nmw_wr, 0); /* not posted: the LIST reply is still out */
-	assert_int_equal(m.live_mws, 1);
 	assert_int_equal(daxmr_conn_windows(conn), 1);
 	complete_send(conn, held);
 	assert_int_equal(m.nmw_wr, 1);
 	assert_int_equal(m.mw_wr[0].opcode, IBV_WR_BIND_MW);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(7, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(rep.desc.rkey, m.mw_wr[0].bind_mw.rkey);
 	assert_int_equal(daxmr_conn_holds(conn), 1);
 	drop_conn(&conn);
@@ -1978,9 +1995,7 @@ static void open__queued_binds_one_at_a_time_oldest_first(void **state)
 	assert_int_equal(m.nmw_wr, 3);
 	flush_mw_wc();
 	daxmr_conn_on_cq_event(conn);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 9);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(9, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(daxmr_conn_windows(conn), 3);
 	drop_conn(&conn);
 }
@@ -2031,27 +2046,22 @@ static void open__queue_bounded_BUSY_then_drained_in_order(void **state)
 /* A revocation never waits on the queue: a queued bind of the export is dropped, REVOKING. */
 static void revoke__drops_queued_bind_REVOKING(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
 	m.exps[0].available = false; /* revoking */
 	/* not a holder of a: nothing to wait for; its queued OPEN is answered now */
 	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
 			 -ENOENT);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(7, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 1); /* r's window, still queued */
 	complete_send(conn, held);	 /* and the REVOKING reply's, which completed at once */
 	assert_int_equal(m.nmw_wr, 1);	 /* r's bind only */
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 8);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(8, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(daxmr_conn_holds(conn), 1);
 	drop_conn(&conn);
 }
@@ -2059,18 +2069,15 @@ static void revoke__drops_queued_bind_REVOKING(void **state)
 /* An export revoked while its bind was queued (no REVOKE for this OPEN): answered, not bound. */
 static void open__revoked_while_queued_REVOKING(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	m.exps[0].available = false;
 	complete_send(conn, held);
 	assert_int_equal(m.nmw_wr, 0);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(7, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 0);
 	assert_int_equal(daxmr_conn_holds(conn), 0);
 	drop_conn(&conn);
@@ -2079,18 +2086,15 @@ static void open__revoked_while_queued_REVOKING(void **state)
 /* The release fences a queued bind too: dropped, its OPEN answered, nothing posted later. */
 static void fence__drops_queued_bind(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	m.exps[0].available = false;
 	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
 	assert_int_equal(m.live_mws, 0);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(7, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	complete_send(conn, held);
 	assert_int_equal(m.nmw_wr, 0);
 	drop_conn(&conn);
@@ -2099,11 +2103,10 @@ static void fence__drops_queued_bind(void **state)
 /* A disconnect frees the queued windows at once; nothing is posted afterwards. */
 static void disconnect__frees_queued_binds(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
-	unsigned int held = unacked_send(conn), sent;
+	unsigned int held, sent;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
 	assert_int_equal(m.live_mws, 2);
 	daxmr_conn_disconnect(conn);
@@ -2119,17 +2122,14 @@ static void disconnect__frees_queued_binds(void **state)
 /* A queued bind whose post fails later falls back to the MR key, as one posted at once does. */
 static void open__queued_bind_post_fails_MR_key(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	m.post_mw_err = ENOMEM;
 	complete_send(conn, held);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(7, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MR);
 	assert_int_equal(m.window_failed, 1);
 	assert_int_equal(m.live_mws, 0);
@@ -3294,9 +3294,7 @@ static void v3_open__segmented_a_window_per_segment_and_KEYS(void **state)
 	}
 	flush_mw_wc();
 	daxmr_conn_on_cq_event(conn);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 50);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(50, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MW);
 	assert_int_equal(rep.desc.nseg, 3);
 	assert_int_equal(rep.desc.nkeys, 3);
@@ -3389,9 +3387,7 @@ static void v3_revoke__half_bound_segments_dropped_once(void **state)
 	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
 			 -ENOENT);
 	assert_int_equal(m.nsent, sent + 1);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 60);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(60, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 1); /* segment 1's: its bind is out */
 	flush_mw_wc();
 	daxmr_conn_on_cq_event(conn);
