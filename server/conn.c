@@ -417,7 +417,8 @@ static int conn_window_keys(struct daxmr_conn *conn, const struct daxmr_window *
  * Windows for an OPEN, in *w_ptr (segment 0's): the ones this descriptor already has for this
  * access and generation (BOUND, desc's keys set), or new ones, one per segment, allocated and
  * queued (QUEUED: their binds are posted once the send queue is idle, and the reply waits for
- * the last bind's completion). 0, -ENOBUFS (not enough free slots), or another -errno: fall
+ * the last bind's completion). 0, -EBUSY (DAXMR_CONN_CREDITS OPENs wait already: each holds a
+ * receive the client may use again), -ENOBUFS (not enough free slots), or another -errno: fall
  * back to the MR keys.
  */
 static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t req_id,
@@ -434,6 +435,9 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 			return 0;
 		}
 	}
+	/* each waits unanswered with its receive reposted: no more than the client's credits */
+	if (daxmr_window_opens_pending(&conn->windows) >= DAXMR_CONN_CREDITS)
+		return -EBUSY;
 	ret = daxmr_window_queue(&conn->windows, exp, req_id, desc, desc->nseg, &w);
 	if (ret == 0)
 		*w_ptr = w; /* QUEUED: the reply waits for the bind */
@@ -504,6 +508,13 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 		}
 		if (ret == 0)
 			return conn_open_finish(conn, exp, &reply->desc, w);
+		if (ret == -EBUSY) {
+			conn_reason(
+				conn, reply,
+				"%d OPENs of this connection wait for their keys already: retry",
+				DAXMR_CONN_CREDITS);
+			return DAXMR_PROTO_STATUS_BUSY;
+		}
 		if (ret == -ENOBUFS) {
 			conn_reason(conn, reply,
 				    "all %d memory window slots of this connection are in use or "

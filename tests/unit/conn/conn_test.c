@@ -2001,8 +2001,9 @@ static void open__queued_binds_one_at_a_time_oldest_first(void **state)
 }
 
 /*
- * Queued binds count against the descriptors a connection may hold: the OPEN past the bound is
- * BUSY at once; the queue drains in order once the send queue is idle.
+ * Queued binds are bounded by the client's credits (each OPEN waits unanswered with its receive
+ * reposted): the OPEN past them is BUSY at once, whatever the export (a re-OPEN too); the queue
+ * drains in order once the send queue is idle.
  */
 static void open__queue_bounded_BUSY_then_drained_in_order(void **state)
 {
@@ -2013,33 +2014,37 @@ static void open__queue_bounded_BUSY_then_drained_in_order(void **state)
 
 	(void)state;
 	reset();
-	for (i = 0; i < DAXMR_CONN_HOLD_MAX + 1; i++) {
+	for (i = 0; i < DAXMR_CONN_CREDITS + 1; i++) {
 		snprintf(name, sizeof(name), "e%u", i);
 		add_export(name, 1, false, true);
 		m.exps[i].mw = true;
 	}
-	conn = make_conn();
+	conn = make_conn_env(&env, 3, 3, 3); /* version 3: the BUSY says why */
 	hello(conn);
 	held = unacked_send(conn);
-	for (i = 0; i < DAXMR_CONN_HOLD_MAX; i++) {
+	for (i = 0; i < DAXMR_CONN_CREDITS; i++) {
 		snprintf(name, sizeof(name), "e%u", i);
 		assert_int_equal(open_async(conn, name, DAXMR_PROTO_ACCESS_RW, 1000 + i), 0);
 	}
 	assert_int_equal(m.nmw_wr, 0);
-	snprintf(name, sizeof(name), "e%d", DAXMR_CONN_HOLD_MAX);
+	snprintf(name, sizeof(name), "e%d", DAXMR_CONN_CREDITS);
 	assert_int_equal(do_open(conn, name, DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_BUSY);
-	/* that BUSY reply completed at once, but the LIST reply is still out: nothing posted */
+	assert_int_equal(do_open(conn, "e0", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_BUSY);
+	sent_msg(-1, &rep);
+	assert_non_null(strstr(rep.reason, "wait for their keys"));
+	assert_int_equal(m.live_mws, DAXMR_CONN_CREDITS);
+	/* those BUSY replies completed at once, but the LIST reply is still out: nothing posted */
 	assert_int_equal(m.nmw_wr, 0);
 	first = m.nsent;
 	complete_send(conn, held);
-	assert_int_equal(m.nmw_wr, DAXMR_CONN_HOLD_MAX);
-	assert_int_equal(m.nsent, first + DAXMR_CONN_HOLD_MAX);
-	for (i = 0; i < DAXMR_CONN_HOLD_MAX; i++) {
+	assert_int_equal(m.nmw_wr, DAXMR_CONN_CREDITS);
+	assert_int_equal(m.nsent, first + DAXMR_CONN_CREDITS);
+	for (i = 0; i < DAXMR_CONN_CREDITS; i++) {
 		sent_msg((int)(first + i), &rep);
 		assert_int_equal(rep.hdr.request_id, 1000 + i);
 		assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
 	}
-	assert_int_equal(daxmr_conn_holds(conn), DAXMR_CONN_HOLD_MAX);
+	assert_int_equal(daxmr_conn_holds(conn), DAXMR_CONN_CREDITS);
 	drop_conn(&conn);
 }
 
