@@ -145,6 +145,57 @@ unsigned int daxmr_window_opens_pending(const struct daxmr_window_set *ws)
 	return n;
 }
 
+/*
+ * The rkeys of work requests left out when their windows were deallocated (a fence or a
+ * disconnect with a BIND_MW or LOCAL_INV not completed: a holder that stopped answering). rxe
+ * finds a window by the index in the rkey and checks the whole rkey (rxe_invalidate_mw,
+ * rxe_bind_mw), on whatever QP the request is on; the index of a deallocated window is given to
+ * the next ibv_alloc_mw, of any connection. So the late LOCAL_INV of a holder whose link comes
+ * back would invalidate the new window of another client if that window's rkey were the same:
+ * found by fuzz_revoke (docs/testing.md, "Bugs found"). A new window's key byte is chosen to
+ * differ from every rkey here. The ring keeps the last WINDOW_ORPHANS; an entry that outlives its
+ * request only costs a key byte. One ring per process: the daemon has one device.
+ */
+#define WINDOW_ORPHANS 1024
+static struct {
+	uint32_t rkey[WINDOW_ORPHANS];
+	unsigned int next, n;
+} window_orphans;
+
+static void window_orphan(uint32_t rkey)
+{
+	window_orphans.rkey[window_orphans.next] = rkey;
+	window_orphans.next = (window_orphans.next + 1) % WINDOW_ORPHANS;
+	if (window_orphans.n < WINDOW_ORPHANS)
+		window_orphans.n++;
+}
+
+static bool window_orphaned(uint32_t rkey)
+{
+	unsigned int i;
+
+	for (i = 0; i < window_orphans.n; i++)
+		if (window_orphans.rkey[i] == rkey)
+			return true;
+	return false;
+}
+
+/* The rkey to bind mw with: the next key byte that no request left out may still name. */
+static uint32_t window_fresh_rkey(const struct ibv_mw *mw)
+{
+	uint32_t rkey = ibv_inc_rkey(mw->rkey);
+	unsigned int tries;
+
+	for (tries = 0; tries < 255 && (window_orphaned(rkey) || rkey == mw->rkey); tries++)
+		rkey = ibv_inc_rkey(rkey);
+	return rkey;
+}
+
+void daxmr_window_orphans_reset(void)
+{
+	memset(&window_orphans, 0, sizeof(window_orphans));
+}
+
 /* Deallocates a window now: from here its rkey is dead. The slot keeps its state. */
 static void window_dealloc(struct daxmr_window_set *ws, struct daxmr_window *w)
 {
@@ -157,6 +208,17 @@ static void window_dealloc(struct daxmr_window_set *ws, struct daxmr_window *w)
 		DAXMR_LOG_CALL_ERR("ibv_dealloc_mw", ret, "connection %s, rkey 0x%x", ws->peer,
 				   w->rkey);
 	w->mw = NULL;
+}
+
+/* Deallocates a window whose BIND_MW or LOCAL_INV is still out; the slot waits for it. */
+static void window_dealloc_orphan(struct daxmr_window_set *ws, struct daxmr_window *w)
+{
+	if (!w->mw)
+		return;
+	window_orphan(w->rkey); /* the request out names it (a bind: and the window's old rkey) */
+	if (w->state == DAXMR_WINDOW_BINDING)
+		window_orphan(w->mw->rkey);
+	window_dealloc(ws, w);
 }
 
 /* Deallocates the window and frees its slot. */
@@ -206,7 +268,7 @@ int daxmr_window_queue(struct daxmr_window_set *ws, struct daxmr_export *exp, ui
 				daxmr_window_release(ws, w[i]);
 			return ret;
 		}
-		w[i]->rkey = ibv_inc_rkey(w[i]->mw->rkey);
+		w[i]->rkey = window_fresh_rkey(w[i]->mw);
 		w[i]->state = DAXMR_WINDOW_QUEUED;
 		w[i]->exp = exp;
 		w[i]->gen = desc->generation;
@@ -399,7 +461,7 @@ void daxmr_window_drop_all(struct daxmr_window_set *ws, bool report)
 			daxmr_window_release(ws, w); /* no WR out */
 			continue;
 		}
-		window_dealloc(ws, w);
+		window_dealloc_orphan(ws, w);
 		if (report && w->ack) {
 			w->ack = false;
 			ws->ack(ws->ack_arg, w->exp, w->gen);
@@ -426,7 +488,7 @@ void daxmr_window_fence(struct daxmr_window_set *ws, const struct daxmr_export *
 		if (w->state == DAXMR_WINDOW_BOUND || w->state == DAXMR_WINDOW_QUEUED)
 			daxmr_window_release(ws, w);
 		else
-			window_dealloc(ws, w);
+			window_dealloc_orphan(ws, w);
 	}
 }
 

@@ -1352,6 +1352,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	h.p = data;
 	h.end = data + size;
+	daxmr_window_orphans_reset(); /* each input from the same start */
 	setup(in_u8());
 	check_all();
 	while (h.p < h.end) {

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cmreq.h"
 #include "conn.h"
+#include "window.h"
 
 #define MAX_RQ 64
 #define MAX_WC 512
@@ -718,6 +719,7 @@ static void reset(void)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&fake_id.route.addr.dst_addr;
 
 	memset(&m, 0, sizeof(m));
+	daxmr_window_orphans_reset(); /* the device's window keys start over with the fakes */
 	memset(&fake_id, 0, sizeof(fake_id));
 	memset(&fake_cq, 0, sizeof(fake_cq));
 	memset(&fake_qp, 0, sizeof(fake_qp));

@@ -113,6 +113,7 @@ static int setup(void **state)
 	fake_ctx.ops.post_send = fake_post_send;
 	daxmr_window_set_init(&ws, &fake_pd, &fake_qp, KIND, "10.0.2.15:40000", "client@test",
 			      on_ack, &m);
+	daxmr_window_orphans_reset();
 	return 0;
 }
 
@@ -352,6 +353,42 @@ static void fence__only_that_exports_windows(void **state)
 	assert_int_equal(daxmr_window_count(&ws), 1);
 }
 
+/*
+ * fuzz_revoke's finding: a LOCAL_INV left out at the release (a holder gone quiet) names an
+ * rkey that the device's next window, of any connection, gets again (same index, and the key
+ * byte ibv_inc_rkey gives it); the late invalidation would cut that window. The next window's
+ * key byte differs from it, and from a late bind's.
+ */
+static void fence__left_out_rkeys_not_reused(void **state)
+{
+	struct daxmr_window *inv, *binding, *again, *again2;
+	uint32_t inv_rkey, bind_rkey, bind_old;
+
+	(void)state;
+	inv = bound(&owner1, DAXMR_PROTO_ACCESS_RW, 1); /* the device's window 0: rkey 0x101 */
+	daxmr_window_cut(&ws, &owner1, true, EXP_A, 1); /* its LOCAL_INV is out */
+	inv_rkey = inv->rkey;
+	binding = do_bind(EXP_A, 1, DAXMR_PROTO_ACCESS_RO, 8); /* window 1, its BIND_MW out */
+	bind_rkey = binding->rkey;
+	bind_old = binding->mw->rkey;
+	daxmr_window_fence(&ws, EXP_A);
+	assert_null(inv->mw);
+	assert_null(binding->mw);
+	again = do_bind(EXP_B, 1, DAXMR_PROTO_ACCESS_RW, 9); /* the device's window 0 again */
+	assert_int_equal(again->mw->rkey & ~0xffu, inv_rkey & ~0xffu);
+	assert_int_not_equal(again->rkey, inv_rkey);
+	assert_int_equal(again->rkey & ~0xffu, inv_rkey & ~0xffu);
+	again2 = do_bind(EXP_B, 1, DAXMR_PROTO_ACCESS_RO, 10); /* window 1 again */
+	assert_int_not_equal(again2->rkey, bind_rkey);
+	assert_int_not_equal(again2->rkey, bind_old);
+	/* without a release in between the key byte is ibv_inc_rkey's, as before */
+	daxmr_window_orphans_reset();
+	assert_int_equal(ibv_inc_rkey(again->mw->rkey), inv_rkey);
+	assert_int_equal(daxmr_window_complete(&ws, inv, IBV_WC_WR_FLUSH_ERR), -EIO);
+	assert_int_equal(daxmr_window_complete(&ws, binding, IBV_WC_WR_FLUSH_ERR), 0);
+	daxmr_window_release(&ws, binding);
+}
+
 /* Queues a window of exp for OPEN req_id; nothing is posted. */
 static struct daxmr_window *queued(struct daxmr_export *exp, uint64_t req_id)
 {
@@ -497,6 +534,7 @@ int main(void)
 		T(complete__free_slot_EINVAL),
 		T(drop_all__deallocs_and_reports_acks),
 		T(fence__only_that_exports_windows),
+		T(fence__left_out_rkeys_not_reused),
 		T(queue__served_oldest_first_and_idle_tracks_wrs),
 		T(queue__cut_and_complete_leave_queued_alone),
 		T(queue__fence_drops_that_exports_queued),
