@@ -17,7 +17,8 @@
  *   READY / DEAD --daxmr_client_disconnect--> CLOSED (freed)
  *
  * HELLO, AUTH and READY carry requests. In DEAD the QP is unusable: every request and transfer
- * fails with -ENOTCONN, on_disconnect is delivered once. Requests are synchronous: at most one
+ * fails with -ENOTCONN; each region still open is revoked (on_revoke, reason CONNECTION_LOST: its
+ * keys are gone with the connection), then on_disconnect is delivered once. Requests are synchronous: at most one
  * is outstanding, so the server's credits (>= 1) are always respected; the receive accounting
  * of docs/protocol.md is in credit.c. The rdma_cm side is cm.c, the verbs resources qp.c, the
  * queue of callbacks events.c, HELLO and AUTH handshake.c, LIST list.c; each open export's
@@ -106,6 +107,7 @@ struct daxmr_client {
 
 	int epoll_fd; /* owned: daxmr_client_fd */
 	bool in_process;
+	int64_t last_heard_ms; /* the last successful completion: the peer's QP answered */
 
 	struct daxmr_client_opts opts;
 	char name[DAXMR_NAME_MAX + 1];
@@ -143,7 +145,31 @@ bool daxmr_client_uses_revoked(const struct daxmr_client *client)
 	return client->opts.use_revoked != 0;
 }
 
-/* Makes the connection DEAD (once): tells the server, queues on_disconnect. */
+/*
+ * The connection died: every region still open loses its descriptor (the server forgets a
+ * connection's descriptors with it, and a new connection is a new holder), so each is revoked
+ * and told so (on_revoke, DAXMR_REVOKE_CONNECTION_LOST). Nothing is acknowledged: no ACK can
+ * be sent on a dead connection, and none is needed.
+ */
+static void client_revoke_open(struct daxmr_client *client)
+{
+	struct daxmr_revoke_info info = { .reason = DAXMR_REVOKE_CONNECTION_LOST };
+	struct daxmr_region *region;
+
+	for (region = daxmr_region_next(&client->regions, NULL); region;
+	     region = daxmr_region_next(&client->regions, region)) {
+		if (daxmr_region_state(region) != DAXMR_REGION_OPEN)
+			continue; /* already revoked: its callback was queued then */
+		info.export_id = daxmr_region_desc(region)->export_id;
+		info.generation = daxmr_region_desc(region)->generation;
+		info.name = daxmr_region_name(region);
+		daxmr_region_revoke(region, 0);
+		/* out of memory: the region still fails -ENOTCONN, only the callback is lost */
+		(void)daxmr_events_push_revoke(client->events, region, &info);
+	}
+}
+
+/* Makes the connection DEAD (once): tells the server, queues on_revoke and on_disconnect. */
 static void client_fail(struct daxmr_client *client, int err, const char *why)
 {
 	if (client->state == DAXMR_CLIENT_DEAD || client->state == DAXMR_CLIENT_CLOSED)
@@ -162,6 +188,7 @@ static void client_fail(struct daxmr_client *client, int err, const char *why)
 	daxmr_cm_disconnect(client->cm);
 	if (client->ops)
 		daxmr_ops_fail_all(client->ops, -ENOTCONN);
+	client_revoke_open(client);
 	/* out of memory: no callback, but daxmr_client_process still reports -ENOTCONN */
 	(void)daxmr_events_push_disconnect(client->events, err);
 }
@@ -400,6 +427,9 @@ static void client_on_wc(struct daxmr_client *client, const struct ibv_wc *wc)
 	enum daxmr_qp_wr kind = daxmr_qp_complete(client->qp, wc, &recv);
 	int err;
 
+	if (wc->status == IBV_WC_SUCCESS)
+		client->last_heard_ms = daxmr_clock_ms(); /* the peer's QP acknowledged or sent */
+
 	if (kind == DAXMR_QP_WR_OP) {
 		err = daxmr_ops_on_wc(client->ops, wc);
 		if (!err)
@@ -564,13 +594,13 @@ struct daxmr_client_call *daxmr_client_call_new(enum daxmr_proto_opcode opcode)
 	return call;
 }
 
-/* Sends call->req and waits for call->reply; a timeout kills the connection. */
-int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *call,
-		      struct daxmr_region *opening)
+/* Sends call->req and waits up to timeout_ms for call->reply; a timeout kills the connection. */
+static int client_call_within(struct daxmr_client *client, struct daxmr_client_call *call,
+			      struct daxmr_region *opening, int timeout_ms)
 {
 	struct daxmr_proto_msg *req = &call->req;
 	bool open = req->hdr.opcode == DAXMR_PROTO_OP_OPEN;
-	int64_t deadline = daxmr_clock_ms() + client->opts.timeout_ms;
+	int64_t deadline = daxmr_clock_ms() + timeout_ms;
 	int ret;
 
 	ret = daxmr_client_error(client);
@@ -604,8 +634,7 @@ int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *cal
 	client->pending.active = false;
 	if (ret == -ETIMEDOUT) {
 		DAXMR_LOG_ERR("no %s reply from %s within %d ms",
-			      daxmr_proto_opcode_str(req->hdr.opcode), client->peer,
-			      client->opts.timeout_ms);
+			      daxmr_proto_opcode_str(req->hdr.opcode), client->peer, timeout_ms);
 		client_fail(client, -ETIMEDOUT, "request timed out");
 	}
 	if (ret)
@@ -616,6 +645,54 @@ int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *cal
 		      client->peer, daxmr_proto_status_str(call->reply.hdr.status),
 		      call->reply.reason[0] ? ": " : "", call->reply.reason);
 	return daxmr_status_errno(call->reply.hdr.status);
+}
+
+/* Sends call->req and waits (opts.timeout_ms) for call->reply. */
+int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *call,
+		      struct daxmr_region *opening)
+{
+	return client_call_within(client, call, opening, client->opts.timeout_ms);
+}
+
+/*
+ * The liveness check: after idle_ms without a successful completion, an empty LIST page (start
+ * past any export: the server walks its exports and answers none) must be answered within
+ * timeout_ms. The QP's own retries end it sooner where the peer's QP is gone (-ECONNRESET).
+ */
+int daxmr_client_check(struct daxmr_client *client, int idle_ms, int timeout_ms)
+{
+	struct daxmr_client_call *call;
+	int64_t silent;
+	int ret;
+
+	if (!client || idle_ms < 0 || timeout_ms <= 0)
+		return -EINVAL;
+	ret = daxmr_client_error(client);
+	if (ret)
+		return ret;
+	if (client->in_process || client->pending.active || client->rdma_active)
+		return -EBUSY; /* from inside a callback: the caller's own call is the check */
+	ret = client_drain_cq(client); /* what arrived meanwhile counts as heard */
+	if (ret)
+		return ret;
+	silent = daxmr_clock_ms() - client->last_heard_ms;
+	if (silent < idle_ms)
+		return 0;
+	call = daxmr_client_call_new(DAXMR_PROTO_OP_LIST);
+	if (!call)
+		return -ENOMEM;
+	call->req.list.start = UINT32_MAX;
+	DAXMR_LOG_DBG("liveness check of %s after %lld ms of silence", client->peer,
+		      (long long)silent);
+	ret = client_call_within(client, call, NULL, timeout_ms);
+	free(call);
+	if (ret && !client_is_live(client))
+		DAXMR_LOG_ERR("connection to %s failed its liveness check (%lld ms silent, then "
+			      "no answer within %d ms): %s",
+			      client->peer, (long long)silent, timeout_ms,
+			      daxmr_log_strerror(ret));
+	daxmr_client_settle(client);
+	return ret;
 }
 
 /* Whether call got a reply whose status was not OK. */
@@ -862,13 +939,14 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 		return -EBUSY;
 	client->rdma_active = true;
 	while (done < len) {
+		/* a dead connection first: it also revokes the region */
+		ret = daxmr_client_error(client);
+		if (ret)
+			break;
 		if (!daxmr_region_usable(region)) {
 			ret = -ESTALE;
 			break;
 		}
-		ret = daxmr_client_error(client);
-		if (ret)
-			break;
 		n = client_chunk_max(client, region, offset + done);
 		if (n > len - done)
 			n = len - done;
@@ -1103,6 +1181,7 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	if (ret)
 		goto err_disconnect;
 	client->state = DAXMR_CLIENT_READY;
+	client->last_heard_ms = daxmr_clock_ms(); /* the HELLO reply */
 	ret = client_arm_cq(client);
 	if (ret)
 		goto err_disconnect;

@@ -22,6 +22,9 @@
 #define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
 #define TOOL_PROGRESS_MIN (16u << 20) /* transfers at least this big show progress on a tty */
 #define TOOL_REOPEN_BACKOFF_MS 100
+#define TOOL_WATCH_TICK_MS 1000	 /* how often a quiet watch looks at its connection */
+#define TOOL_WATCH_IDLE_MS 2000	 /* silence after which it asks the server (liveness check) */
+#define TOOL_WATCH_CHECK_MS 5000 /* and how long it waits for the answer (at most; -t if less) */
 
 static const char tool_usage_main[] =
 	"usage: daxmr [-s ADDR[:PORT]] [-k FILE] [-t MS] [-v] COMMAND [ARGS]\n"
@@ -102,6 +105,10 @@ static const char tool_usage_watch[] =
 	"  available export=NAME generation=G\n"
 	"After 'available' it opens the export again (and prints 'opened' again).\n"
 	"--ignore-revoke never acknowledges a revocation (simulates a client that does not answer).\n"
+	"After 2 s without a word from the server it checks that the server still answers (an\n"
+	"empty LIST; the reply is waited for 5 s, or -t MS if less): a server that dropped the\n"
+	"connection unnoticed, or cannot be reached, ends the watch with 'revoked ...\n"
+	"reason=connection-lost' and 'connection lost: ...' on stderr.\n"
 	"Runs until SIGINT or SIGTERM (exit 0); exits 1 if the connection drops.\n"
 	"Exit status: 0, 1, 2 usage, 3 cannot connect, 4 no such export, 5 access denied,\n"
 	"6 revoked while opening, 7 unavailable.\n";
@@ -638,6 +645,9 @@ static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args 
 	const struct daxmr_callbacks cbs = { .on_revoke = tool_on_revoke,
 					     .on_available = tool_on_available,
 					     .on_disconnect = tool_on_disconnect };
+	int check_ms = a->timeout_ms > 0 && a->timeout_ms < TOOL_WATCH_CHECK_MS ?
+			       a->timeout_ms :
+			       TOOL_WATCH_CHECK_MS;
 	struct pollfd pfd[2];
 	struct signalfd_siginfo si;
 	int ret, code;
@@ -651,7 +661,7 @@ static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args 
 	pfd[0] = (struct pollfd){ .fd = daxmr_client_fd(client), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
 	for (;;) {
-		ret = poll(pfd, 2, -1);
+		ret = poll(pfd, 2, TOOL_WATCH_TICK_MS);
 		if (ret < 0 && errno != EINTR) {
 			tool_err("watch %s: poll: %s", a->name, strerror(errno));
 			code = DAXMR_TOOL_EXIT_FAILED;
@@ -663,6 +673,13 @@ static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args 
 			code = DAXMR_TOOL_EXIT_OK;
 			break;
 		}
+		/*
+		 * quiet for a while: is the server still there? (a connection it dropped, whose
+		 * disconnect never arrived, would leave us believing we hold the export.) A failed
+		 * check kills the connection, which daxmr_client_process then reports.
+		 */
+		if (ret == 0 && daxmr_client_check(client, TOOL_WATCH_IDLE_MS, check_ms) == 0)
+			continue;
 		ret = daxmr_client_process(client);
 		if (w.out_err) {
 			tool_err("watch %s: writing stdout: %s", a->name, strerror(errno));

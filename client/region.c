@@ -321,13 +321,16 @@ int daxmr_region_is_revoked(const struct daxmr_region *region)
 	return region->state != DAXMR_REGION_OPEN;
 }
 
-/* What refuses an operation now: the region's own checks, then the connection's state. */
+/*
+ * What refuses an operation now: the connection's state (a dead connection also revokes its
+ * regions: -ENOTCONN says why), then the region's own checks.
+ */
 static int region_op_refused(const struct daxmr_region *region, uint64_t offset, uint64_t len,
 			     bool write)
 {
-	int ret = daxmr_region_op_error(region, offset, len, write);
+	int ret = daxmr_client_error(region->client);
 
-	return ret ? ret : daxmr_client_error(region->client);
+	return ret ? ret : daxmr_region_op_error(region, offset, len, write);
 }
 
 /* Read and write: the checks, then the transfer (a zero-length one only checks). */

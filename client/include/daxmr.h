@@ -126,6 +126,9 @@ enum daxmr_revoke_reason {
 	DAXMR_REVOKE_SHUTDOWN = 2,
 	DAXMR_REVOKE_ADMIN = 3,
 	DAXMR_REVOKE_ERROR = 4,
+	/* not from the server: the connection died (daxmr_client_check failed, the peer went
+	 * away, a transfer failed), and every descriptor it carried with it */
+	DAXMR_REVOKE_CONNECTION_LOST = 0x100,
 };
 
 /* Options of daxmr_client_connect; DAXMR_CLIENT_OPTS_DEFAULT is what NULL means. */
@@ -254,7 +257,8 @@ struct daxmr_callbacks {
 			  void *arg);
 	/* the export of a region revoked earlier can be opened again, as generation. */
 	void (*on_available)(uint32_t export_id, const char *name, uint64_t generation, void *arg);
-	/* the connection is dead (reason: a negative errno); every later call fails. */
+	/* the connection is dead (reason: a negative errno); every later call fails. Each region
+	 * still open on it got on_revoke with DAXMR_REVOKE_CONNECTION_LOST just before. */
 	void (*on_disconnect)(int reason, void *arg);
 };
 
@@ -307,6 +311,22 @@ DAXMR_API int daxmr_client_fd(const struct daxmr_client *client);
  */
 DAXMR_API int daxmr_client_process(struct daxmr_client *client);
 
+/*
+ * Liveness check, for a client that may be quiet for long (a watcher that only waits for
+ * notifications would otherwise never learn that its server dropped it: a disconnect request
+ * lost on a flapping link, a server host gone). If nothing came from the server's queue pair
+ * for idle_ms (no message, no acknowledged send or RDMA), sends a no-op request (an empty LIST
+ * page) and waits up to timeout_ms for its reply; otherwise returns at once. 0: the server
+ * answered (or was heard within idle_ms). On no reply (-ETIMEDOUT) or a transport failure
+ * (-ECONNRESET: the queue pair's retries ran out, and so on) the connection is DEAD: the next
+ * daxmr_client_process() delivers on_revoke (DAXMR_REVOKE_CONNECTION_LOST) for each open region
+ * and on_disconnect, and every later call fails -ENOTCONN. -ENOTCONN when already dead; -EBUSY
+ * from inside a callback; -EINVAL for idle_ms < 0 or timeout_ms <= 0. Worst case, a dead
+ * server is noticed idle_ms + timeout_ms after it was last heard (sooner by the QP's retries).
+ * Call it whenever daxmr_client_fd() has been quiet for a while (daxmr watch: every second,
+ * idle_ms 2000, timeout_ms its -t, default 5000).
+ */
+DAXMR_API int daxmr_client_check(struct daxmr_client *client, int idle_ms, int timeout_ms);
 /* Opens export name with access DAXMR_RO or DAXMR_RW: the server hands out a descriptor. */
 DAXMR_API int daxmr_region_open(struct daxmr_client *client, const char *name,
 				enum daxmr_access access, struct daxmr_region **region_ptr);

@@ -79,6 +79,7 @@ static struct {
 		list_pages; /* LIST answers this many pages of 2 entries, the last without MORE */
 	bool list_dup;	    /* page 2 repeats an id of page 1 */
 	enum ibv_wc_status rdma_status;
+	enum ibv_wc_status send_status; /* the client's SENDs complete with this (0: success) */
 	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
 	bool revoke_twice;	 /* ... and again (a repeated REVOKE) */
 	bool silent;		 /* the server answers nothing (timeouts) */
@@ -858,6 +859,11 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 	assert_int_equal(daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr,
 						wr->sg_list[0].length, msg),
 			 0);
+	if (mock.send_status != IBV_WC_SUCCESS) {
+		/* the peer never acknowledged it (retries exhausted, say): the server saw nothing */
+		wc_push(wr->wr_id, mock.send_status, IBV_WC_SEND, 0);
+		return 0;
+	}
 	wc_push(wr->wr_id, mock.qp_error ? IBV_WC_WR_FLUSH_ERR : IBV_WC_SUCCESS, IBV_WC_SEND, 0);
 	server_on_request(msg);
 	return 0;
@@ -1978,6 +1984,152 @@ static void request__timeout_kills(void **state)
 	assert_no_leaks();
 }
 
+/* ---- the liveness check ---- */
+
+/* Heard from within idle_ms (the HELLO reply just now): nothing is sent. */
+static void check__recently_heard_sends_nothing(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_client_check(c, 60000, 200), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Silent for idle_ms: an empty LIST page (start past any export) is asked and answered. */
+static void check__idle_sends_empty_list(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_client_check(c, 0, 200), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 1);
+	assert_int_equal(mock.sent[mock.nsent - 1].hdr.opcode, DAXMR_PROTO_OP_LIST);
+	assert_int_equal(mock.sent[mock.nsent - 1].list.start, UINT32_MAX);
+	/* the reply counts as heard: a second check right after sends nothing */
+	assert_int_equal(daxmr_client_check(c, 60000, 200), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 1);
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes + mock.disconnect_cbs, 0);
+	assert_false(daxmr_region_is_revoked(r));
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/*
+ * A server that no longer answers: -ETIMEDOUT after timeout_ms; the connection is dead, the open
+ * region revoked (CONNECTION_LOST) before on_disconnect, and its operations fail -ENOTCONN.
+ */
+static void check__silent_server_revokes_and_kills(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.silent = true;
+	assert_int_equal(daxmr_client_check(c, 0, 50), -ETIMEDOUT);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.revoke_info.export_id, EXPORT_ID);
+	assert_int_equal(mock.revoke_info.generation, GEN);
+	assert_string_equal(mock.revoke_name, "db");
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -ETIMEDOUT);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ENOTCONN);
+	assert_int_equal(daxmr_client_check(c, 0, 50), -ENOTCONN);
+	assert_int_equal(acks_sent(), 0); /* nothing to acknowledge on a dead connection */
+	assert_int_equal(daxmr_region_close(&r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* The check's send is never acknowledged (the peer's QP is gone): -ECONNRESET, dead. */
+static void check__RETRY_EXC_ERR_ECONNRESET(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	mock.send_status = IBV_WC_RETRY_EXC_ERR;
+	assert_int_equal(daxmr_client_check(c, 0, 200), -ECONNRESET);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -ECONNRESET);
+	assert_int_equal(mock.revokes, 0); /* no region was open */
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Bad arguments -EINVAL; from inside a callback -EBUSY (and nothing is sent). */
+static bool busy_check_done;
+static int busy_check_ret;
+static void cb_revoke_checks(struct daxmr_region *region, const struct daxmr_revoke_info *info,
+			     void *arg)
+{
+	(void)region;
+	(void)info;
+	busy_check_ret = daxmr_client_check(arg, 0, 50);
+	busy_check_done = true;
+}
+
+static void check__EINVAL_and_EBUSY_in_callback(void **state)
+{
+	const struct daxmr_callbacks cb = { .on_revoke = cb_revoke_checks };
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(daxmr_client_check(NULL, 0, 50), -EINVAL);
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_client_check(c, -1, 50), -EINVAL);
+	assert_int_equal(daxmr_client_check(c, 0, 0), -EINVAL);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	daxmr_client_set_callbacks(c, &cb, c);
+	busy_check_done = false;
+	server_revoke();
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_true(busy_check_done);
+	assert_int_equal(busy_check_ret, -EBUSY);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Any death revokes the open regions first: a DISCONNECTED from the server does too. */
+static void cm__disconnected_revokes_open_regions(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RO, &r), 0);
+	cm_push(RDMA_CM_EVENT_DISCONNECTED, 0, NULL, 0);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_string_equal(daxmr_revoke_reason_str(DAXMR_REVOKE_CONNECTION_LOST),
+			    "connection-lost");
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
 /* ---- the asynchronous zero-copy path ---- */
 
 /* The held RDMA completions reach the CQ: the operations in flight finish now. */
@@ -2779,6 +2931,12 @@ int main(void)
 		cmocka_unit_test_setup(recv__server_ERROR, setup),
 		cmocka_unit_test_setup(cm__disconnected, setup),
 		cmocka_unit_test_setup(request__timeout_kills, setup),
+		cmocka_unit_test_setup(check__recently_heard_sends_nothing, setup),
+		cmocka_unit_test_setup(check__idle_sends_empty_list, setup),
+		cmocka_unit_test_setup(check__silent_server_revokes_and_kills, setup),
+		cmocka_unit_test_setup(check__RETRY_EXC_ERR_ECONNRESET, setup),
+		cmocka_unit_test_setup(check__EINVAL_and_EBUSY_in_callback, setup),
+		cmocka_unit_test_setup(cm__disconnected_revokes_open_regions, setup),
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
 		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
