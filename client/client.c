@@ -18,11 +18,11 @@
  *
  * HELLO, AUTH and READY carry requests. In DEAD the QP is unusable: every request and transfer
  * fails with -ENOTCONN; each region still open is revoked (on_revoke, reason CONNECTION_LOST: its
- * keys are gone with the connection), then on_disconnect is delivered once. Requests are synchronous: at most one
- * is outstanding, so the server's credits (>= 1) are always respected; the receive accounting
- * of docs/protocol.md is in credit.c. The rdma_cm side is cm.c, the verbs resources qp.c, the
- * queue of callbacks events.c, HELLO and AUTH handshake.c, LIST list.c; each open export's
- * revocation state is its region's (region.c).
+ * keys are gone with the connection), then on_disconnect is delivered once. Requests are
+ * synchronous: at most one is outstanding, so the server's credits (>= 1) are always respected; the
+ * receive accounting of docs/protocol.md is in credit.c. The rdma_cm side is cm.c, the verbs
+ * resources qp.c, the queue of callbacks events.c, HELLO and AUTH handshake.c, LIST list.c; each
+ * open export's revocation state is its region's (region.c).
  */
 #include "client.h"
 
@@ -689,8 +689,7 @@ int daxmr_client_check(struct daxmr_client *client, int idle_ms, int timeout_ms)
 	if (ret && !client_is_live(client))
 		DAXMR_LOG_ERR("connection to %s failed its liveness check (%lld ms silent, then "
 			      "no answer within %d ms): %s",
-			      client->peer, (long long)silent, timeout_ms,
-			      daxmr_log_strerror(ret));
+			      client->peer, (long long)silent, timeout_ms, daxmr_log_strerror(ret));
 	daxmr_client_settle(client);
 	return ret;
 }

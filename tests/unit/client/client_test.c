@@ -79,7 +79,8 @@ static struct {
 		list_pages; /* LIST answers this many pages of 2 entries, the last without MORE */
 	bool list_dup;	    /* page 2 repeats an id of page 1 */
 	enum ibv_wc_status rdma_status;
-	enum ibv_wc_status send_status; /* the client's SENDs complete with this (0: success) */
+	/* the client's SENDs complete with this (0: success) */
+	enum ibv_wc_status send_status;
 	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
 	bool revoke_twice;	 /* ... and again (a repeated REVOKE) */
 	bool silent;		 /* the server answers nothing (timeouts) */
@@ -860,7 +861,7 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 						wr->sg_list[0].length, msg),
 			 0);
 	if (mock.send_status != IBV_WC_SUCCESS) {
-		/* the peer never acknowledged it (retries exhausted, say): the server saw nothing */
+		/* never acknowledged (retries exhausted, say): the server saw nothing */
 		wc_push(wr->wr_id, mock.send_status, IBV_WC_SEND, 0);
 		return 0;
 	}
