@@ -22,6 +22,7 @@
 #define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
 #define TOOL_PROGRESS_MIN (16u << 20) /* transfers at least this big show progress on a tty */
 #define TOOL_REOPEN_BACKOFF_MS 100
+#define TOOL_RECONNECTS 3	 /* get/put: reconnects per 4 MiB call (opts.reconnect) */
 #define TOOL_WATCH_TICK_MS 1000	 /* how often a quiet watch looks at its connection */
 #define TOOL_WATCH_IDLE_MS 2000	 /* silence after which it asks the server (liveness check) */
 #define TOOL_WATCH_CHECK_MS 5000 /* and how long it waits for the answer (at most; -t if less) */
@@ -81,7 +82,9 @@ static const char tool_usage_get[] =
 	"\n"
 	"Reads LENGTH bytes (default: to the end of the export) at OFFSET (default 0) of export\n"
 	"NAME with one-sided RDMA READs and writes them to FILE (default stdout). Shows progress\n"
-	"on stderr for large transfers when stderr is a terminal.\n"
+	"on stderr for large transfers when stderr is a terminal. A connection lost mid-transfer\n"
+	"is re-established (up to 3 times per 4 MiB, each within -t MS) and the unfinished range\n"
+	"read again, as long as the export keeps the generation it had (else exit 6).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
 	"4 no such export, 5 access denied, 6 revoked, 7 unavailable.\n";
 
@@ -91,7 +94,9 @@ static const char tool_usage_put[] =
 	"Writes FILE (default stdin) at OFFSET (default 0) of export NAME with one-sided RDMA\n"
 	"WRITEs, then FLUSHes the range so it is persistent. Refuses input that would pass the\n"
 	"export's end (checked before writing for a regular file; for a pipe, before the chunk\n"
-	"that would pass it).\n"
+	"that would pass it). A connection lost mid-transfer is re-established (up to 3 times per\n"
+	"4 MiB, each within -t MS) and the unfinished range written again, as long as the export\n"
+	"keeps the generation it had: never into a newer one (exit 6 then).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
 	"4 no such export, 5 access denied (read-only export), 6 revoked, 7 unavailable.\n";
 
@@ -752,6 +757,8 @@ int main(int argc, char *argv[])
 	opts.ack_revoke = !a.ignore_revoke;
 	opts.verbose = a.verbose;
 	opts.secret_file = secret;
+	if (a.cmd == DAXMR_TOOL_GET || a.cmd == DAXMR_TOOL_PUT)
+		opts.reconnect = TOOL_RECONNECTS;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
 		tool_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));

@@ -153,6 +153,13 @@ size_t daxmr_region_piece(const struct daxmr_region *region, uint64_t offset, si
 	return n;
 }
 
+/* Joins list again as RELEASED: its descriptor did not survive a reconnect. */
+void daxmr_region_attach_lost(struct daxmr_region_list *list, struct daxmr_region *region)
+{
+	region->state = DAXMR_REGION_RELEASED;
+	TAILQ_INSERT_TAIL(list, region, entry);
+}
+
 /* Leaves the connection's list. */
 void daxmr_region_detach(struct daxmr_region_list *list, struct daxmr_region *region)
 {

@@ -156,6 +156,16 @@ struct daxmr_client_opts {
 	 * export's segment boundaries), so that a lost packet costs a short retransmission. 4096..
 	 * 1 GiB, rounded down to a multiple of 4096; 0: DAXMR_DEFAULT_MAX_WR_BYTES. */
 	uint32_t max_wr_bytes;
+	/* opt-in (0, the default: off): how many times one daxmr_region_read or _write may
+	 * reconnect when the connection dies under it (a reply or completion timed out, the QP
+	 * failed, the server dropped us) and re-issue the range not yet done (READ and WRITE of a
+	 * range are idempotent). Each attempt is bounded by timeout_ms. Every region that was
+	 * open is opened again, and kept only if the server hands out the same descriptor (same
+	 * generation, mapping and length; the export's key for a shared MR): a region revoked
+	 * meanwhile fails -ESTALE and nothing is written into the next generation. Logged at
+	 * warning level. Only while no memory is registered (daxmr_mem_reg) and no asynchronous
+	 * operation is in flight: their keys and contexts die with the connection. */
+	unsigned int reconnect;
 };
 
 #define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
@@ -163,7 +173,7 @@ struct daxmr_client_opts {
 		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
 		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                   \
 		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH,                              \
-		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES                             \
+		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES, .reconnect = 0             \
 	}
 
 /* One export, as LIST reports it. */

@@ -81,10 +81,15 @@ static struct {
 	enum ibv_wc_status rdma_status;
 	/* the client's SENDs complete with this (0: success) */
 	enum ibv_wc_status send_status;
-	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
-	bool revoke_twice;	 /* ... and again (a repeated REVOKE) */
-	bool silent;		 /* the server answers nothing (timeouts) */
-	uint16_t version;	 /* the header version of everything the server sends */
+	unsigned int reconnect;	   /* connect_client's opts.reconnect */
+	unsigned int opens;	   /* OPEN requests answered */
+	uint64_t reopen_gen;	   /* nonzero: OPENs after the first hand out this generation */
+	int reconnect_connect_err; /* rdma_connect fails with this after the first connect */
+	unsigned int connects;	   /* rdma_connect calls */
+	bool revoke_during_rdma;   /* a REVOKE arrives before the RDMA completion */
+	bool revoke_twice;	   /* ... and again (a repeated REVOKE) */
+	bool silent;		   /* the server answers nothing (timeouts) */
+	uint16_t version;	   /* the header version of everything the server sends */
 	/* authentication: the HELLO reply's flags and challenge, the AUTH reply */
 	uint16_t hello_flags;
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
@@ -204,6 +209,7 @@ void __wrap_rdma_destroy_event_channel(struct rdma_event_channel *channel)
 {
 	assert_ptr_equal(channel, &fake_channel);
 	mock.live[L_CHANNEL]--;
+	mock.cm_head = mock.cm_tail; /* its undelivered events go with it */
 }
 
 int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id, void *context,
@@ -281,6 +287,10 @@ int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_q
 	fake_qp.context = &fake_ctx;
 	id->qp = &fake_qp;
 	mock.live[L_QP]++;
+	/* a new QP (a reconnect): the old one's receives and completions went with it */
+	mock.recv_head = mock.recv_tail;
+	mock.wc_head = mock.wc_tail;
+	mock.qp_error = false;
 	return 0;
 }
 
@@ -304,8 +314,8 @@ int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	assert_true(param->initiator_depth >= 1); /* RDMA READ needs it */
 	/* the HELLO reply's receive is posted before the server can send anything */
 	assert_true(mock.recv_tail - mock.recv_head >= 1);
-	if (mock.connect_err) {
-		errno = mock.connect_err;
+	if (mock.connect_err || (mock.connects++ && mock.reconnect_connect_err)) {
+		errno = mock.connect_err ? mock.connect_err : mock.reconnect_connect_err;
 		return -1;
 	}
 	if (mock.conn_event != (enum rdma_cm_event_type) - 1)
@@ -680,7 +690,7 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 	case DAXMR_PROTO_OP_OPEN:
 		r.hdr.status = mock.open_status;
 		r.desc.export_id = EXPORT_ID;
-		r.desc.generation = GEN;
+		r.desc.generation = mock.opens++ && mock.reopen_gen ? mock.reopen_gen : GEN;
 		r.desc.addr = REMOTE_ADDR;
 		r.desc.length = EXPORT_LEN;
 		r.desc.rkey = KEY0;
@@ -1005,6 +1015,7 @@ static int connect_client(struct daxmr_client **c, bool ack)
 	opts.ack_revoke = ack;
 	opts.name = "unit-test";
 	opts.secret_file = mock.secret_file;
+	opts.reconnect = mock.reconnect;
 	ret = daxmr_client_connect(ADDR, &opts, c);
 	if (!ret)
 		daxmr_client_set_callbacks(*c, &cbs, &mock);
@@ -2131,6 +2142,141 @@ static void cm__disconnected_revokes_open_regions(void **state)
 	assert_no_leaks();
 }
 
+/* ---- reconnect and re-issue (opts.reconnect) ---- */
+
+/* Opens "db" rw on a client with opts.reconnect; its third RDMA work request will fail. */
+static void reconnect_fixture(struct daxmr_client **c, struct daxmr_region **r, unsigned int n,
+			      enum ibv_wc_status status)
+{
+	mock.reconnect = n;
+	assert_int_equal(connect_client(c, true), 0);
+	assert_int_equal(daxmr_region_open(*c, "db", DAXMR_RW, r), 0);
+	mock.fail_wr = 3;
+	mock.fail_wr_status = status;
+}
+
+/* The QP dies mid-write: reconnect, the same generation again, the range re-issued, all there. */
+static void reconnect__reissues_same_generation(void **state)
+{
+	static uint8_t buf[1u << 20];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	reconnect_fixture(&c, &r, 2, IBV_WC_RETRY_EXC_ERR);
+	if (daxmr_region_write(r, 4096, buf, sizeof(buf)))
+		fail_msg("%s", mock.log);
+	assert_memory_equal(remote + 4096, buf, sizeof(buf));
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_HELLO), 2);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_OPEN), 2);
+	assert_int_equal(daxmr_region_desc(r)->generation, GEN);
+	assert_false(daxmr_region_is_revoked(r));
+	assert_true(strstr(mock.log, "reconnecting (attempt 1 of 2)") != NULL);
+	assert_true(strstr(mock.log, "re-issuing from offset") != NULL);
+	/* nothing for the caller: the connection lives, the region is still open */
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes + mock.disconnect_cbs, 0);
+	assert_int_equal(mock.live[L_QP], 1);
+	assert_int_equal(daxmr_region_read(r, 4096, buf, 4096), 0);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/*
+ * Revoked while the connection was down: the server hands out the next generation, which is
+ * closed again; the write fails -ESTALE and not a byte lands after the failed piece.
+ */
+static void reconnect__new_generation_ESTALE_nothing_written(void **state)
+{
+	static uint8_t buf[1u << 20];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	unsigned int i, closes = 0;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	reconnect_fixture(&c, &r, 2, IBV_WC_REM_ACCESS_ERR);
+	mock.reopen_gen = GEN + 1;
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ESTALE);
+	/* the first two 64 KiB pieces landed before the failure, nothing after them */
+	assert_memory_equal(remote, buf, 2 * DAXMR_DEFAULT_MAX_WR_BYTES);
+	for (i = 2 * DAXMR_DEFAULT_MAX_WR_BYTES; i < sizeof(buf); i++)
+		if (remote[i] != 0xab)
+			fail_msg("byte %u written into the next generation", i);
+	for (i = 0; i < mock.nsent; i++)
+		if (mock.sent[i].hdr.opcode == DAXMR_PROTO_OP_CLOSE) {
+			assert_int_equal(mock.sent[i].close.generation, GEN + 1);
+			closes++;
+		}
+	assert_int_equal(closes, 1);
+	assert_true(strstr(mock.log, "not re-issuing") != NULL);
+	assert_int_equal(daxmr_client_process(c), 0); /* the new connection lives */
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.revoke_info.generation, GEN);
+	assert_int_equal(mock.disconnect_cbs, 0);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_int_equal(daxmr_region_write(r, 0, buf, 16), -ESTALE);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1); /* none for the lost region */
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Every attempt fails: the write's error, then the loss reported once (revoke, disconnect). */
+static void reconnect__attempts_exhausted(void **state)
+{
+	uint8_t buf[256 << 10];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	reconnect_fixture(&c, &r, 3, IBV_WC_RETRY_EXC_ERR);
+	mock.reconnect_connect_err = ECONNREFUSED;
+	assert_int_not_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(mock.connects, 4); /* connect, then 3 attempts */
+	assert_true(strstr(mock.log, "attempt 3 of 3") != NULL);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(daxmr_region_write(r, 0, buf, 16), -ENOTCONN);
+	assert_int_equal(daxmr_client_check(c, 0, 50), -ENOTCONN);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Off by default; and never with registered memory (its keys die with the connection). */
+static void reconnect__off_by_default_and_with_mem(void **state)
+{
+	uint8_t buf[256 << 10];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *m = NULL;
+
+	(void)state;
+	reconnect_fixture(&c, &r, 0, IBV_WC_RETRY_EXC_ERR);
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ECONNRESET);
+	assert_int_equal(mock.connects, 1);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+
+	setup(NULL);
+	reconnect_fixture(&c, &r, 2, IBV_WC_RETRY_EXC_ERR);
+	assert_int_equal(daxmr_mem_reg(c, buf, 4096, &m), 0);
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ECONNRESET);
+	assert_int_equal(mock.connects, 1);
+	assert_int_equal(daxmr_mem_dereg(&m), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
 /* ---- the asynchronous zero-copy path ---- */
 
 /* The held RDMA completions reach the CQ: the operations in flight finish now. */
@@ -2938,6 +3084,10 @@ int main(void)
 		cmocka_unit_test_setup(check__RETRY_EXC_ERR_ECONNRESET, setup),
 		cmocka_unit_test_setup(check__EINVAL_and_EBUSY_in_callback, setup),
 		cmocka_unit_test_setup(cm__disconnected_revokes_open_regions, setup),
+		cmocka_unit_test_setup(reconnect__reissues_same_generation, setup),
+		cmocka_unit_test_setup(reconnect__new_generation_ESTALE_nothing_written, setup),
+		cmocka_unit_test_setup(reconnect__attempts_exhausted, setup),
+		cmocka_unit_test_setup(reconnect__off_by_default_and_with_mem, setup),
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
 		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
