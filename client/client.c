@@ -55,6 +55,7 @@
 #define CLIENT_QUEUE_DEPTH_MAX 4096u
 #define CLIENT_WR_BYTES_MIN 4096u
 #define CLIENT_WR_BYTES_MAX (1u << 30)
+#define CLIENT_RECONNECT_BACKOFF_MS 200 /* between failed reconnect attempts */
 
 enum daxmr_client_state {
 	DAXMR_CLIENT_INIT = 0,
@@ -1129,6 +1130,9 @@ static int client_transfer_reconnect(struct daxmr_client *client, struct daxmr_r
 		ret = client_reconnect(client, daxmr_clock_ms() + client->opts.timeout_ms);
 		if (ret) {
 			DAXMR_LOG_WRN("reconnect to %s: %s", client->peer, daxmr_log_strerror(ret));
+			/* a server that refuses at once (restarting, say) gets a moment */
+			if (*attempts < client->opts.reconnect)
+				(void)poll(NULL, 0, CLIENT_RECONNECT_BACKOFF_MS);
 			continue;
 		}
 		ret = client_reopen_regions(client, region);

@@ -83,7 +83,7 @@ static const char tool_usage_get[] =
 	"Reads LENGTH bytes (default: to the end of the export) at OFFSET (default 0) of export\n"
 	"NAME with one-sided RDMA READs and writes them to FILE (default stdout). Shows progress\n"
 	"on stderr for large transfers when stderr is a terminal. A connection lost mid-transfer\n"
-	"is re-established (up to 3 times per 4 MiB, each within -t MS) and the unfinished range\n"
+	"is re-established (up to 8 times per 4 MiB, each within -t MS) and the unfinished range\n"
 	"read again, as long as the export keeps the generation it had (else exit 6).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
 	"4 no such export, 5 access denied, 6 revoked, 7 unavailable.\n";
@@ -94,7 +94,7 @@ static const char tool_usage_put[] =
 	"Writes FILE (default stdin) at OFFSET (default 0) of export NAME with one-sided RDMA\n"
 	"WRITEs, then FLUSHes the range so it is persistent. Refuses input that would pass the\n"
 	"export's end (checked before writing for a regular file; for a pipe, before the chunk\n"
-	"that would pass it). A connection lost mid-transfer is re-established (up to 3 times per\n"
+	"that would pass it). A connection lost mid-transfer is re-established (up to 8 times per\n"
 	"4 MiB, each within -t MS) and the unfinished range written again, as long as the export\n"
 	"keeps the generation it had: never into a newer one (exit 6 then).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"

@@ -13,12 +13,18 @@
 #   transfer  the link fails during a 64 MiB put and a lease break fences the writer: after the
 #             breaker's pattern no byte of the put lands (checked through the file, also after
 #             the heal), and the put reports failure
+#   reissue   a 64 MiB put, then a 64 MiB get, each cut by a partition longer than its request
+#             timeout (-t 3000): the connection dies, libdaxmr reconnects once the link is back
+#             and re-issues the unfinished range (opts.reconnect), logging it; both succeed and
+#             the file holds the put's bytes. Then a put cut the same way with a lease break
+#             while it reconnects: the re-open finds generation 2, the put fails -ESTALE (exit
+#             6) and the file holds only the breaker's pattern (checked through the file)
 #   flap      32 watchers across a link that goes down and up every 300 ms for
 #             DAXMR_TEST_NET_FLAP_S (default 60) seconds, a lease break every 5 s: daxmrd stays
 #             up, every revocation is released long before the deadline, its fds and RSS do not grow
 . "$(dirname "$0")/common.sh"
 
-MODE=${1:?usage: partition.sh break|long|transfer|flap}
+MODE=${1:?usage: partition.sh break|long|transfer|reissue|flap}
 BUDGET=1000  # daxmrd's default ack budget at lease-break-time 45 s
 MARGIN=700   # what a breaker may wait past the budget under TCG
 f=$WORK/t.img
@@ -29,6 +35,64 @@ ls_ms() {
 	t0=$(now_ms)
 	srv "$DAXMR" -t 5000 -s "$SERVER" ls >/dev/null || fail "daxmr ls next to daxmrd failed during the partition"
 	echo $(($(now_ms) - t0))
+}
+
+# opens: how many OPENs of t daxmrd logged so far.
+opens() { grep -c 'OPEN t ' "$WORK/d.log"; }
+
+# cut_during LOG PID WHAT N0 DELAY: partitions the link DELAY s after daxmrd logged an OPEN of t
+# beyond the N0th (the transfer PID's, writing LOG), runs $CUT_HOOK, and heals it 7 s after the
+# cut: past the transfer's -t 3000, so its connection dies and a reconnect attempt fails in the
+# partition before one succeeds.
+cut_during() {
+	local i
+	for i in $(seq 200); do [ "$(opens)" -gt "$4" ] && break; sleep 0.1; done
+	[ "$(opens)" -gt "$4" ] || fail "no OPEN of the $3 in daxmrd's log within 20 s"
+	sleep "$5"
+	kill -0 "$2" 2>/dev/null || fail "the $3 finished before the partition: $(tr '\n' '|' <"$1")"
+	topo_partition loss
+	T_PART=$(now_ms)
+	say "link partitioned during the $3"
+	[ -z "${CUT_HOOK:-}" ] || $CUT_HOOK
+	while [ $(($(now_ms) - T_PART)) -lt 7000 ]; do sleep 0.1; done
+	topo_heal
+	say "link healed $(($(now_ms) - T_PART)) ms after the partition began"
+}
+
+# fence_all: a breaker through the fence writes its pattern over the whole file.
+fence_all() {
+	python3 - "$f" >"$WORK/breaker.out" <<'PY' || fail "breaker failed"
+import os, sys, time
+t0 = time.monotonic()
+fd = os.open(sys.argv[1], os.O_RDWR)
+dt = time.monotonic() - t0
+pat = b"FENCED!!" * (1 << 17)  # 1 MiB
+size = os.fstat(fd).st_size
+for off in range(0, size, len(pat)):
+    os.pwrite(fd, pat, off)
+os.close(fd)
+print(int(dt * 1000))
+PY
+}
+
+# only_pattern: the file holds the breaker's pattern and nothing else.
+only_pattern() {
+	python3 - "$f" <<'PY'
+import sys
+pat = b"FENCED!!" * (1 << 17)
+with open(sys.argv[1], "rb") as fh:
+    off = 0
+    while True:
+        b = fh.read(len(pat))
+        if not b:
+            break
+        if b != pat[:len(b)]:
+            i = next(i for i in range(len(b)) if b[i] != pat[i])
+            print("first foreign byte at offset %d" % (off + i))
+            sys.exit(1)
+        off += len(b)
+print("the file holds only the breaker's pattern (%d bytes)" % off)
+PY
 }
 
 # first_break: partitions the link with both holders in place, breaks the lease, checks the
@@ -125,18 +189,7 @@ transfer)
 	say "link partitioned during the put"
 	# the breaker overwrites the whole file with its pattern once it is through: a byte of the
 	# put found afterwards landed after the fence
-	python3 - "$f" >"$WORK/breaker.out" <<'PY' || fail "breaker failed"
-import os, sys, time
-t0 = time.monotonic()
-fd = os.open(sys.argv[1], os.O_RDWR)
-dt = time.monotonic() - t0
-pat = b"FENCED!!" * (1 << 17)  # 1 MiB
-size = os.fstat(fd).st_size
-for off in range(0, size, len(pat)):
-    os.pwrite(fd, pat, off)
-os.close(fd)
-print(int(dt * 1000))
-PY
+	fence_all
 	ms=$(cat "$WORK/breaker.out")
 	ms_lt "$ms" $((BUDGET + MARGIN)) || fail "breaker blocked $ms ms: more than the ack budget $BUDGET + $MARGIN ms"
 	say "ok: breaker through after $ms ms with the writer partitioned; it wrote its pattern over the file"
@@ -147,26 +200,63 @@ PY
 	say "the put exited $RC: $(tr '\n' '|' <"$WORK/put.log")"
 	[ "$RC" != 0 ] || fail "the put reported success although it was fenced mid-transfer"
 	grep -qi 'access denied' "$WORK/put.log" && fail "the put calls the fence 'access denied'"
-	say "ok: the put reports its failure"
+	# revoked (the late REVOKE, or a reconnect that found generation 2), never written on
+	[ "$RC" = 6 ] || fail "the fenced put exited $RC, expected 6 (revoked)"
+	say "ok: the put reports its failure: revoked"
+	grep -E 'reconnect|not re-issuing' "$WORK/put.log" | sed "s/^/$TEST: put: /"
 	sleep 2 # anything still retransmitted after the heal has had its chance to land
 	stop_daxmrd TERM
-	python3 - "$f" <<'PY' || fail "bytes of the put landed after the fence"
-import sys
-pat = b"FENCED!!" * (1 << 17)
-with open(sys.argv[1], "rb") as fh:
-    off = 0
-    while True:
-        b = fh.read(len(pat))
-        if not b:
-            break
-        if b != pat[:len(b)]:
-            i = next(i for i in range(len(b)) if b[i] != pat[i])
-            print("first foreign byte at offset %d" % (off + i))
-            sys.exit(1)
-        off += len(b)
-print("the file holds only the breaker's pattern (%d bytes)" % off)
-PY
+	only_pattern || fail "bytes of the put landed after the fence"
 	say "ok: no byte of the put landed after the fence (checked through the file)"
+	;;
+reissue)
+	size=$((64 << 20))
+	head -c $size /dev/zero >"$f"
+	random_file "$WORK/in" $size
+	start_daxmrd d --allow-non-dax --export "t=$f"
+	# 1. a put cut by a partition longer than its timeout: reconnect, re-issue, success
+	t0=$(now_ms) n0=$(opens)
+	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" put t -i "$WORK/in" >"$WORK/put.log" 2>&1 &
+	PPID_=$!
+	BACKGROUND+=("$PPID_")
+	cut_during "$WORK/put.log" "$PPID_" put "$n0" 1
+	wait_exit "$PPID_" 120 "the put after the heal"
+	say "the put exited $RC after $(($(now_ms) - t0)) ms"
+	grep -E 'lost|reconnect|re-issuing' "$WORK/put.log" | sed "s/^/$TEST: put: /"
+	[ "$RC" = 0 ] || fail "the put cut by a partition exited $RC: $(tr '\n' '|' <"$WORK/put.log")"
+	grep -q 'reconnecting (attempt' "$WORK/put.log" || fail "the put never reconnected: the partition did not cut it"
+	grep -q 're-issuing from offset' "$WORK/put.log" || fail "the put does not say it re-issued"
+	say "ok: the put reconnected after the heal, re-issued its range and succeeded"
+	# 2. a get cut the same way
+	t0=$(now_ms) n0=$(opens)
+	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" get t -o "$WORK/back" >"$WORK/get.log" 2>&1 &
+	GET_PID=$!
+	BACKGROUND+=("$GET_PID")
+	cut_during "$WORK/get.log" "$GET_PID" get "$n0" 0.3
+	wait_exit "$GET_PID" 120 "the get after the heal"
+	say "the get exited $RC after $(($(now_ms) - t0)) ms"
+	grep -E 'lost|reconnect|re-issuing' "$WORK/get.log" | sed "s/^/$TEST: get: /"
+	[ "$RC" = 0 ] || fail "the get cut by a partition exited $RC: $(tr '\n' '|' <"$WORK/get.log")"
+	grep -q 're-issuing from offset' "$WORK/get.log" || fail "the get never reconnected and re-issued"
+	same_bytes "$WORK/in" "$WORK/back" "the get returns the put's 64 MiB"
+	# 3. a put cut the same way, and a lease break while it is away: the re-open finds the
+	# next generation, and the put must neither succeed nor write into it
+	random_file "$WORK/in2" $size
+	n0=$(opens)
+	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" put t -i "$WORK/in2" >"$WORK/put2.log" 2>&1 &
+	PPID_=$!
+	BACKGROUND+=("$PPID_")
+	CUT_HOOK=fence_all cut_during "$WORK/put2.log" "$PPID_" put "$n0" 1
+	say "breaker through after $(cat "$WORK/breaker.out") ms, its pattern over the file"
+	wait_exit "$PPID_" 120 "the fenced put after the heal"
+	say "the fenced put exited $RC: $(grep -E 'reconnect|revoked|re-issuing|failed' "$WORK/put2.log" | tr '\n' '|')"
+	[ "$RC" = 6 ] || fail "the put whose export was revoked while it reconnected exited $RC, expected 6 (revoked)"
+	grep -q 'not re-issuing' "$WORK/put2.log" || fail "the put does not say why it did not re-issue"
+	say "ok: the put reconnected, found generation 2 and failed -ESTALE without re-issuing"
+	sleep 2
+	stop_daxmrd TERM
+	only_pattern || fail "bytes of the put landed in the next generation"
+	say "ok: the next generation holds only the breaker's bytes (checked through the file)"
 	;;
 flap)
 	secs=${DAXMR_TEST_NET_FLAP_S:-60}
