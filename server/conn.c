@@ -29,7 +29,10 @@
  * has their state diagram).
  *
  * Keys: where the device binds type-2 memory windows, each OPEN gets one of the connection's
- * windows (window.c has their state diagram) and its reply waits for the bind's completion; a
+ * windows (window.c has their state diagram) and its reply waits for the bind's completion. The
+ * bind itself waits in a queue (the window slots, oldest first) until the QP's send queue is
+ * idle, because rxe executes a bind posted behind an unacknowledged SEND twice when it
+ * retransmits (conn_serve_binds); a full queue answers the OPEN BUSY; a
  * REVOKE_ACK or CLOSE under revocation is reported to the server once the descriptor's windows
  * are invalidated. Without windows the OPEN gets the export's MR key at once.
  *
@@ -392,13 +395,12 @@ static enum daxmr_proto_status conn_open_finish(struct daxmr_conn *conn, struct 
 
 /*
  * A window for an OPEN, in *w_ptr: the one this descriptor already has for this access and
- * generation (BOUND, desc->rkey set), or a new one allocated and its bind posted (BINDING: the
- * reply waits for the completion). 0, -ENOBUFS (no free slot), or another -errno: fall back to
- * the MR key.
+ * generation (BOUND, desc->rkey set), or a new one allocated and queued (QUEUED: its bind is
+ * posted once the send queue is idle, and the reply waits for the bind's completion). 0,
+ * -ENOBUFS (no free slot), or another -errno: fall back to the MR key.
  */
 static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t req_id,
-			    const struct ibv_mw_bind_info *bind, struct daxmr_proto_desc *desc,
-			    struct daxmr_window **w_ptr)
+			    struct daxmr_proto_desc *desc, struct daxmr_window **w_ptr)
 {
 	struct daxmr_hold *h = daxmr_hold_find(&conn->holds, desc->export_id);
 	struct daxmr_window *w;
@@ -413,9 +415,9 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 			return 0;
 		}
 	}
-	ret = daxmr_window_bind(&conn->windows, exp, req_id, bind, desc, &w);
+	ret = daxmr_window_queue(&conn->windows, exp, req_id, desc, &w);
 	if (ret == 0)
-		*w_ptr = w; /* BINDING: the reply waits for the completion */
+		*w_ptr = w; /* QUEUED: the reply waits for the bind */
 	return ret;
 }
 
@@ -475,15 +477,18 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 	}
 	ret = daxmr_export_window(exp, req->open.access, &reply->desc, &bind);
 	if (ret == 0) {
-		ret = conn_open_window(conn, exp, req->hdr.request_id, &bind, &reply->desc, &w);
-		if (ret == 0 && w->state == DAXMR_WINDOW_BINDING) {
+		ret = conn_open_window(conn, exp, req->hdr.request_id, &reply->desc, &w);
+		if (ret == 0 && w->state == DAXMR_WINDOW_QUEUED) {
 			*deferred = true;
 			return DAXMR_PROTO_STATUS_OK;
 		}
 		if (ret == 0)
 			return conn_open_finish(conn, exp, &reply->desc, w);
 		if (ret == -ENOBUFS) {
-			conn_reason(conn, reply, "no free memory window slot on this connection");
+			conn_reason(conn, reply,
+				    "all %d memory window slots of this connection are in use or "
+				    "queued: retry",
+				    DAXMR_WINDOW_SLOTS);
 			return DAXMR_PROTO_STATUS_BUSY;
 		}
 		ret = -EOPNOTSUPP; /* no window for this one: the MR key, logged once */
@@ -730,6 +735,98 @@ static enum daxmr_proto_status conn_route_ready(struct daxmr_conn *conn,
 }
 
 /*
+ * Answers the OPEN (req_id, access) of exp whose window will not be bound (already released):
+ * with the MR key (mr_key: the bind could not be posted, the fallback), or the status saying
+ * why not now (the export was revoked or went down while the bind was queued).
+ */
+static void conn_open_unbound(struct daxmr_conn *conn, struct daxmr_export *exp,
+			      enum daxmr_proto_access access, uint64_t req_id, bool mr_key)
+{
+	struct daxmr_proto_hdr req = { .version = conn->version,
+				       .opcode = DAXMR_PROTO_OP_OPEN,
+				       .request_id = req_id };
+	char reason[sizeof(((struct daxmr_proto_msg *)0)->reason)];
+	struct daxmr_proto_msg reply;
+	enum daxmr_proto_status st;
+	int ret = -EAGAIN;
+
+	conn_reply_init(conn, &req, DAXMR_PROTO_STATUS_OK, &reply);
+	if (mr_key)
+		ret = daxmr_export_desc(exp, access, &reply.desc);
+	if (ret == 0) {
+		st = conn_open_finish(conn, exp, &reply.desc, NULL);
+	} else if (ret == -EAGAIN) {
+		st = conn_open_not_now(conn, exp, &reply);
+	} else {
+		conn_reason(conn, &reply, "registering read-only keys of export %s failed: %s",
+			    daxmr_export_name(exp), daxmr_log_strerror(ret));
+		st = DAXMR_PROTO_STATUS_INTERNAL;
+	}
+	if (st != DAXMR_PROTO_STATUS_OK) {
+		memcpy(reason, reply.reason, sizeof(reason));
+		conn_reply_init(conn, &req, st, &reply);
+		memcpy(reply.reason, reason, sizeof(reason));
+		DAXMR_LOG_DBG("connection %s: OPEN %s answered %s before its bind", conn->peer,
+			      daxmr_export_name(exp), daxmr_proto_status_str(st));
+	}
+	(void)conn_send(conn, &reply);
+}
+
+/* Drops the queued binds of exp (revoked, fenced or gone): their OPENs are answered now. */
+static void conn_drop_queued(struct daxmr_conn *conn, struct daxmr_export *exp)
+{
+	struct daxmr_window *w;
+	enum daxmr_proto_access access;
+	uint64_t req_id;
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		w = &conn->windows.slot[i];
+		if (w->state != DAXMR_WINDOW_QUEUED || w->exp != exp)
+			continue;
+		access = w->access;
+		req_id = w->req_id;
+		daxmr_window_release(&conn->windows, w);
+		if (conn->state == DAXMR_CONN_READY)
+			conn_open_unbound(conn, exp, access, req_id, false);
+	}
+}
+
+/*
+ * Posts the oldest queued bind once the QP's send queue is idle: no send, bind or invalidation
+ * out (window.c says why a bind must never follow an unacknowledged work request). Called when
+ * an OPEN queues one and at every completion of the send queue. A queued OPEN whose export is no
+ * longer at its generation is answered instead; a bind that cannot be posted falls back to the
+ * MR key. Each step posts something (the bind or a reply), so at most one bind is out at a time.
+ */
+static void conn_serve_binds(struct daxmr_conn *conn)
+{
+	struct ibv_mw_bind_info bind;
+	struct daxmr_proto_desc now;
+	struct daxmr_export *exp;
+	enum daxmr_proto_access access;
+	struct daxmr_window *w;
+	uint64_t req_id;
+	bool current;
+
+	while (conn->state == DAXMR_CONN_READY && daxmr_transport_is_send_idle(&conn->tp) &&
+	       daxmr_window_is_idle(&conn->windows) &&
+	       (w = daxmr_window_next_queued(&conn->windows)) != NULL) {
+		exp = w->exp;
+		access = w->access;
+		req_id = w->req_id;
+		/* the MR the bind names is looked up now: the export may have moved on */
+		current = daxmr_export_window(exp, access, &now, &bind) == 0 &&
+			  now.generation == w->gen;
+		if (current && daxmr_window_post_bind(&conn->windows, w, &bind) == 0)
+			continue; /* BINDING: the send queue is busy until its completion */
+		if (!current)
+			daxmr_window_release(&conn->windows, w);
+		conn_open_unbound(conn, exp, access, req_id, current);
+	}
+}
+
+/*
  * Answers a decoded message (decode_ret: its payload's decode error) by state and opcode. The
  * receive buffer is free again before this runs, and receives are reposted before the reply.
  */
@@ -785,7 +882,11 @@ static void conn_route(struct daxmr_conn *conn, const struct daxmr_proto_msg *ms
 		daxmr_conn_disconnect(conn);
 		return;
 	}
-	if (!deferred && conn_send(conn, &reply) == 0)
+	if (deferred) {
+		conn_serve_binds(conn); /* its bind now if the send queue is idle, else later */
+		return;
+	}
+	if (conn_send(conn, &reply) == 0)
 		return;
 	if (conn->state == DAXMR_CONN_DENIED)
 		daxmr_conn_disconnect(conn);
@@ -860,13 +961,12 @@ static void conn_on_mw_wc(struct daxmr_conn *conn, struct daxmr_window *w, const
 
 	if (binding) {
 		conn_on_bind_wc(conn, w, wc);
-		return;
-	}
-	if (ret == -EIO && !conn_is_down(conn)) {
+	} else if (ret == -EIO && !conn_is_down(conn)) {
 		DAXMR_LOG_WRN("connection %s (%s): LOCAL_INV failed: %s: disconnecting", conn->peer,
 			      conn->client, ibv_wc_status_str(wc->status));
 		daxmr_conn_disconnect(conn);
 	}
+	conn_serve_binds(conn);
 }
 
 /* One completion. */
@@ -901,7 +1001,11 @@ static void conn_on_wc(struct daxmr_conn *conn, const struct ibv_wc *wc)
 		daxmr_conn_disconnect(conn); /* the ACCESS_DENIED of a failed AUTH is out */
 		return;
 	}
-	if (send || conn_is_down(conn))
+	if (send) {
+		conn_serve_binds(conn); /* the send queue may be idle now */
+		return;
+	}
+	if (conn_is_down(conn))
 		return;
 	conn->unreachable_ms = 0; /* it talks: reachable */
 	if (conn->state == DAXMR_CONN_ACCEPTING)
@@ -1092,6 +1196,8 @@ int daxmr_conn_revoke(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_
 	struct daxmr_proto_msg msg;
 	int ret;
 
+	/* an OPEN of exp whose bind still waits gets no key now: revocation never waits for it */
+	conn_drop_queued(conn, exp);
 	if (conn->state != DAXMR_CONN_READY)
 		return -ENOTCONN;
 	if (!h || h->gen != gen || h->state != DAXMR_HOLD_HELD)
@@ -1165,6 +1271,7 @@ void daxmr_conn_fence(struct daxmr_conn *conn, struct daxmr_export *exp)
 		if (unacked && !conn->unreachable_ms)
 			conn->unreachable_ms = daxmr_clock_ms();
 	}
+	conn_drop_queued(conn, exp);
 	daxmr_window_fence(&conn->windows, exp);
 }
 
@@ -1253,6 +1360,7 @@ void daxmr_conn_forget(struct daxmr_conn *conn, struct daxmr_export *exp)
 {
 	struct daxmr_hold *h, *next;
 
+	conn_drop_queued(conn, exp);
 	daxmr_window_fence(&conn->windows, exp);
 	for (h = TAILQ_FIRST(&conn->holds.list); h; h = next) {
 		next = TAILQ_NEXT(h, link);

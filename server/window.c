@@ -6,7 +6,9 @@
  * windows, each OPEN gets a window bound on the connection's QP over the export's MR, and the
  * reply waits for the bind's completion. A window (one slot of the set):
  *
- *   FREE --OPEN: alloc + post BIND_MW (daxmr_window_bind)--> BINDING
+ *   FREE --OPEN: alloc (daxmr_window_queue)--> QUEUED --the QP's send queue idle: post
+ *         BIND_MW (daxmr_window_post_bind)--> BINDING
+ *   QUEUED --revoked or fenced meanwhile, connection closing--> released: FREE
  *   BINDING --completion, still current: OPEN reply (daxmr_window_attach)--> BOUND (to a hold)
  *   BINDING --completion failed, revoked meanwhile, connection closing--> released: FREE
  *   BOUND --REVOKE_ACK / CLOSE / re-OPEN / new generation (daxmr_window_cut): post
@@ -18,6 +20,14 @@
  *
  * Without windows (or when alloc or post fails) the OPEN gets the export's MR key at once.
  * At most one WR per window is out at a time, so the QP's send queue has room for one per slot.
+ *
+ * Why QUEUED: on a retransmission rxe (7.3) rewinds its requester to the oldest work request not
+ * completed and walks forward, executing again a BIND_MW that was posted behind an unacknowledged
+ * SEND; the window is bound already, the second bind fails (IB_WC_MW_BIND_ERR) and the QP dies
+ * (docs/reliability.md, "Known problems found across the link"). So a bind is posted only when
+ * nothing else of the QP is outstanding; the caller knows its sends and says when (the slots,
+ * DAXMR_WINDOW_SLOTS, bound the queue; the oldest OPEN is served first). LOCAL_INV needs no such
+ * care: rxe fences it behind every earlier work request.
  */
 #include "window.h"
 
@@ -34,6 +44,8 @@ const char *daxmr_window_state_str(enum daxmr_window_state state)
 	switch (state) {
 	case DAXMR_WINDOW_FREE:
 		return "free";
+	case DAXMR_WINDOW_QUEUED:
+		return "queued";
 	case DAXMR_WINDOW_BINDING:
 		return "binding";
 	case DAXMR_WINDOW_BOUND:
@@ -96,6 +108,8 @@ static void window_dealloc(struct daxmr_window_set *ws, struct daxmr_window *w)
 /* Deallocates the window and frees its slot. */
 void daxmr_window_release(struct daxmr_window_set *ws, struct daxmr_window *w)
 {
+	if (w->state == DAXMR_WINDOW_QUEUED)
+		ws->nbinding--; /* its OPEN will not become a descriptor */
 	window_dealloc(ws, w);
 	memset(w, 0, sizeof(*w));
 }
@@ -106,12 +120,10 @@ static uint64_t window_wrid(const struct daxmr_window_set *ws, const struct daxm
 	return daxmr_wrid(ws->wr_kind, (uint32_t)(w - ws->slot));
 }
 
-/* Allocates a window in a free slot and posts its bind. */
-int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t req_id,
-		      const struct ibv_mw_bind_info *bind, const struct daxmr_proto_desc *desc,
-		      struct daxmr_window **w_ptr)
+/* Allocates a window in a free slot for an OPEN: QUEUED. */
+int daxmr_window_queue(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t req_id,
+		       const struct daxmr_proto_desc *desc, struct daxmr_window **w_ptr)
 {
-	struct ibv_send_wr wr, *bad = NULL;
 	struct daxmr_window *w = NULL;
 	char why[96];
 	unsigned int i;
@@ -132,6 +144,37 @@ int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uin
 		return ret;
 	}
 	w->rkey = ibv_inc_rkey(w->mw->rkey);
+	w->state = DAXMR_WINDOW_QUEUED;
+	w->exp = exp;
+	w->gen = desc->generation;
+	w->access = desc->access;
+	w->req_id = req_id;
+	w->seq = ws->next_seq++;
+	ws->nbinding++;
+	*w_ptr = w;
+	return 0;
+}
+
+/* The oldest QUEUED window. */
+struct daxmr_window *daxmr_window_next_queued(struct daxmr_window_set *ws)
+{
+	struct daxmr_window *w = NULL;
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (ws->slot[i].state == DAXMR_WINDOW_QUEUED && (!w || ws->slot[i].seq < w->seq))
+			w = &ws->slot[i];
+	return w;
+}
+
+/* Posts a QUEUED window's bind: BINDING. */
+int daxmr_window_post_bind(struct daxmr_window_set *ws, struct daxmr_window *w,
+			   const struct ibv_mw_bind_info *bind)
+{
+	struct ibv_send_wr wr, *bad = NULL;
+	char why[96];
+	int ret;
+
 	memset(&wr, 0, sizeof(wr));
 	wr.wr_id = window_wrid(ws, w);
 	wr.opcode = IBV_WR_BIND_MW;
@@ -142,20 +185,26 @@ int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uin
 	ret = -ibv_post_send(ws->qp, &wr, &bad);
 	if (ret) {
 		DAXMR_LOG_CALL_ERR("ibv_post_send", ret, "connection %s, BIND_MW for export %s",
-				   ws->peer, daxmr_export_name(exp));
+				   ws->peer, daxmr_export_name(w->exp));
 		snprintf(why, sizeof(why), "posting BIND_MW failed: %s", daxmr_log_strerror(ret));
-		daxmr_export_window_failed(exp, why);
+		daxmr_export_window_failed(w->exp, why);
 		daxmr_window_release(ws, w);
 		return ret;
 	}
 	w->state = DAXMR_WINDOW_BINDING;
-	w->exp = exp;
-	w->gen = desc->generation;
-	w->access = desc->access;
-	w->req_id = req_id;
-	ws->nbinding++;
-	*w_ptr = w;
 	return 0;
+}
+
+/* Whether no BIND_MW or LOCAL_INV of the set is out. */
+bool daxmr_window_is_idle(const struct daxmr_window_set *ws)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (ws->slot[i].state == DAXMR_WINDOW_BINDING ||
+		    ws->slot[i].state == DAXMR_WINDOW_INVALIDATING)
+			return false;
+	return true;
 }
 
 /*
@@ -259,8 +308,8 @@ void daxmr_window_drop_all(struct daxmr_window_set *ws, bool report)
 		w = &ws->slot[i];
 		if (w->state == DAXMR_WINDOW_FREE)
 			continue;
-		if (w->state == DAXMR_WINDOW_BOUND) {
-			daxmr_window_release(ws, w);
+		if (w->state == DAXMR_WINDOW_BOUND || w->state == DAXMR_WINDOW_QUEUED) {
+			daxmr_window_release(ws, w); /* no WR out */
 			continue;
 		}
 		window_dealloc(ws, w);
@@ -287,7 +336,7 @@ void daxmr_window_fence(struct daxmr_window_set *ws, const struct daxmr_export *
 				" deallocated at the release",
 				ws->peer, ws->client, w->rkey, daxmr_export_name(exp), w->gen);
 		w->ack = false; /* the revocation is finishing: its acks no longer matter */
-		if (w->state == DAXMR_WINDOW_BOUND)
+		if (w->state == DAXMR_WINDOW_BOUND || w->state == DAXMR_WINDOW_QUEUED)
 			daxmr_window_release(ws, w);
 		else
 			window_dealloc(ws, w);

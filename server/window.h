@@ -17,6 +17,7 @@
 /* A window slot's state; the diagram is at the top of window.c. */
 enum daxmr_window_state {
 	DAXMR_WINDOW_FREE = 0,	   /* nothing allocated */
+	DAXMR_WINDOW_QUEUED,	   /* allocated, its BIND_MW waits for an idle send queue */
 	DAXMR_WINDOW_BINDING,	   /* BIND_MW posted: an OPEN waits for its completion */
 	DAXMR_WINDOW_BOUND,	   /* the key of one descriptor (owner) */
 	DAXMR_WINDOW_INVALIDATING, /* LOCAL_INV posted: deallocated at its completion */
@@ -32,7 +33,8 @@ struct daxmr_window {
 	uint32_t rkey; /* the bound window's key (ibv_inc_rkey of the allocated one) */
 	enum daxmr_proto_access access;
 	bool ack;	 /* INVALIDATING: the completion is (exp, gen)'s revoke ack */
-	uint64_t req_id; /* BINDING: the OPEN answered when the bind completes */
+	uint64_t req_id; /* QUEUED, BINDING: the OPEN answered when the bind completes */
+	uint64_t seq;	 /* QUEUED: the order of the OPENs, served oldest first */
 };
 
 /*
@@ -41,7 +43,8 @@ struct daxmr_window {
  */
 struct daxmr_window_set {
 	struct daxmr_window slot[DAXMR_WINDOW_SLOTS];
-	unsigned int nbinding; /* windows BINDING: OPENs that will become descriptors */
+	unsigned int nbinding; /* windows QUEUED or BINDING: OPENs that will become descriptors */
+	uint64_t next_seq;     /* the seq of the next window queued */
 	bool closed; /* the connection is going or gone: invalidating means deallocating now */
 	struct ibv_pd *pd;  /* borrowed: the server's protection domain */
 	struct ibv_qp *qp;  /* borrowed: the connection's QP */
@@ -70,14 +73,29 @@ struct daxmr_window *daxmr_window_find(struct daxmr_window_set *ws, const void *
 				       enum daxmr_proto_access access);
 
 /*
- * Allocates a window in a free slot and posts its BIND_MW over bind: BINDING, remembering exp,
- * desc's generation and access, and req_id for the OPEN that the completion answers. Returns 0 with
- * *w_ptr set, -ENOBUFS (no free slot), or the -errno of ibv_alloc_mw / ibv_post_send (logged,
- * and told to daxmr_export_window_failed; the slot is FREE again).
+ * Allocates a window in a free slot for an OPEN (req_id) of exp, desc's generation and access:
+ * QUEUED, its BIND_MW not posted yet. rxe executes a BIND_MW again when a retransmission rewinds
+ * its requester to an earlier unacknowledged work request (docs/reliability.md), and the second
+ * bind kills the QP: the caller posts it (daxmr_window_post_bind) only once every earlier work
+ * request of the QP has completed. The slots are the queue's bound. Returns 0 with *w_ptr set,
+ * -ENOBUFS (no free slot), or the -errno of ibv_alloc_mw (logged, and told to
+ * daxmr_export_window_failed; the slot is FREE again).
  */
-int daxmr_window_bind(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t req_id,
-		      const struct ibv_mw_bind_info *bind, const struct daxmr_proto_desc *desc,
-		      struct daxmr_window **w_ptr);
+int daxmr_window_queue(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t req_id,
+		       const struct daxmr_proto_desc *desc, struct daxmr_window **w_ptr);
+
+/* The QUEUED window queued first (the next bind to post), or NULL. */
+struct daxmr_window *daxmr_window_next_queued(struct daxmr_window_set *ws);
+
+/*
+ * Posts the BIND_MW of a QUEUED window over bind: BINDING. Returns 0, or the -errno of
+ * ibv_post_send (logged, and told to daxmr_export_window_failed; the slot is FREE again).
+ */
+int daxmr_window_post_bind(struct daxmr_window_set *ws, struct daxmr_window *w,
+			   const struct ibv_mw_bind_info *bind);
+
+/* Whether none of the set's work requests (BIND_MW, LOCAL_INV) is out. */
+bool daxmr_window_is_idle(const struct daxmr_window_set *ws);
 
 /*
  * A window becomes owner's key (BOUND); owner's other BOUND window of the same access is
@@ -93,7 +111,8 @@ void daxmr_window_attach(struct daxmr_window_set *ws, struct daxmr_window *w, co
 void daxmr_window_cut(struct daxmr_window_set *ws, const void *owner, bool ack,
 		      struct daxmr_export *exp, uint64_t gen);
 
-/* Deallocates the window now (its rkey dies with it) and frees the slot. */
+/* Deallocates the window now (its rkey dies with it) and frees the slot (a QUEUED one: its OPEN is
+ * the caller's to answer). */
 void daxmr_window_release(struct daxmr_window_set *ws, struct daxmr_window *w);
 
 /*
@@ -107,15 +126,15 @@ int daxmr_window_complete(struct daxmr_window_set *ws, struct daxmr_window *w,
 
 /*
  * The connection is going or gone: deallocates every window at once (no completion to wait
- * for); from now on an invalidation deallocates at once too. report: also report the revoke
- * acks invalidations in flight were carrying. Slots with a WR still out stay until its
- * completion (or the QP's end).
+ * for; the QUEUED ones are dropped with their OPENs); from now on an invalidation deallocates at
+ * once too. report: also report the revoke acks invalidations in flight were carrying. Slots with a
+ * WR still out stay until its completion (or the QP's end).
  */
 void daxmr_window_drop_all(struct daxmr_window_set *ws, bool report);
 
 /*
- * exp's MR is about to be deregistered: deallocates every window over it now; their revoke acks
- * no longer matter.
+ * exp's MR is about to be deregistered: deallocates every window over it now (QUEUED ones too:
+ * the caller answers their OPENs first); their revoke acks no longer matter.
  */
 void daxmr_window_fence(struct daxmr_window_set *ws, const struct daxmr_export *exp);
 

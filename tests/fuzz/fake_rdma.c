@@ -106,6 +106,10 @@ static int fake_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ib
 			struct fake_rdma_mw *mw = (struct fake_rdma_mw *)(void *)wr->bind_mw.mw;
 
 			FUZZ_CHECK(mw->live, "BIND_MW of a deallocated window");
+			/* rxe executes a bind again when a retry rewinds to an earlier WR */
+			FUZZ_CHECK(qp->sq_tail == qp->sq_head,
+				   "BIND_MW posted behind %u work requests not completed",
+				   (unsigned int)(qp->sq_tail - qp->sq_head));
 			s->mw = wr->bind_mw.mw;
 			s->epoch = mw->epoch;
 			s->rkey = wr->bind_mw.rkey;

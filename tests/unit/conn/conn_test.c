@@ -1895,6 +1895,240 @@ static void open__fenced_while_binding_REVOKING(void **state)
 	drop_conn(&conn);
 }
 
+/*
+ * A reply whose send completion is held back (the client's device has not acknowledged it, as
+ * across a lossy link): returns its index in m.sent. Later sends complete at once again.
+ */
+static unsigned int unacked_send(struct daxmr_conn *conn)
+{
+	struct daxmr_proto_msg req = { .hdr.opcode = DAXMR_PROTO_OP_LIST };
+
+	m.hold_send_wc = true;
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	m.hold_send_wc = false;
+	return m.nsent - 1;
+}
+
+/* The held send i completes. */
+static void complete_send(struct daxmr_conn *conn, unsigned int i)
+{
+	push_wc(m.sent_wr_id[i], IBV_WC_SEND, IBV_WC_SUCCESS, 0);
+	daxmr_conn_on_cq_event(conn);
+}
+
+/*
+ * rxe executes again a BIND_MW posted behind an unacknowledged SEND when it retransmits
+ * (docs/reliability.md): the bind of an OPEN waits until the send queue is idle.
+ */
+static void open__bind_held_behind_unacked_send(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+	unsigned int held = unacked_send(conn);
+
+	(void)state;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(m.nmw_wr, 0); /* not posted: the LIST reply is still out */
+	assert_int_equal(m.live_mws, 1);
+	assert_int_equal(daxmr_conn_windows(conn), 1);
+	complete_send(conn, held);
+	assert_int_equal(m.nmw_wr, 1);
+	assert_int_equal(m.mw_wr[0].opcode, IBV_WR_BIND_MW);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 7);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.desc.rkey, m.mw_wr[0].bind_mw.rkey);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	drop_conn(&conn);
+}
+
+/* Binds go one at a time, each once the send queue is idle again, the oldest OPEN first. */
+static void open__queued_binds_one_at_a_time_oldest_first(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(m.nmw_wr, 1); /* idle: posted at once */
+	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RO, 9), 0);
+	assert_int_equal(m.nmw_wr, 1); /* the first bind is out */
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	/* bind 7 done, its reply sent and completed: then 8's bind, and only it */
+	assert_int_equal(m.nmw_wr, 2);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 7);
+	assert_ptr_equal(m.mw_wr[1].bind_mw.bind_info.mr, &fake_export_mr);
+	assert_int_equal(m.mw_wr[1].bind_mw.bind_info.mw_access_flags, IBV_ACCESS_REMOTE_READ);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 8);
+	assert_int_equal(m.nmw_wr, 3);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 9);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_windows(conn), 3);
+	drop_conn(&conn);
+}
+
+/*
+ * Queued binds count against the descriptors a connection may hold: the OPEN past the bound is
+ * BUSY at once; the queue drains in order once the send queue is idle.
+ */
+static void open__queue_bounded_BUSY_then_drained_in_order(void **state)
+{
+	struct daxmr_proto_msg rep;
+	struct daxmr_conn *conn;
+	unsigned int held, first, i;
+	char name[16];
+
+	(void)state;
+	reset();
+	for (i = 0; i < DAXMR_CONN_HOLD_MAX + 1; i++) {
+		snprintf(name, sizeof(name), "e%u", i);
+		add_export(name, 1, false, true);
+		m.exps[i].mw = true;
+	}
+	conn = make_conn();
+	hello(conn);
+	held = unacked_send(conn);
+	for (i = 0; i < DAXMR_CONN_HOLD_MAX; i++) {
+		snprintf(name, sizeof(name), "e%u", i);
+		assert_int_equal(open_async(conn, name, DAXMR_PROTO_ACCESS_RW, 1000 + i), 0);
+	}
+	assert_int_equal(m.nmw_wr, 0);
+	snprintf(name, sizeof(name), "e%d", DAXMR_CONN_HOLD_MAX);
+	assert_int_equal(do_open(conn, name, DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_BUSY);
+	/* that BUSY reply completed at once, but the LIST reply is still out: nothing posted */
+	assert_int_equal(m.nmw_wr, 0);
+	first = m.nsent;
+	complete_send(conn, held);
+	assert_int_equal(m.nmw_wr, DAXMR_CONN_HOLD_MAX);
+	assert_int_equal(m.nsent, first + DAXMR_CONN_HOLD_MAX);
+	for (i = 0; i < DAXMR_CONN_HOLD_MAX; i++) {
+		sent_msg((int)(first + i), &rep);
+		assert_int_equal(rep.hdr.request_id, 1000 + i);
+		assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	}
+	assert_int_equal(daxmr_conn_holds(conn), DAXMR_CONN_HOLD_MAX);
+	drop_conn(&conn);
+}
+
+/* A revocation never waits on the queue: a queued bind of the export is dropped, REVOKING. */
+static void revoke__drops_queued_bind_REVOKING(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_proto_msg rep;
+	unsigned int held = unacked_send(conn);
+
+	(void)state;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
+	m.exps[0].available = false; /* revoking */
+	/* not a holder of a: nothing to wait for; its queued OPEN is answered now */
+	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 -ENOENT);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 7);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	assert_int_equal(m.live_mws, 1); /* r's window, still queued */
+	complete_send(conn, held); /* and the REVOKING reply's, which completed at once */
+	assert_int_equal(m.nmw_wr, 1); /* r's bind only */
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 8);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	drop_conn(&conn);
+}
+
+/* An export revoked while its bind was queued (no REVOKE for this OPEN): answered, not bound. */
+static void open__revoked_while_queued_REVOKING(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+	unsigned int held = unacked_send(conn);
+
+	(void)state;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	m.exps[0].available = false;
+	complete_send(conn, held);
+	assert_int_equal(m.nmw_wr, 0);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 7);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	drop_conn(&conn);
+}
+
+/* The release fences a queued bind too: dropped, its OPEN answered, nothing posted later. */
+static void fence__drops_queued_bind(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+	unsigned int held = unacked_send(conn);
+
+	(void)state;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	m.exps[0].available = false;
+	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
+	assert_int_equal(m.live_mws, 0);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 7);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	complete_send(conn, held);
+	assert_int_equal(m.nmw_wr, 0);
+	drop_conn(&conn);
+}
+
+/* A disconnect frees the queued windows at once; nothing is posted afterwards. */
+static void disconnect__frees_queued_binds(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	unsigned int held = unacked_send(conn), sent;
+
+	(void)state;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
+	assert_int_equal(m.live_mws, 2);
+	daxmr_conn_disconnect(conn);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(daxmr_conn_windows(conn), 0);
+	sent = m.nsent;
+	complete_send(conn, held);
+	assert_int_equal(m.nmw_wr, 0);
+	assert_int_equal(m.nsent, sent);
+	drop_conn(&conn);
+}
+
+/* A queued bind whose post fails later falls back to the MR key, as one posted at once does. */
+static void open__queued_bind_post_fails_MR_key(void **state)
+{
+	struct daxmr_conn *conn = mw_conn();
+	struct daxmr_proto_msg rep;
+	unsigned int held = unacked_send(conn);
+
+	(void)state;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	m.post_mw_err = ENOMEM;
+	complete_send(conn, held);
+	sent_msg(-1, &rep);
+	assert_int_equal(rep.hdr.request_id, 7);
+	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(m.window_failed, 1);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(daxmr_conn_holds(conn), 1);
+	drop_conn(&conn);
+}
+
 static void close__invalidates_the_window(void **state)
 {
 	struct daxmr_conn *conn = mw_conn();
@@ -3071,6 +3305,14 @@ int main(void)
 		cmocka_unit_test(open__bind_completion_error_disconnects),
 		cmocka_unit_test(open__revoked_while_binding_REVOKING),
 		cmocka_unit_test(open__fenced_while_binding_REVOKING),
+		cmocka_unit_test(open__bind_held_behind_unacked_send),
+		cmocka_unit_test(open__queued_binds_one_at_a_time_oldest_first),
+		cmocka_unit_test(open__queue_bounded_BUSY_then_drained_in_order),
+		cmocka_unit_test(revoke__drops_queued_bind_REVOKING),
+		cmocka_unit_test(open__revoked_while_queued_REVOKING),
+		cmocka_unit_test(fence__drops_queued_bind),
+		cmocka_unit_test(disconnect__frees_queued_binds),
+		cmocka_unit_test(open__queued_bind_post_fails_MR_key),
 		cmocka_unit_test(close__invalidates_the_window),
 		cmocka_unit_test(revoke_ack__reported_after_local_inv),
 		cmocka_unit_test(revoke_close__ack_after_local_inv),

@@ -133,8 +133,11 @@ static struct daxmr_window *do_bind(struct daxmr_export *exp, uint64_t gen,
 	struct daxmr_window *w = NULL;
 	unsigned int n = m.nwr;
 
-	assert_int_equal(daxmr_window_bind(&ws, exp, req_id, &bi, &desc, &w), 0);
+	assert_int_equal(daxmr_window_queue(&ws, exp, req_id, &desc, &w), 0);
 	assert_non_null(w);
+	assert_int_equal(w->state, DAXMR_WINDOW_QUEUED);
+	assert_int_equal(m.nwr, n); /* nothing posted until the caller says the queue is idle */
+	assert_int_equal(daxmr_window_post_bind(&ws, w, &bi), 0);
 	assert_int_equal(w->state, DAXMR_WINDOW_BINDING);
 	assert_int_equal(m.nwr, n + 1);
 	assert_int_equal(m.wr[n].opcode, IBV_WR_BIND_MW);
@@ -176,12 +179,11 @@ static void bind__binding_then_bound_and_found(void **state)
 static void bind__alloc_mw_fails_slot_free(void **state)
 {
 	struct daxmr_proto_desc desc = { .export_id = 1, .generation = 1 };
-	struct ibv_mw_bind_info bi = { 0 };
 	struct daxmr_window *w = NULL;
 
 	(void)state;
 	m.alloc_errno = ENOSYS;
-	assert_int_equal(daxmr_window_bind(&ws, EXP_A, 1, &bi, &desc, &w), -ENOSYS);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 1, &desc, &w), -ENOSYS);
 	assert_null(w);
 	assert_int_equal(m.window_failed, 1);
 	assert_int_equal(ws.slot[0].state, DAXMR_WINDOW_FREE);
@@ -196,8 +198,10 @@ static void bind__post_send_fails_deallocated(void **state)
 
 	(void)state;
 	m.post_err = ENOMEM;
-	assert_int_equal(daxmr_window_bind(&ws, EXP_A, 1, &bi, &desc, &w), -ENOMEM);
-	assert_null(w);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 1, &desc, &w), 0);
+	assert_int_equal(ws.nbinding, 1);
+	assert_int_equal(daxmr_window_post_bind(&ws, w, &bi), -ENOMEM);
+	assert_int_equal(ws.nbinding, 0);
 	assert_int_equal(m.window_failed, 1);
 	assert_int_equal(m.nlive, 0);
 	assert_int_equal(ws.slot[0].state, DAXMR_WINDOW_FREE);
@@ -206,14 +210,13 @@ static void bind__post_send_fails_deallocated(void **state)
 static void bind__full_table_ENOBUFS(void **state)
 {
 	struct daxmr_proto_desc desc = { .export_id = 1, .generation = 1 };
-	struct ibv_mw_bind_info bi = { 0 };
 	struct daxmr_window *w = NULL;
 	unsigned int i;
 
 	(void)state;
 	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
 		(void)do_bind(EXP_A, 1, DAXMR_PROTO_ACCESS_RO, i);
-	assert_int_equal(daxmr_window_bind(&ws, EXP_A, 99, &bi, &desc, &w), -ENOBUFS);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, &w), -ENOBUFS);
 	assert_int_equal(m.nlive, DAXMR_WINDOW_SLOTS);
 	assert_null(daxmr_window_at(&ws, DAXMR_WINDOW_SLOTS));
 }
@@ -349,10 +352,129 @@ static void fence__only_that_exports_windows(void **state)
 	assert_int_equal(daxmr_window_count(&ws), 1);
 }
 
+/* Queues a window of exp for OPEN req_id; nothing is posted. */
+static struct daxmr_window *queued(struct daxmr_export *exp, uint64_t req_id)
+{
+	struct daxmr_proto_desc desc = { .export_id = 1,
+					 .generation = 4,
+					 .access = DAXMR_PROTO_ACCESS_RW };
+	struct daxmr_window *w = NULL;
+	unsigned int n = m.nwr;
+
+	assert_int_equal(daxmr_window_queue(&ws, exp, req_id, &desc, &w), 0);
+	assert_int_equal(w->state, DAXMR_WINDOW_QUEUED);
+	assert_int_equal(w->req_id, req_id);
+	assert_int_equal(m.nwr, n);
+	return w;
+}
+
+static void queue__served_oldest_first_and_idle_tracks_wrs(void **state)
+{
+	struct ibv_mw_bind_info bi = { .addr = 0x1000, .length = 4096 };
+	struct daxmr_window *a, *b, *c;
+
+	(void)state;
+	assert_null(daxmr_window_next_queued(&ws));
+	a = queued(EXP_A, 1);
+	b = queued(EXP_B, 2);
+	c = queued(EXP_A, 3);
+	assert_int_equal(ws.nbinding, 3);
+	assert_true(daxmr_window_is_idle(&ws)); /* queued windows have no WR out */
+	assert_int_equal(daxmr_window_count(&ws), 3);
+	/* the oldest first, even when a later one took a lower slot */
+	daxmr_window_release(&ws, a);
+	assert_int_equal(ws.nbinding, 2);
+	a = queued(EXP_B, 4); /* slot 0 again, queued last */
+	assert_ptr_equal(daxmr_window_next_queued(&ws), b);
+	assert_int_equal(daxmr_window_post_bind(&ws, b, &bi), 0);
+	assert_false(daxmr_window_is_idle(&ws));
+	assert_int_equal(m.wr[m.nwr - 1].opcode, IBV_WR_BIND_MW);
+	assert_int_equal(m.wr[m.nwr - 1].bind_mw.rkey, b->rkey);
+	assert_ptr_equal(daxmr_window_next_queued(&ws), c);
+	assert_int_equal(daxmr_window_complete(&ws, b, IBV_WC_SUCCESS), 0);
+	daxmr_window_attach(&ws, b, &owner1);
+	assert_true(daxmr_window_is_idle(&ws));
+	assert_int_equal(ws.nbinding, 2);
+	assert_ptr_equal(daxmr_window_next_queued(&ws), c);
+	assert_int_equal(daxmr_window_post_bind(&ws, c, &bi), 0);
+	assert_ptr_equal(daxmr_window_next_queued(&ws), a);
+	/* a LOCAL_INV out is as busy as a bind */
+	assert_int_equal(daxmr_window_complete(&ws, c, IBV_WC_SUCCESS), 0);
+	daxmr_window_attach(&ws, c, &owner2);
+	daxmr_window_cut(&ws, &owner1, false, EXP_B, 4);
+	assert_int_equal(b->state, DAXMR_WINDOW_INVALIDATING);
+	assert_false(daxmr_window_is_idle(&ws));
+	assert_int_equal(daxmr_window_complete(&ws, b, IBV_WC_SUCCESS), 0);
+	assert_true(daxmr_window_is_idle(&ws));
+}
+
+static void queue__cut_and_complete_leave_queued_alone(void **state)
+{
+	struct daxmr_window *q = queued(EXP_A, 1);
+
+	(void)state;
+	daxmr_window_cut(&ws, &owner1, true, EXP_A, 4); /* nothing bound: acked at once */
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(q->state, DAXMR_WINDOW_QUEUED);
+	assert_int_equal(daxmr_window_complete(&ws, q, IBV_WC_SUCCESS), -EINVAL); /* no WR out */
+	assert_int_equal(q->state, DAXMR_WINDOW_QUEUED);
+	assert_int_equal(ws.nbinding, 1);
+}
+
+static void queue__fence_drops_that_exports_queued(void **state)
+{
+	struct daxmr_window *a, *b;
+
+	(void)state;
+	a = queued(EXP_A, 1);
+	b = queued(EXP_B, 2);
+	daxmr_window_fence(&ws, EXP_A);
+	assert_int_equal(a->state, DAXMR_WINDOW_FREE);
+	assert_int_equal(b->state, DAXMR_WINDOW_QUEUED);
+	assert_int_equal(ws.nbinding, 1);
+	assert_int_equal(m.nlive, 1);
+	assert_ptr_equal(daxmr_window_next_queued(&ws), b);
+}
+
+static void queue__drop_all_frees_queued(void **state)
+{
+	(void)state;
+	(void)queued(EXP_A, 1);
+	(void)queued(EXP_B, 2);
+	assert_int_equal(m.nlive, 2);
+	daxmr_window_drop_all(&ws, true);
+	assert_int_equal(m.nlive, 0);
+	assert_int_equal(ws.nbinding, 0);
+	assert_null(daxmr_window_next_queued(&ws));
+	assert_int_equal(m.acks, 0);
+	assert_int_equal(m.nwr, 0); /* never posted */
+}
+
+static void queue__full_ENOBUFS_and_a_release_frees_one(void **state)
+{
+	struct daxmr_proto_desc desc = { .export_id = 1, .generation = 4 };
+	struct daxmr_window *w = NULL, *first = NULL;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		w = queued(EXP_A, i);
+		first = first ? first : w;
+	}
+	assert_int_equal(ws.nbinding, DAXMR_WINDOW_SLOTS);
+	w = NULL;
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, &w), -ENOBUFS);
+	assert_null(w);
+	daxmr_window_release(&ws, first);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, &w), 0);
+	assert_ptr_equal(w, first);
+}
+
 static void state_str__all(void **state)
 {
 	(void)state;
 	assert_string_equal(daxmr_window_state_str(DAXMR_WINDOW_FREE), "free");
+	assert_string_equal(daxmr_window_state_str(DAXMR_WINDOW_QUEUED), "queued");
 	assert_string_equal(daxmr_window_state_str(DAXMR_WINDOW_BINDING), "binding");
 	assert_string_equal(daxmr_window_state_str(DAXMR_WINDOW_BOUND), "bound");
 	assert_string_equal(daxmr_window_state_str(DAXMR_WINDOW_INVALIDATING), "invalidating");
@@ -375,6 +497,11 @@ int main(void)
 		T(complete__free_slot_EINVAL),
 		T(drop_all__deallocs_and_reports_acks),
 		T(fence__only_that_exports_windows),
+		T(queue__served_oldest_first_and_idle_tracks_wrs),
+		T(queue__cut_and_complete_leave_queued_alone),
+		T(queue__fence_drops_that_exports_queued),
+		T(queue__drop_all_frees_queued),
+		T(queue__full_ENOBUFS_and_a_release_frees_one),
 		T(state_str__all),
 #undef T
 	};
