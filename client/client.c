@@ -1065,7 +1065,7 @@ static int client_reopen_regions(struct daxmr_client *client, struct daxmr_regio
 	for (region = daxmr_region_next(&client->regions, NULL); region;
 	     region = daxmr_region_next(&client->regions, region))
 		n++;
-	all = calloc(n ? n : 1, sizeof(*all));
+	all = calloc(n ? n : 1, sizeof(struct daxmr_region *));
 	if (!all)
 		return -ENOMEM;
 	n = 0;

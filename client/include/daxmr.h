@@ -61,9 +61,11 @@
  * (about 67 ms, set with rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT)), up to 7 times
  * (retry_cnt 7), and an RNR NAK up to 7 times; a dead peer is therefore noticed by a posted
  * operation within about 8 x 67 ms = 0.54 s plus the link's round trips (the device may round
- * the timeout up), and by an idle client at its next request (timeout_ms). Long transfers are cut
- *into work requests of at most opts.max_wr_bytes so that a lost packet costs a short
- *retransmission.
+ * the timeout up), and by an idle client at its next request (timeout_ms) or its next
+ * daxmr_client_check (at most idle_ms + timeout_ms after it last heard the server). On rxe a
+ * retry count of 7 retries without end: there the timeouts are the only bound. Long
+ * transfers are cut into work requests of at most opts.max_wr_bytes so that a lost packet
+ * costs a short retransmission; opts.reconnect re-issues what a dead connection left undone.
  */
 
 #include <stddef.h>
