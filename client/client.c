@@ -974,6 +974,29 @@ static void client_epoll_del(struct daxmr_client *client)
 }
 
 /*
+ * One connection to addr: rdma_cm id, resolution, QP and ops, rdma_connect, its fds in the epoll
+ * set, HELLO (and AUTH): READY after it. On failure the caller disconnects and frees.
+ */
+static int client_dial(struct daxmr_client *client, const char *addr, int64_t deadline)
+{
+	int ret = daxmr_cm_new(addr, client->opts.timeout_ms, &client->cm);
+
+	if (ret)
+		return ret;
+	client->peer = daxmr_cm_peer(client->cm);
+	ret = client_establish(client, addr, deadline);
+	if (!ret)
+		ret = client_epoll_add(client);
+	if (!ret)
+		ret = client_hello(client);
+	if (ret)
+		return ret;
+	client->state = DAXMR_CLIENT_READY;
+	client->last_heard_ms = daxmr_clock_ms(); /* the HELLO reply */
+	return client_arm_cq(client);
+}
+
+/*
  * Replaces a DEAD connection's rdma_cm id, QP and ops ring with new ones to the same server and
  * says HELLO (and AUTH) on it; the caller's daxmr_client_fd stays (the old fds leave its epoll
  * set as they close). On failure the client stays DEAD, possibly without cm, qp or ops: what
@@ -982,7 +1005,6 @@ static void client_epoll_del(struct daxmr_client *client)
 static int client_reconnect(struct daxmr_client *client, int64_t deadline)
 {
 	struct client_ack *ack;
-	bool established = false;
 	int ret;
 
 	/* the old connection's: the new server has nothing to acknowledge */
@@ -997,31 +1019,16 @@ static int client_reconnect(struct daxmr_client *client, int64_t deadline)
 	(void)daxmr_cm_delete(&client->cm);
 	client->pending = (struct client_pending){ 0 };
 	client->dead_err = 0;
-	ret = daxmr_cm_new(client->addr, client->opts.timeout_ms, &client->cm);
-	if (ret)
-		goto err;
-	client->peer = daxmr_cm_peer(client->cm);
-	ret = client_establish(client, client->addr, deadline);
-	if (ret)
-		goto err;
-	established = true;
-	ret = client_hello(client);
-	if (ret)
-		goto err;
-	ret = client_epoll_add(client);
-	if (ret)
-		goto err;
-	client->state = DAXMR_CLIENT_READY;
-	client->last_heard_ms = daxmr_clock_ms();
+	ret = client_dial(client, client->addr, deadline);
+	if (ret) {
+		if (client->cm)
+			daxmr_cm_disconnect(client->cm); /* only once ESTABLISHED was seen */
+		client->state = DAXMR_CLIENT_DEAD;
+		client->dead_err = ret;
+		return ret;
+	}
 	client->loss_pending = false; /* nothing lost after all, unless the regions are */
-	return client_arm_cq(client);
-
-err:
-	if (established)
-		daxmr_cm_disconnect(client->cm);
-	client->state = DAXMR_CLIENT_DEAD;
-	client->dead_err = ret;
-	return ret;
+	return 0;
 }
 
 /* Whether a reconnect keeps desc: the very descriptor it had (not a new generation of it). */
@@ -1085,19 +1092,24 @@ static int client_reopen_regions(struct daxmr_client *client, struct daxmr_regio
 		ret = daxmr_client_open_desc(client, region, old.access);
 		if (!ret && !client_same_desc(&old, daxmr_region_desc(region))) {
 			DAXMR_LOG_ERR("export %s was revoked while the connection to %s was down: "
-				      "we held generation %llu, the server now hands out %llu; "
-				      "not re-issuing",
+				      "we held generation %llu, the server now hands out %llu",
 				      daxmr_region_name(region), client->peer,
 				      (unsigned long long)old.generation,
 				      (unsigned long long)daxmr_region_desc(region)->generation);
 			(void)daxmr_client_close_desc(client, region); /* detaches it */
 			ret = -ESTALE;
 		}
-		if (ret) {
-			client_region_lost(client, region, &old);
-			if (region == current)
-				cur = ret == -EAGAIN || ret == -ENOENT ? -ESTALE : ret;
-		}
+		if (!ret)
+			continue;
+		client_region_lost(client, region, &old);
+		if (region != current)
+			continue;
+		/* being revoked, or gone: either way not the generation we had */
+		cur = ret == -EAGAIN || ret == -ENOENT ? -ESTALE : ret;
+		DAXMR_LOG_ERR("export %s generation %llu did not survive the reconnect to %s (%s): "
+			      "not re-issuing",
+			      daxmr_region_name(region), (unsigned long long)old.generation,
+			      client->peer, daxmr_log_strerror(ret));
 	}
 	free(all);
 	return cur;
@@ -1240,7 +1252,7 @@ static void client_default_name(char *name, size_t len)
 			name[i] = '_';
 }
 
-/* The epoll fd over the events' eventfd, the rdma_cm channel and the completion channel. */
+/* The epoll fd, with the events' eventfd (client_dial adds each connection's fds). */
 static int client_epoll_new(struct daxmr_client *client)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = daxmr_events_fd(client->events) };
@@ -1257,7 +1269,7 @@ static int client_epoll_new(struct daxmr_client *client)
 		DAXMR_LOG_CALL_ERR("epoll_ctl", ret, "fd %d", ev.data.fd);
 		return ret;
 	}
-	return client_epoll_add(client);
+	return 0;
 }
 
 /* Frees everything the client holds, in reverse order of creation; the first error. */
@@ -1409,22 +1421,10 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	ret = daxmr_events_new(&client->events);
 	if (ret)
 		goto err_free;
-	ret = daxmr_cm_new(addr, client->opts.timeout_ms, &client->cm);
-	if (ret)
-		goto err_free;
-	client->peer = daxmr_cm_peer(client->cm);
-	ret = client_establish(client, addr, deadline);
-	if (ret)
-		goto err_disconnect;
 	ret = client_epoll_new(client);
 	if (ret)
-		goto err_disconnect;
-	ret = client_hello(client);
-	if (ret)
-		goto err_disconnect;
-	client->state = DAXMR_CLIENT_READY;
-	client->last_heard_ms = daxmr_clock_ms(); /* the HELLO reply */
-	ret = client_arm_cq(client);
+		goto err_free;
+	ret = client_dial(client, addr, deadline);
 	if (ret)
 		goto err_disconnect;
 	DAXMR_LOG_INF("connected to %s (server '%s') as '%s'", client->peer, client->server_name,
@@ -1433,7 +1433,8 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	return 0;
 
 err_disconnect:
-	daxmr_cm_disconnect(client->cm); /* only once ESTABLISHED was seen */
+	if (client->cm)
+		daxmr_cm_disconnect(client->cm); /* only once ESTABLISHED was seen */
 err_free:
 	client_free(client);
 	return ret;

@@ -59,6 +59,25 @@ cut_during() {
 	say "link healed $(($(now_ms) - T_PART)) ms after the partition began"
 }
 
+# reissued WHAT DELAY ARGS...: `daxmr -t 3000 ARGS` across the link (output in $WORK/WHAT.log),
+# cut by cut_during DELAY s after its OPEN: it must reconnect, re-issue its range and succeed.
+reissued() {
+	local what=$1 delay=$2 t0 n0 pid
+	shift 2
+	t0=$(now_ms) n0=$(opens)
+	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" "$@" >"$WORK/$what.log" 2>&1 &
+	pid=$!
+	BACKGROUND+=("$pid")
+	cut_during "$WORK/$what.log" "$pid" "$what" "$n0" "$delay"
+	wait_exit "$pid" 120 "the $what after the heal"
+	say "the $what exited $RC after $(($(now_ms) - t0)) ms"
+	grep -E 'lost|reconnect|re-issuing' "$WORK/$what.log" | sed "s/^/$TEST: $what: /"
+	[ "$RC" = 0 ] || fail "the $what cut by a partition exited $RC: $(tr '\n' '|' <"$WORK/$what.log")"
+	grep -q 'reconnecting (attempt' "$WORK/$what.log" || fail "the $what never reconnected: the partition did not cut it"
+	grep -q 're-issuing from offset' "$WORK/$what.log" || fail "the $what does not say it re-issued"
+	say "ok: the $what reconnected after the heal, re-issued its range and succeeded"
+}
+
 # fence_all: a breaker through the fence writes its pattern over the whole file.
 fence_all() {
 	python3 - "$f" >"$WORK/breaker.out" <<'PY' || fail "breaker failed"
@@ -215,29 +234,9 @@ reissue)
 	random_file "$WORK/in" $size
 	start_daxmrd d --allow-non-dax --export "t=$f"
 	# 1. a put cut by a partition longer than its timeout: reconnect, re-issue, success
-	t0=$(now_ms) n0=$(opens)
-	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" put t -i "$WORK/in" >"$WORK/put.log" 2>&1 &
-	PPID_=$!
-	BACKGROUND+=("$PPID_")
-	cut_during "$WORK/put.log" "$PPID_" put "$n0" 1
-	wait_exit "$PPID_" 120 "the put after the heal"
-	say "the put exited $RC after $(($(now_ms) - t0)) ms"
-	grep -E 'lost|reconnect|re-issuing' "$WORK/put.log" | sed "s/^/$TEST: put: /"
-	[ "$RC" = 0 ] || fail "the put cut by a partition exited $RC: $(tr '\n' '|' <"$WORK/put.log")"
-	grep -q 'reconnecting (attempt' "$WORK/put.log" || fail "the put never reconnected: the partition did not cut it"
-	grep -q 're-issuing from offset' "$WORK/put.log" || fail "the put does not say it re-issued"
-	say "ok: the put reconnected after the heal, re-issued its range and succeeded"
+	reissued put 1 put t -i "$WORK/in"
 	# 2. a get cut the same way
-	t0=$(now_ms) n0=$(opens)
-	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" get t -o "$WORK/back" >"$WORK/get.log" 2>&1 &
-	GET_PID=$!
-	BACKGROUND+=("$GET_PID")
-	cut_during "$WORK/get.log" "$GET_PID" get "$n0" 0.3
-	wait_exit "$GET_PID" 120 "the get after the heal"
-	say "the get exited $RC after $(($(now_ms) - t0)) ms"
-	grep -E 'lost|reconnect|re-issuing' "$WORK/get.log" | sed "s/^/$TEST: get: /"
-	[ "$RC" = 0 ] || fail "the get cut by a partition exited $RC: $(tr '\n' '|' <"$WORK/get.log")"
-	grep -q 're-issuing from offset' "$WORK/get.log" || fail "the get never reconnected and re-issued"
+	reissued get 0.3 get t -o "$WORK/back"
 	same_bytes "$WORK/in" "$WORK/back" "the get returns the put's 64 MiB"
 	# 3. a put cut the same way, and a lease break while it is away: the re-open finds the
 	# next generation, and the put must neither succeed nor write into it
