@@ -22,7 +22,7 @@
 #define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
 #define TOOL_PROGRESS_MIN (16u << 20) /* transfers at least this big show progress on a tty */
 #define TOOL_REOPEN_BACKOFF_MS 100
-#define TOOL_RECONNECTS 3	 /* get/put: reconnects per 4 MiB call (opts.reconnect) */
+#define TOOL_RECONNECTS 8	 /* get/put: reconnects per 4 MiB call (opts.reconnect) */
 #define TOOL_WATCH_TICK_MS 1000	 /* how often a quiet watch looks at its connection */
 #define TOOL_WATCH_IDLE_MS 2000	 /* silence after which it asks the server (liveness check) */
 #define TOOL_WATCH_CHECK_MS 5000 /* and how long it waits for the answer (at most; -t if less) */
