@@ -19,10 +19,12 @@
  * HELLO, AUTH and READY carry requests. In DEAD the QP is unusable: every request and transfer
  * fails with -ENOTCONN; each region still open is revoked (on_revoke, reason CONNECTION_LOST: its
  * keys are gone with the connection), then on_disconnect is delivered once. Requests are
- * synchronous: at most one is outstanding, so the server's credits (>= 1) are always respected; the
- * receive accounting of docs/protocol.md is in credit.c. The rdma_cm side is cm.c, the verbs
- * resources qp.c, the queue of callbacks events.c, HELLO and AUTH handshake.c, LIST list.c; each
- * open export's revocation state is its region's (region.c).
+ * synchronous, at most one outstanding, except asynchronous FLUSHes (daxmr_region_flush_async),
+ * which may use all but one of the server's credits (the last stays for a synchronous request),
+ * their replies reported as completions by the ops ring; so the server's credits are always
+ * respected; the receive accounting of docs/protocol.md is in credit.c. The rdma_cm side is
+ * cm.c, the verbs resources qp.c, the queue of callbacks events.c, HELLO and AUTH handshake.c,
+ * LIST list.c; each open export's revocation state is its region's (region.c).
  */
 #include "client.h"
 
@@ -360,6 +362,16 @@ static void client_on_reply(struct daxmr_client *client, const struct daxmr_prot
 	bool open, opened;
 	int ret;
 
+	/* an asynchronous FLUSH's reply is its operation's completion */
+	if (msg->hdr.opcode == DAXMR_PROTO_OP_FLUSH &&
+	    daxmr_ops_msg_end(client->ops, msg->hdr.request_id,
+			      daxmr_status_errno(msg->hdr.status))) {
+		daxmr_credit_on_reply(&client->credit, false, false);
+		if (msg->hdr.status != DAXMR_PROTO_STATUS_OK)
+			snprintf(client->last_reason, sizeof(client->last_reason), "%s",
+				 msg->reason);
+		return;
+	}
 	if (!p->active || p->done || msg->hdr.request_id != p->request_id ||
 	    msg->hdr.opcode != p->opcode) {
 		DAXMR_LOG_ERR("%s reply (request %llu) from %s answers nothing we sent",
@@ -859,6 +871,54 @@ int daxmr_client_flush_desc(struct daxmr_client *client, struct daxmr_region *re
 	free(call);
 	daxmr_client_settle(client);
 	return ret;
+}
+
+/* FLUSH without waiting: its reply is reported as an operation's completion. */
+int daxmr_client_flush_post(struct daxmr_client *client, struct daxmr_region *region,
+			    uint64_t offset, uint64_t len, void *op_ctx, unsigned int flags)
+{
+	const struct daxmr_desc *desc = daxmr_region_desc(region);
+	struct daxmr_proto_msg req;
+	int ret;
+
+	ret = daxmr_client_error(client);
+	if (ret)
+		return ret;
+	if (client->credit.credits < 2)
+		return -EOPNOTSUPP; /* one credit, and the synchronous calls need it */
+	/* one credit always stays for the synchronous calls */
+	if (client->credit.outstanding + 2 > client->credit.credits ||
+	    !daxmr_qp_has_send_slot(client->qp))
+		return -EAGAIN;
+	/* writes queued with DAXMR_OP_F_MORE go first: the FLUSH must follow them on the QP */
+	ret = daxmr_ops_submit(client->ops);
+	if (ret) {
+		client_fail(client, ret, "cannot post RDMA work requests");
+		return -ENOTCONN;
+	}
+	ret = daxmr_qp_post_recvs(client->qp,
+				  daxmr_credit_recvs_before_send(&client->credit, false));
+	if (ret)
+		return ret;
+	memset(&req, 0, sizeof(req));
+	req.hdr.opcode = DAXMR_PROTO_OP_FLUSH;
+	req.hdr.request_id = client->next_request_id;
+	req.flush.export_id = desc->export_id;
+	req.flush.generation = desc->generation;
+	req.flush.offset = offset;
+	req.flush.length = len;
+	ret = daxmr_ops_msg_begin(client->ops, req.hdr.request_id, DAXMR_OP_FLUSH, op_ctx, len,
+				  flags);
+	if (ret)
+		return ret;
+	client->next_request_id++;
+	ret = daxmr_qp_post_msg(client->qp, &req, client->version);
+	if (ret) {
+		client_fail(client, ret, "cannot send a request"); /* it completes -ENOTCONN */
+		return 0;
+	}
+	daxmr_credit_on_send(&client->credit, false);
+	return 0;
 }
 
 /* Posts an operation on the ops ring; a failed post kills the connection (the op then fails). */

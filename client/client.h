@@ -62,6 +62,17 @@ int daxmr_client_flush_desc(struct daxmr_client *client, struct daxmr_region *re
 			    uint64_t offset, uint64_t len);
 
 /*
+ * FLUSH [offset, offset + len) of the region's descriptor without waiting: after whatever
+ * DAXMR_OP_F_MORE queued is posted (the FLUSH follows those writes on the QP), its reply becomes
+ * the completion (DAXMR_OP_FLUSH, op_ctx) of an operation of the ops ring. 0; -EAGAIN all but one
+ * of the server's credits are in use (or no send slot is free); -EOPNOTSUPP the server grants
+ * one credit; -ENOTCONN. A send that fails kills the connection and is 0 here (the completion
+ * says -ENOTCONN).
+ */
+int daxmr_client_flush_post(struct daxmr_client *client, struct daxmr_region *region,
+			    uint64_t offset, uint64_t len, void *op_ctx, unsigned int flags);
+
+/*
  * One-sided RDMA READ (write false: into buf) or WRITE (from buf) of len bytes at offset of the
  * region, in bounce-buffer-sized chunks; stops with -ESTALE at a chunk boundary once the region is
  * revoked. A failed completion kills the connection: -EACCES (remote access error) or -EIO.

@@ -30,6 +30,15 @@ struct ops_slot {
 	bool internal; /* the library's own: sets internal_done instead of reporting */
 };
 
+/* A request in flight whose reply is an operation's completion (an asynchronous FLUSH). */
+struct ops_msg {
+	uint64_t request_id;
+	void *op_ctx; /* borrowed: the caller's */
+	uint64_t len;
+	enum daxmr_op op;
+	bool report; /* reported on success too (not DAXMR_OP_F_ON_ERROR) */
+};
+
 struct daxmr_ops {
 	struct ibv_qp *qp; /* borrowed */
 	const char *peer;  /* borrowed */
@@ -47,6 +56,8 @@ struct daxmr_ops {
 	unsigned int done_head, done_count;
 	bool internal_done;
 	int internal_status;
+	struct ops_msg msgs[DAXMR_OPS_MSG_MAX]; /* requests whose replies are completions */
+	unsigned int nmsgs;
 };
 
 /* The slot of sequence number seq. */
@@ -176,6 +187,8 @@ static void ops_fill(struct daxmr_ops *ops, const struct daxmr_ops_req *req, uin
 	case DAXMR_OP_FAA:
 		s->wr.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD;
 		break;
+	case DAXMR_OP_FLUSH:
+		break; /* a message (daxmr_ops_msg_begin), never a work request */
 	}
 	if (req->op == DAXMR_OP_CAS || req->op == DAXMR_OP_FAA) {
 		s->wr.wr.atomic.remote_addr = raddr;
@@ -329,12 +342,48 @@ int daxmr_ops_on_wc(struct daxmr_ops *ops, const struct ibv_wc *wc)
 	return wc->status == IBV_WC_SUCCESS || wc->status == IBV_WC_WR_FLUSH_ERR ? 0 : err;
 }
 
-/* Every slot in flight or queued fails with err. */
+/* Every slot in flight or queued fails with err, and every request. */
 void daxmr_ops_fail_all(struct daxmr_ops *ops, int err)
 {
 	ops->posted = ops->head;
 	while (ops->tail != ops->head)
 		ops_retire_one(ops, err);
+	while (ops->nmsgs)
+		(void)daxmr_ops_msg_end(ops, ops->msgs[0].request_id, err);
+}
+
+/* A request in flight whose reply will be reported. */
+int daxmr_ops_msg_begin(struct daxmr_ops *ops, uint64_t request_id, enum daxmr_op op, void *op_ctx,
+			uint64_t len, unsigned int flags)
+{
+	if (ops->nmsgs == DAXMR_OPS_MSG_MAX || ops->ops_open + ops->done_count + 1 > ops->depth)
+		return -EAGAIN;
+	ops->msgs[ops->nmsgs++] = (struct ops_msg){ .request_id = request_id,
+						    .op_ctx = op_ctx,
+						    .len = len,
+						    .op = op,
+						    .report = !(flags & DAXMR_OP_F_ON_ERROR) };
+	ops->ops_open++;
+	return 0;
+}
+
+/* Its reply: reported, in the order replies come. */
+bool daxmr_ops_msg_end(struct daxmr_ops *ops, uint64_t request_id, int status)
+{
+	struct ops_msg m;
+	unsigned int i;
+
+	for (i = 0; i < ops->nmsgs && ops->msgs[i].request_id != request_id; i++)
+		;
+	if (i == ops->nmsgs)
+		return false;
+	m = ops->msgs[i];
+	memmove(&ops->msgs[i], &ops->msgs[i + 1], (ops->nmsgs - i - 1) * sizeof(ops->msgs[0]));
+	ops->nmsgs--;
+	ops->ops_open--;
+	if (m.report || status)
+		ops_report(ops, m.op_ctx, status, m.op, m.len);
+	return true;
 }
 
 /* Up to max reported completions into out. */
@@ -536,6 +585,24 @@ int daxmr_region_faa_async(struct daxmr_region *region, struct daxmr_mem *mem, s
 				     .flags = flags };
 
 	return ops_async(region, mem, local_off, &req);
+}
+
+/* Posts a FLUSH whose reply is a completion. */
+int daxmr_region_flush_async(struct daxmr_region *region, uint64_t offset, uint64_t len,
+			     void *op_ctx, unsigned int flags)
+{
+	struct daxmr_client *client;
+	int ret;
+
+	if (!region || (flags & ~DAXMR_OP_F_ON_ERROR))
+		return -EINVAL;
+	client = daxmr_region_client(region);
+	ret = daxmr_client_error(client);
+	if (!ret)
+		ret = daxmr_region_op_error(region, offset, len, false);
+	if (ret)
+		return ret;
+	return daxmr_client_flush_post(client, region, offset, len, op_ctx, flags);
 }
 
 /* A synchronous atomic through the library's own buffer. */

@@ -80,7 +80,7 @@ int daxmr_ops_submit(struct daxmr_ops *ops);
  */
 int daxmr_ops_on_wc(struct daxmr_ops *ops, const struct ibv_wc *wc);
 
-/* The connection died: every slot in flight or queued retires now with err. */
+/* The connection died: every slot in flight or queued, and every request, retires now with err. */
 void daxmr_ops_fail_all(struct daxmr_ops *ops, int err);
 
 /* Moves up to max reported completions into out; how many. */
@@ -107,6 +107,20 @@ void daxmr_ops_drop_region(struct daxmr_ops *ops, const struct daxmr_region *reg
  * pieces keep their order. Posted ones are untouched: they drain.
  */
 void daxmr_ops_cancel_region(struct daxmr_ops *ops, struct daxmr_region *region);
+
+/*
+ * A request sent without waiting (an asynchronous FLUSH, request_id) becomes an operation of
+ * the ring with no work request of its own: in flight until daxmr_ops_msg_end (its reply) or
+ * daxmr_ops_fail_all (the connection died), then reported like the others (op, op_ctx, len,
+ * flags' DAXMR_OP_F_ON_ERROR). 0, or -EAGAIN when there is no room for its completion or
+ * DAXMR_OPS_MSG_MAX are in flight.
+ */
+#define DAXMR_OPS_MSG_MAX 64
+int daxmr_ops_msg_begin(struct daxmr_ops *ops, uint64_t request_id, enum daxmr_op op, void *op_ctx,
+			uint64_t len, unsigned int flags);
+
+/* The reply to request_id came with status (0 or -errno): reported. false if none waits. */
+bool daxmr_ops_msg_end(struct daxmr_ops *ops, uint64_t request_id, int status);
 
 /* The errno a failed work completion means (-EACCES, -ECONNRESET, -ENOTCONN, -EIO). */
 int daxmr_ops_wc_errno(enum ibv_wc_status status);

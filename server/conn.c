@@ -62,8 +62,8 @@
 _Static_assert(DAXMR_TRANSPORT_RECV_SLOTS == DAXMR_CONN_CREDITS + DAXMR_CONN_HOLD_MAX &&
 		       DAXMR_TRANSPORT_SEND_SLOTS == DAXMR_CONN_SEND_SLOTS,
 	       "a receive for every credit and every descriptor under revocation");
-_Static_assert(DAXMR_WINDOW_SLOTS == 2 * DAXMR_CONN_HOLD_MAX,
-	       "a ro and a rw window for every descriptor a connection may hold");
+_Static_assert(DAXMR_WINDOW_SLOTS == 2 * DAXMR_CONN_HOLD_MAX * DAXMR_EXPORT_MW_SEGS_MAX,
+	       "a ro and a rw window per segment for every descriptor a connection may hold");
 _Static_assert(DAXMR_PROTO_AUTH_CHALLENGE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
 		       DAXMR_PROTO_AUTH_NONCE_SIZE == DAXMR_AUTH_NONCE_SIZE &&
 		       DAXMR_PROTO_AUTH_PROOF_SIZE == DAXMR_AUTH_PROOF_SIZE,
@@ -394,10 +394,31 @@ static enum daxmr_proto_status conn_open_finish(struct daxmr_conn *conn, struct 
 }
 
 /*
- * A window for an OPEN, in *w_ptr: the one this descriptor already has for this access and
- * generation (BOUND, desc->rkey set), or a new one allocated and queued (QUEUED: its bind is
- * posted once the send queue is idle, and the reply waits for the bind's completion). 0,
- * -ENOBUFS (no free slot), or another -errno: fall back to the MR key.
+ * The keys of w's group (one window per segment) into desc: rkey and keys[0 .. nkeys). 0, or
+ * -ENOENT if a segment has no window.
+ */
+static int conn_window_keys(struct daxmr_conn *conn, const struct daxmr_window *w,
+			    struct daxmr_proto_desc *desc)
+{
+	const struct daxmr_window *s;
+	uint16_t i;
+
+	for (i = 0; i < desc->nkeys; i++) {
+		s = daxmr_window_group_seg(&conn->windows, w, i);
+		if (!s)
+			return -ENOENT;
+		desc->keys[i] = s->rkey;
+	}
+	desc->rkey = desc->keys[0];
+	return 0;
+}
+
+/*
+ * Windows for an OPEN, in *w_ptr (segment 0's): the ones this descriptor already has for this
+ * access and generation (BOUND, desc's keys set), or new ones, one per segment, allocated and
+ * queued (QUEUED: their binds are posted once the send queue is idle, and the reply waits for
+ * the last bind's completion). 0, -ENOBUFS (not enough free slots), or another -errno: fall
+ * back to the MR keys.
  */
 static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, uint64_t req_id,
 			    struct daxmr_proto_desc *desc, struct daxmr_window **w_ptr)
@@ -407,15 +428,13 @@ static int conn_open_window(struct daxmr_conn *conn, struct daxmr_export *exp, u
 	int ret;
 
 	if (h && h->state == DAXMR_HOLD_HELD && h->gen == desc->generation) {
-		w = daxmr_window_find(&conn->windows, h, desc->access);
-		if (w) {
-			desc->rkey = w->rkey;
-			desc->keys[0] = w->rkey;
+		w = daxmr_window_find(&conn->windows, h, desc->access, 0);
+		if (w && conn_window_keys(conn, w, desc) == 0) {
 			*w_ptr = w;
 			return 0;
 		}
 	}
-	ret = daxmr_window_queue(&conn->windows, exp, req_id, desc, &w);
+	ret = daxmr_window_queue(&conn->windows, exp, req_id, desc, desc->nseg, &w);
 	if (ret == 0)
 		*w_ptr = w; /* QUEUED: the reply waits for the bind */
 	return ret;
@@ -470,12 +489,13 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 		return DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
 	}
 	h = daxmr_hold_find(&conn->holds, daxmr_export_id(exp));
-	if (!h && conn->holds.n + conn->windows.nbinding >= DAXMR_CONN_HOLD_MAX) {
+	if (!h &&
+	    conn->holds.n + daxmr_window_opens_pending(&conn->windows) >= DAXMR_CONN_HOLD_MAX) {
 		conn_reason(conn, reply, "this connection holds %d descriptors already",
 			    DAXMR_CONN_HOLD_MAX);
 		return DAXMR_PROTO_STATUS_BUSY;
 	}
-	ret = daxmr_export_window(exp, req->open.access, &reply->desc, &bind);
+	ret = daxmr_export_window(exp, req->open.access, 0, &reply->desc, &bind);
 	if (ret == 0) {
 		ret = conn_open_window(conn, exp, req->hdr.request_id, &reply->desc, &w);
 		if (ret == 0 && w->state == DAXMR_WINDOW_QUEUED) {
@@ -598,8 +618,42 @@ static enum daxmr_proto_status conn_do_flush(struct daxmr_conn *conn,
 }
 
 /*
+ * KEYS of a descriptor keyed by this connection's windows (one per segment): those of segments
+ * first .. (at most DAXMR_PROTO_KEYS_MAX).
+ */
+static enum daxmr_proto_status conn_keys_of_windows(struct daxmr_conn *conn,
+						    const struct daxmr_hold *h, uint32_t first,
+						    struct daxmr_proto_msg *reply)
+{
+	uint32_t nseg = daxmr_export_nseg(h->exp);
+	const struct daxmr_window *w;
+	uint16_t i;
+
+	if (first >= nseg) {
+		conn_reason(conn, reply,
+			    "export %s has %" PRIu32 " segments, segment %" PRIu32 " asked",
+			    daxmr_export_name(h->exp), nseg, first);
+		return DAXMR_PROTO_STATUS_OUT_OF_RANGE;
+	}
+	reply->keys_reply.first = first;
+	reply->keys_reply.count =
+		(uint16_t)(nseg - first < DAXMR_PROTO_KEYS_MAX ? nseg - first :
+								 DAXMR_PROTO_KEYS_MAX);
+	for (i = 0; i < reply->keys_reply.count; i++) {
+		w = daxmr_window_find(&conn->windows, h, h->access, first + i);
+		if (!w) {
+			conn_reason(conn, reply, "export %s: no window for segment %" PRIu32,
+				    daxmr_export_name(h->exp), first + i);
+			return DAXMR_PROTO_STATUS_INTERNAL;
+		}
+		reply->keys_reply.keys[i] = w->rkey;
+	}
+	return DAXMR_PROTO_STATUS_OK;
+}
+
+/*
  * KEYS (version 3): more segment keys of a descriptor this connection holds, of the access it
- * holds. A descriptor keyed by this connection's window has one segment and the window's key.
+ * holds: its windows' where it has them, else the export's MR keys.
  */
 static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
 					    const struct daxmr_proto_msg *req,
@@ -614,15 +668,9 @@ static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
 	st = conn_held_current(conn, k->export_id, k->generation, reply, &h);
 	if (st != DAXMR_PROTO_STATUS_OK)
 		return st;
-	w = daxmr_window_find(&conn->windows, h, h->access);
-	if (w) {
-		if (k->first != 0)
-			goto out_of_range;
-		reply->keys_reply.first = 0;
-		reply->keys_reply.count = 1;
-		reply->keys_reply.keys[0] = w->rkey;
-		return DAXMR_PROTO_STATUS_OK;
-	}
+	w = daxmr_window_find(&conn->windows, h, h->access, 0);
+	if (w)
+		return conn_keys_of_windows(conn, h, k->first, reply);
 	ret = daxmr_export_keys(h->exp, h->access, k->first, &reply->keys_reply);
 	if (ret == -ERANGE)
 		goto out_of_range;
@@ -637,7 +685,7 @@ static enum daxmr_proto_status conn_do_keys(struct daxmr_conn *conn,
 
 out_of_range:
 	conn_reason(conn, reply, "export %s has %" PRIu32 " segments, segment %" PRIu32 " asked",
-		    daxmr_export_name(h->exp), w ? 1u : daxmr_export_nseg(h->exp), k->first);
+		    daxmr_export_name(h->exp), daxmr_export_nseg(h->exp), k->first);
 	return DAXMR_PROTO_STATUS_OUT_OF_RANGE;
 }
 
@@ -786,7 +834,7 @@ static void conn_drop_queued(struct daxmr_conn *conn, struct daxmr_export *exp)
 			continue;
 		access = w->access;
 		req_id = w->req_id;
-		daxmr_window_release(&conn->windows, w);
+		daxmr_window_release_group(&conn->windows, w); /* its other segments too */
 		if (conn->state == DAXMR_CONN_READY)
 			conn_open_unbound(conn, exp, access, req_id, false);
 	}
@@ -803,9 +851,9 @@ static void conn_serve_binds(struct daxmr_conn *conn)
 {
 	struct ibv_mw_bind_info bind;
 	struct daxmr_proto_desc now;
+	struct daxmr_window *w, g;
 	struct daxmr_export *exp;
 	enum daxmr_proto_access access;
-	struct daxmr_window *w;
 	uint64_t req_id;
 	bool current;
 
@@ -815,13 +863,13 @@ static void conn_serve_binds(struct daxmr_conn *conn)
 		exp = w->exp;
 		access = w->access;
 		req_id = w->req_id;
+		g = *w; /* names the group once w is released */
 		/* the MR the bind names is looked up now: the export may have moved on */
-		current = daxmr_export_window(exp, access, &now, &bind) == 0 &&
+		current = daxmr_export_window(exp, access, w->seg, &now, &bind) == 0 &&
 			  now.generation == w->gen;
 		if (current && daxmr_window_post_bind(&conn->windows, w, &bind) == 0)
 			continue; /* BINDING: the send queue is busy until its completion */
-		if (!current)
-			daxmr_window_release(&conn->windows, w);
+		daxmr_window_release_group(&conn->windows, &g); /* the OPEN's other segments */
 		conn_open_unbound(conn, exp, access, req_id, current);
 	}
 }
@@ -922,30 +970,35 @@ static void conn_on_bind_wc(struct daxmr_conn *conn, struct daxmr_window *w,
 	if (wc->status != IBV_WC_SUCCESS) {
 		/* a failed WR takes the QP to the error state: no fallback on this connection */
 		if (!conn_is_down(conn))
-			DAXMR_LOG_WRN("connection %s (%s): BIND_MW for %s failed: %s: "
-				      "disconnecting",
-				      conn->peer, conn->client, daxmr_export_name(w->exp),
+			DAXMR_LOG_WRN("connection %s (%s): BIND_MW for %s segment %" PRIu32
+				      " failed: %s: disconnecting",
+				      conn->peer, conn->client, daxmr_export_name(w->exp), w->seg,
 				      ibv_wc_status_str(wc->status));
+		daxmr_window_release_group(&conn->windows, w);
 		daxmr_window_release(&conn->windows, w);
 		daxmr_conn_disconnect(conn);
 		return;
 	}
-	if (conn->state != DAXMR_CONN_READY) {
-		daxmr_window_release(&conn->windows, w);
+	if (w->dropped) {
+		daxmr_window_release(&conn->windows, w); /* its OPEN was answered without it */
 		return;
 	}
+	if (conn->state != DAXMR_CONN_READY) {
+		daxmr_window_release_group(&conn->windows, w);
+		return;
+	}
+	if (daxmr_window_group_pending(&conn->windows, w) > 0)
+		return; /* the OPEN's other segments are still queued or binding */
 	conn_reply_init(conn, &req, DAXMR_PROTO_STATUS_OK, &reply);
-	/* revoked while the bind was out (no REVOKE reached this OPEN), or fenced: not handed out
+	/* revoked while the binds were out (no REVOKE reached this OPEN), or fenced: not handed out
 	 */
-	if (w->mw && daxmr_export_window(w->exp, w->access, &now, &bind) == 0 &&
-	    now.generation == w->gen) {
-		reply.desc = now; /* the generation the window was bound for */
-		reply.desc.rkey = w->rkey;
-		reply.desc.keys[0] = w->rkey;
+	if (w->mw && daxmr_export_window(w->exp, w->access, 0, &now, &bind) == 0 &&
+	    now.generation == w->gen && conn_window_keys(conn, w, &now) == 0) {
+		reply.desc = now; /* the generation the windows were bound for, their keys */
 		st = conn_open_finish(conn, w->exp, &reply.desc, w);
 	}
 	if (st != DAXMR_PROTO_STATUS_OK) {
-		daxmr_window_release(&conn->windows, w);
+		daxmr_window_release_group(&conn->windows, w);
 		conn_reply_init(conn, &req, st, &reply);
 		DAXMR_LOG_DBG("connection %s: OPEN answered %s after its bind", conn->peer,
 			      daxmr_proto_status_str(st));
@@ -1348,7 +1401,7 @@ void daxmr_conn_each_hold(const struct daxmr_conn *conn,
 		for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
 			const struct daxmr_window *w = &conn->windows.slot[i];
 
-			if (w->state == DAXMR_WINDOW_BOUND && w->owner == h)
+			if (w->state == DAXMR_WINDOW_BOUND && w->owner == h && w->seg == 0)
 				rkey = w->rkey;
 		}
 		fn(arg, h->exp, h->gen, h->access, states[h->state], rkey);

@@ -577,8 +577,8 @@ static int export_register(struct daxmr_export *exp)
 	exp->seg_shift = shift;
 	exp->nseg = nseg;
 	exp->reg = got;
-	if (nseg > 1)
-		exp->mw = false; /* MR keys: one window per segment is not done yet */
+	if (nseg > DAXMR_EXPORT_MW_SEGS_MAX)
+		exp->mw = false; /* a window per segment per client: too many; the MR keys */
 	if (exp->env.gate) {
 		ret = exp->env.gate(exp->env.gate_arg, got, why, sizeof(why));
 		if (ret) {
@@ -688,8 +688,8 @@ int daxmr_export_establish(struct daxmr_export *exp)
 					   "a read-only export: IBV_ACCESS_MW_BIND would need a "
 					   "writable pin of its read-only mapping");
 	else if (!exp->mw)
-		daxmr_export_window_failed(exp, "an export of several segments: per-segment "
-						"windows are not implemented");
+		daxmr_export_window_failed(
+			exp, "an export of more than " DAXMR_EXPORT_MW_SEGS_MAX_STR " segments");
 	exp->generation++;
 	exp->retry_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
 	exp->backoff_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
@@ -962,23 +962,29 @@ int daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access, 
 }
 
 /* The descriptor and bind parameters of a per-connection window over the whole export. */
-int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
+int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access, uint32_t seg,
 			struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind)
 {
+	uint64_t start;
+
 	if (access == DAXMR_PROTO_ACCESS_RW && exp->ro)
 		return -EACCES;
 	if (exp->state != DAXMR_EXPORT_AVAILABLE)
 		return -EAGAIN;
 	if (!exp->mw)
 		return -EOPNOTSUPP;
+	if (seg >= exp->nseg)
+		return -ERANGE;
 	export_desc_fill(exp, access, DAXMR_PROTO_KEY_MW, desc);
 	desc->rkey = 0;
-	desc->keys[0] = 0;
+	memset(desc->keys, 0, sizeof(desc->keys[0]) * desc->nkeys);
+	start = (uint64_t)seg << exp->seg_shift;
 	memset(bind, 0, sizeof(*bind));
-	bind->mr = exp->mrs[0]; /* exp->mw: one segment */
-	bind->addr = desc->addr;
-	/* rxe does not enforce a window's bounds: the window is a per-QP key, not a fence */
-	bind->length = exp->length;
+	bind->mr = exp->mrs[seg];
+	bind->addr = desc->addr + start;
+	/* the segment; rxe does not enforce a window's bounds: the window is a per-QP key */
+	bind->length = exp->length - start < (1ull << exp->seg_shift) ? exp->length - start :
+									1ull << exp->seg_shift;
 	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
 					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
 					IBV_ACCESS_REMOTE_READ;

@@ -46,6 +46,9 @@ struct daxmr_export_env {
 };
 
 #define DAXMR_EXPORT_NSEG_MAX 65536u /* segments of one export (64 TiB in 1 GiB segments) */
+/* an export of more segments gets MR keys: a window per segment per client would not fit */
+#define DAXMR_EXPORT_MW_SEGS_MAX 4
+#define DAXMR_EXPORT_MW_SEGS_MAX_STR "4"
 /*
  * The largest MR rxe registers is 1 GiB pinned and 2 GiB - 4 KiB with ODP (measured on Linux
  * 7.3.4, docs/reliability.md): 2^30 is the largest power of two both take.
@@ -163,13 +166,14 @@ int daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access access, 
 		      struct daxmr_proto_keys_reply *kr);
 
 /*
- * A per-connection key for an OPEN with access: the descriptor (key_kind MW, rkey 0: the
- * window's rkey goes there once bound) and what to bind a type-2 window to, the whole export
- * with access's remote rights. 0, -EOPNOTSUPP (no windows on this device, or an
- * export of several segments: use daxmr_export_desc), -EACCES (rw of a ro export), -EAGAIN (not
- * AVAILABLE).
+ * Per-connection keys for an OPEN with access, one window per segment: the descriptor (key_kind
+ * MW, rkey and keys 0: the windows' rkeys go there once bound) and what to bind segment seg's
+ * type-2 window to, that segment's MR and range with access's remote rights. 0, -EOPNOTSUPP (no
+ * windows on this device, or an export of more than DAXMR_EXPORT_MW_SEGS_MAX segments: use
+ * daxmr_export_desc), -EACCES (rw of a ro export), -EAGAIN (not AVAILABLE), -ERANGE (seg >=
+ * nseg).
  */
-int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
+int daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access, uint32_t seg,
 			struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
 
 /* Allocating or binding a window for exp failed (why): logs the MR-key fallback, once per export.

@@ -9,8 +9,14 @@
  *   FREE --OPEN: alloc (daxmr_window_queue)--> QUEUED --the QP's send queue idle: post
  *         BIND_MW (daxmr_window_post_bind)--> BINDING
  *   QUEUED --revoked or fenced meanwhile, connection closing--> released: FREE
- *   BINDING --completion, still current: OPEN reply (daxmr_window_attach)--> BOUND (to a hold)
- *   BINDING --completion failed, revoked meanwhile, connection closing--> released: FREE
+ *   BINDING --completion--> BOUND, no owner --the OPEN's last segment bound, still current: OPEN
+ *         reply (daxmr_window_attach: the whole group)--> BOUND (to a hold)
+ *   BINDING, BOUND with no owner --completion failed, revoked meanwhile, connection closing,
+ *         its OPEN answered without it (dropped)--> released: FREE
+ *
+ * An OPEN of an export of several segments (at most DAXMR_EXPORT_MW_SEGS_MAX) gets a window per
+ * segment, one group: queued together, bound one after the other, attached, cut and released
+ * together.
  *   BOUND --REVOKE_ACK / CLOSE / re-OPEN / new generation (daxmr_window_cut): post
  *         LOCAL_INV--> INVALIDATING --completion--> deallocated, FREE (a REVOKE_ACK or CLOSE
  *         under revocation is reported to the server only now: the ack rides the last one)
@@ -78,17 +84,65 @@ struct daxmr_window *daxmr_window_at(struct daxmr_window_set *ws, uint32_t slot)
 	return slot < DAXMR_WINDOW_SLOTS ? &ws->slot[slot] : NULL;
 }
 
-/* The BOUND window of owner with access. */
+/* The BOUND window of owner with access for a segment. */
 struct daxmr_window *daxmr_window_find(struct daxmr_window_set *ws, const void *owner,
-				       enum daxmr_proto_access access)
+				       enum daxmr_proto_access access, uint32_t seg)
 {
 	unsigned int i;
 
 	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
 		if (ws->slot[i].state == DAXMR_WINDOW_BOUND && ws->slot[i].owner == owner &&
-		    ws->slot[i].access == access)
+		    owner && ws->slot[i].access == access && ws->slot[i].seg == seg)
 			return &ws->slot[i];
 	return NULL;
+}
+
+/* Whether slot i is a window of w's group. */
+static bool window_in_group(const struct daxmr_window_set *ws, unsigned int i,
+			    const struct daxmr_window *w)
+{
+	return ws->slot[i].state != DAXMR_WINDOW_FREE && ws->slot[i].group == w->group;
+}
+
+/* The window of a segment in w's group. */
+struct daxmr_window *daxmr_window_group_seg(struct daxmr_window_set *ws,
+					    const struct daxmr_window *w, uint32_t seg)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (window_in_group(ws, i, w) && ws->slot[i].seg == seg)
+			return &ws->slot[i];
+	return NULL;
+}
+
+/* Windows of w's group its OPEN still waits for. */
+unsigned int daxmr_window_group_pending(const struct daxmr_window_set *ws,
+					const struct daxmr_window *w)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
+		if (window_in_group(ws, i, w) && (ws->slot[i].state == DAXMR_WINDOW_QUEUED ||
+						  ws->slot[i].state == DAXMR_WINDOW_BINDING))
+			n++;
+	return n;
+}
+
+/* OPENs waiting for their windows: one segment-0 window each. */
+unsigned int daxmr_window_opens_pending(const struct daxmr_window_set *ws)
+{
+	const struct daxmr_window *w;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		w = &ws->slot[i];
+		if (w->seg == 0 && (w->state == DAXMR_WINDOW_QUEUED ||
+				    (w->state == DAXMR_WINDOW_BINDING && !w->dropped) ||
+				    (w->state == DAXMR_WINDOW_BOUND && !w->owner)))
+			n++;
+	}
+	return n;
 }
 
 /* Deallocates a window now: from here its rkey is dead. The slot keeps its state. */
@@ -120,39 +174,67 @@ static uint64_t window_wrid(const struct daxmr_window_set *ws, const struct daxm
 	return daxmr_wrid(ws->wr_kind, (uint32_t)(w - ws->slot));
 }
 
-/* Allocates a window in a free slot for an OPEN: QUEUED. */
+/* Allocates a window per segment for an OPEN: QUEUED, one group. */
 int daxmr_window_queue(struct daxmr_window_set *ws, struct daxmr_export *exp, uint64_t req_id,
-		       const struct daxmr_proto_desc *desc, struct daxmr_window **w_ptr)
+		       const struct daxmr_proto_desc *desc, uint32_t nseg,
+		       struct daxmr_window **w_ptr)
 {
-	struct daxmr_window *w = NULL;
+	struct daxmr_window *w[DAXMR_EXPORT_MW_SEGS_MAX];
 	char why[96];
-	unsigned int i;
+	unsigned int i, n = 0;
 	int ret;
 
-	for (i = 0; i < DAXMR_WINDOW_SLOTS && !w; i++)
+	if (nseg < 1 || nseg > DAXMR_EXPORT_MW_SEGS_MAX)
+		return -EINVAL;
+	for (i = 0; i < DAXMR_WINDOW_SLOTS && n < nseg; i++)
 		if (ws->slot[i].state == DAXMR_WINDOW_FREE)
-			w = &ws->slot[i];
-	if (!w)
+			w[n++] = &ws->slot[i];
+	if (n < nseg)
 		return -ENOBUFS;
-	w->mw = ibv_alloc_mw(ws->pd, IBV_MW_TYPE_2);
-	if (!w->mw) {
-		ret = errno ? -errno : -ENOMEM;
-		DAXMR_LOG_CALL_ERR("ibv_alloc_mw", ret, "connection %s, type 2, export %s",
-				   ws->peer, daxmr_export_name(exp));
-		snprintf(why, sizeof(why), "ibv_alloc_mw failed: %s", daxmr_log_strerror(ret));
-		daxmr_export_window_failed(exp, why);
-		return ret;
+	ws->next_group++;
+	for (i = 0; i < nseg; i++) {
+		w[i]->mw = ibv_alloc_mw(ws->pd, IBV_MW_TYPE_2);
+		if (!w[i]->mw) {
+			ret = errno ? -errno : -ENOMEM;
+			DAXMR_LOG_CALL_ERR("ibv_alloc_mw", ret,
+					   "connection %s, type 2, export %s segment %u", ws->peer,
+					   daxmr_export_name(exp), i);
+			snprintf(why, sizeof(why), "ibv_alloc_mw failed: %s",
+				 daxmr_log_strerror(ret));
+			daxmr_export_window_failed(exp, why);
+			while (i-- > 0)
+				daxmr_window_release(ws, w[i]);
+			return ret;
+		}
+		w[i]->rkey = ibv_inc_rkey(w[i]->mw->rkey);
+		w[i]->state = DAXMR_WINDOW_QUEUED;
+		w[i]->exp = exp;
+		w[i]->gen = desc->generation;
+		w[i]->access = desc->access;
+		w[i]->req_id = req_id;
+		w[i]->seq = ws->next_seq++;
+		w[i]->group = ws->next_group;
+		w[i]->seg = i;
+		ws->nbinding++;
 	}
-	w->rkey = ibv_inc_rkey(w->mw->rkey);
-	w->state = DAXMR_WINDOW_QUEUED;
-	w->exp = exp;
-	w->gen = desc->generation;
-	w->access = desc->access;
-	w->req_id = req_id;
-	w->seq = ws->next_seq++;
-	ws->nbinding++;
-	*w_ptr = w;
+	*w_ptr = w[0];
 	return 0;
+}
+
+/* The OPEN gets none of its group's windows. */
+void daxmr_window_release_group(struct daxmr_window_set *ws, struct daxmr_window *w)
+{
+	const struct daxmr_window g = *w; /* w itself is among those released */
+	unsigned int i;
+
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		if (!window_in_group(ws, i, &g))
+			continue;
+		if (ws->slot[i].state == DAXMR_WINDOW_BINDING)
+			ws->slot[i].dropped = true;
+		else if (ws->slot[i].state != DAXMR_WINDOW_INVALIDATING)
+			daxmr_window_release(ws, &ws->slot[i]);
+	}
 }
 
 /* The oldest QUEUED window. */
@@ -238,17 +320,20 @@ static int window_invalidate(struct daxmr_window_set *ws, struct daxmr_window *w
 	return ret;
 }
 
-/* w becomes owner's key; owner's other key of the same access goes. */
+/* w's group becomes owner's keys; owner's other keys of the same access go. */
 void daxmr_window_attach(struct daxmr_window_set *ws, struct daxmr_window *w, const void *owner)
 {
 	unsigned int i;
 
-	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
-		if (&ws->slot[i] != w && ws->slot[i].state == DAXMR_WINDOW_BOUND &&
-		    ws->slot[i].owner == owner && ws->slot[i].access == w->access)
+	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++) {
+		if (window_in_group(ws, i, w)) {
+			ws->slot[i].state = DAXMR_WINDOW_BOUND;
+			ws->slot[i].owner = owner;
+		} else if (ws->slot[i].state == DAXMR_WINDOW_BOUND && ws->slot[i].owner == owner &&
+			   ws->slot[i].access == w->access) {
 			(void)window_invalidate(ws, &ws->slot[i]);
-	w->state = DAXMR_WINDOW_BOUND;
-	w->owner = owner;
+		}
+	}
 }
 
 /* Invalidates owner's keys; the ack, if any, rides the last invalidation. */
@@ -284,6 +369,8 @@ int daxmr_window_complete(struct daxmr_window_set *ws, struct daxmr_window *w,
 
 	if (w->state == DAXMR_WINDOW_BINDING) {
 		ws->nbinding--;
+		if (status == IBV_WC_SUCCESS)
+			w->state = DAXMR_WINDOW_BOUND; /* no owner until its OPEN is answered */
 		return 0; /* the caller answers the OPEN, whatever status says */
 	}
 	if (w->state != DAXMR_WINDOW_INVALIDATING) {

@@ -32,9 +32,9 @@
  * Every function that can fail returns 0 (or a count) or a negative errno. Requests (OPEN,
  * LIST, FLUSH, KEYS, CLOSE) are synchronous: each call sends its request and waits (up to the
  * timeout) for the reply; RDMA operations posted with the *_async calls are not: they complete
- * in daxmr_client_poll(). Server notifications that arrive meanwhile (revocations) are handled
- * at once and their callbacks are delivered by daxmr_client_process(), never from inside
- * another call.
+ * in daxmr_client_poll(), and so does a FLUSH sent with daxmr_region_flush_async(). Server
+ *notifications that arrive meanwhile (revocations) are handled at once and their callbacks are
+ *delivered by daxmr_client_process(), never from inside another call.
  *
  * Threads. Nothing in the library is global except read-only tables: different clients may be
  * used from different threads at the same time with no locking (one client per thread scales;
@@ -226,6 +226,7 @@ enum daxmr_op {
 	DAXMR_OP_WRITE = 2,
 	DAXMR_OP_CAS = 3,
 	DAXMR_OP_FAA = 4,
+	DAXMR_OP_FLUSH = 5, /* daxmr_region_flush_async */
 };
 
 /* Flags of the *_async calls. */
@@ -377,7 +378,8 @@ DAXMR_API int daxmr_region_write(struct daxmr_region *region, uint64_t offset, c
 /*
  * Makes [offset, offset + len) of the export persistent (FLUSH to the server). Covers every
  * write that completed before the call (and, the QP being ordered, every write posted before
- * it on this client: the server handles FLUSH after it). Synchronous.
+ * it on this client: the server handles FLUSH after it). Synchronous; daxmr_region_flush_async
+ * is the asynchronous one.
  */
 DAXMR_API int daxmr_region_flush(struct daxmr_region *region, uint64_t offset, uint64_t len);
 
@@ -445,6 +447,29 @@ DAXMR_API int daxmr_region_cas_async(struct daxmr_region *region, struct daxmr_m
 DAXMR_API int daxmr_region_faa_async(struct daxmr_region *region, struct daxmr_mem *mem,
 				     size_t local_off, uint64_t remote_off, uint64_t add,
 				     void *op_ctx, unsigned int flags);
+
+/*
+ * Sends FLUSH of [offset, offset + len) of the export and returns: its completion (op
+ * DAXMR_OP_FLUSH, op_ctx, len) comes out of daxmr_client_poll once the server has made the range
+ * persistent (status 0), or with why not (-ESTALE revoked meanwhile, -ERANGE, -EIO, -ENOTCONN
+ * the connection died first: then nothing is known of the range).
+ * What it covers: every RDMA WRITE (and atomic) posted on this client before the call, whether
+ * or not its completion came: writes queued with DAXMR_OP_F_MORE are posted first, the FLUSH
+ * follows them on the one reliable-connected QP, and the server handles it only after their
+ * data is placed. In particular it covers every write whose completion the caller collected
+ * before posting it. It does not cover writes posted after it, nor a write that failed. Its
+ * completion may come after those of operations posted later (it is answered by the server,
+ * not by the device); several flushes complete in the order they were posted.
+ * flags: DAXMR_OP_F_ON_ERROR only (DAXMR_OP_F_MORE: -EINVAL; the FLUSH is a message, not a work
+ * request of the ring). Errors (nothing is sent): -EINVAL region NULL or a flag; -ERANGE,
+ * -ESTALE, -ENOTCONN as daxmr_region_read_async; -EAGAIN all but one of the server's request
+ * credits (8 with daxmrd) are taken by flushes in flight, or the queue has no room for the
+ * completion: poll first; -EOPNOTSUPP the server grants only one credit. No timeout of its
+ * own: a server that stops answering is a dead connection (-ENOTCONN) once the QP or a
+ * synchronous call notices.
+ */
+DAXMR_API int daxmr_region_flush_async(struct daxmr_region *region, uint64_t offset, uint64_t len,
+				       void *op_ctx, unsigned int flags);
 
 /* Synchronous compare-and-swap through the library's own buffer: *old_ptr (may be NULL) the
  * value found. Errors as daxmr_region_cas_async, and the completion's status. */

@@ -134,7 +134,8 @@ int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto
 int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
 			     struct daxmr_proto_desc *desc);
 int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
-			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
+			       uint32_t seg, struct daxmr_proto_desc *desc,
+			       struct ibv_mw_bind_info *bind);
 void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
 int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len);
 int __wrap_daxmr_export_revoke_begin(struct daxmr_export *exp);
@@ -293,21 +294,26 @@ int __wrap_daxmr_export_keys(struct daxmr_export *exp, enum daxmr_proto_access a
 }
 
 int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
-			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind)
+			       uint32_t seg, struct daxmr_proto_desc *desc,
+			       struct ibv_mw_bind_info *bind)
 {
 	struct fx *e = fx_of(exp);
 	int ret;
 
-	if (!h.mw || e->nseg > 1)
+	if (!h.mw || e->nseg > DAXMR_EXPORT_MW_SEGS_MAX)
 		return -EOPNOTSUPP;
 	ret = fx_desc_common(e, access, desc);
 	if (ret)
 		return ret;
+	if (seg >= e->nseg)
+		return -ERANGE;
 	desc->key_kind = DAXMR_PROTO_KEY_MW;
 	memset(bind, 0, sizeof(*bind));
-	bind->mr = &e->mr;
-	bind->addr = 0x10000;
-	bind->length = e->length;
+	bind->mr = &e->mr; /* one fake MR stands for every segment's */
+	bind->addr = 0x10000 + ((uint64_t)seg << e->seg_shift);
+	bind->length = e->length - ((uint64_t)seg << e->seg_shift) < (1ull << e->seg_shift) ?
+			       e->length - ((uint64_t)seg << e->seg_shift) :
+			       1ull << e->seg_shift;
 	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
 					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
 					IBV_ACCESS_REMOTE_READ;
@@ -562,6 +568,36 @@ static void check_keys(const struct fx *e, enum daxmr_proto_access access, uint3
 			   fx_key(e, first + i, access));
 }
 
+/*
+ * The invariant of per-connection keys: each of n window keys (what of the reply) is a window
+ * bound on this QP over the export's MR, and no two segments share one.
+ */
+static void check_window_keys(const struct fake_rdma_qp *qp, const struct fx *e, const char *what,
+			      const uint32_t *keys, uint32_t n)
+{
+	uint32_t i, j;
+	size_t k;
+	bool found;
+
+	for (i = 0; i < n; i++) {
+		found = false;
+		for (k = 0; k < FAKE_RDMA_MW_MAX; k++) {
+			const struct fake_rdma_mw *mw = &fake_rdma.mws[k];
+
+			found |= mw->live && mw->bound && mw->qp == qp && mw->mr == &e->mr &&
+				 mw->mw.rkey == keys[i];
+		}
+		FUZZ_CHECK(found,
+			   "%s of %s answered with window key 0x%x, not bound on this QP over "
+			   "the export",
+			   what, e->name, keys[i]);
+		for (j = 0; j < i; j++)
+			FUZZ_CHECK(keys[i] != keys[j],
+				   "%s of %s: segments %u and %u share window key 0x%x", what,
+				   e->name, j, i, keys[i]);
+	}
+}
+
 static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint32_t len)
 {
 	struct daxmr_proto_msg *msg = malloc(sizeof(*msg));
@@ -637,19 +673,9 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 		FUZZ_CHECK(!(e->ro && msg->desc.access == DAXMR_PROTO_ACCESS_RW),
 			   "rw OPEN of read-only %s granted", e->name);
 		if (msg->desc.key_kind == DAXMR_PROTO_KEY_MW) {
-			size_t k;
-			bool found = false;
-
-			for (k = 0; k < FAKE_RDMA_MW_MAX; k++) {
-				const struct fake_rdma_mw *mw = &fake_rdma.mws[k];
-
-				found |= mw->live && mw->bound && mw->qp == qp &&
-					 mw->mr == &e->mr && mw->mw.rkey == msg->desc.rkey;
-			}
-			FUZZ_CHECK(found,
-				   "OPEN of %s answered with window key 0x%x, not bound on "
-				   "this QP over the export",
-				   e->name, msg->desc.rkey);
+			check_window_keys(qp, e, "OPEN", &msg->desc.rkey, 1);
+			if (s->version >= DAXMR_PROTO_VERSION_SEG)
+				check_window_keys(qp, e, "OPEN", msg->desc.keys, msg->desc.nkeys);
 		} else {
 			/* versions 1, 2: the one key is rkey; 3: rkey is keys[0] */
 			check_keys(e, msg->desc.access, 0, &msg->desc.rkey, 1);
@@ -683,11 +709,13 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 			"KEYS of %s answered while it is %s at %llu, never handed to this client",
 			e->name, fx_state_str(e->state), (unsigned long long)e->gen);
 		FUZZ_CHECK(msg->keys_reply.first == first &&
-				   msg->keys_reply.count ==
-					   (s->handed_mw[exp] ? 1 : fx_nkeys(e, first)),
+				   msg->keys_reply.count == fx_nkeys(e, first),
 			   "KEYS of %s from segment %u: %u keys from %u", e->name, first,
 			   msg->keys_reply.count, msg->keys_reply.first);
-		if (!s->handed_mw[exp])
+		if (s->handed_mw[exp])
+			check_window_keys(qp, e, "KEYS", msg->keys_reply.keys,
+					  msg->keys_reply.count);
+		else
 			check_keys(e, e->ro ? DAXMR_PROTO_ACCESS_RO : DAXMR_PROTO_ACCESS_RW, first,
 				   msg->keys_reply.keys, msg->keys_reply.count);
 		break;

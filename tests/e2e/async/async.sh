@@ -5,7 +5,8 @@
 # breaker must be through fast, daxmrd must count the client's ack, every write posted before
 # the REVOKE must complete without error, and the file (read through the file system once the
 # daemon is gone, never over RDMA) must hold exactly the last completed write of every block;
-# client/examples/async_read's zero-copy read of the whole export must equal the file. Then a
+# client/examples/async_read's zero-copy read of the whole export must equal the file, and
+# client/examples/async_write's asynchronous writes and FLUSH must be in the file. Then a
 # client that never acks and keeps posting: the breaker still returns within the ack budget
 # and the client's writes fail once daxmrd released the export.
 . "$(dirname "$0")/../service/lib.sh"
@@ -77,6 +78,20 @@ sys.exit(1 if bad or checked < 100 else 0)
 PY
 say "ok: the file holds every block's last completed write"
 same_bytes "$f" "$WORK/copy" "the example's zero-copy read of the export equals the file"
+
+# client/examples/async_write: 1 MiB of asynchronous writes, then one asynchronous FLUSH whose
+# completion says they are persistent; checked through the file once daxmrd is gone
+w=$WORK/w.img
+head -c $((blocks * 4096)) /dev/zero >"$w"
+random_file "$WORK/in" $((1 << 20))
+woff=$((64 << 10))
+start_daxmrd w --allow-non-dax --export "w=$w"
+"$DAXMR_EXAMPLE_WRITE" "$SERVER" w "$woff" "$WORK/in" >"$WORK/example-w.log" 2>&1 ||
+	fail "async_write failed: $(cat "$WORK/example-w.log")"
+say "ok: example: $(cat "$WORK/example-w.log")"
+stop_daxmrd TERM
+file_range "$w" "$woff" $((1 << 20)) >"$WORK/w-range"
+same_bytes "$WORK/in" "$WORK/w-range" "async writes and an async FLUSH: the file holds the bytes"
 
 # A client that never acknowledges and keeps posting through the revoked key cannot hold the
 # breaker past daxmrd's ack budget (1000 ms by default): the server releases, and the client's

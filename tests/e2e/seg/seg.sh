@@ -5,7 +5,12 @@
 # fs-DAX file (ODP; Linux >= 6.15) and a devdax device over 2 GiB (pinned): LIST says the whole
 # length; a raw version-3 client (daxmr-e2e-keys seg) checks the descriptor and KEYS, writes the
 # last 4 KiB and 8 KiB across the last segment boundary (split per segment key) and reads them
-# back; segment 0's key fails on the last segment. Then, once daxmrd let go, the bytes are checked
+# back; segment 0's key fails on the last segment. The keys are memory windows, one per segment
+# per connection (key kind mw: daxmrd binds them for exports of up to 4 segments, on rxe's
+# 1 GiB segments both exports here): another connection's key is refused, and at the
+# revocation (the lease break of the file; daxmrd's SIGTERM for the device) the client that
+# acked loses its window keys while one that did not yet still gets through. Then, once daxmrd
+# let go, the bytes are checked
 # THROUGH THE FILE / DEVICE (rxe's stock ODP path misplaces bytes that an RDMA read-back returns
 # "right"). A version-2 client (the daxmr tool while libdaxmr offers 1..2) gets
 # UNSUPPORTED_VERSION for the segmented export. And in any guest with fs-DAX: a file with a hole
@@ -43,10 +48,15 @@ seg_case() {
 	say "ok: $what: LIST says the whole $length bytes"
 	expect_log "d-$what" "export big: .*$reg.* $length bytes in $(((length - 1) / GIB + 1)) segments of $GIB bytes" \
 		"$what: registered as 1 GiB segments ($reg)"
-	"$DAXMR_KEYS" seg "$SERVER" big "$length" "$WORK/data" >"$log" 2>&1 || rc=$?
-	sed 's/^/    /' "$log"
-	[ "$rc" = 0 ] || fail "$what: $(grep -m1 FAIL "$log" || tail -n1 "$log")"
-	grep -q '^PASS$' "$log" || fail "$what: no PASS from the raw client"
+	# the raw client waits for the revocation ("ready") where its keys are windows
+	"$DAXMR_KEYS" seg "$SERVER" big "$length" "$WORK/data" >"$log" 2>&1 &
+	kpid=$!
+	wait_for "$log" '^(ready|PASS|FAIL)' 120 "$what: the raw client"
+	if grep -q '^FAIL' "$log"; then
+		sed 's/^/    /' "$log"
+		fail "$what: $(grep -m1 FAIL "$log")"
+	fi
+	grep -q '^ready$' "$log" || fail "$what: the keys are not memory windows: $(grep -m1 'key kind' "$log" || tail -n1 "$log")"
 	# a version-2 client must be refused, clearly; one that speaks 3 must read the bytes
 	if "$DAXMR" -s "$SERVER" get big --offset $((length - 4096)) --length 4096 \
 		-o "$WORK/get-$what" 2>"$WORK/get-$what.err"; then
@@ -60,7 +70,8 @@ seg_case() {
 	fi
 	if [ -f "$target" ]; then
 		# a lease break: every segment's MR is deregistered before the breaker gets the file,
-		# and the export comes back whole as generation 2
+		# and the export comes back whole as generation 2; the raw client's two holders ack
+		# one after the other
 		ms=$(python3 -c 'import os, sys, time
 t0 = time.monotonic(); fd = os.open(sys.argv[1], os.O_RDWR); dt = time.monotonic() - t0
 os.close(fd); print(int(dt * 1000))' "$target") || fail "$what: lease breaker failed"
@@ -72,7 +83,14 @@ os.close(fd); print(int(dt * 1000))' "$target") || fail "$what: lease breaker fa
 			"$what: re-established whole as generation 2"
 		say "ok: $what: re-established whole as generation 2"
 	fi
-	stop_daxmrd TERM
+	stop_daxmrd TERM # the device's revocation (shutdown); the file's is over
+	wait "$kpid" || rc=$?
+	sed 's/^/    /' "$log"
+	[ "$rc" = 0 ] || fail "$what: $(grep -m1 FAIL "$log" || tail -n1 "$log")"
+	grep -q '^PASS$' "$log" || fail "$what: no PASS from the raw client"
+	grep -q "^ok: A's last-segment window key after A's REVOKE_ACK" "$log" ||
+		fail "$what: no check of a window key after the revocation"
+	say "ok: $what: a window's key is refused once its holder acked the revocation"
 	check_writes "$target" "$log"
 	ran=$((ran + 1))
 }

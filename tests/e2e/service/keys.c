@@ -19,8 +19,15 @@
  *         OUT_OF_RANGE / STALE_GENERATION with reasons), then RDMA WRITEs the first 4 KiB of
  *         DATAFILE (12 KiB) to the export's last 4 KiB and the other 8 KiB across the last
  *         segment boundary (two WRs, one per segment key), reads both back and compares. Prints
- *         "wrote OFFSET LEN DATAFILE-OFFSET" for each range, for a check through the file. Last,
- *         on a new connection, segment 0's key on the last segment: IBV_WC_REM_ACCESS_ERR.
+ *         "wrote OFFSET LEN DATAFILE-OFFSET" for each range, for a check through the file. Then,
+ *         on a new connection X, segment 0's key on the last segment: IBV_WC_REM_ACCESS_ERR.
+ *         Where the keys are memory windows (key kind mw: daxmrd binds one per segment per
+ *         connection for exports of up to 4 segments, and the export has no more): every
+ *         segment's key differs, A's last-segment key fails on another connection Y's QP, a
+ *         connection B gets keys of its own; then "ready", and it waits for REVOKE on A and B
+ *         (the script breaks the lease or sends daxmrd SIGTERM): A acks, A's last-segment key
+ *         then fails while B's keys, not yet acked, still work; B acks. With MR keys, A CLOSEs
+ *         instead (and no "ready").
  * down:   EXPORT is down for good (e.g. its file has a hole): a version-3 OPEN gets UNAVAILABLE
  *         with a reason "down: ...", a version-2 OPEN gets REVOKING with no payload.
  * Ends with "PASS" (exit 0), or "FAIL: why" (exit 1).
@@ -484,6 +491,61 @@ static int kc_down(const char *server, const char *export)
 	return 0;
 }
 
+/* daxmrd's DAXMR_EXPORT_MW_SEGS_MAX: up to this many segments, a window per segment */
+#define KC_MW_SEGS_MAX 4
+
+/*
+ * seg mode with memory windows: per-segment and per-connection keys, and a revocation that
+ * cuts off the client that acked while one that did not still gets through. last: an offset
+ * in the last segment. A failed RDMA takes its QP to the error state, so each refusal is
+ * tried on a connection of its own, disconnected at once (which counts as its ack).
+ */
+static void kc_seg_windows(struct kc *a, const char *server, const char *export, uint64_t last)
+{
+	struct daxmr_proto_msg rva, rvb;
+	uint32_t i, j, a_last = kc_seg_key(a, last), b_last;
+	struct kc b, y;
+
+	for (i = 0; i < a->desc.nkeys; i++)
+		for (j = 0; j < i; j++)
+			if (a->desc.keys[i] == a->desc.keys[j])
+				die("segments %u and %u share the key 0x%x", j, i, a->desc.keys[i]);
+	kc_connect(&y, "Y", server);
+	kc_hello_open(&y, export);
+	expect_rdma(&y, IBV_WR_RDMA_READ, a_last, y.desc.addr + last, IBV_WC_REM_ACCESS_ERR,
+		    "Y reads the last segment with A's window key on Y's QP");
+	rdma_disconnect(y.id);
+	kc_connect(&b, "B", server);
+	kc_hello_open(&b, export);
+	if (b.desc.key_kind != DAXMR_PROTO_KEY_MW)
+		die("B got key kind mr where A got mw");
+	for (i = 0; i < a->desc.nkeys && i < b.desc.nkeys; i++)
+		if (a->desc.keys[i] == b.desc.keys[i])
+			die("A and B share the key 0x%x of segment %u", a->desc.keys[i], i);
+	printf("ok: key kind mw: a window per segment per connection (%u keys each)\n",
+	       a->desc.nkeys);
+	b_last = kc_seg_key(&b, last);
+	expect_rdma(&b, IBV_WR_RDMA_READ, b_last, b.desc.addr + last, IBV_WC_SUCCESS,
+		    "B reads the last segment with its own window key");
+	printf("ready\n");
+	kc_recv(a, DAXMR_PROTO_OP_REVOKE, 0, &rva);
+	kc_recv(&b, DAXMR_PROTO_OP_REVOKE, 0, &rvb);
+	printf("ok: REVOKE on A and B (deadline %u ms)\n", rva.revoke.deadline_ms);
+	kc_ref(a, DAXMR_PROTO_OP_REVOKE_ACK, rva.hdr.request_id);
+	usleep(300 * 1000); /* the server invalidates A's windows when the ack arrives */
+	expect_rdma(a, IBV_WR_RDMA_READ, a_last, a->desc.addr + last, IBV_WC_REM_ACCESS_ERR,
+		    "A's last-segment window key after A's REVOKE_ACK");
+	expect_rdma(&b, IBV_WR_RDMA_READ, b_last, b.desc.addr + last, IBV_WC_SUCCESS,
+		    "B's last-segment window key before B's REVOKE_ACK");
+	expect_rdma(&b, IBV_WR_RDMA_READ, b.desc.keys[0], b.desc.addr, IBV_WC_SUCCESS,
+		    "B's segment-0 window key before B's REVOKE_ACK");
+	kc_ref(&b, DAXMR_PROTO_OP_REVOKE_ACK, rvb.hdr.request_id);
+	printf("ok: B acked\n");
+	rdma_disconnect(b.id);
+	kc_close(&b);
+	kc_close(&y);
+}
+
 /* The seg mode (see the top of the file). */
 static int kc_seg(const char *server, const char *export, uint64_t length, const char *datafile)
 {
@@ -492,6 +554,7 @@ static int kc_seg(const char *server, const char *export, uint64_t length, const
 	uint32_t len[2] = { 4096, 8192 };
 	size_t loc[2] = { 0, 4096 };
 	struct kc a, x;
+	bool mw;
 	FILE *f;
 	int i;
 
@@ -540,7 +603,12 @@ static int kc_seg(const char *server, const char *export, uint64_t length, const
 	if (memcmp(kc_data(&a), kc_data(&a) + 16384, 12288))
 		die("the read-back differs from what was written");
 	printf("ok: read back what was written (RDMA only: the script checks the file too)\n");
-	kc_ref(&a, DAXMR_PROTO_OP_CLOSE, 0);
+	mw = a.desc.key_kind == DAXMR_PROTO_KEY_MW;
+	if (!mw && a.desc.nseg <= KC_MW_SEGS_MAX)
+		die("key kind mr for %u segments: daxmrd binds windows per segment up to %d",
+		    a.desc.nseg, KC_MW_SEGS_MAX);
+	if (!mw)
+		kc_ref(&a, DAXMR_PROTO_OP_CLOSE, 0);
 
 	/* a segment's key covers only its segment: rxe checks an MR's bounds */
 	kc_connect(&x, "X", server);
@@ -549,8 +617,10 @@ static int kc_seg(const char *server, const char *export, uint64_t length, const
 	    IBV_WC_REM_ACCESS_ERR)
 		die("segment 0's key read the last segment");
 	printf("ok: segment 0's key on the last segment: REM_ACCESS_ERR\n");
+	rdma_disconnect(x.id); /* its QP is in error now */
+	if (mw)
+		kc_seg_windows(&a, server, export, off[0]);
 	rdma_disconnect(a.id);
-	rdma_disconnect(x.id);
 	printf("PASS\n");
 	kc_close(&a);
 	kc_close(&x);

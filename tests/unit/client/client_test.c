@@ -89,7 +89,10 @@ static struct {
 	bool revoke_during_rdma;   /* a REVOKE arrives before the RDMA completion */
 	bool revoke_twice;	   /* ... and again (a repeated REVOKE) */
 	bool silent;		   /* the server answers nothing (timeouts) */
-	uint16_t version;	   /* the header version of everything the server sends */
+	bool hold_flush;	   /* FLUSH requests wait in held_flush[] for release_flushes() */
+	struct daxmr_proto_msg held_flush[8];
+	unsigned int nheld_flush;
+	uint16_t version; /* the header version of everything the server sends */
 	/* authentication: the HELLO reply's flags and challenge, the AUTH reply */
 	uint16_t hello_flags;
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
@@ -656,6 +659,11 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 
 	if (mock.silent)
 		return;
+	if (mock.hold_flush && req->hdr.opcode == DAXMR_PROTO_OP_FLUSH) {
+		assert_true(mock.nheld_flush < 8);
+		mock.held_flush[mock.nheld_flush++] = *req;
+		return;
+	}
 	r.hdr.opcode = req->hdr.opcode;
 	r.hdr.flags = DAXMR_PROTO_F_REPLY;
 	r.hdr.request_id = req->hdr.request_id;
@@ -2476,6 +2484,111 @@ static void async__queue_full_EAGAIN(void **state)
 	assert_no_leaks();
 }
 
+/* The held FLUSH requests are answered, in order (with mock.flush_status). */
+static void release_flushes(void)
+{
+	unsigned int i, n = mock.nheld_flush;
+
+	mock.hold_flush = false;
+	mock.nheld_flush = 0;
+	for (i = 0; i < n; i++)
+		server_on_request(&mock.held_flush[i]);
+}
+
+/*
+ * An asynchronous FLUSH: sent after the writes before it (those queued with DAXMR_OP_F_MORE
+ * too), in flight until its reply, whose status is its completion's; later operations may
+ * complete first; one credit always stays for the synchronous calls.
+ */
+static void async__flush_after_the_writes_completion_from_the_reply(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[8];
+	static uint8_t buf[8192];
+	int ctx_w, ctx_f, ctx_r, ctx_g;
+	unsigned int sent;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	mock.hold_flush = true;
+	assert_int_equal(daxmr_region_write_async(f.r, f.mem, 0, 0, 4096, &ctx_w, DAXMR_OP_F_MORE),
+			 0);
+	assert_int_equal(mock.rdma_posts, 0); /* queued */
+	sent = mock.nsent;
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 4096, &ctx_f, 0), 0);
+	/* the queued write was posted first, then the FLUSH went out */
+	assert_int_equal(mock.rdma_posts, 1);
+	assert_int_equal(mock.nsent, sent + 1);
+	assert_int_equal(mock.sent[sent].hdr.opcode, DAXMR_PROTO_OP_FLUSH);
+	assert_int_equal(mock.sent[sent].flush.export_id, EXPORT_ID);
+	assert_int_equal(mock.sent[sent].flush.generation, GEN);
+	assert_int_equal(mock.sent[sent].flush.offset, 0);
+	assert_int_equal(mock.sent[sent].flush.length, 4096);
+	assert_int_equal(daxmr_client_inflight(f.c), 2);
+	/* a read posted after it completes first: the FLUSH waits for its reply */
+	assert_int_equal(daxmr_region_read_async(f.r, f.mem, 4096, 0, 8, &ctx_r, 0), 0);
+	assert_int_equal(poll_n(f.c, done, 3), 2);
+	assert_ptr_equal(done[0].op_ctx, &ctx_w);
+	assert_ptr_equal(done[1].op_ctx, &ctx_r);
+	assert_int_equal(daxmr_client_inflight(f.c), 1);
+	/* credits 4: two more flushes fit, the fourth credit stays for synchronous calls */
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 1, &ctx_g, 0), 0);
+	assert_int_equal(daxmr_region_flush_async(f.r, 1, 1, &ctx_g, DAXMR_OP_F_ON_ERROR), 0);
+	assert_int_equal(daxmr_region_flush_async(f.r, 2, 1, &ctx_g, 0), -EAGAIN);
+	release_flushes();
+	assert_int_equal(poll_n(f.c, done, 8), 2); /* the ON_ERROR one succeeded: silent */
+	assert_ptr_equal(done[0].op_ctx, &ctx_f);
+	assert_int_equal(done[0].op, DAXMR_OP_FLUSH);
+	assert_int_equal(done[0].status, 0);
+	assert_int_equal(done[0].len, 4096);
+	assert_ptr_equal(done[1].op_ctx, &ctx_g);
+	assert_int_equal(done[1].len, 1);
+	assert_int_equal(daxmr_client_inflight(f.c), 0);
+	/* a refused FLUSH: its status in the completion */
+	mock.flush_status = DAXMR_PROTO_STATUS_STALE_GENERATION;
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 1, &ctx_f, DAXMR_OP_F_ON_ERROR), 0);
+	assert_int_equal(poll_n(f.c, done, 1), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx_f);
+	assert_int_equal(done[0].status, -ESTALE);
+	/* the synchronous FLUSH still works alongside */
+	mock.flush_status = DAXMR_PROTO_STATUS_OK;
+	assert_int_equal(daxmr_region_flush(f.r, 0, 1), 0);
+	afix_close(&f);
+}
+
+/* Bad calls refused before anything is sent; a connection that dies fails a FLUSH in flight. */
+static void async__flush_bad_calls_and_death(void **state)
+{
+	struct afix f;
+	struct daxmr_completion done[2];
+	static uint8_t buf[4096];
+	unsigned int sent;
+	int ctx;
+
+	(void)state;
+	afix_open(&f, 0, 0, buf, sizeof(buf));
+	sent = mock.nsent;
+	assert_int_equal(daxmr_region_flush_async(NULL, 0, 1, NULL, 0), -EINVAL);
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 1, NULL, DAXMR_OP_F_MORE), -EINVAL);
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 1, NULL, 1u << 7), -EINVAL);
+	assert_int_equal(daxmr_region_flush_async(f.r, EXPORT_LEN - 1, 2, NULL, 0), -ERANGE);
+	assert_int_equal(daxmr_region_flush_async(f.r, UINT64_MAX, 2, NULL, 0), -ERANGE);
+	assert_int_equal(mock.nsent, sent);
+	mock.hold_flush = true;
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 1, &ctx, 0), 0);
+	cm_push(RDMA_CM_EVENT_DISCONNECTED, 0, NULL, 0);
+	assert_int_equal(daxmr_client_process(f.c), -ENOTCONN);
+	assert_int_equal(poll_n(f.c, done, 2), 1);
+	assert_ptr_equal(done[0].op_ctx, &ctx);
+	assert_int_equal(done[0].status, -ENOTCONN);
+	assert_int_equal(daxmr_client_poll(f.c, done, 2), -ENOTCONN);
+	assert_int_equal(daxmr_region_flush_async(f.r, 0, 1, &ctx, 0), -ENOTCONN);
+	mock.hold_flush = false;
+	mock.nheld_flush = 0;
+	afix_close(&f);
+}
+
 /* Bad calls: each its documented errno, nothing posted. */
 static void async__bad_calls(void **state)
 {
@@ -3089,6 +3202,9 @@ int main(void)
 		cmocka_unit_test_setup(reconnect__attempts_exhausted, setup),
 		cmocka_unit_test_setup(reconnect__off_by_default_and_with_mem, setup),
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
+		cmocka_unit_test_setup(async__flush_after_the_writes_completion_from_the_reply,
+				       setup),
+		cmocka_unit_test_setup(async__flush_bad_calls_and_death, setup),
 		cmocka_unit_test_setup(async__more_one_doorbell, setup),
 		cmocka_unit_test_setup(async__more_queued_then_revoked_not_posted, setup),
 		cmocka_unit_test_setup(async__revoke_two_regions_ack_after_both, setup),

@@ -281,7 +281,8 @@ int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access a
 int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *e);
 int __wrap_daxmr_export_flush(struct daxmr_export *exp, uint64_t off, uint64_t len);
 int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
-			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind);
+			       uint32_t seg, struct daxmr_proto_desc *desc,
+			       struct ibv_mw_bind_info *bind);
 void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why);
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
 int __real_daxmr_proto_cm_accept_encode(const struct daxmr_proto_cm_accept *acc, void *buf,
@@ -546,17 +547,24 @@ const char *__wrap_daxmr_export_reason(const struct daxmr_export *exp)
 
 static struct ibv_mr fake_export_mr = { .lkey = 0x77, .rkey = 0x77 };
 
+/* The fake export's segment MRs (segment i's window binds over fake_seg_mr[i]). */
+static struct ibv_mr fake_seg_mr[DAXMR_EXPORT_MW_SEGS_MAX];
+
 int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access access,
-			       struct daxmr_proto_desc *desc, struct ibv_mw_bind_info *bind)
+			       uint32_t seg, struct daxmr_proto_desc *desc,
+			       struct ibv_mw_bind_info *bind)
 {
 	struct fake_export *e = fx(exp);
+	uint32_t nseg = fake_nseg(e);
 
 	if (access == DAXMR_PROTO_ACCESS_RW && e->ro)
 		return -EACCES;
 	if (!e->available)
 		return -EAGAIN;
-	if (!e->mw)
+	if (!e->mw || nseg > DAXMR_EXPORT_MW_SEGS_MAX)
 		return -EOPNOTSUPP;
+	if (seg >= nseg)
+		return -ERANGE;
 	memset(desc, 0, sizeof(*desc));
 	desc->export_id = e->id;
 	desc->generation = e->gen;
@@ -567,11 +575,11 @@ int __wrap_daxmr_export_window(struct daxmr_export *exp, enum daxmr_proto_access
 	desc->registration = DAXMR_PROTO_REG_ODP;
 	desc->key_kind = DAXMR_PROTO_KEY_MW;
 	desc->seg_shift = 20;
-	desc->nseg = 1;
-	desc->nkeys = 1;
-	bind->mr = &fake_export_mr;
-	bind->addr = 0x10000;
-	bind->length = e->length;
+	desc->nseg = nseg;
+	desc->nkeys = (uint16_t)nseg;
+	bind->mr = nseg == 1 ? &fake_export_mr : &fake_seg_mr[seg];
+	bind->addr = 0x10000 + ((uint64_t)seg << 20);
+	bind->length = nseg == 1 ? e->length : 1u << 20;
 	bind->mw_access_flags = access == DAXMR_PROTO_ACCESS_RW ?
 					IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE :
 					IBV_ACCESS_REMOTE_READ;
@@ -825,6 +833,15 @@ static void sent_msg(int i, struct daxmr_proto_msg *out)
 
 	assert_true(k < m.nsent);
 	assert_int_equal(daxmr_proto_msg_decode(m.sent[k], m.sent_len[k], out), 0);
+}
+
+/* The last message sent is the reply to request req_id with status st, decoded into *rep. */
+static void expect_reply(uint64_t req_id, enum daxmr_proto_status st, struct daxmr_proto_msg *rep)
+{
+	sent_msg(-1, rep);
+	assert_true(rep->hdr.flags & DAXMR_PROTO_F_REPLY);
+	assert_int_equal(rep->hdr.request_id, req_id);
+	assert_int_equal(rep->hdr.status, st);
 }
 
 /* Sends a request and returns the status of its reply (checking request id and REPLY). */
@@ -1870,9 +1887,7 @@ static void open__revoked_while_binding_REVOKING(void **state)
 	m.exps[0].available = false; /* the export started revoking: no REVOKE reached the OPEN */
 	flush_mw_wc();
 	daxmr_conn_on_cq_event(conn);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 9);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(9, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 0);
 	assert_int_equal(daxmr_conn_holds(conn), 0);
 	drop_conn(&conn);
@@ -1917,26 +1932,36 @@ static void complete_send(struct daxmr_conn *conn, unsigned int i)
 }
 
 /*
+ * mw_conn() with an unacknowledged send (its index in *held_ptr) and an OPEN of "a" rw (request
+ * 7) whose bind is queued behind it: nothing posted, the window allocated.
+ */
+static struct daxmr_conn *queued_open_conn(unsigned int *held_ptr)
+{
+	struct daxmr_conn *conn = mw_conn();
+
+	*held_ptr = unacked_send(conn);
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
+	assert_int_equal(m.nmw_wr, 0); /* not posted: the earlier reply is still out */
+	assert_int_equal(m.live_mws, 1);
+	return conn;
+}
+
+/*
  * rxe executes again a BIND_MW posted behind an unacknowledged SEND when it retransmits
  * (docs/reliability.md): the bind of an OPEN waits until the send queue is idle.
  */
 static void open__bind_held_behind_unacked_send(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
-	assert_int_equal(m.nmw_wr, 0); /* not posted: the LIST reply is still out */
-	assert_int_equal(m.live_mws, 1);
 	assert_int_equal(daxmr_conn_windows(conn), 1);
 	complete_send(conn, held);
 	assert_int_equal(m.nmw_wr, 1);
 	assert_int_equal(m.mw_wr[0].opcode, IBV_WR_BIND_MW);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(7, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(rep.desc.rkey, m.mw_wr[0].bind_mw.rkey);
 	assert_int_equal(daxmr_conn_holds(conn), 1);
 	drop_conn(&conn);
@@ -1970,9 +1995,7 @@ static void open__queued_binds_one_at_a_time_oldest_first(void **state)
 	assert_int_equal(m.nmw_wr, 3);
 	flush_mw_wc();
 	daxmr_conn_on_cq_event(conn);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 9);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(9, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(daxmr_conn_windows(conn), 3);
 	drop_conn(&conn);
 }
@@ -2023,27 +2046,22 @@ static void open__queue_bounded_BUSY_then_drained_in_order(void **state)
 /* A revocation never waits on the queue: a queued bind of the export is dropped, REVOKING. */
 static void revoke__drops_queued_bind_REVOKING(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
 	m.exps[0].available = false; /* revoking */
 	/* not a holder of a: nothing to wait for; its queued OPEN is answered now */
 	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
 			 -ENOENT);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(7, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 1); /* r's window, still queued */
-	complete_send(conn, held); /* and the REVOKING reply's, which completed at once */
-	assert_int_equal(m.nmw_wr, 1); /* r's bind only */
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 8);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	complete_send(conn, held);	 /* and the REVOKING reply's, which completed at once */
+	assert_int_equal(m.nmw_wr, 1);	 /* r's bind only */
+	expect_reply(8, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(daxmr_conn_holds(conn), 1);
 	drop_conn(&conn);
 }
@@ -2051,18 +2069,15 @@ static void revoke__drops_queued_bind_REVOKING(void **state)
 /* An export revoked while its bind was queued (no REVOKE for this OPEN): answered, not bound. */
 static void open__revoked_while_queued_REVOKING(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	m.exps[0].available = false;
 	complete_send(conn, held);
 	assert_int_equal(m.nmw_wr, 0);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(7, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	assert_int_equal(m.live_mws, 0);
 	assert_int_equal(daxmr_conn_holds(conn), 0);
 	drop_conn(&conn);
@@ -2071,18 +2086,15 @@ static void open__revoked_while_queued_REVOKING(void **state)
 /* The release fences a queued bind too: dropped, its OPEN answered, nothing posted later. */
 static void fence__drops_queued_bind(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	m.exps[0].available = false;
 	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
 	assert_int_equal(m.live_mws, 0);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_REVOKING);
+	expect_reply(7, DAXMR_PROTO_STATUS_REVOKING, &rep);
 	complete_send(conn, held);
 	assert_int_equal(m.nmw_wr, 0);
 	drop_conn(&conn);
@@ -2091,11 +2103,10 @@ static void fence__drops_queued_bind(void **state)
 /* A disconnect frees the queued windows at once; nothing is posted afterwards. */
 static void disconnect__frees_queued_binds(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
-	unsigned int held = unacked_send(conn), sent;
+	unsigned int held, sent;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	assert_int_equal(open_async(conn, "r", DAXMR_PROTO_ACCESS_RO, 8), 0);
 	assert_int_equal(m.live_mws, 2);
 	daxmr_conn_disconnect(conn);
@@ -2111,17 +2122,14 @@ static void disconnect__frees_queued_binds(void **state)
 /* A queued bind whose post fails later falls back to the MR key, as one posted at once does. */
 static void open__queued_bind_post_fails_MR_key(void **state)
 {
-	struct daxmr_conn *conn = mw_conn();
+	unsigned int held;
+	struct daxmr_conn *conn = queued_open_conn(&held);
 	struct daxmr_proto_msg rep;
-	unsigned int held = unacked_send(conn);
 
 	(void)state;
-	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 7), 0);
 	m.post_mw_err = ENOMEM;
 	complete_send(conn, held);
-	sent_msg(-1, &rep);
-	assert_int_equal(rep.hdr.request_id, 7);
-	assert_int_equal(rep.hdr.status, DAXMR_PROTO_STATUS_OK);
+	expect_reply(7, DAXMR_PROTO_STATUS_OK, &rep);
 	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MR);
 	assert_int_equal(m.window_failed, 1);
 	assert_int_equal(m.live_mws, 0);
@@ -3244,6 +3252,167 @@ static void v3_open__window_key_is_keys0_and_KEYS(void **state)
 	drop_conn(&conn);
 }
 
+/* v3_conn() with export a of 3 segments of 1 MiB, keyed by windows. */
+static struct daxmr_conn *seg_mw_conn(void)
+{
+	struct daxmr_conn *conn = v3_conn();
+
+	m.exps[0].nseg = 3;
+	m.exps[0].length = 3u << 20;
+	m.exps[0].mw = true;
+	return conn;
+}
+
+/*
+ * An export of several segments: a window per segment, bound one after the other (each on an
+ * idle send queue), the OPEN answered once the last is bound, with every segment's key; KEYS
+ * gives the same keys.
+ */
+static void v3_open__segmented_a_window_per_segment_and_KEYS(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+	struct daxmr_proto_msg rep;
+	uint32_t i;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 50), 0);
+	assert_int_equal(m.live_mws, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(m.nmw_wr, i + 1); /* one bind at a time */
+		assert_int_equal(m.mw_wr[i].opcode, IBV_WR_BIND_MW);
+		assert_ptr_equal(m.mw_wr[i].bind_mw.bind_info.mr, &fake_seg_mr[i]);
+		assert_int_equal(m.mw_wr[i].bind_mw.bind_info.addr, 0x10000 + (i << 20));
+		assert_int_equal(m.mw_wr[i].bind_mw.bind_info.length, 1 << 20);
+		if (i < 2) {
+			unsigned int sent = m.nsent;
+
+			flush_mw_wc();
+			daxmr_conn_on_cq_event(conn);
+			assert_int_equal(m.nsent, sent); /* not answered before the last */
+		}
+	}
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	expect_reply(50, DAXMR_PROTO_STATUS_OK, &rep);
+	assert_int_equal(rep.desc.key_kind, DAXMR_PROTO_KEY_MW);
+	assert_int_equal(rep.desc.nseg, 3);
+	assert_int_equal(rep.desc.nkeys, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(rep.desc.keys[i], m.mw_wr[i].bind_mw.rkey);
+	assert_int_not_equal(rep.desc.keys[0], rep.desc.keys[1]);
+	assert_int_not_equal(rep.desc.keys[1], rep.desc.keys[2]);
+	assert_int_equal(do_keys(conn, 1, 1, 1, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.keys_reply.first, 1);
+	assert_int_equal(rep.keys_reply.count, 2);
+	assert_int_equal(rep.keys_reply.keys[0], m.mw_wr[1].bind_mw.rkey);
+	assert_int_equal(rep.keys_reply.keys[1], m.mw_wr[2].bind_mw.rkey);
+	assert_int_equal(m.keys_calls, 0); /* the windows' keys, not the MRs' */
+	assert_int_equal(do_keys(conn, 1, 1, 3, &rep), DAXMR_PROTO_STATUS_OUT_OF_RANGE);
+	/* the same OPEN again: the same windows, no bind */
+	m.hold_mw_wc = false;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &rep.desc),
+			 DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.nmw_wr, 3);
+	assert_int_equal(rep.desc.keys[2], m.mw_wr[2].bind_mw.rkey);
+	assert_int_equal(daxmr_conn_windows(conn), 3);
+	drop_conn(&conn);
+}
+
+/* The REVOKE_ACK invalidates every segment's window; the ack is reported after the last. */
+static void v3_revoke_ack__invalidates_every_segment_window(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_proto_desc d;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.live_mws, 3);
+	m.exps[0].available = false;
+	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500), 0);
+	m.hold_mw_wc = true;
+	ack_revoke(conn, 1, 1);
+	assert_int_equal(m.nmw_wr, 6);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(m.mw_wr[3 + i].opcode, IBV_WR_LOCAL_INV);
+		assert_int_equal(m.mw_wr[3 + i].invalidate_rkey, d.keys[i]);
+	}
+	assert_int_equal(m.acks, 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.acks, 1);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
+/* A disconnect deallocates every segment's window at once; the fence does too. */
+static void v3_disconnect_and_fence__every_segment_window(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+
+	(void)state;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.live_mws, 6);
+	daxmr_conn_fence(conn, (struct daxmr_export *)&m.exps[0]);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(m.live_mws, 3);
+	daxmr_conn_disconnect(conn);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
+/*
+ * Revoked with one segment bound, one binding and one queued: the OPEN is answered REVOKING
+ * once, at once; the bound window goes, the binding one at its completion.
+ */
+static void v3_revoke__half_bound_segments_dropped_once(void **state)
+{
+	struct daxmr_conn *conn = seg_mw_conn();
+	struct daxmr_export *a = (struct daxmr_export *)&m.exps[0];
+	struct daxmr_proto_msg rep;
+	unsigned int sent;
+
+	(void)state;
+	m.hold_mw_wc = true;
+	assert_int_equal(open_async(conn, "a", DAXMR_PROTO_ACCESS_RW, 60), 0);
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn); /* segment 0 bound, segment 1's bind out */
+	assert_int_equal(m.nmw_wr, 2);
+	m.exps[0].available = false;
+	sent = m.nsent;
+	assert_int_equal(daxmr_conn_revoke(conn, a, 1, DAXMR_PROTO_REVOKE_LEASE_BREAK, 500),
+			 -ENOENT);
+	assert_int_equal(m.nsent, sent + 1);
+	expect_reply(60, DAXMR_PROTO_STATUS_REVOKING, &rep);
+	assert_int_equal(m.live_mws, 1); /* segment 1's: its bind is out */
+	flush_mw_wc();
+	daxmr_conn_on_cq_event(conn);
+	assert_int_equal(m.live_mws, 0);
+	assert_int_equal(m.nsent, sent + 1); /* answered once */
+	assert_int_equal(m.nmw_wr, 2);	     /* segment 2 never bound */
+	assert_int_equal(daxmr_conn_holds(conn), 0);
+	drop_conn(&conn);
+}
+
+/* An export of more segments than windows go per OPEN: its MR keys. */
+static void v3_open__too_many_segments_MR_keys(void **state)
+{
+	struct daxmr_conn *conn = v3_conn(); /* 1500 segments */
+	struct daxmr_proto_desc d;
+
+	(void)state;
+	m.exps[0].mw = true;
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, &d), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	assert_int_equal(m.nmw_wr, 0);
+	assert_int_equal(m.live_mws, 0);
+	drop_conn(&conn);
+}
+
 static void v3_bad_state__reasons(void **state)
 {
 	struct daxmr_conn *conn;
@@ -3359,6 +3528,11 @@ int main(void)
 		cmocka_unit_test(v3_open__old_client_UNSUPPORTED_VERSION_for_segments),
 		cmocka_unit_test(v3_open__UNAVAILABLE_with_reason_REVOKING_below_3),
 		cmocka_unit_test(v3_open__window_key_is_keys0_and_KEYS),
+		cmocka_unit_test(v3_open__segmented_a_window_per_segment_and_KEYS),
+		cmocka_unit_test(v3_revoke_ack__invalidates_every_segment_window),
+		cmocka_unit_test(v3_disconnect_and_fence__every_segment_window),
+		cmocka_unit_test(v3_revoke__half_bound_segments_dropped_once),
+		cmocka_unit_test(v3_open__too_many_segments_MR_keys),
 		cmocka_unit_test(v3_bad_state__reasons),
 	};
 

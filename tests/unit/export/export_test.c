@@ -659,12 +659,12 @@ static void window__desc_and_bind_over_the_whole_export(void **state)
 	mw_env.mw = true;
 	mw_env.devname = "rxe0";
 	assert_int_equal(daxmr_export_new(&cfg, 3, &mw_env, &exp), 0);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), -EAGAIN);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 0, &d, &b), -EAGAIN);
 	assert_int_equal(daxmr_export_establish(exp), 0);
 	/* windows are bound over this MR: it needs MW_BIND (ODP MRs too) */
 	assert_int_equal(m.last_reg_access, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 						    IBV_ACCESS_REMOTE_READ | IBV_ACCESS_MW_BIND);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), 0);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 0, &d, &b), 0);
 	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MW);
 	assert_int_equal(d.generation, 1);
 	assert_int_equal(d.access, DAXMR_PROTO_ACCESS_RW);
@@ -673,14 +673,14 @@ static void window__desc_and_bind_over_the_whole_export(void **state)
 	assert_int_equal(b.addr, (uint64_t)(uintptr_t)FAKE_ADDR);
 	assert_int_equal(b.length, 4 * MIB); /* the whole export: rxe enforces no bounds */
 	assert_int_equal(b.mw_access_flags, IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, &d, &b), 0);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, 0, &d, &b), 0);
 	assert_int_equal(b.mw_access_flags, IBV_ACCESS_REMOTE_READ);
 	assert_ptr_equal(b.mr, &fake_mrs[0]); /* no second MR for ro: the window has no write */
 	assert_int_equal(m.reg_calls, 1);
 	daxmr_export_window_failed(exp, "test");
 	daxmr_export_window_failed(exp, "test"); /* logged once */
 	assert_int_equal(daxmr_export_revoke_begin(exp), 0);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, &d, &b), -EAGAIN);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, 0, &d, &b), -EAGAIN);
 	assert_int_equal(daxmr_export_release(exp), 0);
 	drop(&exp);
 }
@@ -696,11 +696,11 @@ static void window__unsupported_EOPNOTSUPP_and_ro_EACCES(void **state)
 	exp = make("db", false);
 	assert_int_equal(daxmr_export_establish(exp), 0);
 	assert_int_equal(m.last_reg_access & IBV_ACCESS_MW_BIND, 0); /* no windows: no flag */
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), -EOPNOTSUPP);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 0, &d, &b), -EOPNOTSUPP);
 	drop(&exp);
 	exp = make("ro", true);
 	assert_int_equal(daxmr_export_establish(exp), 0);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &b), -EACCES);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 0, &d, &b), -EACCES);
 	drop(&exp);
 }
 
@@ -719,7 +719,7 @@ static void window__ro_export_MR_key_no_MW_BIND(void **state)
 	assert_int_equal(daxmr_export_establish(exp), 0);
 	/* MW_BIND pins writable: a read-only mapping would fail with EFAULT */
 	assert_int_equal(m.last_reg_access, IBV_ACCESS_REMOTE_READ);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, &d, &b), -EOPNOTSUPP);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RO, 0, &d, &b), -EOPNOTSUPP);
 	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
 	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
 	drop(&exp);
@@ -1120,6 +1120,8 @@ static void desc__ro_open_of_segmented_export_and_keys(void **state)
 	struct daxmr_proto_desc d;
 	struct daxmr_export *exp;
 	struct ibv_mw_bind_info bind;
+	struct ibv_mr *seg_mr[3];
+	uint32_t i;
 
 	(void)state;
 	reset();
@@ -1128,8 +1130,19 @@ static void desc__ro_open_of_segmented_export_and_keys(void **state)
 	tenv.mw = true;
 	exp = make("big", false);
 	assert_int_equal(daxmr_export_establish(exp), 0);
-	/* several segments: MR keys, no window */
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &bind), -EOPNOTSUPP);
+	/* several segments: a window per segment, each over its segment's MR */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, i, &d, &bind), 0);
+		assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MW);
+		assert_int_equal(d.nseg, 3);
+		assert_int_equal(d.nkeys, 3);
+		assert_int_equal(d.rkey, 0);
+		assert_ptr_equal(bind.mr, seg_mr[i] = bind.mr);
+		assert_int_equal(bind.addr, (uint64_t)(uintptr_t)FAKE_ADDR + i * GIB);
+		assert_int_equal(bind.length, GIB);
+		assert_true(i == 0 || seg_mr[i] != seg_mr[i - 1]);
+	}
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 3, &d, &bind), -ERANGE);
 	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
 	assert_int_equal(m.reg_calls, 6); /* three read-only segments */
 	assert_int_equal(m.last_reg_access, IBV_ACCESS_REMOTE_READ);
@@ -1155,6 +1168,27 @@ static void desc__ro_open_of_segmented_export_and_keys(void **state)
 	drop(&exp);
 }
 
+static void window__more_segments_than_windows_MR_keys(void **state)
+{
+	struct ibv_mw_bind_info bind;
+	struct daxmr_proto_desc d;
+	struct daxmr_export *exp;
+
+	(void)state;
+	reset();
+	m.size = (DAXMR_EXPORT_MW_SEGS_MAX + 1) * GIB;
+	tenv.seg_shift_cap = 30;
+	tenv.mw = true;
+	exp = make("big", false);
+	assert_int_equal(daxmr_export_establish(exp), 0);
+	assert_int_equal(daxmr_export_nseg(exp), DAXMR_EXPORT_MW_SEGS_MAX + 1);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 0, &d, &bind),
+			 -EOPNOTSUPP);
+	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
+	assert_int_equal(d.key_kind, DAXMR_PROTO_KEY_MR);
+	drop(&exp);
+}
+
 static void establish__atomic_access_and_flag(void **state)
 {
 	struct ibv_mw_bind_info bind;
@@ -1170,7 +1204,7 @@ static void establish__atomic_access_and_flag(void **state)
 	assert_true(m.last_reg_access & IBV_ACCESS_REMOTE_ATOMIC);
 	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RW, &d), 0);
 	assert_int_equal(d.flags, DAXMR_PROTO_DESC_F_ATOMIC);
-	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, &d, &bind), 0);
+	assert_int_equal(daxmr_export_window(exp, DAXMR_PROTO_ACCESS_RW, 0, &d, &bind), 0);
 	assert_true(bind.mw_access_flags & IBV_ACCESS_REMOTE_ATOMIC);
 	assert_int_equal(daxmr_export_desc(exp, DAXMR_PROTO_ACCESS_RO, &d), 0);
 	assert_int_equal(d.flags, 0); /* a ro descriptor never allows atomics */
@@ -1337,6 +1371,7 @@ int main(void)
 		cmocka_unit_test(establish__later_segment_fails_no_halving_no_retry),
 		cmocka_unit_test(establish__reg_ENOMEM_small_or_never_fits),
 		cmocka_unit_test(desc__ro_open_of_segmented_export_and_keys),
+		cmocka_unit_test(window__more_segments_than_windows_MR_keys),
 		cmocka_unit_test(establish__atomic_access_and_flag),
 		cmocka_unit_test(down__transient_or_not),
 		cmocka_unit_test(establish__gate_refuses),

@@ -133,7 +133,7 @@ static struct daxmr_window *do_bind(struct daxmr_export *exp, uint64_t gen,
 	struct daxmr_window *w = NULL;
 	unsigned int n = m.nwr;
 
-	assert_int_equal(daxmr_window_queue(&ws, exp, req_id, &desc, &w), 0);
+	assert_int_equal(daxmr_window_queue(&ws, exp, req_id, &desc, 1, &w), 0);
 	assert_non_null(w);
 	assert_int_equal(w->state, DAXMR_WINDOW_QUEUED);
 	assert_int_equal(m.nwr, n); /* nothing posted until the caller says the queue is idle */
@@ -166,13 +166,13 @@ static void bind__binding_then_bound_and_found(void **state)
 	(void)state;
 	w = do_bind(EXP_A, 3, DAXMR_PROTO_ACCESS_RW, 11);
 	assert_int_equal(ws.nbinding, 1);
-	assert_null(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RW)); /* not yet bound */
+	assert_null(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RW, 0)); /* not yet bound */
 	assert_int_equal(daxmr_window_complete(&ws, w, IBV_WC_SUCCESS), 0);
 	assert_int_equal(ws.nbinding, 0);
 	daxmr_window_attach(&ws, w, &owner1);
-	assert_ptr_equal(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RW), w);
-	assert_null(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RO));
-	assert_null(daxmr_window_find(&ws, &owner2, DAXMR_PROTO_ACCESS_RW));
+	assert_ptr_equal(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RW, 0), w);
+	assert_null(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RO, 0));
+	assert_null(daxmr_window_find(&ws, &owner2, DAXMR_PROTO_ACCESS_RW, 0));
 	assert_int_equal(daxmr_window_count(&ws), 1);
 }
 
@@ -183,7 +183,7 @@ static void bind__alloc_mw_fails_slot_free(void **state)
 
 	(void)state;
 	m.alloc_errno = ENOSYS;
-	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 1, &desc, &w), -ENOSYS);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 1, &desc, 1, &w), -ENOSYS);
 	assert_null(w);
 	assert_int_equal(m.window_failed, 1);
 	assert_int_equal(ws.slot[0].state, DAXMR_WINDOW_FREE);
@@ -198,7 +198,7 @@ static void bind__post_send_fails_deallocated(void **state)
 
 	(void)state;
 	m.post_err = ENOMEM;
-	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 1, &desc, &w), 0);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 1, &desc, 1, &w), 0);
 	assert_int_equal(ws.nbinding, 1);
 	assert_int_equal(daxmr_window_post_bind(&ws, w, &bi), -ENOMEM);
 	assert_int_equal(ws.nbinding, 0);
@@ -216,7 +216,7 @@ static void bind__full_table_ENOBUFS(void **state)
 	(void)state;
 	for (i = 0; i < DAXMR_WINDOW_SLOTS; i++)
 		(void)do_bind(EXP_A, 1, DAXMR_PROTO_ACCESS_RO, i);
-	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, &w), -ENOBUFS);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, 1, &w), -ENOBUFS);
 	assert_int_equal(m.nlive, DAXMR_WINDOW_SLOTS);
 	assert_null(daxmr_window_at(&ws, DAXMR_WINDOW_SLOTS));
 }
@@ -238,7 +238,7 @@ static void attach__replaces_the_same_access_only(void **state)
 	assert_int_equal(m.wr[n].invalidate_rkey, rw->rkey);
 	assert_int_equal(rw->state, DAXMR_WINDOW_INVALIDATING);
 	assert_int_equal(ro->state, DAXMR_WINDOW_BOUND);
-	assert_ptr_equal(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RW), rw2);
+	assert_ptr_equal(daxmr_window_find(&ws, &owner1, DAXMR_PROTO_ACCESS_RW, 0), rw2);
 }
 
 static void cut__ack_rides_the_last_invalidation(void **state)
@@ -361,7 +361,7 @@ static struct daxmr_window *queued(struct daxmr_export *exp, uint64_t req_id)
 	struct daxmr_window *w = NULL;
 	unsigned int n = m.nwr;
 
-	assert_int_equal(daxmr_window_queue(&ws, exp, req_id, &desc, &w), 0);
+	assert_int_equal(daxmr_window_queue(&ws, exp, req_id, &desc, 1, &w), 0);
 	assert_int_equal(w->state, DAXMR_WINDOW_QUEUED);
 	assert_int_equal(w->req_id, req_id);
 	assert_int_equal(m.nwr, n);
@@ -463,10 +463,10 @@ static void queue__full_ENOBUFS_and_a_release_frees_one(void **state)
 	}
 	assert_int_equal(ws.nbinding, DAXMR_WINDOW_SLOTS);
 	w = NULL;
-	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, &w), -ENOBUFS);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, 1, &w), -ENOBUFS);
 	assert_null(w);
 	daxmr_window_release(&ws, first);
-	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, &w), 0);
+	assert_int_equal(daxmr_window_queue(&ws, EXP_A, 99, &desc, 1, &w), 0);
 	assert_ptr_equal(w, first);
 }
 
