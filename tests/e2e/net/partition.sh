@@ -16,7 +16,7 @@
 #   reissue   a 64 MiB put, then a 64 MiB get, each cut by a partition longer than its request
 #             timeout (-t 3000): the connection dies, libdaxmr reconnects once the link is back
 #             and re-issues the unfinished range (opts.reconnect), logging it; both succeed and
-#             the file holds the put's bytes. Then a put cut the same way with a lease break
+#             the file holds the put's bytes (read once daxmrd let go). Then a put cut the same way with a lease break
 #             while it reconnects: the re-open finds generation 2, the put fails -ESTALE (exit
 #             6) and the file holds only the breaker's pattern (checked through the file)
 #   flap      32 watchers across a link that goes down and up every 300 ms for
@@ -238,6 +238,10 @@ reissue)
 	# 2. a get cut the same way
 	reissued get 0.3 get t -o "$WORK/back"
 	same_bytes "$WORK/in" "$WORK/back" "the get returns the put's 64 MiB"
+	# the file is the authority: read it once daxmrd let go, then a new daxmrd for part 3
+	stop_daxmrd TERM
+	same_bytes "$WORK/in" "$f" "the file holds the re-issued put's 64 MiB"
+	start_daxmrd d --allow-non-dax --export "t=$f"
 	# 3. a put cut the same way, and a lease break while it is away: the re-open finds the
 	# next generation, and the put must neither succeed nor write into it
 	random_file "$WORK/in2" $size
