@@ -17,14 +17,14 @@
  *   READY / DEAD --daxmr_client_disconnect--> CLOSED (freed)
  *
  * HELLO, AUTH and READY carry requests. In DEAD the QP is unusable: every request and transfer
- * fails with -ENOTCONN, on_disconnect is delivered once. Requests are synchronous, at most one
- * outstanding, except asynchronous FLUSHes (daxmr_region_flush_async), which may use all but
- * one of the server's credits (the last stays for a synchronous request), their replies
- * reported as completions by the ops ring; so the server's credits are always respected; the
- * receive accounting
- * of docs/protocol.md is in credit.c. The rdma_cm side is cm.c, the verbs resources qp.c, the
- * queue of callbacks events.c, HELLO and AUTH handshake.c, LIST list.c; each open export's
- * revocation state is its region's (region.c).
+ * fails with -ENOTCONN; each region still open is revoked (on_revoke, reason CONNECTION_LOST: its
+ * keys are gone with the connection), then on_disconnect is delivered once. Requests are
+ * synchronous, at most one outstanding, except asynchronous FLUSHes (daxmr_region_flush_async),
+ * which may use all but one of the server's credits (the last stays for a synchronous request),
+ * their replies reported as completions by the ops ring; so the server's credits are always
+ * respected; the receive accounting of docs/protocol.md is in credit.c. The rdma_cm side is
+ * cm.c, the verbs resources qp.c, the queue of callbacks events.c, HELLO and AUTH handshake.c,
+ * LIST list.c; each open export's revocation state is its region's (region.c).
  */
 #include "client.h"
 
@@ -57,6 +57,7 @@
 #define CLIENT_QUEUE_DEPTH_MAX 4096u
 #define CLIENT_WR_BYTES_MIN 4096u
 #define CLIENT_WR_BYTES_MAX (1u << 30)
+#define CLIENT_RECONNECT_BACKOFF_MS 200 /* between failed reconnect attempts */
 
 enum daxmr_client_state {
 	DAXMR_CLIENT_INIT = 0,
@@ -94,7 +95,8 @@ struct daxmr_client {
 	struct daxmr_cm *cm;	     /* owned: event channel and id */
 	struct daxmr_qp *qp;	     /* owned: PD, CQ, QP, buffers */
 	struct daxmr_events *events; /* owned: what daxmr_client_process delivers */
-	const char *peer;	     /* borrowed: the cm's "host:port" (connect's addr before) */
+	const char *peer;	     /* borrowed: the cm's "host:port" (addr before) */
+	char *addr;		     /* owned: connect's addr, for a reconnect */
 	bool auth;		     /* opts.secret_file was given: key holds its key */
 	struct daxmr_auth_key key;
 
@@ -109,6 +111,9 @@ struct daxmr_client {
 
 	int epoll_fd; /* owned: daxmr_client_fd */
 	bool in_process;
+	int64_t last_heard_ms; /* the last successful completion: the peer's QP answered */
+	bool reconnect_armed;  /* a transfer may reconnect: its death is not reported yet */
+	bool loss_pending;     /* ... and it died: client_report_loss is due */
 
 	struct daxmr_client_opts opts;
 	char name[DAXMR_NAME_MAX + 1];
@@ -120,6 +125,8 @@ struct daxmr_client {
 };
 
 static int client_drain_cq(struct daxmr_client *client);
+static int client_establish(struct daxmr_client *client, const char *addr, int64_t deadline);
+static int client_hello(struct daxmr_client *client);
 
 /* Whether the connection carries requests: HELLO, AUTH or READY. */
 static bool client_is_live(const struct daxmr_client *client)
@@ -146,7 +153,39 @@ bool daxmr_client_uses_revoked(const struct daxmr_client *client)
 	return client->opts.use_revoked != 0;
 }
 
-/* Makes the connection DEAD (once): tells the server, queues on_disconnect. */
+/*
+ * The connection died: every region still open loses its descriptor (the server forgets a
+ * connection's descriptors with it, and a new connection is a new holder), so each is revoked
+ * and told so (on_revoke, DAXMR_REVOKE_CONNECTION_LOST). Nothing is acknowledged: no ACK can
+ * be sent on a dead connection, and none is needed.
+ */
+static void client_revoke_open(struct daxmr_client *client)
+{
+	struct daxmr_revoke_info info = { .reason = DAXMR_REVOKE_CONNECTION_LOST };
+	struct daxmr_region *region;
+
+	for (region = daxmr_region_next(&client->regions, NULL); region;
+	     region = daxmr_region_next(&client->regions, region)) {
+		if (daxmr_region_state(region) != DAXMR_REGION_OPEN)
+			continue; /* already revoked: its callback was queued then */
+		info.export_id = daxmr_region_desc(region)->export_id;
+		info.generation = daxmr_region_desc(region)->generation;
+		info.name = daxmr_region_name(region);
+		daxmr_region_revoke(region, 0);
+		/* out of memory: the region still fails -ENOTCONN, only the callback is lost */
+		(void)daxmr_events_push_revoke(client->events, region, &info);
+	}
+}
+
+/* The connection is gone for good: on_revoke for the open regions, then on_disconnect. */
+static void client_report_loss(struct daxmr_client *client, int err)
+{
+	client_revoke_open(client);
+	/* out of memory: no callback, but daxmr_client_process still reports -ENOTCONN */
+	(void)daxmr_events_push_disconnect(client->events, err);
+}
+
+/* Makes the connection DEAD (once): tells the server, queues on_revoke and on_disconnect. */
 static void client_fail(struct daxmr_client *client, int err, const char *why)
 {
 	if (client->state == DAXMR_CLIENT_DEAD || client->state == DAXMR_CLIENT_CLOSED)
@@ -165,8 +204,11 @@ static void client_fail(struct daxmr_client *client, int err, const char *why)
 	daxmr_cm_disconnect(client->cm);
 	if (client->ops)
 		daxmr_ops_fail_all(client->ops, -ENOTCONN);
-	/* out of memory: no callback, but daxmr_client_process still reports -ENOTCONN */
-	(void)daxmr_events_push_disconnect(client->events, err);
+	if (client->reconnect_armed) {
+		client->loss_pending = true; /* the transfer reconnects, or reports it */
+		return;
+	}
+	client_report_loss(client, err);
 }
 
 /* Sends the REVOKE_ACKs that have a free slot; the rest wait for send completions. */
@@ -413,6 +455,9 @@ static void client_on_wc(struct daxmr_client *client, const struct ibv_wc *wc)
 	enum daxmr_qp_wr kind = daxmr_qp_complete(client->qp, wc, &recv);
 	int err;
 
+	if (wc->status == IBV_WC_SUCCESS)
+		client->last_heard_ms = daxmr_clock_ms(); /* the peer's QP acknowledged or sent */
+
 	if (kind == DAXMR_QP_WR_OP) {
 		err = daxmr_ops_on_wc(client->ops, wc);
 		if (!err)
@@ -577,13 +622,13 @@ struct daxmr_client_call *daxmr_client_call_new(enum daxmr_proto_opcode opcode)
 	return call;
 }
 
-/* Sends call->req and waits for call->reply; a timeout kills the connection. */
-int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *call,
-		      struct daxmr_region *opening)
+/* Sends call->req and waits up to timeout_ms for call->reply; a timeout kills the connection. */
+static int client_call_within(struct daxmr_client *client, struct daxmr_client_call *call,
+			      struct daxmr_region *opening, int timeout_ms)
 {
 	struct daxmr_proto_msg *req = &call->req;
 	bool open = req->hdr.opcode == DAXMR_PROTO_OP_OPEN;
-	int64_t deadline = daxmr_clock_ms() + client->opts.timeout_ms;
+	int64_t deadline = daxmr_clock_ms() + timeout_ms;
 	int ret;
 
 	ret = daxmr_client_error(client);
@@ -617,8 +662,7 @@ int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *cal
 	client->pending.active = false;
 	if (ret == -ETIMEDOUT) {
 		DAXMR_LOG_ERR("no %s reply from %s within %d ms",
-			      daxmr_proto_opcode_str(req->hdr.opcode), client->peer,
-			      client->opts.timeout_ms);
+			      daxmr_proto_opcode_str(req->hdr.opcode), client->peer, timeout_ms);
 		client_fail(client, -ETIMEDOUT, "request timed out");
 	}
 	if (ret)
@@ -629,6 +673,53 @@ int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *cal
 		      client->peer, daxmr_proto_status_str(call->reply.hdr.status),
 		      call->reply.reason[0] ? ": " : "", call->reply.reason);
 	return daxmr_status_errno(call->reply.hdr.status);
+}
+
+/* Sends call->req and waits (opts.timeout_ms) for call->reply. */
+int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *call,
+		      struct daxmr_region *opening)
+{
+	return client_call_within(client, call, opening, client->opts.timeout_ms);
+}
+
+/*
+ * The liveness check: after idle_ms without a successful completion, an empty LIST page (start
+ * past any export: the server walks its exports and answers none) must be answered within
+ * timeout_ms. The QP's own retries end it sooner where the peer's QP is gone (-ECONNRESET).
+ */
+int daxmr_client_check(struct daxmr_client *client, int idle_ms, int timeout_ms)
+{
+	struct daxmr_client_call *call;
+	int64_t silent;
+	int ret;
+
+	if (!client || idle_ms < 0 || timeout_ms <= 0)
+		return -EINVAL;
+	ret = daxmr_client_error(client);
+	if (ret)
+		return ret;
+	if (client->in_process || client->pending.active || client->rdma_active)
+		return -EBUSY; /* from inside a callback: the caller's own call is the check */
+	ret = client_drain_cq(client); /* what arrived meanwhile counts as heard */
+	if (ret)
+		return ret;
+	silent = daxmr_clock_ms() - client->last_heard_ms;
+	if (silent < idle_ms)
+		return 0;
+	call = daxmr_client_call_new(DAXMR_PROTO_OP_LIST);
+	if (!call)
+		return -ENOMEM;
+	call->req.list.start = UINT32_MAX;
+	DAXMR_LOG_DBG("liveness check of %s after %lld ms of silence", client->peer,
+		      (long long)silent);
+	ret = client_call_within(client, call, NULL, timeout_ms);
+	free(call);
+	if (ret && !client_is_live(client))
+		DAXMR_LOG_ERR("connection to %s failed its liveness check (%lld ms silent, then "
+			      "no answer within %d ms): %s",
+			      client->peer, (long long)silent, timeout_ms, daxmr_log_strerror(ret));
+	daxmr_client_settle(client);
+	return ret;
 }
 
 /* Whether call got a reply whose status was not OK. */
@@ -734,7 +825,8 @@ int daxmr_client_close_desc(struct daxmr_client *client, struct daxmr_region *re
 		if (ret == -ETIMEDOUT)
 			client_fail(client, ret, "operations of a closing region never completed");
 	}
-	daxmr_ops_drop_region(client->ops, region);
+	if (client->ops)
+		daxmr_ops_drop_region(client->ops, region);
 	if (daxmr_region_state(region) != DAXMR_REGION_RELEASED && client_is_live(client)) {
 		call = daxmr_client_call_new(DAXMR_PROTO_OP_CLOSE);
 		if (!call) {
@@ -911,31 +1003,264 @@ static size_t client_chunk_max(const struct daxmr_client *client, const struct d
 	return ring < DAXMR_QP_BOUNCE_SIZE ? ring : DAXMR_QP_BOUNCE_SIZE;
 }
 
-/* Chunked one-sided transfer through the bounce buffer. */
+/* Adds the connection's rdma_cm and completion channel fds to the caller's epoll fd. */
+static int client_epoll_add(struct daxmr_client *client)
+{
+	int fds[2] = { daxmr_cm_fd(client->cm), daxmr_qp_fd(client->qp) };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		ev.data.fd = fds[i];
+		if (epoll_ctl(client->epoll_fd, EPOLL_CTL_ADD, fds[i], &ev)) {
+			ret = -errno;
+			DAXMR_LOG_CALL_ERR("epoll_ctl", ret, "fd %d", fds[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Takes the connection's fds out of the epoll set before they close (closing would do it too,
+ * unless a duplicate of one lives on somewhere); a fd not in it is fine.
+ */
+static void client_epoll_del(struct daxmr_client *client)
+{
+	if (client->cm)
+		(void)epoll_ctl(client->epoll_fd, EPOLL_CTL_DEL, daxmr_cm_fd(client->cm), NULL);
+	if (client->qp)
+		(void)epoll_ctl(client->epoll_fd, EPOLL_CTL_DEL, daxmr_qp_fd(client->qp), NULL);
+}
+
+/*
+ * One connection to addr: rdma_cm id, resolution, QP and ops, rdma_connect, its fds in the epoll
+ * set, HELLO (and AUTH): READY after it. On failure the caller disconnects and frees.
+ */
+static int client_dial(struct daxmr_client *client, const char *addr, int64_t deadline)
+{
+	int ret = daxmr_cm_new(addr, client->opts.timeout_ms, &client->cm);
+
+	if (ret)
+		return ret;
+	client->peer = daxmr_cm_peer(client->cm);
+	ret = client_establish(client, addr, deadline);
+	if (!ret)
+		ret = client_epoll_add(client);
+	if (!ret)
+		ret = client_hello(client);
+	if (ret)
+		return ret;
+	client->state = DAXMR_CLIENT_READY;
+	client->last_heard_ms = daxmr_clock_ms(); /* the HELLO reply */
+	return client_arm_cq(client);
+}
+
+/*
+ * Replaces a DEAD connection's rdma_cm id, QP and ops ring with new ones to the same server and
+ * says HELLO (and AUTH) on it; the caller's daxmr_client_fd stays (the old fds leave its epoll
+ * set as they close). On failure the client stays DEAD, possibly without cm, qp or ops: what
+ * runs on a dead client checks them. The regions are client_reopen_regions' business.
+ */
+static int client_reconnect(struct daxmr_client *client, int64_t deadline)
+{
+	struct client_ack *ack;
+	int ret;
+
+	/* the old connection's: the new server has nothing to acknowledge */
+	while ((ack = TAILQ_FIRST(&client->acks))) {
+		TAILQ_REMOVE(&client->acks, ack, entry);
+		free(ack);
+	}
+	client->peer = client->addr;
+	client_epoll_del(client);
+	daxmr_ops_delete(&client->ops);
+	(void)daxmr_qp_delete(&client->qp); /* the QP before the id that owns it */
+	(void)daxmr_cm_delete(&client->cm);
+	client->pending = (struct client_pending){ 0 };
+	client->dead_err = 0;
+	ret = client_dial(client, client->addr, deadline);
+	if (ret) {
+		if (client->cm)
+			daxmr_cm_disconnect(client->cm); /* only once ESTABLISHED was seen */
+		client->state = DAXMR_CLIENT_DEAD;
+		client->dead_err = ret;
+		return ret;
+	}
+	client->loss_pending = false; /* nothing lost after all, unless the regions are */
+	return 0;
+}
+
+/* Whether a reconnect keeps desc: the very descriptor it had (not a new generation of it). */
+static bool client_same_desc(const struct daxmr_desc *old, const struct daxmr_desc *now)
+{
+	/*
+	 * A generation is only unique within one daxmrd's life (a restarted one starts at 1
+	 * again); the mapping's address (and a shared MR's key) tells a restarted daemon apart.
+	 */
+	return old->export_id == now->export_id && old->generation == now->generation &&
+	       old->addr == now->addr && old->length == now->length && old->access == now->access &&
+	       (old->key_kind != DAXMR_KEY_MR || old->rkey == now->rkey);
+}
+
+/* A region whose descriptor did not survive the reconnect: RELEASED on the list, told so. */
+static void client_region_lost(struct daxmr_client *client, struct daxmr_region *region,
+			       const struct daxmr_desc *old)
+{
+	struct daxmr_revoke_info info = { .export_id = old->export_id,
+					  .generation = old->generation,
+					  .name = daxmr_region_name(region),
+					  .reason = DAXMR_REVOKE_CONNECTION_LOST };
+
+	daxmr_region_attach_lost(&client->regions, region);
+	(void)daxmr_events_push_revoke(client->events, region, &info);
+}
+
+/*
+ * After a reconnect: each region that was OPEN asks for its export again and keeps what it gets
+ * only if it is the same descriptor; any other is closed again and the region RELEASED (it
+ * fails -ESTALE). Regions already revoked are RELEASED: the new connection's server owes them
+ * nothing. 0, or why current (the transferring region) did not get its descriptor back.
+ */
+static int client_reopen_regions(struct daxmr_client *client, struct daxmr_region *current)
+{
+	struct daxmr_region **all, *region;
+	struct daxmr_desc old;
+	size_t n = 0, i;
+	int ret, cur = 0;
+
+	for (region = daxmr_region_next(&client->regions, NULL); region;
+	     region = daxmr_region_next(&client->regions, region))
+		n++;
+	all = calloc(n ? n : 1, sizeof(struct daxmr_region *));
+	if (!all)
+		return -ENOMEM;
+	n = 0;
+	for (region = daxmr_region_next(&client->regions, NULL); region;
+	     region = daxmr_region_next(&client->regions, region))
+		all[n++] = region;
+	for (i = 0; i < n; i++) {
+		region = all[i];
+		if (daxmr_region_state(region) != DAXMR_REGION_OPEN) {
+			daxmr_region_release(region);
+			if (region == current)
+				cur = -ESTALE;
+			continue;
+		}
+		old = *daxmr_region_desc(region);
+		daxmr_region_detach(&client->regions, region);
+		ret = daxmr_client_open_desc(client, region, old.access);
+		if (!ret && !client_same_desc(&old, daxmr_region_desc(region))) {
+			DAXMR_LOG_ERR("export %s was revoked while the connection to %s was down: "
+				      "we held generation %llu, the server now hands out %llu",
+				      daxmr_region_name(region), client->peer,
+				      (unsigned long long)old.generation,
+				      (unsigned long long)daxmr_region_desc(region)->generation);
+			(void)daxmr_client_close_desc(client, region); /* detaches it */
+			ret = -ESTALE;
+		}
+		if (!ret)
+			continue;
+		client_region_lost(client, region, &old);
+		if (region != current)
+			continue;
+		/* being revoked, or gone: either way not the generation we had */
+		cur = ret == -EAGAIN || ret == -ENOENT ? -ESTALE : ret;
+		DAXMR_LOG_ERR("export %s generation %llu did not survive the reconnect to %s (%s): "
+			      "not re-issuing",
+			      daxmr_region_name(region), (unsigned long long)old.generation,
+			      client->peer, daxmr_log_strerror(ret));
+	}
+	free(all);
+	return cur;
+}
+
+/* Whether a transfer that failed with err on a connection now dead may reconnect. */
+static bool client_may_reconnect(const struct daxmr_client *client, int err)
+{
+	return !client_is_live(client) && err != -ESTALE && err != -ENOMEM && err != -EPROTO &&
+	       client->dead_err != -EPROTO && client->dead_err != -ENOMEM;
+}
+
+/*
+ * The connection died under a transfer: reconnects (each attempt within timeout_ms, up to
+ * opts.reconnect in all for this call, *attempts counting them) and reopens the regions. 0 when
+ * the transfer may re-issue its range on the new connection: region kept its descriptor.
+ */
+static int client_transfer_reconnect(struct daxmr_client *client, struct daxmr_region *region,
+				     bool write, uint64_t offset, int err, unsigned int *attempts)
+{
+	int ret = err;
+
+	while (*attempts < client->opts.reconnect) {
+		++*attempts;
+		DAXMR_LOG_WRN("connection to %s lost during RDMA %s of export %s at offset %llu "
+			      "(%s): reconnecting (attempt %u of %u)",
+			      client->peer, write ? "WRITE" : "READ", daxmr_region_name(region),
+			      (unsigned long long)offset, daxmr_log_strerror(ret), *attempts,
+			      client->opts.reconnect);
+		ret = client_reconnect(client, daxmr_clock_ms() + client->opts.timeout_ms);
+		if (ret) {
+			DAXMR_LOG_WRN("reconnect to %s: %s", client->peer, daxmr_log_strerror(ret));
+			/* a server that refuses at once (restarting, say) gets a moment */
+			if (*attempts < client->opts.reconnect)
+				(void)poll(NULL, 0, CLIENT_RECONNECT_BACKOFF_MS);
+			continue;
+		}
+		ret = client_reopen_regions(client, region);
+		if (ret)
+			return ret;
+		DAXMR_LOG_WRN("reconnected to %s: export %s generation %llu is still ours: "
+			      "re-issuing from offset %llu",
+			      client->peer, daxmr_region_name(region),
+			      (unsigned long long)daxmr_region_desc(region)->generation,
+			      (unsigned long long)offset);
+		return 0;
+	}
+	return ret;
+}
+
+/*
+ * Chunked one-sided transfer through the bounce buffer; with opts.reconnect, a connection that
+ * dies under it is reconnected and the range from the failed chunk on re-issued.
+ */
 int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *region, bool write,
 			  uint64_t offset, void *buf, size_t len)
 {
-	uint8_t *p = buf, *bounce = daxmr_qp_bounce(client->qp);
-	size_t done = 0, n;
+	uint8_t *p = buf, *bounce;
+	size_t done = 0, n = 0;
+	unsigned int attempts = 0;
 	int ret = 0;
 
 	if (client->rdma_active)
 		return -EBUSY;
 	client->rdma_active = true;
+	/* registered memory and the caller's operations do not survive a new connection */
+	client->reconnect_armed = client->opts.reconnect && TAILQ_EMPTY(&client->mems) &&
+				  daxmr_ops_inflight(client->ops) == 0 &&
+				  daxmr_ops_done_count(client->ops) == 0;
 	while (done < len) {
+		/* a dead connection first: it also revokes the region */
+		ret = daxmr_client_error(client);
+		if (ret)
+			break;
 		if (!daxmr_region_usable(region)) {
 			ret = -ESTALE;
 			break;
 		}
-		ret = daxmr_client_error(client);
-		if (ret)
-			break;
 		n = client_chunk_max(client, region, offset + done);
 		if (n > len - done)
 			n = len - done;
+		bounce = daxmr_qp_bounce(client->qp); /* a reconnect brings a new one */
 		if (write)
 			memcpy(bounce, p + done, n);
 		ret = client_transfer_chunk(client, region, write, offset + done, n);
+		if (ret && client->reconnect_armed && client_may_reconnect(client, ret)) {
+			ret = client_transfer_reconnect(client, region, write, offset + done, ret,
+							&attempts);
+			if (!ret)
+				continue; /* the same range again, on the new connection */
+		}
 		if (ret) {
 			DAXMR_LOG_ERR("RDMA %s of export %s (%zu bytes at offset %llu) failed: %s",
 				      write ? "WRITE" : "READ", daxmr_region_name(region), n,
@@ -947,6 +1272,11 @@ int daxmr_client_transfer(struct daxmr_client *client, struct daxmr_region *regi
 		done += n;
 	}
 	client->rdma_active = false;
+	client->reconnect_armed = false;
+	if (client->loss_pending) {
+		client->loss_pending = false;
+		client_report_loss(client, client->dead_err ? client->dead_err : -ENOTCONN);
+	}
 	daxmr_client_settle(client);
 	return ret;
 }
@@ -982,13 +1312,11 @@ static void client_default_name(char *name, size_t len)
 			name[i] = '_';
 }
 
-/* The epoll fd over the rdma_cm channel, the completion channel and the events' eventfd. */
+/* The epoll fd, with the events' eventfd (client_dial adds each connection's fds). */
 static int client_epoll_new(struct daxmr_client *client)
 {
-	int fds[3] = { daxmr_cm_fd(client->cm), daxmr_qp_fd(client->qp),
-		       daxmr_events_fd(client->events) };
-	struct epoll_event ev = { .events = EPOLLIN };
-	int i, ret;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = daxmr_events_fd(client->events) };
+	int ret;
 
 	client->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (client->epoll_fd < 0) {
@@ -996,13 +1324,10 @@ static int client_epoll_new(struct daxmr_client *client)
 		DAXMR_LOG_CALL_ERR("epoll_create1", ret, "connection %s", client->peer);
 		return ret;
 	}
-	for (i = 0; i < 3; i++) {
-		ev.data.fd = fds[i];
-		if (epoll_ctl(client->epoll_fd, EPOLL_CTL_ADD, fds[i], &ev)) {
-			ret = -errno;
-			DAXMR_LOG_CALL_ERR("epoll_ctl", ret, "fd %d", fds[i]);
-			return ret;
-		}
+	if (epoll_ctl(client->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		ret = -errno;
+		DAXMR_LOG_CALL_ERR("epoll_ctl", ret, "fd %d", ev.data.fd);
+		return ret;
 	}
 	return 0;
 }
@@ -1027,6 +1352,7 @@ static int client_free(struct daxmr_client *client)
 	if (client->epoll_fd >= 0)
 		close(client->epoll_fd);
 	daxmr_events_delete(&client->events);
+	free(client->addr);
 	free(client);
 	return ret;
 }
@@ -1140,6 +1466,11 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	client->epoll_fd = -1;
 	client->next_request_id = 1;
 	client->peer = addr;
+	client->addr = strdup(addr);
+	if (!client->addr) {
+		free(client);
+		return -ENOMEM;
+	}
 	TAILQ_INIT(&client->regions);
 	TAILQ_INIT(&client->mems);
 	TAILQ_INIT(&client->acks);
@@ -1150,21 +1481,10 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	ret = daxmr_events_new(&client->events);
 	if (ret)
 		goto err_free;
-	ret = daxmr_cm_new(addr, client->opts.timeout_ms, &client->cm);
-	if (ret)
-		goto err_free;
-	client->peer = daxmr_cm_peer(client->cm);
-	ret = client_establish(client, addr, deadline);
-	if (ret)
-		goto err_disconnect;
 	ret = client_epoll_new(client);
 	if (ret)
-		goto err_disconnect;
-	ret = client_hello(client);
-	if (ret)
-		goto err_disconnect;
-	client->state = DAXMR_CLIENT_READY;
-	ret = client_arm_cq(client);
+		goto err_free;
+	ret = client_dial(client, addr, deadline);
 	if (ret)
 		goto err_disconnect;
 	DAXMR_LOG_INF("connected to %s (server '%s') as '%s'", client->peer, client->server_name,
@@ -1173,7 +1493,8 @@ int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 	return 0;
 
 err_disconnect:
-	daxmr_cm_disconnect(client->cm); /* only once ESTABLISHED was seen */
+	if (client->cm)
+		daxmr_cm_disconnect(client->cm); /* only once ESTABLISHED was seen */
 err_free:
 	client_free(client);
 	return ret;
@@ -1188,7 +1509,8 @@ int daxmr_client_disconnect(struct daxmr_client **client_ptr)
 		return 0;
 	client = *client_ptr;
 	*client_ptr = NULL;
-	daxmr_cm_disconnect_wait(client->cm);
+	if (client->cm) /* a failed reconnect leaves none */
+		daxmr_cm_disconnect_wait(client->cm);
 	client->state = DAXMR_CLIENT_CLOSED;
 	return client_free(client);
 }
@@ -1226,7 +1548,8 @@ int daxmr_client_process(struct daxmr_client *client)
 	if (client->in_process)
 		return -EBUSY;
 	client->in_process = true;
-	client_on_cm_events(client);
+	if (client->cm)
+		client_on_cm_events(client);
 	if (client_is_live(client)) {
 		daxmr_qp_take_events(client->qp);
 		client_drain_cq(client);
@@ -1240,7 +1563,7 @@ int daxmr_client_process(struct daxmr_client *client)
 /* The PD caller memory registers on. */
 struct ibv_pd *daxmr_client_pd(const struct daxmr_client *client)
 {
-	return daxmr_qp_pd(client->qp);
+	return client->qp ? daxmr_qp_pd(client->qp) : NULL;
 }
 
 /* The client's list of registered memory. */
@@ -1278,7 +1601,7 @@ int daxmr_client_poll(struct daxmr_client *client, struct daxmr_completion *out,
 		else
 			(void)client_drain_cq(client); /* a failure is the client's death */
 	}
-	n = daxmr_ops_take(client->ops, out, max);
+	n = client->ops ? daxmr_ops_take(client->ops, out, max) : 0;
 	if (!n && !client_is_live(client))
 		return -ENOTCONN;
 	return n;
@@ -1293,7 +1616,8 @@ unsigned int daxmr_client_inflight(const struct daxmr_client *client)
 /* client_wait predicate: a completion or an event is waiting for the caller. */
 static bool client_has_news(const struct daxmr_client *client)
 {
-	return daxmr_ops_done_count(client->ops) > 0 || daxmr_events_pending(client->events);
+	return (client->ops && daxmr_ops_done_count(client->ops) > 0) ||
+	       daxmr_events_pending(client->events);
 }
 
 /* Blocks until poll or process has something, or timeout_ms. */

@@ -22,6 +22,10 @@
 #define TOOL_CHUNK (4u << 20)	      /* bytes per read/write call into libdaxmr */
 #define TOOL_PROGRESS_MIN (16u << 20) /* transfers at least this big show progress on a tty */
 #define TOOL_REOPEN_BACKOFF_MS 100
+#define TOOL_RECONNECTS 8	 /* get/put: reconnects per 4 MiB call (opts.reconnect) */
+#define TOOL_WATCH_TICK_MS 1000	 /* how often a quiet watch looks at its connection */
+#define TOOL_WATCH_IDLE_MS 2000	 /* silence after which it asks the server (liveness check) */
+#define TOOL_WATCH_CHECK_MS 5000 /* and how long it waits for the answer (at most; -t if less) */
 
 static const char tool_usage_main[] =
 	"usage: daxmr [-s ADDR[:PORT]] [-k FILE] [-t MS] [-v] COMMAND [ARGS]\n"
@@ -78,7 +82,9 @@ static const char tool_usage_get[] =
 	"\n"
 	"Reads LENGTH bytes (default: to the end of the export) at OFFSET (default 0) of export\n"
 	"NAME with one-sided RDMA READs and writes them to FILE (default stdout). Shows progress\n"
-	"on stderr for large transfers when stderr is a terminal.\n"
+	"on stderr for large transfers when stderr is a terminal. A connection lost mid-transfer\n"
+	"is re-established (up to 8 times per 4 MiB, each within -t MS) and the unfinished range\n"
+	"read again, as long as the export keeps the generation it had (else exit 6).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
 	"4 no such export, 5 access denied, 6 revoked, 7 unavailable.\n";
 
@@ -88,7 +94,9 @@ static const char tool_usage_put[] =
 	"Writes FILE (default stdin) at OFFSET (default 0) of export NAME with one-sided RDMA\n"
 	"WRITEs, then FLUSHes the range so it is persistent. Refuses input that would pass the\n"
 	"export's end (checked before writing for a regular file; for a pipe, before the chunk\n"
-	"that would pass it).\n"
+	"that would pass it). A connection lost mid-transfer is re-established (up to 8 times per\n"
+	"4 MiB, each within -t MS) and the unfinished range written again, as long as the export\n"
+	"keeps the generation it had: never into a newer one (exit 6 then).\n"
 	"Exit status: 0 ok, 1 failed (or range past the end), 2 usage, 3 cannot connect,\n"
 	"4 no such export, 5 access denied (read-only export), 6 revoked, 7 unavailable.\n";
 
@@ -102,6 +110,10 @@ static const char tool_usage_watch[] =
 	"  available export=NAME generation=G\n"
 	"After 'available' it opens the export again (and prints 'opened' again).\n"
 	"--ignore-revoke never acknowledges a revocation (simulates a client that does not answer).\n"
+	"After 2 s without a word from the server it checks that the server still answers (an\n"
+	"empty LIST; the reply is waited for 5 s, or -t MS if less): a server that dropped the\n"
+	"connection unnoticed, or cannot be reached, ends the watch with 'revoked ...\n"
+	"reason=connection-lost' and 'connection lost: ...' on stderr.\n"
 	"Runs until SIGINT or SIGTERM (exit 0); exits 1 if the connection drops.\n"
 	"Exit status: 0, 1, 2 usage, 3 cannot connect, 4 no such export, 5 access denied,\n"
 	"6 revoked while opening, 7 unavailable.\n";
@@ -638,6 +650,9 @@ static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args 
 	const struct daxmr_callbacks cbs = { .on_revoke = tool_on_revoke,
 					     .on_available = tool_on_available,
 					     .on_disconnect = tool_on_disconnect };
+	int check_ms = a->timeout_ms > 0 && a->timeout_ms < TOOL_WATCH_CHECK_MS ?
+			       a->timeout_ms :
+			       TOOL_WATCH_CHECK_MS;
 	struct pollfd pfd[2];
 	struct signalfd_siginfo si;
 	int ret, code;
@@ -651,7 +666,7 @@ static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args 
 	pfd[0] = (struct pollfd){ .fd = daxmr_client_fd(client), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
 	for (;;) {
-		ret = poll(pfd, 2, -1);
+		ret = poll(pfd, 2, TOOL_WATCH_TICK_MS);
 		if (ret < 0 && errno != EINTR) {
 			tool_err("watch %s: poll: %s", a->name, strerror(errno));
 			code = DAXMR_TOOL_EXIT_FAILED;
@@ -663,6 +678,13 @@ static int tool_watch(struct daxmr_client *client, const struct daxmr_tool_args 
 			code = DAXMR_TOOL_EXIT_OK;
 			break;
 		}
+		/*
+		 * quiet for a while: is the server still there? (a connection it dropped, whose
+		 * disconnect never arrived, would leave us believing we hold the export.) A failed
+		 * check kills the connection, which daxmr_client_process then reports.
+		 */
+		if (ret == 0 && daxmr_client_check(client, TOOL_WATCH_IDLE_MS, check_ms) == 0)
+			continue;
 		ret = daxmr_client_process(client);
 		if (w.out_err) {
 			tool_err("watch %s: writing stdout: %s", a->name, strerror(errno));
@@ -735,6 +757,8 @@ int main(int argc, char *argv[])
 	opts.ack_revoke = !a.ignore_revoke;
 	opts.verbose = a.verbose;
 	opts.secret_file = secret;
+	if (a.cmd == DAXMR_TOOL_GET || a.cmd == DAXMR_TOOL_PUT)
+		opts.reconnect = TOOL_RECONNECTS;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
 		tool_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));

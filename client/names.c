@@ -42,7 +42,7 @@ const char *daxmr_registration_str(enum daxmr_registration registration)
 	return names_word(words, NAMES_COUNT(words), (int)registration);
 }
 
-/* "lease-break", "shutdown", "admin", "error". */
+/* "lease-break", "shutdown", "admin", "error", "connection-lost". */
 const char *daxmr_revoke_reason_str(enum daxmr_revoke_reason reason)
 {
 	static const char *const words[] = { [DAXMR_REVOKE_LEASE_BREAK] = "lease-break",
@@ -50,5 +50,7 @@ const char *daxmr_revoke_reason_str(enum daxmr_revoke_reason reason)
 					     [DAXMR_REVOKE_ADMIN] = "admin",
 					     [DAXMR_REVOKE_ERROR] = "error" };
 
+	if (reason == DAXMR_REVOKE_CONNECTION_LOST)
+		return "connection-lost"; /* the library's own: never on the wire */
 	return names_word(words, NAMES_COUNT(words), (int)reason);
 }

@@ -153,6 +153,13 @@ size_t daxmr_region_piece(const struct daxmr_region *region, uint64_t offset, si
 	return n;
 }
 
+/* Joins list again as RELEASED: its descriptor did not survive a reconnect. */
+void daxmr_region_attach_lost(struct daxmr_region_list *list, struct daxmr_region *region)
+{
+	region->state = DAXMR_REGION_RELEASED;
+	TAILQ_INSERT_TAIL(list, region, entry);
+}
+
 /* Leaves the connection's list. */
 void daxmr_region_detach(struct daxmr_region_list *list, struct daxmr_region *region)
 {
@@ -321,13 +328,16 @@ int daxmr_region_is_revoked(const struct daxmr_region *region)
 	return region->state != DAXMR_REGION_OPEN;
 }
 
-/* What refuses an operation now: the region's own checks, then the connection's state. */
+/*
+ * What refuses an operation now: the connection's state (a dead connection also revokes its
+ * regions: -ENOTCONN says why), then the region's own checks.
+ */
 static int region_op_refused(const struct daxmr_region *region, uint64_t offset, uint64_t len,
 			     bool write)
 {
-	int ret = daxmr_region_op_error(region, offset, len, write);
+	int ret = daxmr_client_error(region->client);
 
-	return ret ? ret : daxmr_client_error(region->client);
+	return ret ? ret : daxmr_region_op_error(region, offset, len, write);
 }
 
 /* Read and write: the checks, then the transfer (a zero-length one only checks). */

@@ -93,6 +93,11 @@ unsigned int daxmr_region_busy(const struct daxmr_region *region);
 /* The client the region belongs to (borrowed). */
 struct daxmr_client *daxmr_region_client(const struct daxmr_region *region);
 
+/*
+ * A region whose descriptor did not survive a reconnect joins list again as RELEASED: the new
+ * connection's server holds nothing for it (its close sends nothing), its operations fail -ESTALE.
+ */
+void daxmr_region_attach_lost(struct daxmr_region_list *list, struct daxmr_region *region);
 /* Leaves list (close); the region itself is the caller's to free. */
 void daxmr_region_detach(struct daxmr_region_list *list, struct daxmr_region *region);
 

@@ -61,9 +61,11 @@
  * (about 67 ms, set with rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT)), up to 7 times
  * (retry_cnt 7), and an RNR NAK up to 7 times; a dead peer is therefore noticed by a posted
  * operation within about 8 x 67 ms = 0.54 s plus the link's round trips (the device may round
- * the timeout up), and by an idle client at its next request (timeout_ms). Long transfers are cut
- *into work requests of at most opts.max_wr_bytes so that a lost packet costs a short
- *retransmission.
+ * the timeout up), and by an idle client at its next request (timeout_ms) or its next
+ * daxmr_client_check (at most idle_ms + timeout_ms after it last heard the server). On rxe a
+ * retry count of 7 retries without end: there the timeouts are the only bound. Long
+ * transfers are cut into work requests of at most opts.max_wr_bytes so that a lost packet
+ * costs a short retransmission; opts.reconnect re-issues what a dead connection left undone.
  */
 
 #include <stddef.h>
@@ -126,6 +128,9 @@ enum daxmr_revoke_reason {
 	DAXMR_REVOKE_SHUTDOWN = 2,
 	DAXMR_REVOKE_ADMIN = 3,
 	DAXMR_REVOKE_ERROR = 4,
+	/* not from the server: the connection died (daxmr_client_check failed, the peer went
+	 * away, a transfer failed), and every descriptor it carried with it */
+	DAXMR_REVOKE_CONNECTION_LOST = 0x100,
 };
 
 /* Options of daxmr_client_connect; DAXMR_CLIENT_OPTS_DEFAULT is what NULL means. */
@@ -153,6 +158,16 @@ struct daxmr_client_opts {
 	 * export's segment boundaries), so that a lost packet costs a short retransmission. 4096..
 	 * 1 GiB, rounded down to a multiple of 4096; 0: DAXMR_DEFAULT_MAX_WR_BYTES. */
 	uint32_t max_wr_bytes;
+	/* opt-in (0, the default: off): how many times one daxmr_region_read or _write may
+	 * reconnect when the connection dies under it (a reply or completion timed out, the QP
+	 * failed, the server dropped us) and re-issue the range not yet done (READ and WRITE of a
+	 * range are idempotent). Each attempt is bounded by timeout_ms. Every region that was
+	 * open is opened again, and kept only if the server hands out the same descriptor (same
+	 * generation, mapping and length; the export's key for a shared MR): a region revoked
+	 * meanwhile fails -ESTALE and nothing is written into the next generation. Logged at
+	 * warning level. Only while no memory is registered (daxmr_mem_reg) and no asynchronous
+	 * operation is in flight: their keys and contexts die with the connection. */
+	unsigned int reconnect;
 };
 
 #define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
@@ -160,7 +175,7 @@ struct daxmr_client_opts {
 		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
 		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                   \
 		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH,                              \
-		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES                             \
+		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES, .reconnect = 0             \
 	}
 
 /* One export, as LIST reports it. */
@@ -255,7 +270,8 @@ struct daxmr_callbacks {
 			  void *arg);
 	/* the export of a region revoked earlier can be opened again, as generation. */
 	void (*on_available)(uint32_t export_id, const char *name, uint64_t generation, void *arg);
-	/* the connection is dead (reason: a negative errno); every later call fails. */
+	/* the connection is dead (reason: a negative errno); every later call fails. Each region
+	 * still open on it got on_revoke with DAXMR_REVOKE_CONNECTION_LOST just before. */
 	void (*on_disconnect)(int reason, void *arg);
 };
 
@@ -308,6 +324,22 @@ DAXMR_API int daxmr_client_fd(const struct daxmr_client *client);
  */
 DAXMR_API int daxmr_client_process(struct daxmr_client *client);
 
+/*
+ * Liveness check, for a client that may be quiet for long (a watcher that only waits for
+ * notifications would otherwise never learn that its server dropped it: a disconnect request
+ * lost on a flapping link, a server host gone). If nothing came from the server's queue pair
+ * for idle_ms (no message, no acknowledged send or RDMA), sends a no-op request (an empty LIST
+ * page) and waits up to timeout_ms for its reply; otherwise returns at once. 0: the server
+ * answered (or was heard within idle_ms). On no reply (-ETIMEDOUT) or a transport failure
+ * (-ECONNRESET: the queue pair's retries ran out, and so on) the connection is DEAD: the next
+ * daxmr_client_process() delivers on_revoke (DAXMR_REVOKE_CONNECTION_LOST) for each open region
+ * and on_disconnect, and every later call fails -ENOTCONN. -ENOTCONN when already dead; -EBUSY
+ * from inside a callback; -EINVAL for idle_ms < 0 or timeout_ms <= 0. Worst case, a dead
+ * server is noticed idle_ms + timeout_ms after it was last heard (sooner by the QP's retries).
+ * Call it whenever daxmr_client_fd() has been quiet for a while (daxmr watch: every second,
+ * idle_ms 2000, timeout_ms its -t, default 5000).
+ */
+DAXMR_API int daxmr_client_check(struct daxmr_client *client, int idle_ms, int timeout_ms);
 /* Opens export name with access DAXMR_RO or DAXMR_RW: the server hands out a descriptor. */
 DAXMR_API int daxmr_region_open(struct daxmr_client *client, const char *name,
 				enum daxmr_access access, struct daxmr_region **region_ptr);

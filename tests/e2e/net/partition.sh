@@ -13,12 +13,18 @@
 #   transfer  the link fails during a 64 MiB put and a lease break fences the writer: after the
 #             breaker's pattern no byte of the put lands (checked through the file, also after
 #             the heal), and the put reports failure
+#   reissue   a 64 MiB put, then a 64 MiB get, each cut by a partition longer than its request
+#             timeout (-t 3000): the connection dies, libdaxmr reconnects once the link is back
+#             and re-issues the unfinished range (opts.reconnect), logging it; both succeed and
+#             the file holds the put's bytes (read once daxmrd let go). Then a put cut the same way with a lease break
+#             while it reconnects: the re-open finds generation 2, the put fails -ESTALE (exit
+#             6) and the file holds only the breaker's pattern (checked through the file)
 #   flap      32 watchers across a link that goes down and up every 300 ms for
 #             DAXMR_TEST_NET_FLAP_S (default 60) seconds, a lease break every 5 s: daxmrd stays
 #             up, every revocation is released long before the deadline, its fds and RSS do not grow
 . "$(dirname "$0")/common.sh"
 
-MODE=${1:?usage: partition.sh break|long|transfer|flap}
+MODE=${1:?usage: partition.sh break|long|transfer|reissue|flap}
 BUDGET=1000  # daxmrd's default ack budget at lease-break-time 45 s
 MARGIN=700   # what a breaker may wait past the budget under TCG
 f=$WORK/t.img
@@ -29,6 +35,83 @@ ls_ms() {
 	t0=$(now_ms)
 	srv "$DAXMR" -t 5000 -s "$SERVER" ls >/dev/null || fail "daxmr ls next to daxmrd failed during the partition"
 	echo $(($(now_ms) - t0))
+}
+
+# opens: how many OPENs of t daxmrd logged so far.
+opens() { grep -c 'OPEN t ' "$WORK/d.log" || true; }
+
+# cut_during LOG PID WHAT N0 DELAY: partitions the link DELAY s after daxmrd logged an OPEN of t
+# beyond the N0th (the transfer PID's, writing LOG), runs $CUT_HOOK, and heals it 7 s after the
+# cut: past the transfer's -t 3000, so its connection dies and a reconnect attempt fails in the
+# partition before one succeeds.
+cut_during() {
+	local i
+	for i in $(seq 200); do [ "$(opens)" -gt "$4" ] && break; sleep 0.1; done
+	[ "$(opens)" -gt "$4" ] || fail "no OPEN of the $3 in daxmrd's log within 20 s"
+	sleep "$5"
+	kill -0 "$2" 2>/dev/null || fail "the $3 finished before the partition: $(tr '\n' '|' <"$1")"
+	topo_partition loss
+	T_PART=$(now_ms)
+	say "link partitioned during the $3"
+	[ -z "${CUT_HOOK:-}" ] || $CUT_HOOK
+	while [ $(($(now_ms) - T_PART)) -lt 7000 ]; do sleep 0.1; done
+	topo_heal
+	say "link healed $(($(now_ms) - T_PART)) ms after the partition began"
+}
+
+# reissued WHAT DELAY ARGS...: `daxmr -t 3000 ARGS` across the link (output in $WORK/WHAT.log),
+# cut by cut_during DELAY s after its OPEN: it must reconnect, re-issue its range and succeed.
+reissued() {
+	local what=$1 delay=$2 t0 n0 pid
+	shift 2
+	t0=$(now_ms) n0=$(opens)
+	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" "$@" >"$WORK/$what.log" 2>&1 &
+	pid=$!
+	BACKGROUND+=("$pid")
+	cut_during "$WORK/$what.log" "$pid" "$what" "$n0" "$delay"
+	wait_exit "$pid" 120 "the $what after the heal"
+	say "the $what exited $RC after $(($(now_ms) - t0)) ms"
+	grep -E 'lost|reconnect|re-issuing' "$WORK/$what.log" | sed "s/^/$TEST: $what: /" || true
+	[ "$RC" = 0 ] || fail "the $what cut by a partition exited $RC: $(tr '\n' '|' <"$WORK/$what.log")"
+	grep -q 'reconnecting (attempt' "$WORK/$what.log" || fail "the $what never reconnected: the partition did not cut it"
+	grep -q 're-issuing from offset' "$WORK/$what.log" || fail "the $what does not say it re-issued"
+	say "ok: the $what reconnected after the heal, re-issued its range and succeeded"
+}
+
+# fence_all: a breaker through the fence writes its pattern over the whole file.
+fence_all() {
+	python3 - "$f" >"$WORK/breaker.out" <<'PY' || fail "breaker failed"
+import os, sys, time
+t0 = time.monotonic()
+fd = os.open(sys.argv[1], os.O_RDWR)
+dt = time.monotonic() - t0
+pat = b"FENCED!!" * (1 << 17)  # 1 MiB
+size = os.fstat(fd).st_size
+for off in range(0, size, len(pat)):
+    os.pwrite(fd, pat, off)
+os.close(fd)
+print(int(dt * 1000))
+PY
+}
+
+# only_pattern: the file holds the breaker's pattern and nothing else.
+only_pattern() {
+	python3 - "$f" <<'PY'
+import sys
+pat = b"FENCED!!" * (1 << 17)
+with open(sys.argv[1], "rb") as fh:
+    off = 0
+    while True:
+        b = fh.read(len(pat))
+        if not b:
+            break
+        if b != pat[:len(b)]:
+            i = next(i for i in range(len(b)) if b[i] != pat[i])
+            print("first foreign byte at offset %d" % (off + i))
+            sys.exit(1)
+        off += len(b)
+print("the file holds only the breaker's pattern (%d bytes)" % off)
+PY
 }
 
 # first_break: partitions the link with both holders in place, breaks the lease, checks the
@@ -125,18 +208,7 @@ transfer)
 	say "link partitioned during the put"
 	# the breaker overwrites the whole file with its pattern once it is through: a byte of the
 	# put found afterwards landed after the fence
-	python3 - "$f" >"$WORK/breaker.out" <<'PY' || fail "breaker failed"
-import os, sys, time
-t0 = time.monotonic()
-fd = os.open(sys.argv[1], os.O_RDWR)
-dt = time.monotonic() - t0
-pat = b"FENCED!!" * (1 << 17)  # 1 MiB
-size = os.fstat(fd).st_size
-for off in range(0, size, len(pat)):
-    os.pwrite(fd, pat, off)
-os.close(fd)
-print(int(dt * 1000))
-PY
+	fence_all
 	ms=$(cat "$WORK/breaker.out")
 	ms_lt "$ms" $((BUDGET + MARGIN)) || fail "breaker blocked $ms ms: more than the ack budget $BUDGET + $MARGIN ms"
 	say "ok: breaker through after $ms ms with the writer partitioned; it wrote its pattern over the file"
@@ -147,26 +219,47 @@ PY
 	say "the put exited $RC: $(tr '\n' '|' <"$WORK/put.log")"
 	[ "$RC" != 0 ] || fail "the put reported success although it was fenced mid-transfer"
 	grep -qi 'access denied' "$WORK/put.log" && fail "the put calls the fence 'access denied'"
-	say "ok: the put reports its failure"
+	# revoked (the late REVOKE, or a reconnect that found generation 2), never written on
+	[ "$RC" = 6 ] || fail "the fenced put exited $RC, expected 6 (revoked)"
+	say "ok: the put reports its failure: revoked"
+	grep -E 'reconnect|re-issuing' "$WORK/put.log" | sed "s/^/$TEST: put: /" || true
 	sleep 2 # anything still retransmitted after the heal has had its chance to land
 	stop_daxmrd TERM
-	python3 - "$f" <<'PY' || fail "bytes of the put landed after the fence"
-import sys
-pat = b"FENCED!!" * (1 << 17)
-with open(sys.argv[1], "rb") as fh:
-    off = 0
-    while True:
-        b = fh.read(len(pat))
-        if not b:
-            break
-        if b != pat[:len(b)]:
-            i = next(i for i in range(len(b)) if b[i] != pat[i])
-            print("first foreign byte at offset %d" % (off + i))
-            sys.exit(1)
-        off += len(b)
-print("the file holds only the breaker's pattern (%d bytes)" % off)
-PY
+	only_pattern || fail "bytes of the put landed after the fence"
 	say "ok: no byte of the put landed after the fence (checked through the file)"
+	;;
+reissue)
+	size=$((64 << 20))
+	head -c $size /dev/zero >"$f"
+	random_file "$WORK/in" $size
+	start_daxmrd d --allow-non-dax --export "t=$f"
+	# 1. a put cut by a partition longer than its timeout: reconnect, re-issue, success
+	reissued put 1 put t -i "$WORK/in"
+	# 2. a get cut the same way
+	reissued get 0.3 get t -o "$WORK/back"
+	same_bytes "$WORK/in" "$WORK/back" "the get returns the put's 64 MiB"
+	# the file is the authority: read it once daxmrd let go, then a new daxmrd for part 3
+	stop_daxmrd TERM
+	same_bytes "$WORK/in" "$f" "the file holds the re-issued put's 64 MiB"
+	start_daxmrd d --allow-non-dax --export "t=$f"
+	# 3. a put cut the same way, and a lease break while it is away: the re-open finds the
+	# next generation, and the put must neither succeed nor write into it
+	random_file "$WORK/in2" $size
+	n0=$(opens)
+	"${CLI[@]}" "$DAXMR" -t 3000 -s "$SERVER" put t -i "$WORK/in2" >"$WORK/put2.log" 2>&1 &
+	PPID_=$!
+	BACKGROUND+=("$PPID_")
+	CUT_HOOK=fence_all cut_during "$WORK/put2.log" "$PPID_" put "$n0" 1
+	say "breaker through after $(cat "$WORK/breaker.out") ms, its pattern over the file"
+	wait_exit "$PPID_" 120 "the fenced put after the heal"
+	say "the fenced put exited $RC: $(grep -E 'reconnect|revoked|re-issuing|failed' "$WORK/put2.log" | tr '\n' '|')"
+	[ "$RC" = 6 ] || fail "the put whose export was revoked while it reconnected exited $RC, expected 6 (revoked)"
+	grep -q 'not re-issuing' "$WORK/put2.log" || fail "the put does not say why it did not re-issue"
+	say "ok: the put reconnected, found generation 2 and failed -ESTALE without re-issuing"
+	sleep 2
+	stop_daxmrd TERM
+	only_pattern || fail "bytes of the put landed in the next generation"
+	say "ok: the next generation holds only the breaker's bytes (checked through the file)"
 	;;
 flap)
 	secs=${DAXMR_TEST_NET_FLAP_S:-60}

@@ -79,10 +79,17 @@ static struct {
 		list_pages; /* LIST answers this many pages of 2 entries, the last without MORE */
 	bool list_dup;	    /* page 2 repeats an id of page 1 */
 	enum ibv_wc_status rdma_status;
-	bool revoke_during_rdma; /* a REVOKE arrives before the RDMA completion */
-	bool revoke_twice;	 /* ... and again (a repeated REVOKE) */
-	bool silent;		 /* the server answers nothing (timeouts) */
-	bool hold_flush;	 /* FLUSH requests wait in held_flush[] for release_flushes() */
+	/* the client's SENDs complete with this (0: success) */
+	enum ibv_wc_status send_status;
+	unsigned int reconnect;	   /* connect_client's opts.reconnect */
+	unsigned int opens;	   /* OPEN requests answered */
+	uint64_t reopen_gen;	   /* nonzero: OPENs after the first hand out this generation */
+	int reconnect_connect_err; /* rdma_connect fails with this after the first connect */
+	unsigned int connects;	   /* rdma_connect calls */
+	bool revoke_during_rdma;   /* a REVOKE arrives before the RDMA completion */
+	bool revoke_twice;	   /* ... and again (a repeated REVOKE) */
+	bool silent;		   /* the server answers nothing (timeouts) */
+	bool hold_flush;	   /* FLUSH requests wait in held_flush[] for release_flushes() */
 	struct daxmr_proto_msg held_flush[8];
 	unsigned int nheld_flush;
 	uint16_t version; /* the header version of everything the server sends */
@@ -205,6 +212,7 @@ void __wrap_rdma_destroy_event_channel(struct rdma_event_channel *channel)
 {
 	assert_ptr_equal(channel, &fake_channel);
 	mock.live[L_CHANNEL]--;
+	mock.cm_head = mock.cm_tail; /* its undelivered events go with it */
 }
 
 int __wrap_rdma_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id, void *context,
@@ -282,6 +290,10 @@ int __wrap_rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_q
 	fake_qp.context = &fake_ctx;
 	id->qp = &fake_qp;
 	mock.live[L_QP]++;
+	/* a new QP (a reconnect): the old one's receives and completions went with it */
+	mock.recv_head = mock.recv_tail;
+	mock.wc_head = mock.wc_tail;
+	mock.qp_error = false;
 	return 0;
 }
 
@@ -305,8 +317,8 @@ int __wrap_rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	assert_true(param->initiator_depth >= 1); /* RDMA READ needs it */
 	/* the HELLO reply's receive is posted before the server can send anything */
 	assert_true(mock.recv_tail - mock.recv_head >= 1);
-	if (mock.connect_err) {
-		errno = mock.connect_err;
+	if (mock.connect_err || (mock.connects++ && mock.reconnect_connect_err)) {
+		errno = mock.connect_err ? mock.connect_err : mock.reconnect_connect_err;
 		return -1;
 	}
 	if (mock.conn_event != (enum rdma_cm_event_type) - 1)
@@ -686,7 +698,7 @@ static void server_on_request(const struct daxmr_proto_msg *req)
 	case DAXMR_PROTO_OP_OPEN:
 		r.hdr.status = mock.open_status;
 		r.desc.export_id = EXPORT_ID;
-		r.desc.generation = GEN;
+		r.desc.generation = mock.opens++ && mock.reopen_gen ? mock.reopen_gen : GEN;
 		r.desc.addr = REMOTE_ADDR;
 		r.desc.length = EXPORT_LEN;
 		r.desc.rkey = KEY0;
@@ -866,6 +878,11 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
 	assert_int_equal(daxmr_proto_msg_decode((void *)(uintptr_t)wr->sg_list[0].addr,
 						wr->sg_list[0].length, msg),
 			 0);
+	if (mock.send_status != IBV_WC_SUCCESS) {
+		/* never acknowledged (retries exhausted, say): the server saw nothing */
+		wc_push(wr->wr_id, mock.send_status, IBV_WC_SEND, 0);
+		return 0;
+	}
 	wc_push(wr->wr_id, mock.qp_error ? IBV_WC_WR_FLUSH_ERR : IBV_WC_SUCCESS, IBV_WC_SEND, 0);
 	server_on_request(msg);
 	return 0;
@@ -1006,6 +1023,7 @@ static int connect_client(struct daxmr_client **c, bool ack)
 	opts.ack_revoke = ack;
 	opts.name = "unit-test";
 	opts.secret_file = mock.secret_file;
+	opts.reconnect = mock.reconnect;
 	ret = daxmr_client_connect(ADDR, &opts, c);
 	if (!ret)
 		daxmr_client_set_callbacks(*c, &cbs, &mock);
@@ -1986,6 +2004,287 @@ static void request__timeout_kills(void **state)
 	assert_no_leaks();
 }
 
+/* ---- the liveness check ---- */
+
+/* Heard from within idle_ms (the HELLO reply just now): nothing is sent. */
+static void check__recently_heard_sends_nothing(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_client_check(c, 60000, 200), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Silent for idle_ms: an empty LIST page (start past any export) is asked and answered. */
+static void check__idle_sends_empty_list(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	assert_int_equal(daxmr_client_check(c, 0, 200), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 1);
+	assert_int_equal(mock.sent[mock.nsent - 1].hdr.opcode, DAXMR_PROTO_OP_LIST);
+	assert_int_equal(mock.sent[mock.nsent - 1].list.start, UINT32_MAX);
+	/* the reply counts as heard: a second check right after sends nothing */
+	assert_int_equal(daxmr_client_check(c, 60000, 200), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 1);
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes + mock.disconnect_cbs, 0);
+	assert_false(daxmr_region_is_revoked(r));
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/*
+ * A server that no longer answers: -ETIMEDOUT after timeout_ms; the connection is dead, the open
+ * region revoked (CONNECTION_LOST) before on_disconnect, and its operations fail -ENOTCONN.
+ */
+static void check__silent_server_revokes_and_kills(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	mock.silent = true;
+	assert_int_equal(daxmr_client_check(c, 0, 50), -ETIMEDOUT);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.revoke_info.export_id, EXPORT_ID);
+	assert_int_equal(mock.revoke_info.generation, GEN);
+	assert_string_equal(mock.revoke_name, "db");
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -ETIMEDOUT);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ENOTCONN);
+	assert_int_equal(daxmr_client_check(c, 0, 50), -ENOTCONN);
+	assert_int_equal(acks_sent(), 0); /* nothing to acknowledge on a dead connection */
+	assert_int_equal(daxmr_region_close(&r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* The check's send is never acknowledged (the peer's QP is gone): -ECONNRESET, dead. */
+static void check__RETRY_EXC_ERR_ECONNRESET(void **state)
+{
+	struct daxmr_client *c = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	mock.send_status = IBV_WC_RETRY_EXC_ERR;
+	assert_int_equal(daxmr_client_check(c, 0, 200), -ECONNRESET);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(mock.disconnect_reason, -ECONNRESET);
+	assert_int_equal(mock.revokes, 0); /* no region was open */
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Bad arguments -EINVAL; from inside a callback -EBUSY (and nothing is sent). */
+static bool busy_check_done;
+static int busy_check_ret;
+static void cb_revoke_checks(struct daxmr_region *region, const struct daxmr_revoke_info *info,
+			     void *arg)
+{
+	(void)region;
+	(void)info;
+	busy_check_ret = daxmr_client_check(arg, 0, 50);
+	busy_check_done = true;
+}
+
+static void check__EINVAL_and_EBUSY_in_callback(void **state)
+{
+	const struct daxmr_callbacks cb = { .on_revoke = cb_revoke_checks };
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(daxmr_client_check(NULL, 0, 50), -EINVAL);
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_client_check(c, -1, 50), -EINVAL);
+	assert_int_equal(daxmr_client_check(c, 0, 0), -EINVAL);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RW, &r), 0);
+	daxmr_client_set_callbacks(c, &cb, c);
+	busy_check_done = false;
+	server_revoke();
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_true(busy_check_done);
+	assert_int_equal(busy_check_ret, -EBUSY);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_LIST), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Any death revokes the open regions first: a DISCONNECTED from the server does too. */
+static void cm__disconnected_revokes_open_regions(void **state)
+{
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	assert_int_equal(connect_client(&c, true), 0);
+	assert_int_equal(daxmr_region_open(c, "db", DAXMR_RO, &r), 0);
+	cm_push(RDMA_CM_EVENT_DISCONNECTED, 0, NULL, 0);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_string_equal(daxmr_revoke_reason_str(DAXMR_REVOKE_CONNECTION_LOST),
+			    "connection-lost");
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* ---- reconnect and re-issue (opts.reconnect) ---- */
+
+/* Opens "db" rw on a client with opts.reconnect; its third RDMA work request will fail. */
+static void reconnect_fixture(struct daxmr_client **c, struct daxmr_region **r, unsigned int n,
+			      enum ibv_wc_status status)
+{
+	mock.reconnect = n;
+	assert_int_equal(connect_client(c, true), 0);
+	assert_int_equal(daxmr_region_open(*c, "db", DAXMR_RW, r), 0);
+	mock.fail_wr = 3;
+	mock.fail_wr_status = status;
+}
+
+/* The QP dies mid-write: reconnect, the same generation again, the range re-issued, all there. */
+static void reconnect__reissues_same_generation(void **state)
+{
+	static uint8_t buf[1u << 20];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	reconnect_fixture(&c, &r, 2, IBV_WC_RETRY_EXC_ERR);
+	if (daxmr_region_write(r, 4096, buf, sizeof(buf)))
+		fail_msg("%s", mock.log);
+	assert_memory_equal(remote + 4096, buf, sizeof(buf));
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_HELLO), 2);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_OPEN), 2);
+	assert_int_equal(daxmr_region_desc(r)->generation, GEN);
+	assert_false(daxmr_region_is_revoked(r));
+	assert_true(strstr(mock.log, "reconnecting (attempt 1 of 2)") != NULL);
+	assert_true(strstr(mock.log, "re-issuing from offset") != NULL);
+	/* nothing for the caller: the connection lives, the region is still open */
+	assert_int_equal(daxmr_client_process(c), 0);
+	assert_int_equal(mock.revokes + mock.disconnect_cbs, 0);
+	assert_int_equal(mock.live[L_QP], 1);
+	assert_int_equal(daxmr_region_read(r, 4096, buf, 4096), 0);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/*
+ * Revoked while the connection was down: the server hands out the next generation, which is
+ * closed again; the write fails -ESTALE and not a byte lands after the failed piece.
+ */
+static void reconnect__new_generation_ESTALE_nothing_written(void **state)
+{
+	static uint8_t buf[1u << 20];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	unsigned int i, closes = 0;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	reconnect_fixture(&c, &r, 2, IBV_WC_REM_ACCESS_ERR);
+	mock.reopen_gen = GEN + 1;
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ESTALE);
+	/* the first two 64 KiB pieces landed before the failure, nothing after them */
+	assert_memory_equal(remote, buf, 2 * DAXMR_DEFAULT_MAX_WR_BYTES);
+	for (i = 2 * DAXMR_DEFAULT_MAX_WR_BYTES; i < sizeof(buf); i++)
+		if (remote[i] != 0xab)
+			fail_msg("byte %u written into the next generation", i);
+	for (i = 0; i < mock.nsent; i++)
+		if (mock.sent[i].hdr.opcode == DAXMR_PROTO_OP_CLOSE) {
+			assert_int_equal(mock.sent[i].close.generation, GEN + 1);
+			closes++;
+		}
+	assert_int_equal(closes, 1);
+	assert_true(strstr(mock.log, "not re-issuing") != NULL);
+	assert_int_equal(daxmr_client_process(c), 0); /* the new connection lives */
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.revoke_info.generation, GEN);
+	assert_int_equal(mock.disconnect_cbs, 0);
+	assert_true(daxmr_region_is_revoked(r));
+	assert_int_equal(daxmr_region_write(r, 0, buf, 16), -ESTALE);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	assert_int_equal(sent_count(DAXMR_PROTO_OP_CLOSE), 1); /* none for the lost region */
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Every attempt fails: the write's error, then the loss reported once (revoke, disconnect). */
+static void reconnect__attempts_exhausted(void **state)
+{
+	uint8_t buf[256 << 10];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+
+	(void)state;
+	memset(buf, 0x5a, sizeof(buf));
+	reconnect_fixture(&c, &r, 3, IBV_WC_RETRY_EXC_ERR);
+	mock.reconnect_connect_err = ECONNREFUSED;
+	assert_int_not_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(mock.connects, 4); /* connect, then 3 attempts */
+	assert_true(strstr(mock.log, "attempt 3 of 3") != NULL);
+	assert_int_equal(daxmr_client_process(c), -ENOTCONN);
+	assert_int_equal(mock.revokes, 1);
+	assert_int_equal(mock.revoke_info.reason, DAXMR_REVOKE_CONNECTION_LOST);
+	assert_int_equal(mock.disconnect_cbs, 1);
+	assert_int_equal(daxmr_region_write(r, 0, buf, 16), -ENOTCONN);
+	assert_int_equal(daxmr_client_check(c, 0, 50), -ENOTCONN);
+	assert_int_equal(daxmr_region_close(&r), 0);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
+/* Off by default; and never with registered memory (its keys die with the connection). */
+static void reconnect__off_by_default_and_with_mem(void **state)
+{
+	uint8_t buf[256 << 10];
+	struct daxmr_client *c = NULL;
+	struct daxmr_region *r = NULL;
+	struct daxmr_mem *m = NULL;
+
+	(void)state;
+	reconnect_fixture(&c, &r, 0, IBV_WC_RETRY_EXC_ERR);
+	assert_int_equal(daxmr_region_write(r, 0, buf, sizeof(buf)), -ECONNRESET);
+	assert_int_equal(mock.connects, 1);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+
+	setup(NULL);
+	reconnect_fixture(&c, &r, 2, IBV_WC_RETRY_EXC_ERR);
+	assert_int_equal(daxmr_mem_reg(c, buf, 4096, &m), 0);
+	assert_int_equal(daxmr_region_read(r, 0, buf, sizeof(buf)), -ECONNRESET);
+	assert_int_equal(mock.connects, 1);
+	assert_int_equal(daxmr_mem_dereg(&m), 0);
+	daxmr_region_close(&r);
+	daxmr_client_disconnect(&c);
+	assert_no_leaks();
+}
+
 /* ---- the asynchronous zero-copy path ---- */
 
 /* The held RDMA completions reach the CQ: the operations in flight finish now. */
@@ -2892,6 +3191,16 @@ int main(void)
 		cmocka_unit_test_setup(recv__server_ERROR, setup),
 		cmocka_unit_test_setup(cm__disconnected, setup),
 		cmocka_unit_test_setup(request__timeout_kills, setup),
+		cmocka_unit_test_setup(check__recently_heard_sends_nothing, setup),
+		cmocka_unit_test_setup(check__idle_sends_empty_list, setup),
+		cmocka_unit_test_setup(check__silent_server_revokes_and_kills, setup),
+		cmocka_unit_test_setup(check__RETRY_EXC_ERR_ECONNRESET, setup),
+		cmocka_unit_test_setup(check__EINVAL_and_EBUSY_in_callback, setup),
+		cmocka_unit_test_setup(cm__disconnected_revokes_open_regions, setup),
+		cmocka_unit_test_setup(reconnect__reissues_same_generation, setup),
+		cmocka_unit_test_setup(reconnect__new_generation_ESTALE_nothing_written, setup),
+		cmocka_unit_test_setup(reconnect__attempts_exhausted, setup),
+		cmocka_unit_test_setup(reconnect__off_by_default_and_with_mem, setup),
 		cmocka_unit_test_setup(async__write_read_roundtrip, setup),
 		cmocka_unit_test_setup(async__flush_after_the_writes_completion_from_the_reply,
 				       setup),
