@@ -1576,7 +1576,7 @@ static void cm_accept_encode__bad_fields(void **state)
 /* Reject private data: UNSUPPORTED_VERSION, range 1..1, pinned bytes both ways. */
 static void cm_reject__golden(void **state)
 {
-	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 1, 1 }, got;
+	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 1, 1, "" }, got;
 	uint8_t buf[64] = { 0 };
 
 	(void)state;
@@ -1602,13 +1602,13 @@ static void cm_reject__golden_version_2(void **state)
 		struct daxmr_proto_cm_reject cm;
 		uint8_t bytes[DAXMR_PROTO_CM_REJECT_SIZE];
 	} cases[] = {
-		{ { DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 },
+		{ { DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2, "" },
 		  {
 			  MAGIC, 0x06, 0x00, /* status ACCESS_DENIED */
 			  0x01, 0x00,	     /* version_min 1 */
 			  0x02, 0x00,	     /* version_max 2 */
 		  } },
-		{ { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
+		{ { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2, "" },
 		  {
 			  MAGIC, 0x02, 0x00, /* status UNSUPPORTED_VERSION */
 			  0x02, 0x00,	     /* version_min 2 */
@@ -1635,7 +1635,7 @@ static void cm_reject__golden_version_2(void **state)
 static void cm_reject_decode__rejects(void **state)
 {
 	uint8_t buf[DAXMR_PROTO_CM_REJECT_SIZE];
-	struct daxmr_proto_cm_reject cm = { 0xaaaa, 0xaaaa, 0xaaaa };
+	struct daxmr_proto_cm_reject cm = { 0xaaaa, 0xaaaa, 0xaaaa, "" };
 
 	(void)state;
 	assert_int_equal(daxmr_proto_cm_reject_decode(cm_reject_bytes, 9, &cm), -EBADMSG);
@@ -1656,7 +1656,7 @@ static void cm_reject_decode__rejects(void **state)
 /* Reject encoder refuses status OK. */
 static void cm_reject_encode__status_ok(void **state)
 {
-	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_OK, 1, 1 };
+	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_OK, 1, 1, "" };
 	uint8_t buf[DAXMR_PROTO_CM_REJECT_SIZE];
 
 	(void)state;
@@ -1670,12 +1670,14 @@ static void version_pick__ranges(void **state)
 	assert_int_equal(daxmr_proto_version_pick(1, 1), 1);
 	assert_int_equal(daxmr_proto_version_pick(1, 2), 2);
 	assert_int_equal(daxmr_proto_version_pick(1, 3), 3);
-	assert_int_equal(daxmr_proto_version_pick(1, 7), 3);
+	assert_int_equal(daxmr_proto_version_pick(1, 4), 4);
+	assert_int_equal(daxmr_proto_version_pick(1, 7), 4);
 	assert_int_equal(daxmr_proto_version_pick(0, 1), 1);
 	assert_int_equal(daxmr_proto_version_pick(2, 2), 2);
-	assert_int_equal(daxmr_proto_version_pick(2, 7), 3);
-	assert_int_equal(daxmr_proto_version_pick(3, 7), 3);
-	assert_int_equal(daxmr_proto_version_pick(4, 7), -EPROTONOSUPPORT);
+	assert_int_equal(daxmr_proto_version_pick(2, 7), 4);
+	assert_int_equal(daxmr_proto_version_pick(3, 7), 4);
+	assert_int_equal(daxmr_proto_version_pick(4, 7), 4);
+	assert_int_equal(daxmr_proto_version_pick(5, 7), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(0, 0), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(1, 0), -EPROTONOSUPPORT);
 }
