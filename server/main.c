@@ -34,6 +34,17 @@ static int main_load_secret(const char *path, struct daxmr_auth_key *key)
 	return ret;
 }
 
+/* Loads --keys-dir into ring; 0, or -errno with the reason printed. */
+static int main_load_keys(const char *dir, struct daxmr_auth_keyring *ring)
+{
+	char why[PATH_MAX + 128];
+	int ret = daxmr_auth_keyring_load(dir, ring, why, sizeof(why));
+
+	if (ret)
+		fprintf(stderr, "daxmrd: keys directory: %s\n", why);
+	return ret;
+}
+
 /* daxmrd --check: every export's file against the rules, no RDMA; the exit status. */
 static int main_check(const struct daxmr_args *args)
 {
@@ -139,6 +150,7 @@ int main(int argc, char **argv)
 	struct daxmr_reload *rl = NULL;
 	struct daxmr_ctl *ctl = NULL;
 	struct daxmr_server *srv = NULL;
+	struct daxmr_auth_keyring keys = { NULL, 0 };
 	struct daxmr_auth_key key;
 	struct daxmr_args args;
 	int ret, rc = MAIN_EXIT_OK;
@@ -173,6 +185,14 @@ int main(int argc, char **argv)
 		}
 		args.opts.key = &key;
 	}
+	if (args.keys_dir) {
+		ret = main_load_keys(args.keys_dir, &keys);
+		if (ret) {
+			rc = ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
+			goto out;
+		}
+		args.opts.keys = &keys;
+	}
 	main_log_allowlists(args.exports, args.opts.nexports);
 	if (main_raise_nofile(args.opts.nexports)) {
 		rc = MAIN_EXIT_STARTUP;
@@ -205,6 +225,7 @@ out:
 	daxmr_reload_delete(&rl);
 	if (args.opts.key)
 		daxmr_auth_key_wipe(&key);
+	daxmr_auth_keyring_free(&keys);
 	daxmr_args_free(&args);
 	return rc;
 }
