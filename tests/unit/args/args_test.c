@@ -301,7 +301,7 @@ static void parse__bad_exports(void **state)
 		{ "a=", "--export a=: expected NAME=PATH" },
 		{ "a=,ro", "--export a=,ro: expected NAME=PATH" },
 		{ "a=/a,bogus", "--export a=/a,bogus: unknown option 'bogus' (ro, rw, allow=NET, "
-				"ack-budget-ms=N, allow-non-dax)" },
+				"identity=NAME[+NAME...], ack-budget-ms=N, allow-non-dax)" },
 		{ "a=/a,", "--export a=/a,: empty option" },
 		{ "a=/a,ro,rw", "--export a=/a,ro,rw: both ro and rw given" },
 		{ "a=rel", "--export a=rel: export a: path 'rel' is not absolute" },

@@ -128,7 +128,7 @@ static void parse__bad_export_lines(void **state)
 	assert_bad("a dax/a\n", "exports:1:3: export a: path 'dax/a' is not absolute");
 	assert_bad("a ./a\n", "exports:1:3: export a: path './a' is not absolute");
 	assert_bad("a /a bogus\n", "exports:1:6: unknown option 'bogus' (ro, rw, allow=NET, "
-				   "ack-budget-ms=N, allow-non-dax)");
+				   "identity=NAME[+NAME...], ack-budget-ms=N, allow-non-dax)");
 	assert_bad("a /a ro,,rw\n", "exports:1:9: empty option");
 	assert_bad("a /a ro,\n", "exports:1:9: empty option");
 	assert_bad("a /a ro rw\n", "exports:1:9: both ro and rw given");

@@ -37,6 +37,7 @@ struct fake_export {
 	int desc_ret;  /* forced error of desc, 0: by the rules */
 	bool mw;       /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
 	bool walled;   /* its allowlist does not hold the peer's address */
+	const char *only; /* its identity list holds only this identity; NULL: no list */
 	bool down;     /* UNAVAILABLE for a reason waiting will not remove */
 	uint32_t nseg; /* segments of 1 MiB (0: one segment of the whole length) */
 	char name[16];
@@ -77,7 +78,7 @@ static struct {
 	int live_mrs, live_cqs, live_qps, live_ids;
 	int rejects, accepts, disconnects;
 	int ack_timeouts, ack_timeout_err, qp_logs; /* daxmr_cmreq_set_ack_timeout, _log_qp */
-	uint8_t reject_pdata[64];
+	uint8_t reject_pdata[DAXMR_PROTO_CM_REJECT_LIMIT];
 	uint8_t reject_len;
 	uint8_t accept_pdata[64];
 	uint8_t accept_len;
@@ -309,6 +310,7 @@ int __wrap_daxmr_proto_cm_reject_encode(const struct daxmr_proto_cm_reject *rej,
 				     __real_daxmr_proto_cm_reject_encode(rej, buf, size);
 }
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa);
+bool __wrap_daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity);
 
 struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 {
@@ -588,6 +590,11 @@ void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
 {
 	return fx(exp)->name;
+}
+
+bool __wrap_daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity)
+{
+	return !fx(exp)->only || strcmp(fx(exp)->only, identity) == 0;
 }
 
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa)
@@ -2248,7 +2255,15 @@ static void conn_new__key_needs_version_2(void **state)
 			 -EPROTONOSUPPORT);
 	assert_null(conn);
 	check_reject_range(DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2);
-	assert_int_equal(m.reject_len, DAXMR_PROTO_CM_REJECT_SIZE);
+	/* the reason rides after the 10 bytes: the client prints it */
+	{
+		struct daxmr_proto_cm_reject rej;
+
+		assert_int_equal(daxmr_proto_cm_reject_decode(m.reject_pdata, m.reject_len, &rej),
+				 0);
+		assert_non_null(strstr(rej.reason, "needs version 2"));
+		assert_int_equal(m.reject_len, DAXMR_PROTO_CM_REJECT_SIZE + 2 + strlen(rej.reason));
+	}
 
 	reset();
 	add_export("a", 1, false, true);
