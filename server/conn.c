@@ -374,10 +374,16 @@ static enum daxmr_proto_status conn_do_auth(struct daxmr_conn *conn,
 		  daxmr_auth_verify(key ? key : conn_decoy_key(), DAXMR_AUTH_CLIENT,
 				    conn->challenge, a->nonce, a->proof);
 	if (!ok || !key) {
-		DAXMR_LOG_WRN("connection %s (%s): AUTH failed: identity '%s' is %s; "
-			      "disconnecting",
-			      conn->peer, conn->client, a->identity[0] ? a->identity : "anonymous",
-			      key ? "known but the client's proof does not match its key" : why);
+		if (key)
+			DAXMR_LOG_WRN("connection %s (%s): AUTH failed: the client's proof does not "
+				      "match our secret%s%s; disconnecting",
+				      conn->peer, conn->client, a->identity[0] ? " of identity " : "",
+				      a->identity);
+		else
+			DAXMR_LOG_WRN("connection %s (%s): AUTH failed: identity '%s' is %s; "
+				      "disconnecting",
+				      conn->peer, conn->client,
+				      a->identity[0] ? a->identity : "anonymous", why);
 		daxmr_metrics_conn_rejected(key ? "AUTH_FAILED" : "UNKNOWN_IDENTITY");
 		conn->state = DAXMR_CONN_DENIED;
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
@@ -509,11 +515,20 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 		conn_reason(conn, reply, "no export is named %s", req->open.name);
 		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
 	}
-	if (!conn_is_admitted(conn, exp)) {
+	if (!daxmr_export_admits(exp, rdma_get_peer_addr(conn->id))) {
 		DAXMR_LOG_NTC("connection %s (%s): OPEN %s denied: the export's allowlist does "
 			      "not hold the client's address",
 			      conn->peer, conn->client, daxmr_export_name(exp));
 		conn_reason(conn, reply, "the allowlist of export %s does not hold your address",
+			    daxmr_export_name(exp));
+		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	}
+	if (!daxmr_export_admits_identity(exp, conn->identity)) {
+		DAXMR_LOG_NTC("connection %s (%s): OPEN %s denied: identity %s is not on the "
+			      "export's identity list",
+			      conn->peer, conn->client, daxmr_export_name(exp),
+			      conn->identity[0] ? conn->identity : "anonymous");
+		conn_reason(conn, reply, "export %s is not open to your identity",
 			    daxmr_export_name(exp));
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
