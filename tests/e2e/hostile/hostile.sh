@@ -11,7 +11,9 @@
 # A second daxmrd with --secret-file gets the attacks on authentication (version 1 only, requests
 # before AUTH, AUTH out of place, wrong, replayed, reflected and malformed proofs); after each
 # case it must be alive and serve `daxmr -k SECRET ls`. A third, whose only export admits no
-# address of ours, must reject the connect ACCESS_DENIED.
+# address of ours, must reject the connect ACCESS_DENIED. A fourth, with identities (--keys-dir),
+# gets version-3 connects, unknown identities, proofs replayed or reflected across identities and
+# identity switching mid-connection; after each it must serve `daxmr -k A -I tenant-a ls`.
 # shellcheck source=../service/lib.sh
 . "$(dirname "$0")/../service/lib.sh"
 : "${DAXMR_HOSTILE:?DAXMR_HOSTILE must name the daxmr-e2e-hostile binary}"
@@ -169,9 +171,43 @@ for c in auth-before-hello auth-twice auth-wrong-proof auth-replay auth-reflect 
 	scase "$c" "$SECRET"
 done
 scase auth-good "$SECRET" s walled
+scase auth-good-v2 "$SECRET" s walled
 DPID=$DPID2 stop_daxmrd TERM
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/s.log"; then
 	fail "sanitizer report in the log of the daxmrd with a secret"
+fi
+
+# ---- a fourth daxmrd, with identities tenant-a and tenant-b (version 4 only) --------------------
+K=$WORK/keys
+(umask 077 && mkdir "$K" && head -c 32 /dev/urandom >"$K/tenant-a" &&
+	head -c 32 /dev/urandom >"$K/tenant-b" && cp "$K/tenant-a" "$WORK/key-a" &&
+	cp "$K/tenant-b" "$WORK/key-b")
+random_file "$WORK/ia.img" $((1 << 20))
+random_file "$WORK/ib.img" $((1 << 20))
+start_daxmrd i --allow-non-dax --keys-dir "$K" --export "ia=$WORK/ia.img,identity=tenant-a" \
+	--export "ib=$WORK/ib.img,identity=tenant-b"
+SERVER4=$SERVER DPID4=$DPID
+SERVER=$SERVER1 DPID=$DPID1
+# alive4 CASE: the daxmrd with identities still runs and serves tenant-a its export only.
+alive4() {
+	kill -0 "$DPID4" 2>/dev/null || fail "the daxmrd with identities died after case $1"
+	timeout 30 "$DAXMR" -s "$SERVER4" -k "$WORK/key-a" -I tenant-a ls >"$WORK/ls4.after" 2>&1 ||
+		fail "daxmr -I tenant-a ls failed after case $1: $(cat "$WORK/ls4.after")"
+	grep -Eq '^ia[[:space:]]' "$WORK/ls4.after" || fail "ls as tenant-a after case $1 does not list ia"
+	if grep -Eq '^ib[[:space:]]' "$WORK/ls4.after"; then
+		fail "ls as tenant-a after case $1 lists ib, tenant-b's"
+	fi
+}
+icase() { run_case i "$SERVER4" alive4 "$@"; }
+alive4 start
+icase id-v3-refused
+icase id-unknown "$WORK/key-a"
+icase id-cross "$WORK/key-a" "$WORK/key-b"
+icase id-switch "$WORK/key-a" "$WORK/key-b" ib
+icase id-good "$WORK/key-a" ia ib
+DPID=$DPID4 stop_daxmrd TERM
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/i.log"; then
+	fail "sanitizer report in the log of the daxmrd with identities"
 fi
 
 # ---- a third daxmrd, no export of which admits our address: the connect is refused -----------
