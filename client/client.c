@@ -1018,11 +1018,12 @@ static int client_opts_take(struct daxmr_client *client, const struct daxmr_clie
 		client->auth = true;
 	}
 	client->opts.secret_file = NULL; /* nor is this one */
-	if (client->opts.identity && (!daxmr_auth_identity_valid(client->opts.identity) ||
-				      !client->auth)) {
+	if (client->opts.identity &&
+	    (!daxmr_auth_identity_valid(client->opts.identity) || !client->auth)) {
 		DAXMR_LOG_ERR("identity '%s': %s", client->opts.identity,
-			      client->auth ? "want 1-64 of A-Z a-z 0-9 . _ @ -, not starting with '.'" :
-					     "it needs the identity's secret file (secret_file)");
+			      client->auth ?
+				      "want 1-64 of A-Z a-z 0-9 . _ @ -, not starting with '.'" :
+				      "it needs the identity's secret file (secret_file)");
 		return -EINVAL;
 	}
 	if (client->opts.identity)

@@ -114,8 +114,8 @@ int daxmr_handshake_auth(struct daxmr_client *client, const struct daxmr_auth_ke
 			      call->reply.hdr.status == DAXMR_PROTO_STATUS_ACCESS_DENIED ?
 				      ": our secret is not the server's" :
 				      "");
-	} else if (!ret && !handshake_server_proof_ok(key, version, identity, hello->challenge,
-						      call)) {
+	} else if (!ret &&
+		   !handshake_server_proof_ok(key, version, identity, hello->challenge, call)) {
 		DAXMR_LOG_ERR("AUTH to %s: the server's proof does not match our secret: it is "
 			      "not the server we share it with",
 			      peer);

@@ -266,8 +266,8 @@ static int auth_keyring_add(const char *dir, const char *name, struct daxmr_auth
 
 	if (!daxmr_auth_identity_valid(name))
 		return auth_fail(-EINVAL, why, why_size, dir,
-				 "'%.80s': not an identity name (1-%d of A-Z a-z 0-9 . _ @ -)", name,
-				 DAXMR_AUTH_IDENTITY_MAX);
+				 "'%.80s': not an identity name (1-%d of A-Z a-z 0-9 . _ @ -)",
+				 name, DAXMR_AUTH_IDENTITY_MAX);
 	if (ring->n == DAXMR_AUTH_KEYS_MAX)
 		return auth_fail(-E2BIG, why, why_size, dir, "more than %d keys",
 				 DAXMR_AUTH_KEYS_MAX);
@@ -333,7 +333,7 @@ int daxmr_auth_keyring_load(const char *dir, struct daxmr_auth_keyring *ring, ch
 
 /* Binary search: the ring is sorted by name. */
 const struct daxmr_auth_identity *daxmr_auth_keyring_find(const struct daxmr_auth_keyring *ring,
-							   const char *name)
+							  const char *name)
 {
 	struct daxmr_auth_identity want;
 

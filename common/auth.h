@@ -116,7 +116,7 @@ int daxmr_auth_keyring_load(const char *dir, struct daxmr_auth_keyring *ring, ch
 
 /* The identity called name, or NULL. */
 const struct daxmr_auth_identity *daxmr_auth_keyring_find(const struct daxmr_auth_keyring *ring,
-							   const char *name);
+							  const char *name);
 
 /* Wipes and frees every key; leaves ring empty; idempotent. */
 void daxmr_auth_keyring_free(struct daxmr_auth_keyring *ring);

@@ -210,7 +210,7 @@ static int args_settings(struct daxmr_args *a, FILE *err)
 	a->keys_dir = a->cli_keys_dir ? a->cli_keys_dir : d->keys_dir;
 	a->opts.max_conns_per_addr = a->cli_max_conns_per_addr >= 0 ? a->cli_max_conns_per_addr :
 				     d->max_conns_per_addr >= 0	    ? d->max_conns_per_addr :
-									      0;
+								      0;
 	a->opts.max_handshakes_per_addr =
 		a->cli_max_handshakes_per_addr >= 0 ? a->cli_max_handshakes_per_addr :
 		d->max_handshakes_per_addr >= 0	    ? d->max_handshakes_per_addr :
@@ -398,7 +398,8 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 			a->cli_allow_non_dax = true;
 			break;
 		case 'B':
-			ret = args_num("--ack-budget-ms", optarg, "milliseconds", &a->cli_ack_budget_ms, err);
+			ret = args_num("--ack-budget-ms", optarg, "milliseconds",
+				       &a->cli_ack_budget_ms, err);
 			break;
 		case 'O':
 			ret = args_odp_check(a, optarg, err);

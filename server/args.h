@@ -32,7 +32,7 @@ struct daxmr_args {
 	/* command-line values that win over the file's (also at a reload) */
 	const char *cli_listen, *cli_secret_file, *cli_ctl_socket, *cli_ctl_group, *cli_metrics;
 	const char *cli_keys_dir;
-	int cli_ack_budget_ms, cli_odp_check_warn; /* -1: not given */
+	int cli_ack_budget_ms, cli_odp_check_warn;		 /* -1: not given */
 	int cli_max_conns_per_addr, cli_max_handshakes_per_addr; /* -1: not given */
 	bool cli_allow_non_dax;
 	bool cfg_ctl_socket; /* the file named the control socket (set ctl-socket) */

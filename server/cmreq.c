@@ -42,7 +42,7 @@ void daxmr_cmreq_init(struct daxmr_cmreq *r, struct rdma_cm_id *id, bool keyed, 
 {
 	memset(r, 0, sizeof(*r));
 	r->id = id;
-	r->version_min = ids     ? DAXMR_PROTO_VERSION_ID :
+	r->version_min = ids   ? DAXMR_PROTO_VERSION_ID :
 			 keyed ? DAXMR_PROTO_VERSION_AUTH :
 				 DAXMR_PROTO_VERSION_MIN;
 	cmreq_peer_str(id, r->peer, sizeof(r->peer));

@@ -30,9 +30,10 @@ void daxmr_cmreq_init(struct daxmr_cmreq *r, struct rdma_cm_id *id, bool keyed, 
 /*
  * Screens the request before anything is allocated, in this order: the connect private data
  * (pdata, pdata_len) must decode (else rejected BAD_MESSAGE, its -errno), share a version with
- * us, 2 at least when keyed, 4 with identities (UNSUPPORTED_VERSION, -EPROTONOSUPPORT), come from an address some
- * export admits (admits(arg, address); ACCESS_DENIED, -EACCES) and arrive on verbs, our device
- * (BUSY, -ENODEV). Returns 0 with r->cm and r->version set, or the -errno after the rejection.
+ * us, 2 at least when keyed, 4 with identities (UNSUPPORTED_VERSION, -EPROTONOSUPPORT), come from
+ * an address some export admits (admits(arg, address); ACCESS_DENIED, -EACCES) and arrive on verbs,
+ * our device (BUSY, -ENODEV). Returns 0 with r->cm and r->version set, or the -errno after the
+ * rejection.
  */
 int daxmr_cmreq_screen(struct daxmr_cmreq *r, const void *pdata, size_t pdata_len,
 		       const struct ibv_context *verbs,

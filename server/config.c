@@ -189,10 +189,11 @@ static int config_identities(struct daxmr_config_export *e, const char *list, ch
 		q = strchr(p, '+');
 		snprintf(name, sizeof(name), "%.*s", (int)(q ? (size_t)(q - p) : strlen(p)), p);
 		if (!daxmr_auth_identity_valid(name)) {
-			snprintf(cause, cause_size,
-				 "identity=%s: '%s' is not an identity name (1-%d of A-Z a-z 0-9 . _ "
-				 "@ -, not starting with '.')",
-				 list, name, DAXMR_AUTH_IDENTITY_MAX);
+			snprintf(
+				cause, cause_size,
+				"identity=%s: '%s' is not an identity name (1-%d of A-Z a-z 0-9 . _ "
+				"@ -, not starting with '.')",
+				list, name, DAXMR_AUTH_IDENTITY_MAX);
 			return -EINVAL;
 		}
 		p = q ? q + 1 : NULL;
@@ -207,9 +208,9 @@ static int config_identities(struct daxmr_config_export *e, const char *list, ch
 }
 
 /*
- * One export option (ro, rw, allow=NET, identity=A+B, ack-budget-ms=N, allow-non-dax) into e; *access_ptr
- * remembers whether ro or rw was given already (0 none, 1 ro, 2 rw). 0, or -EINVAL with the
- * cause in cause, -ENOMEM.
+ * One export option (ro, rw, allow=NET, identity=A+B, ack-budget-ms=N, allow-non-dax) into e;
+ * *access_ptr remembers whether ro or rw was given already (0 none, 1 ro, 2 rw). 0, or -EINVAL with
+ * the cause in cause, -ENOMEM.
  */
 static int config_option(struct daxmr_config_export *e, const char *opt, int *access_ptr,
 			 char *cause, size_t cause_size)

@@ -375,10 +375,11 @@ static enum daxmr_proto_status conn_do_auth(struct daxmr_conn *conn,
 				    conn->challenge, a->nonce, a->proof);
 	if (!ok || !key) {
 		if (key)
-			DAXMR_LOG_WRN("connection %s (%s): AUTH failed: the client's proof does not "
-				      "match our secret%s%s; disconnecting",
-				      conn->peer, conn->client, a->identity[0] ? " of identity " : "",
-				      a->identity);
+			DAXMR_LOG_WRN(
+				"connection %s (%s): AUTH failed: the client's proof does not "
+				"match our secret%s%s; disconnecting",
+				conn->peer, conn->client, a->identity[0] ? " of identity " : "",
+				a->identity);
 		else
 			DAXMR_LOG_WRN("connection %s (%s): AUTH failed: identity '%s' is %s; "
 				      "disconnecting",

@@ -250,11 +250,10 @@ static struct json_object *ctl_clients(struct daxmr_server *srv)
 				       json_object_new_string(!info.auth_required ? "not required" :
 							      info.authenticated  ? "yes" :
 										    "no"));
-		json_object_object_add(
-			c, "identity",
-			json_object_new_string(info.identity[0]		     ? info.identity :
-					       info.authenticated ? "anonymous" :
-								    "-"));
+		json_object_object_add(c, "identity",
+				       json_object_new_string(info.identity[0]	 ? info.identity :
+							      info.authenticated ? "anonymous" :
+										   "-"));
 		json_object_object_add(c, "version", json_object_new_int(info.version));
 		json_object_object_add(c, "windows", json_object_new_int64((int64_t)info.windows));
 		daxmr_conn_each_hold(conn, ctl_hold_json, holds);

@@ -172,11 +172,19 @@ static int64_t ctl_i(struct json_object *o, const char *key)
 /* status, as "key: value" lines. */
 static void ctl_print_status(struct json_object *r)
 {
-	static const char *const keys[] = {
-		"state",	 "pid",	       "listen",    "device",  "keys",
-		"auth",		 "identities", "exports",   "available", "clients",
-		"lease_break_time_ms", "ack_budget_ms", "watchdog_ms"
-	};
+	static const char *const keys[] = { "state",
+					    "pid",
+					    "listen",
+					    "device",
+					    "keys",
+					    "auth",
+					    "identities",
+					    "exports",
+					    "available",
+					    "clients",
+					    "lease_break_time_ms",
+					    "ack_budget_ms",
+					    "watchdog_ms" };
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

@@ -154,8 +154,9 @@ static void reload_settings_note(const struct daxmr_config_daemon *o,
 				      keys[i]);
 	if (o->max_conns_per_addr != n->max_conns_per_addr ||
 	    o->max_handshakes_per_addr != n->max_handshakes_per_addr)
-		DAXMR_LOG_WRN("reload: set max-conns-per-addr/max-handshakes-per-addr changed: they "
-			      "take effect at the next restart");
+		DAXMR_LOG_WRN(
+			"reload: set max-conns-per-addr/max-handshakes-per-addr changed: they "
+			"take effect at the next restart");
 	if (o->ack_budget_ms != n->ack_budget_ms || o->odp_check_warn != n->odp_check_warn)
 		DAXMR_LOG_WRN("reload: set ack-budget-ms/odp-check changed: they take effect at "
 			      "the next restart (an export's own ack-budget-ms=N is applied now)");
@@ -175,8 +176,9 @@ static int reload_keys_load(const struct daxmr_reload *rl, const struct daxmr_co
 	*loaded = false;
 	if (!dir) {
 		if (rl->cur.daemon.keys_dir)
-			DAXMR_LOG_WRN("reload: set keys-dir removed: identities stay required until "
-				      "the next restart; the keys in force are kept");
+			DAXMR_LOG_WRN(
+				"reload: set keys-dir removed: identities stay required until "
+				"the next restart; the keys in force are kept");
 		return 0;
 	}
 	ret = daxmr_auth_keyring_load(dir, ring, why, why_size);

@@ -104,10 +104,10 @@ struct daxmr_server {
 	struct daxmr_revoke_opts ropts;
 	bool auth;		   /* clients must AUTH with key */
 	struct daxmr_auth_key key; /* a copy of the pre-shared secret's key; wiped at the end */
-	bool ids;			/* identities: clients must AUTH naming one (version 4) */
-	struct daxmr_auth_keyring keys; /* the keys directory's; replaced by a reload */
-	int max_conns_per_addr;		/* 0: no limit */
-	int max_handshakes_per_addr;	/* 0: no limit */
+	bool ids;		   /* identities: clients must AUTH naming one (version 4) */
+	struct daxmr_auth_keyring keys;	  /* the keys directory's; replaced by a reload */
+	int max_conns_per_addr;		  /* 0: no limit */
+	int max_handshakes_per_addr;	  /* 0: no limit */
 	struct daxmr_datacheck_gate gate; /* the exports' data-path gate: verdicts by mode */
 	bool shutting_down;
 	bool exiting; /* the loop was told to exit */
@@ -1340,7 +1340,8 @@ int daxmr_server_set_keys(struct daxmr_server *srv, struct daxmr_auth_keyring *k
 	int cut = 0;
 
 	if (!srv->ids)
-		return -ENOTSUP; /* identities are a startup choice: the version floor depends on it */
+		return -ENOTSUP; /* identities are a startup choice: the version floor depends on it
+				  */
 	old = srv->keys;
 	srv->keys = *keys; /* taken over */
 	memset(keys, 0, sizeof(*keys));

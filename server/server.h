@@ -24,17 +24,16 @@ struct daxmr_server_opts {
 	struct daxmr_auth_keyring *keys;
 	int max_conns_per_addr;	     /* 0: no limit */
 	int max_handshakes_per_addr; /* 0: no limit */
-	const char *metrics;	   /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
-	void (*on_hup)(void *arg); /* SIGHUP (a reload); NULL: SIGHUP is not caught */
-	void *hup_arg;		   /* borrowed: passed to on_hup */
+	const char *metrics;	     /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
+	void (*on_hup)(void *arg);   /* SIGHUP (a reload); NULL: SIGHUP is not caught */
+	void *hup_arg;		     /* borrowed: passed to on_hup */
 };
 
-#define DAXMR_SERVER_OPTS_DEFAULT                                                      \
-	{                                                                              \
-		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1,   \
-		.odp_check_warn = false, .key = NULL, .keys = NULL,                    \
-		.max_conns_per_addr = 0, .max_handshakes_per_addr = 0, .metrics = NULL, \
-		.on_hup = NULL, .hup_arg = NULL                                        \
+#define DAXMR_SERVER_OPTS_DEFAULT                                                              \
+	{                                                                                      \
+		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1,           \
+		.odp_check_warn = false, .key = NULL, .keys = NULL, .max_conns_per_addr = 0,   \
+		.max_handshakes_per_addr = 0, .metrics = NULL, .on_hup = NULL, .hup_arg = NULL \
 	}
 
 /*

@@ -271,8 +271,8 @@ struct daxmr_callbacks {
  * cannot answer now -EAGAIN, one that fails -EIO. Authentication: -EACCES when the server requires
  * a secret and none was given, when either side's proof fails, when a secret was given and the
  * server did not ask for it, or when an identity was given and the server has none (it speaks a
- * version below 4), or does not know it (the server's log says which); the secret file's own errors (-ENOENT, -EPERM for a mode readable by
- * others, -EINVAL for its size).
+ * version below 4), or does not know it (the server's log says which); the secret file's own errors
+ * (-ENOENT, -EPERM for a mode readable by others, -EINVAL for its size).
  */
 DAXMR_API int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 				   struct daxmr_client **client_ptr);

@@ -691,7 +691,8 @@ static void on_cm(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call)
 			   "connect private data that does not decode");
 		fc.version = (fc_setup & 1) ? c.version_max : c.version_min;
 		if ((fc_setup & 0x30) == 0x10) {
-			rej = (struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 2, "too busy" };
+			rej = (struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 2,
+							      "too busy" };
 			n = daxmr_proto_cm_reject_encode(&rej, pd, sizeof(pd));
 			fake_rdma_cm_push(RDMA_CM_EVENT_REJECTED, 28, pd, n > 0 ? (uint8_t)n : 0);
 			break;

@@ -73,10 +73,10 @@ struct slot {
 	bool hello_ok, auth_ok;
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
 	uint64_t next_req;
-	uint64_t pending[FUZZ_REQ_MAX];	   /* request ids sent, not answered */
-	int pend_exp[FUZZ_REQ_MAX];	   /* ... the export an OPEN or KEYS names, -1 none */
-	uint32_t pend_first[FUZZ_REQ_MAX]; /* ... a KEYS request's first segment */
-	int pend_auth[FUZZ_REQ_MAX];	   /* ... an AUTH's identity (fuzz_ids index), -1: none */
+	uint64_t pending[FUZZ_REQ_MAX];	    /* request ids sent, not answered */
+	int pend_exp[FUZZ_REQ_MAX];	    /* ... the export an OPEN or KEYS names, -1 none */
+	uint32_t pend_first[FUZZ_REQ_MAX];  /* ... a KEYS request's first segment */
+	int pend_auth[FUZZ_REQ_MAX];	    /* ... an AUTH's identity (fuzz_ids index), -1: none */
 	bool pend_auth_valid[FUZZ_REQ_MAX]; /* ... and whether its proof was right for it */
 	int auth_next, auth_next_valid;	    /* what the AUTH being sent claims (client_send) */
 	int identity;			    /* the identity AUTH established, -1: none */
@@ -644,9 +644,10 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 		if (msg->hdr.status == DAXMR_PROTO_STATUS_OK) {
 			FUZZ_CHECK(h.keyed && s->hello_ok, "AUTH OK without HELLO or secret");
 			/* no identity is established by a proof that was not right for it */
-			FUZZ_CHECK(auth < 0 || auth_valid,
-				   "AUTH as '%s' accepted with a proof not made for it (version %u)",
-				   fuzz_ids[auth], s->version);
+			FUZZ_CHECK(
+				auth < 0 || auth_valid,
+				"AUTH as '%s' accepted with a proof not made for it (version %u)",
+				fuzz_ids[auth], s->version);
 			s->auth_ok = true;
 			s->identity = auth;
 		}
@@ -983,16 +984,18 @@ static bool client_send(struct slot *s, const uint8_t *buf, uint32_t len, uint64
 static void fuzz_auth_v4(struct slot *s, uint8_t c, struct daxmr_proto_msg *msg)
 {
 	unsigned int named = (c >> 1) & 3, signer = (c >> 3) & 3;
-	const struct daxmr_auth_key *key = signer == 0 ? &h.key :
-					   signer <= 2 ? &h.ring_ids[signer - 1].key :
-							 &h.ring_ids[0].key; /* "nobody" signs with A's */
+	const struct daxmr_auth_key *key =
+		signer == 0 ? &h.key :
+		signer <= 2 ? &h.ring_ids[signer - 1].key :
+			      &h.ring_ids[0].key; /* "nobody" signs with A's */
 	enum daxmr_auth_role role = (c & 0x20) ? DAXMR_AUTH_SERVER : DAXMR_AUTH_CLIENT;
 
 	snprintf(msg->auth.identity, sizeof(msg->auth.identity), "%s", fuzz_ids[named]);
 	daxmr_auth_proof_id(key, role, s->version, fuzz_ids[signer], s->challenge, msg->auth.nonce,
 			    msg->auth.proof);
 	s->auth_next = (int)named;
-	/* right only if made by the named identity itself, as a client, with a key the server has */
+	/* right only if made by the named identity itself, as a client, with a key the server has
+	 */
 	s->auth_next_valid = named == signer && role == DAXMR_AUTH_CLIENT && named != 3 &&
 			     (named != 0 || h.keyed);
 }

@@ -488,7 +488,8 @@ static int hostile_connect_range(struct hostile_conn *c, unsigned int nrecv, uin
 	return 0;
 }
 
-/* The newest version the cases offer: DAXMR_PROTO_VERSION_MAX, or less for a case of an older one. */
+/* The newest version the cases offer: DAXMR_PROTO_VERSION_MAX, or less for a case of an older one.
+ */
 static uint16_t hostile_vmax = DAXMR_PROTO_VERSION_MAX;
 
 /* Connects with our whole version range (the server picks the newest it has); 0 or -errno. */
@@ -2193,8 +2194,9 @@ static void hostile_id_denied(const char *keyfile, const char *named, const char
 					 what))
 			hostile_expect_disconnect(&c, "after the denied AUTH");
 		if (r.hdr.length)
-			hostile_fail("the denial carries %u payload bytes: it must say nothing more",
-				     r.hdr.length);
+			hostile_fail(
+				"the denial carries %u payload bytes: it must say nothing more",
+				r.hdr.length);
 	}
 	hostile_close(&c, false);
 }
@@ -2425,8 +2427,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(hostile_case, "id-good") && arg && argc > 5) {
 		hostile_identity = hostile_signer = "tenant-a";
 		hostile_case_auth_good(arg, argv[4], argv[5]);
-	}
-	else {
+	} else {
 		hostile_usage(stderr);
 		return 2;
 	}

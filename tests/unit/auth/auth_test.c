@@ -385,21 +385,21 @@ static void verify_id__cross_identity_replay(void **state)
 	const uint8_t *p = golden_client_proof_v4;
 
 	(void)state;
-	assert_true(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", challenge, nonce,
-					 p));
-	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-b", challenge,
-					  nonce, p));
-	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-", challenge, nonce,
-					  p));
-	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-aa", challenge,
-					  nonce, p));
+	assert_true(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-b", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-aa", challenge, nonce, p));
 	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "", challenge, nonce, p));
-	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge, nonce,
-					  p));
-	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 5, "tenant-a", challenge, nonce,
-					  p));
-	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", nonce, challenge,
-					  p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 5, "tenant-a", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", nonce, challenge, p));
 	assert_false(daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, nonce, p));
 	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "", challenge, nonce,
 					  golden_client_proof));

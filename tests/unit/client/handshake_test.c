@@ -202,10 +202,10 @@ static void auth__identity_version_4(void **state)
 	assert_string_equal(a->identity, "tenant-a");
 	assert_true(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_CLIENT, 4, "tenant-a", challenge,
 					 a->nonce, a->proof));
-	assert_false(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_CLIENT, 4, "tenant-b",
-					  challenge, a->nonce, a->proof));
-	assert_false(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_SERVER, 4, "tenant-a",
-					  challenge, a->nonce, a->proof));
+	assert_false(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_CLIENT, 4, "tenant-b", challenge,
+					  a->nonce, a->proof));
+	assert_false(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge,
+					  a->nonce, a->proof));
 	assert_false(
 		daxmr_auth_verify(&client_key, DAXMR_AUTH_CLIENT, challenge, a->nonce, a->proof));
 	fake.server_identity = "tenant-b";

@@ -225,16 +225,20 @@ static void parse__identities_and_limits(void **state)
 	assert_int_equal(parse(""), 0);
 	assert_int_equal(cfg.daemon.max_conns_per_addr, -1);
 	assert_null(cfg.daemon.keys_dir);
-	assert_bad("a /a identity=\n",
-		   "exports:1:6: identity=: '' is not an identity name (1-64 of A-Z a-z 0-9 . _ @ -, "
-		   "not starting with '.')");
-	assert_bad("a /a identity=x++y\n", "exports:1:6: identity=x++y: '' is not an identity name");
+	assert_bad(
+		"a /a identity=\n",
+		"exports:1:6: identity=: '' is not an identity name (1-64 of A-Z a-z 0-9 . _ @ -, "
+		"not starting with '.')");
+	assert_bad("a /a identity=x++y\n",
+		   "exports:1:6: identity=x++y: '' is not an identity name");
 	assert_bad("a /a identity=x+\n", "exports:1:6: identity=x+: '' is not an identity name");
 	assert_bad("a /a identity=.x\n", "exports:1:6: identity=.x: '.x' is not an identity name");
-	assert_bad("a /a identity=a/b\n", "exports:1:6: identity=a/b: 'a/b' is not an identity name");
+	assert_bad("a /a identity=a/b\n",
+		   "exports:1:6: identity=a/b: 'a/b' is not an identity name");
 	assert_bad("a /a identity=x,identity=y\n",
 		   "exports:1:17: identity= given twice: list them as A+B");
-	assert_bad("set keys-dir keys\n", "exports:1:14: set keys-dir: path 'keys' is not absolute");
+	assert_bad("set keys-dir keys\n",
+		   "exports:1:14: set keys-dir: path 'keys' is not absolute");
 	assert_bad("set max-conns-per-addr -1\n",
 		   "exports:1:24: set max-conns-per-addr -1: expected a count");
 	assert_bad("set max-handshakes-per-addr many\n",

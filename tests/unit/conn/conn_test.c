@@ -34,12 +34,12 @@ struct fake_export {
 	bool listed;	/* entry succeeds */
 	uint64_t length;
 	int flush_ret;
-	int desc_ret;  /* forced error of desc, 0: by the rules */
-	bool mw;       /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
-	bool walled;   /* its allowlist does not hold the peer's address */
+	int desc_ret;	  /* forced error of desc, 0: by the rules */
+	bool mw;	  /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
+	bool walled;	  /* its allowlist does not hold the peer's address */
 	const char *only; /* its identity list holds only this identity; NULL: no list */
-	bool down;     /* UNAVAILABLE for a reason waiting will not remove */
-	uint32_t nseg; /* segments of 1 MiB (0: one segment of the whole length) */
+	bool down;	  /* UNAVAILABLE for a reason waiting will not remove */
+	uint32_t nseg;	  /* segments of 1 MiB (0: one segment of the whole length) */
 	char name[16];
 };
 
@@ -3049,7 +3049,8 @@ static struct daxmr_auth_key key_a, key_b;
 /* env with identities tenant-a and tenant-b, and the test's secret as the anonymous identity. */
 static const struct daxmr_conn_env *ids_env(void)
 {
-	static const char sa[] = "conn_test: tenant-a's own secret", sb[] = "conn_test: tenant-b's secret";
+	static const char sa[] = "conn_test: tenant-a's own secret",
+			  sb[] = "conn_test: tenant-b's secret";
 
 	keyed_env();
 	assert_int_equal(daxmr_auth_key_from_bytes(sa, sizeof(sa) - 1, &key_a), 0);

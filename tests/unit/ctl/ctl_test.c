@@ -346,8 +346,8 @@ static void handle__clients(void **state)
 	(void)state;
 	handle("{\"command\":\"clients\"}");
 	assert_has("\"address\":\"10.0.2.15:40000\"", "\"name\":\"app@guest\"",
-		   "\"state\":\"ready\"", "\"authenticated\":\"yes\"",
-		   "\"identity\":\"tenant-a\"", "\"version\":4",
+		   "\"state\":\"ready\"", "\"authenticated\":\"yes\"", "\"identity\":\"tenant-a\"",
+		   "\"version\":4",
 		   "\"regions\":[{\"export\":\"db\",\"generation\":3,\"access\":\"rw\","
 		   "\"state\":\"held\",\"key\":\"window\",\"rkey\":4660}]",
 		   NULL);
