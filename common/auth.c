@@ -335,7 +335,7 @@ int daxmr_auth_keyring_load(const char *dir, struct daxmr_auth_keyring *ring, ch
 const struct daxmr_auth_identity *daxmr_auth_keyring_find(const struct daxmr_auth_keyring *ring,
 							  const char *name)
 {
-	struct daxmr_auth_identity want;
+	struct daxmr_auth_identity want = { .name = "" }; /* the key is not compared */
 
 	if (!ring || !ring->n || !daxmr_auth_identity_valid(name))
 		return NULL;
