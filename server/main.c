@@ -23,25 +23,11 @@
 /* fds besides the exports': the daemon's own (~14) and room for clients' and libraries' */
 #define MAIN_FDS_SPARE 320
 
-/* Loads --secret-file into key; 0, or -errno with the reason printed. */
-static int main_load_secret(const char *path, struct daxmr_auth_key *key)
+/* What a key loader said (ret, why): printed as "daxmrd: WHAT: WHY" on failure; ret. */
+static int main_loaded(const char *what, int ret, const char *why)
 {
-	char why[PATH_MAX + 128];
-	int ret = daxmr_auth_key_load(path, key, why, sizeof(why));
-
 	if (ret)
-		fprintf(stderr, "daxmrd: secret file: %s\n", why);
-	return ret;
-}
-
-/* Loads --keys-dir into ring; 0, or -errno with the reason printed. */
-static int main_load_keys(const char *dir, struct daxmr_auth_keyring *ring)
-{
-	char why[PATH_MAX + 128];
-	int ret = daxmr_auth_keyring_load(dir, ring, why, sizeof(why));
-
-	if (ret)
-		fprintf(stderr, "daxmrd: keys directory: %s\n", why);
+		fprintf(stderr, "daxmrd: %s: %s\n", what, why);
 	return ret;
 }
 
@@ -151,6 +137,7 @@ int main(int argc, char **argv)
 	struct daxmr_ctl *ctl = NULL;
 	struct daxmr_server *srv = NULL;
 	struct daxmr_auth_keyring keys = { NULL, 0 };
+	char why[PATH_MAX + 128];
 	struct daxmr_auth_key key;
 	struct daxmr_args args;
 	int ret, rc = MAIN_EXIT_OK;
@@ -178,7 +165,9 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (args.secret_file) {
-		ret = main_load_secret(args.secret_file, &key);
+		ret = main_loaded("secret file",
+				  daxmr_auth_key_load(args.secret_file, &key, why, sizeof(why)),
+				  why);
 		if (ret) {
 			daxmr_args_free(&args);
 			return ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
@@ -186,7 +175,9 @@ int main(int argc, char **argv)
 		args.opts.key = &key;
 	}
 	if (args.keys_dir) {
-		ret = main_load_keys(args.keys_dir, &keys);
+		ret = main_loaded("keys directory",
+				  daxmr_auth_keyring_load(args.keys_dir, &keys, why, sizeof(why)),
+				  why);
 		if (ret) {
 			rc = ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
 			goto out;

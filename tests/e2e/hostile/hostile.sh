@@ -151,16 +151,21 @@ SERVER2=$SERVER DPID2=$DPID
 SERVER=$SERVER1 DPID=$DPID1
 expect_log s "clients must authenticate" "the second daxmrd says clients must authenticate"
 
-# alive2 CASE: the second daxmrd still runs and serves a client that knows the secret.
-alive2() {
-	kill -0 "$DPID2" 2>/dev/null || fail "the daxmrd with a secret died after case $1"
-	timeout 30 "$DAXMR" -s "$SERVER2" -k "$SECRET" ls >"$WORK/ls2.after" 2>&1 ||
-		fail "daxmr -k ls failed after case $1: $(cat "$WORK/ls2.after")"
-	grep -Eq '^s[[:space:]]' "$WORK/ls2.after" || fail "ls -k after case $1 does not list s"
-	if grep -Eq '^walled[[:space:]]' "$WORK/ls2.after"; then
-		fail "ls -k after case $1 lists walled, whose allowlist excludes us"
+# alive_as CASE PID SERVER LISTED HIDDEN TOOL-ARGS...: that daxmrd still runs and shows a client
+# with TOOL-ARGS (its key, its identity) the export LISTED and not HIDDEN.
+alive_as() {
+	local case=$1 pid=$2 server=$3 listed=$4 hidden=$5
+	shift 5
+	kill -0 "$pid" 2>/dev/null || fail "the daxmrd at $server died after case $case"
+	timeout 30 "$DAXMR" -s "$server" "$@" ls >"$WORK/ls.as" 2>&1 ||
+		fail "daxmr $* ls failed after case $case: $(cat "$WORK/ls.as")"
+	grep -Eq "^$listed[[:space:]]" "$WORK/ls.as" || fail "ls ($*) after case $case does not list $listed"
+	if grep -Eq "^$hidden[[:space:]]" "$WORK/ls.as"; then
+		fail "ls ($*) after case $case lists $hidden, which must be hidden from it"
 	fi
 }
+# alive2 CASE: the second daxmrd still runs and serves a client that knows the secret.
+alive2() { alive_as "$1" "$DPID2" "$SERVER2" s walled -k "$SECRET"; }
 # scase CASE ARGS...: one case against the daxmrd with a secret.
 scase() { run_case s "$SERVER2" alive2 "$@"; }
 alive2 start
@@ -189,15 +194,7 @@ start_daxmrd i --allow-non-dax --keys-dir "$K" --export "ia=$WORK/ia.img,identit
 SERVER4=$SERVER DPID4=$DPID
 SERVER=$SERVER1 DPID=$DPID1
 # alive4 CASE: the daxmrd with identities still runs and serves tenant-a its export only.
-alive4() {
-	kill -0 "$DPID4" 2>/dev/null || fail "the daxmrd with identities died after case $1"
-	timeout 30 "$DAXMR" -s "$SERVER4" -k "$WORK/key-a" -I tenant-a ls >"$WORK/ls4.after" 2>&1 ||
-		fail "daxmr -I tenant-a ls failed after case $1: $(cat "$WORK/ls4.after")"
-	grep -Eq '^ia[[:space:]]' "$WORK/ls4.after" || fail "ls as tenant-a after case $1 does not list ia"
-	if grep -Eq '^ib[[:space:]]' "$WORK/ls4.after"; then
-		fail "ls as tenant-a after case $1 lists ib, tenant-b's"
-	fi
-}
+alive4() { alive_as "$1" "$DPID4" "$SERVER4" ia ib -k "$WORK/key-a" -I tenant-a; }
 icase() { run_case i "$SERVER4" alive4 "$@"; }
 alive4 start
 icase id-v3-refused
