@@ -36,7 +36,7 @@ LIMIT=3
 start_daxmrd d --allow-non-dax --keys-dir "$K" --secret-file "$WORK/anon" \
 	--max-conns-per-addr "$LIMIT" --ctl-socket "$WORK/ctl.sock" \
 	--export "ea=$WORK/a.img,identity=tenant-a" --export "eb=$WORK/b.img,identity=tenant-b" \
-	--export "both=$WORK/p.img,ro,identity=tenant-a+tenant-b"
+	--export "both=$WORK/p.img,identity=tenant-a+tenant-b"
 expect_log d "clients must authenticate as one of 2 identities, or anonymously" \
 	"daxmrd names its identities"
 
@@ -95,7 +95,7 @@ grep -Eq 'tenant-b +[0-9]' "$WORK/clients1.txt" || fail "daxmrctl clients does n
 say "ok: daxmrctl clients shows both identities"
 
 # ---- the connection limit: the N+1th connection from this address is rejected -------------------
-"$DAXMR" -s "$SERVER" -k "$WORK/key-a" -I tenant-a watch both --ro >"$WORK/w3.log" 2>&1 &
+"$DAXMR" -s "$SERVER" -k "$WORK/key-a" -I tenant-a watch both >"$WORK/w3.log" 2>&1 &
 W3=$!
 BACKGROUND+=("$W3")
 wait_for "$WORK/w3.log" '^opened export=both generation=1( |$)' 15 "the third watch"
