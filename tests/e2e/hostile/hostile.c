@@ -1904,8 +1904,9 @@ static void hostile_expect_reject(uint16_t vmin, uint16_t vmax, enum daxmr_proto
 			     daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max,
 			     daxmr_proto_status_str(want), smin, smax);
 	else
-		hostile_say("rejected: %s, server speaks %u..%u",
-			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max);
+		hostile_say("rejected: %s, server speaks %u..%u%s%s",
+			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max,
+			    rej.reason[0] ? "; why: " : "", rej.reason);
 	hostile_close(&c, true);
 }
 
@@ -2261,6 +2262,47 @@ out:
 	hostile_close(&c, false);
 }
 
+/*
+ * --max-handshakes-per-addr n: n silent connections (no HELLO) from our address; the next is
+ * rejected BUSY with the reason; once one of them is gone, a connection is accepted again.
+ */
+static void hostile_case_handshake_limit(unsigned int n)
+{
+	struct hostile_conn held[8], c;
+	unsigned int i, up = 0;
+	int ret = -1;
+
+	if (n == 0 || n > 8) {
+		hostile_fail("handshake-limit %u: want 1..8", n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (hostile_connect_ok(&held[up], 4) == 0)
+			up++;
+	hostile_say("%u of %u connections held short of HELLO", up, n);
+	if (up == n) {
+		hostile_expect_reject(DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX,
+				      DAXMR_PROTO_STATUS_BUSY, DAXMR_PROTO_VERSION_ID,
+				      DAXMR_PROTO_VERSION_MAX);
+		hostile_say("server log must say: handshakes in progress, the most daxmrd allows");
+	}
+	if (up)
+		hostile_close(&held[--up], false);
+	for (i = 0; i < 50 && ret; i++) { /* until daxmrd has seen that one go */
+		hostile_sleep_ms(100);
+		ret = hostile_connect_range(&c, 4, DAXMR_PROTO_VERSION_MIN,
+					    DAXMR_PROTO_VERSION_MAX);
+		if (!ret)
+			hostile_close(&c, false);
+	}
+	if (ret)
+		hostile_fail("below the handshake limit again, a connect is still refused");
+	else
+		hostile_say("below the limit again, a connection is accepted");
+	while (up)
+		hostile_close(&held[--up], false);
+}
+
 /* AUTH to a server without a secret (its HELLO reply did not ask for it): BAD_STATE. */
 static void hostile_case_auth_no_secret(void)
 {
@@ -2338,7 +2380,16 @@ static void hostile_usage(FILE *f)
 	      "                         disconnect\n"
 	      "  auth-truncated SECRET  AUTH payloads of 63, 65 and 0 bytes: BAD_MESSAGE\n"
 	      "  auth-good SECRET EXPORT [HIDDEN]   AUTH OK, the server's proof verifies, LIST\n"
-	      "                         shows EXPORT (not HIDDEN), OPEN and READ work\n",
+	      "                         shows EXPORT (not HIDDEN), OPEN and READ work\n"
+	      "  auth-good-v2 SECRET EXPORT [HIDDEN]   the same over protocol version 2\n"
+	      "  handshake-limit N      N silent connections, then the next is rejected BUSY\n"
+	      "                         (--max-handshakes-per-addr N); one fewer: accepted\n"
+	      "  id-v3-refused          a server with identities rejects versions 1..3\n"
+	      "  id-unknown KEY_A       AUTH as an identity the server has no key for: denied\n"
+	      "  id-cross KEY_A KEY_B   proofs across identities and reflected: each denied\n"
+	      "  id-switch KEY_A KEY_B EXPORT_B   a second AUTH as B after A's: BAD_STATE;\n"
+	      "                         EXPORT_B stays hidden and denied\n"
+	      "  id-good KEY_A EXPORT HIDDEN   auth-good as identity tenant-a\n",
 	      f);
 }
 
@@ -2416,7 +2467,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(hostile_case, "auth-good-v2") && arg && argc > 4) {
 		hostile_vmax = DAXMR_PROTO_VERSION_AUTH; /* the version-2 AUTH still works */
 		hostile_case_auth_good(arg, argv[4], argc > 5 ? argv[5] : NULL);
-	} else if (!strcmp(hostile_case, "id-v3-refused"))
+	} else if (!strcmp(hostile_case, "handshake-limit") && arg)
+		hostile_case_handshake_limit((unsigned int)strtoul(arg, NULL, 0));
+	else if (!strcmp(hostile_case, "id-v3-refused"))
 		hostile_case_id_v3_refused();
 	else if (!strcmp(hostile_case, "id-unknown") && arg)
 		hostile_case_id_unknown(arg);

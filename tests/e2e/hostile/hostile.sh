@@ -189,8 +189,8 @@ K=$WORK/keys
 	cp "$K/tenant-b" "$WORK/key-b")
 random_file "$WORK/ia.img" $((1 << 20))
 random_file "$WORK/ib.img" $((1 << 20))
-start_daxmrd i --allow-non-dax --keys-dir "$K" --export "ia=$WORK/ia.img,identity=tenant-a" \
-	--export "ib=$WORK/ib.img,identity=tenant-b"
+start_daxmrd i --allow-non-dax --keys-dir "$K" --max-handshakes-per-addr 3 \
+	--export "ia=$WORK/ia.img,identity=tenant-a" --export "ib=$WORK/ib.img,identity=tenant-b"
 SERVER4=$SERVER DPID4=$DPID
 SERVER=$SERVER1 DPID=$DPID1
 # alive4 CASE: the daxmrd with identities still runs and serves tenant-a its export only.
@@ -202,6 +202,7 @@ icase id-unknown "$WORK/key-a"
 icase id-cross "$WORK/key-a" "$WORK/key-b"
 icase id-switch "$WORK/key-a" "$WORK/key-b" ib
 icase id-good "$WORK/key-a" ia ib
+icase handshake-limit 3
 DPID=$DPID4 stop_daxmrd TERM
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/i.log"; then
 	fail "sanitizer report in the log of the daxmrd with identities"
