@@ -99,6 +99,7 @@ struct daxmr_client {
 	char *addr;		     /* owned: connect's addr, for a reconnect */
 	bool auth;		     /* opts.secret_file was given: key holds its key */
 	struct daxmr_auth_key key;
+	char identity[DAXMR_PROTO_NAME_MAX + 1]; /* opts.identity, "": anonymous */
 
 	uint16_t version;
 	struct daxmr_credit credit;
@@ -1294,7 +1295,8 @@ static int client_hello(struct daxmr_client *client)
 	memcpy(client->server_name, hello.name, sizeof(client->server_name));
 	if (hello.flags & DAXMR_PROTO_HELLO_F_AUTH)
 		client->state = DAXMR_CLIENT_AUTH;
-	return daxmr_handshake_auth(client, client->auth ? &client->key : NULL, &hello);
+	return daxmr_handshake_auth(client, client->auth ? &client->key : NULL, client->version,
+				    client->identity, &hello);
 }
 
 /* Our default name "daxmr@host:pid", squeezed into the wire's name alphabet. */
@@ -1403,6 +1405,17 @@ static int client_opts_take(struct daxmr_client *client, const struct daxmr_clie
 		client->auth = true;
 	}
 	client->opts.secret_file = NULL; /* nor is this one */
+	if (client->opts.identity &&
+	    (!daxmr_auth_identity_valid(client->opts.identity) || !client->auth)) {
+		DAXMR_LOG_ERR("identity '%s': %s", client->opts.identity,
+			      client->auth ?
+				      "want 1-64 of A-Z a-z 0-9 . _ @ -, not starting with '.'" :
+				      "it needs the identity's secret file (secret_file)");
+		return -EINVAL;
+	}
+	if (client->opts.identity)
+		snprintf(client->identity, sizeof(client->identity), "%s", client->opts.identity);
+	client->opts.identity = NULL; /* nor this one */
 	return 0;
 }
 

@@ -306,6 +306,8 @@ static int cm_reject_errno(const struct daxmr_cm *cm, const struct cm_event *ev)
 		      "we speak %u..%u)",
 		      cm->peer, daxmr_proto_status_str(rej.status), rej.version_min,
 		      rej.version_max, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_CLIENT_MAX);
+	if (rej.reason[0])
+		DAXMR_LOG_ERR("connecting to %s: daxmrd says why: %s", cm->peer, rej.reason);
 	if (rej.status == DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION)
 		return -EPROTONOSUPPORT;
 	if (rej.status == DAXMR_PROTO_STATUS_BUSY)

@@ -48,6 +48,9 @@ static const char tool_usage_main[] =
 	"  -k, --secret-file FILE    the secret shared with daxmrd (default: $DAXMR_SECRET_FILE):\n"
 	"                            proves we know it, without sending it, and insists that\n"
 	"                            the server proves it back; mode 0600 or stricter\n"
+	"  -I, --identity NAME       the identity whose key -k FILE is, on a daxmrd with a keys\n"
+	"                            directory (default: $DAXMR_IDENTITY); without it the\n"
+	"                            secret is the server's anonymous one\n"
 	"  -t, --timeout MS          connect and per-request timeout (default 5000)\n"
 	"  -v, --verbose             say more (repeat for debug output)\n"
 	"  -h, --help                this help; 'daxmr COMMAND --help' for a command's\n"
@@ -759,6 +762,9 @@ int main(int argc, char *argv[])
 	opts.secret_file = secret;
 	if (a.cmd == DAXMR_TOOL_GET || a.cmd == DAXMR_TOOL_PUT)
 		opts.reconnect = TOOL_RECONNECTS;
+	opts.identity = a.identity ? a.identity : getenv("DAXMR_IDENTITY");
+	if (opts.identity && !opts.identity[0])
+		opts.identity = NULL;
 	ret = daxmr_client_connect(server, &opts, &client);
 	if (ret) {
 		tool_err("cannot connect to %s: %s", server, daxmr_tool_connect_strerror(ret));

@@ -58,8 +58,21 @@ static int handshake_auth_wanted(const char *peer, bool asked, bool have_secret)
 	return 0;
 }
 
+/* The server's proof, as the version computes it. */
+static bool handshake_server_proof_ok(const struct daxmr_auth_key *key, uint16_t version,
+				      const char *identity, const uint8_t *challenge,
+				      const struct daxmr_client_call *call)
+{
+	if (version >= DAXMR_PROTO_VERSION_ID)
+		return daxmr_auth_verify_id(key, DAXMR_AUTH_SERVER, version, identity, challenge,
+					    call->req.auth.nonce, call->reply.auth_reply.proof);
+	return daxmr_auth_verify(key, DAXMR_AUTH_SERVER, challenge, call->req.auth.nonce,
+				 call->reply.auth_reply.proof);
+}
+
 /* AUTH as the HELLO reply asks; the server's proof checked. */
 int daxmr_handshake_auth(struct daxmr_client *client, const struct daxmr_auth_key *key,
+			 uint16_t version, const char *identity,
 			 const struct daxmr_proto_hello_reply *hello)
 {
 	const char *peer = daxmr_client_peer(client);
@@ -70,27 +83,46 @@ int daxmr_handshake_auth(struct daxmr_client *client, const struct daxmr_auth_ke
 	ret = handshake_auth_wanted(peer, asked, key != NULL);
 	if (ret || !asked)
 		return ret;
+	if (identity[0] && version < DAXMR_PROTO_VERSION_ID) {
+		DAXMR_LOG_ERR("connecting to %s: identity %s was given, but the server chose "
+			      "protocol version %u: identities need version %u (a server with a "
+			      "keys directory)",
+			      peer, identity, version, DAXMR_PROTO_VERSION_ID);
+		return -EACCES;
+	}
 	call = daxmr_client_call_new(DAXMR_PROTO_OP_AUTH);
 	if (!call)
 		return -ENOMEM;
 	daxmr_auth_random(call->req.auth.nonce, sizeof(call->req.auth.nonce));
-	daxmr_auth_proof(key, DAXMR_AUTH_CLIENT, hello->challenge, call->req.auth.nonce,
-			 call->req.auth.proof);
+	if (version >= DAXMR_PROTO_VERSION_ID) {
+		snprintf(call->req.auth.identity, sizeof(call->req.auth.identity), "%s", identity);
+		daxmr_auth_proof_id(key, DAXMR_AUTH_CLIENT, version, identity, hello->challenge,
+				    call->req.auth.nonce, call->req.auth.proof);
+	} else {
+		daxmr_auth_proof(key, DAXMR_AUTH_CLIENT, hello->challenge, call->req.auth.nonce,
+				 call->req.auth.proof);
+	}
 	ret = daxmr_client_call(client, call, NULL);
-	if (ret && daxmr_client_call_refused(call)) {
+	if (ret && daxmr_client_call_refused(call) && identity[0] &&
+	    call->reply.hdr.status == DAXMR_PROTO_STATUS_ACCESS_DENIED) {
+		DAXMR_LOG_ERR("AUTH to %s: server says ACCESS_DENIED: it has no identity %s, or "
+			      "our secret file is not that identity's key",
+			      peer, identity);
+	} else if (ret && daxmr_client_call_refused(call)) {
 		DAXMR_LOG_ERR("AUTH to %s: server says %s%s", peer,
 			      daxmr_proto_status_str(call->reply.hdr.status),
 			      call->reply.hdr.status == DAXMR_PROTO_STATUS_ACCESS_DENIED ?
 				      ": our secret is not the server's" :
 				      "");
-	} else if (!ret && !daxmr_auth_verify(key, DAXMR_AUTH_SERVER, hello->challenge,
-					      call->req.auth.nonce, call->reply.auth_reply.proof)) {
+	} else if (!ret &&
+		   !handshake_server_proof_ok(key, version, identity, hello->challenge, call)) {
 		DAXMR_LOG_ERR("AUTH to %s: the server's proof does not match our secret: it is "
 			      "not the server we share it with",
 			      peer);
 		ret = -EACCES;
 	} else if (!ret) {
-		DAXMR_LOG_INF("authenticated to %s, and it to us", peer);
+		DAXMR_LOG_INF("authenticated to %s as identity %s, and it to us", peer,
+			      identity[0] ? identity : "anonymous");
 	}
 	free(call);
 	return ret;

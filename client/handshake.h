@@ -23,9 +23,12 @@ int daxmr_handshake_hello(struct daxmr_client *client, const char *name, uint16_
  * return. 0 when authenticated, or when neither side wants it. -EACCES when the server asks and
  * we have no secret, when we have one and the server does not ask (a server that does not know
  * the secret would not), when the server refuses our proof or its own proof fails; another
- * refusal's status mapped; the transport's -errno.
+ * refusal's status mapped; the transport's -errno. From version 4 the AUTH names identity ("":
+ * the anonymous identity) and both proofs bind it and the version; -EACCES too when identity is
+ * not "" and version is below 4 (that server has no identities).
  */
 int daxmr_handshake_auth(struct daxmr_client *client, const struct daxmr_auth_key *key,
+			 uint16_t version, const char *identity,
 			 const struct daxmr_proto_hello_reply *hello);
 
 #endif /* DAXMR_CLIENT_HANDSHAKE_H */

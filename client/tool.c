@@ -231,6 +231,9 @@ static int tool_global_opt(int argc, char *const argv[], int *i, struct daxmr_to
 	if (tool_opt_is(arg, "-k", &iv) || tool_opt_is(arg, "--secret-file", &iv))
 		return tool_str_opt(argc, argv, i, iv, "a file name", &a->secret_file, err,
 				    err_len);
+	if (tool_opt_is(arg, "-I", &iv) || tool_opt_is(arg, "--identity", &iv))
+		return tool_str_opt(argc, argv, i, iv, "an identity name", &a->identity, err,
+				    err_len);
 	if (tool_opt_is(arg, "-t", &iv) || tool_opt_is(arg, "--timeout", &iv)) {
 		val = tool_opt_value(argc, argv, i, iv);
 		if (!val)

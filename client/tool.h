@@ -43,6 +43,7 @@ struct daxmr_tool_args {
 	int verbose;		 /* -v, repeatable */
 	int timeout_ms;		 /* -t MS; 0: the library's default */
 	const char *secret_file; /* -k FILE; NULL: none given */
+	const char *identity;	 /* -I NAME; NULL: none given */
 	bool help;		 /* --help / -h (for cmd if one was given) */
 	bool version;		 /* --version */
 	enum daxmr_tool_cmd cmd;

@@ -60,6 +60,67 @@ bool daxmr_auth_verify(const struct daxmr_auth_key *key, enum daxmr_auth_role ro
 		       const uint8_t nonce[DAXMR_AUTH_NONCE_SIZE],
 		       const uint8_t proof[DAXMR_AUTH_PROOF_SIZE]);
 
+/*
+ * Version 4 (identities): proof = HMAC-SHA-512-256(key, "daxmr-auth-v4 client" or "daxmr-auth-v4
+ * server" || u16 version (little-endian) || challenge || nonce || u8 n || the n bytes of
+ * identity), so that a proof made for one identity, role or version proves nothing for another.
+ * identity: "" (the anonymous identity) or at most DAXMR_AUTH_IDENTITY_MAX bytes (longer ones
+ * are cut there: callers pass validated names).
+ */
+void daxmr_auth_proof_id(const struct daxmr_auth_key *key, enum daxmr_auth_role role,
+			 uint16_t version, const char *identity,
+			 const uint8_t challenge[DAXMR_AUTH_NONCE_SIZE],
+			 const uint8_t nonce[DAXMR_AUTH_NONCE_SIZE],
+			 uint8_t proof[DAXMR_AUTH_PROOF_SIZE]);
+
+/* Whether proof is the one daxmr_auth_proof_id computes from the same inputs (constant time). */
+bool daxmr_auth_verify_id(const struct daxmr_auth_key *key, enum daxmr_auth_role role,
+			  uint16_t version, const char *identity,
+			  const uint8_t challenge[DAXMR_AUTH_NONCE_SIZE],
+			  const uint8_t nonce[DAXMR_AUTH_NONCE_SIZE],
+			  const uint8_t proof[DAXMR_AUTH_PROOF_SIZE]);
+
+/* ---- the server's keys directory: one named secret per file ---- */
+
+#define DAXMR_AUTH_IDENTITY_MAX 64 /* bytes in an identity name */
+#define DAXMR_AUTH_KEYS_MAX 4096   /* identities in one keys directory */
+
+/* One identity: its name (a file's name in the keys directory) and its key. */
+struct daxmr_auth_identity {
+	char name[DAXMR_AUTH_IDENTITY_MAX + 1];
+	struct daxmr_auth_key key;
+};
+
+/* Every identity of a keys directory, sorted by name. */
+struct daxmr_auth_keyring {
+	struct daxmr_auth_identity *ids; /* owned: n of them */
+	size_t n;
+};
+
+/*
+ * Whether name may name an identity: 1..DAXMR_AUTH_IDENTITY_MAX bytes of [A-Za-z0-9._@-], not
+ * starting with '.' (so it is a safe file name, log word and metrics label value).
+ */
+bool daxmr_auth_identity_valid(const char *name);
+
+/*
+ * Loads the keys directory dir: each entry not starting with '.' is an identity, its name the
+ * entry's (daxmr_auth_identity_valid), its secret the file's bytes, loaded as
+ * daxmr_auth_key_load does (a regular file, 16-4096 bytes, mode 0600 or stricter). The
+ * directory itself must not be writable by group or others. An empty directory is allowed (no
+ * identity). Returns 0 with *ring filled (daxmr_auth_keyring_free it), or -errno with why naming
+ * the directory or file and the cause; *ring is then untouched.
+ */
+int daxmr_auth_keyring_load(const char *dir, struct daxmr_auth_keyring *ring, char *why,
+			    size_t why_size);
+
+/* The identity called name, or NULL. */
+const struct daxmr_auth_identity *daxmr_auth_keyring_find(const struct daxmr_auth_keyring *ring,
+							  const char *name);
+
+/* Wipes and frees every key; leaves ring empty; idempotent. */
+void daxmr_auth_keyring_free(struct daxmr_auth_keyring *ring);
+
 /* Overwrites the key with zeros the compiler cannot optimise away. */
 void daxmr_auth_key_wipe(struct daxmr_auth_key *key);
 

@@ -31,7 +31,9 @@ _Static_assert(DAXMR_PROTO_HDR_SIZE + 2 + DAXMR_PROTO_REASON_MAX <= DAXMR_PROTO_
 	       "a reason must fit in one message");
 _Static_assert(DAXMR_PROTO_CM_CONNECT_SIZE <= DAXMR_PROTO_CM_CONNECT_LIMIT, "connect pdata");
 _Static_assert(DAXMR_PROTO_CM_ACCEPT_SIZE <= DAXMR_PROTO_CM_ACCEPT_LIMIT, "accept pdata");
-_Static_assert(DAXMR_PROTO_CM_REJECT_SIZE <= DAXMR_PROTO_CM_REJECT_LIMIT, "reject pdata");
+_Static_assert(DAXMR_PROTO_CM_REJECT_SIZE + 2 + DAXMR_PROTO_CM_REASON_MAX <=
+		       DAXMR_PROTO_CM_REJECT_LIMIT,
+	       "reject pdata with its reason");
 
 /* A bounded write cursor; the first overflow sticks, so encoders check once at the end. */
 struct proto_wbuf {
@@ -181,17 +183,23 @@ static void proto_get_reason(struct proto_rbuf *r, char reason[static DAXMR_PROT
 		r->err = -EBADMSG;
 }
 
-/* Whether a reason has 1..DAXMR_PROTO_REASON_MAX bytes, all printable ASCII (space too). */
-static bool proto_reason_check(const char *reason)
+/* Whether a reason has 1..max bytes, all printable ASCII (space too). */
+static bool proto_reason_check_max(const char *reason, size_t max)
 {
-	size_t n = strnlen(reason, DAXMR_PROTO_REASON_MAX + 1);
+	size_t n = strnlen(reason, max + 1);
 
-	if (n == 0 || n > DAXMR_PROTO_REASON_MAX)
+	if (n == 0 || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (reason[i] < 0x20 || reason[i] > 0x7e)
 			return false;
 	return true;
+}
+
+/* Whether a reply's reason has 1..DAXMR_PROTO_REASON_MAX bytes, all printable ASCII. */
+static bool proto_reason_check(const char *reason)
+{
+	return proto_reason_check_max(reason, DAXMR_PROTO_REASON_MAX);
 }
 
 /* Whether a name has 1..DAXMR_PROTO_NAME_MAX bytes, all printable ASCII but space. */
@@ -387,7 +395,12 @@ static int proto_payload_check(const struct daxmr_proto_msg *msg)
 		ok = !reply ||
 		     (msg->keys_reply.count >= 1 && msg->keys_reply.count <= DAXMR_PROTO_KEYS_MAX);
 		break;
-	default: /* CLOSE, REVOKE_ACK, AVAILABLE: any ids; AUTH: opaque bytes; ERROR: never OK */
+	case DAXMR_PROTO_OP_AUTH: /* nonce and proof: opaque bytes; the identity: a name or "" */
+		ok = reply || !msg->auth.identity[0] ||
+		     (hdr->version >= DAXMR_PROTO_VERSION_ID &&
+		      daxmr_proto_name_valid(msg->auth.identity));
+		break;
+	default: /* CLOSE, REVOKE_ACK, AVAILABLE: any ids; ERROR: never OK */
 		ok = true;
 		break;
 	}
@@ -511,6 +524,8 @@ static void proto_payload_put(struct proto_wbuf *w, const struct daxmr_proto_msg
 		} else {
 			proto_put(w, msg->auth.nonce, sizeof(msg->auth.nonce));
 			proto_put(w, msg->auth.proof, sizeof(msg->auth.proof));
+			if (msg->hdr.version >= DAXMR_PROTO_VERSION_ID)
+				proto_put_name(w, msg->auth.identity); /* n = 0: anonymous */
 		}
 		break;
 	case DAXMR_PROTO_OP_KEYS:
@@ -644,6 +659,8 @@ static void proto_payload_get(struct proto_rbuf *r, struct daxmr_proto_msg *msg)
 		} else {
 			proto_get(r, msg->auth.nonce, sizeof(msg->auth.nonce));
 			proto_get(r, msg->auth.proof, sizeof(msg->auth.proof));
+			if (msg->hdr.version >= DAXMR_PROTO_VERSION_ID)
+				proto_get_name(r, msg->auth.identity);
 		}
 		break;
 	case DAXMR_PROTO_OP_KEYS:
@@ -786,6 +803,8 @@ static int proto_cm_reject_check(const struct daxmr_proto_cm_reject *cm)
 	if (cm->status == DAXMR_PROTO_STATUS_OK ||
 	    !proto_status_check(cm->status, DAXMR_PROTO_VERSION_AUTH))
 		return -EBADMSG;
+	if (cm->reason[0] && !proto_reason_check_max(cm->reason, DAXMR_PROTO_CM_REASON_MAX))
+		return -EBADMSG;
 	return proto_range_check(cm->version_min, cm->version_max) ? 0 : -EBADMSG;
 }
 
@@ -879,7 +898,9 @@ int daxmr_proto_cm_reject_encode(const struct daxmr_proto_cm_reject *cm, void *b
 	proto_put_u16(&w, (uint16_t)cm->status);
 	proto_put_u16(&w, cm->version_min);
 	proto_put_u16(&w, cm->version_max);
-	return (int)w.off;
+	if (cm->reason[0])
+		proto_put_name(&w, cm->reason); /* same layout as a name: u16 n, n bytes */
+	return w.err ? w.err : (int)w.off;
 }
 
 /* Decodes and checks the private data of a reject. */
@@ -894,6 +915,18 @@ int daxmr_proto_cm_reject_decode(const void *buf, size_t len, struct daxmr_proto
 	c.status = proto_get_u16(&r);
 	c.version_min = proto_get_u16(&r);
 	c.version_max = proto_get_u16(&r);
+	c.reason[0] = '\0';
+	if (len >= r.off + 2) {
+		uint16_t n = proto_get_u16(&r);
+
+		/* 0: none (or an older server's zero padding); else n bytes, all there */
+		if (n > DAXMR_PROTO_CM_REASON_MAX || len < r.off + n)
+			return -EBADMSG;
+		proto_get(&r, c.reason, n);
+		c.reason[n] = '\0';
+		if (memchr(c.reason, '\0', n))
+			return -EBADMSG;
+	}
 	ret = proto_cm_reject_check(&c);
 	if (ret < 0)
 		return ret;

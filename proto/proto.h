@@ -9,13 +9,14 @@
 
 #define DAXMR_PROTO_MAGIC 0x524d5844u /* the bytes "DXMR" read as a little-endian u32 */
 #define DAXMR_PROTO_VERSION_MIN 1     /* oldest version this build speaks */
-#define DAXMR_PROTO_VERSION_MAX 3     /* newest version daxmrd speaks */
-/* Newest version libdaxmr offers: version 3 since its data path splits at segment boundaries. */
-#define DAXMR_PROTO_VERSION_CLIENT_MAX 3
+#define DAXMR_PROTO_VERSION_MAX 4     /* newest version daxmrd speaks */
+/* Newest version libdaxmr offers: version 4 (identities) on top of segments. */
+#define DAXMR_PROTO_VERSION_CLIENT_MAX 4
 #define DAXMR_PROTO_VERSION_AUTH 2 /* first version with AUTH and HELLO reply flag AUTH */
 #define DAXMR_PROTO_VERSION_SEG 3  /* first version with segments, KEYS, reasons, UNAVAILABLE */
+#define DAXMR_PROTO_VERSION_ID 4   /* first version with identities in AUTH, reject reasons */
 /* Newest version the encoders and decoders know. */
-#define DAXMR_PROTO_VERSION_CODEC_MAX 3
+#define DAXMR_PROTO_VERSION_CODEC_MAX 4
 
 #define DAXMR_PROTO_HDR_SIZE 24
 #define DAXMR_PROTO_MSG_MAX 4096     /* header + payload; every receive buffer is this big */
@@ -33,6 +34,8 @@
 #define DAXMR_PROTO_CM_CONNECT_LIMIT 56
 #define DAXMR_PROTO_CM_ACCEPT_LIMIT 196
 #define DAXMR_PROTO_CM_REJECT_LIMIT 148 /* IB_CM_REJ_PRIVATE_DATA_SIZE, include/rdma/ib_cm.h */
+/* A reject's optional reason (after the 10 bytes, u16 n + n bytes) fills the rest of the limit. */
+#define DAXMR_PROTO_CM_REASON_MAX (DAXMR_PROTO_CM_REJECT_LIMIT - DAXMR_PROTO_CM_REJECT_SIZE - 2)
 
 /* Authentication (version 2, docs/protocol.md section 7): sizes of the opaque byte strings */
 #define DAXMR_PROTO_AUTH_CHALLENGE_SIZE 32 /* the server's, in the HELLO reply */
@@ -225,10 +228,14 @@ struct daxmr_proto_revoke {
 	enum daxmr_proto_revoke_reason reason;
 };
 
-/* AUTH request: the client's fresh nonce and its proof over challenge and nonce. */
+/*
+ * AUTH request: the client's fresh nonce and its proof over challenge and nonce; from version 4
+ * also the identity whose key made the proof ("": the anonymous identity, the server's secret).
+ */
 struct daxmr_proto_auth {
 	uint8_t nonce[DAXMR_PROTO_AUTH_NONCE_SIZE];
 	uint8_t proof[DAXMR_PROTO_AUTH_PROOF_SIZE];
+	char identity[DAXMR_PROTO_NAME_MAX + 1]; /* version >= 4; "" on the wire before it */
 };
 
 /* AUTH reply (OK only): the server's proof over the same challenge and nonce. */
@@ -293,6 +300,8 @@ struct daxmr_proto_cm_reject {
 	enum daxmr_proto_status status; /* never OK */
 	uint16_t version_min;
 	uint16_t version_max;
+	/* optional (a version-4 server's): why, in words for people; "" for none */
+	char reason[DAXMR_PROTO_CM_REASON_MAX + 1];
 };
 
 /*
@@ -340,10 +349,16 @@ int daxmr_proto_cm_accept_encode(const struct daxmr_proto_cm_accept *cm, void *b
 /* Decodes rdma_accept private data; -EPROTONOSUPPORT if the version is not one we speak. */
 int daxmr_proto_cm_accept_decode(const void *buf, size_t len, struct daxmr_proto_cm_accept *cm);
 
-/* Encodes rdma_reject private data; returns DAXMR_PROTO_CM_REJECT_SIZE, -EINVAL, -ENOBUFS. */
+/*
+ * Encodes rdma_reject private data; returns DAXMR_PROTO_CM_REJECT_SIZE (+ 2 + the reason's
+ * length when it has one), -EINVAL, -ENOBUFS.
+ */
 int daxmr_proto_cm_reject_encode(const struct daxmr_proto_cm_reject *cm, void *buf, size_t len);
 
-/* Decodes rdma_reject private data; bytes past its size are ignored. */
+/*
+ * Decodes rdma_reject private data: the reason if its u16 count is not 0 (an older server's
+ * padding reads as none), bytes past it are ignored.
+ */
 int daxmr_proto_cm_reject_decode(const void *buf, size_t len, struct daxmr_proto_cm_reject *cm);
 
 /* "OK", "BAD_MESSAGE", ...; "UNKNOWN" for a value outside the enum. Never NULL. */

@@ -16,7 +16,8 @@ void daxmr_args_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: daxmrd [--config FILE] [--listen ADDR[:PORT]] [--export NAME=PATH[,OPTION...]]...\n"
-		"              [--secret-file FILE] [--allow-non-dax] [--ack-budget-ms N]\n"
+		"              [--secret-file FILE] [--keys-dir DIR] [--max-conns-per-addr N]\n"
+		"              [--max-handshakes-per-addr N] [--allow-non-dax] [--ack-budget-ms N]\n"
 		"              [--odp-check=enforce|warn] [--metrics ADDR:PORT] [--ctl-socket PATH]\n"
 		"              [--ctl-group GROUP] [--no-ctl] [--foreground] [-v|-vv]\n"
 		"       daxmrd --check [--config FILE] [--export ...]...\n"
@@ -47,6 +48,9 @@ void daxmr_args_usage(FILE *f)
 		"                                         and open the export; repeatable. Without\n"
 		"                                         allow=, every client may. A client that no\n"
 		"                                         export admits is rejected at connect.\n"
+		"                              identity=NAME[+NAME...]  only clients that\n"
+		"                                         authenticated as one of these identities\n"
+		"                                         (--keys-dir) see and open the export\n"
 		"                              ack-budget-ms=N  this export's ack budget\n"
 		"                              allow-non-dax    this export may be a page-cache file\n"
 		"      --check               validate the configuration and every export's file\n"
@@ -59,6 +63,18 @@ void daxmr_args_usage(FILE *f)
 		"                            the wire, and daxmrd proves it back). FILE: 16-4096 bytes,\n"
 		"                            mode 0600 or stricter, e.g.\n"
 		"                            (umask 077; head -c 32 /dev/urandom > FILE)\n"
+		"                            With --keys-dir it is the anonymous identity's secret.\n"
+		"      --keys-dir DIR        one secret per identity: each file DIR/NAME (NAME: 1-64 of\n"
+		"                            A-Z a-z 0-9 . _ @ -) is identity NAME's secret, with the\n"
+		"                            rules of --secret-file; DIR not writable by others.\n"
+		"                            Clients name their identity and prove its key (protocol\n"
+		"                            version 4; older clients are refused). A reload re-reads\n"
+		"                            DIR: a removed or changed key's connections are cut at\n"
+		"                            once, the others are not touched\n"
+		"      --max-conns-per-addr N       connections one client address may hold (0, the\n"
+		"                            default: no limit); the next is rejected BUSY, with why\n"
+		"      --max-handshakes-per-addr N  connections of one address still short of HELLO\n"
+		"                            and AUTH (0, the default: no limit)\n"
 		"      --allow-non-dax       also export non-DAX regular files (e.g. on tmpfs) from the\n"
 		"                            page cache; LIST and the log say 'page-cache'\n"
 		"      --ack-budget-ms N     how long a revocation waits for clients' REVOKE_ACKs\n"
@@ -127,8 +143,8 @@ void daxmr_args_free(struct daxmr_args *a)
 	a->opts.nexports = 0;
 }
 
-/* A milliseconds option: 0 to INT_MAX. */
-static int args_ms(const char *opt, const char *arg, int *out, FILE *err)
+/* A milliseconds or count option: 0 to INT_MAX. */
+static int args_num(const char *opt, const char *arg, const char *unit, int *out, FILE *err)
 {
 	char *end;
 	long v;
@@ -136,7 +152,7 @@ static int args_ms(const char *opt, const char *arg, int *out, FILE *err)
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (*arg < '0' || *arg > '9' || *end != '\0' || errno || v > INT_MAX) {
-		fprintf(err, "daxmrd: %s %s: expected milliseconds (0 or more)\n", opt, arg);
+		fprintf(err, "daxmrd: %s %s: expected %s (0 or more)\n", opt, arg, unit);
 		return -EINVAL;
 	}
 	*out = (int)v;
@@ -191,6 +207,14 @@ static int args_settings(struct daxmr_args *a, FILE *err)
 
 	a->opts.listen = a->cli_listen ? a->cli_listen : d->listen;
 	a->secret_file = a->cli_secret_file ? a->cli_secret_file : d->secret_file;
+	a->keys_dir = a->cli_keys_dir ? a->cli_keys_dir : d->keys_dir;
+	a->opts.max_conns_per_addr = a->cli_max_conns_per_addr >= 0 ? a->cli_max_conns_per_addr :
+				     d->max_conns_per_addr >= 0	    ? d->max_conns_per_addr :
+								      0;
+	a->opts.max_handshakes_per_addr =
+		a->cli_max_handshakes_per_addr >= 0 ? a->cli_max_handshakes_per_addr :
+		d->max_handshakes_per_addr >= 0	    ? d->max_handshakes_per_addr :
+						      0;
 	a->ctl_socket = a->cli_ctl_socket ? a->cli_ctl_socket :
 			d->ctl_socket	  ? d->ctl_socket :
 					    DAXMR_CTL_SOCKET_DEFAULT;
@@ -303,6 +327,9 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 		{ "ack-budget-ms", required_argument, NULL, 'B' },
 		{ "odp-check", required_argument, NULL, 'O' },
 		{ "secret-file", required_argument, NULL, 'S' },
+		{ "keys-dir", required_argument, NULL, 'K' },
+		{ "max-conns-per-addr", required_argument, NULL, 'P' },
+		{ "max-handshakes-per-addr", required_argument, NULL, 'H' },
 		{ "ctl-socket", required_argument, NULL, 's' },
 		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "no-ctl", no_argument, NULL, 'N' },
@@ -321,6 +348,8 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 	daxmr_config_init(&a->cfg);
 	a->cli_ack_budget_ms = -1;
 	a->cli_odp_check_warn = -1;
+	a->cli_max_conns_per_addr = -1;
+	a->cli_max_handshakes_per_addr = -1;
 	a->export_args = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*a->export_args));
 	if (!a->export_args) {
 		fprintf(err, "daxmrd: out of memory\n");
@@ -345,6 +374,17 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 		case 'S':
 			a->cli_secret_file = optarg;
 			break;
+		case 'K':
+			a->cli_keys_dir = optarg;
+			break;
+		case 'P':
+			ret = args_num("--max-conns-per-addr", optarg, "a count",
+				       &a->cli_max_conns_per_addr, err);
+			break;
+		case 'H':
+			ret = args_num("--max-handshakes-per-addr", optarg, "a count",
+				       &a->cli_max_handshakes_per_addr, err);
+			break;
 		case 's':
 			a->cli_ctl_socket = optarg;
 			break;
@@ -358,7 +398,8 @@ int daxmr_args_parse(int argc, char **argv, FILE *err, struct daxmr_args *a)
 			a->cli_allow_non_dax = true;
 			break;
 		case 'B':
-			ret = args_ms("--ack-budget-ms", optarg, &a->cli_ack_budget_ms, err);
+			ret = args_num("--ack-budget-ms", optarg, "milliseconds",
+				       &a->cli_ack_budget_ms, err);
 			break;
 		case 'O':
 			ret = args_odp_check(a, optarg, err);

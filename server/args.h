@@ -21,6 +21,7 @@ struct daxmr_args {
 	char **export_args;		  /* owned array of borrowed argv strings: each --export */
 	size_t nexport_args;
 	const char *secret_file; /* borrowed: --secret-file or the file's; NULL: none */
+	const char *keys_dir;	 /* borrowed: --keys-dir or the file's; NULL: no identities */
 	const char *ctl_socket;	 /* borrowed: --ctl-socket, the file's or the default */
 	const char *ctl_group;	 /* borrowed: --ctl-group or the file's; NULL: root only */
 	int verbose;		 /* -v given this many times */
@@ -30,7 +31,9 @@ struct daxmr_args {
 	bool no_ctl;		 /* --no-ctl: no control socket */
 	/* command-line values that win over the file's (also at a reload) */
 	const char *cli_listen, *cli_secret_file, *cli_ctl_socket, *cli_ctl_group, *cli_metrics;
-	int cli_ack_budget_ms, cli_odp_check_warn; /* -1: not given */
+	const char *cli_keys_dir;
+	int cli_ack_budget_ms, cli_odp_check_warn;		 /* -1: not given */
+	int cli_max_conns_per_addr, cli_max_handshakes_per_addr; /* -1: not given */
 	bool cli_allow_non_dax;
 	bool cfg_ctl_socket; /* the file named the control socket (set ctl-socket) */
 };

@@ -31,18 +31,20 @@ static void cmreq_peer_str(struct rdma_cm_id *id, char *buf, size_t size)
 	snprintf(buf, size, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
-/* The oldest version this server accepts: 2 when clients must authenticate (AUTH is v2). */
+/* The oldest version this server accepts: AUTH is version 2's, identities version 4's. */
 static uint16_t cmreq_version_min(const struct daxmr_cmreq *r)
 {
-	return r->keyed ? DAXMR_PROTO_VERSION_AUTH : DAXMR_PROTO_VERSION_MIN;
+	return r->version_min;
 }
 
 /* Starts answering a request. */
-void daxmr_cmreq_init(struct daxmr_cmreq *r, struct rdma_cm_id *id, bool keyed)
+void daxmr_cmreq_init(struct daxmr_cmreq *r, struct rdma_cm_id *id, bool keyed, bool ids)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = id;
-	r->keyed = keyed;
+	r->version_min = ids   ? DAXMR_PROTO_VERSION_ID :
+			 keyed ? DAXMR_PROTO_VERSION_AUTH :
+				 DAXMR_PROTO_VERSION_MIN;
 	cmreq_peer_str(id, r->peer, sizeof(r->peer));
 }
 
@@ -55,12 +57,17 @@ void daxmr_cmreq_reject(const struct daxmr_cmreq *r, enum daxmr_proto_status sta
 		.version_min = cmreq_version_min(r),
 		.version_max = DAXMR_PROTO_VERSION_MAX,
 	};
-	uint8_t pdata[DAXMR_PROTO_CM_REJECT_SIZE];
+	uint8_t pdata[DAXMR_PROTO_CM_REJECT_LIMIT];
+	size_t i;
 	int n, ret;
 
 	DAXMR_LOG_WRN("connection from %s rejected (%s): %s", r->peer,
 		      daxmr_proto_status_str(status), why);
 	daxmr_metrics_conn_rejected(daxmr_proto_status_str(status));
+	snprintf(rej.reason, sizeof(rej.reason), "%s", why);
+	for (i = 0; rej.reason[i]; i++)
+		if (rej.reason[i] < 0x20 || rej.reason[i] > 0x7e)
+			rej.reason[i] = '?'; /* a peer's bytes or a path: never a control byte */
 	n = daxmr_proto_cm_reject_encode(&rej, pdata, sizeof(pdata));
 	if (n <= 0)
 		DAXMR_LOG_ERR("connection from %s: cannot encode the reject private data (%s): %s: "
@@ -94,7 +101,11 @@ int daxmr_cmreq_screen(struct daxmr_cmreq *r, const void *pdata, size_t pdata_le
 		snprintf(why, sizeof(why), "client speaks versions %u..%u, we speak %u..%u%s",
 			 r->cm.version_min, r->cm.version_max, (unsigned int)cmreq_version_min(r),
 			 (unsigned int)DAXMR_PROTO_VERSION_MAX,
-			 r->keyed ? " (clients must authenticate, which needs version 2)" : "");
+			 r->version_min >= DAXMR_PROTO_VERSION_ID ?
+				 " (clients must name an identity, which needs version 4)" :
+			 r->version_min >= DAXMR_PROTO_VERSION_AUTH ?
+				 " (clients must authenticate, which needs version 2)" :
+				 "");
 		daxmr_cmreq_reject(r, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, why);
 		return ret;
 	}

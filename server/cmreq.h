@@ -14,28 +14,34 @@
 /* One CONNECT_REQUEST being answered. */
 struct daxmr_cmreq {
 	struct rdma_cm_id *id;		  /* borrowed: the request's cm_id */
-	bool keyed;			  /* clients must AUTH: version 2 at least */
+	uint16_t version_min;		  /* the oldest version we accept: 2 with a secret, 4 with
+					   * identities (AUTH needs 2, identities 4) */
 	char peer[64];			  /* "ADDR:PORT" of the client, for logs */
 	struct daxmr_proto_cm_connect cm; /* daxmr_cmreq_screen: the connect private data */
 	uint16_t version;		  /* daxmr_cmreq_screen: the version chosen */
 };
 
-/* Starts answering the request on id (keyed: the server has a secret). */
-void daxmr_cmreq_init(struct daxmr_cmreq *r, struct rdma_cm_id *id, bool keyed);
+/*
+ * Starts answering the request on id: keyed, the server has a secret; ids, it has a keys
+ * directory (identities, version 4).
+ */
+void daxmr_cmreq_init(struct daxmr_cmreq *r, struct rdma_cm_id *id, bool keyed, bool ids);
 
 /*
  * Screens the request before anything is allocated, in this order: the connect private data
  * (pdata, pdata_len) must decode (else rejected BAD_MESSAGE, its -errno), share a version with
- * us, 2 at least when keyed (UNSUPPORTED_VERSION, -EPROTONOSUPPORT), come from an address some
- * export admits (admits(arg, address); ACCESS_DENIED, -EACCES) and arrive on verbs, our device
- * (BUSY, -ENODEV). Returns 0 with r->cm and r->version set, or the -errno after the rejection.
+ * us, 2 at least when keyed, 4 with identities (UNSUPPORTED_VERSION, -EPROTONOSUPPORT), come from
+ * an address some export admits (admits(arg, address); ACCESS_DENIED, -EACCES) and arrive on verbs,
+ * our device (BUSY, -ENODEV). Returns 0 with r->cm and r->version set, or the -errno after the
+ * rejection.
  */
 int daxmr_cmreq_screen(struct daxmr_cmreq *r, const void *pdata, size_t pdata_len,
 		       const struct ibv_context *verbs,
 		       bool (*admits)(const void *arg, const struct sockaddr *sa), const void *arg);
 
 /*
- * Rejects the request with reject private data (status, the version range we accept); logs why.
+ * Rejects the request with reject private data (status, the version range we accept, why as the
+ * reason the client prints: cut to DAXMR_PROTO_CM_REASON_MAX bytes); logs why.
  * A reject private data that cannot be encoded is logged and the request rejected without it.
  */
 void daxmr_cmreq_reject(const struct daxmr_cmreq *r, enum daxmr_proto_status status,

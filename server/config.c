@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "proto.h"
 
 #define CONFIG_FIELDS_MAX 64
@@ -68,6 +69,8 @@ void daxmr_config_init(struct daxmr_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->daemon.ack_budget_ms = -1;
 	cfg->daemon.odp_check_warn = -1;
+	cfg->daemon.max_conns_per_addr = -1;
+	cfg->daemon.max_handshakes_per_addr = -1;
 }
 
 /* Frees one export's strings and allowlist. */
@@ -76,6 +79,7 @@ static void config_export_free(struct daxmr_config_export *e)
 	free(e->name);
 	free(e->path);
 	free(e->allow);
+	free(e->identities);
 	free(e->where);
 	memset(e, 0, sizeof(*e));
 }
@@ -90,6 +94,7 @@ void daxmr_config_free(struct daxmr_config *cfg)
 	free(cfg->exports);
 	free(cfg->daemon.listen);
 	free(cfg->daemon.secret_file);
+	free(cfg->daemon.keys_dir);
 	free(cfg->daemon.ctl_socket);
 	free(cfg->daemon.ctl_group);
 	free(cfg->daemon.metrics);
@@ -115,7 +120,9 @@ bool daxmr_config_export_equal(const struct daxmr_config_export *a,
 	return strcmp(a->name, b->name) == 0 && strcmp(a->path, b->path) == 0 && a->ro == b->ro &&
 	       a->allow_non_dax == b->allow_non_dax && a->ack_budget_ms == b->ack_budget_ms &&
 	       a->nallow == b->nallow &&
-	       (a->nallow == 0 || memcmp(a->allow, b->allow, a->nallow * sizeof(*a->allow)) == 0);
+	       (a->nallow == 0 || memcmp(a->allow, b->allow, a->nallow * sizeof(*a->allow)) == 0) &&
+	       (a->identities == NULL) == (b->identities == NULL) &&
+	       (!a->identities || strcmp(a->identities, b->identities) == 0);
 }
 
 /*
@@ -152,7 +159,7 @@ static int config_append(struct daxmr_config *cfg, struct daxmr_config_export *e
 	return 0;
 }
 
-/* Parses a non-negative decimal int (milliseconds); 0 or -EINVAL. */
+/* Parses a non-negative decimal int (milliseconds, or a count); 0 or -EINVAL. */
 static int config_parse_ms(const char *s, int *out)
 {
 	char *end;
@@ -166,10 +173,44 @@ static int config_parse_ms(const char *s, int *out)
 	return 0;
 }
 
+/* identity=NAME[+NAME...]: each NAME a valid identity, the list kept as written. */
+static int config_identities(struct daxmr_config_export *e, const char *list, char *cause,
+			     size_t cause_size)
+{
+	char name[DAXMR_AUTH_IDENTITY_MAX + 2];
+	const char *p = list, *q;
+	char *copy;
+
+	if (e->identities) {
+		snprintf(cause, cause_size, "identity= given twice: list them as A+B");
+		return -EINVAL;
+	}
+	do {
+		q = strchr(p, '+');
+		snprintf(name, sizeof(name), "%.*s", (int)(q ? (size_t)(q - p) : strlen(p)), p);
+		if (!daxmr_auth_identity_valid(name)) {
+			snprintf(
+				cause, cause_size,
+				"identity=%s: '%s' is not an identity name (1-%d of A-Z a-z 0-9 . _ "
+				"@ -, not starting with '.')",
+				list, name, DAXMR_AUTH_IDENTITY_MAX);
+			return -EINVAL;
+		}
+		p = q ? q + 1 : NULL;
+	} while (p);
+	copy = strdup(list);
+	if (!copy) {
+		snprintf(cause, cause_size, "out of memory");
+		return -ENOMEM;
+	}
+	e->identities = copy;
+	return 0;
+}
+
 /*
- * One export option (ro, rw, allow=NET, ack-budget-ms=N, allow-non-dax) into e; *access_ptr
- * remembers whether ro or rw was given already (0 none, 1 ro, 2 rw). 0, or -EINVAL with the
- * cause in cause, -ENOMEM.
+ * One export option (ro, rw, allow=NET, identity=A+B, ack-budget-ms=N, allow-non-dax) into e;
+ * *access_ptr remembers whether ro or rw was given already (0 none, 1 ro, 2 rw). 0, or -EINVAL with
+ * the cause in cause, -ENOMEM.
  */
 static int config_option(struct daxmr_config_export *e, const char *opt, int *access_ptr,
 			 char *cause, size_t cause_size)
@@ -214,11 +255,14 @@ static int config_option(struct daxmr_config_export *e, const char *opt, int *ac
 		e->nallow++;
 		return 0;
 	}
+	if (strncmp(opt, "identity=", 9) == 0)
+		return config_identities(e, opt + 9, cause, cause_size);
 	if (opt[0] == '\0')
 		snprintf(cause, cause_size, "empty option (two commas, or a comma at an end)");
 	else
 		snprintf(cause, cause_size,
-			 "unknown option '%s' (ro, rw, allow=NET, ack-budget-ms=N, allow-non-dax)",
+			 "unknown option '%s' (ro, rw, allow=NET, identity=NAME[+NAME...], "
+			 "ack-budget-ms=N, allow-non-dax)",
 			 opt);
 	return -EINVAL;
 }
@@ -304,12 +348,24 @@ static int config_setting(struct daxmr_config *cfg, const struct config_field *f
 	val = f[2].text;
 	if (strcmp(key, "listen") == 0)
 		return config_set_str(&d->listen, val, why, why_size);
-	if (strcmp(key, "secret-file") == 0 || strcmp(key, "ctl-socket") == 0) {
+	if (strcmp(key, "secret-file") == 0 || strcmp(key, "ctl-socket") == 0 ||
+	    strcmp(key, "keys-dir") == 0) {
 		if (val[0] != '/')
 			return config_error(pos, f[2].col, why, why_size,
 					    "set %s: path '%s' is not absolute", key, val);
-		return config_set_str(key[0] == 's' ? &d->secret_file : &d->ctl_socket, val, why,
-				      why_size);
+		return config_set_str(key[0] == 's' ? &d->secret_file :
+				      key[0] == 'k' ? &d->keys_dir :
+						      &d->ctl_socket,
+				      val, why, why_size);
+	}
+	if (strcmp(key, "max-conns-per-addr") == 0 || strcmp(key, "max-handshakes-per-addr") == 0) {
+		if (config_parse_ms(val, key[4] == 'c' ? &d->max_conns_per_addr :
+							 &d->max_handshakes_per_addr))
+			return config_error(pos, f[2].col, why, why_size,
+					    "set %s %s: expected a count (a decimal number, 0 for "
+					    "no limit)",
+					    key, val);
+		return 0;
 	}
 	if (strcmp(key, "ctl-group") == 0)
 		return config_set_str(&d->ctl_group, val, why, why_size);
@@ -338,7 +394,8 @@ static int config_setting(struct daxmr_config *cfg, const struct config_field *f
 		return 0;
 	}
 	return config_error(pos, f[1].col, why, why_size,
-			    "unknown setting '%s' (listen, secret-file, ctl-socket, ctl-group, "
+			    "unknown setting '%s' (listen, secret-file, keys-dir, "
+			    "max-conns-per-addr, max-handshakes-per-addr, ctl-socket, ctl-group, "
 			    "metrics, ack-budget-ms, odp-check, allow-non-dax)",
 			    key);
 }
@@ -671,6 +728,7 @@ int daxmr_config_export_cfgs(const struct daxmr_config *cfg, struct daxmr_export
 		out[i].allow_non_dax = e->allow_non_dax || cfg->daemon.allow_non_dax;
 		out[i].allow = e->allow;
 		out[i].nallow = e->nallow;
+		out[i].identities = e->identities;
 		out[i].has_ack_budget = e->ack_budget_ms >= 0;
 		out[i].ack_budget_ms = e->ack_budget_ms;
 	}

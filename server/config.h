@@ -21,15 +21,20 @@ struct daxmr_config_export {
 	int ack_budget_ms;	  /* ack-budget-ms=N, -1 when not given */
 	struct daxmr_cidr *allow; /* owned: nallow networks, none: every client */
 	size_t nallow;
-	char *where; /* owned: "FILE:LINE" or "--export", for messages */
+	char *identities; /* owned: identity=A+B..., "A+B" (each a valid identity); NULL: every one
+			   */
+	char *where;	  /* owned: "FILE:LINE" or "--export", for messages */
 };
 
 /* Daemon settings a file may hold ("set KEY VALUE" lines); NULL / -1 when not given. */
 struct daxmr_config_daemon {
-	char *listen;	    /* owned: set listen ADDR[:PORT] */
-	char *secret_file;  /* owned: set secret-file PATH */
-	char *ctl_socket;   /* owned: set ctl-socket PATH */
-	char *ctl_group;    /* owned: set ctl-group GROUP */
+	char *listen;		     /* owned: set listen ADDR[:PORT] */
+	char *secret_file;	     /* owned: set secret-file PATH */
+	char *keys_dir;		     /* owned: set keys-dir PATH */
+	int max_conns_per_addr;	     /* set max-conns-per-addr N (0: no limit) */
+	int max_handshakes_per_addr; /* set max-handshakes-per-addr N (0: no limit) */
+	char *ctl_socket;	     /* owned: set ctl-socket PATH */
+	char *ctl_group;	     /* owned: set ctl-group GROUP */
 	char *metrics;	    /* owned: set metrics ADDR:PORT (served by the metrics module) */
 	int ack_budget_ms;  /* set ack-budget-ms N: the default of every export */
 	int odp_check_warn; /* set odp-check enforce|warn: 0 or 1 */

@@ -97,6 +97,7 @@ struct daxmr_conn {
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE]; /* WAIT_AUTH: sent in the HELLO reply */
 	char peer[64];					    /* "ADDR:PORT" for logs */
 	char client[DAXMR_PROTO_NAME_MAX + 1];		    /* the HELLO name, for logs */
+	char identity[DAXMR_PROTO_NAME_MAX + 1]; /* READY: the identity AUTH proved; "": none */
 };
 
 /* Names of the states, for logs. */
@@ -127,7 +128,7 @@ void daxmr_conn_reject(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
 {
 	struct daxmr_cmreq r;
 
-	daxmr_cmreq_init(&r, id, env->key != NULL);
+	daxmr_cmreq_init(&r, id, env->key != NULL, env->keys != NULL);
 	daxmr_cmreq_reject(&r, status, why);
 }
 
@@ -281,6 +282,12 @@ static void conn_protocol_error(struct daxmr_conn *conn, enum daxmr_proto_status
 	daxmr_conn_disconnect(conn);
 }
 
+/* Whether clients must AUTH: the server has a secret or identities. */
+static bool conn_auth_required(const struct daxmr_conn *conn)
+{
+	return conn->env.key || conn->env.keys;
+}
+
 /* HELLO: the version range must contain the header version and repeat the connect data. */
 static enum daxmr_proto_status conn_do_hello(struct daxmr_conn *conn,
 					     const struct daxmr_proto_msg *req,
@@ -296,10 +303,10 @@ static enum daxmr_proto_status conn_do_hello(struct daxmr_conn *conn,
 		return DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION;
 	snprintf(conn->client, sizeof(conn->client), "%s", h->name);
 	DAXMR_LOG_INF("connection %s: HELLO from %s, version %u%s", conn->peer, conn->client,
-		      conn->version, conn->env.key ? ", must authenticate" : "");
+		      conn->version, conn_auth_required(conn) ? ", must authenticate" : "");
 	reply->hello_reply.version = conn->version;
 	reply->hello_reply.flags = 0;
-	if (conn->env.key) {
+	if (conn_auth_required(conn)) {
 		daxmr_auth_random(conn->challenge, sizeof(conn->challenge));
 		memcpy(reply->hello_reply.challenge, conn->challenge, sizeof(conn->challenge));
 		reply->hello_reply.flags = DAXMR_PROTO_HELLO_F_AUTH;
@@ -313,38 +320,97 @@ static enum daxmr_proto_status conn_do_hello(struct daxmr_conn *conn,
 }
 
 /*
- * AUTH: the client's proof over our challenge and its nonce, checked in constant time; ours goes
- * back in the reply. A wrong proof is answered ACCESS_DENIED and the connection is closed once
- * that reply is sent: one attempt per connection.
+ * The key the AUTH's identity names: from version 4 "" is the anonymous identity (the secret's)
+ * and any other name one of the keys directory's; before version 4 there is only the secret.
+ * NULL (with why) when there is none: the caller checks the proof against a decoy key instead,
+ * so that an unknown name costs what a wrong proof does.
+ */
+static const struct daxmr_auth_key *conn_auth_key(const struct daxmr_conn *conn,
+						  const char *identity, const char **why)
+{
+	const struct daxmr_auth_identity *id;
+
+	if (!identity[0]) {
+		*why = "the anonymous identity, but daxmrd has no --secret-file";
+		return conn->env.key;
+	}
+	id = daxmr_auth_keyring_find(conn->env.keys, identity);
+	*why = "an identity daxmrd has no key for";
+	return id ? &id->key : NULL;
+}
+
+/* A key no client has, made once: what an unknown identity's proof is checked against. */
+static const struct daxmr_auth_key *conn_decoy_key(void)
+{
+	static struct daxmr_auth_key decoy;
+	static bool made;
+
+	if (!made) {
+		daxmr_auth_random(decoy.bytes, sizeof(decoy.bytes));
+		made = true;
+	}
+	return &decoy;
+}
+
+/*
+ * AUTH: the client's proof over our challenge and its nonce (from version 4 also its identity and
+ * the version), checked in constant time; ours goes back in the reply. A wrong proof and an
+ * identity we have no key for get the same ACCESS_DENIED after the same work (the log says
+ * which); the connection is closed once that reply is sent: one attempt per connection.
  */
 static enum daxmr_proto_status conn_do_auth(struct daxmr_conn *conn,
 					    const struct daxmr_proto_msg *req,
 					    struct daxmr_proto_msg *reply)
 {
 	const struct daxmr_proto_auth *a = &req->auth;
+	bool v4 = conn->version >= DAXMR_PROTO_VERSION_ID;
+	const struct daxmr_auth_key *key;
+	const char *why = "";
+	bool ok;
 
 	if (conn->state != DAXMR_CONN_WAIT_AUTH)
 		return DAXMR_PROTO_STATUS_BAD_STATE;
-	if (!daxmr_auth_verify(conn->env.key, DAXMR_AUTH_CLIENT, conn->challenge, a->nonce,
-			       a->proof)) {
-		DAXMR_LOG_WRN("connection %s (%s): AUTH failed: the client's proof does not match "
-			      "our secret; disconnecting",
-			      conn->peer, conn->client);
-		daxmr_metrics_conn_rejected("AUTH_FAILED");
+	key = v4 ? conn_auth_key(conn, a->identity, &why) : conn->env.key;
+	ok = v4 ? daxmr_auth_verify_id(key ? key : conn_decoy_key(), DAXMR_AUTH_CLIENT,
+				       conn->version, a->identity, conn->challenge, a->nonce,
+				       a->proof) :
+		  daxmr_auth_verify(key ? key : conn_decoy_key(), DAXMR_AUTH_CLIENT,
+				    conn->challenge, a->nonce, a->proof);
+	if (!ok || !key) {
+		if (key)
+			DAXMR_LOG_WRN(
+				"connection %s (%s): AUTH failed: the client's proof does not "
+				"match our secret%s%s; disconnecting",
+				conn->peer, conn->client, a->identity[0] ? " of identity " : "",
+				a->identity);
+		else
+			DAXMR_LOG_WRN("connection %s (%s): AUTH failed: identity '%s' is %s; "
+				      "disconnecting",
+				      conn->peer, conn->client,
+				      a->identity[0] ? a->identity : "anonymous", why);
+		daxmr_metrics_conn_rejected(key ? "AUTH_FAILED" : "UNKNOWN_IDENTITY");
 		conn->state = DAXMR_CONN_DENIED;
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
-	daxmr_auth_proof(conn->env.key, DAXMR_AUTH_SERVER, conn->challenge, a->nonce,
-			 reply->auth_reply.proof);
+	if (v4)
+		daxmr_auth_proof_id(key, DAXMR_AUTH_SERVER, conn->version, a->identity,
+				    conn->challenge, a->nonce, reply->auth_reply.proof);
+	else
+		daxmr_auth_proof(key, DAXMR_AUTH_SERVER, conn->challenge, a->nonce,
+				 reply->auth_reply.proof);
+	snprintf(conn->identity, sizeof(conn->identity), "%s", v4 ? a->identity : "");
 	conn->state = DAXMR_CONN_READY;
-	DAXMR_LOG_INF("connection %s (%s): authenticated", conn->peer, conn->client);
+	daxmr_metrics_authenticated(conn->identity);
+	DAXMR_LOG_INF("connection %s (%s): authenticated as identity %s", conn->peer, conn->client,
+		      conn->identity[0] ? conn->identity : "anonymous");
 	return DAXMR_PROTO_STATUS_OK;
 }
 
-/* Whether this connection's peer address may see and open exp (its allowlist). */
+/* Whether this connection may see and open exp: its address and its identity are admitted. */
 static bool conn_is_admitted(const struct daxmr_conn *conn, const struct daxmr_export *exp)
 {
-	return daxmr_export_admits(exp, rdma_get_peer_addr(conn->id));
+	return daxmr_export_admits(exp, rdma_get_peer_addr(conn->id)) &&
+	       daxmr_export_admits_identity(exp, conn->identity);
 }
 
 /* LIST: one page of the exports that can be opened (or are being revoked). */
@@ -475,11 +541,20 @@ static enum daxmr_proto_status conn_do_open(struct daxmr_conn *conn,
 		conn_reason(conn, reply, "no export is named %s", req->open.name);
 		return DAXMR_PROTO_STATUS_NO_SUCH_EXPORT;
 	}
-	if (!conn_is_admitted(conn, exp)) {
+	if (!daxmr_export_admits(exp, rdma_get_peer_addr(conn->id))) {
 		DAXMR_LOG_NTC("connection %s (%s): OPEN %s denied: the export's allowlist does "
 			      "not hold the client's address",
 			      conn->peer, conn->client, daxmr_export_name(exp));
 		conn_reason(conn, reply, "the allowlist of export %s does not hold your address",
+			    daxmr_export_name(exp));
+		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	}
+	if (!daxmr_export_admits_identity(exp, conn->identity)) {
+		DAXMR_LOG_NTC("connection %s (%s): OPEN %s denied: identity %s is not on the "
+			      "export's identity list",
+			      conn->peer, conn->client, daxmr_export_name(exp),
+			      conn->identity[0] ? conn->identity : "anonymous");
+		conn_reason(conn, reply, "export %s is not open to your identity",
 			    daxmr_export_name(exp));
 		return DAXMR_PROTO_STATUS_ACCESS_DENIED;
 	}
@@ -1124,7 +1199,7 @@ int daxmr_conn_new(const struct daxmr_conn_env *env, struct rdma_cm_id *id, cons
 	const char *peer = r.peer;
 	int ret;
 
-	daxmr_cmreq_init(&r, id, env->key != NULL);
+	daxmr_cmreq_init(&r, id, env->key != NULL, env->keys != NULL);
 	ret = daxmr_cmreq_screen(&r, pdata, pdata_len, env->pd->context, conn_is_admitted_anywhere,
 				 env);
 	if (ret)
@@ -1386,8 +1461,9 @@ void daxmr_conn_info(const struct daxmr_conn *conn, struct daxmr_conn_info *info
 	info->peer = conn->peer;
 	info->client = conn->client;
 	info->state = conn->state;
-	info->auth_required = conn->env.key != NULL;
-	info->authenticated = conn->env.key && conn->state == DAXMR_CONN_READY;
+	info->auth_required = conn_auth_required(conn);
+	info->authenticated = conn_auth_required(conn) && conn->state == DAXMR_CONN_READY;
+	info->identity = conn->identity;
 	info->version = conn->version;
 	info->holds = daxmr_conn_holds(conn);
 	info->windows = daxmr_conn_windows(conn);

@@ -58,7 +58,13 @@ struct daxmr_conn_env {
 	struct ibv_comp_channel *cc;	  /* borrowed: the one completion channel of all CQs */
 	const char *server_name;	  /* borrowed: for HELLO replies */
 	const struct daxmr_auth_key *key; /* borrowed: NULL, or clients must AUTH with it */
-	int max_rd_atom;		  /* the device's max_qp_rd_atom */
+	/*
+	 * borrowed: the server's identities (a keys directory, even an empty one), looked up at
+	 * each AUTH, so a reload's new ring applies to the next AUTH; NULL: no identities. With
+	 * them clients must AUTH with version 4, naming an identity (or "" for key, if any).
+	 */
+	const struct daxmr_auth_keyring *keys;
+	int max_rd_atom; /* the device's max_qp_rd_atom */
 	struct daxmr_conn_ops ops;
 	void *arg; /* borrowed: passed to ops */
 };
@@ -159,11 +165,12 @@ struct daxmr_conn_info {
 	const char *peer;   /* borrowed: "ADDR:PORT" */
 	const char *client; /* borrowed: the HELLO name, "" before it */
 	enum daxmr_conn_state state;
-	bool auth_required; /* daxmrd has a secret: clients must AUTH */
-	bool authenticated; /* AUTH passed (READY with a secret) */
-	uint16_t version;   /* the protocol version chosen */
-	size_t holds;	    /* descriptors held (any state) */
-	size_t windows;	    /* memory windows allocated */
+	bool auth_required;   /* daxmrd has a secret or identities: clients must AUTH */
+	bool authenticated;   /* AUTH passed (READY with a secret) */
+	const char *identity; /* borrowed: the identity AUTH proved, "" before, or anonymous */
+	uint16_t version;     /* the protocol version chosen */
+	size_t holds;	      /* descriptors held (any state) */
+	size_t windows;	      /* memory windows allocated */
 };
 
 void daxmr_conn_info(const struct daxmr_conn *conn, struct daxmr_conn_info *info);

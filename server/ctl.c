@@ -112,6 +112,7 @@ static struct json_object *ctl_status(struct daxmr_server *srv)
 		r, "keys",
 		json_object_new_string(st.mw ? "per-connection windows" : "shared MR keys"));
 	json_object_object_add(r, "auth", json_object_new_boolean(st.auth));
+	json_object_object_add(r, "identities", json_object_new_int64((int64_t)st.identities));
 	json_object_object_add(
 		r, "state", json_object_new_string(st.shutting_down ? "shutting-down" : "running"));
 	json_object_object_add(r, "exports", json_object_new_int64((int64_t)st.exports));
@@ -249,6 +250,10 @@ static struct json_object *ctl_clients(struct daxmr_server *srv)
 				       json_object_new_string(!info.auth_required ? "not required" :
 							      info.authenticated  ? "yes" :
 										    "no"));
+		json_object_object_add(c, "identity",
+				       json_object_new_string(info.identity[0]	 ? info.identity :
+							      info.authenticated ? "anonymous" :
+										   "-"));
 		json_object_object_add(c, "version", json_object_new_int(info.version));
 		json_object_object_add(c, "windows", json_object_new_int64((int64_t)info.windows));
 		daxmr_conn_each_hold(conn, ctl_hold_json, holds);

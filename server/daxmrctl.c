@@ -36,14 +36,17 @@ static void ctl_usage(FILE *f)
 		"                             revocation (reason, ack and release times) and why an\n"
 		"                             unavailable export is down\n"
 		"  clients                    every connection: address, name, authenticated,\n"
+		"                             identity (anonymous: the secret file's; -: none),\n"
 		"                             the regions it holds and their keys\n"
 		"  revoke EXPORT              revoke EXPORT from its holders (reason admin); it comes\n"
 		"                             back as a new generation\n"
-		"  disconnect CLIENT          disconnect the client(s) at ADDR:PORT or named CLIENT\n"
+		"  disconnect CLIENT          disconnect the client(s) at ADDR:PORT, named CLIENT\n"
+		"                             or authenticated as identity CLIENT\n"
 		"  reload                     re-read the exports file (as SIGHUP does); a file with\n"
 		"                             an error changes nothing and the error is shown\n"
 		"  export NAME PATH [OPTIONS] export PATH as NAME now (options as in\n"
-		"                             daxmr.exports(5): ro, rw, allow=NET, ack-budget-ms=N,\n"
+		"                             daxmr.exports(5): ro, rw, allow=NET, identity=NAME,\n"
+		"                             ack-budget-ms=N,\n"
 		"                             allow-non-dax); kept until unexport or a restart\n"
 		"  unexport NAME              revoke NAME (reason admin), release it and forget it\n"
 		"                             (one from the exports file comes back at a reload)\n"
@@ -169,11 +172,19 @@ static int64_t ctl_i(struct json_object *o, const char *key)
 /* status, as "key: value" lines. */
 static void ctl_print_status(struct json_object *r)
 {
-	static const char *const keys[] = {
-		"state",	 "pid",	       "listen",    "device",  "keys",
-		"auth",		 "exports",    "available", "clients", "lease_break_time_ms",
-		"ack_budget_ms", "watchdog_ms"
-	};
+	static const char *const keys[] = { "state",
+					    "pid",
+					    "listen",
+					    "device",
+					    "keys",
+					    "auth",
+					    "identities",
+					    "exports",
+					    "available",
+					    "clients",
+					    "lease_break_time_ms",
+					    "ack_budget_ms",
+					    "watchdog_ms" };
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -226,14 +237,14 @@ static void ctl_print_clients(struct json_object *r)
 
 	if (!json_object_object_get_ex(r, "clients", &a))
 		return;
-	printf("%-24s %-24s %-10s %-13s %s\n", "ADDRESS", "NAME", "STATE", "AUTHENTICATED",
-	       "REGIONS (EXPORT GEN ACCESS STATE KEY)");
+	printf("%-24s %-24s %-10s %-13s %-16s %s\n", "ADDRESS", "NAME", "STATE", "AUTHENTICATED",
+	       "IDENTITY", "REGIONS (EXPORT GEN ACCESS STATE KEY)");
 	for (i = 0; i < json_object_array_length(a); i++) {
 		c = json_object_array_get_idx(a, i);
 		regions = NULL;
 		json_object_object_get_ex(c, "regions", &regions);
-		printf("%-24s %-24s %-10s %-13s %zu\n", ctl_s(c, "address"), ctl_s(c, "name"),
-		       ctl_s(c, "state"), ctl_s(c, "authenticated"),
+		printf("%-24s %-24s %-10s %-13s %-16s %zu\n", ctl_s(c, "address"), ctl_s(c, "name"),
+		       ctl_s(c, "state"), ctl_s(c, "authenticated"), ctl_s(c, "identity"),
 		       regions ? json_object_array_length(regions) : 0);
 		for (j = 0; regions && j < json_object_array_length(regions); j++) {
 			h = json_object_array_get_idx(regions, j);

@@ -47,6 +47,7 @@ struct daxmr_export {
 	char *what;		  /* owned: "export NAME (PATH)" for messages */
 	struct daxmr_cidr *allow; /* owned: nallow client networks; none admits every client */
 	size_t nallow;
+	char *identities; /* owned: "A+B" identities that see and open it; NULL: every client */
 	bool ro;
 	bool allow_non_dax;
 	struct daxmr_export_env env; /* its pointers borrowed: see struct daxmr_export_env */
@@ -133,6 +134,14 @@ int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 			n = -1;
 		}
 	}
+	if (n >= 0 && cfg->identities) {
+		exp->identities = strdup(cfg->identities);
+		if (!exp->identities) {
+			free(exp->allow);
+			free(exp->what);
+			n = -1;
+		}
+	}
 	if (n < 0) {
 		free(exp->name);
 		free(exp->path);
@@ -149,6 +158,26 @@ int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 	exp->fd = -1;
 	*exp_ptr = exp;
 	return 0;
+}
+
+/* No list admits every identity; otherwise identity must be one of its '+'-separated names. */
+bool daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity)
+{
+	size_t n = strlen(identity);
+	const char *p = exp->identities;
+
+	if (!p)
+		return true;
+	if (n == 0)
+		return false; /* the anonymous identity is never on a list */
+	while (p) {
+		if (strncmp(p, identity, n) == 0 && (p[n] == '+' || p[n] == '\0'))
+			return true;
+		p = strchr(p, '+');
+		if (p)
+			p++;
+	}
+	return false;
 }
 
 /* An empty allowlist admits every client; otherwise one of its networks must hold sa. */
@@ -781,6 +810,7 @@ int daxmr_export_delete(struct daxmr_export **exp_ptr)
 	exp = *exp_ptr;
 	ret = export_unwind(exp);
 	free(exp->allow);
+	free(exp->identities);
 	free(exp->what);
 	free(exp->name);
 	free(exp->path);

@@ -64,6 +64,8 @@ struct daxmr_export_cfg {
 	bool allow_non_dax; /* accept page-cache files */
 	const struct daxmr_cidr *allow; /* borrowed: copied; nallow client networks, none: all */
 	size_t nallow;
+	/* borrowed: copied; "A+B": only these identities see and open it; NULL: every client */
+	const char *identities;
 	bool has_ack_budget; /* ack_budget_ms is this export's (else the server's) */
 	int ack_budget_ms;   /* the export's revocation ack budget (server.c reads it) */
 };
@@ -80,6 +82,12 @@ int daxmr_export_new(const struct daxmr_export_cfg *cfg, uint32_t id,
 
 /* Whether a client at sa may see and open the export: its allowlist is empty or holds sa. */
 bool daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa);
+
+/*
+ * Whether a client authenticated as identity ("" anonymous, or none) may see and open the
+ * export: it has no identity list, or the list names identity.
+ */
+bool daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity);
 
 /* Releases whatever the export holds (no clients are told: revoke first), frees it. */
 int daxmr_export_delete(struct daxmr_export **exp_ptr);

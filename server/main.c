@@ -23,14 +23,11 @@
 /* fds besides the exports': the daemon's own (~14) and room for clients' and libraries' */
 #define MAIN_FDS_SPARE 320
 
-/* Loads --secret-file into key; 0, or -errno with the reason printed. */
-static int main_load_secret(const char *path, struct daxmr_auth_key *key)
+/* What a key loader said (ret, why): printed as "daxmrd: WHAT: WHY" on failure; ret. */
+static int main_loaded(const char *what, int ret, const char *why)
 {
-	char why[PATH_MAX + 128];
-	int ret = daxmr_auth_key_load(path, key, why, sizeof(why));
-
 	if (ret)
-		fprintf(stderr, "daxmrd: secret file: %s\n", why);
+		fprintf(stderr, "daxmrd: %s: %s\n", what, why);
 	return ret;
 }
 
@@ -139,6 +136,8 @@ int main(int argc, char **argv)
 	struct daxmr_reload *rl = NULL;
 	struct daxmr_ctl *ctl = NULL;
 	struct daxmr_server *srv = NULL;
+	struct daxmr_auth_keyring keys = { NULL, 0 };
+	char why[PATH_MAX + 128];
 	struct daxmr_auth_key key;
 	struct daxmr_args args;
 	int ret, rc = MAIN_EXIT_OK;
@@ -166,12 +165,24 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (args.secret_file) {
-		ret = main_load_secret(args.secret_file, &key);
+		ret = main_loaded("secret file",
+				  daxmr_auth_key_load(args.secret_file, &key, why, sizeof(why)),
+				  why);
 		if (ret) {
 			daxmr_args_free(&args);
 			return ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
 		}
 		args.opts.key = &key;
+	}
+	if (args.keys_dir) {
+		ret = main_loaded("keys directory",
+				  daxmr_auth_keyring_load(args.keys_dir, &keys, why, sizeof(why)),
+				  why);
+		if (ret) {
+			rc = ret == -ENOMEM ? MAIN_EXIT_STARTUP : MAIN_EXIT_USAGE;
+			goto out;
+		}
+		args.opts.keys = &keys;
 	}
 	main_log_allowlists(args.exports, args.opts.nexports);
 	if (main_raise_nofile(args.opts.nexports)) {
@@ -205,6 +216,7 @@ out:
 	daxmr_reload_delete(&rl);
 	if (args.opts.key)
 		daxmr_auth_key_wipe(&key);
+	daxmr_auth_keyring_free(&keys);
 	daxmr_args_free(&args);
 	return rc;
 }

@@ -63,6 +63,7 @@ static struct {
 	uint64_t flushed_bytes;
 	struct metrics_by_cause establish_failures;
 	struct metrics_by_cause conn_rejects;
+	struct metrics_by_cause authentications; /* by identity */
 } metrics;
 
 /* Adds one value to a histogram. */
@@ -135,6 +136,12 @@ void daxmr_metrics_establish_failed(int err)
 	metrics_count_cause(&metrics.establish_failures, name ? name : "unknown");
 }
 
+/* A successful AUTH, counted by identity (the table caps distinct names as for causes). */
+void daxmr_metrics_authenticated(const char *identity)
+{
+	metrics_count_cause(&metrics.authentications, identity[0] ? identity : "anonymous");
+}
+
 /* A connection was rejected. */
 void daxmr_metrics_conn_rejected(const char *cause)
 {
@@ -202,18 +209,25 @@ static int metrics_single(struct evbuffer *out, const char *name, const char *ty
 	return 0;
 }
 
-/* A family counted by cause. */
-static int metrics_causes(struct evbuffer *out, const char *name, const char *help,
-			  const struct metrics_by_cause *t)
+/* A family counted by one label (cause, identity). */
+static int metrics_by_label(struct evbuffer *out, const char *name, const char *label,
+			    const char *help, const struct metrics_by_cause *t)
 {
 	size_t i;
 
 	if (metrics_head(out, name, "counter", help))
 		return -1;
 	for (i = 0; i < t->n; i++)
-		if (metrics_labelled(out, name, "cause", t->c[i].cause, t->c[i].n))
+		if (metrics_labelled(out, name, label, t->c[i].cause, t->c[i].n))
 			return -1;
 	return 0;
+}
+
+/* A family counted by cause. */
+static int metrics_causes(struct evbuffer *out, const char *name, const char *help,
+			  const struct metrics_by_cause *t)
+{
+	return metrics_by_label(out, name, "cause", help, t);
 }
 
 /* A histogram: cumulative buckets with le in seconds, +Inf, _sum in seconds, _count. */
@@ -294,7 +308,10 @@ int daxmr_metrics_format(const struct daxmr_metrics_gauges *g, struct evbuffer *
 			   &metrics.establish_failures) ||
 	    metrics_causes(out, "daxmr_connection_rejects_total",
 			   "Connections rejected or cut during the handshake, by cause",
-			   &metrics.conn_rejects))
+			   &metrics.conn_rejects) ||
+	    metrics_by_label(out, "daxmr_authentications_total", "identity",
+			     "Successful AUTHs by identity (anonymous: the --secret-file's)",
+			     &metrics.authentications))
 		return -ENOMEM;
 	if (metrics_single(out, "daxmr_flushed_bytes_total", "counter",
 			   "Bytes made persistent by clients' FLUSH requests",

@@ -41,6 +41,9 @@ void daxmr_metrics_establish_failed(int err);
 /* A connection was rejected or cut during its handshake; cause names why ("ACCESS_DENIED"). */
 void daxmr_metrics_conn_rejected(const char *cause);
 
+/* A client authenticated as identity ("" : the anonymous identity, the --secret-file's). */
+void daxmr_metrics_authenticated(const char *identity);
+
 /* A FLUSH made this many bytes persistent. */
 void daxmr_metrics_flushed(uint64_t bytes);
 

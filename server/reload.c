@@ -26,6 +26,7 @@ static int reload_add(const struct daxmr_config *cfg, const struct daxmr_config_
 					       e->allow_non_dax || cfg->daemon.allow_non_dax,
 				       .allow = e->allow,
 				       .nallow = e->nallow,
+				       .identities = e->identities,
 				       .has_ack_budget = e->ack_budget_ms >= 0,
 				       .ack_budget_ms = e->ack_budget_ms };
 	int ret = ops->add(arg, &ec);
@@ -151,15 +152,64 @@ static void reload_settings_note(const struct daxmr_config_daemon *o,
 		if ((ov[i] == NULL) != (nv[i] == NULL) || (ov[i] && strcmp(ov[i], nv[i]) != 0))
 			DAXMR_LOG_WRN("reload: set %s changed: it takes effect at the next restart",
 				      keys[i]);
+	if (o->max_conns_per_addr != n->max_conns_per_addr ||
+	    o->max_handshakes_per_addr != n->max_handshakes_per_addr)
+		DAXMR_LOG_WRN(
+			"reload: set max-conns-per-addr/max-handshakes-per-addr changed: they "
+			"take effect at the next restart");
 	if (o->ack_budget_ms != n->ack_budget_ms || o->odp_check_warn != n->odp_check_warn)
 		DAXMR_LOG_WRN("reload: set ack-budget-ms/odp-check changed: they take effect at "
 			      "the next restart (an export's own ack-budget-ms=N is applied now)");
 }
 
+/*
+ * Re-reads the keys directory (--keys-dir, else the new file's set keys-dir) into ring. 0 with
+ * *loaded saying whether there was one to read, or -errno with why (the reload is then refused).
+ */
+static int reload_keys_load(const struct daxmr_reload *rl, const struct daxmr_config *next,
+			    struct daxmr_auth_keyring *ring, bool *loaded, char *why,
+			    size_t why_size)
+{
+	const char *dir = rl->args->cli_keys_dir ? rl->args->cli_keys_dir : next->daemon.keys_dir;
+	int ret;
+
+	*loaded = false;
+	if (!dir) {
+		if (rl->cur.daemon.keys_dir)
+			DAXMR_LOG_WRN(
+				"reload: set keys-dir removed: identities stay required until "
+				"the next restart; the keys in force are kept");
+		return 0;
+	}
+	ret = daxmr_auth_keyring_load(dir, ring, why, why_size);
+	if (ret)
+		return ret;
+	*loaded = true;
+	return 0;
+}
+
+/* The reloaded keys in force: a withdrawn identity's connections are cut now. */
+static void reload_keys_apply(struct daxmr_reload *rl, struct daxmr_auth_keyring *ring)
+{
+	size_t n = ring->n;
+	int cut = daxmr_server_set_keys(rl->srv, ring);
+
+	if (cut == -ENOTSUP)
+		DAXMR_LOG_WRN("reload: a keys directory was given, but daxmrd started without one: "
+			      "identities take effect at the next restart");
+	else
+		DAXMR_LOG_NTC("reload: %zu identities in force, %d connections of withdrawn or "
+			      "changed ones cut",
+			      n, cut);
+	daxmr_auth_keyring_free(ring);
+}
+
 int daxmr_reload_run(struct daxmr_reload *rl, struct daxmr_reload_summary *sum, char *why,
 		     size_t why_size)
 {
+	struct daxmr_auth_keyring ring = { NULL, 0 };
 	struct daxmr_config next;
+	bool keys;
 	size_t i;
 	int ret;
 
@@ -179,6 +229,14 @@ int daxmr_reload_run(struct daxmr_reload *rl, struct daxmr_reload_summary *sum, 
 			daxmr_config_free(&next);
 			return -EINVAL;
 		}
+	ret = reload_keys_load(rl, &next, &ring, &keys, why, why_size);
+	if (ret) {
+		DAXMR_LOG_ERR("reload refused, nothing changed: keys directory: %s", why);
+		daxmr_config_free(&next);
+		return ret;
+	}
+	if (keys)
+		reload_keys_apply(rl, &ring);
 	reload_settings_note(&rl->cur.daemon, &next.daemon);
 	ret = daxmr_reload_apply(&rl->cur, &next, &reload_srv_ops, rl->srv, sum);
 	daxmr_config_free(&rl->cur);
@@ -301,6 +359,7 @@ int daxmr_reload_unexport(struct daxmr_reload *rl, const char *name, char *why, 
 			free(e.name);
 			free(e.path);
 			free(e.allow);
+			free(e.identities);
 			free(e.where);
 			return 0;
 		}

@@ -104,6 +104,10 @@ struct daxmr_server {
 	struct daxmr_revoke_opts ropts;
 	bool auth;		   /* clients must AUTH with key */
 	struct daxmr_auth_key key; /* a copy of the pre-shared secret's key; wiped at the end */
+	bool ids;		   /* identities: clients must AUTH naming one (version 4) */
+	struct daxmr_auth_keyring keys;	  /* the keys directory's; replaced by a reload */
+	int max_conns_per_addr;		  /* 0: no limit */
+	int max_handshakes_per_addr;	  /* 0: no limit */
 	struct daxmr_datacheck_gate gate; /* the exports' data-path gate: verdicts by mode */
 	bool shutting_down;
 	bool exiting; /* the loop was told to exit */
@@ -451,6 +455,61 @@ static void server_metrics_gauges(void *arg, struct daxmr_metrics_gauges *g)
 	g->clients = daxmr_server_nconns(srv);
 }
 
+/* Whether a and b are the same IP address (ports aside). */
+static bool server_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (!a || !b || a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr,
+			      sizeof(struct in6_addr)) == 0;
+	return false;
+}
+
+/*
+ * Whether a new connection from sa would pass --max-conns-per-addr (live connections of that
+ * address) or --max-handshakes-per-addr (those of them short of READY); why says which.
+ */
+static bool server_addr_over_limit(const struct daxmr_server *srv, const struct sockaddr *sa,
+				   char *why, size_t why_size)
+{
+	const struct server_conn *sc;
+	enum daxmr_conn_state st;
+	int conns = 0, shaking = 0;
+
+	if (!srv->max_conns_per_addr && !srv->max_handshakes_per_addr)
+		return false;
+	TAILQ_FOREACH(sc, &srv->conns, link) {
+		st = daxmr_conn_state(sc->conn);
+		if (sc->dead || st == DAXMR_CONN_CLOSING || st == DAXMR_CONN_CLOSED ||
+		    !server_same_addr(rdma_get_peer_addr(daxmr_conn_id(sc->conn)), sa))
+			continue;
+		conns++;
+		shaking += st != DAXMR_CONN_READY;
+	}
+	if (srv->max_conns_per_addr && conns >= srv->max_conns_per_addr) {
+		daxmr_metrics_conn_rejected("CONN_LIMIT");
+		snprintf(why, why_size,
+			 "this address has %d connections, the most daxmrd allows one address "
+			 "(--max-conns-per-addr)",
+			 conns);
+		return true;
+	}
+	if (srv->max_handshakes_per_addr && shaking >= srv->max_handshakes_per_addr) {
+		daxmr_metrics_conn_rejected("HANDSHAKE_LIMIT");
+		snprintf(why, why_size,
+			 "this address has %d handshakes in progress, the most daxmrd allows "
+			 "(--max-handshakes-per-addr)",
+			 shaking);
+		return true;
+	}
+	return false;
+}
+
 /* Rejects a connect request BUSY (as daxmr_conn_new would) and destroys its id. */
 static void server_reject_busy(const struct daxmr_conn_env *env, struct rdma_cm_id *id,
 			       const char *why)
@@ -470,6 +529,7 @@ static void server_on_connect_request(struct daxmr_server *srv, struct rdma_cm_i
 		.cc = srv->cc,
 		.server_name = srv->name,
 		.key = srv->auth ? &srv->key : NULL,
+		.keys = srv->ids ? &srv->keys : NULL,
 		.max_rd_atom = srv->max_rd_atom,
 		.ops = { .find_name = server_find_name,
 			 .find_id = server_find_id,
@@ -479,9 +539,14 @@ static void server_on_connect_request(struct daxmr_server *srv, struct rdma_cm_i
 		.arg = srv,
 	};
 	struct server_conn *sc;
+	char why[128];
 
 	if (srv->shutting_down) {
 		server_reject_busy(&env, id, "daxmrd is shutting down");
+		return;
+	}
+	if (server_addr_over_limit(srv, rdma_get_peer_addr(id), why, sizeof(why))) {
+		server_reject_busy(&env, id, why);
 		return;
 	}
 	sc = calloc(1, sizeof(*sc));
@@ -870,6 +935,16 @@ int daxmr_server_new(const struct daxmr_server_opts *opts, struct daxmr_server *
 		DAXMR_LOG_NTC("clients must authenticate with the pre-shared secret (protocol "
 			      "version 2 AUTH)");
 	}
+	if (opts->keys) {
+		srv->keys = *opts->keys; /* taken over */
+		memset(opts->keys, 0, sizeof(*opts->keys));
+		srv->ids = true;
+		DAXMR_LOG_NTC("clients must authenticate as one of %zu identities%s (protocol "
+			      "version 4; older clients are refused)",
+			      srv->keys.n, srv->auth ? ", or anonymously with the secret" : "");
+	}
+	srv->max_conns_per_addr = opts->max_conns_per_addr;
+	srv->max_handshakes_per_addr = opts->max_handshakes_per_addr;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(srv->name, sizeof(srv->name), "daxmrd@%.180s", host);
 	signal(SIGPIPE, SIG_IGN);
@@ -1062,6 +1137,7 @@ int daxmr_server_delete(struct daxmr_server **srv_ptr)
 	server_first_error(&ret, server_close(&srv->lease_sfd, "lease-break signalfd"));
 	server_first_error(&ret, server_close(&srv->term_sfd, "SIGTERM/SIGINT signalfd"));
 	daxmr_auth_key_wipe(&srv->key);
+	daxmr_auth_keyring_free(&srv->keys);
 	free(srv);
 	*srv_ptr = NULL;
 	return ret;
@@ -1243,7 +1319,8 @@ int daxmr_server_disconnect(struct daxmr_server *srv, const char *who)
 		if (sc->dead)
 			continue;
 		daxmr_conn_info(sc->conn, &info);
-		if (strcmp(info.peer, who) != 0 && strcmp(info.client, who) != 0)
+		if (strcmp(info.peer, who) != 0 && strcmp(info.client, who) != 0 &&
+		    (!info.identity[0] || strcmp(info.identity, who) != 0))
 			continue;
 		DAXMR_LOG_NTC("connection %s (%s): disconnecting it on request", info.peer,
 			      info.client);
@@ -1251,6 +1328,43 @@ int daxmr_server_disconnect(struct daxmr_server *srv, const char *who)
 		n++;
 	}
 	return n ? n : -ENOENT;
+}
+
+/* The new ring in force; connections of identities it lacks, or whose key it changed, cut. */
+int daxmr_server_set_keys(struct daxmr_server *srv, struct daxmr_auth_keyring *keys)
+{
+	const struct daxmr_auth_identity *o, *n;
+	struct daxmr_auth_keyring old;
+	struct daxmr_conn_info info;
+	struct server_conn *sc;
+	int cut = 0;
+
+	if (!srv->ids)
+		return -ENOTSUP; /* identities are a startup choice: the version floor depends on it
+				  */
+	old = srv->keys;
+	srv->keys = *keys; /* taken over */
+	memset(keys, 0, sizeof(*keys));
+	TAILQ_FOREACH(sc, &srv->conns, link) {
+		if (sc->dead)
+			continue;
+		daxmr_conn_info(sc->conn, &info);
+		if (!info.identity[0] || info.state != DAXMR_CONN_READY)
+			continue; /* anonymous, or not authenticated yet: the new ring decides */
+		o = daxmr_auth_keyring_find(&old, info.identity);
+		n = daxmr_auth_keyring_find(&srv->keys, info.identity);
+		if (n && o && memcmp(&n->key, &o->key, sizeof(n->key)) == 0)
+			continue;
+		DAXMR_LOG_NTC("connection %s (%s): identity %s %s: disconnecting it, its keys "
+			      "invalidated now",
+			      info.peer, info.client, info.identity,
+			      n ? "has a new key" : "was withdrawn");
+		daxmr_metrics_conn_rejected("IDENTITY_WITHDRAWN");
+		daxmr_conn_disconnect(sc->conn);
+		cut++;
+	}
+	daxmr_auth_keyring_free(&old);
+	return cut;
 }
 
 struct event_base *daxmr_server_base(struct daxmr_server *srv)
@@ -1267,7 +1381,8 @@ void daxmr_server_status(const struct daxmr_server *srv, struct daxmr_server_sta
 	st->listen = srv->listen_str;
 	st->devname = srv->devname;
 	st->mw = srv->mw;
-	st->auth = srv->auth;
+	st->auth = srv->auth || srv->ids;
+	st->identities = srv->ids ? srv->keys.n : 0;
 	st->shutting_down = srv->shutting_down;
 	st->exports = srv->nexports;
 	for (i = 0; i < srv->nexports; i++)

@@ -20,16 +20,20 @@ struct daxmr_server_opts {
 	int ack_budget_ms;   /* -1: min(1000, lease-break-time / 4) */
 	bool odp_check_warn; /* a mode failing the data-path check is used anyway, loudly */
 	const struct daxmr_auth_key *key; /* borrowed: copied; NULL: clients need not AUTH */
-	const char *metrics;	   /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
-	void (*on_hup)(void *arg); /* SIGHUP (a reload); NULL: SIGHUP is not caught */
-	void *hup_arg;		   /* borrowed: passed to on_hup */
+	/* borrowed: taken over (emptied) by daxmr_server_new; NULL or empty: no identities */
+	struct daxmr_auth_keyring *keys;
+	int max_conns_per_addr;	     /* 0: no limit */
+	int max_handshakes_per_addr; /* 0: no limit */
+	const char *metrics;	     /* borrowed: "ADDR:PORT" to serve /metrics on; NULL: none */
+	void (*on_hup)(void *arg);   /* SIGHUP (a reload); NULL: SIGHUP is not caught */
+	void *hup_arg;		     /* borrowed: passed to on_hup */
 };
 
-#define DAXMR_SERVER_OPTS_DEFAULT                                                      \
-	{                                                                              \
-		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1,   \
-		.odp_check_warn = false, .key = NULL, .metrics = NULL, .on_hup = NULL, \
-		.hup_arg = NULL                                                        \
+#define DAXMR_SERVER_OPTS_DEFAULT                                                              \
+	{                                                                                      \
+		.listen = NULL, .exports = NULL, .nexports = 0, .ack_budget_ms = -1,           \
+		.odp_check_warn = false, .key = NULL, .keys = NULL, .max_conns_per_addr = 0,   \
+		.max_handshakes_per_addr = 0, .metrics = NULL, .on_hup = NULL, .hup_arg = NULL \
 	}
 
 /*
@@ -61,6 +65,14 @@ struct daxmr_conn;
 struct daxmr_revoke_report;
 struct event_base;
 
+/*
+ * Puts a reloaded keys directory in force (keys is taken over and emptied): the connections of
+ * an identity it no longer has, or whose key changed, are disconnected at once (their memory
+ * windows invalidated before rdma_disconnect); the others are not touched. Returns how many were
+ * cut, or -ENOTSUP if daxmrd started without --keys-dir (keys is then left as it was).
+ */
+int daxmr_server_set_keys(struct daxmr_server *srv, struct daxmr_auth_keyring *keys);
+
 /* The server's event loop, for the control socket's events. */
 struct event_base *daxmr_server_base(struct daxmr_server *srv);
 
@@ -70,6 +82,7 @@ struct daxmr_server_status {
 	const char *devname; /* borrowed: the RDMA device */
 	bool mw;	     /* per-connection keys (type-2 memory windows) */
 	bool auth;	     /* clients must AUTH */
+	size_t identities;   /* identities in the keys directory (0: none, or no directory) */
 	bool shutting_down;
 	size_t exports, available, conns;
 	unsigned int break_ms, ack_budget_ms, watchdog_ms;

@@ -168,14 +168,18 @@ struct daxmr_client_opts {
 	 * warning level. Only while no memory is registered (daxmr_mem_reg) and no asynchronous
 	 * operation is in flight: their keys and contexts die with the connection. */
 	unsigned int reconnect;
+	/* borrowed: the identity whose key secret_file holds (1-64 of A-Z a-z 0-9 . _ @ -), named
+	 * in AUTH (protocol version 4: a server without identities refuses it); NULL: none (the
+	 * secret, if any, is the server's anonymous one). Needs secret_file. */
+	const char *identity;
 };
 
-#define DAXMR_CLIENT_OPTS_DEFAULT                                                      \
-	{                                                                              \
-		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1, \
-		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                   \
-		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH,                              \
-		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES, .reconnect = 0             \
+#define DAXMR_CLIENT_OPTS_DEFAULT                                                            \
+	{                                                                                    \
+		.name = NULL, .timeout_ms = DAXMR_DEFAULT_TIMEOUT_MS, .ack_revoke = 1,       \
+		.use_revoked = 0, .verbose = 0, .secret_file = NULL,                         \
+		.queue_depth = DAXMR_DEFAULT_QUEUE_DEPTH,                                    \
+		.max_wr_bytes = DAXMR_DEFAULT_MAX_WR_BYTES, .reconnect = 0, .identity = NULL \
 	}
 
 /* One export, as LIST reports it. */
@@ -282,9 +286,10 @@ struct daxmr_callbacks {
  * -EBUSY, -EACCES (no export admits our address), else -ECONNREFUSED; -ETIMEDOUT, -EHOSTUNREACH
  * for rdma_cm resolution failures; a host name that does not resolve -ENXIO, a resolver that
  * cannot answer now -EAGAIN, one that fails -EIO. Authentication: -EACCES when the server requires
- * a secret and none was given, when either side's proof fails, or when a secret was given and the
- * server did not ask for it; the secret file's own errors (-ENOENT, -EPERM for a mode readable by
- * others, -EINVAL for its size).
+ * a secret and none was given, when either side's proof fails, when a secret was given and the
+ * server did not ask for it, or when an identity was given and the server has none (it speaks a
+ * version below 4), or does not know it (the server's log says which); the secret file's own errors
+ * (-ENOENT, -EPERM for a mode readable by others, -EINVAL for its size).
  */
 DAXMR_API int daxmr_client_connect(const char *addr, const struct daxmr_client_opts *opts,
 				   struct daxmr_client **client_ptr);

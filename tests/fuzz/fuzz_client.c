@@ -428,8 +428,13 @@ static bool server_reply(struct daxmr_proto_msg *msg)
 		break;
 	case DAXMR_PROTO_OP_AUTH:
 		memset(fc.buf, 0xc5, DAXMR_PROTO_AUTH_CHALLENGE_SIZE);
-		daxmr_auth_proof(&fc_key, DAXMR_AUTH_SERVER, fc.buf, fc.pending[0].nonce,
-				 msg->auth_reply.proof);
+		/* version 4: the proof binds the version and the (anonymous) identity */
+		if (fc.version >= DAXMR_PROTO_VERSION_ID)
+			daxmr_auth_proof_id(&fc_key, DAXMR_AUTH_SERVER, fc.version, "", fc.buf,
+					    fc.pending[0].nonce, msg->auth_reply.proof);
+		else
+			daxmr_auth_proof(&fc_key, DAXMR_AUTH_SERVER, fc.buf, fc.pending[0].nonce,
+					 msg->auth_reply.proof);
 		break;
 	case DAXMR_PROTO_OP_LIST:
 		msg->list_reply.start = fc.pending[0].list_start;
@@ -663,7 +668,7 @@ static void on_cm(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call)
 	struct daxmr_proto_cm_connect c;
 	struct daxmr_proto_cm_accept acc;
 	struct daxmr_proto_cm_reject rej;
-	uint8_t pd[DAXMR_PROTO_CM_REJECT_SIZE + DAXMR_PROTO_CM_ACCEPT_SIZE];
+	uint8_t pd[DAXMR_PROTO_CM_REJECT_LIMIT]; /* a reject with its reason; an accept */
 	int n;
 
 	(void)arg;
@@ -686,7 +691,8 @@ static void on_cm(void *arg, struct rdma_cm_id *id, enum fake_rdma_cm_call call)
 			   "connect private data that does not decode");
 		fc.version = (fc_setup & 1) ? c.version_max : c.version_min;
 		if ((fc_setup & 0x30) == 0x10) {
-			rej = (struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 2 };
+			rej = (struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 2,
+							      "too busy" };
 			n = daxmr_proto_cm_reject_encode(&rej, pd, sizeof(pd));
 			fake_rdma_cm_push(RDMA_CM_EVENT_REJECTED, 28, pd, n > 0 ? (uint8_t)n : 0);
 			break;

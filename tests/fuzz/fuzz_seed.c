@@ -124,6 +124,15 @@ int main(int argc, char **argv)
 	seed_msg(&m, DAXMR_PROTO_OP_AUTH, R, DAXMR_PROTO_STATUS_ACCESS_DENIED);
 	m.hdr.version = 2;
 	err |= seed_msg_write(argv[1], "auth-denied", &m);
+	/* version 4: AUTH naming an identity, and the anonymous one */
+	seed_msg(&m, DAXMR_PROTO_OP_AUTH, 0, OK);
+	m.hdr.version = 4;
+	memset(m.auth.nonce, 0x4e, sizeof(m.auth.nonce));
+	memset(m.auth.proof, 0x50, sizeof(m.auth.proof));
+	snprintf(m.auth.identity, sizeof(m.auth.identity), "tenant-a");
+	err |= seed_msg_write(argv[1], "auth-v4", &m);
+	m.auth.identity[0] = '\0';
+	err |= seed_msg_write(argv[1], "auth-v4-anonymous", &m);
 	/* version 3: a segmented descriptor (all keys, and partial), KEYS, a failed reply's reason */
 	seed_msg(&m, DAXMR_PROTO_OP_OPEN, R, OK)->desc = (struct daxmr_proto_desc){ 1, 2, 1 << 20,
 		3 * 4096 + 1, 7, 0, DAXMR_PROTO_ACCESS_RW, DAXMR_PROTO_MEMORY_FSDAX,
@@ -154,12 +163,17 @@ int main(int argc, char **argv)
 	err |= seed_write(argv[3], "accept-v2", pd, daxmr_proto_cm_accept_encode(
 		&(struct daxmr_proto_cm_accept){ 2, 8 }, pd, sizeof(pd)));
 	err |= seed_write(argv[4], "reject", pd, daxmr_proto_cm_reject_encode(
-		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 1 }, pd, sizeof(pd)));
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 1, "" }, pd, sizeof(pd)));
 	err |= seed_write(argv[4], "reject-access-denied", pd, daxmr_proto_cm_reject_encode(
-		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 }, pd,
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2, "" }, pd,
 		sizeof(pd)));
 	err |= seed_write(argv[4], "reject-v2-only", pd, daxmr_proto_cm_reject_encode(
-		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2, "" },
+		pd, sizeof(pd)));
+	/* version 4: a reject with its reason */
+	err |= seed_write(argv[4], "reject-v4-reason", pd, daxmr_proto_cm_reject_encode(
+		&(struct daxmr_proto_cm_reject){ DAXMR_PROTO_STATUS_BUSY, 1, 4,
+						 "this address has 4 connections" },
 		pd, sizeof(pd)));
 	return err ? 1 : 0;
 }

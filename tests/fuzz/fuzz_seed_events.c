@@ -15,6 +15,9 @@
 #define WC_ERR(s) FUZZ_SRV_SEND_WC, (s), 9
 #define HELLO(s) FUZZ_SRV_MSG, (s), FUZZ_MSG_HELLO, 0, 0
 #define AUTH(s) FUZZ_SRV_MSG, (s), FUZZ_MSG_AUTH, 0, 0
+/* version 4: C bits 1-2 the identity named, 3-4 the one whose key signs (fuzz_server.c) */
+#define AUTH_AS(s, named, signer) \
+	FUZZ_SRV_MSG, (s), FUZZ_MSG_AUTH, ((named) << 1 | (signer) << 3), 0
 #define LIST(s) FUZZ_SRV_MSG, (s), FUZZ_MSG_LIST, 0, 0
 #define OPEN(s, e, rw) FUZZ_SRV_MSG, (s), FUZZ_MSG_OPEN, (e), (rw), 0
 #define CLOSE(s, e) FUZZ_SRV_MSG, (s), FUZZ_MSG_CLOSE, (e), 0, 0
@@ -35,8 +38,9 @@
 #define PLAIN 0
 #define KEYED 1
 #define WINDOWS 2
-#define SEG3 0x40    /* the first export has 3 segments */
-#define SEG1001 0x80 /* ... 1001: more keys than one reply holds */
+#define IDS (KEYED | 8) /* a secret and identities tenant-a, tenant-b; export 0 is tenant-a's */
+#define SEG3 0x40	/* the first export has 3 segments */
+#define SEG1001 0x80	/* ... 1001: more keys than one reply holds */
 
 /* fuzz_client: the application's calls and, while each waits, the server's moves */
 #define C_OK FUZZ_CLI_SRV_SEND_WC, 0, FUZZ_CLI_SRV_REPLY /* our SEND completes, the reply */
@@ -73,6 +77,12 @@ static const struct seed seeds[] = {
 	SEED("fuzz_conn", "v2-auth-revoke", KEYED, CONNECT(0x22), UP_AUTH(0), OPEN(0, 1, 0), WC(0),
 	     BREAK(1), WC(0), ACK(0, 1), TICK_MS(1000), REESTABLISH(1), WC(0), OPEN(0, 1, 0), WC(0),
 	     SIGTERM, WC(0), ACK(0, 1), DISC(0)),
+	SEED("fuzz_conn", "v4-identity-own-export", IDS, CONNECT(0x41), UP(0), AUTH_AS(0, 1, 1),
+	     WC(0), LIST(0), WC(0), OPEN(0, 0, 1), WC(0), CLOSE(0, 0), WC(0), DISC(0)),
+	SEED("fuzz_conn", "v4-identity-refused", IDS, CONNECT(0x41), UP(0), AUTH_AS(0, 2, 1), WC(0),
+	     DISC(0), CONNECT(0x41), UP(0), AUTH_AS(0, 3, 0), WC(0), DISC(0), CONNECT(0x31), UP(0),
+	     CONNECT(0x41), UP(0), AUTH_AS(0, 2, 2), WC(0), OPEN(0, 0, 1), WC(0), AUTH_AS(0, 1, 1),
+	     WC(0), DISC(0)),
 	SEED("fuzz_conn", "windows-revoke", WINDOWS, CONNECT(0x11), UP(0), OPEN(0, 0, 1), WC(0),
 	     WC(0), BREAK(0), WC(0), ACK(0, 0), WC(0), TICK_MS(200), REESTABLISH(0), WC(0),
 	     OPEN(0, 0, 0), WC(0), WC(0), CLOSE(0, 0), WC(0), WC(0), DISC(0)),

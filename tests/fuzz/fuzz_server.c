@@ -73,9 +73,13 @@ struct slot {
 	bool hello_ok, auth_ok;
 	uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
 	uint64_t next_req;
-	uint64_t pending[FUZZ_REQ_MAX];	   /* request ids sent, not answered */
-	int pend_exp[FUZZ_REQ_MAX];	   /* ... the export an OPEN or KEYS names, -1 none */
-	uint32_t pend_first[FUZZ_REQ_MAX]; /* ... a KEYS request's first segment */
+	uint64_t pending[FUZZ_REQ_MAX];	    /* request ids sent, not answered */
+	int pend_exp[FUZZ_REQ_MAX];	    /* ... the export an OPEN or KEYS names, -1 none */
+	uint32_t pend_first[FUZZ_REQ_MAX];  /* ... a KEYS request's first segment */
+	int pend_auth[FUZZ_REQ_MAX];	    /* ... an AUTH's identity (fuzz_ids index), -1: none */
+	bool pend_auth_valid[FUZZ_REQ_MAX]; /* ... and whether its proof was right for it */
+	int auth_next, auth_next_valid;	    /* what the AUTH being sent claims (client_send) */
+	int identity;			    /* the identity AUTH established, -1: none */
 	unsigned int npending;
 	uint64_t handed[FUZZ_NEXP];	/* bit g: generation g of the export was handed out */
 	uint64_t revoke_req[FUZZ_NEXP]; /* the last REVOKE's request id */
@@ -87,13 +91,21 @@ static struct {
 	const uint8_t *p, *end;
 	struct fx exps[FUZZ_NEXP];
 	struct slot slots[FUZZ_NCONN];
-	bool mw, keyed, shutting_down;
+	bool mw, keyed, ids, shutting_down;
 	struct daxmr_auth_key key;
+	struct daxmr_auth_identity ring_ids[2]; /* tenant-a, tenant-b */
+	struct daxmr_auth_keyring ring;
 	struct daxmr_revoke_opts ropts;
 	uint16_t next_port;
 	unsigned int connects;
 	struct daxmr_conn_env env;
 } h;
+
+/*
+ * The identities a fuzzed AUTH may name (version 4, a server with identities): the anonymous
+ * one (the secret), the two the server has keys for, and one it does not know.
+ */
+static const char *const fuzz_ids[] = { "", "tenant-a", "tenant-b", "nobody" };
 
 /* ---- input ------------------------------------------------------------------------------ */
 
@@ -130,6 +142,7 @@ uint32_t __wrap_daxmr_export_id(const struct daxmr_export *exp);
 uint64_t __wrap_daxmr_export_generation(const struct daxmr_export *exp);
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa);
+bool __wrap_daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity);
 int __wrap_daxmr_export_entry(const struct daxmr_export *exp, struct daxmr_proto_export *entry);
 int __wrap_daxmr_export_desc(struct daxmr_export *exp, enum daxmr_proto_access access,
 			     struct daxmr_proto_desc *desc);
@@ -200,6 +213,12 @@ uint32_t __wrap_daxmr_export_nseg(const struct daxmr_export *exp)
 	const struct fx *e = fx_of(exp);
 
 	return e->gen ? e->nseg : 0;
+}
+
+bool __wrap_daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity)
+{
+	/* with identities, the first export is tenant-a's only (identity=tenant-a) */
+	return !h.ids || fx_of(exp) != &h.exps[0] || strcmp(identity, "tenant-a") == 0;
 }
 
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa)
@@ -604,7 +623,8 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 	struct slot *s = NULL;
 	struct fx *e = NULL;
 	unsigned int i;
-	int ret, exp = -1;
+	int ret, exp = -1, auth = -1;
+	bool auth_valid = false;
 	uint32_t first = 0;
 
 	(void)arg;
@@ -626,10 +646,14 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 			   (unsigned long long)msg->hdr.request_id);
 		exp = s->pend_exp[i];
 		first = s->pend_first[i];
+		auth = s->pend_auth[i];
+		auth_valid = s->pend_auth_valid[i];
 		s->npending--;
 		s->pending[i] = s->pending[s->npending];
 		s->pend_exp[i] = s->pend_exp[s->npending];
 		s->pend_first[i] = s->pend_first[s->npending];
+		s->pend_auth[i] = s->pend_auth[s->npending];
+		s->pend_auth_valid[i] = s->pend_auth_valid[s->npending];
 	}
 	/* reasons are version 3's */
 	FUZZ_CHECK(s->version >= DAXMR_PROTO_VERSION_SEG || !msg->reason[0],
@@ -655,7 +679,13 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 	case DAXMR_PROTO_OP_AUTH:
 		if (msg->hdr.status == DAXMR_PROTO_STATUS_OK) {
 			FUZZ_CHECK(h.keyed && s->hello_ok, "AUTH OK without HELLO or secret");
+			/* no identity is established by a proof that was not right for it */
+			FUZZ_CHECK(
+				auth < 0 || auth_valid,
+				"AUTH as '%s' accepted with a proof not made for it (version %u)",
+				fuzz_ids[auth], s->version);
 			s->auth_ok = true;
+			s->identity = auth;
 		}
 		break;
 	case DAXMR_PROTO_OP_OPEN:
@@ -670,6 +700,9 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 			   e->name, (unsigned long long)msg->desc.generation,
 			   fx_state_str(e->state), (unsigned long long)e->gen);
 		FUZZ_CHECK(!e->walled, "OPEN of %s granted past its allowlist", e->name);
+		FUZZ_CHECK(!h.ids || e != &h.exps[0] || s->identity == 1,
+			   "OPEN of %s (tenant-a's only) granted to identity '%s'", e->name,
+			   s->identity >= 0 ? fuzz_ids[s->identity] : "?");
 		FUZZ_CHECK(!(e->ro && msg->desc.access == DAXMR_PROTO_ACCESS_RW),
 			   "rw OPEN of read-only %s granted", e->name);
 		if (msg->desc.key_kind == DAXMR_PROTO_KEY_MW) {
@@ -918,7 +951,11 @@ static void ev_connect(void)
 		   c.version_max, acc.credits);
 	FUZZ_CHECK(!h.keyed || acc.version >= DAXMR_PROTO_VERSION_AUTH,
 		   "version %u accepted although the server has a secret", acc.version);
+	FUZZ_CHECK(!h.ids || acc.version >= DAXMR_PROTO_VERSION_ID,
+		   "version %u accepted although the server has identities", acc.version);
 	s->version = acc.version;
+	s->identity = -1;
+	s->auth_next = -1;
 	s->vmin = c.version_min;
 	s->vmax = c.version_max;
 	s->next_req = 1;
@@ -959,9 +996,36 @@ static bool client_send(struct slot *s, const uint8_t *buf, uint32_t len, uint64
 				return true;
 		s->pend_exp[s->npending] = exp;
 		s->pend_first[s->npending] = first;
+		s->pend_auth[s->npending] = s->auth_next;
+		s->pend_auth_valid[s->npending] = s->auth_next_valid;
 		s->pending[s->npending++] = req_id;
 	}
+	s->auth_next = -1;
 	return true;
+}
+
+/*
+ * A version-4 AUTH: C bits 1-2 pick the identity named (fuzz_ids), bits 3-4 the identity whose
+ * key and name the proof is made with (a cross-identity replay when they differ), bit 5 a
+ * server-role proof (reflection). What it claims goes with the request, for the reply's check.
+ */
+static void fuzz_auth_v4(struct slot *s, uint8_t c, struct daxmr_proto_msg *msg)
+{
+	unsigned int named = (c >> 1) & 3, signer = (c >> 3) & 3;
+	const struct daxmr_auth_key *key =
+		signer == 0 ? &h.key :
+		signer <= 2 ? &h.ring_ids[signer - 1].key :
+			      &h.ring_ids[0].key; /* "nobody" signs with A's */
+	enum daxmr_auth_role role = (c & 0x20) ? DAXMR_AUTH_SERVER : DAXMR_AUTH_CLIENT;
+
+	snprintf(msg->auth.identity, sizeof(msg->auth.identity), "%s", fuzz_ids[named]);
+	daxmr_auth_proof_id(key, role, s->version, fuzz_ids[signer], s->challenge, msg->auth.nonce,
+			    msg->auth.proof);
+	s->auth_next = (int)named;
+	/* right only if made by the named identity itself, as a client, with a key the server has
+	 */
+	s->auth_next_valid = named == signer && role == DAXMR_AUTH_CLIENT && named != 3 &&
+			     (named != 0 || h.keyed);
 }
 
 static void ev_msg(void)
@@ -980,6 +1044,8 @@ static void ev_msg(void)
 	FUZZ_CHECK(msg, "out of memory");
 	msg->hdr.version = s->version;
 	msg->hdr.request_id = s->next_req++;
+	s->auth_next = -1;
+	s->auth_next_valid = true;
 	switch (kind % FUZZ_MSG_NKINDS) {
 	case FUZZ_MSG_HELLO:
 		msg->hdr.opcode = DAXMR_PROTO_OP_HELLO;
@@ -992,10 +1058,15 @@ static void ev_msg(void)
 	case FUZZ_MSG_AUTH:
 		msg->hdr.opcode = DAXMR_PROTO_OP_AUTH;
 		memset(msg->auth.nonce, c, sizeof(msg->auth.nonce));
-		daxmr_auth_proof(&h.key, DAXMR_AUTH_CLIENT, s->challenge, msg->auth.nonce,
-				 msg->auth.proof);
+		if (s->version >= DAXMR_PROTO_VERSION_ID)
+			fuzz_auth_v4(s, c, msg);
+		else
+			daxmr_auth_proof(&h.key, DAXMR_AUTH_CLIENT, s->challenge, msg->auth.nonce,
+					 msg->auth.proof);
 		if (c & 1)
 			msg->auth.proof[c % DAXMR_PROTO_AUTH_PROOF_SIZE] ^= 1;
+		if (c & 1)
+			s->auth_next_valid = false;
 		break;
 	case FUZZ_MSG_LIST:
 		msg->hdr.opcode = DAXMR_PROTO_OP_LIST;
@@ -1062,6 +1133,7 @@ static void ev_msg(void)
 		/* whatever it became, a reply to the request id it carries may come */
 		request = n >= DAXMR_PROTO_HDR_SIZE;
 		exp = -1; /* not necessarily what it asked any more */
+		s->auth_next = -1;
 		if (request) {
 			memcpy(&msg->hdr.request_id, buf + 16, sizeof(msg->hdr.request_id));
 			msg->hdr.request_id = le64toh(msg->hdr.request_id);
@@ -1253,10 +1325,17 @@ static void setup(uint8_t flags)
 	memset(&h.slots, 0, sizeof(h.slots));
 	h.mw = flags & 2;
 	h.keyed = flags & 1;
+	/* identities ride on a secret with the walled export (bits 0 and 3): version 4 only */
+	h.ids = (flags & 1) && (flags & 8);
 	h.shutting_down = false;
 	h.next_port = 40000;
 	h.connects = 0;
 	memset(&h.key, 0x5a, sizeof(h.key));
+	snprintf(h.ring_ids[0].name, sizeof(h.ring_ids[0].name), "tenant-a");
+	memset(&h.ring_ids[0].key, 0xa1, sizeof(h.ring_ids[0].key));
+	snprintf(h.ring_ids[1].name, sizeof(h.ring_ids[1].name), "tenant-b");
+	memset(&h.ring_ids[1].key, 0xb2, sizeof(h.ring_ids[1].key));
+	h.ring = (struct daxmr_auth_keyring){ h.ring_ids, 2 };
 	/*
 	 * lease-break-time T and --ack-budget B: the defaults (45 s: B = 1 s, W = 1.25 s), a budget
 	 * past the watchdog (an operator's 30 s: W = 22.5 s fires first), a short T (1 s: B = 250
@@ -1277,6 +1356,7 @@ static void setup(uint8_t flags)
 		.cc = &fake_rdma.cc,
 		.server_name = "daxmrd@fuzz",
 		.key = h.keyed ? &h.key : NULL,
+		.keys = h.ids ? &h.ring : NULL,
 		.max_rd_atom = 16,
 		.ops = { .find_name = ops_find_name,
 			 .find_id = ops_find_id,

@@ -488,10 +488,14 @@ static int hostile_connect_range(struct hostile_conn *c, unsigned int nrecv, uin
 	return 0;
 }
 
-/* Connects with our whole version range (the server picks the newest, 3); 0 or -errno. */
+/* The newest version the cases offer: DAXMR_PROTO_VERSION_MAX, or less for a case of an older one.
+ */
+static uint16_t hostile_vmax = DAXMR_PROTO_VERSION_MAX;
+
+/* Connects with our whole version range (the server picks the newest it has); 0 or -errno. */
 static int hostile_connect_ok(struct hostile_conn *c, unsigned int nrecv)
 {
-	return hostile_connect_range(c, nrecv, DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX);
+	return hostile_connect_range(c, nrecv, DAXMR_PROTO_VERSION_MIN, hostile_vmax);
 }
 
 static bool hostile_sends_drained(struct hostile_conn *c)
@@ -1761,6 +1765,24 @@ static bool hostile_key_load(const char *path, struct daxmr_auth_key *key)
 	return ret == 0;
 }
 
+/*
+ * The identity the authentication cases speak as from version 4 on ("": the anonymous one, the
+ * secret's), and the one their proofs are made for (differs only in the cross-identity cases).
+ */
+static const char *hostile_identity = "";
+static const char *hostile_signer = "";
+
+/* A proof as the connection's version computes it: from version 4 bound to hostile_signer. */
+static void hostile_proof(const struct hostile_conn *c, const struct daxmr_auth_key *key,
+			  enum daxmr_auth_role role, const uint8_t *challenge, const uint8_t *nonce,
+			  uint8_t *proof)
+{
+	if (c->version >= DAXMR_PROTO_VERSION_ID)
+		daxmr_auth_proof_id(key, role, c->version, hostile_signer, challenge, nonce, proof);
+	else
+		daxmr_auth_proof(key, role, challenge, nonce, proof);
+}
+
 /* HELLO to a server that requires AUTH: the reply must set AUTH and carry a challenge. */
 static bool hostile_hello_auth(struct hostile_conn *c, uint8_t challenge[DAXMR_AUTH_NONCE_SIZE])
 {
@@ -1794,6 +1816,8 @@ static uint64_t hostile_send_auth(struct hostile_conn *c, const uint8_t *nonce,
 
 	memcpy(m.auth.nonce, nonce, sizeof(m.auth.nonce));
 	memcpy(m.auth.proof, proof, sizeof(m.auth.proof));
+	if (c->version >= DAXMR_PROTO_VERSION_ID)
+		snprintf(m.auth.identity, sizeof(m.auth.identity), "%s", hostile_identity);
 	return hostile_request(c, &m, DAXMR_PROTO_OP_AUTH);
 }
 
@@ -1806,12 +1830,15 @@ static bool hostile_auth(struct hostile_conn *c, const struct daxmr_auth_key *ke
 {
 	struct daxmr_proto_msg r;
 
+	uint8_t want[DAXMR_AUTH_PROOF_SIZE];
+
 	daxmr_auth_random(nonce, DAXMR_AUTH_NONCE_SIZE);
-	daxmr_auth_proof(key, DAXMR_AUTH_CLIENT, challenge, nonce, proof);
+	hostile_proof(c, key, DAXMR_AUTH_CLIENT, challenge, nonce, proof);
 	if (!hostile_expect_reply(c, hostile_send_auth(c, nonce, proof), DAXMR_PROTO_OP_AUTH,
 				  DAXMR_PROTO_STATUS_OK, &r, "AUTH with the right proof"))
 		return false;
-	if (!daxmr_auth_verify(key, DAXMR_AUTH_SERVER, challenge, nonce, r.auth_reply.proof)) {
+	hostile_proof(c, key, DAXMR_AUTH_SERVER, challenge, nonce, want);
+	if (memcmp(want, r.auth_reply.proof, sizeof(want)) != 0) {
 		hostile_fail("the server's proof in the AUTH reply does not verify (role server)");
 		return false;
 	}
@@ -1877,8 +1904,9 @@ static void hostile_expect_reject(uint16_t vmin, uint16_t vmax, enum daxmr_proto
 			     daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max,
 			     daxmr_proto_status_str(want), smin, smax);
 	else
-		hostile_say("rejected: %s, server speaks %u..%u",
-			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max);
+		hostile_say("rejected: %s, server speaks %u..%u%s%s",
+			    daxmr_proto_status_str(rej.status), rej.version_min, rej.version_max,
+			    rej.reason[0] ? "; why: " : "", rej.reason);
 	hostile_close(&c, true);
 }
 
@@ -1946,7 +1974,7 @@ static void hostile_case_auth_before_hello(const char *secret)
 	hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_LIST), DAXMR_PROTO_OP_LIST,
 			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "LIST before HELLO");
 	daxmr_auth_random(nonce, sizeof(nonce));
-	daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, zero, nonce, proof);
+	hostile_proof(&c, &key, DAXMR_AUTH_CLIENT, zero, nonce, proof);
 	hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof), DAXMR_PROTO_OP_AUTH,
 			     DAXMR_PROTO_STATUS_BAD_STATE, &r,
 			     "AUTH before HELLO (proof over a zero challenge)");
@@ -1969,7 +1997,7 @@ static void hostile_case_auth_twice(const char *secret)
 	if (!hostile_hello_auth(&c, ch) || !hostile_auth(&c, &key, ch, nonce, proof))
 		goto out;
 	daxmr_auth_random(nonce, sizeof(nonce));
-	daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, ch, nonce, proof);
+	hostile_proof(&c, &key, DAXMR_AUTH_CLIENT, ch, nonce, proof);
 	hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof), DAXMR_PROTO_OP_AUTH,
 			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "second AUTH (a valid proof)");
 	hostile_list_ok(&c, "LIST after the second AUTH");
@@ -2001,7 +2029,7 @@ static void hostile_case_auth_wrong_proof(const char *secret)
 		return;
 	if (hostile_hello_auth(&c, ch)) {
 		daxmr_auth_random(nonce, sizeof(nonce));
-		daxmr_auth_proof(&key, DAXMR_AUTH_CLIENT, ch, nonce, proof);
+		hostile_proof(&c, &key, DAXMR_AUTH_CLIENT, ch, nonce, proof);
 		proof[DAXMR_AUTH_PROOF_SIZE - 1] ^= 0x01;
 		hostile_auth_denied(&c, nonce, proof,
 				    "AUTH with the right proof, last bit flipped");
@@ -2046,7 +2074,7 @@ static void hostile_case_auth_reflect(const char *secret)
 		return;
 	if (hostile_hello_auth(&c, ch)) {
 		daxmr_auth_random(nonce, sizeof(nonce));
-		daxmr_auth_proof(&key, DAXMR_AUTH_SERVER, ch, nonce, proof);
+		hostile_proof(&c, &key, DAXMR_AUTH_SERVER, ch, nonce, proof);
 		hostile_auth_denied(&c, nonce, proof, "AUTH with the server-role proof");
 	}
 	hostile_close(&c, false);
@@ -2132,6 +2160,149 @@ out:
 	hostile_close(&c, false);
 }
 
+/* ---- identities (version 4) -------------------------------------------------------------- */
+
+/* A server with identities speaks only version 4: a 1..3 connect is rejected, told 4..4. */
+static void hostile_case_id_v3_refused(void)
+{
+	hostile_expect_reject(1, 3, DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, DAXMR_PROTO_VERSION_ID,
+			      DAXMR_PROTO_VERSION_MAX);
+	hostile_say("server log must say: clients must name an identity, which needs version 4");
+}
+
+/*
+ * AUTH naming `named`, its proof made with key for `signer`: denied, then disconnected; the
+ * server log names cause (a wrong proof, or an identity it has no key for).
+ */
+static void hostile_id_denied(const char *keyfile, const char *named, const char *signer,
+			      enum daxmr_auth_role role, const char *what)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_auth_key key;
+	struct daxmr_proto_msg r = { 0 };
+	struct hostile_conn c;
+
+	if (!hostile_key_load(keyfile, &key) || hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	if (hostile_hello_auth(&c, ch)) {
+		hostile_identity = named;
+		hostile_signer = signer;
+		daxmr_auth_random(nonce, sizeof(nonce));
+		hostile_proof(&c, &key, role, ch, nonce, proof);
+		if (hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof),
+					 DAXMR_PROTO_OP_AUTH, DAXMR_PROTO_STATUS_ACCESS_DENIED, &r,
+					 what))
+			hostile_expect_disconnect(&c, "after the denied AUTH");
+		if (r.hdr.length)
+			hostile_fail(
+				"the denial carries %u payload bytes: it must say nothing more",
+				r.hdr.length);
+	}
+	hostile_close(&c, false);
+}
+
+/* An identity the server has no key for: the same ACCESS_DENIED as a wrong proof. */
+static void hostile_case_id_unknown(const char *key_a)
+{
+	hostile_id_denied(key_a, "nobody", "nobody", DAXMR_AUTH_CLIENT,
+			  "AUTH as 'nobody' (no such identity), A's key");
+	hostile_say("server log must say: identity 'nobody' is an identity daxmrd has no key for");
+}
+
+/*
+ * Across identities: B's own valid proof under A's name; A's key proving B's name (A posing as
+ * B); A's proof made for the anonymous identity presented as A's; the server-role proof of A
+ * (reflection). Each denied.
+ */
+static void hostile_case_id_cross(const char *key_a, const char *key_b)
+{
+	hostile_id_denied(key_b, "tenant-a", "tenant-b", DAXMR_AUTH_CLIENT,
+			  "AUTH as tenant-a with tenant-b's proof for tenant-b");
+	hostile_id_denied(key_a, "tenant-b", "tenant-b", DAXMR_AUTH_CLIENT,
+			  "AUTH as tenant-b, proved with tenant-a's key");
+	hostile_id_denied(key_a, "tenant-a", "", DAXMR_AUTH_CLIENT,
+			  "AUTH as tenant-a with a proof made for the anonymous identity");
+	hostile_id_denied(key_a, "tenant-a", "tenant-a", DAXMR_AUTH_SERVER,
+			  "AUTH as tenant-a with the server-role proof (reflection)");
+	hostile_say("server log must say: does not match our secret of identity tenant-a");
+}
+
+/*
+ * Switching identity mid-connection: AUTH as A, then a valid AUTH as B: BAD_STATE; the
+ * connection stays A's (B's export hidden and denied).
+ */
+static void hostile_case_id_switch(const char *key_a, const char *key_b, const char *export_b)
+{
+	uint8_t ch[DAXMR_AUTH_NONCE_SIZE], nonce[DAXMR_AUTH_NONCE_SIZE];
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+	struct daxmr_proto_msg m = { 0 }, r;
+	struct daxmr_auth_key a, b;
+	struct hostile_conn c;
+
+	if (!hostile_key_load(key_a, &a) || !hostile_key_load(key_b, &b) ||
+	    hostile_connect_ok(&c, HOSTILE_RECVS))
+		return;
+	hostile_identity = hostile_signer = "tenant-a";
+	if (!hostile_hello_auth(&c, ch) || !hostile_auth(&c, &a, ch, nonce, proof))
+		goto out;
+	hostile_identity = hostile_signer = "tenant-b";
+	daxmr_auth_random(nonce, sizeof(nonce));
+	hostile_proof(&c, &b, DAXMR_AUTH_CLIENT, ch, nonce, proof);
+	hostile_expect_reply(&c, hostile_send_auth(&c, nonce, proof), DAXMR_PROTO_OP_AUTH,
+			     DAXMR_PROTO_STATUS_BAD_STATE, &r, "AUTH as tenant-b after tenant-a's");
+	if (hostile_expect_reply(&c, hostile_request(&c, &m, DAXMR_PROTO_OP_LIST),
+				 DAXMR_PROTO_OP_LIST, DAXMR_PROTO_STATUS_OK, &r, "LIST after it"))
+		for (unsigned int i = 0; i < r.list_reply.count; i++)
+			if (!strcmp(r.list_reply.entries[i].name, export_b))
+				hostile_fail("LIST shows %s to the connection that is tenant-a's",
+					     export_b);
+	hostile_open(&c, export_b, DAXMR_PROTO_ACCESS_RO, DAXMR_PROTO_STATUS_ACCESS_DENIED, NULL);
+out:
+	hostile_close(&c, false);
+}
+
+/*
+ * --max-handshakes-per-addr n: n silent connections (no HELLO) from our address; the next is
+ * rejected BUSY with the reason; once one of them is gone, a connection is accepted again.
+ */
+static void hostile_case_handshake_limit(unsigned int n)
+{
+	struct hostile_conn held[8], c;
+	unsigned int i, up = 0;
+	int ret = -1;
+
+	if (n == 0 || n > 8) {
+		hostile_fail("handshake-limit %u: want 1..8", n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (hostile_connect_ok(&held[up], 4) == 0)
+			up++;
+	hostile_say("%u of %u connections held short of HELLO", up, n);
+	if (up == n) {
+		hostile_expect_reject(DAXMR_PROTO_VERSION_MIN, DAXMR_PROTO_VERSION_MAX,
+				      DAXMR_PROTO_STATUS_BUSY, DAXMR_PROTO_VERSION_ID,
+				      DAXMR_PROTO_VERSION_MAX);
+		hostile_say("server log must say: handshakes in progress, the most daxmrd allows");
+	}
+	if (up)
+		hostile_close(&held[--up], false);
+	for (i = 0; i < 50 && ret; i++) { /* until daxmrd has seen that one go */
+		hostile_sleep_ms(100);
+		ret = hostile_connect_range(&c, 4, DAXMR_PROTO_VERSION_MIN,
+					    DAXMR_PROTO_VERSION_MAX);
+		if (!ret)
+			hostile_close(&c, false);
+	}
+	if (ret)
+		hostile_fail("below the handshake limit again, a connect is still refused");
+	else
+		hostile_say("below the limit again, a connection is accepted");
+	while (up)
+		hostile_close(&held[--up], false);
+}
+
 /* AUTH to a server without a secret (its HELLO reply did not ask for it): BAD_STATE. */
 static void hostile_case_auth_no_secret(void)
 {
@@ -2209,7 +2380,16 @@ static void hostile_usage(FILE *f)
 	      "                         disconnect\n"
 	      "  auth-truncated SECRET  AUTH payloads of 63, 65 and 0 bytes: BAD_MESSAGE\n"
 	      "  auth-good SECRET EXPORT [HIDDEN]   AUTH OK, the server's proof verifies, LIST\n"
-	      "                         shows EXPORT (not HIDDEN), OPEN and READ work\n",
+	      "                         shows EXPORT (not HIDDEN), OPEN and READ work\n"
+	      "  auth-good-v2 SECRET EXPORT [HIDDEN]   the same over protocol version 2\n"
+	      "  handshake-limit N      N silent connections, then the next is rejected BUSY\n"
+	      "                         (--max-handshakes-per-addr N); one fewer: accepted\n"
+	      "  id-v3-refused          a server with identities rejects versions 1..3\n"
+	      "  id-unknown KEY_A       AUTH as an identity the server has no key for: denied\n"
+	      "  id-cross KEY_A KEY_B   proofs across identities and reflected: each denied\n"
+	      "  id-switch KEY_A KEY_B EXPORT_B   a second AUTH as B after A's: BAD_STATE;\n"
+	      "                         EXPORT_B stays hidden and denied\n"
+	      "  id-good KEY_A EXPORT HIDDEN   auth-good as identity tenant-a\n",
 	      f);
 }
 
@@ -2284,7 +2464,23 @@ int main(int argc, char **argv)
 		hostile_case_auth_truncated(arg);
 	else if (!strcmp(hostile_case, "auth-good") && arg && argc > 4)
 		hostile_case_auth_good(arg, argv[4], argc > 5 ? argv[5] : NULL);
-	else {
+	else if (!strcmp(hostile_case, "auth-good-v2") && arg && argc > 4) {
+		hostile_vmax = DAXMR_PROTO_VERSION_AUTH; /* the version-2 AUTH still works */
+		hostile_case_auth_good(arg, argv[4], argc > 5 ? argv[5] : NULL);
+	} else if (!strcmp(hostile_case, "handshake-limit") && arg)
+		hostile_case_handshake_limit((unsigned int)strtoul(arg, NULL, 0));
+	else if (!strcmp(hostile_case, "id-v3-refused"))
+		hostile_case_id_v3_refused();
+	else if (!strcmp(hostile_case, "id-unknown") && arg)
+		hostile_case_id_unknown(arg);
+	else if (!strcmp(hostile_case, "id-cross") && arg && argc > 4)
+		hostile_case_id_cross(arg, argv[4]);
+	else if (!strcmp(hostile_case, "id-switch") && arg && argc > 5)
+		hostile_case_id_switch(arg, argv[4], argv[5]);
+	else if (!strcmp(hostile_case, "id-good") && arg && argc > 5) {
+		hostile_identity = hostile_signer = "tenant-a";
+		hostile_case_auth_good(arg, argv[4], argv[5]);
+	} else {
 		hostile_usage(stderr);
 		return 2;
 	}

@@ -11,7 +11,9 @@
 # A second daxmrd with --secret-file gets the attacks on authentication (version 1 only, requests
 # before AUTH, AUTH out of place, wrong, replayed, reflected and malformed proofs); after each
 # case it must be alive and serve `daxmr -k SECRET ls`. A third, whose only export admits no
-# address of ours, must reject the connect ACCESS_DENIED.
+# address of ours, must reject the connect ACCESS_DENIED. A fourth, with identities (--keys-dir),
+# gets version-3 connects, unknown identities, proofs replayed or reflected across identities and
+# identity switching mid-connection; after each it must serve `daxmr -k A -I tenant-a ls`.
 # shellcheck source=../service/lib.sh
 . "$(dirname "$0")/../service/lib.sh"
 : "${DAXMR_HOSTILE:?DAXMR_HOSTILE must name the daxmr-e2e-hostile binary}"
@@ -149,16 +151,21 @@ SERVER2=$SERVER DPID2=$DPID
 SERVER=$SERVER1 DPID=$DPID1
 expect_log s "clients must authenticate" "the second daxmrd says clients must authenticate"
 
-# alive2 CASE: the second daxmrd still runs and serves a client that knows the secret.
-alive2() {
-	kill -0 "$DPID2" 2>/dev/null || fail "the daxmrd with a secret died after case $1"
-	timeout 30 "$DAXMR" -s "$SERVER2" -k "$SECRET" ls >"$WORK/ls2.after" 2>&1 ||
-		fail "daxmr -k ls failed after case $1: $(cat "$WORK/ls2.after")"
-	grep -Eq '^s[[:space:]]' "$WORK/ls2.after" || fail "ls -k after case $1 does not list s"
-	if grep -Eq '^walled[[:space:]]' "$WORK/ls2.after"; then
-		fail "ls -k after case $1 lists walled, whose allowlist excludes us"
+# alive_as CASE PID SERVER LISTED HIDDEN TOOL-ARGS...: that daxmrd still runs and shows a client
+# with TOOL-ARGS (its key, its identity) the export LISTED and not HIDDEN.
+alive_as() {
+	local case=$1 pid=$2 server=$3 listed=$4 hidden=$5
+	shift 5
+	kill -0 "$pid" 2>/dev/null || fail "the daxmrd at $server died after case $case"
+	timeout 30 "$DAXMR" -s "$server" "$@" ls >"$WORK/ls.as" 2>&1 ||
+		fail "daxmr $* ls failed after case $case: $(cat "$WORK/ls.as")"
+	grep -Eq "^$listed[[:space:]]" "$WORK/ls.as" || fail "ls ($*) after case $case does not list $listed"
+	if grep -Eq "^$hidden[[:space:]]" "$WORK/ls.as"; then
+		fail "ls ($*) after case $case lists $hidden, which must be hidden from it"
 	fi
 }
+# alive2 CASE: the second daxmrd still runs and serves a client that knows the secret.
+alive2() { alive_as "$1" "$DPID2" "$SERVER2" s walled -k "$SECRET"; }
 # scase CASE ARGS...: one case against the daxmrd with a secret.
 scase() { run_case s "$SERVER2" alive2 "$@"; }
 alive2 start
@@ -169,9 +176,36 @@ for c in auth-before-hello auth-twice auth-wrong-proof auth-replay auth-reflect 
 	scase "$c" "$SECRET"
 done
 scase auth-good "$SECRET" s walled
+scase auth-good-v2 "$SECRET" s walled
 DPID=$DPID2 stop_daxmrd TERM
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/s.log"; then
 	fail "sanitizer report in the log of the daxmrd with a secret"
+fi
+
+# ---- a fourth daxmrd, with identities tenant-a and tenant-b (version 4 only) --------------------
+K=$WORK/keys
+(umask 077 && mkdir "$K" && head -c 32 /dev/urandom >"$K/tenant-a" &&
+	head -c 32 /dev/urandom >"$K/tenant-b" && cp "$K/tenant-a" "$WORK/key-a" &&
+	cp "$K/tenant-b" "$WORK/key-b")
+random_file "$WORK/ia.img" $((1 << 20))
+random_file "$WORK/ib.img" $((1 << 20))
+start_daxmrd i --allow-non-dax --keys-dir "$K" --max-handshakes-per-addr 3 \
+	--export "ia=$WORK/ia.img,identity=tenant-a" --export "ib=$WORK/ib.img,identity=tenant-b"
+SERVER4=$SERVER DPID4=$DPID
+SERVER=$SERVER1 DPID=$DPID1
+# alive4 CASE: the daxmrd with identities still runs and serves tenant-a its export only.
+alive4() { alive_as "$1" "$DPID4" "$SERVER4" ia ib -k "$WORK/key-a" -I tenant-a; }
+icase() { run_case i "$SERVER4" alive4 "$@"; }
+alive4 start
+icase id-v3-refused
+icase id-unknown "$WORK/key-a"
+icase id-cross "$WORK/key-a" "$WORK/key-b"
+icase id-switch "$WORK/key-a" "$WORK/key-b" ib
+icase id-good "$WORK/key-a" ia ib
+icase handshake-limit 3
+DPID=$DPID4 stop_daxmrd TERM
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/i.log"; then
+	fail "sanitizer report in the log of the daxmrd with identities"
 fi
 
 # ---- a third daxmrd, no export of which admits our address: the connect is refused -----------

@@ -282,6 +282,42 @@ static void parse__bad_ack_budget(void **state)
 		     "daxmrd: --ack-budget-ms -1: expected");
 }
 
+/* --keys-dir and the limits: the command line wins over the file's; bad counts refused. */
+static void parse__identities_and_limits(void **state)
+{
+	char path[64];
+
+	(void)state;
+	write_file(path, "set listen 10.0.2.15\nset keys-dir /etc/daxmr/keys\n"
+			 "set max-conns-per-addr 16\nset max-handshakes-per-addr 4\n"
+			 "a /dax/a identity=tenant-a+tenant-b\n");
+	assert_int_equal(parse("--config", path, NULL), 0);
+	assert_string_equal(t.a.keys_dir, "/etc/daxmr/keys");
+	assert_int_equal(t.a.opts.max_conns_per_addr, 16);
+	assert_int_equal(t.a.opts.max_handshakes_per_addr, 4);
+	assert_string_equal(t.a.exports[0].identities, "tenant-a+tenant-b");
+	daxmr_args_free(&t.a);
+	assert_int_equal(parse("-c", path, "--keys-dir", "/k", "--max-conns-per-addr", "0",
+			       "--max-handshakes-per-addr", "2", NULL),
+			 0);
+	assert_string_equal(t.a.keys_dir, "/k");
+	assert_int_equal(t.a.opts.max_conns_per_addr, 0);
+	assert_int_equal(t.a.opts.max_handshakes_per_addr, 2);
+	daxmr_args_free(&t.a);
+	unlink(path);
+	assert_int_equal(parse("-l", "h", "-e", "a=/a", NULL), 0);
+	assert_null(t.a.keys_dir);
+	assert_int_equal(t.a.opts.max_conns_per_addr, 0); /* no limit by default */
+	assert_int_equal(t.a.opts.max_handshakes_per_addr, 0);
+	daxmr_args_free(&t.a);
+	assert_usage(parse("-l", "h", "-e", "a=/a", "--max-conns-per-addr", "-1", NULL),
+		     "daxmrd: --max-conns-per-addr -1: expected a count (0 or more)");
+	assert_usage(parse("-l", "h", "-e", "a=/a", "--max-handshakes-per-addr", "x", NULL),
+		     "daxmrd: --max-handshakes-per-addr x: expected a count (0 or more)");
+	assert_usage(parse("-l", "h", "-e", "a=/a,identity=a b", NULL),
+		     "identity=a b: 'a b' is not an identity name");
+}
+
 static void parse__bad_odp_check(void **state)
 {
 	(void)state;
@@ -301,7 +337,7 @@ static void parse__bad_exports(void **state)
 		{ "a=", "--export a=: expected NAME=PATH" },
 		{ "a=,ro", "--export a=,ro: expected NAME=PATH" },
 		{ "a=/a,bogus", "--export a=/a,bogus: unknown option 'bogus' (ro, rw, allow=NET, "
-				"ack-budget-ms=N, allow-non-dax)" },
+				"identity=NAME[+NAME...], ack-budget-ms=N, allow-non-dax)" },
 		{ "a=/a,", "--export a=/a,: empty option" },
 		{ "a=/a,ro,rw", "--export a=/a,ro,rw: both ro and rw given" },
 		{ "a=rel", "--export a=rel: export a: path 'rel' is not absolute" },
@@ -329,6 +365,10 @@ static void usage__every_option_and_the_exit_codes(void **state)
 		"--export NAME=PATH[,OPTION...]",
 		"allow=NET",
 		"--secret-file",
+		"--keys-dir DIR",
+		"identity=NAME[+NAME...]",
+		"--max-conns-per-addr N",
+		"--max-handshakes-per-addr N",
 		"--allow-non-dax",
 		"--ack-budget-ms",
 		"--odp-check=MODE",
@@ -366,6 +406,7 @@ int main(void)
 		T(parse__config_file_and_command_line),
 		T(parse__bad_ack_budget),
 		T(parse__bad_odp_check),
+		T(parse__identities_and_limits),
 		T(parse__bad_exports),
 		T(usage__every_option_and_the_exit_codes),
 #undef T

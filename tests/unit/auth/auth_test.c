@@ -41,6 +41,22 @@ static const uint8_t golden_server_proof[DAXMR_AUTH_PROOF_SIZE] = {
 	0x34, 0x0a, 0x3f, 0x53, 0x7e, 0xae, 0xca, 0x18, 0xb4, 0x43,
 };
 
+/*
+ * Version 4, identity "tenant-a":
+ *   hmac.new(key, b"daxmr-auth-v4 client" + b"\x04\x00" + CHALLENGE + NONCE + b"\x08tenant-a",
+ *            hashlib.sha512).digest()[:32]
+ */
+static const uint8_t golden_client_proof_v4[DAXMR_AUTH_PROOF_SIZE] = {
+	0x6e, 0xc6, 0x1e, 0xdc, 0x9a, 0x58, 0x8b, 0xaf, 0xa1, 0xf8, 0xeb,
+	0xd2, 0xdc, 0xc7, 0xc4, 0x62, 0x4f, 0xa8, 0x17, 0x74, 0x92, 0x71,
+	0x06, 0x16, 0xfe, 0x7f, 0xb8, 0xf1, 0xee, 0xa9, 0x2e, 0x4c,
+};
+static const uint8_t golden_server_proof_v4[DAXMR_AUTH_PROOF_SIZE] = {
+	0x74, 0xf1, 0x2a, 0x12, 0xe1, 0xa2, 0xa4, 0xe2, 0xb6, 0x8c, 0x8c,
+	0xf6, 0x40, 0x44, 0x24, 0x64, 0x55, 0x61, 0x5f, 0xe8, 0x4d, 0xcc,
+	0xa0, 0xea, 0xc8, 0x10, 0xe0, 0xbb, 0xef, 0x65, 0x27, 0xa8,
+};
+
 static uint8_t challenge[DAXMR_AUTH_NONCE_SIZE]; /* 0x00, 0x01, ... 0x1f */
 static uint8_t nonce[DAXMR_AUTH_NONCE_SIZE];	 /* 0x80, 0x81, ... 0x9f */
 
@@ -343,6 +359,177 @@ static void key_load__symlink_followed(void **state)
 	unlink(path);
 }
 
+/* Version 4's proofs match the ones computed outside libsodium. */
+static void proof_id__golden(void **state)
+{
+	struct daxmr_auth_key key = golden();
+	uint8_t proof[DAXMR_AUTH_PROOF_SIZE];
+
+	(void)state;
+	daxmr_auth_proof_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", challenge, nonce, proof);
+	assert_memory_equal(proof, golden_client_proof_v4, sizeof(proof));
+	daxmr_auth_proof_id(&key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge, nonce, proof);
+	assert_memory_equal(proof, golden_server_proof_v4, sizeof(proof));
+	assert_true(daxmr_auth_verify_id(&key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge, nonce,
+					 golden_server_proof_v4));
+}
+
+/*
+ * A version-4 proof proves nothing for another identity (even one sharing the key: a tenant
+ * whose secret file was copied), another role (reflection), another version, a prefix or
+ * extension of the name, or as a version-2 proof: replay across identities fails.
+ */
+static void verify_id__cross_identity_replay(void **state)
+{
+	struct daxmr_auth_key key = golden();
+	const uint8_t *p = golden_client_proof_v4;
+
+	(void)state;
+	assert_true(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-b", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-aa", challenge, nonce, p));
+	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 5, "tenant-a", challenge, nonce, p));
+	assert_false(
+		daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "tenant-a", nonce, challenge, p));
+	assert_false(daxmr_auth_verify(&key, DAXMR_AUTH_CLIENT, challenge, nonce, p));
+	assert_false(daxmr_auth_verify_id(&key, DAXMR_AUTH_CLIENT, 4, "", challenge, nonce,
+					  golden_client_proof));
+}
+
+/* Identity names: the alphabet, the length, no leading dot. */
+static void identity_valid__names(void **state)
+{
+	char long_name[DAXMR_AUTH_IDENTITY_MAX + 2];
+
+	(void)state;
+	assert_true(daxmr_auth_identity_valid("tenant-a"));
+	assert_true(daxmr_auth_identity_valid("app_1.prod@site-2"));
+	assert_false(daxmr_auth_identity_valid(""));
+	assert_false(daxmr_auth_identity_valid(".hidden"));
+	assert_false(daxmr_auth_identity_valid("a/b"));
+	assert_false(daxmr_auth_identity_valid("a b"));
+	assert_false(daxmr_auth_identity_valid("a+b"));
+	assert_false(daxmr_auth_identity_valid("caf\xc3\xa9"));
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_false(daxmr_auth_identity_valid(long_name));
+	long_name[DAXMR_AUTH_IDENTITY_MAX] = '\0';
+	assert_true(daxmr_auth_identity_valid(long_name));
+}
+
+/* A fresh mode-0700 directory under TMPDIR; path gets its name. */
+static void keys_dir(char *path, size_t size)
+{
+	const char *dir = getenv("TMPDIR");
+
+	snprintf(path, size, "%s/daxmr-keys-XXXXXX", dir && *dir ? dir : "/tmp");
+	assert_non_null(mkdtemp(path));
+}
+
+/* Writes dir/name with data and mode. */
+static void keys_put(const char *dir, const char *name, const char *data, mode_t mode)
+{
+	char path[2 * PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(data, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Removes dir/name (if there) and dir. */
+static void keys_rm(const char *dir, const char *const *names)
+{
+	char path[2 * PATH_MAX];
+
+	for (; *names; names++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *names);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* A directory of two keys (and a dot file, skipped): both found with their keys, others not. */
+static void keyring_load__good(void **state)
+{
+	static const char *const names[] = { "tenant-b", "tenant-a", ".swp", NULL };
+	struct daxmr_auth_keyring ring = { NULL, 0 };
+	const struct daxmr_auth_identity *id;
+	struct daxmr_auth_key key = golden();
+	char dir[PATH_MAX], why[256];
+
+	(void)state;
+	keys_dir(dir, sizeof(dir));
+	keys_put(dir, "tenant-a", SECRET, 0600);
+	keys_put(dir, "tenant-b", "another tenant's secret", 0400);
+	keys_put(dir, ".swp", "x", 0644);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), 0);
+	assert_int_equal(ring.n, 2);
+	id = daxmr_auth_keyring_find(&ring, "tenant-a");
+	assert_non_null(id);
+	assert_memory_equal(id->key.bytes, key.bytes, sizeof(key.bytes));
+	assert_non_null(daxmr_auth_keyring_find(&ring, "tenant-b"));
+	assert_null(daxmr_auth_keyring_find(&ring, "tenant-c"));
+	assert_null(daxmr_auth_keyring_find(&ring, ""));
+	assert_null(daxmr_auth_keyring_find(&ring, ".swp"));
+	assert_null(daxmr_auth_keyring_find(NULL, "tenant-a"));
+	daxmr_auth_keyring_free(&ring);
+	assert_int_equal(ring.n, 0);
+	assert_null(ring.ids);
+	daxmr_auth_keyring_free(&ring); /* idempotent */
+	keys_rm(dir, names);
+}
+
+/*
+ * Refused, naming the cause: a key readable by others, one too short, a bad name, a directory
+ * others may write to, no directory. The ring is left as it was.
+ */
+static void keyring_load__refusals(void **state)
+{
+	static const char *const names[] = { "tenant-a", "tenant-b", "bad name", NULL };
+	struct daxmr_auth_keyring ring = { NULL, 7 };
+	char dir[PATH_MAX], why[512];
+
+	(void)state;
+	keys_dir(dir, sizeof(dir));
+	keys_put(dir, "tenant-a", SECRET, 0644);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "tenant-a: mode 0644: chmod 600 it"));
+	assert_int_equal(ring.n, 7);
+	keys_put(dir, "tenant-a", SECRET, 0600);
+	keys_put(dir, "tenant-b", "short", 0600);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "tenant-b: too few bytes"));
+	keys_put(dir, "tenant-b", SECRET, 0600);
+	keys_put(dir, "bad name", SECRET, 0600);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "'bad name': not an identity name"));
+	keys_rm(dir, (const char *const[]){ "bad name", NULL });
+	keys_dir(dir, sizeof(dir));
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "others could add a key"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), 0);
+	assert_int_equal(ring.n, 0); /* an empty directory: no identity, no error */
+	daxmr_auth_keyring_free(&ring);
+	keys_rm(dir, names);
+	assert_int_equal(daxmr_auth_keyring_load(dir, &ring, why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "opendir"));
+}
+
 /* Two challenges drawn one after the other differ (a repeat would be a broken CSPRNG). */
 static void random__differs(void **state)
 {
@@ -373,6 +560,11 @@ int main(void)
 		cmocka_unit_test(key_load__size_limits),
 		cmocka_unit_test(key_load__symlink_followed),
 		cmocka_unit_test(random__differs),
+		cmocka_unit_test(proof_id__golden),
+		cmocka_unit_test(verify_id__cross_identity_replay),
+		cmocka_unit_test(identity_valid__names),
+		cmocka_unit_test(keyring_load__good),
+		cmocka_unit_test(keyring_load__refusals),
 	};
 
 	return cmocka_run_group_tests(tests, setup_vectors, NULL);

@@ -28,6 +28,8 @@ static struct {
 	bool bad_proof;			  /* the AUTH reply's proof has a bit flipped */
 	int call_err;			  /* the transport fails with this */
 	struct daxmr_auth_key server_key; /* the server's proof is made with it */
+	uint16_t auth_version;		  /* >= 4: the server's proof is version 4's ... */
+	const char *server_identity;	  /* ... for this identity */
 	struct daxmr_proto_msg sent[4];
 	unsigned int nsent;
 } fake;
@@ -61,8 +63,13 @@ int daxmr_client_call(struct daxmr_client *client, struct daxmr_client_call *cal
 		r->hello_reply.version = fake.hello_version;
 		snprintf(r->hello_reply.name, sizeof(r->hello_reply.name), "daxmrd@test");
 	} else {
-		daxmr_auth_proof(&fake.server_key, DAXMR_AUTH_SERVER, challenge,
-				 call->req.auth.nonce, r->auth_reply.proof);
+		if (fake.auth_version >= DAXMR_PROTO_VERSION_ID)
+			daxmr_auth_proof_id(&fake.server_key, DAXMR_AUTH_SERVER, fake.auth_version,
+					    fake.server_identity, challenge, call->req.auth.nonce,
+					    r->auth_reply.proof);
+		else
+			daxmr_auth_proof(&fake.server_key, DAXMR_AUTH_SERVER, challenge,
+					 call->req.auth.nonce, r->auth_reply.proof);
 		if (fake.bad_proof)
 			r->auth_reply.proof[3] ^= 1;
 	}
@@ -137,9 +144,9 @@ static void auth__policy(void **state)
 	struct daxmr_proto_hello_reply no = hello_reply(false), yes = hello_reply(true);
 
 	(void)state;
-	assert_int_equal(daxmr_handshake_auth(fake_client, NULL, &no), 0);
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &no), -EACCES);
-	assert_int_equal(daxmr_handshake_auth(fake_client, NULL, &yes), -EACCES);
+	assert_int_equal(daxmr_handshake_auth(fake_client, NULL, 2, "", &no), 0);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &no), -EACCES);
+	assert_int_equal(daxmr_handshake_auth(fake_client, NULL, 2, "", &yes), -EACCES);
 	assert_int_equal(fake.nsent, 0);
 }
 
@@ -150,16 +157,16 @@ static void auth__proofs(void **state)
 	const struct daxmr_proto_auth *a = &fake.sent[0].auth;
 
 	(void)state;
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &yes), 0);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &yes), 0);
 	assert_int_equal(fake.sent[0].hdr.opcode, DAXMR_PROTO_OP_AUTH);
 	assert_true(
 		daxmr_auth_verify(&client_key, DAXMR_AUTH_CLIENT, challenge, a->nonce, a->proof));
 	fake.bad_proof = true;
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &yes), -EACCES);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &yes), -EACCES);
 	fake.bad_proof = false;
 	assert_int_equal(
 		daxmr_auth_key_from_bytes("a server with another secret", 28, &fake.server_key), 0);
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &yes), -EACCES);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &yes), -EACCES);
 }
 
 /* AUTH refused (ACCESS_DENIED, another status) or lost. */
@@ -169,12 +176,51 @@ static void auth__refused_and_lost(void **state)
 
 	(void)state;
 	fake.status = DAXMR_PROTO_STATUS_ACCESS_DENIED;
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &yes), -EACCES);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &yes), -EACCES);
 	fake.status = DAXMR_PROTO_STATUS_INTERNAL;
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &yes), -EIO);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &yes), -EIO);
 	fake.status = DAXMR_PROTO_STATUS_OK;
 	fake.call_err = -ENOTCONN;
-	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, &yes), -ENOTCONN);
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 2, "", &yes), -ENOTCONN);
+}
+
+/*
+ * Version 4: AUTH names the identity and the proof binds it and the version; the server's proof
+ * must be for the same identity (one made for another is refused, as a reflected or replayed
+ * one); an identity on a version-3 connection is refused before anything is sent.
+ */
+static void auth__identity_version_4(void **state)
+{
+	struct daxmr_proto_hello_reply yes = hello_reply(true);
+	const struct daxmr_proto_auth *a = &fake.sent[0].auth;
+
+	(void)state;
+	yes.version = 4;
+	fake.auth_version = 4;
+	fake.server_identity = "tenant-a";
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 4, "tenant-a", &yes), 0);
+	assert_string_equal(a->identity, "tenant-a");
+	assert_true(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_CLIENT, 4, "tenant-a", challenge,
+					 a->nonce, a->proof));
+	assert_false(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_CLIENT, 4, "tenant-b", challenge,
+					  a->nonce, a->proof));
+	assert_false(daxmr_auth_verify_id(&client_key, DAXMR_AUTH_SERVER, 4, "tenant-a", challenge,
+					  a->nonce, a->proof));
+	assert_false(
+		daxmr_auth_verify(&client_key, DAXMR_AUTH_CLIENT, challenge, a->nonce, a->proof));
+	fake.server_identity = "tenant-b";
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 4, "tenant-a", &yes),
+			 -EACCES);
+	fake.nsent = 0;
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 3, "tenant-a", &yes),
+			 -EACCES);
+	assert_int_equal(fake.nsent, 0);
+	fake.server_identity = "";
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 4, "", &yes), 0);
+	assert_string_equal(a->identity, "");
+	fake.status = DAXMR_PROTO_STATUS_ACCESS_DENIED;
+	assert_int_equal(daxmr_handshake_auth(fake_client, &client_key, 4, "tenant-a", &yes),
+			 -EACCES);
 }
 
 int main(void)
@@ -183,6 +229,7 @@ int main(void)
 		cmocka_unit_test_setup(hello__ok_and_version_EPROTO, setup),
 		cmocka_unit_test_setup(hello__refused_and_lost, setup),
 		cmocka_unit_test_setup(auth__policy, setup),
+		cmocka_unit_test_setup(auth__identity_version_4, setup),
 		cmocka_unit_test_setup(auth__proofs, setup),
 		cmocka_unit_test_setup(auth__refused_and_lost, setup),
 	};

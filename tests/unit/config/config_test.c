@@ -128,7 +128,7 @@ static void parse__bad_export_lines(void **state)
 	assert_bad("a dax/a\n", "exports:1:3: export a: path 'dax/a' is not absolute");
 	assert_bad("a ./a\n", "exports:1:3: export a: path './a' is not absolute");
 	assert_bad("a /a bogus\n", "exports:1:6: unknown option 'bogus' (ro, rw, allow=NET, "
-				   "ack-budget-ms=N, allow-non-dax)");
+				   "identity=NAME[+NAME...], ack-budget-ms=N, allow-non-dax)");
 	assert_bad("a /a ro,,rw\n", "exports:1:9: empty option");
 	assert_bad("a /a ro,\n", "exports:1:9: empty option");
 	assert_bad("a /a ro rw\n", "exports:1:9: both ro and rw given");
@@ -204,23 +204,67 @@ static void parse__duplicate_names(void **state)
 	assert_string_equal(cfg.exports[1].where, "--export");
 }
 
+/* identity=A+B, set keys-dir and the per-address limits; the bad forms named with a column. */
+static void parse__identities_and_limits(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("set keys-dir /etc/daxmr/keys\n"
+			       "set max-conns-per-addr 8\n"
+			       "set max-handshakes-per-addr 0\n"
+			       "a /a identity=tenant-a\n"
+			       "b /b ro,identity=tenant-a+tenant-b,allow=10.0.0.0/8\n"
+			       "c /c\n"),
+			 0);
+	assert_string_equal(cfg.daemon.keys_dir, "/etc/daxmr/keys");
+	assert_int_equal(cfg.daemon.max_conns_per_addr, 8);
+	assert_int_equal(cfg.daemon.max_handshakes_per_addr, 0);
+	assert_string_equal(cfg.exports[0].identities, "tenant-a");
+	assert_string_equal(cfg.exports[1].identities, "tenant-a+tenant-b");
+	assert_true(cfg.exports[1].ro);
+	assert_null(cfg.exports[2].identities);
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(cfg.daemon.max_conns_per_addr, -1);
+	assert_null(cfg.daemon.keys_dir);
+	assert_bad(
+		"a /a identity=\n",
+		"exports:1:6: identity=: '' is not an identity name (1-64 of A-Z a-z 0-9 . _ @ -, "
+		"not starting with '.')");
+	assert_bad("a /a identity=x++y\n",
+		   "exports:1:6: identity=x++y: '' is not an identity name");
+	assert_bad("a /a identity=x+\n", "exports:1:6: identity=x+: '' is not an identity name");
+	assert_bad("a /a identity=.x\n", "exports:1:6: identity=.x: '.x' is not an identity name");
+	assert_bad("a /a identity=a/b\n",
+		   "exports:1:6: identity=a/b: 'a/b' is not an identity name");
+	assert_bad("a /a identity=x,identity=y\n",
+		   "exports:1:17: identity= given twice: list them as A+B");
+	assert_bad("set keys-dir keys\n",
+		   "exports:1:14: set keys-dir: path 'keys' is not absolute");
+	assert_bad("set max-conns-per-addr -1\n",
+		   "exports:1:24: set max-conns-per-addr -1: expected a count");
+	assert_bad("set max-handshakes-per-addr many\n",
+		   "exports:1:29: set max-handshakes-per-addr many: expected a count");
+}
+
 static void export_equal__every_field(void **state)
 {
 	struct daxmr_config other;
 
 	(void)state;
 	daxmr_config_init(&other);
-	assert_int_equal(parse("a /a ro,allow=10.0.0.0/8\nb /b\nc /c\nd /d\ne /e\nf /f\ng /g\n"),
-			 0);
+	assert_int_equal(
+		parse("a /a ro,allow=10.0.0.0/8\nb /b\nc /c\nd /d\ne /e\nf /f\ng /g\nh /h\n"
+		      "i /i identity=x\n"),
+		0);
 	assert_int_equal(daxmr_config_parse_text(&other, "other",
 						 "a /a ro,allow=10.0.0.0/8\n"
 						 "b /b2\nc /c ro\nd /d allow-non-dax\n"
 						 "e /e ack-budget-ms=5\nf /f allow=10.0.0.1\n"
-						 "g /g allow=10.0.0.0/8,allow=10.0.0.0/9\n",
+						 "g /g allow=10.0.0.0/8,allow=10.0.0.0/9\n"
+						 "h /h identity=x\ni /i identity=x+y\n",
 						 why, sizeof(why)),
 			 0);
 	assert_true(daxmr_config_export_equal(&cfg.exports[0], &other.exports[0]));
-	for (size_t i = 1; i < 7; i++)
+	for (size_t i = 1; i < 9; i++)
 		if (daxmr_config_export_equal(&cfg.exports[i], &other.exports[i]))
 			fail_msg("export %s: a change is not seen", cfg.exports[i].name);
 	daxmr_config_free(&other);
@@ -317,6 +361,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(parse__exports_comments_blanks_quotes),
 		T(parse__settings),
+		T(parse__identities_and_limits),
 		T(parse__bad_export_lines),
 		T(parse__bad_syntax),
 		T(parse__bad_settings),

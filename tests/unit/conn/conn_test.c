@@ -35,11 +35,12 @@ struct fake_export {
 	bool listed;	/* entry succeeds */
 	uint64_t length;
 	int flush_ret;
-	int desc_ret;  /* forced error of desc, 0: by the rules */
-	bool mw;       /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
-	bool walled;   /* its allowlist does not hold the peer's address */
-	bool down;     /* UNAVAILABLE for a reason waiting will not remove */
-	uint32_t nseg; /* segments of 1 MiB (0: one segment of the whole length) */
+	int desc_ret;	  /* forced error of desc, 0: by the rules */
+	bool mw;	  /* export_window binds windows (else -EOPNOTSUPP: the MR key) */
+	bool walled;	  /* its allowlist does not hold the peer's address */
+	const char *only; /* its identity list holds only this identity; NULL: no list */
+	bool down;	  /* UNAVAILABLE for a reason waiting will not remove */
+	uint32_t nseg;	  /* segments of 1 MiB (0: one segment of the whole length) */
 	char name[16];
 };
 
@@ -78,7 +79,7 @@ static struct {
 	int live_mrs, live_cqs, live_qps, live_ids;
 	int rejects, accepts, disconnects;
 	int ack_timeouts, ack_timeout_err, qp_logs; /* daxmr_cmreq_set_ack_timeout, _log_qp */
-	uint8_t reject_pdata[64];
+	uint8_t reject_pdata[DAXMR_PROTO_CM_REJECT_LIMIT];
 	uint8_t reject_len;
 	uint8_t accept_pdata[64];
 	uint8_t accept_len;
@@ -311,6 +312,7 @@ int __wrap_daxmr_proto_cm_reject_encode(const struct daxmr_proto_cm_reject *rej,
 				     __real_daxmr_proto_cm_reject_encode(rej, buf, size);
 }
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa);
+bool __wrap_daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity);
 
 struct ibv_mr *__wrap_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 {
@@ -597,6 +599,11 @@ void __wrap_daxmr_export_window_failed(struct daxmr_export *exp, const char *why
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
 {
 	return fx(exp)->name;
+}
+
+bool __wrap_daxmr_export_admits_identity(const struct daxmr_export *exp, const char *identity)
+{
+	return !fx(exp)->only || strcmp(fx(exp)->only, identity) == 0;
 }
 
 bool __wrap_daxmr_export_admits(const struct daxmr_export *exp, const struct sockaddr *sa)
@@ -2459,7 +2466,8 @@ static void expect_auth_denied(struct daxmr_conn *conn, struct daxmr_proto_msg *
 
 	m.hold_send_wc = true;
 	assert_int_equal(request(conn, req, &rep), DAXMR_PROTO_STATUS_ACCESS_DENIED);
-	assert_int_equal(rep.hdr.version, 2);
+	assert_int_equal(rep.hdr.version, m.version);
+	assert_int_equal(rep.hdr.length, 0); /* nothing tells a wrong key from an unknown name */
 	sent = m.nsent;
 	assert_int_equal(m.disconnects, 0); /* the reply is still on its way */
 	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_DENIED);
@@ -2497,7 +2505,15 @@ static void conn_new__key_needs_version_2(void **state)
 			 -EPROTONOSUPPORT);
 	assert_null(conn);
 	check_reject_range(DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2);
-	assert_int_equal(m.reject_len, DAXMR_PROTO_CM_REJECT_SIZE);
+	/* the reason rides after the 10 bytes: the client prints it */
+	{
+		struct daxmr_proto_cm_reject rej;
+
+		assert_int_equal(daxmr_proto_cm_reject_decode(m.reject_pdata, m.reject_len, &rej),
+				 0);
+		assert_non_null(strstr(rej.reason, "needs version 2"));
+		assert_int_equal(m.reject_len, DAXMR_PROTO_CM_REJECT_SIZE + 2 + strlen(rej.reason));
+	}
 
 	reset();
 	add_export("a", 1, false, true);
@@ -3434,6 +3450,223 @@ static void v3_bad_state__reasons(void **state)
 	drop_conn(&conn);
 }
 
+/* ---- version 4: identities ---- */
+
+static struct daxmr_auth_identity test_ids[2]; /* tenant-a, tenant-b: sorted by name */
+static struct daxmr_auth_keyring test_ring = { test_ids, 2 };
+static struct daxmr_auth_key key_a, key_b;
+
+/* env with identities tenant-a and tenant-b, and the test's secret as the anonymous identity. */
+static const struct daxmr_conn_env *ids_env(void)
+{
+	static const char sa[] = "conn_test: tenant-a's own secret",
+			  sb[] = "conn_test: tenant-b's secret";
+
+	keyed_env();
+	assert_int_equal(daxmr_auth_key_from_bytes(sa, sizeof(sa) - 1, &key_a), 0);
+	assert_int_equal(daxmr_auth_key_from_bytes(sb, sizeof(sb) - 1, &key_b), 0);
+	strcpy(test_ids[0].name, "tenant-a");
+	test_ids[0].key = key_a;
+	strcpy(test_ids[1].name, "tenant-b");
+	test_ids[1].key = key_b;
+	key_env.keys = &test_ring;
+	return &key_env;
+}
+
+/*
+ * A version-4 connection to a server with identities, HELLO answered (WAIT_AUTH): exports "a"
+ * (tenant-a's only), "b" (tenant-b's only) and "p" (no list).
+ */
+static struct daxmr_conn *id_conn(uint8_t challenge[DAXMR_PROTO_AUTH_CHALLENGE_SIZE])
+{
+	struct daxmr_proto_msg rep;
+	struct daxmr_conn *conn;
+
+	reset();
+	add_export("a", 1, false, true);
+	m.exps[0].only = "tenant-a";
+	add_export("b", 1, false, true);
+	m.exps[1].only = "tenant-b";
+	add_export("p", 1, false, true);
+	conn = make_conn_env(ids_env(), 1, 4, 4);
+	assert_int_equal(hello_reply(conn, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(rep.hello_reply.flags, DAXMR_PROTO_HELLO_F_AUTH);
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_WAIT_AUTH);
+	memcpy(challenge, rep.hello_reply.challenge, DAXMR_PROTO_AUTH_CHALLENGE_SIZE);
+	return conn;
+}
+
+/* A version-4 AUTH naming identity, its proof made with key in role. */
+static void auth_msg_id(struct daxmr_proto_msg *msg, const struct daxmr_auth_key *key,
+			enum daxmr_auth_role role, const char *identity, const uint8_t *challenge,
+			uint8_t seed)
+{
+	auth_msg(msg, key, role, challenge, seed);
+	daxmr_auth_proof_id(key, role, 4, identity, challenge, msg->auth.nonce, msg->auth.proof);
+	strcpy(msg->auth.identity, identity);
+}
+
+/* The names LIST shows this connection, space-separated, into buf. */
+static void list_names(struct daxmr_conn *conn, char *buf, size_t size)
+{
+	struct daxmr_proto_msg list = { .hdr.opcode = DAXMR_PROTO_OP_LIST }, rep;
+	size_t off = 0;
+
+	assert_int_equal(request(conn, &list, &rep), DAXMR_PROTO_STATUS_OK);
+	buf[0] = '\0';
+	for (uint16_t i = 0; i < rep.list_reply.count; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? " " : "",
+					rep.list_reply.entries[i].name);
+}
+
+/* tenant-a authenticates, the server proves back for tenant-a; LIST and OPEN see only its own. */
+static void ids__tenant_sees_and_opens_only_its_exports(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_conn *conn = id_conn(ch);
+	struct daxmr_proto_msg req, rep;
+	struct daxmr_conn_info info;
+	char names[64];
+
+	(void)state;
+	auth_msg_id(&req, &key_a, DAXMR_AUTH_CLIENT, "tenant-a", ch, 0x41);
+	assert_int_equal(request(conn, &req, &rep), DAXMR_PROTO_STATUS_OK);
+	assert_true(daxmr_auth_verify_id(&key_a, DAXMR_AUTH_SERVER, 4, "tenant-a", ch,
+					 req.auth.nonce, rep.auth_reply.proof));
+	assert_false(daxmr_auth_verify_id(&key_a, DAXMR_AUTH_SERVER, 4, "tenant-b", ch,
+					  req.auth.nonce, rep.auth_reply.proof));
+	daxmr_conn_info(conn, &info);
+	assert_string_equal(info.identity, "tenant-a");
+	assert_true(info.authenticated);
+	list_names(conn, names, sizeof(names));
+	assert_string_equal(names, "a p");
+	assert_int_equal(do_open(conn, "b", DAXMR_PROTO_ACCESS_RW, NULL),
+			 DAXMR_PROTO_STATUS_ACCESS_DENIED);
+	assert_int_equal(do_open(conn, "a", DAXMR_PROTO_ACCESS_RW, NULL), DAXMR_PROTO_STATUS_OK);
+	assert_int_equal(do_open(conn, "p", DAXMR_PROTO_ACCESS_RO, NULL), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+}
+
+/* The anonymous identity (""): the secret's key; it sees only exports without a list. */
+static void ids__anonymous_identity_the_secret(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_conn *conn = id_conn(ch);
+	struct daxmr_proto_msg req;
+	char names[64];
+
+	(void)state;
+	auth_msg_id(&req, &test_key, DAXMR_AUTH_CLIENT, "", ch, 0x42);
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	list_names(conn, names, sizeof(names));
+	assert_string_equal(names, "p");
+	drop_conn(&conn);
+}
+
+/*
+ * An unknown identity (with any key), a known one with another's key, the anonymous one with a
+ * tenant's key: the same ACCESS_DENIED, status only, then a disconnect.
+ */
+static void ids__unknown_identity_and_wrong_key_denied_alike(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req;
+	struct daxmr_conn *conn;
+
+	(void)state;
+	conn = id_conn(ch);
+	auth_msg_id(&req, &key_a, DAXMR_AUTH_CLIENT, "tenant-c", ch, 0x43);
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+	conn = id_conn(ch);
+	auth_msg_id(&req, &key_b, DAXMR_AUTH_CLIENT, "tenant-a", ch, 0x44);
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+	conn = id_conn(ch);
+	auth_msg_id(&req, &key_a, DAXMR_AUTH_CLIENT, "", ch, 0x45);
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+}
+
+/*
+ * Replayed or reflected across identities: tenant-b's valid AUTH with its name changed to
+ * tenant-a; a version-2 proof on a version-4 connection; a server-role proof; a proof recorded
+ * on another connection. Each denied.
+ */
+static void ids__replayed_or_reflected_across_identities_denied(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE], ch2[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_proto_msg req, replay;
+	struct daxmr_conn *conn;
+
+	(void)state;
+	conn = id_conn(ch);
+	auth_msg_id(&req, &key_b, DAXMR_AUTH_CLIENT, "tenant-b", ch, 0x46);
+	strcpy(req.auth.identity, "tenant-a");
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+	conn = id_conn(ch);
+	auth_msg(&req, &key_a, DAXMR_AUTH_CLIENT, ch, 0x47); /* the version-2 proof */
+	strcpy(req.auth.identity, "tenant-a");
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+	conn = id_conn(ch);
+	auth_msg_id(&req, &key_a, DAXMR_AUTH_SERVER, "tenant-a", ch, 0x48);
+	expect_auth_denied(conn, &req);
+	drop_conn(&conn);
+	conn = id_conn(ch);
+	auth_msg_id(&req, &key_a, DAXMR_AUTH_CLIENT, "tenant-a", ch, 0x49);
+	replay = req;
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	drop_conn(&conn);
+	conn = id_conn(ch2);
+	assert_memory_not_equal(ch, ch2, sizeof(ch));
+	expect_auth_denied(conn, &replay);
+	drop_conn(&conn);
+}
+
+/* Switching identity mid-connection: a second AUTH, even a valid one for B, is BAD_STATE. */
+static void ids__identity_switch_mid_connection_BAD_STATE(void **state)
+{
+	uint8_t ch[DAXMR_PROTO_AUTH_CHALLENGE_SIZE];
+	struct daxmr_conn *conn = id_conn(ch);
+	struct daxmr_proto_msg req;
+	struct daxmr_conn_info info;
+	char names[64];
+
+	(void)state;
+	auth_msg_id(&req, &key_a, DAXMR_AUTH_CLIENT, "tenant-a", ch, 0x4a);
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_OK);
+	auth_msg_id(&req, &key_b, DAXMR_AUTH_CLIENT, "tenant-b", ch, 0x4b);
+	assert_int_equal(request(conn, &req, NULL), DAXMR_PROTO_STATUS_BAD_STATE);
+	daxmr_conn_info(conn, &info);
+	assert_string_equal(info.identity, "tenant-a");
+	list_names(conn, names, sizeof(names));
+	assert_string_equal(names, "a p");
+	assert_int_equal(daxmr_conn_state(conn), DAXMR_CONN_READY);
+	drop_conn(&conn);
+}
+
+/* With identities only version 4 is spoken: a 1..3 client is rejected, told 4..4 and why. */
+static void ids__older_clients_refused_with_reason(void **state)
+{
+	struct daxmr_proto_cm_reject rej;
+	struct daxmr_conn *conn = NULL;
+	uint8_t pdata[56];
+	size_t n;
+
+	(void)state;
+	reset();
+	add_export("p", 1, false, true);
+	n = cm_connect(1, 3, pdata);
+	assert_int_equal(daxmr_conn_new(ids_env(), &fake_id, pdata, n, NULL, &conn),
+			 -EPROTONOSUPPORT);
+	assert_null(conn);
+	check_reject_range(DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 4);
+	assert_int_equal(daxmr_proto_cm_reject_decode(m.reject_pdata, m.reject_len, &rej), 0);
+	assert_non_null(strstr(rej.reason, "clients must name an identity, which needs version 4"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3517,6 +3750,12 @@ int main(void)
 		cmocka_unit_test(auth__before_hello_BAD_STATE),
 		cmocka_unit_test(auth__second_after_success_BAD_STATE),
 		cmocka_unit_test(auth__without_key_BAD_STATE),
+		cmocka_unit_test(ids__tenant_sees_and_opens_only_its_exports),
+		cmocka_unit_test(ids__anonymous_identity_the_secret),
+		cmocka_unit_test(ids__unknown_identity_and_wrong_key_denied_alike),
+		cmocka_unit_test(ids__replayed_or_reflected_across_identities_denied),
+		cmocka_unit_test(ids__identity_switch_mid_connection_BAD_STATE),
+		cmocka_unit_test(ids__older_clients_refused_with_reason),
 		cmocka_unit_test(list__hides_walled_exports),
 		cmocka_unit_test(open__walled_export_ACCESS_DENIED_no_hold),
 		cmocka_unit_test(send_ring_full__disconnects),

@@ -211,7 +211,8 @@ void __wrap_daxmr_conn_info(const struct daxmr_conn *conn, struct daxmr_conn_inf
 	info->state = DAXMR_CONN_READY;
 	info->auth_required = true;
 	info->authenticated = true;
-	info->version = 2;
+	info->identity = "tenant-a";
+	info->version = 4;
 	info->holds = 1;
 	info->windows = 1;
 }
@@ -345,7 +346,8 @@ static void handle__clients(void **state)
 	(void)state;
 	handle("{\"command\":\"clients\"}");
 	assert_has("\"address\":\"10.0.2.15:40000\"", "\"name\":\"app@guest\"",
-		   "\"state\":\"ready\"", "\"authenticated\":\"yes\"",
+		   "\"state\":\"ready\"", "\"authenticated\":\"yes\"", "\"identity\":\"tenant-a\"",
+		   "\"version\":4",
 		   "\"regions\":[{\"export\":\"db\",\"generation\":3,\"access\":\"rw\","
 		   "\"state\":\"held\",\"key\":\"window\",\"rkey\":4660}]",
 		   NULL);

@@ -204,7 +204,7 @@ static void format__line_syntax(void **state)
 		assert_non_null(strchr(line, ' '));
 		assert_null(strchr(strchr(line, '}') ? strchr(line, '}') : line, '\t'));
 	}
-	assert_int_equal(types, 12);
+	assert_int_equal(types, 13);
 	assert_int_equal(helps, types);
 	free(t);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -443,6 +444,88 @@ static void auth_denied_fill(struct daxmr_proto_msg *msg)
 }
 GOLDEN(auth_denied);
 
+/* ---- version 4: identities (docs/protocol.md section 10) ---- */
+
+/* The example's version-4 proofs for identity "tenant-a" (section 10.4). */
+static const uint8_t proof_c_v4[] = {
+	0x17, 0xb3, 0xcc, 0x89, 0x64, 0xbb, 0x98, 0x33, 0x58, 0x80, 0xdc,
+	0xc8, 0x51, 0x2b, 0xaa, 0x50, 0xa8, 0x4c, 0x37, 0xfb, 0x74, 0x06,
+	0x7e, 0x87, 0xca, 0xca, 0xf5, 0xaa, 0xb9, 0xdf, 0x74, 0xcf,
+};
+
+static const uint8_t auth_v4_bytes[] = {
+	MAGIC, 0x04, 0x00, 0x10, 0x00, 0x4a, 0x00, 0x00, 0x00, 0x00, 0x00, /* length 74 */
+	0x00,  0x00, RID,  0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, /* nonce[0..7] */
+	0x28,  0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,		   /* nonce[8..15] */
+	0x30,  0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,		   /* nonce[16..23] */
+	0x38,  0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,		   /* nonce[24..31] */
+	0x17,  0xb3, 0xcc, 0x89, 0x64, 0xbb, 0x98, 0x33, /* proof[0..7] (at payload 32) */
+	0x58,  0x80, 0xdc, 0xc8, 0x51, 0x2b, 0xaa, 0x50, /* proof[8..15] */
+	0xa8,  0x4c, 0x37, 0xfb, 0x74, 0x06, 0x7e, 0x87, /* proof[16..23] */
+	0xca,  0xca, 0xf5, 0xaa, 0xb9, 0xdf, 0x74, 0xcf, /* proof[24..31] */
+	0x08,  0x00, 't',  'e',	 'n',  'a',  'n',  't',	 '-',  'a', /* identity (at payload 64) */
+};
+
+/* Version-4 AUTH: nonce, proof, then the identity the proof was made for. */
+static void auth_v4_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_AUTH, 0, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 4;
+	msg->hdr.length = 74;
+	fill_counting(msg->auth.nonce, DAXMR_PROTO_AUTH_NONCE_SIZE, 0x20);
+	memcpy(msg->auth.proof, proof_c_v4, sizeof(proof_c_v4));
+	snprintf(msg->auth.identity, sizeof(msg->auth.identity), "tenant-a");
+}
+GOLDEN(auth_v4);
+
+static const uint8_t auth_v4_anonymous_bytes[] = {
+	MAGIC, 0x04, 0x00, 0x10, 0x00, 0x42, 0x00, 0x00, 0x00, 0x00, 0x00, /* length 66 */
+	0x00,  0x00, RID,  0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, /* nonce[0..7] */
+	0x28,  0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,		   /* nonce[8..15] */
+	0x30,  0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,		   /* nonce[16..23] */
+	0x38,  0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,		   /* nonce[24..31] */
+	0x0b,  0x6c, 0x6d, 0xfb, 0x18, 0x55, 0x5d, 0x52,		   /* proof[0..7] */
+	0x17,  0x58, 0x6e, 0x6e, 0x56, 0x31, 0x72, 0xb6,		   /* proof[8..15] */
+	0xb7,  0x2c, 0x95, 0x77, 0x3e, 0x57, 0xfd, 0x58,		   /* proof[16..23] */
+	0xff,  0xe9, 0x9d, 0x34, 0x68, 0xb0, 0x7b, 0xbe,		   /* proof[24..31] */
+	0x00,  0x00, /* identity: none (the anonymous identity, the server's secret) */
+};
+
+/* Version-4 AUTH of the anonymous identity: a zero-length identity. */
+static void auth_v4_anonymous_fill(struct daxmr_proto_msg *msg)
+{
+	static const uint8_t p[] = {
+		0x0b, 0x6c, 0x6d, 0xfb, 0x18, 0x55, 0x5d, 0x52, 0x17, 0x58, 0x6e,
+		0x6e, 0x56, 0x31, 0x72, 0xb6, 0xb7, 0x2c, 0x95, 0x77, 0x3e, 0x57,
+		0xfd, 0x58, 0xff, 0xe9, 0x9d, 0x34, 0x68, 0xb0, 0x7b, 0xbe,
+	};
+
+	hdr_fill(msg, DAXMR_PROTO_OP_AUTH, 0, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 4;
+	msg->hdr.length = 66;
+	fill_counting(msg->auth.nonce, DAXMR_PROTO_AUTH_NONCE_SIZE, 0x20);
+	memcpy(msg->auth.proof, p, sizeof(p));
+}
+GOLDEN(auth_v4_anonymous);
+
+static const uint8_t auth_reply_v4_bytes[] = {
+	MAGIC, 0x04, 0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x01,  0x00, RID,  0x20, 0xeb, 0x1b, 0xde, 0xc3, 0xf5, 0x8f, 0xbc, /* proof[0..7] */
+	0x5c,  0x76, 0x70, 0xd1, 0x33, 0x3d, 0xd5, 0x6f,		   /* proof[8..15] */
+	0xa4,  0xc1, 0x65, 0x72, 0x0c, 0x85, 0x03, 0xcf,		   /* proof[16..23] */
+	0x0d,  0x63, 0x95, 0x3d, 0xb0, 0x6e, 0x0a, 0x32,		   /* proof[24..31] */
+};
+
+/* Version-4 AUTH reply OK: the same layout as version 2's, the example's v4 server proof. */
+static void auth_reply_v4_fill(struct daxmr_proto_msg *msg)
+{
+	hdr_fill(msg, DAXMR_PROTO_OP_AUTH, DAXMR_PROTO_F_REPLY, DAXMR_PROTO_STATUS_OK);
+	msg->hdr.version = 4;
+	msg->hdr.length = 32;
+	memcpy(msg->auth_reply.proof, auth_reply_v4_bytes + 24, DAXMR_PROTO_AUTH_PROOF_SIZE);
+}
+GOLDEN(auth_reply_v4);
+
 /* ---- version 3: segments, KEYS, reasons, UNAVAILABLE (docs/protocol.md section 9) ---- */
 
 static const uint8_t open_reply_v3_bytes[] = {
@@ -713,6 +796,7 @@ static void assert_msg_equal(const struct daxmr_proto_msg *a, const struct daxmr
 					    DAXMR_PROTO_AUTH_NONCE_SIZE);
 			assert_memory_equal(a->auth.proof, b->auth.proof,
 					    DAXMR_PROTO_AUTH_PROOF_SIZE);
+			assert_string_equal(a->auth.identity, b->auth.identity);
 		}
 		break;
 	case DAXMR_PROTO_OP_KEYS:
@@ -868,7 +952,7 @@ static void msg_decode__spoilt(void **state)
 /* header: section 2, each rule in the order the decoder applies them */
 SPOILT_HDR(bad_magic, &golden_hello, { P(0, 4, 0x524d5845) }, .err = -EPROTO);
 SPOILT_HDR(version_0, &golden_hello, { P(4, 2, 0) }, .err = -EPROTONOSUPPORT);
-SPOILT_HDR(version_4, &golden_hello, { P(4, 2, DAXMR_PROTO_VERSION_CODEC_MAX + 1) },
+SPOILT_HDR(version_past_codec_max, &golden_hello, { P(4, 2, DAXMR_PROTO_VERSION_CODEC_MAX + 1) },
 	   .err = -EPROTONOSUPPORT);
 SPOILT_HDR(version_ffff, &golden_auth, { P(4, 2, 0xffff) }, .err = -EPROTONOSUPPORT);
 SPOILT_HDR(opcode_0, &golden_list, { P(6, 2, 0) }, .err = -EOPNOTSUPP);
@@ -980,6 +1064,14 @@ SPOILT(revoke_ack_trailing, &golden_revoke_ack, .resize = 1, .err = -EBADMSG);
 SPOILT(available_short, &golden_available, .resize = -1, .err = -EBADMSG);
 SPOILT(auth_63, &golden_auth, .resize = -1, .err = -EBADMSG);
 SPOILT(auth_65, &golden_auth, .resize = 1, .err = -EBADMSG);
+/* version 4: the identity field must be there and be a name (or empty) */
+SPOILT(auth_v4_no_identity, &golden_auth_v4, .resize = -10, .err = -EBADMSG);
+SPOILT(auth_v4_identity_space, &golden_auth_v4, { P(PL(66 + 6), 1, ' ') }, .err = -EBADMSG);
+SPOILT(auth_v4_identity_nul, &golden_auth_v4, { P(PL(66 + 2), 1, 0) }, .err = -EBADMSG);
+SPOILT(auth_v4_identity_ctrl, &golden_auth_v4, { P(PL(66), 1, 0x1b) }, .err = -EBADMSG);
+SPOILT(auth_v4_identity_long, &golden_auth_v4, { P(PL(64), 2, 9) }, .err = -EBADMSG);
+SPOILT(auth_v4_identity_256, &golden_auth_v4, { P(PL(64), 2, 256) }, .err = -EBADMSG);
+SPOILT(auth_v4_trailing, &golden_auth_v4_anonymous, .resize = 1, .err = -EBADMSG);
 SPOILT(auth_nonce_only, &golden_auth, .resize = -32, .err = -EBADMSG);
 SPOILT(auth_empty, &golden_auth, .resize = -64, .err = -EBADMSG);
 SPOILT(auth_reply_31, &golden_auth_reply, .resize = -1, .err = -EBADMSG);
@@ -1576,7 +1668,7 @@ static void cm_accept_encode__bad_fields(void **state)
 /* Reject private data: UNSUPPORTED_VERSION, range 1..1, pinned bytes both ways. */
 static void cm_reject__golden(void **state)
 {
-	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 1, 1 }, got;
+	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 1, 1, "" }, got;
 	uint8_t buf[64] = { 0 };
 
 	(void)state;
@@ -1602,13 +1694,13 @@ static void cm_reject__golden_version_2(void **state)
 		struct daxmr_proto_cm_reject cm;
 		uint8_t bytes[DAXMR_PROTO_CM_REJECT_SIZE];
 	} cases[] = {
-		{ { DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2 },
+		{ { DAXMR_PROTO_STATUS_ACCESS_DENIED, 1, 2, "" },
 		  {
 			  MAGIC, 0x06, 0x00, /* status ACCESS_DENIED */
 			  0x01, 0x00,	     /* version_min 1 */
 			  0x02, 0x00,	     /* version_max 2 */
 		  } },
-		{ { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2 },
+		{ { DAXMR_PROTO_STATUS_UNSUPPORTED_VERSION, 2, 2, "" },
 		  {
 			  MAGIC, 0x02, 0x00, /* status UNSUPPORTED_VERSION */
 			  0x02, 0x00,	     /* version_min 2 */
@@ -1631,11 +1723,60 @@ static void cm_reject__golden_version_2(void **state)
 	}
 }
 
+/*
+ * Version 4's reject reason: after the 10 bytes, u16 n and n bytes (here BUSY from the per-address
+ * limit); pinned bytes both ways. IB CM zero padding after an older server's 10 bytes decodes as
+ * no reason; a reason cut short, too long, or with a control byte or NUL is -EBADMSG.
+ */
+static void cm_reject__golden_reason(void **state)
+{
+	static const uint8_t bytes[] = {
+		MAGIC, 0x0b, 0x00,		       /* status BUSY */
+		0x01,  0x00,			       /* version_min 1 */
+		0x04,  0x00,			       /* version_max 4 */
+		0x0c,  0x00, 'a',  ' ', 'l', 'i', 'm', /* reason: 12 bytes */
+		'i',   't',  ' ',  'o', 'f', ' ', '3',
+	};
+	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_BUSY, 1, 4, "a limit of 3" }, got;
+	uint8_t buf[DAXMR_PROTO_CM_REJECT_LIMIT];
+
+	(void)state;
+	snprintf(cm.reason, sizeof(cm.reason), "a limit of 3");
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(daxmr_proto_cm_reject_encode(&cm, buf, sizeof(buf)), (int)sizeof(bytes));
+	assert_memory_equal(buf, bytes, sizeof(bytes));
+	/* the kernel hands over the whole padded area */
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(buf), &got), 0);
+	assert_int_equal(got.status, DAXMR_PROTO_STATUS_BUSY);
+	assert_int_equal(got.version_max, 4);
+	assert_string_equal(got.reason, "a limit of 3");
+	assert_int_equal(daxmr_proto_cm_reject_encode(&cm, buf, sizeof(bytes) - 1), -ENOBUFS);
+	/* an older server's 10 bytes, padded with zeros: no reason */
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, bytes, DAXMR_PROTO_CM_REJECT_SIZE);
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(buf), &got), 0);
+	assert_string_equal(got.reason, "");
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, DAXMR_PROTO_CM_REJECT_SIZE, &got), 0);
+	/* spoilt: cut short, past the limit, a control byte, a NUL */
+	memcpy(buf, bytes, sizeof(bytes));
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(bytes) - 1, &got), -EBADMSG);
+	buf[10] = DAXMR_PROTO_CM_REASON_MAX + 1;
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(buf), &got), -EBADMSG);
+	buf[10] = 0x0c;
+	buf[13] = '\n';
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(buf), &got), -EBADMSG);
+	buf[13] = '\0';
+	assert_int_equal(daxmr_proto_cm_reject_decode(buf, sizeof(buf), &got), -EBADMSG);
+	/* the encoder refuses what the decoder would */
+	snprintf(cm.reason, sizeof(cm.reason), "two\nlines");
+	assert_int_equal(daxmr_proto_cm_reject_encode(&cm, buf, sizeof(buf)), -EINVAL);
+}
+
 /* Reject private data: short, bad magic, status OK or unknown, empty range. */
 static void cm_reject_decode__rejects(void **state)
 {
 	uint8_t buf[DAXMR_PROTO_CM_REJECT_SIZE];
-	struct daxmr_proto_cm_reject cm = { 0xaaaa, 0xaaaa, 0xaaaa };
+	struct daxmr_proto_cm_reject cm = { 0xaaaa, 0xaaaa, 0xaaaa, "" };
 
 	(void)state;
 	assert_int_equal(daxmr_proto_cm_reject_decode(cm_reject_bytes, 9, &cm), -EBADMSG);
@@ -1656,7 +1797,7 @@ static void cm_reject_decode__rejects(void **state)
 /* Reject encoder refuses status OK. */
 static void cm_reject_encode__status_ok(void **state)
 {
-	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_OK, 1, 1 };
+	struct daxmr_proto_cm_reject cm = { DAXMR_PROTO_STATUS_OK, 1, 1, "" };
 	uint8_t buf[DAXMR_PROTO_CM_REJECT_SIZE];
 
 	(void)state;
@@ -1670,12 +1811,14 @@ static void version_pick__ranges(void **state)
 	assert_int_equal(daxmr_proto_version_pick(1, 1), 1);
 	assert_int_equal(daxmr_proto_version_pick(1, 2), 2);
 	assert_int_equal(daxmr_proto_version_pick(1, 3), 3);
-	assert_int_equal(daxmr_proto_version_pick(1, 7), 3);
+	assert_int_equal(daxmr_proto_version_pick(1, 4), 4);
+	assert_int_equal(daxmr_proto_version_pick(1, 7), 4);
 	assert_int_equal(daxmr_proto_version_pick(0, 1), 1);
 	assert_int_equal(daxmr_proto_version_pick(2, 2), 2);
-	assert_int_equal(daxmr_proto_version_pick(2, 7), 3);
-	assert_int_equal(daxmr_proto_version_pick(3, 7), 3);
-	assert_int_equal(daxmr_proto_version_pick(4, 7), -EPROTONOSUPPORT);
+	assert_int_equal(daxmr_proto_version_pick(2, 7), 4);
+	assert_int_equal(daxmr_proto_version_pick(3, 7), 4);
+	assert_int_equal(daxmr_proto_version_pick(4, 7), 4);
+	assert_int_equal(daxmr_proto_version_pick(5, 7), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(0, 0), -EPROTONOSUPPORT);
 	assert_int_equal(daxmr_proto_version_pick(1, 0), -EPROTONOSUPPORT);
 }
@@ -1766,6 +1909,9 @@ int main(void)
 		GOLDEN_TESTS(auth),
 		GOLDEN_TESTS(auth_reply),
 		GOLDEN_TESTS(auth_denied),
+		GOLDEN_TESTS(auth_v4),
+		GOLDEN_TESTS(auth_v4_anonymous),
+		GOLDEN_TESTS(auth_reply_v4),
 		GOLDEN_TESTS(open_reply_v3),
 		GOLDEN_TESTS(open_reply_v3_partial),
 		GOLDEN_TESTS(keys),
@@ -1774,7 +1920,7 @@ int main(void)
 		GOLDEN_TESTS(open_revoking_v3),
 		SPOILT_TEST(bad_magic),
 		SPOILT_TEST(version_0),
-		SPOILT_TEST(version_4),
+		SPOILT_TEST(version_past_codec_max),
 		SPOILT_TEST(version_ffff),
 		SPOILT_TEST(opcode_0),
 		SPOILT_TEST(opcode_10),
@@ -1874,6 +2020,13 @@ int main(void)
 		SPOILT_TEST(revoke_ack_trailing),
 		SPOILT_TEST(auth_63),
 		SPOILT_TEST(auth_65),
+		SPOILT_TEST(auth_v4_no_identity),
+		SPOILT_TEST(auth_v4_identity_space),
+		SPOILT_TEST(auth_v4_identity_nul),
+		SPOILT_TEST(auth_v4_identity_ctrl),
+		SPOILT_TEST(auth_v4_identity_long),
+		SPOILT_TEST(auth_v4_identity_256),
+		SPOILT_TEST(auth_v4_trailing),
 		SPOILT_TEST(auth_nonce_only),
 		SPOILT_TEST(auth_empty),
 		SPOILT_TEST(auth_reply_31),
@@ -1941,6 +2094,7 @@ int main(void)
 		T(cm_accept_encode__bad_fields),
 		T(cm_reject__golden),
 		T(cm_reject__golden_version_2),
+		T(cm_reject__golden_reason),
 		T(cm_reject_decode__rejects),
 		T(cm_reject_encode__status_ok),
 		T(version_pick__ranges),
