@@ -11,6 +11,7 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/report.sh [--quick] [--reps N] [--kernel new|6.1] [--rxe stock|fixed]
                          [--pmem-gib F,D] [--doc FILE] [--img DIR] [--data DIR] [--no-ops]
+                         [--ops-args "ARGS"]
        scripts/report.sh --from DIR [--doc FILE] [--img DIR]
 
 Boots the test guest once (tests/vm/run.sh --mtu 9000) and runs inside it, one after the other,
@@ -33,6 +34,8 @@ produce is "not measured in this run".
   --img DIR       where the plots go (default docs/bench)
   --data DIR      where the run's raw figures go (default build/report-data; bench/ and ops/)
   --no-ops        leave bench/ops.sh out
+  --ops-args A    more arguments for bench/ops.sh (e.g. "--quick" beside a full bench.sh, to
+                  stay within a guest time limit)
   --from DIR      no run: write the page from the raw figures of an earlier one (its --data)
 Needs a build (DAXMR_BUILD_DIR, default ./build, built first when unset), perftest, python3,
 gnuplot (scripts/deps.sh bench) and root. Only one guest may run at a time on a shared machine:
@@ -50,6 +53,7 @@ DOC=docs/benchmarks.md
 IMG=docs/bench
 DATA=
 OPS=1
+OPS_ARGS=
 FROM=
 INSIDE=
 log() { printf '[report] %s\n' "$*" >&2; }
@@ -70,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--img) IMG=${2:?}; shift 2 ;;
 	--data) DATA=${2:?}; shift 2 ;;
 	--no-ops) OPS=0; shift ;;
+	--ops-args) OPS_ARGS=${2?}; shift 2 ;;
 	--from) FROM=${2:?}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -87,7 +92,8 @@ if [ -n "$INSIDE" ]; then
 	log "bench.sh: exit $rc after $((SECONDS - t0)) s"
 	if [ "$OPS" = 1 ] && [ -x "$ROOT/bench/ops.sh" ]; then
 		t1=$SECONDS
-		"$ROOT/bench/ops.sh" --out "$INSIDE/ops" "${qa[@]}" || rc=$?
+		# shellcheck disable=SC2086 # OPS_ARGS: words for bench/ops.sh
+		"$ROOT/bench/ops.sh" --out "$INSIDE/ops" "${qa[@]}" $OPS_ARGS || rc=$?
 		log "bench/ops.sh: exit $rc after $((SECONDS - t1)) s"
 	else
 		log "bench/ops.sh left out ($([ "$OPS" = 1 ] && echo "not in this tree" || echo "--no-ops"))"
@@ -119,6 +125,7 @@ if [ -z "$FROM" ]; then
 	[ "$QUICK" = 1 ] && limit=600 || limit=3000
 	inner=(--reps "$REPS" "${qa[@]}")
 	[ "$OPS" = 0 ] && inner+=(--no-ops)
+	[ -n "$OPS_ARGS" ] && inner+=(--ops-args "$OPS_ARGS")
 	log "booting the test guest (kernel $KERNEL, NIC MTU 9000, rxe $RXE): bench.sh$([ "$OPS" = 1 ] && echo " and bench/ops.sh")${qa[*]:+ ${qa[*]}}"
 	set +e
 	tests/vm/run.sh "${vm[@]}" -t "${DAXMR_REPORT_TIMEOUT:-$limit}" -l "$BUILD/report-guest.log" \
@@ -136,7 +143,7 @@ if [ -z "$FROM" ]; then
 	{
 		echo "WALL=$((wall / 60)) min $((wall % 60)) s"
 		echo "HOST_LOAD=$load"
-		echo "REPORT_ARGS=${qa[*]:+ ${qa[*]}}"
+		echo "REPORT_ARGS=${qa[*]:+ ${qa[*]}}${OPS_ARGS:+ --ops-args \"$OPS_ARGS\"}"
 		echo "COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 	} >"$DATA/host.txt"
 else
