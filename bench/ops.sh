@@ -33,7 +33,8 @@ Options:
   --out DIR     where the files go (created; existing .jsonl files there are replaced)
   --quick       fewer breaks (200) and configurations (16x1, 16x64, 16x64s), fs-DAX 64 MiB and
                 devdax only, scale to 100 clients / 1000 exports: about 4 minutes in the guest
-  --smoke       a few seconds' worth (the e2e test): 10 breaks with 2 clients, small exports
+  --smoke       a few seconds' worth (the e2e test): 10 breaks with 2 clients, a 4 MiB tmpfs
+                export, 2 clients / 2 exports for scale
   --parts LIST  comma-separated subset of revoke,floor,export,scale (default: all four)
   --revoke LIST the revocation configurations, e.g. 1x1,16x64,16x64s (default: 1x1,16x1,64x1,
                 1x64,16x64,64x64 and 16x1s,16x64s)
@@ -163,13 +164,12 @@ run_revoke() {
 	log "$tag: $n clients x $e exports$([ "$s" = 1 ] && echo ' + 1 silent'), $BREAKS breaks, ack budget $budget ms"
 	if ! "$B/bench/daxmr-bench-revoke" --server "$SERVER" --dir "$dir" --exports "$e" \
 		--clients "$n" --procs "$procs" --breaks "$BREAKS" "${args[@]}" \
-		--samples "$OUT/$tag.txt" --detail "$work/$tag.detail" >"$work/$tag.out" 2>"$work/$tag.err"; then
-		cat "$work/$tag.out" "$work/$tag.err" >&2
+		--samples "$OUT/$tag.txt" --detail "$work/$tag.detail" >"$work/$tag.out"; then
+		cat "$work/$tag.out" >&2
 		tail -n 20 "$work/$tag.log" >&2
 		daxmrd_stop
 		die "$tag failed"
 	fi
-	grep -v '^daxmr-bench-revoke: [0-9]* of' "$work/$tag.err" >&2 || true
 	daxmrd_stop
 	python3 "$ROOT/bench/ops.py" revoke "$OUT" "$work/$tag.log" "$work/$tag.detail" \
 		"$OUT/$tag.txt" "$n" "$e" "$s" "$LBT" "$budget" "$procs" || die "$tag: breaks without daxmrd's lines"
@@ -186,8 +186,11 @@ run_floor() {
 # export_point PATH MODE: warm-up, then raw, daxmrd, raw, daxmrd, ... (REPS each).
 export_point() {
 	local path=$1 mode=$2 k line len segs seglen raw=() logs=() l
+	# --odp-check=warn: the stock rxe's ODP data path fails daxmrd's check (docs/rxe-fix.md);
+	# the check still runs and is timed, and registration is what is compared here
+	local xargs=(--allow-non-dax --odp-check=warn -v --export "x=$path")
 	l=$work/export-0.log
-	daxmrd_start "$l" --allow-non-dax -v --export "x=$path"
+	daxmrd_start "$l" "${xargs[@]}"
 	daxmrd_stop
 	line=$(grep -E "export x: path .* bytes in [0-9]+ segments? of [0-9]+ bytes" "$l" | head -n1) || {
 		log "export $path ($mode): daxmrd did not export it: $(grep -E 'refused|unavailable' "$l" | head -n1)"
@@ -202,7 +205,7 @@ export_point() {
 		line=$("$B/bench/daxmr-bench-regmr" "$path" "$len" "$mode" "$seglen") || die "daxmr-bench-regmr $path failed"
 		raw+=("$(sed -nE 's/.* reg_us=([0-9]+).*/\1/p' <<<"$line")")
 		l=$work/export-$k.log
-		daxmrd_start "$l" --allow-non-dax -v --export "x=$path"
+		daxmrd_start "$l" "${xargs[@]}"
 		daxmrd_stop
 		logs+=("$l")
 	done
@@ -220,6 +223,7 @@ pmem_file() {
 run_export() {
 	local sizes dd=/dev/dax1.0 fsdax=1 s
 	REPS=3
+	[ "$MODE" = smoke ] && REPS=1
 	mountpoint -q /mnt/pmem || { log "no fs-DAX mount: the fs-DAX exports are skipped"; fsdax=0; }
 	case $MODE in
 	smoke) sizes="4m" ;;
@@ -287,7 +291,7 @@ scale_point() {
 run_scale() {
 	local clients exports n e
 	case $MODE in
-	smoke) clients="1 2" exports="1 2" ;;
+	smoke) clients="2" exports="2" ;;
 	quick) clients="1 10 100" exports="1 100 1000" ;;
 	*) clients="1 10 100 300 1000" exports="1 100 1000 10000" ;;
 	esac
