@@ -195,7 +195,7 @@ inside() {
 		args=(--server "$addr:$dport" "$name" --op "$op" -s "$size" --json)
 		if [ "$kind" = bw ]; then args+=(-t "$depth" -D "$amount"); else args+=(--lat -n "$amount"); fi
 		if timeout 120 "$b/client/daxmr-bench" "${args[@]}" >"$out" 2>"$work/daxmr.err"; then
-			cat "$out" >>"$data/daxmr.jsonl"
+			tee -a "$data/daxmr.jsonl" <"$out" | stream daxmr.jsonl
 			RES=$(python3 -c 'import json,sys
 o = json.loads(sys.stdin.readline())
 l = o["lat_us"]
@@ -266,6 +266,8 @@ print(o["MiB_s"], "- - -") if sys.argv[1] == "bw" else print(l["p50"], l["min"],
 		echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
 	} >"$data/env.txt"
+	stream env.txt <"$data/env.txt"
+	stream ls.out <"$data/ls.out"
 	log "device $dev on $addr (GID $gid), path MTU $mtu, kernel $(uname -r), $(nproc) CPUs, rxe ${DAXMR_BENCH_RXE:-?}, $(wc -l <"$points") points"
 
 	local results=$data/results.tsv anchors exps a e np=0 total t0=$SECONDS
@@ -291,27 +293,50 @@ print(o["MiB_s"], "- - -") if sys.argv[1] == "bw" else print(l["p50"], l["min"],
 				daxmr:*) daxmr_run "$kind" "${p#daxmr:}" "$op" "$size" "$(amount "$kind" "$size")" ;;
 				esac
 				# shellcheck disable=SC2086 # RES: four words
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$op" "$size" "${p%%:*}" "${p#*:}" $RES >>"$results"
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$op" "$size" "${p%%:*}" "${p#*:}" $RES |
+					tee -a "$results" | stream results.tsv
 			done
 		done
 		log "[$np/$total, $((SECONDS - t0)) s] $kind $op $size: $(awk -F'\t' -v k="$kind" -v o="$op" -v s="$size" \
 			'$1 == k && $2 == o && $3 == s {printf "%s%s=%s ", $4, ($5 == "-" ? "" : "/" $5), $6}' "$results")"
 	done <"$points"
-	echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$data/env.txt"
-	echo "seconds=$((SECONDS - t0))" >>"$data/env.txt"
+	{
+		echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "seconds=$((SECONDS - t0))"
+	} | tee -a "$data/env.txt" | stream env.txt
+}
+
+# stream FILE: stdin's lines onto stdout as "@@bench FILE LINE" as well, so that a guest stopped
+# half-way (its time limit) still leaves every figure measured so far in its console
+stream() {
+	local line
+	while IFS= read -r line; do printf '@@bench %s %s\n' "$1" "$line"; done
 }
 
 # Prints directory $1 as base64 of a tar.gz between two marker lines (the guest's way out: its
-# console), and reads it back from a console log $1 into directory $2.
+# console), and reads it back from a console log $1 into directory $2; without the archive (a
+# guest stopped half-way), the streamed lines go into $2/$3.
 data_emit() {
 	echo "=== daxmr bench data begin"
 	tar -C "$1" -czf - . | base64 -w 76
 	echo "=== daxmr bench data end"
 }
 data_take() {
+	local f d
 	mkdir -p "$2"
-	sed -n '/^=== daxmr bench data begin/,/^=== daxmr bench data end/p' "$1" |
-		sed -e '1d' -e '$d' -e 's/\r$//' | base64 -d | tar -C "$2" -xzf -
+	if grep -q '^=== daxmr bench data end' "$1"; then
+		sed -n '/^=== daxmr bench data begin/,/^=== daxmr bench data end/p' "$1" |
+			sed -e '1d' -e '$d' -e 's/\r$//' | base64 -d | tar -C "$2" -xzf -
+		return
+	fi
+	# no archive (the guest was stopped): bench.sh's streamed lines
+	grep -q '^@@bench ' "$1" || return 1
+	d=$2/${3:-.}
+	log "no archive in $1: rebuilding $d from the streamed lines"
+	mkdir -p "$d"
+	for f in results.tsv daxmr.jsonl env.txt ls.out; do
+		sed -n "s/\r\$//; s/^@@bench $f //p" "$1" >"$d/$f"
+	done
 }
 
 while [ $# -gt 0 ]; do
@@ -326,7 +351,7 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=${2:?}; shift 2 ;;
 	--guest) GUEST=1; shift ;;
 	--emit) data_emit "${2:?}"; exit 0 ;;
-	--take) data_take "${2:?}" "${3:?}"; exit 0 ;;
+	--take) data_take "${2:?}" "${3:?}" "${4:-.}"; exit $? ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac

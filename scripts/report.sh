@@ -137,7 +137,7 @@ if [ -z "$FROM" ]; then
 	kill "$sampler" 2>/dev/null || true
 	cut -d' ' -f1 /proc/loadavg >>"$loads"
 	rm -rf "$DATA"
-	"$ROOT/scripts/bench.sh" --take "$console" "$DATA" || die "no figures in the guest's output (exit $rc; $console)"
+	"$ROOT/scripts/bench.sh" --take "$console" "$DATA" bench || die "no figures in the guest's output (exit $rc; $console)"
 	[ "$rc" = 0 ] || log "the guest's run exited $rc: writing the page from what it measured"
 	load=$(sort -n "$loads" | awk '{v[NR] = $1} END {printf "%s / %s / %s", v[1], v[int((NR + 1) / 2)], v[NR]}')
 	{
