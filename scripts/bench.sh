@@ -173,7 +173,10 @@ inside() {
 				done
 			fi
 			if timeout 120 "ib_${op}_${kind}" "${args[@]}" "$addr" >"$out" 2>&1; then
-				wait "$sp" || true
+				# the server ends with its client; one that does not is stopped
+				for _ in $(seq 100); do kill -0 "$sp" 2>/dev/null || break; sleep 0.1; done
+				kill -KILL "$sp" 2>/dev/null || true
+				wait "$sp" 2>/dev/null || true
 				{ echo "### ib_${op}_${kind} ${args[*]} $addr"; cat "$out"; } >>"$data/perftest.log"
 				if [ "$kind" = bw ]; then
 					RES=$(awk -v s="$size" '$1 == s && NF >= 4 {print $4, "-", "-", "-"; exit}' "$out")

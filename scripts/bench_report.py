@@ -130,58 +130,42 @@ def ratio_text(r):
     return "%.2fx" % r if r is not None else "-"
 
 
-def bw_table(run):
-    anchors = [p for p in ("perftest", "perftest-R") if any(r[3] == p and r[0] == "bw" for r in run.rows)]
-    head = "| op | size | export | ib_*_bw MiB/s | daxmr-bench MiB/s | daxmr / perftest |"
-    sep = "|---|---|---|---|---|---|"
-    if "perftest-R" in anchors:
-        head += " ib_*_bw -R MiB/s | daxmr / perftest -R |"
-        sep += "---|---|"
-    out = [head, sep]
-    for op, size in run.points("bw"):
-        pt = run.values("bw", op, size, "perftest")
-        ptr = run.values("bw", op, size, "perftest-R")
-        for e in run.exports("bw", op, size):
-            d = run.values("bw", op, size, "daxmr", e)
+def point_table(run, kind, head, extra=None):
+    """One row per (op, size, export): perftest's runs, daxmr's, their ratio, extra(op, size, e)'s
+    cells, and the same against perftest -R where the run measured it."""
+    with_r = any(r[3] == "perftest-R" and r[0] == kind for r in run.rows)
+    cols = head.count("|") - 1
+    if with_r:
+        head += " %s -R | daxmr / perftest -R |" % head.split("|")[4].strip()
+        cols += 2
+    out = [head, "|" + "---|" * cols]
+    for op, size in run.points(kind):
+        pt = run.values(kind, op, size, "perftest")
+        ptr = run.values(kind, op, size, "perftest-R")
+        for e in run.exports(kind, op, size):
+            d = run.values(kind, op, size, "daxmr", e)
             dm = statistics.median(d) if d else None
-            line = "| %s | %s | %s (%s) | %s | %s | %s |" % (
-                op, size_text(size), e, run.mem.get(e, "?"), cell(pt), cell(d),
-                ratio_text(ratio(dm, statistics.median(pt) if pt else None)))
-            if "perftest-R" in anchors:
-                line += " %s | %s |" % (cell(ptr) if ptr else "-",
-                                        ratio_text(ratio(dm, statistics.median(ptr) if ptr else None)))
-            out.append(line)
+            cells = [op, size_text(size), "%s (%s)" % (e, run.mem.get(e, "?")), cell(pt), cell(d),
+                     ratio_text(ratio(dm, statistics.median(pt) if pt else None))]
+            cells += extra(op, size, e) if extra else []
+            if with_r:
+                cells += [cell(ptr) if ptr else "-",
+                          ratio_text(ratio(dm, statistics.median(ptr) if ptr else None))]
+            out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def bw_table(run):
+    return point_table(run, "bw", "| op | size | export | ib_*_bw MiB/s | daxmr-bench MiB/s | daxmr / perftest |")
 
 
 def lat_table(run):
-    anchors = [p for p in ("perftest", "perftest-R") if any(r[3] == p and r[0] == "lat" for r in run.rows)]
-    head = ("| op | size | export | ib_*_lat t_typical us | daxmr-bench p50 us | daxmr / perftest |"
-            " perftest t_min / p99 / t_max | daxmr t_min / p99 / t_max |")
-    sep = "|---|---|---|---|---|---|---|---|"
-    if "perftest-R" in anchors:
-        head += " ib_*_lat -R t_typical us | daxmr / perftest -R |"
-        sep += "---|---|"
-    out = [head, sep]
+    def mmm(op, size, e):
+        return [" / ".join(fmt(run.median("lat", op, size, prog, x, col=c)) for c in (6, 7, 8))
+                for prog, x in (("perftest", "-"), ("daxmr", e))]
 
-    def mmm(prog, op, size, e="-"):
-        return " / ".join(fmt(run.median("lat", op, size, prog, e, col=c)) for c in (6, 7, 8))
-
-    for op, size in run.points("lat"):
-        pt = run.values("lat", op, size, "perftest")
-        ptr = run.values("lat", op, size, "perftest-R")
-        for e in run.exports("lat", op, size):
-            d = run.values("lat", op, size, "daxmr", e)
-            dm = statistics.median(d) if d else None
-            line = "| %s | %s | %s (%s) | %s | %s | %s | %s | %s |" % (
-                op, size_text(size), e, run.mem.get(e, "?"), cell(pt), cell(d),
-                ratio_text(ratio(dm, statistics.median(pt) if pt else None)),
-                mmm("perftest", op, size), mmm("daxmr", op, size, e))
-            if "perftest-R" in anchors:
-                line += " %s | %s |" % (cell(ptr) if ptr else "-",
-                                        ratio_text(ratio(dm, statistics.median(ptr) if ptr else None)))
-            out.append(line)
-    return "\n".join(out) + "\n"
+    return point_table(run, "lat", "| op | size | export | ib_*_lat t_typical us | daxmr-bench p50 us | "
+                       "daxmr / perftest | perftest t_min / p99 / t_max | daxmr t_min / p99 / t_max |", mmm)
 
 
 def run_header(run):
@@ -214,17 +198,12 @@ def tables(run):
 def verdicts(run):
     """The issue's targets, as this run reports them."""
     out = []
-    worst = None
     below = []
     for op, size in run.points("bw"):
         pt = run.median("bw", op, size, "perftest")
         for e in run.exports("bw", op, size):
             r = ratio(run.median("bw", op, size, "daxmr", e), pt)
-            if r is None:
-                continue
-            worst = r if worst is None or r < worst[0] else worst
-            worst = worst if isinstance(worst, tuple) else (r, op, size, e)
-            if r < BW_TARGET:
+            if r is not None and r < BW_TARGET:
                 below.append("%s %s %s %.2fx" % (e, op, size_text(size), r))
     n_bw = sum(1 for op, size in run.points("bw") for _ in run.exports("bw", op, size))
     out.append("- Bandwidth >= %.2fx perftest at every size and the same depth: %s of %d points "
