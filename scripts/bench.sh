@@ -316,27 +316,24 @@ stream() {
 	while IFS= read -r line; do printf '@@bench %s %s\n' "$1" "$line"; done
 }
 
-# Prints directory $1 as base64 of a tar.gz between two marker lines (the guest's way out: its
-# console), and reads it back from a console log $1 into directory $2; without the archive (a
-# guest stopped half-way), the streamed lines go into $2/$3.
+# Prints directory $1 as base64 of a tar.gz between two marker lines naming $2 (default bench):
+# the guest's way out, its console. data_take reads the one named $4 back from a console log $1
+# into directory $2/$3; without it (a guest stopped half-way), bench.sh's streamed lines.
 data_emit() {
-	echo "=== daxmr bench data begin"
+	echo "=== daxmr ${2:-bench} data begin"
 	tar -C "$1" -czf - . | base64 -w 76
-	echo "=== daxmr bench data end"
+	echo "=== daxmr ${2:-bench} data end"
 }
 data_take() {
-	local f d
-	mkdir -p "$2"
-	if grep -q '^=== daxmr bench data end' "$1"; then
-		sed -n '/^=== daxmr bench data begin/,/^=== daxmr bench data end/p' "$1" |
-			sed -e '1d' -e '$d' -e 's/\r$//' | base64 -d | tar -C "$2" -xzf -
+	local f d=$2/${3:-.} tag=${4:-bench}
+	mkdir -p "$d"
+	if grep -q "^=== daxmr $tag data end" "$1"; then
+		sed -n "/^=== daxmr $tag data begin/,/^=== daxmr $tag data end/p" "$1" |
+			sed -e '1d' -e '$d' -e 's/\r$//' | base64 -d | tar -C "$d" -xzf -
 		return
 	fi
-	# no archive (the guest was stopped): bench.sh's streamed lines
-	grep -q '^@@bench ' "$1" || return 1
-	d=$2/${3:-.}
+	[ "$tag" = bench ] && grep -q '^@@bench ' "$1" || return 1
 	log "no archive in $1: rebuilding $d from the streamed lines"
-	mkdir -p "$d"
 	for f in results.tsv daxmr.jsonl env.txt ls.out; do
 		sed -n "s/\r\$//; s/^@@bench $f //p" "$1" >"$d/$f"
 	done
@@ -353,8 +350,8 @@ while [ $# -gt 0 ]; do
 	--data) DATA=${2:?}; shift 2 ;;
 	--only) ONLY=${2:?}; shift 2 ;;
 	--guest) GUEST=1; shift ;;
-	--emit) data_emit "${2:?}"; exit 0 ;;
-	--take) data_take "${2:?}" "${3:?}" "${4:-.}"; exit $? ;;
+	--emit) data_emit "${2:?}" "${3:-bench}"; exit 0 ;;
+	--take) data_take "${2:?}" "${3:?}" "${4:-.}" "${5:-bench}"; exit $? ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac

@@ -15,10 +15,10 @@ Usage: scripts/report.sh [--quick] [--reps N] [--kernel new|6.1] [--rxe stock|fi
        scripts/report.sh --from DIR [--doc FILE] [--img DIR]
 
 Boots the test guest once (tests/vm/run.sh --mtu 9000) and runs inside it, one after the other,
+bench/ops.sh --out (revocation latency against its floor, export cost against a raw ibv_reg_mr,
+RSS and fds against clients and exports; skipped where bench/ops.sh does not exist) and
 scripts/bench.sh --inside (daxmr-bench against perftest, READ and WRITE, 8 B .. 1 MiB, on the
-devdax, tmpfs and fs-DAX exports) and bench/ops.sh --out (revocation latency against its floor,
-export cost against a raw ibv_reg_mr, RSS and fds against clients and exports; skipped where
-bench/ops.sh does not exist yet). Then, on this machine, writes docs/benchmarks.md from
+devdax, tmpfs and fs-DAX exports). Then, on this machine, writes docs/benchmarks.md from
 docs/bench/benchmarks.md.in with the tables, the ratios, the targets' verdicts, the guest kernel,
 the host CPU and its load average during the run, the date and the commit, and the PNG plots
 (gnuplot) into docs/bench/: bandwidth against message size (daxmr and perftest, READ and
@@ -83,22 +83,24 @@ done
 qa=()
 [ "$QUICK" = 1 ] && qa=(--quick)
 
-# Inside the guest: both benchmarks into $INSIDE/bench and $INSIDE/ops, then the figures out
-# through the console. A failure of one still lets the other's figures out.
+# Inside the guest: bench/ops.sh into $INSIDE/ops, then scripts/bench.sh into $INSIDE/bench,
+# each one's figures out through the console as soon as it is done (bench.sh's also line by
+# line): a guest stopped at its time limit cuts only the data path's last points.
 if [ -n "$INSIDE" ]; then
 	rc=0
-	t0=$SECONDS
-	"$ROOT/scripts/bench.sh" --inside "$INSIDE/bench" --reps "$REPS" "${qa[@]}" || rc=$?
-	log "bench.sh: exit $rc after $((SECONDS - t0)) s"
 	if [ "$OPS" = 1 ] && [ -x "$ROOT/bench/ops.sh" ]; then
 		t1=$SECONDS
 		# shellcheck disable=SC2086 # OPS_ARGS: words for bench/ops.sh
 		"$ROOT/bench/ops.sh" --out "$INSIDE/ops" "${qa[@]}" $OPS_ARGS || rc=$?
 		log "bench/ops.sh: exit $rc after $((SECONDS - t1)) s"
+		[ -d "$INSIDE/ops" ] && "$ROOT/scripts/bench.sh" --emit "$INSIDE/ops" ops
 	else
 		log "bench/ops.sh left out ($([ "$OPS" = 1 ] && echo "not in this tree" || echo "--no-ops"))"
 	fi
-	"$ROOT/scripts/bench.sh" --emit "$INSIDE"
+	t0=$SECONDS
+	"$ROOT/scripts/bench.sh" --inside "$INSIDE/bench" --reps "$REPS" "${qa[@]}" || rc=$?
+	log "bench.sh: exit $rc after $((SECONDS - t0)) s"
+	"$ROOT/scripts/bench.sh" --emit "$INSIDE/bench" bench
 	exit "$rc"
 fi
 
@@ -137,7 +139,8 @@ if [ -z "$FROM" ]; then
 	kill "$sampler" 2>/dev/null || true
 	cut -d' ' -f1 /proc/loadavg >>"$loads"
 	rm -rf "$DATA"
-	"$ROOT/scripts/bench.sh" --take "$console" "$DATA" bench || die "no figures in the guest's output (exit $rc; $console)"
+	"$ROOT/scripts/bench.sh" --take "$console" "$DATA" bench bench || die "no data-path figures in the guest's output (exit $rc; $console)"
+	"$ROOT/scripts/bench.sh" --take "$console" "$DATA" ops ops || log "no figures of bench/ops.sh in the guest's output"
 	[ "$rc" = 0 ] || log "the guest's run exited $rc: writing the page from what it measured"
 	load=$(sort -n "$loads" | awk '{v[NR] = $1} END {printf "%s / %s / %s", v[1], v[int((NR + 1) / 2)], v[NR]}')
 	{
