@@ -307,6 +307,16 @@ run_scale() {
 	for e in $exports; do scale_point 1 "$e" || { log "scale: stopped at $e exports"; break; }; done
 }
 
+# ship: with DAXMR_OPS_SHIP set (the guest, booted by this script), print everything in OUT so
+# far on stdout as a base64 tar between markers; the host keeps the last whole one, so a guest
+# stopped by its time limit still hands back the configurations it finished.
+ship() {
+	[ -n "${DAXMR_OPS_SHIP:-}" ] || return 0
+	echo "=== ops files begin"
+	tar -C "$OUT" -cz . | base64 -w 100 | sed "s/^/OPS:/"
+	echo "=== ops files end"
+}
+
 inside() {
 	local part c
 	[ -x "$B/bench/daxmr-bench-revoke" ] || die "no $B/bench/daxmr-bench-revoke: build first (or set DAXMR_BUILD_DIR)"
@@ -333,6 +343,7 @@ inside() {
 				[[ "$c" =~ ^([0-9]+)x([0-9]+)(s?)$ ]] || die "--revoke: '$c' is not NxE or NxEs"
 				run_revoke "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
 					"$([ -n "${BASH_REMATCH[3]}" ] && echo 1 || echo 0)" || RC=1
+				ship
 			done
 			;;
 		floor) run_floor ;;
@@ -340,11 +351,13 @@ inside() {
 		scale) run_scale || true ;;
 		*) die "--parts: unknown part '$part'" ;;
 		esac
+		ship
 	done
 	{
 		echo "mode $MODE, $(date -u +%Y-%m-%dT%H:%MZ), Linux $(uname -r), $DEV, $(nproc) CPUs, lease-break-time $LBT s"
 		[ -n "${DAXMR_VM_KERNEL:-}" ] && echo "qemu guest (TCG), rdma_rxe ${DAXMR_VM_RXE:-stock}, NIC MTU ${DAXMR_VM_MTU:-}"
 	} >"$OUT/run.txt"
+	ship
 	return "$RC"
 }
 
@@ -364,17 +377,17 @@ console=$(mktemp /tmp/daxmr-ops-console.XXXXXX)
 log "booting the test guest (kernel $KERNEL${PMEM:+, pmem $PMEM GiB}) for: ${args[*]}"
 set +e
 # shellcheck disable=SC2016 # expanded by the guest's bash
-tests/vm/run.sh "${vmargs[@]}" -e "DAXMR_BUILD_DIR=$B" -- bash -c '
+tests/vm/run.sh "${vmargs[@]}" -e "DAXMR_BUILD_DIR=$B" -e DAXMR_OPS_SHIP=1 -- bash -c '
 	dmesg -n 1 # keep kernel messages off the console the files travel through
-	"$0" "$@"; rc=$?
-	echo "=== ops files begin"
-	tar -C /dev/shm/daxmr-ops-out -cz . | base64 -w 100 | sed "s/^/OPS:/"
-	echo "=== ops files end"
-	exit $rc' "$ROOT/bench/ops.sh" "${args[@]}" | tee "$console" | grep -v '^OPS:'
+	exec "$0" "$@"' "$ROOT/bench/ops.sh" "${args[@]}" | tee "$console" | grep -v '^OPS:'
 rc=${PIPESTATUS[0]}
 set -e
 mkdir -p "$OUT"
-sed -n 's/\r$//; s/^OPS://p' "$console" | base64 -d | tar -C "$OUT" -xz ||
+# the last whole block
+sed 's/\r$//' "$console" | awk '/^=== ops files begin/ {b = ""; on = 1; next}
+	/^=== ops files end/ {if (on) last = b; on = 0; next}
+	on && /^OPS:/ {b = b substr($0, 5) "\n"}
+	END {printf "%s", last}' | base64 -d | tar -C "$OUT" -xz ||
 	die "no files came back from the guest (exit $rc; console in $console)"
 rm -f "$console"
 log "files in $OUT: $(find "$OUT" -maxdepth 1 -type f -printf '%f ')"
