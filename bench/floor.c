@@ -28,16 +28,10 @@
 
 #include <infiniband/verbs.h>
 
+#include "stats.h"
+
 #define FLOOR_SIG (SIGRTMIN + 1)
 #define FLOOR_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE)
-
-static uint64_t floor_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* The breaker: one timed open per byte read from go; the times (us) written to out. */
 static void floor_breaker(const char *path, int go, int out)
@@ -45,10 +39,10 @@ static void floor_breaker(const char *path, int go, int out)
 	char c;
 
 	while (read(go, &c, 1) == 1) {
-		uint64_t t0 = floor_now_us(), dt;
+		uint64_t t0 = bench_now_us(), dt;
 		int fd = open(path, O_RDWR | O_CLOEXEC);
 
-		dt = floor_now_us() - t0;
+		dt = bench_now_us() - t0;
 		if (fd < 0) {
 			fprintf(stderr, "daxmr-bench-floor: breaker: open %s: %s\n", path,
 				strerror(errno));
@@ -59,20 +53,6 @@ static void floor_breaker(const char *path, int go, int out)
 			_exit(1);
 	}
 	_exit(0);
-}
-
-static int floor_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t floor_pct(const uint64_t *v, size_t n, unsigned int p)
-{
-	size_t k = (n * p + 99) / 100;
-
-	return v[k ? k - 1 : 0];
 }
 
 /* One round: set up, let the breaker break, release on the signal. 0 or -1. */
@@ -115,12 +95,12 @@ static int floor_round(struct ibv_pd *pd, const char *path, size_t len, const si
 		if (sigwaitinfo(set, &si) < 0 && errno != EINTR)
 			goto err_dereg;
 	} while (si.si_signo != FLOOR_SIG || si.si_fd != fd);
-	t_sig = floor_now_us();
+	t_sig = bench_now_us();
 	/* daxmrd's release order: remote access ends, then the mapping, then the lease */
 	ibv_dereg_mr(mr);
 	munmap(addr, len);
 	fcntl(fd, F_SETLEASE, F_UNLCK);
-	*release_us = floor_now_us() - t_sig;
+	*release_us = bench_now_us() - t_sig;
 	close(fd);
 	if (read(in, us, sizeof(*us)) != (ssize_t)sizeof(*us)) {
 		fprintf(stderr, "daxmr-bench-floor: the breaker failed\n");
@@ -214,14 +194,14 @@ int main(int argc, char **argv)
 		fprintf(out, "%" PRIu64 "\n", us[i]);
 	if (fclose(out))
 		goto out;
-	qsort(us, count, sizeof(*us), floor_cmp);
-	qsort(rel, count, sizeof(*rel), floor_cmp);
+	bench_sort_u64(us, count);
+	bench_sort_u64(rel, count);
 	printf("floor count=%lu bytes=%lld device=%s unblock_us p50=%" PRIu64 " p90=%" PRIu64
 	       " p99=%" PRIu64 " max=%" PRIu64 " release_us p50=%" PRIu64 " p90=%" PRIu64
 	       " p99=%" PRIu64 " max=%" PRIu64 "\n",
-	       count, (long long)st.st_size, ibv_get_device_name(devs[0]), floor_pct(us, count, 50),
-	       floor_pct(us, count, 90), floor_pct(us, count, 99), us[count - 1],
-	       floor_pct(rel, count, 50), floor_pct(rel, count, 90), floor_pct(rel, count, 99),
+	       count, (long long)st.st_size, ibv_get_device_name(devs[0]), bench_pct(us, count, 50),
+	       bench_pct(us, count, 90), bench_pct(us, count, 99), us[count - 1],
+	       bench_pct(rel, count, 50), bench_pct(rel, count, 90), bench_pct(rel, count, 99),
 	       rel[count - 1]);
 	rc = 0;
 out:

@@ -14,11 +14,11 @@ Usage: bench/ops.sh --out DIR [--quick | --smoke] [--parts LIST] [--revoke LIST]
 
 Runs, on one daxmrd at a time on the RDMA device (in the qemu guest of tests/vm when this
 machine has none), and writes JSON lines files into DIR (samples beside them):
-  revoke   daxmr-bench-revoke: N libdaxmr clients (in up to 4 processes) hold E tmpfs exports
+  revoke   daxmr-bench-revoke: N libdaxmr clients (in up to 16 processes) hold E tmpfs exports
            of 1 MiB and acknowledge; B lease breaks, each an open(O_RDWR) timed from call to
            return (the breaker unblocked), with daxmrd's own timings of each revocation (REVOKE
            fan-out, last ack, fence, dereg, munmap, F_UNLCK). Configurations NxE, NxEs with one
-           more client that never acknowledges (ack budget 100 ms then).     -> revoke.jsonl
+           more client that never acknowledges (ack budget 300 ms then).     -> revoke.jsonl
   floor    daxmr-bench-floor: the same breaker against a holder that only does signal +
            ibv_dereg_mr + munmap + F_UNLCK, no clients, same file kind.      -> floor.jsonl
   export   daxmrd's own step timings of establishing one export (fs-DAX files of 64 MiB,
@@ -31,7 +31,7 @@ machine has none), and writes JSON lines files into DIR (samples beside them):
            recorded.                                                          -> scale.jsonl
 Options:
   --out DIR     where the files go (created; existing .jsonl files there are replaced)
-  --quick       fewer breaks (200) and configurations (16x1, 16x64, 16x64s), fs-DAX 64 MiB and
+  --quick       fewer breaks (200) and configurations (16x64, 16x64s), fs-DAX 64 MiB and
                 devdax only, scale to 100 clients / 1000 exports: about 4 minutes in the guest
   --smoke       a few seconds' worth (the e2e test): 10 breaks with 2 clients, a 4 MiB tmpfs
                 export, 2 clients / 2 exports for scale
@@ -84,13 +84,15 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$OUT" ] || { usage >&2; exit 2; }
 case "$MODE" in
-quick) : "${BREAKS:=200}" "${REVOKE_CFGS:=16x1,16x64,16x64s}" ;;
-smoke) : "${BREAKS:=10}" "${REVOKE_CFGS:=2x1,2x2s}" ;;
+quick) : "${BREAKS:=200}" "${REVOKE_CFGS:=16x64,16x64s}" ;;
+smoke) : "${BREAKS:=10}" "${REVOKE_CFGS:=2x1,2x2s}" "${SILENT_BUDGET:=100}" ;;
 *) : "${BREAKS:=1000}" "${REVOKE_CFGS:=1x1,16x1,64x1,1x64,16x64,64x64,16x1s,16x64s}" ;;
 esac
 case "$BREAKS" in '' | *[!0-9]* | 0) die "--breaks $BREAKS: want a number >= 1" ;; esac
 
 B=${DAXMR_BUILD_DIR:-$ROOT/build}
+: "${SILENT_BUDGET:=300}" # ms: the ack budget of the runs with a silent client
+RC=0
 pids=()
 work=
 # Stops what inside() started (TERM first: daxmrd then deregisters and unmaps by itself).
@@ -152,10 +154,11 @@ PY
 run_revoke() {
 	local n=$1 e=$2 s=$3 tag=revoke-$1-$2-$3 dir=$work/rv$2 procs budget args=()
 	make_files "$dir" "$e" $((1 << 20))
-	procs=$((n < 4 ? n : 4))
+	procs=$((n < 16 ? n : 16))
 	budget=$(((LBT * 1000 / 4) < 1000 ? LBT * 1000 / 4 : 1000))
 	if [ "$s" = 1 ]; then
-		budget=100
+		# every break waits for it: above the acking clients' p99 under TCG, below the default
+		budget=$SILENT_BUDGET
 		args+=(--silent)
 	fi
 	local exports=()
@@ -166,9 +169,12 @@ run_revoke() {
 		--clients "$n" --procs "$procs" --breaks "$BREAKS" "${args[@]}" \
 		--samples "$OUT/$tag.txt" --detail "$work/$tag.detail" >"$work/$tag.out"; then
 		cat "$work/$tag.out" >&2
-		tail -n 20 "$work/$tag.log" >&2
+		grep -E 'warning: connection|error' "$work/$tag.log" | head -n 20 >&2
+		tail -n 5 "$work/$tag.log" >&2
+		cp "$work/$tag.log" "$OUT/$tag.failed.log"
 		daxmrd_stop
-		die "$tag failed"
+		log "$tag failed: daxmrd's log in $OUT/$tag.failed.log"
+		return 1
 	fi
 	daxmrd_stop
 	python3 "$ROOT/bench/ops.py" revoke "$OUT" "$work/$tag.log" "$work/$tag.detail" \
@@ -301,6 +307,16 @@ run_scale() {
 	for e in $exports; do scale_point 1 "$e" || { log "scale: stopped at $e exports"; break; }; done
 }
 
+# ship: with DAXMR_OPS_SHIP set (the guest, booted by this script), print everything in OUT so
+# far on stdout as a base64 tar between markers; the host keeps the last whole one, so a guest
+# stopped by its time limit still hands back the configurations it finished.
+ship() {
+	[ -n "${DAXMR_OPS_SHIP:-}" ] || return 0
+	echo "=== ops files begin"
+	tar -C "$OUT" -cz . | base64 -w 100 | sed "s/^/OPS:/"
+	echo "=== ops files end"
+}
+
 inside() {
 	local part c
 	[ -x "$B/bench/daxmr-bench-revoke" ] || die "no $B/bench/daxmr-bench-revoke: build first (or set DAXMR_BUILD_DIR)"
@@ -325,7 +341,9 @@ inside() {
 		revoke)
 			for c in ${REVOKE_CFGS//,/ }; do
 				[[ "$c" =~ ^([0-9]+)x([0-9]+)(s?)$ ]] || die "--revoke: '$c' is not NxE or NxEs"
-				run_revoke "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "$([ -n "${BASH_REMATCH[3]}" ] && echo 1 || echo 0)"
+				run_revoke "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
+					"$([ -n "${BASH_REMATCH[3]}" ] && echo 1 || echo 0)" || RC=1
+				ship
 			done
 			;;
 		floor) run_floor ;;
@@ -333,16 +351,19 @@ inside() {
 		scale) run_scale || true ;;
 		*) die "--parts: unknown part '$part'" ;;
 		esac
+		ship
 	done
 	{
 		echo "mode $MODE, $(date -u +%Y-%m-%dT%H:%MZ), Linux $(uname -r), $DEV, $(nproc) CPUs, lease-break-time $LBT s"
 		[ -n "${DAXMR_VM_KERNEL:-}" ] && echo "qemu guest (TCG), rdma_rxe ${DAXMR_VM_RXE:-stock}, NIC MTU ${DAXMR_VM_MTU:-}"
 	} >"$OUT/run.txt"
+	ship
+	return "$RC"
 }
 
 if [ "$INSIDE" = 1 ] || { [ "$GUEST" = 0 ] && [ -n "$(ls /sys/class/infiniband 2>/dev/null)" ]; }; then
 	inside
-	exit 0
+	exit
 fi
 
 # Outside: boot the guest; it runs this script with --inside, writing into its own tmpfs, and
@@ -356,17 +377,17 @@ console=$(mktemp /tmp/daxmr-ops-console.XXXXXX)
 log "booting the test guest (kernel $KERNEL${PMEM:+, pmem $PMEM GiB}) for: ${args[*]}"
 set +e
 # shellcheck disable=SC2016 # expanded by the guest's bash
-tests/vm/run.sh "${vmargs[@]}" -e "DAXMR_BUILD_DIR=$B" -- bash -c '
+tests/vm/run.sh "${vmargs[@]}" -e "DAXMR_BUILD_DIR=$B" -e DAXMR_OPS_SHIP=1 -- bash -c '
 	dmesg -n 1 # keep kernel messages off the console the files travel through
-	"$0" "$@"; rc=$?
-	echo "=== ops files begin"
-	tar -C /dev/shm/daxmr-ops-out -cz . | base64 -w 100 | sed "s/^/OPS:/"
-	echo "=== ops files end"
-	exit $rc' "$ROOT/bench/ops.sh" "${args[@]}" | tee "$console" | grep -v '^OPS:'
+	exec "$0" "$@"' "$ROOT/bench/ops.sh" "${args[@]}" | tee "$console" | grep -v '^OPS:'
 rc=${PIPESTATUS[0]}
 set -e
 mkdir -p "$OUT"
-sed -n 's/\r$//; s/^OPS://p' "$console" | base64 -d | tar -C "$OUT" -xz ||
+# the last whole block
+sed 's/\r$//' "$console" | awk '/^=== ops files begin/ {b = ""; on = 1; next}
+	/^=== ops files end/ {if (on) last = b; on = 0; next}
+	on && /^OPS:/ {b = b substr($0, 5) "\n"}
+	END {printf "%s", last}' | base64 -d | tar -C "$OUT" -xz ||
 	die "no files came back from the guest (exit $rc; console in $console)"
 rm -f "$console"
 log "files in $OUT: $(find "$OUT" -maxdepth 1 -type f -printf '%f ')"

@@ -21,6 +21,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "stats.h"
+
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
 #endif
@@ -31,14 +33,6 @@
 #define REGMR_ACCESS                                                                 \
 	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE | \
 	 IBV_ACCESS_MW_BIND | IBV_ACCESS_REMOTE_ATOMIC)
-
-static uint64_t regmr_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 int main(int argc, char **argv)
 {
@@ -84,13 +78,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "daxmr-bench-regmr: open %s: %s\n", argv[1], strerror(errno));
 		goto out_dev;
 	}
-	t0 = regmr_now_us();
+	t0 = bench_now_us();
 	addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
 	if (addr == MAP_FAILED && errno == EOPNOTSUPP) { /* devdax, tmpfs: no MAP_SYNC there */
 		sync = "no MAP_SYNC";
 		addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	}
-	t_map = regmr_now_us() - t0;
+	t_map = bench_now_us() - t0;
 	if (addr == MAP_FAILED) {
 		fprintf(stderr, "daxmr-bench-regmr: mmap %s, %llu bytes: %s\n", argv[1], len,
 			strerror(errno));
@@ -100,7 +94,7 @@ int main(int argc, char **argv)
 	mrs = calloc(nseg, sizeof(*mrs));
 	if (!mrs)
 		goto out_unmap;
-	t0 = regmr_now_us();
+	t0 = bench_now_us();
 	for (i = 0; i < nseg; i++) {
 		unsigned long long off = i * seg, l = len - off < seg ? len - off : seg;
 
@@ -112,7 +106,7 @@ int main(int argc, char **argv)
 			goto out_dereg;
 		}
 	}
-	t_reg = regmr_now_us() - t0;
+	t_reg = bench_now_us() - t0;
 	printf("regmr path=%s bytes=%llu mode=%s segments=%zu map=%s map_us=%" PRIu64
 	       " reg_us=%" PRIu64 "\n",
 	       argv[1], len, argv[3], nseg, sync, t_map, t_reg);

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "daxmr.h"
+#include "stats.h"
 
 #define RB_CONN_HOLDS 16    /* daxmrd's DAXMR_CONN_HOLD_MAX */
 #define RB_WAIT_MS 60000    /* every wait is bounded */
@@ -89,14 +90,6 @@ static long long rb_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t rb_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Writes one message to the parent (a pipe write of 16 bytes is atomic). */
@@ -383,21 +376,6 @@ static int rb_parent_wait(struct rb_parent *p, unsigned int e, uint64_t gen, con
 	return 0;
 }
 
-static int rb_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of n sorted values. */
-static uint64_t rb_pct(const uint64_t *v, size_t n, unsigned int p)
-{
-	size_t k = (n * p + 99) / 100;
-
-	return v[k ? k - 1 : 0];
-}
-
 /* The breaks themselves; unblock[i] gets break i's time in us. */
 static int rb_breaks(struct rb_parent *p, uint64_t *unblock, uint32_t *exp_of, uint64_t *gen_of)
 {
@@ -415,9 +393,9 @@ static int rb_breaks(struct rb_parent *p, uint64_t *unblock, uint32_t *exp_of, u
 		if (rb_parent_wait(p, e, gen, what))
 			return -1;
 		snprintf(path, sizeof(path), "%s/e%u", o->dir, e);
-		t0 = rb_now_us();
+		t0 = bench_now_us();
 		fd = open(path, O_RDWR | O_CLOEXEC); /* blocks until daxmrd releases its lease */
-		unblock[i] = rb_now_us() - t0;
+		unblock[i] = bench_now_us() - t0;
 		if (fd < 0) {
 			fprintf(stderr, "daxmr-bench-revoke: open %s: %s\n", path, strerror(errno));
 			return -1;
@@ -653,11 +631,12 @@ int main(int argc, char **argv)
 	if (rb_breaks(&p, unblock, exp_of, gen_of) || rb_write(&o, unblock, exp_of, gen_of))
 		goto out;
 	memcpy(sorted, unblock, o.breaks * sizeof(*sorted));
-	qsort(sorted, o.breaks, sizeof(*sorted), rb_cmp_u64);
+	bench_sort_u64(sorted, o.breaks);
 	printf("breaks=%u clients=%u silent=%d exports=%u unblock_us p50=%" PRIu64 " p90=%" PRIu64
 	       " p99=%" PRIu64 " max=%" PRIu64 "\n",
-	       o.breaks, o.clients, o.silent, o.exports, rb_pct(sorted, o.breaks, 50),
-	       rb_pct(sorted, o.breaks, 90), rb_pct(sorted, o.breaks, 99), sorted[o.breaks - 1]);
+	       o.breaks, o.clients, o.silent, o.exports, bench_pct(sorted, o.breaks, 50),
+	       bench_pct(sorted, o.breaks, 90), bench_pct(sorted, o.breaks, 99),
+	       sorted[o.breaks - 1]);
 	rc = 0;
 out:
 	for (i = 0; i < started; i++)
