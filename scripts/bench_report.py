@@ -170,13 +170,18 @@ def lat_table(run):
 
 def run_header(run):
     e = run.env
+    n = len(run.points("bw")) + len(run.points("lat"))
+    if "seconds" in e:
+        end = "guest load average %s at the start and %s at the end, %s s in all" % (
+            e.get("loadavg_start", "?"), e.get("loadavg_end", "?"), e["seconds"])
+    else:
+        end = ("guest load average %s at the start; the guest's time limit stopped the run after "
+               "%d points" % (e.get("loadavg_start", "?"), n))
     return ("Run: `scripts/bench.sh%s` on %s, Linux %s, rdma_rxe %s, %s path MTU %s, %s vCPUs, "
-            "%s rounds per point, bandwidth runs of %s s at tx depth %s, guest load average %s at "
-            "the start and %s at the end, %s s in all." % (
+            "%s rounds per point, bandwidth runs of %s s at tx depth %s, %s." % (
                 " --quick" if e.get("quick") == "1" else "", e.get("date", "?"), e.get("kernel", "?"),
                 e.get("rxe", "?"), e.get("device", "?"), e.get("mtu", "?"), e.get("cpus", "?"),
-                e.get("reps", "?"), e.get("bw_seconds", "?"), e.get("depth", "?"),
-                e.get("loadavg_start", "?"), e.get("loadavg_end", "?"), e.get("seconds", "?")))
+                e.get("reps", "?"), e.get("bw_seconds", "?"), e.get("depth", "?"), end))
 
 
 def tables(run):
@@ -210,6 +215,7 @@ def verdicts(run):
                "below%s." % (BW_TARGET, len(below), n_bw, (" (" + ", ".join(below) + ")") if below else ""))
     lat_below = []
     n_lat = 0
+    slow = 0
     for op, size in run.points("lat"):
         if size not in (8, 4096):
             continue
@@ -219,10 +225,14 @@ def verdicts(run):
             if r is None:
                 continue
             n_lat += 1
+            if max(run.median("lat", op, size, "daxmr", e), pt) > 1000:
+                slow += 1
             if r > LAT_TARGET:
                 lat_below.append("%s %s %s %.2fx" % (e, op, size_text(size), r))
-    out.append("- Latency <= %.2fx perftest's t_typical at 8 B and 4 KiB: %d of %d points above%s." % (
-        LAT_TARGET, len(lat_below), n_lat, (" (" + ", ".join(lat_below) + ")") if lat_below else ""))
+    out.append("- Latency <= %.2fx perftest's t_typical at 8 B and 4 KiB: %d of %d points above%s.%s" % (
+        LAT_TARGET, len(lat_below), n_lat, (" (" + ", ".join(lat_below) + ")") if lat_below else "",
+        " In %d of them a median is above 1 ms (the guest's millisecond mode): no verdict there." % slow
+        if slow else ""))
     return "\n".join(out) + "\n"
 
 
@@ -259,7 +269,9 @@ def revoke_table(rev, floor):
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r.get("clients"), r.get("exports"), "yes" if r.get("silent") else "no", r.get("breaks"),
             " / ".join(q(u, k) for k in ("p50", "p90", "p99", "max")),
-            " / ".join(q(rl, k) for k in ("p50", "p90", "p99", "max")), r.get("misses"),
+            " / ".join(q(rl, k) for k in ("p50", "p90", "p99", "max")),
+            "%s%s" % (r.get("misses"), " (%s breaks not matched to daxmrd's log)" % r["unmatched"]
+                      if r.get("unmatched") else ""),
             r.get("lease_break_time_s"), ratio_text(ratio(rp99, fp99)) if fp99 else "-"))
     if floor:
         f = floor[0].get("us")
@@ -306,7 +318,8 @@ def gnuplot(script, what):
         sys.exit("bench_report.py: gnuplot failed on %s: %s" % (what, p.stderr.strip()))
 
 
-TERM = "set terminal pngcairo size 900,560 font 'sans,10'\n"
+TERM = "set terminal pngcairo noenhanced size 900,560 font 'sans,10'\n"
+XTICS = ("set xtics (%s)\n" % ", ".join("'%s' %d" % (size_text(1 << i), 1 << i) for i in range(2, 24, 2)))
 
 
 def plot_bw(run, img):
@@ -337,10 +350,10 @@ def plot_bw(run, img):
         png = os.path.join(img, "bw-%s.png" % op)
         plots = ", ".join("'%s' index %d using 1:2 with linespoints lw 2 title '%s'" % (dat, i, t)
                           for i, (_, _, t) in enumerate(series))
-        gnuplot(TERM + "set output '%s'\nset logscale xy 2\nset format x '%%.0s%%cB'\nset grid\n"
-                "set key top left\nset xlabel 'message size (bytes)'\nset ylabel 'MiB/s (median of the runs)'\n"
+        gnuplot(TERM + XTICS + ("set output '%s'\nset logscale xy 2\nset grid\n"
+                "set key top left\nset xlabel 'message size'\nset ylabel 'MiB/s (median of the runs)'\n"
                 "set title 'RDMA %s bandwidth against message size, tx depth %s (TCG guest: shapes and ratios only)'\n"
-                "plot %s\n" % (png, op.upper(), run.env.get("depth", "128"), plots), png)
+                "plot %s\n" % (png, op.upper(), run.env.get("depth", "128"), plots)), png)
         os.unlink(dat)
         made.append(png)
     return made
