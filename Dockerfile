@@ -38,6 +38,17 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAXMR_BUIL
 	&& cmake --build /build \
 	&& DESTDIR=/staging cmake --install /build
 
+# The benchmark's tools (scripts/deps.sh's "bench" set): perftest, python3, gnuplot-nox, with the
+# build's programs. `docker build --target bench -t daxmr-bench .`, then scripts/bench.sh or
+# scripts/report.sh --from inside it (the default target below stays the daemon alone).
+FROM debian:bookworm AS bench
+RUN apt-get update && apt-get install -y --no-install-recommends \
+	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 libjson-c5 libsystemd0 \
+	perftest python3 gnuplot-nox \
+	&& rm -rf /var/lib/apt/lists/*
+COPY --from=build /staging/ /
+RUN ldconfig
+
 FROM debian:bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
 	libibverbs1 ibverbs-providers librdmacm1 libpmem2 libevent-2.1-7 libsodium23 libjson-c5 libsystemd0 \

@@ -19,6 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
 #include <infiniband/verbs.h>
 #include <json-c/json.h>
 
@@ -30,7 +34,7 @@
 #define BENCH_MEM_MAX (128ull << 20) /* registered memory per thread: caps depth x size */
 #define BENCH_SPAN_MIN (64ull << 10) /* the default span's floor (remote bytes cycled over) */
 #define BENCH_POLL_MAX 64
-#define BENCH_IDLE_POLLS_PER_CLOCK 1024	      /* empty polls between two clock reads */
+#define BENCH_POLLS_PER_CLOCK 1024	      /* polls between two reads of the system clock */
 #define BENCH_PROGRESS_AFTER_NS 2000000000ull /* progress only for runs longer than this */
 
 static const char bench_usage[] =
@@ -46,8 +50,12 @@ static const char bench_usage[] =
 	"keeps depth operations in flight on the zero-copy path (daxmr_region_read_async /\n"
 	"_write_async / _cas_async / _faa_async, collected with daxmr_client_poll, a busy poll):\n"
 	"bandwidth mode. --lat: one operation at a time (depth 1), busy polling, each timed:\n"
-	"latency mode, like ib_read_lat. Operations go to size-aligned offsets cycling over the first\n"
-	"--span bytes of the export. Options (perftest's letters where perftest has the flag):\n"
+	"latency mode, like ib_read_lat. One client (--threads 1) runs in the main thread, the\n"
+	"process's only thread. Operations are timed with the cycle counter (x86: rdtsc at each post\n"
+	"and completion, as perftest), converted to microseconds against CLOCK_MONOTONIC_RAW over\n"
+	"the run; elsewhere with CLOCK_MONOTONIC_RAW itself. Operations go to size-aligned offsets\n"
+	"cycling over the first --span bytes of the export. Options (perftest's letters where\n"
+	"perftest has the flag):\n"
 	"      --server ADDR[:PORT]  daxmrd's address on the RDMA network (default: $DAXMR_SERVER;\n"
 	"                            port 7471). Never -s: that is the size, as in perftest\n"
 	"  -s, --size N              bytes per operation (default 65536, as perftest; 1 .. 8M)\n"
@@ -89,7 +97,8 @@ static const char bench_usage[] =
 	"--json: {\"op\", \"mode\" (bw|lat), \"path\" (zero-copy|copy), \"export\", \"memory\",\n"
 	"  \"registration\", \"size\", \"depth\", \"threads\", \"seconds\", \"ops\", \"bytes\", \"MiB_s\",\n"
 	"  \"Gb_s\", \"Mpps\", \"lat_us\": {\"min\", \"p50\", \"p99\", \"p999\", \"max\", \"avg\"},\n"
-	"  \"connect_ms\", \"open_ms\", \"flush_ms\"} (connect/open/flush: the first thread's).\n"
+	"  \"connect_ms\", \"open_ms\", \"flush_ms\", \"clock\" (tsc|monotonic_raw), \"clock_mhz\"}\n"
+	"  (connect/open/flush and the clock's measured rate: the first thread's).\n"
 	"\n"
 	"Second form, the registration anchor: maps PATH (a regular file, or devdax: the length\n"
 	"must be a multiple of 2 MiB) MAP_SHARED, PROT_READ|PROT_WRITE and times ibv_reg_mr and\n"
@@ -123,13 +132,59 @@ __attribute__((format(printf, 1, 2))) static void bench_err(const char *fmt, ...
 	va_end(ap);
 }
 
-/* Nanoseconds on CLOCK_MONOTONIC. */
+/* Nanoseconds on CLOCK_MONOTONIC_RAW (not slewed by NTP: a rate the cycle counter is held to). */
 static uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The clock that times operations: the cycle counter (x86's TSC), read at each post and each
+ * completion as perftest does, and converted to nanoseconds afterwards against CLOCK_MONOTONIC_RAW
+ * over the whole run (bench_ticks_cal), not from a nominal CPU frequency. Why not clock_gettime at
+ * every operation: in a guest whose kernel does not trust the TSC (TCG: clocksource hpet or
+ * acpi_pm), clock_gettime is a system call reading an emulated timer, microseconds each, inside
+ * the interval it measures. Elsewhere: CLOCK_MONOTONIC_RAW itself (ticks are nanoseconds).
+ */
+static inline uint64_t bench_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	return bench_now_ns();
+#endif
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define BENCH_CLOCK_NAME "tsc"
+#else
+#define BENCH_CLOCK_NAME "monotonic_raw"
+#endif
+
+/* A pair of readings of the cycle counter and CLOCK_MONOTONIC_RAW, for the conversion. */
+struct bench_ticks_cal {
+	uint64_t ticks, ns;
+};
+
+/* Reads both clocks at (nearly) the same instant. */
+static struct bench_ticks_cal bench_ticks_cal_now(void)
+{
+	struct bench_ticks_cal c;
+
+	c.ticks = bench_ticks();
+	c.ns = bench_now_ns();
+	return c;
+}
+
+/* Nanoseconds per tick between two calibration points (1 where the ticks did not move). */
+static double bench_ns_per_tick(struct bench_ticks_cal from, struct bench_ticks_cal to)
+{
+	if (to.ticks <= from.ticks || to.ns <= from.ns)
+		return 1.0;
+	return (double)(to.ns - from.ns) / (double)(to.ticks - from.ticks);
 }
 
 /* qsort comparator for latencies. */
@@ -173,6 +228,10 @@ struct bench_run {
 	atomic_bool failed;	 /* a thread failed: the others stop */
 	atomic_uint_fast64_t ops_done; /* for the progress line */
 	sem_t done;		       /* posted by each thread as it ends */
+	bool inline_progress;	       /* one thread, the main one: its loop prints progress */
+	bool tty;		       /* stderr is a terminal: progress every second, else 10 s */
+	bool progress_shown;
+	uint64_t progress_start_ns, progress_next_ns;
 };
 
 /* One thread: one client, its result. */
@@ -181,8 +240,12 @@ struct bench_thread {
 	pthread_t tid;
 	unsigned int idx; /* 0 .. threads - 1 */
 	int code;	  /* exit code */
-	uint64_t start_ns, end_ns, ops;
-	uint64_t *lat; /* owned: one latency per operation (ns) */
+	uint64_t start_ns, end_ns,
+		ops;		     /* CLOCK_MONOTONIC_RAW: the first post, the last completion */
+	struct bench_ticks_cal cal0; /* at the start of the loop */
+	uint64_t end_ticks;	     /* the last completion */
+	double ns_per_tick;	     /* measured over the run */
+	uint64_t *lat; /* owned: one latency per operation (ticks in the loop, then ns) */
 	size_t nlat, cap;
 	uint64_t connect_ns, open_ns, flush_ns;
 	struct daxmr_desc desc;
@@ -259,11 +322,44 @@ static int bench_op_failed(const struct bench_thread *t, const char *what, uint6
 	return daxmr_tool_transfer_exit_code(err);
 }
 
+/* One progress line on stderr: "daxmr-bench read 4096 B: 12 s, 3456 ops". */
+static void bench_progress_print(struct bench_run *r, uint64_t now)
+{
+	fprintf(stderr, "%sdaxmr-bench %s %" PRIu64 " B: %.0f s, %" PRIu64 " ops%s",
+		r->tty ? "\r" : "", daxmr_bench_op_name(r->a->op), r->size,
+		(double)(now - r->progress_start_ns) / 1e9, (uint64_t)atomic_load(&r->ops_done),
+		r->tty ? "" : "\n");
+	r->progress_shown = true;
+	r->progress_next_ns = now + (r->tty ? 1000000000ull : 10000000000ull);
+}
+
+/* The main thread's own loop, at each read of the system clock: progress when it is due. */
+static void bench_progress_inline(struct bench_run *r, uint64_t now)
+{
+	if (r->inline_progress && now >= r->progress_next_ns)
+		bench_progress_print(r, now);
+}
+
+/* Ends a thread's timing: the last completion's time and every latency in nanoseconds. */
+static void bench_ticks_finish(struct bench_thread *t)
+{
+	double npt = bench_ns_per_tick(t->cal0, bench_ticks_cal_now());
+	size_t k;
+
+	t->ns_per_tick = npt;
+	t->start_ns = t->cal0.ns;
+	t->end_ns = t->cal0.ns + (uint64_t)((double)(t->end_ticks - t->cal0.ticks) * npt);
+	for (k = 0; k < t->nlat; k++)
+		t->lat[k] = (uint64_t)((double)t->lat[k] * npt + 0.5);
+}
+
 /*
  * The zero-copy loop: keep up to l->slots operations in flight, each batch of posts rung with
  * one doorbell (DAXMR_OP_F_MORE on all but its last), completions collected by busy polling.
  * Operations complete in order (one RC QP), so slot i % slots is free again when operation
  * i - slots has completed. -ENOSYS (before anything was posted): the library has no async path.
+ * Timing as perftest's: the cycle counter at each batch's post and at each poll that returned
+ * completions; the system clock only every BENCH_POLLS_PER_CLOCK polls (deadline, progress).
  */
 static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 			    struct daxmr_region *region, struct daxmr_mem *mem,
@@ -271,26 +367,27 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 {
 	struct bench_run *r = t->run;
 	struct daxmr_completion done[BENCH_POLL_MAX];
-	uint64_t *posted_ns = calloc(l->slots, sizeof(*posted_ns));
-	uint64_t posted = 0, completed = 0, now, deadline, want, k;
-	unsigned int idle = 0;
+	uint64_t *posted_tk = calloc(l->slots, sizeof(*posted_tk));
+	uint64_t posted = 0, completed = 0, now, deadline, want, k, tk = 0;
+	unsigned int polls = 0;
 	unsigned int slot;
 	int n, i, ret = 0;
 
-	if (!posted_ns) {
+	if (!posted_tk) {
 		bench_err("%s: out of memory", r->a->name);
 		return DAXMR_TOOL_EXIT_FAILED;
 	}
-	t->start_ns = bench_now_ns();
-	deadline = t->start_ns + (uint64_t)(r->duration * 1e9);
-	now = t->start_ns;
+	t->cal0 = bench_ticks_cal_now();
+	t->end_ticks = t->cal0.ticks;
+	now = t->cal0.ns;
+	deadline = now + (uint64_t)(r->duration * 1e9);
 	for (;;) {
 		if (!bench_done_posting(t, posted, now, deadline)) {
 			want = l->slots - (posted - completed);
 			if (r->iters && want > r->iters - posted)
 				want = r->iters - posted;
 			if (want)
-				now = bench_now_ns(); /* the batch's post time */
+				tk = bench_ticks(); /* the batch's post time */
 			for (k = 0; k < want; k++) {
 				ret = bench_post(t, region, mem, l, buf, posted,
 						 k + 1 < want ? DAXMR_OP_F_MORE : 0);
@@ -300,11 +397,11 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 				}
 				if (ret)
 					break;
-				posted_ns[posted % l->slots] = now;
+				posted_tk[posted % l->slots] = tk;
 				posted++;
 			}
 			if (ret == -ENOSYS && !posted) {
-				free(posted_ns);
+				free(posted_tk);
 				return -ENOSYS;
 			}
 			if (ret) {
@@ -317,14 +414,12 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 		if (posted == completed)
 			break;
 		n = daxmr_client_poll(client, done, BENCH_POLL_MAX);
-		/*
-		 * The clock only when something completed (and now and then for -D): as perftest,
-		 * which reads the cycle counter at post and completion only. Under TCG without a
-		 * usable TSC, clock_gettime may be a syscall reading an emulated timer.
-		 */
-		if (n || ++idle >= BENCH_IDLE_POLLS_PER_CLOCK) {
+		if (n > 0)
+			tk = bench_ticks();
+		if (++polls >= BENCH_POLLS_PER_CLOCK) {
 			now = bench_now_ns();
-			idle = 0;
+			polls = 0;
+			bench_progress_inline(r, now);
 		}
 		if (n < 0) {
 			ret = bench_op_failed(t, "polling", completed, n);
@@ -339,7 +434,7 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 				atomic_store(&r->failed, true);
 				break;
 			}
-			if (slot >= l->slots || bench_lat_push(t, now - posted_ns[slot])) {
+			if (slot >= l->slots || bench_lat_push(t, tk - posted_tk[slot])) {
 				bench_err("%s: out of memory or a stray completion", r->a->name);
 				ret = DAXMR_TOOL_EXIT_FAILED;
 				atomic_store(&r->failed, true);
@@ -350,12 +445,13 @@ static int bench_loop_async(struct bench_thread *t, struct daxmr_client *client,
 		if (ret)
 			break;
 		if (n) {
-			t->end_ns = now;
+			t->end_ticks = tk;
 			atomic_fetch_add(&r->ops_done, (uint_fast64_t)n);
 		}
 	}
 	t->ops = completed;
-	free(posted_ns);
+	bench_ticks_finish(t);
+	free(posted_tk);
 	return ret;
 }
 
@@ -364,35 +460,40 @@ static int bench_loop_copy(struct bench_thread *t, struct daxmr_region *region,
 			   const struct bench_layout *l, uint8_t *buf)
 {
 	struct bench_run *r = t->run;
-	uint64_t i, off, t0, t1, deadline;
-	int ret;
+	uint64_t i, off, t0, t1, now, deadline;
+	int ret = 0;
 
-	t->start_ns = bench_now_ns();
-	t->end_ns = t->start_ns;
-	deadline = t->start_ns + (uint64_t)(r->duration * 1e9);
-	for (i = 0; !bench_done_posting(t, i, t->end_ns, deadline); i++) {
+	t->cal0 = bench_ticks_cal_now();
+	t->end_ticks = t->cal0.ticks;
+	now = t->cal0.ns;
+	deadline = now + (uint64_t)(r->duration * 1e9);
+	for (i = 0; !bench_done_posting(t, i, now, deadline); i++) {
 		off = (i % l->blocks) * r->size;
 		if (r->a->op == DAXMR_BENCH_WRITE)
 			bench_block_stamp(buf, r->size, off);
-		t0 = bench_now_ns();
+		t0 = bench_ticks();
 		ret = r->a->op == DAXMR_BENCH_WRITE ?
 			      daxmr_region_write(region, off, buf, r->size) :
 			      daxmr_region_read(region, off, buf, r->size);
-		t1 = bench_now_ns();
+		t1 = bench_ticks();
 		if (ret) {
 			atomic_store(&r->failed, true);
-			t->ops = i;
-			return bench_op_failed(t, "RDMA transfer", i, ret);
+			ret = bench_op_failed(t, "RDMA transfer", i, ret);
+			break;
 		}
-		t->end_ns = t1;
+		t->end_ticks = t1;
 		if (bench_lat_push(t, t1 - t0)) {
 			bench_err("%s: out of memory", r->a->name);
-			return DAXMR_TOOL_EXIT_FAILED;
+			ret = DAXMR_TOOL_EXIT_FAILED;
+			break;
 		}
 		atomic_fetch_add(&r->ops_done, 1);
+		now = bench_now_ns(); /* the copying calls make system calls anyway */
+		bench_progress_inline(r, now);
 	}
 	t->ops = i;
-	return 0;
+	bench_ticks_finish(t);
+	return ret;
 }
 
 /* Connects one client and opens the export: the thread's set-up. Returns an exit code. */
@@ -451,7 +552,7 @@ static int bench_layout_pick(struct bench_thread *t, unsigned int depth, struct 
 		if (span > t->desc.length)
 			span = t->desc.length;
 	}
-	if (span > t->desc.length || r->size > span) {
+	if (!r->size || span > t->desc.length || r->size > span) {
 		bench_err("%s: -s %" PRIu64 " and --span %" PRIu64
 			  " do not fit the export (length %" PRIu64 ")",
 			  r->a->name, r->size, span, t->desc.length);
@@ -664,6 +765,8 @@ static int bench_print_json(const struct bench_run *r, const struct bench_thread
 	json_object_object_add(o, "connect_ms", bench_json_num((double)t0->connect_ns / 1e6));
 	json_object_object_add(o, "open_ms", bench_json_num((double)t0->open_ns / 1e6));
 	json_object_object_add(o, "flush_ms", bench_json_num((double)t0->flush_ns / 1e6));
+	json_object_object_add(o, "clock", json_object_new_string(BENCH_CLOCK_NAME));
+	json_object_object_add(o, "clock_mhz", bench_json_num(1e3 / t0->ns_per_tick));
 	if (puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0)
 		ret = -EIO;
 	json_object_put(o);
@@ -717,34 +820,30 @@ static void bench_print_row(const struct bench_run *r, const struct bench_result
 /*
  * Waits for the threads, with progress on stderr: every second on a tty, else every 10 s, for
  * runs over 2 s. Sleeps on the semaphore the threads post when they end, so that this thread
- * wakes only to print: a latency run sees no other activity in the process than its own.
+ * wakes only to print.
  */
 static void bench_progress_wait(struct bench_run *r)
 {
-	bool tty = isatty(STDERR_FILENO), shown = false;
-	uint64_t start = bench_now_ns(), next = start + BENCH_PROGRESS_AFTER_NS, now;
 	unsigned int done = 0;
 	struct timespec until;
+	uint64_t now, wait_ns;
 
 	while (done < r->a->threads) {
-		until.tv_sec = (time_t)(next / 1000000000ull);
-		until.tv_nsec = (long)(next % 1000000000ull);
+		/* sem_clockwait knows CLOCK_MONOTONIC, not _RAW: the same wait, from its now */
+		now = bench_now_ns();
+		wait_ns = r->progress_next_ns > now ? r->progress_next_ns - now : 0;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		wait_ns += (uint64_t)until.tv_nsec;
+		until.tv_sec += (time_t)(wait_ns / 1000000000ull);
+		until.tv_nsec = (long)(wait_ns % 1000000000ull);
 		if (!sem_clockwait(&r->done, CLOCK_MONOTONIC, &until)) {
 			done++;
 			continue;
 		}
 		if (errno != ETIMEDOUT)
 			continue; /* EINTR */
-		now = bench_now_ns();
-		fprintf(stderr, "%sdaxmr-bench %s %" PRIu64 " B: %.0f s, %" PRIu64 " ops%s",
-			tty ? "\r" : "", daxmr_bench_op_name(r->a->op), r->size,
-			(double)(now - start) / 1e9, (uint64_t)atomic_load(&r->ops_done),
-			tty ? "" : "\n");
-		shown = true;
-		next = now + (tty ? 1000000000ull : 10000000000ull);
+		bench_progress_print(r, bench_now_ns());
 	}
-	if (shown && tty)
-		fputc('\n', stderr);
 }
 
 /* One run (one size): the threads, then the output. Returns an exit code. */
@@ -780,7 +879,19 @@ static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
 		free(t);
 		return DAXMR_TOOL_EXIT_FAILED;
 	}
-	for (i = 0; i < a->threads; i++) {
+	r.tty = isatty(STDERR_FILENO);
+	r.progress_start_ns = bench_now_ns();
+	r.progress_next_ns = r.progress_start_ns + BENCH_PROGRESS_AFTER_NS;
+	/*
+	 * One client runs in this thread, as perftest's: no other thread of the process wakes
+	 * during the run (a waiting one would need a vCPU, and a timer, under TCG).
+	 */
+	r.inline_progress = a->threads == 1;
+	for (i = 0; r.inline_progress && i < 1; i++) {
+		t[i].run = &r;
+		(void)bench_thread_main(&t[i]);
+	}
+	for (i = 0; !r.inline_progress && i < a->threads; i++) {
 		t[i].run = &r;
 		t[i].idx = i;
 		ret = pthread_create(&t[i].tid, NULL, bench_thread_main, &t[i]);
@@ -791,9 +902,13 @@ static int bench_run_size(const struct daxmr_bench_args *a, const char *server,
 		}
 		started++;
 	}
-	bench_progress_wait(&r);
-	for (i = 0; i < started; i++) {
-		pthread_join(t[i].tid, NULL);
+	if (!r.inline_progress)
+		bench_progress_wait(&r);
+	if (r.progress_shown && r.tty)
+		fputc('\n', stderr);
+	for (i = 0; i < a->threads; i++) {
+		if (i < started)
+			pthread_join(t[i].tid, NULL);
 		if (t[i].code && code == DAXMR_TOOL_EXIT_OK)
 			code = t[i].code;
 	}

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # deps.sh -- install (from Debian's own packages) what building, testing and the guest need.
 # Idempotent: asks apt only for what is missing; never touches the system's apt sources.
-# Usage: scripts/deps.sh [build|test|guest|rxe|metrics|install|fio]...
+# Usage: scripts/deps.sh [build|test|guest|rxe|metrics|install|fio|bench]...
 set -euo pipefail
 
 usage() {
@@ -20,6 +20,8 @@ Sets:
   install  systemd-analyze, man and mandoc (tests of the unit file and the man pages)
   fio      fio and what building bench/fio's engine against Debian's fio source needs
            (the engine is built when fio is installed: -DDAXMR_FIO=AUTO|ON|OFF)
+  bench    what scripts/bench.sh and scripts/report.sh need besides the guest: perftest (the
+           anchor), python3 (medians, the page), gnuplot-nox (the plots)
 Runs apt-get through sudo when not root. Exit status: 0 done, 1 apt failed or no sudo,
 2 unknown set.
 EOF
@@ -43,6 +45,8 @@ fio=(fio libaio-dev libnuma-dev dpkg-dev binutils)
 rxe=(mmdebstrap patch xz-utils util-linux kmod)
 # tests/e2e/metrics: a real Prometheus scrapes daxmrd; promtool (in the same package) lints a scrape
 metrics=(prometheus)
+# scripts/bench.sh and scripts/report.sh: the anchor, the medians and the page, the plots
+bench=(perftest python3 gnuplot-nox)
 # tests of the install: the systemd unit (systemd-analyze verify), the man pages (man, mandoc)
 install=(systemd man-db groff mandoc)
 
@@ -57,8 +61,9 @@ for set in "$@"; do
 	metrics) want+=("${metrics[@]}") ;;
 	install) want+=("${install[@]}") ;;
 	fio) want+=("${fio[@]}") ;;
+	bench) want+=("${bench[@]}") ;;
 	-h | --help) usage; exit 0 ;;
-	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe, metrics, install, fio; --help)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown set '$set' (build, test, guest, rxe, metrics, install, fio, bench; --help)" >&2; exit 2 ;;
 	esac
 done
 

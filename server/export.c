@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fd.h"
 #include "lease.h"
 #include "log.h"
@@ -77,7 +78,9 @@ struct daxmr_export {
 	uint32_t nseg;		/* segments (MRs) the mapping is registered as */
 	enum daxmr_verbs_mode reg; /* PINNED or ODP: how mr was registered */
 	enum daxmr_seal_mem mem;
-	bool leased; /* a lease is held on fd (never on device-DAX) */
+	bool leased;			 /* a lease is held on fd (never on device-DAX) */
+	uint64_t gate_us;		 /* the last establish's data-path check (in register) */
+	struct daxmr_export_times times; /* the last release's steps */
 };
 
 /* Names of the states, for logs. */
@@ -608,8 +611,12 @@ static int export_register(struct daxmr_export *exp)
 	exp->reg = got;
 	if (nseg > DAXMR_EXPORT_MW_SEGS_MAX)
 		exp->mw = false; /* a window per segment per client: too many; the MR keys */
+	exp->gate_us = 0;
 	if (exp->env.gate) {
+		uint64_t t0 = daxmr_clock_us();
+
 		ret = exp->env.gate(exp->env.gate_arg, got, why, sizeof(why));
+		exp->gate_us = daxmr_clock_us() - t0;
 		if (ret) {
 			DAXMR_LOG_ERR("%s: refused: %s", exp->what, why);
 			snprintf(exp->reason, sizeof(exp->reason), "%s", why);
@@ -623,6 +630,7 @@ static int export_register(struct daxmr_export *exp)
 /* Gives back whatever establish took so far, in reverse order; returns the first error. */
 static int export_unwind(struct daxmr_export *exp)
 {
+	uint64_t t0 = daxmr_clock_us(), t1, t2;
 	int ret = 0, r;
 
 	/* every segment's MR before the unmap: remote access to any of them ends here */
@@ -635,8 +643,10 @@ static int export_unwind(struct daxmr_export *exp)
 	exp->mrs_ro = NULL;
 	exp->mrs = NULL;
 	exp->nseg = 0;
+	t1 = daxmr_clock_us();
 	r = export_unmap(exp);
 	ret = ret ? ret : r;
+	t2 = daxmr_clock_us();
 	if (exp->leased) {
 		/* munmap first: the lease only protects what we no longer touch after this */
 		r = daxmr_lease_release(exp->fd, exp->what);
@@ -651,6 +661,9 @@ static int export_unwind(struct daxmr_export *exp)
 		}
 		exp->fd = -1;
 	}
+	exp->times.dereg_us = t1 - t0;
+	exp->times.unmap_us = t2 - t1;
+	exp->times.unlock_us = daxmr_clock_us() - t2;
 	return ret;
 }
 
@@ -669,11 +682,41 @@ static const char *export_mem_str(enum daxmr_seal_mem mem)
 	}
 }
 
+/* The steps of establish whose times the info line reports, in order. */
+enum export_step {
+	EXPORT_STEP_LEASE, /* open + F_SETLEASE */
+	EXPORT_STEP_SEAL,  /* the export rules: statx, FIEMAP */
+	EXPORT_STEP_MAP,
+	EXPORT_STEP_REG,     /* every segment's MR, the data-path check included */
+	EXPORT_STEP_WINDOWS, /* whether windows are bound (they are bound at each OPEN) */
+	EXPORT_STEP_N,
+};
+
+/* One info line: how long each step of establish took (t: EXPORT_STEP_N + 1 clock readings). */
+static void export_log_steps(const struct daxmr_export *exp, const uint64_t *t)
+{
+	uint64_t reg = t[EXPORT_STEP_REG + 1] - t[EXPORT_STEP_REG] - exp->gate_us;
+
+#define EXPORT_MS(us) (us) / 1000, (us) % 1000
+	DAXMR_LOG_INF("export %s: generation %" PRIu64 " established in %" PRIu64 ".%03" PRIu64
+		      " ms: lease %" PRIu64 ".%03" PRIu64 ", seal %" PRIu64 ".%03" PRIu64
+		      ", map %" PRIu64 ".%03" PRIu64 ", register %" PRIu64 ".%03" PRIu64
+		      " (%s, %" PRIu32 " MR%s), datacheck %" PRIu64 ".%03" PRIu64
+		      ", windows %" PRIu64 ".%03" PRIu64 " ms",
+		      exp->name, exp->generation, EXPORT_MS(t[EXPORT_STEP_N] - t[0]),
+		      EXPORT_MS(t[1] - t[0]), EXPORT_MS(t[2] - t[1]), EXPORT_MS(t[3] - t[2]),
+		      EXPORT_MS(reg), exp->reg == DAXMR_VERBS_ODP ? "odp" : "pinned", exp->nseg,
+		      exp->nseg == 1 ? "" : "s", EXPORT_MS(exp->gate_us),
+		      EXPORT_MS(t[EXPORT_STEP_N] - t[EXPORT_STEP_WINDOWS]));
+#undef EXPORT_MS
+}
+
 /* Establishes a new generation: open, lease, seal, map, register, gate. */
 int daxmr_export_establish(struct daxmr_export *exp)
 {
 	struct daxmr_seal_opts sopts = DAXMR_SEAL_OPTS_DEFAULT;
 	struct daxmr_seal_report report;
+	uint64_t t[EXPORT_STEP_N + 1];
 	int ret;
 
 	if (exp->state != DAXMR_EXPORT_CONFIGURED && exp->state != DAXMR_EXPORT_RELEASED &&
@@ -682,12 +725,14 @@ int daxmr_export_establish(struct daxmr_export *exp)
 	exp->reason[0] = '\0';
 	exp->down = false;
 	exp->final = false;
+	t[0] = daxmr_clock_us();
 	ret = export_open(exp);
 	if (ret)
 		goto err;
 	ret = export_lease(exp);
 	if (ret)
 		goto err_unwind;
+	t[1] = daxmr_clock_us();
 	/* from here on a failure is the file's or the device's: waiting will not fix it */
 	exp->down = true;
 	memset(&report, 0, sizeof(report));
@@ -697,6 +742,7 @@ int daxmr_export_establish(struct daxmr_export *exp)
 		snprintf(exp->reason, sizeof(exp->reason), "%s", report.reason);
 		goto err_unwind;
 	}
+	t[2] = daxmr_clock_us();
 	exp->mem = report.mem;
 	if (report.mem == DAXMR_SEAL_MEM_PAGE_CACHE)
 		DAXMR_LOG_WRN("%s: not DAX: exported from the page cache (--allow-non-dax)%s%s",
@@ -704,11 +750,13 @@ int daxmr_export_establish(struct daxmr_export *exp)
 	ret = export_map(exp);
 	if (ret)
 		goto err_unwind;
+	t[3] = daxmr_clock_us();
 	ret = export_register(exp);
 	if (ret) {
 		exp->final = true; /* the device keeps refusing it: do not try every 10 s */
 		goto err_unwind;
 	}
+	t[4] = daxmr_clock_us();
 	exp->down = false;
 	if (!exp->env.mw)
 		daxmr_export_window_failed(exp, "the device reports no type-2 windows");
@@ -719,6 +767,7 @@ int daxmr_export_establish(struct daxmr_export *exp)
 	else if (!exp->mw)
 		daxmr_export_window_failed(
 			exp, "an export of more than " DAXMR_EXPORT_MW_SEGS_MAX_STR " segments");
+	t[5] = daxmr_clock_us();
 	exp->generation++;
 	exp->retry_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
 	exp->backoff_ms = DAXMR_EXPORT_BACKOFF_MIN_MS;
@@ -731,6 +780,7 @@ int daxmr_export_establish(struct daxmr_export *exp)
 		      exp->length, exp->nseg, exp->nseg == 1 ? "" : "s", 1ull << exp->seg_shift,
 		      exp->generation, exp->mrs[0]->rkey, exp->persist_gran,
 		      exp->atomic ? ", atomics" : "");
+	export_log_steps(exp, t);
 	return 0;
 
 err_unwind:
@@ -784,6 +834,12 @@ int daxmr_export_revoke_begin(struct daxmr_export *exp)
 		return -EBUSY;
 	exp->state = DAXMR_EXPORT_REVOKING;
 	return 0;
+}
+
+/* How long the last release's steps took. */
+const struct daxmr_export_times *daxmr_export_times(const struct daxmr_export *exp)
+{
+	return &exp->times;
 }
 
 /* REVOKING -> RELEASED: dereg, munmap, F_UNLCK, close. */

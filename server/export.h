@@ -112,6 +112,14 @@ int daxmr_export_revoke_begin(struct daxmr_export *exp);
  */
 int daxmr_export_release(struct daxmr_export *exp);
 
+/* How long the steps of the last release (daxmr_export_release) took, for the revocation's log. */
+struct daxmr_export_times {
+	uint64_t dereg_us;  /* every MR deregistered */
+	uint64_t unmap_us;  /* munmap */
+	uint64_t unlock_us; /* F_UNLCK and close */
+};
+const struct daxmr_export_times *daxmr_export_times(const struct daxmr_export *exp);
+
 /* Milliseconds to wait before the next establish attempt (100 ms, doubling, capped at 10 s). */
 unsigned int daxmr_export_backoff_ms(const struct daxmr_export *exp);
 

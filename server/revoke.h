@@ -50,6 +50,7 @@ struct daxmr_revoke_report {
 	unsigned int acked;   /* REVOKE_ACKs (or CLOSEs, or disconnects) counted */
 	uint64_t sent_us;     /* break -> every REVOKE sent */
 	uint64_t last_ack_us; /* break -> last ack; 0 if none */
+	uint64_t fenced_us;   /* break -> the windows left invalidated (ops->fence done) */
 	uint64_t released_us; /* break -> released (F_UNLCK done) */
 	const char *cause;    /* "all acked", "no holders", "ack budget", "watchdog" */
 	int release_err;      /* daxmr_export_release's result */

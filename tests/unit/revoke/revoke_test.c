@@ -26,6 +26,7 @@ static struct {
 	int released_calls;
 	uint64_t now;		 /* the injected clock, us */
 	uint64_t notify_cost_us; /* notify advances the clock by this */
+	uint64_t fence_cost_us;	 /* and fence by this */
 	struct daxmr_revoke *rv;
 	bool ack_in_notify; /* misbehave: ack from inside notify */
 	int fences;	    /* ops.fence calls: each must come right before its release */
@@ -38,6 +39,7 @@ int __wrap_daxmr_export_revoke_begin(struct daxmr_export *exp);
 int __wrap_daxmr_export_release(struct daxmr_export *exp);
 uint64_t __wrap_daxmr_export_generation(const struct daxmr_export *exp);
 const char *__wrap_daxmr_export_name(const struct daxmr_export *exp);
+const struct daxmr_export_times *__wrap_daxmr_export_times(const struct daxmr_export *exp);
 
 int __wrap_daxmr_export_revoke_begin(struct daxmr_export *exp)
 {
@@ -72,6 +74,15 @@ const char *__wrap_daxmr_export_name(const struct daxmr_export *exp)
 	return "t";
 }
 
+const struct daxmr_export_times *__wrap_daxmr_export_times(const struct daxmr_export *exp)
+{
+	static const struct daxmr_export_times times = { .dereg_us = 1, .unmap_us = 2,
+							 .unlock_us = 3 };
+
+	assert_ptr_equal(exp, fake_exp);
+	return &times;
+}
+
 static unsigned int fake_notify(void *arg, struct daxmr_export *exp, uint64_t gen,
 				enum daxmr_proto_revoke_reason reason, uint32_t deadline_ms)
 {
@@ -104,6 +115,7 @@ static void fake_fence(void *arg, struct daxmr_export *exp)
 	assert_int_equal(m.state, DAXMR_EXPORT_REVOKING); /* still registered */
 	assert_int_equal(m.fences, m.releases);
 	m.fences++;
+	m.now += m.fence_cost_us;
 }
 
 static uint64_t fake_now(void *arg)
@@ -276,6 +288,7 @@ static void ack__all_acked_releases_with_timings(void **state)
 
 	m.holders = 2;
 	m.notify_cost_us = 500;
+	m.fence_cost_us = 200;
 	assert_int_equal(daxmr_revoke_start(f->rv, DAXMR_PROTO_REVOKE_LEASE_BREAK), 0);
 	assert_int_equal(m.state, DAXMR_EXPORT_REVOKING);
 	m.now += 1500;
@@ -291,7 +304,8 @@ static void ack__all_acked_releases_with_timings(void **state)
 	assert_int_equal(r->acked, 2);
 	assert_int_equal(r->sent_us, 500);
 	assert_int_equal(r->last_ack_us, 5000);
-	assert_int_equal(r->released_us, 5000);
+	assert_int_equal(r->fenced_us, 5200); /* the fence's time is its own */
+	assert_int_equal(r->released_us, 5200);
 	assert_int_equal(r->release_err, 0);
 }
 
