@@ -77,8 +77,8 @@ struct daxmr_export {
 	uint32_t nseg;		/* segments (MRs) the mapping is registered as */
 	enum daxmr_verbs_mode reg; /* PINNED or ODP: how mr was registered */
 	enum daxmr_seal_mem mem;
-	bool leased; /* a lease is held on fd (never on device-DAX) */
-	uint64_t gate_us;		   /* the last establish's data-path check (in register) */
+	bool leased;			 /* a lease is held on fd (never on device-DAX) */
+	uint64_t gate_us;		 /* the last establish's data-path check (in register) */
 	struct daxmr_export_times times; /* the last release's steps */
 };
 
