@@ -39,6 +39,7 @@
 #define FUZZ_NEXP 2
 #define FUZZ_GEN_MAX 64 /* generations one export may reach in one input */
 #define FUZZ_REQ_MAX 64 /* requests a connection may have unanswered (the harness's memory) */
+#define FUZZ_ID_UNKNOWN (-2) /* an identity the harness cannot tell (pending_reused) */
 #define FUZZ_CONNECTS_MAX (2 * FUZZ_NCONN + 1) /* CONNECT_REQUESTs one input may bring */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -627,6 +628,31 @@ static void check_window_keys(const struct fake_rdma_qp *qp, const struct fx *e,
 	}
 }
 
+/*
+ * A request id the client reused while unanswered: the server owes a reply to each copy, but
+ * which reply answers which copy is not known. Where the copies asked different things, what
+ * they asked is forgotten: no export (-1) and an unknown identity (FUZZ_ID_UNKNOWN).
+ */
+static bool pending_reused(struct slot *s, uint64_t req_id, int exp, uint32_t first, int auth,
+			   bool auth_valid)
+{
+	bool differ = false;
+	unsigned int i;
+
+	for (i = 0; i < s->npending; i++)
+		if (s->pending[i] == req_id)
+			differ |= s->pend_exp[i] != exp || s->pend_first[i] != first ||
+				  s->pend_auth[i] != auth || s->pend_auth_valid[i] != auth_valid;
+	if (!differ)
+		return false;
+	for (i = 0; i < s->npending; i++)
+		if (s->pending[i] == req_id) {
+			s->pend_exp[i] = -1;
+			s->pend_auth[i] = FUZZ_ID_UNKNOWN;
+		}
+	return true;
+}
+
 static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint32_t len)
 {
 	struct daxmr_proto_msg *msg = malloc(sizeof(*msg));
@@ -710,7 +736,8 @@ static void on_send(void *arg, struct fake_rdma_qp *qp, const uint8_t *buf, uint
 			   e->name, (unsigned long long)msg->desc.generation,
 			   fx_state_str(e->state), (unsigned long long)e->gen);
 		FUZZ_CHECK(!e->walled, "OPEN of %s granted past its allowlist", e->name);
-		FUZZ_CHECK(!h.ids || e != &h.exps[0] || s->identity == 1,
+		FUZZ_CHECK(!h.ids || e != &h.exps[0] || s->identity == 1 ||
+				   s->identity == FUZZ_ID_UNKNOWN,
 			   "OPEN of %s (tenant-a's only) granted to identity '%s'", e->name,
 			   s->identity >= 0 ? fuzz_ids[s->identity] : "?");
 		FUZZ_CHECK(!(e->ro && msg->desc.access == DAXMR_PROTO_ACCESS_RW),
@@ -998,12 +1025,10 @@ static bool client_send(struct slot *s, const uint8_t *buf, uint32_t len, uint64
 	if (!fake_rdma_deliver(slot_qp(s), buf, len))
 		return false;
 	if (request && s->npending < FUZZ_REQ_MAX) {
-		size_t i;
-
-		/* a request id reused while unanswered would confuse the reply check: skip it */
-		for (i = 0; i < s->npending; i++)
-			if (s->pending[i] == req_id)
-				return true;
+		if (pending_reused(s, req_id, exp, first, s->auth_next, s->auth_next_valid)) {
+			exp = -1; /* forgotten, as the other copies */
+			s->auth_next = FUZZ_ID_UNKNOWN;
+		}
 		s->pend_exp[s->npending] = exp;
 		s->pend_first[s->npending] = first;
 		s->pend_auth[s->npending] = s->auth_next;
